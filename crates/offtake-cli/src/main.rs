@@ -1,0 +1,3 @@
+//! The `offtake` binary: thin glue over the library crates.
+
+fn main() {}

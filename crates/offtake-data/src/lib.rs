@@ -1,0 +1,1 @@
+//! Public data: deal-list CSV and SEC XBRL companyfacts/companyconcept.

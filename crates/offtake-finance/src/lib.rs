@@ -1,0 +1,1 @@
+//! Finance functions: NPV, IRR, XNPV, XIRR, PMT, payback. Knows nothing of contracts.

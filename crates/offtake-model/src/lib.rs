@@ -1,0 +1,1 @@
+//! What was agreed: term sheet TOML -> validated Contract, with provenance.

@@ -1,0 +1,1 @@
+//! The portfolio store: the only crate with SQL (SQLite, optional PostgreSQL).
