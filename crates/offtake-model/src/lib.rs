@@ -1,1 +1,120 @@
-//! What was agreed: term sheet TOML -> validated Contract, with provenance.
+//! What was agreed: a TOML term sheet → a validated [`Contract`], with the provenance of every input.
+//!
+//! The language is MODEL.md §1–12 (restated for users in `docs/term-sheet.md`). [`parse`] collects
+//! every problem of a file at once, each located by byte span and field, so the CLI can point at
+//! the line. The crate does no IO.
+
+mod condition;
+mod contract;
+mod distribution;
+mod error;
+mod provenance;
+mod reader;
+mod validate;
+
+pub use condition::{ConditionError, parse_condition};
+pub use contract::*;
+pub use distribution::Distribution;
+pub use error::{Diagnostic, Error, Problem, Result, line_col};
+pub use provenance::{Alternative, Evidence, Input, Source};
+pub use validate::{check_distribution, correlation_matrix};
+
+use toml::de::DeTable;
+
+/// The largest term sheet accepted: term sheets are a few KB; this bounds the work on garbage.
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// A chosen alternative of a sourced term (MODEL.md §11): `commitment.min_total_spend=1` runs
+/// its first alternative; 0 is the base value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub term: String,
+    pub n: usize,
+}
+
+impl std::str::FromStr for Variant {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::BadVariantSyntax {
+            text: text.to_string(),
+        };
+        let (term, n) = text.split_once('=').ok_or_else(bad)?;
+        let n = n.trim().parse().map_err(|_| bad())?;
+        let term = term.trim();
+        if term.is_empty() {
+            return Err(bad());
+        }
+        Ok(Variant {
+            term: term.to_string(),
+            n,
+        })
+    }
+}
+
+/// Checks size and encoding before any parsing: non-UTF-8, empty and oversized files are refused.
+pub fn decode(bytes: &[u8]) -> Result<&str> {
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::TooLarge {
+            bytes: bytes.len(),
+            limit: MAX_BYTES,
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(Error::Empty);
+    }
+    Ok(text)
+}
+
+/// Parses and validates a term sheet (base case).
+pub fn parse(src: &str) -> Result<Contract> {
+    parse_with(src, &[])
+}
+
+/// Parses and validates a term sheet with the given alternatives selected.
+pub fn parse_with(src: &str, variants: &[Variant]) -> Result<Contract> {
+    if src.len() > MAX_BYTES {
+        return Err(Error::TooLarge {
+            bytes: src.len(),
+            limit: MAX_BYTES,
+        });
+    }
+    let root = parse_toml(src)?;
+    let selected = variants
+        .iter()
+        .filter(|v| v.n > 0)
+        .map(|v| (v.term.clone(), v.n))
+        .collect();
+    validate::validate(src, &root, &selected)
+}
+
+/// Every term that carries alternatives, with how many: what `compare` runs.
+pub fn alternative_terms(src: &str) -> Result<Vec<(String, usize)>> {
+    let root = parse_toml(src)?;
+    Ok(validate::alternative_terms(src, &root))
+}
+
+fn parse_toml(src: &str) -> Result<DeTable<'_>> {
+    let (root, errors) = DeTable::parse_recoverable(src);
+    if errors.is_empty() {
+        return Ok(root.into_inner());
+    }
+    let diagnostics = errors
+        .into_iter()
+        .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            Diagnostic {
+                problem: Problem::Syntax {
+                    message: e.message().trim().to_string(),
+                },
+                span,
+                field: String::new(),
+                help: None,
+            }
+        })
+        .collect();
+    Err(Error::Invalid { diagnostics })
+}

@@ -1,0 +1,397 @@
+//! The validated `Contract`: what was agreed, with every invariant of MODEL.md §12 already checked.
+//!
+//! Nothing here can be built from raw input except through [`crate::parse`], so the engine never
+//! meets an invalid contract and has no "invalid input" error of its own. Dates are kept as the
+//! first day of their month (only the month counts, MODEL.md §1); [`Contract::period_of`] turns them
+//! into period indices.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::distribution::Distribution;
+use crate::provenance::{Input, Source};
+
+/// A validated term sheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    pub deal: Deal,
+    pub sources: Vec<Source>,
+    /// In roadmap order (base `available` non-decreasing).
+    pub generations: Vec<Generation>,
+    /// In file order.
+    pub tranches: Vec<Tranche>,
+    pub demand: Demand,
+    pub pricing: Pricing,
+    pub take_or_pay: Option<TakeOrPay>,
+    pub commitment: Option<Commitment>,
+    pub provider: Provider,
+    pub financing: Option<Financing>,
+    pub buyer: Buyer,
+    pub equity: Vec<EquityTranche>,
+    pub thresholds: Thresholds,
+    pub risk: Option<RiskSpec>,
+    /// Every numeric input with its provenance (MODEL.md §11), in file order.
+    pub inputs: Vec<Input>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deal {
+    pub id: String,
+    pub name: Option<String>,
+    pub buyer: Option<String>,
+    pub provider: Option<String>,
+    /// First day of the start month.
+    pub start: NaiveDate,
+    /// T, the number of monthly periods (1 ..= 600).
+    pub term_months: u32,
+    pub max_mw: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generation {
+    pub name: String,
+    pub available: NaiveDate,
+    /// PFLOP/s (dense BF16) per MW of IT power.
+    pub pflops_per_mw: f64,
+    /// USD per MW.
+    pub chip_capex_per_mw: f64,
+    /// round(12 · life_years), at least 1.
+    pub life_months: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TrancheKind {
+    Firm,
+    Option {
+        exercise: NaiveDate,
+        exercise_utilization: f64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tranche {
+    pub id: String,
+    pub mw: f64,
+    pub online: NaiveDate,
+    pub ramp_months: u32,
+    pub build_months: u32,
+    pub deadline: Option<NaiveDate>,
+    /// Index into [`Contract::generations`] of the generation promised.
+    pub generation: Option<usize>,
+    pub kind: TrancheKind,
+}
+
+impl Tranche {
+    pub fn is_option(&self) -> bool {
+        matches!(self.kind, TrancheKind::Option { .. })
+    }
+}
+
+/// A demand curve point: (month, value).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub month: NaiveDate,
+    pub value: f64,
+}
+
+/// MODEL.md §4: exactly one of absolute PFLOP/s or relative utilization.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "points", rename_all = "snake_case")]
+pub enum Demand {
+    /// PFLOP/s the buyer wants, points in strictly increasing months.
+    Pflops(Vec<CurvePoint>),
+    /// Fraction of available compute the buyer uses.
+    Utilization(Vec<CurvePoint>),
+}
+
+impl Demand {
+    pub fn points(&self) -> &[CurvePoint] {
+        match self {
+            Demand::Pflops(p) | Demand::Utilization(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pricing {
+    /// USD per PFLOP-hour.
+    pub list_price: f64,
+    pub discount: f64,
+    /// Annual, stepped by contract year; may be negative (> −1).
+    pub escalation: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    Monthly,
+    Annual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TakeOrPay {
+    /// Fraction of available compute.
+    pub floor: f64,
+    /// Both months included; `None` = the whole term on that side.
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub settle: Settlement,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Commitment {
+    pub min_total_spend: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provider {
+    pub facility_capex_per_mw: f64,
+    pub facility_life_months: u32,
+    /// USD per MWh.
+    pub power_price: f64,
+    pub power_escalation: f64,
+    pub pue: f64,
+    pub idle_power: f64,
+    pub fixed_opex_per_mw_year: f64,
+    pub tax_rate: f64,
+    pub discount_rate: f64,
+    pub residual_fraction: f64,
+    pub exit_multiple: f64,
+    pub min_refresh_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Financing {
+    pub debt_share: f64,
+    /// Nominal annual; monthly rate = interest_rate / 12.
+    pub interest_rate: f64,
+    /// 12 · tenor_years, rounded, at least 1.
+    pub tenor_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Buyer {
+    /// Defaults to the provider's discount rate.
+    pub discount_rate: f64,
+    /// USD per PFLOP-hour; defaults to the list price.
+    pub value_per_pflop_hour: f64,
+}
+
+/// A metric an equity condition can test (MODEL.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    CumulativePayments,
+    CumulativePflopHours,
+    CapacityMw,
+    Utilization12m,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [
+        Metric::CumulativePayments,
+        Metric::CumulativePflopHours,
+        Metric::CapacityMw,
+        Metric::Utilization12m,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::CumulativePayments => "cumulative_payments",
+            Metric::CumulativePflopHours => "cumulative_pflop_hours",
+            Metric::CapacityMw => "capacity_mw",
+            Metric::Utilization12m => "utilization_12m",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// `metric >= threshold`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Clause {
+    pub metric: Metric,
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EquityTrigger {
+    /// Paid at a date (a date before start is paid in period 0).
+    At { date: NaiveDate },
+    /// Paid in the first period all clauses hold, not after the deadline.
+    When {
+        clauses: Vec<Clause>,
+        /// The source text of the condition, for reports.
+        text: String,
+        deadline: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EquityTranche {
+    pub id: String,
+    pub amount: f64,
+    pub round_trip: f64,
+    pub trigger: EquityTrigger,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub coverage: f64,
+    pub dscr: f64,
+    pub hurdle: f64,
+}
+
+/// A scalar risk factor (a multiplier, MODEL.md §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalarFactor {
+    DemandFactor,
+    PowerFactor,
+    CapexFactor,
+}
+
+impl ScalarFactor {
+    pub const ALL: [ScalarFactor; 3] = [
+        ScalarFactor::DemandFactor,
+        ScalarFactor::PowerFactor,
+        ScalarFactor::CapexFactor,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ScalarFactor::DemandFactor => "demand_factor",
+            ScalarFactor::PowerFactor => "power_factor",
+            ScalarFactor::CapexFactor => "capex_factor",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ScalarFactor> {
+        ScalarFactor::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// How tranche delays are drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DelaySpec {
+    /// One distribution, drawn independently for each tranche.
+    Each { dist: Distribution },
+    /// A distribution per tranche (index into `Contract::tranches`); unnamed tranches stay at 0.
+    PerTranche { table: Vec<(usize, Distribution)> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Correlation {
+    pub a: ScalarFactor,
+    pub b: ScalarFactor,
+    pub rho: f64,
+}
+
+/// `[risk]` (MODEL.md §10). Unnamed factors stay at base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskSpec {
+    pub seed: u64,
+    pub paths: u64,
+    pub demand_factor: Option<Distribution>,
+    pub power_factor: Option<Distribution>,
+    pub capex_factor: Option<Distribution>,
+    pub delay_months: Option<DelaySpec>,
+    /// (generation index, distribution), in roadmap order.
+    pub slip_months: Vec<(usize, Distribution)>,
+    pub correlation: Vec<Correlation>,
+}
+
+impl RiskSpec {
+    /// The most paths a run may ask for (memory of per-path metrics stays bounded).
+    pub const MAX_PATHS: u64 = 100_000_000;
+
+    pub fn scalar(&self, f: ScalarFactor) -> Option<&Distribution> {
+        match f {
+            ScalarFactor::DemandFactor => self.demand_factor.as_ref(),
+            ScalarFactor::PowerFactor => self.power_factor.as_ref(),
+            ScalarFactor::CapexFactor => self.capex_factor.as_ref(),
+        }
+    }
+}
+
+/// Months from `start`'s month to `date`'s month (may be negative).
+pub fn months_between(start: NaiveDate, date: NaiveDate) -> i64 {
+    (i64::from(date.year()) - i64::from(start.year())) * 12 + i64::from(date.month0())
+        - i64::from(start.month0())
+}
+
+impl Contract {
+    /// The period index of a date (MODEL.md §1): may be negative or ≥ T.
+    pub fn period_of(&self, date: NaiveDate) -> i64 {
+        months_between(self.deal.start, date)
+    }
+
+    pub fn term_months(&self) -> usize {
+        self.deal.term_months as usize
+    }
+
+    pub fn generation_index(&self, name: &str) -> Option<usize> {
+        self.generations.iter().position(|g| g.name == name)
+    }
+
+    pub fn tranche_index(&self, id: &str) -> Option<usize> {
+        self.tranches.iter().position(|t| t.id == id)
+    }
+
+    /// The first day of period `t`'s month.
+    pub fn period_start(&self, t: i64) -> NaiveDate {
+        add_months(self.deal.start, t)
+    }
+}
+
+/// The first day of the month `n` months after `date`'s month.
+pub fn add_months(date: NaiveDate, n: i64) -> NaiveDate {
+    let total = i64::from(date.year()) * 12 + i64::from(date.month0()) + n;
+    let year = total.div_euclid(12);
+    let month0 = total.rem_euclid(12);
+    i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month0 as u32 + 1, 1))
+        .unwrap_or(date)
+}
+
+/// Days in period `t` of a contract starting at `start` × 24 (MODEL.md §1).
+pub fn hours_in_month(date: NaiveDate) -> f64 {
+    let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
+    let next = add_months(first, 1);
+    (next - first).num_days() as f64 * 24.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    }
+
+    #[test]
+    fn months_between_counts_calendar_months() {
+        assert_eq!(months_between(d(2026, 7), d(2026, 7)), 0);
+        assert_eq!(months_between(d(2026, 7), d(2027, 6)), 11);
+        assert_eq!(months_between(d(2026, 7), d(2026, 4)), -3);
+    }
+
+    #[test]
+    fn add_months_wraps_years_both_ways() {
+        assert_eq!(add_months(d(2026, 11), 3), d(2027, 2));
+        assert_eq!(add_months(d(2026, 1), -1), d(2025, 12));
+    }
+
+    #[test]
+    fn hours_follow_calendar_and_leap_years() {
+        assert_eq!(hours_in_month(d(2026, 7)), 31.0 * 24.0);
+        assert_eq!(hours_in_month(d(2027, 2)), 28.0 * 24.0);
+        assert_eq!(hours_in_month(d(2028, 2)), 29.0 * 24.0);
+    }
+}

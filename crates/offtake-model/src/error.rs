@@ -1,0 +1,181 @@
+//! Errors of the term-sheet language: every problem in a file, each located by byte span and field.
+
+use std::ops::Range;
+
+/// What is wrong with one place in a term sheet. Display gives the one-line message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Problem {
+    #[error("TOML syntax error: {message}")]
+    Syntax { message: String },
+    #[error("unknown key `{key}` in {table}")]
+    UnknownKey {
+        key: String,
+        table: String,
+        suggestion: Option<String>,
+    },
+    #[error("missing required key `{key}` in {table}")]
+    MissingKey { key: String, table: String },
+    #[error("missing required table {table}")]
+    MissingTable { table: String },
+    #[error("wrong type: expected {expected}, found {found}")]
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("not a finite number: {value}")]
+    NotFinite { value: String },
+    #[error("malformed date `{value}`: expected \"YYYY-MM\" or \"YYYY-MM-DD\"")]
+    MalformedDate { value: String },
+    #[error("term of {months} months: a term must be more than 0 and at most 50 years")]
+    TermOutOfRange { months: i64 },
+    #[error("give the term once: `term_years` or `term_months`, not both")]
+    TermTwice,
+    #[error("`mw` must be greater than 0, found {value}")]
+    NonPositiveMw { value: f64 },
+    #[error("{what} must be {bound}, found {value}")]
+    OutOfRange {
+        what: String,
+        bound: &'static str,
+        value: f64,
+    },
+    #[error("{what} is a fraction and must be within 0..1, found {value}")]
+    FractionOutOfRange { what: String, value: f64 },
+    #[error("`pue` must be at least 1, found {value}")]
+    PueBelowOne { value: f64 },
+    #[error("unknown generation `{name}`")]
+    UnknownGeneration { name: String, known: Vec<String> },
+    #[error("unknown tranche `{id}`")]
+    UnknownTranche { id: String, known: Vec<String> },
+    #[error("unknown source `{id}`")]
+    UnknownSource { id: String, known: Vec<String> },
+    #[error("unknown metric `{name}` in condition")]
+    UnknownMetric { name: String },
+    #[error("unknown risk factor `{name}`")]
+    UnknownFactor { name: String },
+    #[error("duplicate {kind} id `{id}`")]
+    DuplicateId { kind: &'static str, id: String },
+    #[error("generation `{name}` is available before `{previous}`, listed above it")]
+    GenerationsOutOfOrder { name: String, previous: String },
+    #[error("deadline {deadline} is before the online date {online} of tranche `{tranche}`")]
+    DeadlineBeforeOnline {
+        tranche: String,
+        deadline: String,
+        online: String,
+    },
+    #[error("option tranche `{tranche}` has no `exercise` date")]
+    OptionWithoutExercise { tranche: String },
+    #[error("`{key}` applies only to option tranches (kind = \"option\")")]
+    OptionKeyOnFirm { key: &'static str },
+    #[error(
+        "option tranche `{tranche}` is exercised {exercise}, after online − build_months = {latest}"
+    )]
+    ExerciseTooLate {
+        tranche: String,
+        exercise: String,
+        latest: String,
+    },
+    #[error("unknown tranche kind `{value}`")]
+    UnknownKind { value: String },
+    #[error("tranches sum to {total} MW, over max_mw = {max}")]
+    OverMaxMw { total: f64, max: f64 },
+    #[error("[demand] needs exactly one of `pflops` or `utilization`, found {found}")]
+    DemandShape { found: &'static str },
+    #[error("demand curve months must strictly increase: {month} does not come after {previous}")]
+    CurveNotIncreasing { month: String, previous: String },
+    #[error("a curve point is [\"YYYY-MM\", number]")]
+    BadCurvePoint,
+    #[error("a curve needs at least one point")]
+    EmptyCurve,
+    #[error("take-or-pay `from` {from} is after `until` {until}")]
+    FromAfterUntil { from: String, until: String },
+    #[error("unknown settlement `{value}`: expected \"monthly\" or \"annual\"")]
+    UnknownSettlement { value: String },
+    #[error("equity tranche `{id}` needs exactly one of `at` or `when`, found {found}")]
+    EquityTrigger { id: String, found: &'static str },
+    #[error("`deadline` applies only to a `when` equity tranche, not to one paid `at` a date")]
+    DeadlineOnAt,
+    #[error("condition does not parse: {message}")]
+    BadCondition { message: String },
+    #[error("unknown evidence grade `{value}`")]
+    UnknownEvidence { value: String },
+    #[error("variant of `{term}`: {message}")]
+    Alternatives { term: String, message: String },
+    #[error("unknown distribution `{name}`")]
+    UnknownDistribution { name: String },
+    #[error("bad {dist} distribution: {message}")]
+    BadDistribution { dist: &'static str, message: String },
+    #[error("correlation: {message}")]
+    BadCorrelation { message: String },
+    #[error("the correlation matrix is not positive semi-definite (determinant {determinant:.4})")]
+    NotPositiveSemiDefinite { determinant: f64 },
+}
+
+/// One located problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub problem: Problem,
+    /// Byte range in the source.
+    pub span: Range<usize>,
+    /// The field, named as `--variant` names terms: `tranche.phase-2.deadline`.
+    pub field: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// 1-based (line, column) of the start of the span, columns counted in characters.
+    pub fn line_col(&self, src: &str) -> (usize, usize) {
+        line_col(src, self.span.start)
+    }
+}
+
+/// 1-based (line, column) of a byte offset.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = src.get(..offset).unwrap_or(src);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Errors of offtake-model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    #[error("the file is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("the file is {bytes} bytes; a term sheet may be at most {limit} bytes")]
+    TooLarge { bytes: usize, limit: usize },
+    #[error("the file is empty")]
+    Empty,
+    #[error("{} problem{} in the term sheet", diagnostics.len(), if diagnostics.len() == 1 { "" } else { "s" })]
+    Invalid { diagnostics: Vec<Diagnostic> },
+    #[error("no term `{term}` has alternatives; terms with alternatives: {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]
+    UnknownVariant {
+        term: String,
+        available: Vec<String>,
+    },
+    #[error(
+        "`{term}` has {count} alternative(s); variant {n} does not exist (0 is the base value)"
+    )]
+    VariantOutOfRange {
+        term: String,
+        n: usize,
+        count: usize,
+    },
+    #[error("a variant is TERM=N, e.g. commitment.min_total_spend=1; found `{text}`")]
+    BadVariantSyntax { text: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_lines_and_chars() {
+        let src = "a = 1\nbé = 2\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 6), (2, 1));
+        assert_eq!(line_col(src, 9), (2, 3));
+    }
+}

@@ -1,0 +1,565 @@
+//! Typed, located reads from the spanned TOML tree, collecting every problem instead of stopping.
+//!
+//! serde stops at the first error; an analyst wants all of them at once, each pointing at its
+//! line. So validation walks `toml::de::DeTable` by hand through this reader.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Diagnostic, Problem};
+use crate::provenance::{Alternative, Evidence, Input};
+
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+
+/// A table being read, with its span and the field prefix used in messages.
+#[derive(Clone, Copy)]
+pub(crate) struct Table<'t, 'i> {
+    pub map: &'t DeTable<'i>,
+    pub span: (usize, usize),
+    /// Name of the table in messages: `[deal]`, `[[tranche]] phase-1`.
+    pub label: &'t str,
+    /// Prefix of field paths: `deal`, `tranche.phase-1`.
+    pub prefix: &'t str,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    pub fn get(&self, key: &str) -> Option<&'t Value<'i>> {
+        self.map
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn span(&self) -> Range<usize> {
+        self.span.0..self.span.1
+    }
+
+    pub fn field(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
+        }
+    }
+}
+
+/// Selected alternatives: term path → 1-based alternative index.
+pub(crate) type Variants = BTreeMap<String, usize>;
+
+pub(crate) struct Reader<'v> {
+    pub src: &'v str,
+    pub diags: Vec<Diagnostic>,
+    pub inputs: Vec<Input>,
+    /// (source id, span, field) of every `source = "…"` reference, checked once sources are known.
+    pub source_refs: Vec<(String, Range<usize>, String)>,
+    pub variants: &'v Variants,
+    /// Terms that have alternatives, whether selected or not.
+    pub terms_with_alternatives: Vec<(String, usize)>,
+}
+
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn range(v: &Value<'_>) -> Range<usize> {
+    v.span()
+}
+
+/// Parses `YYYY-MM` or `YYYY-MM-DD` into the first day of that month.
+pub(crate) fn parse_month(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if !s.is_ascii() {
+        return None;
+    }
+    let bytes = s.as_bytes();
+    let (ym, day) = match bytes.len() {
+        7 => (s, None),
+        10 if bytes[7] == b'-' => (&s[..7], Some(&s[8..])),
+        _ => return None,
+    };
+    if ym.as_bytes().get(4) != Some(&b'-') {
+        return None;
+    }
+    let year: i32 = ym[..4].parse().ok()?;
+    let month: u32 = ym[5..7].parse().ok()?;
+    if !ym[..4].bytes().all(|b| b.is_ascii_digit()) || !ym[5..7].bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    match day {
+        None => NaiveDate::from_ymd_opt(year, month, 1),
+        Some(d) => {
+            if !d.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let day: u32 = d.parse().ok()?;
+            // The day must exist, though only the month counts.
+            NaiveDate::from_ymd_opt(year, month, day)?;
+            NaiveDate::from_ymd_opt(year, month, 1)
+        }
+    }
+}
+
+impl<'v> Reader<'v> {
+    pub fn new(src: &'v str, variants: &'v Variants) -> Self {
+        Reader {
+            src,
+            diags: Vec::new(),
+            inputs: Vec::new(),
+            source_refs: Vec::new(),
+            variants,
+            terms_with_alternatives: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, problem: Problem, span: Range<usize>, field: impl Into<String>) {
+        self.diags.push(Diagnostic {
+            problem,
+            span,
+            field: field.into(),
+            help: None,
+        });
+    }
+
+    pub fn error_help(
+        &mut self,
+        problem: Problem,
+        span: Range<usize>,
+        field: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags.push(Diagnostic {
+            problem,
+            span,
+            field: field.into(),
+            help: Some(help.into()),
+        });
+    }
+
+    /// Reports every key of `t` not in `allowed`, suggesting the closest allowed key.
+    pub fn check_keys(&mut self, t: &Table<'_, '_>, allowed: &[&str]) {
+        for (k, _) in t.map.iter() {
+            let key = k.get_ref().as_ref();
+            if allowed.contains(&key) {
+                continue;
+            }
+            let suggestion = suggest(key, allowed);
+            let help = match &suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("allowed keys in {}: {}", t.label, allowed.join(", ")),
+            };
+            self.error_help(
+                Problem::UnknownKey {
+                    key: key.to_string(),
+                    table: t.label.to_string(),
+                    suggestion,
+                },
+                k.span(),
+                t.field(key),
+                help,
+            );
+        }
+    }
+
+    pub fn missing(&mut self, t: &Table<'_, '_>, key: &str) {
+        self.error(
+            Problem::MissingKey {
+                key: key.to_string(),
+                table: t.label.to_string(),
+            },
+            t.span(),
+            t.field(key),
+        );
+    }
+
+    fn wrong_type(&mut self, v: &Value<'_>, expected: &'static str, field: String) {
+        self.error(
+            Problem::WrongType {
+                expected,
+                found: type_name(v.get_ref()),
+            },
+            range(v),
+            field,
+        );
+    }
+
+    pub fn string(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<String> {
+        let Some(v) = t.get(key) else {
+            if required {
+                self.missing(t, key);
+            }
+            return None;
+        };
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(v, "a string", t.field(key));
+                None
+            }
+        }
+    }
+
+    /// A string that is also an id: non-empty.
+    pub fn id(&mut self, t: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
+        let s = self.string(t, key, true)?;
+        let span = t.get(key).map(range).unwrap_or_else(|| t.span());
+        if s.trim().is_empty() {
+            self.error(
+                Problem::WrongType {
+                    expected: "a non-empty string",
+                    found: "an empty string",
+                },
+                span,
+                t.field(key),
+            );
+            return None;
+        }
+        Some((s, span))
+    }
+
+    pub fn date_value(&mut self, v: &Value<'_>, field: String) -> Option<NaiveDate> {
+        match v.get_ref() {
+            DeValue::String(s) => match parse_month(s) {
+                Some(d) => Some(d),
+                None => {
+                    self.error(
+                        Problem::MalformedDate {
+                            value: s.to_string(),
+                        },
+                        range(v),
+                        field,
+                    );
+                    None
+                }
+            },
+            DeValue::Datetime(dt) => match dt.date {
+                Some(d) if dt.time.is_none() => {
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), 1)
+                }
+                _ => {
+                    self.error(
+                        Problem::MalformedDate {
+                            value: dt.to_string(),
+                        },
+                        range(v),
+                        field,
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(v, "a date string \"YYYY-MM\"", field);
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<NaiveDate> {
+        match t.get(key) {
+            Some(v) => self.date_value(v, t.field(key)),
+            None => {
+                if required {
+                    self.missing(t, key);
+                }
+                None
+            }
+        }
+    }
+
+    /// A non-negative whole number (months, counts).
+    pub fn count(&mut self, t: &Table<'_, '_>, key: &str) -> Option<u64> {
+        let v = t.get(key)?;
+        match v.get_ref() {
+            DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.error(
+                        Problem::OutOfRange {
+                            what: format!("`{key}`"),
+                            bound: "a whole number ≥ 0",
+                            value: i64::from_str_radix(i.as_str(), i.radix())
+                                .map_or(f64::NAN, |x| x as f64),
+                        },
+                        range(v),
+                        t.field(key),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(v, "a whole number", t.field(key));
+                None
+            }
+        }
+    }
+
+    fn plain_number(&mut self, v: &Value<'_>, field: &str) -> Option<f64> {
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|x| x as f64),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => {
+                self.wrong_type(v, "a number", field.to_string());
+                return None;
+            }
+        };
+        match parsed {
+            Some(x) if x.is_finite() => Some(x),
+            _ => {
+                let text = self.src.get(range(v)).unwrap_or("?").to_string();
+                self.error(Problem::NotFinite { value: text }, range(v), field);
+                None
+            }
+        }
+    }
+
+    fn evidence(&mut self, t: &Table<'_, '_>) -> Option<Evidence> {
+        let s = self.string(t, "evidence", false)?;
+        match Evidence::from_name(&s) {
+            Some(e) => Some(e),
+            None => {
+                let span = t.get("evidence").map(range).unwrap_or_else(|| t.span());
+                self.error_help(
+                    Problem::UnknownEvidence { value: s },
+                    span,
+                    t.field("evidence"),
+                    "evidence is one of: disclosed, reported, estimated, assumed",
+                );
+                None
+            }
+        }
+    }
+
+    fn source_ref(&mut self, t: &Table<'_, '_>) -> Option<String> {
+        let s = self.string(t, "source", false)?;
+        let span = t.get("source").map(range).unwrap_or_else(|| t.span());
+        self.source_refs.push((s.clone(), span, t.field("source")));
+        Some(s)
+    }
+
+    /// A number, plain or as a provenance table (MODEL.md §11). Records it as an input under
+    /// `path`, and applies a selected variant. Returns the value and its span.
+    pub fn number_value(&mut self, v: &Value<'_>, path: &str) -> Option<(f64, Range<usize>)> {
+        let line = crate::error::line_col(self.src, v.span().start).0;
+        let DeValue::Table(map) = v.get_ref() else {
+            let x = self.plain_number(v, path)?;
+            self.inputs.push(Input {
+                path: path.to_string(),
+                value: x,
+                source: None,
+                evidence: None,
+                note: None,
+                alternatives: Vec::new(),
+                line,
+            });
+            return Some((x, range(v)));
+        };
+        let label = format!("the provenance table of `{path}`");
+        let t = Table {
+            map,
+            span: (v.span().start, v.span().end),
+            label: &label,
+            prefix: path,
+        };
+        self.check_keys(&t, &["value", "source", "evidence", "note", "alternatives"]);
+        let source = self.source_ref(&t);
+        let evidence = self.evidence(&t);
+        let note = self.string(&t, "note", false);
+        let mut alternatives = Vec::new();
+        if let Some(av) = t.get("alternatives") {
+            match av.get_ref() {
+                DeValue::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let field = format!("{path}.alternatives[{i}]");
+                        let DeValue::Table(am) = item.get_ref() else {
+                            self.wrong_type(item, "a table { value, source, evidence }", field);
+                            continue;
+                        };
+                        let alabel = format!("alternative {} of `{path}`", i + 1);
+                        let at = Table {
+                            map: am,
+                            span: (item.span().start, item.span().end),
+                            label: &alabel,
+                            prefix: &field,
+                        };
+                        self.check_keys(&at, &["value", "source", "evidence", "note"]);
+                        let src = self.source_ref(&at);
+                        let ev = self.evidence(&at);
+                        let _ = self.string(&at, "note", false);
+                        match at.get("value") {
+                            Some(x) => {
+                                if let Some(value) = self.plain_number(x, &at.field("value")) {
+                                    alternatives.push(Alternative {
+                                        value,
+                                        source: src,
+                                        evidence: ev,
+                                    });
+                                }
+                            }
+                            None => self.missing(&at, "value"),
+                        }
+                    }
+                }
+                _ => self.wrong_type(av, "an array of alternatives", t.field("alternatives")),
+            }
+        }
+        let Some(value_v) = t.get("value") else {
+            self.missing(&t, "value");
+            return None;
+        };
+        let base = self.plain_number(value_v, path)?;
+        if !alternatives.is_empty() {
+            self.terms_with_alternatives
+                .push((path.to_string(), alternatives.len()));
+        }
+        let mut input = Input {
+            path: path.to_string(),
+            value: base,
+            source,
+            evidence,
+            note,
+            alternatives,
+            line,
+        };
+        if let Some(&n) = self.variants.get(path)
+            && n >= 1
+            && let Some(alt) = input.alternatives.get(n - 1).cloned()
+        {
+            input.value = alt.value;
+            input.source = alt.source;
+            input.evidence = alt.evidence;
+        }
+        let value = input.value;
+        self.inputs.push(input);
+        Some((value, range(value_v)))
+    }
+
+    pub fn number(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<f64> {
+        self.number_spanned(t, key, required).map(|(x, _)| x)
+    }
+
+    pub fn number_spanned(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        required: bool,
+    ) -> Option<(f64, Range<usize>)> {
+        match t.get(key) {
+            Some(v) => self.number_value(v, &t.field(key)),
+            None => {
+                if required {
+                    self.missing(t, key);
+                }
+                None
+            }
+        }
+    }
+
+    /// A number that must lie in a range; reports and drops it when it does not.
+    pub fn bounded(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        required: bool,
+        bound: Bound,
+    ) -> Option<f64> {
+        let (x, span) = self.number_spanned(t, key, required)?;
+        if bound.holds(x) {
+            return Some(x);
+        }
+        let problem = match bound {
+            Bound::Fraction => Problem::FractionOutOfRange {
+                what: format!("`{key}`"),
+                value: x,
+            },
+            _ => Problem::OutOfRange {
+                what: format!("`{key}`"),
+                bound: bound.describe(),
+                value: x,
+            },
+        };
+        self.error(problem, span, t.field(key));
+        None
+    }
+}
+
+/// Admissible ranges of numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    Positive,
+    NonNegative,
+    Fraction,
+    /// Rates and escalations: > −1 (a rate of −100% or less has no meaning).
+    AboveMinusOne,
+}
+
+impl Bound {
+    pub fn holds(self, x: f64) -> bool {
+        match self {
+            Bound::Positive => x > 0.0,
+            Bound::NonNegative => x >= 0.0,
+            Bound::Fraction => (0.0..=1.0).contains(&x),
+            Bound::AboveMinusOne => x > -1.0,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Bound::Positive => "greater than 0",
+            Bound::NonNegative => "at least 0",
+            Bound::Fraction => "within 0..1",
+            Bound::AboveMinusOne => "greater than −1",
+        }
+    }
+}
+
+/// The allowed word closest to `word`, if any is close enough to be a likely typo.
+pub(crate) fn suggest(word: &str, allowed: &[&str]) -> Option<String> {
+    allowed
+        .iter()
+        .map(|a| (strsim::jaro_winkler(word, a), *a))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, a)| a.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_and_reject() {
+        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+        assert_eq!(parse_month("2026-07"), Some(d(2026, 7)));
+        assert_eq!(parse_month("2026-07-31"), Some(d(2026, 7)));
+        assert_eq!(parse_month("2026-13"), None);
+        assert_eq!(parse_month("2026-02-30"), None);
+        assert_eq!(parse_month("26-07"), None);
+        assert_eq!(parse_month("2026/07"), None);
+        assert_eq!(parse_month("2026-7"), None);
+        assert_eq!(parse_month("+026-07"), None);
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let allowed = ["ramp_months", "build_months", "online"];
+        assert_eq!(
+            suggest("ramp_month", &allowed).as_deref(),
+            Some("ramp_months")
+        );
+        assert_eq!(suggest("colour", &allowed), None);
+    }
+}

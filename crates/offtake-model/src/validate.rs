@@ -1,0 +1,1757 @@
+//! Term sheet → `Contract`: reads every table, checks MODEL.md §12, and collects every problem.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use toml::de::{DeTable, DeValue};
+
+use crate::condition::{ConditionError, parse_condition};
+use crate::contract::*;
+use crate::distribution::Distribution;
+use crate::error::{Diagnostic, Error, Problem};
+use crate::provenance::Source;
+use crate::reader::{Bound, Reader, Table, Value, Variants, suggest, type_name};
+
+const TOP_KEYS: &[&str] = &[
+    "deal",
+    "source",
+    "generation",
+    "tranche",
+    "demand",
+    "pricing",
+    "take_or_pay",
+    "commitment",
+    "provider",
+    "financing",
+    "buyer",
+    "equity",
+    "thresholds",
+    "risk",
+];
+
+/// Relative tolerance of MODEL.md (a ≥ b holds when a ≥ b − 1e-9·max(1,|b|)).
+fn ge_tol(a: f64, b: f64) -> bool {
+    a >= b - 1e-9 * b.abs().max(1.0)
+}
+
+/// round(12·years), halves away from zero (MODEL.md preamble).
+pub(crate) fn months_from_years(years: f64) -> i64 {
+    (12.0 * years).round() as i64
+}
+
+struct Ctx<'v> {
+    r: Reader<'v>,
+}
+
+pub(crate) fn validate(
+    src: &str,
+    root: &DeTable<'_>,
+    variants: &Variants,
+) -> Result<Contract, Error> {
+    let mut c = Ctx {
+        r: Reader::new(src, variants),
+    };
+    let top = Table {
+        map: root,
+        span: (0, src.len().min(1)),
+        label: "the term sheet",
+        prefix: "",
+    };
+    c.r.check_keys(&top, TOP_KEYS);
+
+    let deal = c.single(&top, "deal", true).and_then(|t| c.deal(&t));
+    let sources = c.sources(&top);
+    let generations = c.generations(&top);
+    let gen_names: Vec<String> = generations.iter().map(|(g, _)| g.name.clone()).collect();
+    let tranches = c.tranches(&top, &gen_names, deal.as_ref());
+    let demand = c.single(&top, "demand", true).and_then(|t| c.demand(&t));
+    let pricing = c.single(&top, "pricing", true).and_then(|t| c.pricing(&t));
+    let take_or_pay = c
+        .single(&top, "take_or_pay", false)
+        .and_then(|t| c.take_or_pay(&t));
+    let commitment = c
+        .single(&top, "commitment", false)
+        .and_then(|t| c.commitment(&t));
+    let provider = c
+        .single(&top, "provider", true)
+        .and_then(|t| c.provider(&t));
+    let financing = c
+        .single(&top, "financing", false)
+        .and_then(|t| c.financing(&t));
+    let buyer_raw = c.single(&top, "buyer", false).map(|t| c.buyer(&t));
+    let equity = c.equity(&top);
+    let thresholds_raw = c
+        .single(&top, "thresholds", false)
+        .map(|t| c.thresholds(&t));
+    let tranche_ids: Vec<String> = tranches.iter().map(|(t, _)| t.id.clone()).collect();
+    let risk = c
+        .single(&top, "risk", false)
+        .and_then(|t| c.risk(&t, &gen_names, &tranche_ids));
+
+    // Cross checks that need several tables.
+    let known_sources: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
+    for (id, span, field) in std::mem::take(&mut c.r.source_refs) {
+        if !known_sources.contains(&id) {
+            let help = match suggest(
+                &id,
+                &known_sources.iter().map(String::as_str).collect::<Vec<_>>(),
+            ) {
+                Some(s) => format!("did you mean `{s}`? Sources are listed in [[source]]"),
+                None => "add it to [[source]] with an id, title, url, date and kind".to_string(),
+            };
+            c.r.error_help(
+                Problem::UnknownSource {
+                    id,
+                    known: known_sources.clone(),
+                },
+                span,
+                field,
+                help,
+            );
+        }
+    }
+    if let Some(max) = deal.as_ref().and_then(|d| d.max_mw) {
+        let total: f64 = tranches.iter().map(|(t, _)| t.mw).sum();
+        if !ge_tol(max, total) {
+            let span = c.max_mw_span(&top);
+            c.r.error_help(
+                Problem::OverMaxMw { total, max },
+                span,
+                "deal.max_mw",
+                "options count too: max_mw bounds the sum of all tranches' MW",
+            );
+        }
+    }
+    for v in c.r.variants.keys() {
+        if !c.r.terms_with_alternatives.iter().any(|(t, _)| t == v) {
+            return Err(Error::UnknownVariant {
+                term: v.clone(),
+                available: c
+                    .r
+                    .terms_with_alternatives
+                    .iter()
+                    .map(|(t, _)| t.clone())
+                    .collect(),
+            });
+        }
+    }
+    for (term, n) in c.r.variants {
+        if let Some((_, count)) = c.r.terms_with_alternatives.iter().find(|(t, _)| t == term)
+            && *n > *count
+        {
+            return Err(Error::VariantOutOfRange {
+                term: term.clone(),
+                n: *n,
+                count: *count,
+            });
+        }
+    }
+
+    if !c.r.diags.is_empty() {
+        let mut diagnostics: Vec<Diagnostic> = c.r.diags;
+        diagnostics.sort_by_key(|d| d.span.start);
+        return Err(Error::Invalid { diagnostics });
+    }
+    // With no diagnostics every required part is present; the `?`s below cannot fail, but a
+    // missing part still becomes an error rather than a panic.
+    let incomplete = || Error::Invalid {
+        diagnostics: vec![Diagnostic {
+            problem: Problem::MissingTable {
+                table: "a required table".into(),
+            },
+            span: 0..0,
+            field: String::new(),
+            help: None,
+        }],
+    };
+    let provider = provider.ok_or_else(incomplete)?;
+    let pricing = pricing.ok_or_else(incomplete)?;
+    let buyer = {
+        let (dr, v) = buyer_raw.unwrap_or((None, None));
+        Buyer {
+            discount_rate: dr.unwrap_or(provider.discount_rate),
+            value_per_pflop_hour: v.unwrap_or(pricing.list_price),
+        }
+    };
+    let thresholds = {
+        let (cov, dscr, hurdle) = thresholds_raw.unwrap_or((None, None, None));
+        Thresholds {
+            coverage: cov.unwrap_or(1.0),
+            dscr: dscr.unwrap_or(1.30),
+            hurdle: hurdle.unwrap_or(provider.discount_rate),
+        }
+    };
+    Ok(Contract {
+        deal: deal.ok_or_else(incomplete)?,
+        sources,
+        generations: generations.into_iter().map(|(g, _)| g).collect(),
+        tranches: tranches.into_iter().map(|(t, _)| t).collect(),
+        demand: demand.ok_or_else(incomplete)?,
+        pricing,
+        take_or_pay,
+        commitment,
+        provider,
+        financing,
+        buyer,
+        equity,
+        thresholds,
+        risk,
+        inputs: c.r.inputs,
+    })
+}
+
+/// Terms that carry alternatives, found without applying any variant.
+pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, usize)> {
+    let none = Variants::new();
+    let mut c = Ctx {
+        r: Reader::new(src, &none),
+    };
+    let top = Table {
+        map: root,
+        span: (0, 0),
+        label: "the term sheet",
+        prefix: "",
+    };
+    // Reading every table records every term with alternatives.
+    if let Some(t) = c.single(&top, "deal", false) {
+        c.deal(&t);
+    }
+    let generations = c.generations(&top);
+    let gen_names: Vec<String> = generations.iter().map(|(g, _)| g.name.clone()).collect();
+    let tranches = c.tranches(&top, &gen_names, None);
+    let ids: Vec<String> = tranches.iter().map(|(t, _)| t.id.clone()).collect();
+    if let Some(t) = c.single(&top, "demand", false) {
+        c.demand(&t);
+    }
+    if let Some(t) = c.single(&top, "pricing", false) {
+        c.pricing(&t);
+    }
+    if let Some(t) = c.single(&top, "take_or_pay", false) {
+        c.take_or_pay(&t);
+    }
+    if let Some(t) = c.single(&top, "commitment", false) {
+        c.commitment(&t);
+    }
+    if let Some(t) = c.single(&top, "provider", false) {
+        c.provider(&t);
+    }
+    if let Some(t) = c.single(&top, "financing", false) {
+        c.financing(&t);
+    }
+    if let Some(t) = c.single(&top, "buyer", false) {
+        c.buyer(&t);
+    }
+    c.equity(&top);
+    if let Some(t) = c.single(&top, "thresholds", false) {
+        c.thresholds(&t);
+    }
+    if let Some(t) = c.single(&top, "risk", false) {
+        c.risk(&t, &gen_names, &ids);
+    }
+    c.r.terms_with_alternatives
+}
+
+impl<'v> Ctx<'v> {
+    /// A `[table]` that must be a single table.
+    fn single<'t, 'i>(
+        &mut self,
+        top: &Table<'t, 'i>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Table<'t, 'i>> {
+        let Some(v) = top.get(key) else {
+            if required {
+                self.r.error_help(
+                    Problem::MissingTable {
+                        table: format!("[{key}]"),
+                    },
+                    0..0,
+                    key,
+                    format!("add a [{key}] table; see docs/term-sheet.md"),
+                );
+            }
+            return None;
+        };
+        match v.get_ref() {
+            DeValue::Table(map) => Some(Table {
+                map,
+                span: (v.span().start, v.span().end),
+                label: label_of(key),
+                prefix: key,
+            }),
+            other => {
+                self.r.error(
+                    Problem::WrongType {
+                        expected: "a table",
+                        found: type_name(other),
+                    },
+                    v.span(),
+                    key,
+                );
+                None
+            }
+        }
+    }
+
+    /// The entries of a `[[array]]` of tables.
+    fn array<'t, 'i>(
+        &mut self,
+        top: &Table<'t, 'i>,
+        key: &str,
+    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        let Some(v) = top.get(key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error_help(
+                Problem::WrongType {
+                    expected: "an array of tables",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                key.to_string(),
+                format!("write each entry as [[{key}]]"),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(m) => out.push((m, item.span())),
+                other => self.r.error(
+                    Problem::WrongType {
+                        expected: "a table",
+                        found: type_name(other),
+                    },
+                    item.span(),
+                    key.to_string(),
+                ),
+            }
+        }
+        out
+    }
+
+    fn max_mw_span(&self, top: &Table<'_, '_>) -> Range<usize> {
+        top.get("deal")
+            .and_then(|d| d.get_ref().as_table())
+            .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == "max_mw"))
+            .map(|(_, v)| v.span())
+            .unwrap_or(0..0)
+    }
+
+    fn deal(&mut self, t: &Table<'_, '_>) -> Option<Deal> {
+        self.r.check_keys(
+            t,
+            &[
+                "id",
+                "name",
+                "buyer",
+                "provider",
+                "start",
+                "term_years",
+                "term_months",
+                "max_mw",
+            ],
+        );
+        let id = self.r.id(t, "id").map(|(s, _)| s);
+        let name = self.r.string(t, "name", false);
+        let buyer = self.r.string(t, "buyer", false);
+        let provider = self.r.string(t, "provider", false);
+        let start = self.r.date(t, "start", true);
+        let years = self.r.number_spanned(t, "term_years", false);
+        let months = t
+            .get("term_months")
+            .map(|v| (self.r.count(t, "term_months"), v.span()));
+        let term = match (years, months) {
+            (Some(_), Some((_, span))) => {
+                self.r
+                    .error(Problem::TermTwice, span, t.field("term_months"));
+                None
+            }
+            (Some((y, span)), None) => Some((months_from_years(y), span, "term_years")),
+            (None, Some((Some(m), span))) => {
+                Some((i64::try_from(m).unwrap_or(i64::MAX), span, "term_months"))
+            }
+            (None, Some((None, _))) => None,
+            (None, None) => {
+                if t.get("term_years").is_none() {
+                    self.r.error_help(
+                        Problem::MissingKey {
+                            key: "term_years".into(),
+                            table: "[deal]".into(),
+                        },
+                        t.span(),
+                        t.field("term_years"),
+                        "give `term_years` (e.g. 10) or `term_months` (e.g. 120)",
+                    );
+                }
+                None
+            }
+        };
+        let term_months = match term {
+            Some((m, span, key)) if !(1..=600).contains(&m) => {
+                self.r.error_help(
+                    Problem::TermOutOfRange { months: m },
+                    span,
+                    t.field(key),
+                    "the term runs from 1 month to 50 years",
+                );
+                None
+            }
+            Some((m, _, _)) => u32::try_from(m).ok(),
+            None => None,
+        };
+        let max_mw = self.r.bounded(t, "max_mw", false, Bound::Positive);
+        Some(Deal {
+            id: id?,
+            name,
+            buyer,
+            provider,
+            start: start?,
+            term_months: term_months?,
+            max_mw,
+        })
+    }
+
+    fn sources(&mut self, top: &Table<'_, '_>) -> Vec<Source> {
+        let mut out: Vec<Source> = Vec::new();
+        for (i, (map, span)) in self.array(top, "source").into_iter().enumerate() {
+            let prefix = format!("source[{i}]");
+            let t = Table {
+                map,
+                span: (span.start, span.end),
+                label: "[[source]]",
+                prefix: &prefix,
+            };
+            self.r
+                .check_keys(&t, &["id", "title", "url", "date", "kind"]);
+            let id = self.r.id(&t, "id");
+            let title = self.r.string(&t, "title", false);
+            let url = self.r.string(&t, "url", false);
+            let date = self.r.string(&t, "date", false);
+            let kind = self.r.string(&t, "kind", false);
+            if let Some((id, span)) = id {
+                if out.iter().any(|s| s.id == id) {
+                    self.r.error(
+                        Problem::DuplicateId { kind: "source", id },
+                        span,
+                        t.field("id"),
+                    );
+                    continue;
+                }
+                out.push(Source {
+                    id,
+                    title,
+                    url,
+                    date,
+                    kind,
+                });
+            }
+        }
+        out
+    }
+
+    fn generations(&mut self, top: &Table<'_, '_>) -> Vec<(Generation, Range<usize>)> {
+        let entries = self.array(top, "generation");
+        if entries.is_empty() && top.get("generation").is_none() {
+            self.r.error_help(
+                Problem::MissingTable {
+                    table: "[[generation]]".into(),
+                },
+                0..0,
+                "generation",
+                "list at least one chip generation as [[generation]]",
+            );
+        }
+        let mut out: Vec<(Generation, Range<usize>)> = Vec::new();
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        for (i, (map, span)) in entries.into_iter().enumerate() {
+            let name = map
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == "name")
+                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
+            let prefix = format!(
+                "generation.{}",
+                name.clone().unwrap_or_else(|| format!("[{i}]"))
+            );
+            let t = Table {
+                map,
+                span: (span.start, span.end),
+                label: "[[generation]]",
+                prefix: &prefix,
+            };
+            self.r.check_keys(
+                &t,
+                &[
+                    "name",
+                    "available",
+                    "pflops_per_mw",
+                    "chip_capex_per_mw",
+                    "life_years",
+                ],
+            );
+            let name = self.r.id(&t, "name");
+            let available_span = t.get("available").map(|v| v.span()).unwrap_or(span.clone());
+            let available = self.r.date(&t, "available", true);
+            let pflops_per_mw = self.r.bounded(&t, "pflops_per_mw", true, Bound::Positive);
+            let chip_capex_per_mw =
+                self.r
+                    .bounded(&t, "chip_capex_per_mw", true, Bound::NonNegative);
+            let life = self.r.bounded(&t, "life_years", true, Bound::Positive);
+            let life_months = life.and_then(|y| {
+                let m = months_from_years(y);
+                if m < 1 {
+                    self.r.error(
+                        Problem::OutOfRange {
+                            what: "`life_years`".into(),
+                            bound: "at least half a month (1/24 year)",
+                            value: y,
+                        },
+                        t.get("life_years")
+                            .map(|v| v.span())
+                            .unwrap_or(span.clone()),
+                        t.field("life_years"),
+                    );
+                    None
+                } else {
+                    u32::try_from(m).ok()
+                }
+            });
+            let Some((name, name_span)) = name else {
+                continue;
+            };
+            if !names.insert(name.clone()) {
+                self.r.error(
+                    Problem::DuplicateId {
+                        kind: "generation",
+                        id: name,
+                    },
+                    name_span,
+                    t.field("name"),
+                );
+                continue;
+            }
+            if let (
+                Some(available),
+                Some(pflops_per_mw),
+                Some(chip_capex_per_mw),
+                Some(life_months),
+            ) = (available, pflops_per_mw, chip_capex_per_mw, life_months)
+            {
+                if let Some((prev, _)) = out.iter().rev().find(|(g, _)| g.available > available) {
+                    self.r.error_help(
+                        Problem::GenerationsOutOfOrder {
+                            name: name.clone(),
+                            previous: prev.name.clone(),
+                        },
+                        available_span.clone(),
+                        t.field("available"),
+                        "list generations in roadmap order: `available` dates must not decrease down the file",
+                    );
+                }
+                out.push((
+                    Generation {
+                        name,
+                        available,
+                        pflops_per_mw,
+                        chip_capex_per_mw,
+                        life_months,
+                    },
+                    span,
+                ));
+            }
+        }
+        out
+    }
+
+    fn tranches(
+        &mut self,
+        top: &Table<'_, '_>,
+        gen_names: &[String],
+        deal: Option<&Deal>,
+    ) -> Vec<(Tranche, Range<usize>)> {
+        let entries = self.array(top, "tranche");
+        if entries.is_empty() && top.get("tranche").is_none() {
+            self.r.error_help(
+                Problem::MissingTable {
+                    table: "[[tranche]]".into(),
+                },
+                0..0,
+                "tranche",
+                "list at least one capacity tranche as [[tranche]]",
+            );
+        }
+        let _ = deal;
+        let mut out: Vec<(Tranche, Range<usize>)> = Vec::new();
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        for (i, (map, span)) in entries.into_iter().enumerate() {
+            let id = map
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == "id")
+                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
+            let prefix = format!("tranche.{}", id.unwrap_or_else(|| format!("[{i}]")));
+            let t = Table {
+                map,
+                span: (span.start, span.end),
+                label: "[[tranche]]",
+                prefix: &prefix,
+            };
+            self.r.check_keys(
+                &t,
+                &[
+                    "id",
+                    "mw",
+                    "online",
+                    "ramp_months",
+                    "build_months",
+                    "deadline",
+                    "generation",
+                    "kind",
+                    "exercise",
+                    "exercise_utilization",
+                ],
+            );
+            let id = self.r.id(&t, "id");
+            let mw = match self.r.number_spanned(&t, "mw", true) {
+                Some((x, _)) if x > 0.0 => Some(x),
+                Some((x, s)) => {
+                    self.r.error_help(
+                        Problem::NonPositiveMw { value: x },
+                        s,
+                        t.field("mw"),
+                        "a tranche is IT power in MW; it must be positive",
+                    );
+                    None
+                }
+                None => None,
+            };
+            let online = self.r.date(&t, "online", true);
+            let ramp =
+                u32::try_from(self.r.count(&t, "ramp_months").unwrap_or(0)).unwrap_or(u32::MAX);
+            let build =
+                u32::try_from(self.r.count(&t, "build_months").unwrap_or(0)).unwrap_or(u32::MAX);
+            let deadline = self.r.date(&t, "deadline", false);
+            let generation = match self.r.string(&t, "generation", false) {
+                Some(name) => match gen_names.iter().position(|g| *g == name) {
+                    Some(i) => Some(Some(i)),
+                    None => {
+                        let help = match suggest(
+                            &name,
+                            &gen_names.iter().map(String::as_str).collect::<Vec<_>>(),
+                        ) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("known generations: {}", gen_names.join(", ")),
+                        };
+                        self.r.error_help(
+                            Problem::UnknownGeneration {
+                                name,
+                                known: gen_names.to_vec(),
+                            },
+                            t.get("generation")
+                                .map(|v| v.span())
+                                .unwrap_or(span.clone()),
+                            t.field("generation"),
+                            help,
+                        );
+                        None
+                    }
+                },
+                None => Some(None),
+            };
+            let kind_text = self
+                .r
+                .string(&t, "kind", false)
+                .unwrap_or_else(|| "firm".into());
+            let exercise = self.r.date(&t, "exercise", false);
+            let exercise_utilization =
+                self.r
+                    .bounded(&t, "exercise_utilization", false, Bound::Fraction);
+            let kind = match kind_text.as_str() {
+                "firm" => {
+                    for key in ["exercise", "exercise_utilization"] {
+                        if let Some(v) = t.get(key) {
+                            self.r.error_help(
+                                Problem::OptionKeyOnFirm {
+                                    key: if key == "exercise" {
+                                        "exercise"
+                                    } else {
+                                        "exercise_utilization"
+                                    },
+                                },
+                                v.span(),
+                                t.field(key),
+                                "set kind = \"option\" or remove the key",
+                            );
+                        }
+                    }
+                    Some(TrancheKind::Firm)
+                }
+                "option" => match exercise {
+                    Some(ex) => Some(TrancheKind::Option {
+                        exercise: ex,
+                        exercise_utilization: exercise_utilization.unwrap_or(0.8),
+                    }),
+                    None => {
+                        if t.get("exercise").is_none() {
+                            self.r.error_help(
+                                Problem::OptionWithoutExercise {
+                                    tranche: t.prefix.trim_start_matches("tranche.").to_string(),
+                                },
+                                t.get("kind").map(|v| v.span()).unwrap_or(span.clone()),
+                                t.field("exercise"),
+                                "an option needs an `exercise` date no later than online − build_months",
+                            );
+                        }
+                        None
+                    }
+                },
+                other => {
+                    self.r.error_help(
+                        Problem::UnknownKind {
+                            value: other.to_string(),
+                        },
+                        t.get("kind").map(|v| v.span()).unwrap_or(span.clone()),
+                        t.field("kind"),
+                        "kind is \"firm\" (default) or \"option\"",
+                    );
+                    None
+                }
+            };
+            let Some((id, id_span)) = id else { continue };
+            if !ids.insert(id.clone()) {
+                self.r.error(
+                    Problem::DuplicateId {
+                        kind: "tranche",
+                        id,
+                    },
+                    id_span,
+                    t.field("id"),
+                );
+                continue;
+            }
+            if let (Some(online), Some(deadline)) = (online, deadline)
+                && deadline < online
+            {
+                self.r.error_help(
+                    Problem::DeadlineBeforeOnline {
+                        tranche: id.clone(),
+                        deadline: fmt_month(deadline),
+                        online: fmt_month(online),
+                    },
+                    t.get("deadline").map(|v| v.span()).unwrap_or(span.clone()),
+                    t.field("deadline"),
+                    "the deadline is the latest month the tranche may come online",
+                );
+            }
+            if let (Some(online), Some(TrancheKind::Option { exercise, .. })) = (online, kind) {
+                let latest = add_months(online, -i64::from(build));
+                if exercise > latest {
+                    self.r.error_help(
+                        Problem::ExerciseTooLate {
+                            tranche: id.clone(),
+                            exercise: fmt_month(exercise),
+                            latest: fmt_month(latest),
+                        },
+                        t.get("exercise").map(|v| v.span()).unwrap_or(span.clone()),
+                        t.field("exercise"),
+                        "nothing may be spent on an option before it is exercised (MODEL.md §3)",
+                    );
+                }
+            }
+            if let (Some(mw), Some(online), Some(generation), Some(kind)) =
+                (mw, online, generation, kind)
+            {
+                out.push((
+                    Tranche {
+                        id,
+                        mw,
+                        online,
+                        ramp_months: ramp,
+                        build_months: build,
+                        deadline,
+                        generation,
+                        kind,
+                    },
+                    span,
+                ));
+            }
+        }
+        out
+    }
+
+    fn curve(&mut self, v: &Value<'_>, path: &str, fraction: bool) -> Option<Vec<CurvePoint>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of [\"YYYY-MM\", number] points",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                path,
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.r.error(Problem::EmptyCurve, v.span(), path);
+            return None;
+        }
+        let mut points: Vec<CurvePoint> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("{path}[{i}]");
+            let pair = match item.get_ref() {
+                DeValue::Array(p) if p.len() == 2 => p,
+                _ => {
+                    self.r.error(Problem::BadCurvePoint, item.span(), field);
+                    ok = false;
+                    continue;
+                }
+            };
+            let month = self.r.date_value(&pair[0], field.clone());
+            let value = self.r.number_value(&pair[1], &field);
+            match (month, value) {
+                (Some(month), Some((value, vspan))) => {
+                    if fraction && !(0.0..=1.0).contains(&value) {
+                        self.r.error(
+                            Problem::FractionOutOfRange {
+                                what: "utilization".into(),
+                                value,
+                            },
+                            vspan,
+                            field.clone(),
+                        );
+                        ok = false;
+                    } else if !fraction && value < 0.0 {
+                        self.r.error(
+                            Problem::OutOfRange {
+                                what: "demand".into(),
+                                bound: "at least 0",
+                                value,
+                            },
+                            vspan,
+                            field.clone(),
+                        );
+                        ok = false;
+                    }
+                    if let Some(prev) = points.last()
+                        && month <= prev.month
+                    {
+                        self.r.error_help(
+                            Problem::CurveNotIncreasing {
+                                month: fmt_month(month),
+                                previous: fmt_month(prev.month),
+                            },
+                            pair[0].span(),
+                            field,
+                            "give each month once, in increasing order",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    points.push(CurvePoint { month, value });
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(points)
+    }
+
+    fn demand(&mut self, t: &Table<'_, '_>) -> Option<Demand> {
+        self.r.check_keys(t, &["pflops", "utilization"]);
+        match (t.get("pflops"), t.get("utilization")) {
+            (Some(p), None) => self.curve(p, "demand.pflops", false).map(Demand::Pflops),
+            (None, Some(u)) => self
+                .curve(u, "demand.utilization", true)
+                .map(Demand::Utilization),
+            (Some(_), Some(u)) => {
+                self.r.error_help(
+                    Problem::DemandShape { found: "both" },
+                    u.span(),
+                    "demand",
+                    "absolute demand (pflops) or relative (utilization), not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.r.error_help(
+                    Problem::DemandShape { found: "neither" },
+                    t.span(),
+                    "demand",
+                    "e.g. pflops = [[\"2026-07\", 250e3], [\"2028-07\", 1.6e6]]",
+                );
+                None
+            }
+        }
+    }
+
+    fn pricing(&mut self, t: &Table<'_, '_>) -> Option<Pricing> {
+        self.r
+            .check_keys(t, &["list_price", "discount", "escalation"]);
+        let list_price = self.r.bounded(t, "list_price", true, Bound::NonNegative);
+        let discount = opt_or(
+            self.r.bounded(t, "discount", false, Bound::Fraction),
+            t,
+            "discount",
+            0.0,
+        );
+        let escalation = opt_or(
+            self.r.bounded(t, "escalation", false, Bound::AboveMinusOne),
+            t,
+            "escalation",
+            0.0,
+        );
+        Some(Pricing {
+            list_price: list_price?,
+            discount: discount?,
+            escalation: escalation?,
+        })
+    }
+
+    fn take_or_pay(&mut self, t: &Table<'_, '_>) -> Option<TakeOrPay> {
+        self.r.check_keys(t, &["floor", "from", "until", "settle"]);
+        let floor = self.r.bounded(t, "floor", true, Bound::Fraction);
+        let from = self.r.date(t, "from", false);
+        let until = self.r.date(t, "until", false);
+        let settle = match self.r.string(t, "settle", false).as_deref() {
+            None | Some("monthly") => Some(Settlement::Monthly),
+            Some("annual") => Some(Settlement::Annual),
+            Some(other) => {
+                self.r.error(
+                    Problem::UnknownSettlement {
+                        value: other.into(),
+                    },
+                    t.get("settle").map(|v| v.span()).unwrap_or(t.span()),
+                    t.field("settle"),
+                );
+                None
+            }
+        };
+        if let (Some(f), Some(u)) = (from, until)
+            && f > u
+        {
+            self.r.error(
+                Problem::FromAfterUntil {
+                    from: fmt_month(f),
+                    until: fmt_month(u),
+                },
+                t.get("from").map(|v| v.span()).unwrap_or(t.span()),
+                t.field("from"),
+            );
+            return None;
+        }
+        Some(TakeOrPay {
+            floor: floor?,
+            from,
+            until,
+            settle: settle?,
+        })
+    }
+
+    fn commitment(&mut self, t: &Table<'_, '_>) -> Option<Commitment> {
+        self.r.check_keys(t, &["min_total_spend"]);
+        Some(Commitment {
+            min_total_spend: self
+                .r
+                .bounded(t, "min_total_spend", true, Bound::NonNegative)?,
+        })
+    }
+
+    fn provider(&mut self, t: &Table<'_, '_>) -> Option<Provider> {
+        self.r.check_keys(
+            t,
+            &[
+                "facility_capex_per_mw",
+                "facility_life_years",
+                "power_price",
+                "power_escalation",
+                "pue",
+                "idle_power",
+                "fixed_opex_per_mw_year",
+                "tax_rate",
+                "discount_rate",
+                "residual_fraction",
+                "exit_multiple",
+                "min_refresh_months",
+            ],
+        );
+        let facility_capex_per_mw =
+            self.r
+                .bounded(t, "facility_capex_per_mw", true, Bound::NonNegative);
+        let life = self
+            .r
+            .bounded(t, "facility_life_years", true, Bound::Positive);
+        let facility_life_months =
+            life.and_then(|y| u32::try_from(months_from_years(y).max(1)).ok());
+        let power_price = self.r.bounded(t, "power_price", true, Bound::NonNegative);
+        let power_escalation = opt_or(
+            self.r
+                .bounded(t, "power_escalation", false, Bound::AboveMinusOne),
+            t,
+            "power_escalation",
+            0.0,
+        );
+        let pue = match self.r.number_spanned(t, "pue", true) {
+            Some((x, _)) if x >= 1.0 => Some(x),
+            Some((x, span)) => {
+                self.r.error_help(
+                    Problem::PueBelowOne { value: x },
+                    span,
+                    t.field("pue"),
+                    "PUE is facility power over IT power; 1.0 means no overhead",
+                );
+                None
+            }
+            None => None,
+        };
+        let idle_power = opt_or(
+            self.r.bounded(t, "idle_power", false, Bound::Fraction),
+            t,
+            "idle_power",
+            0.3,
+        );
+        let fixed_opex = self
+            .r
+            .bounded(t, "fixed_opex_per_mw_year", true, Bound::NonNegative);
+        let tax_rate = self.r.bounded(t, "tax_rate", true, Bound::Fraction);
+        let discount_rate = self
+            .r
+            .bounded(t, "discount_rate", true, Bound::AboveMinusOne);
+        let residual = opt_or(
+            self.r
+                .bounded(t, "residual_fraction", false, Bound::Fraction),
+            t,
+            "residual_fraction",
+            0.0,
+        );
+        let exit = opt_or(
+            self.r
+                .bounded(t, "exit_multiple", false, Bound::NonNegative),
+            t,
+            "exit_multiple",
+            1.0,
+        );
+        let refresh = if t.get("min_refresh_months").is_some() {
+            self.r
+                .count(t, "min_refresh_months")
+                .and_then(|m| u32::try_from(m).ok())
+        } else {
+            Some(24)
+        };
+        Some(Provider {
+            facility_capex_per_mw: facility_capex_per_mw?,
+            facility_life_months: facility_life_months?,
+            power_price: power_price?,
+            power_escalation: power_escalation?,
+            pue: pue?,
+            idle_power: idle_power?,
+            fixed_opex_per_mw_year: fixed_opex?,
+            tax_rate: tax_rate?,
+            discount_rate: discount_rate?,
+            residual_fraction: residual?,
+            exit_multiple: exit?,
+            min_refresh_months: refresh?,
+        })
+    }
+
+    fn financing(&mut self, t: &Table<'_, '_>) -> Option<Financing> {
+        self.r
+            .check_keys(t, &["debt_share", "interest_rate", "tenor_years"]);
+        let debt_share = self.r.bounded(t, "debt_share", true, Bound::Fraction);
+        let interest_rate = self.r.bounded(t, "interest_rate", true, Bound::NonNegative);
+        let tenor = self.r.bounded(t, "tenor_years", true, Bound::Positive);
+        let tenor_months = tenor.and_then(|y| u32::try_from(months_from_years(y).max(1)).ok());
+        Some(Financing {
+            debt_share: debt_share?,
+            interest_rate: interest_rate?,
+            tenor_months: tenor_months?,
+        })
+    }
+
+    fn buyer(&mut self, t: &Table<'_, '_>) -> (Option<f64>, Option<f64>) {
+        self.r
+            .check_keys(t, &["discount_rate", "value_per_pflop_hour"]);
+        (
+            self.r
+                .bounded(t, "discount_rate", false, Bound::AboveMinusOne),
+            self.r
+                .bounded(t, "value_per_pflop_hour", false, Bound::NonNegative),
+        )
+    }
+
+    fn thresholds(&mut self, t: &Table<'_, '_>) -> (Option<f64>, Option<f64>, Option<f64>) {
+        self.r.check_keys(t, &["coverage", "dscr", "hurdle"]);
+        (
+            self.r.bounded(t, "coverage", false, Bound::NonNegative),
+            self.r.bounded(t, "dscr", false, Bound::NonNegative),
+            self.r.bounded(t, "hurdle", false, Bound::AboveMinusOne),
+        )
+    }
+
+    fn equity(&mut self, top: &Table<'_, '_>) -> Vec<EquityTranche> {
+        let mut out: Vec<EquityTranche> = Vec::new();
+        for (i, (map, span)) in self.array(top, "equity").into_iter().enumerate() {
+            let id = map
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == "id")
+                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
+            let prefix = format!("equity.{}", id.unwrap_or_else(|| format!("[{i}]")));
+            let t = Table {
+                map,
+                span: (span.start, span.end),
+                label: "[[equity]]",
+                prefix: &prefix,
+            };
+            self.r.check_keys(
+                &t,
+                &["id", "amount", "round_trip", "at", "when", "deadline"],
+            );
+            let id = self.r.id(&t, "id");
+            let amount = self.r.bounded(&t, "amount", true, Bound::NonNegative);
+            let round_trip = opt_or(
+                self.r.bounded(&t, "round_trip", false, Bound::Fraction),
+                &t,
+                "round_trip",
+                0.0,
+            );
+            let at = self.r.date(&t, "at", false);
+            let when = self.r.string(&t, "when", false);
+            let deadline = self.r.date(&t, "deadline", false);
+            let id_text = id.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+            let trigger = match (t.get("at"), t.get("when")) {
+                (Some(_), Some(w)) => {
+                    self.r.error_help(
+                        Problem::EquityTrigger {
+                            id: id_text.clone(),
+                            found: "both",
+                        },
+                        w.span(),
+                        t.field("when"),
+                        "give `at = \"YYYY-MM\"` for a payment on a date, or `when = \"metric >= number\"` for a milestone",
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.r.error_help(
+                        Problem::EquityTrigger {
+                            id: id_text.clone(),
+                            found: "neither",
+                        },
+                        span.clone(),
+                        t.field("at"),
+                        "give `at = \"YYYY-MM\"` for a payment on a date, or `when = \"metric >= number\"` for a milestone",
+                    );
+                    None
+                }
+                (Some(_), None) => {
+                    if let Some(v) = t.get("deadline") {
+                        self.r.error_help(
+                            Problem::DeadlineOnAt,
+                            v.span(),
+                            t.field("deadline"),
+                            "remove the deadline, or make the tranche conditional with `when`",
+                        );
+                    }
+                    at.map(|date| EquityTrigger::At { date })
+                }
+                (None, Some(w)) => {
+                    let text = when.unwrap_or_default();
+                    match parse_condition(&text) {
+                        Ok(clauses) => Some(EquityTrigger::When {
+                            clauses,
+                            text,
+                            deadline,
+                        }),
+                        Err(e) => {
+                            let metrics = Metric::ALL.map(Metric::name);
+                            let (problem, help) = match e {
+                                ConditionError::UnknownMetric(name) => {
+                                    let help = match suggest(&name, &metrics) {
+                                        Some(s) => format!("did you mean `{s}`?"),
+                                        None => format!("metrics: {}", metrics.join(", ")),
+                                    };
+                                    (Problem::UnknownMetric { name }, help)
+                                }
+                                ConditionError::Malformed(part) => (
+                                    Problem::BadCondition {
+                                        message: format!("`{part}` is not `metric >= number`"),
+                                    },
+                                    "write clauses as `metric >= number` joined by `and`"
+                                        .to_string(),
+                                ),
+                                ConditionError::Empty => (
+                                    Problem::BadCondition {
+                                        message: "the condition is empty".into(),
+                                    },
+                                    "write clauses as `metric >= number` joined by `and`"
+                                        .to_string(),
+                                ),
+                            };
+                            self.r.error_help(problem, w.span(), t.field("when"), help);
+                            None
+                        }
+                    }
+                }
+            };
+            let Some((id, id_span)) = id else { continue };
+            if out.iter().any(|e| e.id == id) {
+                self.r.error(
+                    Problem::DuplicateId { kind: "equity", id },
+                    id_span,
+                    t.field("id"),
+                );
+                continue;
+            }
+            if let (Some(amount), Some(round_trip), Some(trigger)) = (amount, round_trip, trigger) {
+                out.push(EquityTranche {
+                    id,
+                    amount,
+                    round_trip,
+                    trigger,
+                });
+            }
+        }
+        out
+    }
+
+    fn distribution(&mut self, v: &Value<'_>, path: &str, months: bool) -> Option<Distribution> {
+        let DeValue::Table(map) = v.get_ref() else {
+            self.r.error_help(
+                Problem::WrongType {
+                    expected: "a distribution table",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                path,
+                "e.g. { dist = \"triangular\", min = 0, mode = 2, max = 12 }",
+            );
+            return None;
+        };
+        let label = format!("the distribution `{path}`");
+        let t = Table {
+            map,
+            span: (v.span().start, v.span().end),
+            label: &label,
+            prefix: path,
+        };
+        let name = self.r.string(&t, "dist", true)?;
+        let span = t.span();
+        let keys: &[&str] = match name.as_str() {
+            "fixed" => &["dist", "value"],
+            "uniform" => &["dist", "min", "max"],
+            "triangular" | "pert" => &["dist", "min", "mode", "max"],
+            "normal" => &["dist", "mean", "sd", "min", "max"],
+            "lognormal" => &["dist", "median", "sigma"],
+            "discrete" => &["dist", "values", "weights"],
+            _ => {
+                let help = match suggest(&name, &Distribution::NAMES) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("distributions: {}", Distribution::NAMES.join(", ")),
+                };
+                self.r.error_help(
+                    Problem::UnknownDistribution { name },
+                    t.get("dist").map(|v| v.span()).unwrap_or(span),
+                    t.field("dist"),
+                    help,
+                );
+                return None;
+            }
+        };
+        self.r.check_keys(&t, keys);
+        let num = |r: &mut Reader<'_>, k: &str, req: bool| r.number(&t, k, req);
+        let dist = match name.as_str() {
+            "fixed" => Distribution::Fixed {
+                value: num(&mut self.r, "value", true)?,
+            },
+            "uniform" => {
+                let (min, max) = (num(&mut self.r, "min", true), num(&mut self.r, "max", true));
+                Distribution::Uniform {
+                    min: min?,
+                    max: max?,
+                }
+            }
+            "triangular" | "pert" => {
+                let (min, mode, max) = (
+                    num(&mut self.r, "min", true),
+                    num(&mut self.r, "mode", true),
+                    num(&mut self.r, "max", true),
+                );
+                let (min, mode, max) = (min?, mode?, max?);
+                if name == "pert" {
+                    Distribution::Pert { min, mode, max }
+                } else {
+                    Distribution::Triangular { min, mode, max }
+                }
+            }
+            "normal" => {
+                let (mean, sd) = (num(&mut self.r, "mean", true), num(&mut self.r, "sd", true));
+                let (min, max) = (
+                    num(&mut self.r, "min", false),
+                    num(&mut self.r, "max", false),
+                );
+                Distribution::Normal {
+                    mean: mean?,
+                    sd: sd?,
+                    min,
+                    max,
+                }
+            }
+            "lognormal" => {
+                let (median, sigma) = (
+                    num(&mut self.r, "median", true),
+                    num(&mut self.r, "sigma", true),
+                );
+                Distribution::Lognormal {
+                    median: median?,
+                    sigma: sigma?,
+                }
+            }
+            _ => {
+                let values = self.number_list(&t, "values");
+                let weights = self.number_list(&t, "weights");
+                Distribution::Discrete {
+                    values: values?,
+                    weights: weights?,
+                }
+            }
+        };
+        if let Err(message) = check_distribution(&dist, months) {
+            self.r.error(
+                Problem::BadDistribution {
+                    dist: dist.name(),
+                    message,
+                },
+                span,
+                path,
+            );
+            return None;
+        }
+        Some(dist)
+    }
+
+    fn number_list(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Vec<f64>> {
+        let Some(v) = t.get(key) else {
+            self.r.missing(t, key);
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of numbers",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                t.field(key),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(
+                self.r
+                    .number_value(item, &format!("{}[{i}]", t.field(key)))?
+                    .0,
+            );
+        }
+        Some(out)
+    }
+
+    fn risk(
+        &mut self,
+        t: &Table<'_, '_>,
+        gen_names: &[String],
+        tranche_ids: &[String],
+    ) -> Option<RiskSpec> {
+        let allowed = [
+            "seed",
+            "paths",
+            "demand_factor",
+            "power_factor",
+            "capex_factor",
+            "delay_months",
+            "slip_months",
+            "correlation",
+        ];
+        for (k, _) in t.map.iter() {
+            let key = k.get_ref().as_ref();
+            if !allowed.contains(&key) {
+                let help = match suggest(key, &allowed) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("[risk] takes: {}", allowed.join(", ")),
+                };
+                self.r.error_help(
+                    Problem::UnknownFactor {
+                        name: key.to_string(),
+                    },
+                    k.span(),
+                    t.field(key),
+                    help,
+                );
+            }
+        }
+        let seed = self.r.count(t, "seed").unwrap_or(0);
+        let paths = match t.get("paths") {
+            Some(v) => match self.r.count(t, "paths") {
+                Some(n) if (1..=RiskSpec::MAX_PATHS).contains(&n) => Some(n),
+                Some(n) => {
+                    self.r.error(
+                        Problem::OutOfRange {
+                            what: "`paths`".into(),
+                            bound: "from 1 to 100,000,000",
+                            value: n as f64,
+                        },
+                        v.span(),
+                        t.field("paths"),
+                    );
+                    None
+                }
+                None => None,
+            },
+            None => Some(10_000),
+        };
+        let scalar = |c: &mut Self, key: &str| {
+            t.get(key)
+                .and_then(|v| c.distribution(v, &t.field(key), false))
+        };
+        let demand_factor = scalar(self, "demand_factor");
+        let power_factor = scalar(self, "power_factor");
+        let capex_factor = scalar(self, "capex_factor");
+        let delay_months = t.get("delay_months").and_then(|v| {
+            let is_single = v
+                .get_ref()
+                .as_table()
+                .is_some_and(|m| m.iter().any(|(k, _)| k.get_ref().as_ref() == "dist"));
+            if is_single || v.get_ref().as_table().is_none() {
+                return self
+                    .distribution(v, "risk.delay_months", true)
+                    .map(|dist| DelaySpec::Each { dist });
+            }
+            let mut table = Vec::new();
+            for (k, dv) in v.get_ref().as_table()?.iter() {
+                let id = k.get_ref().as_ref();
+                match tranche_ids.iter().position(|x| x == id) {
+                    Some(i) => {
+                        if let Some(d) =
+                            self.distribution(dv, &format!("risk.delay_months.{id}"), true)
+                        {
+                            table.push((i, d));
+                        }
+                    }
+                    None => {
+                        let help = match suggest(
+                            id,
+                            &tranche_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+                        ) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("tranches: {}", tranche_ids.join(", ")),
+                        };
+                        self.r.error_help(
+                            Problem::UnknownTranche {
+                                id: id.to_string(),
+                                known: tranche_ids.to_vec(),
+                            },
+                            k.span(),
+                            format!("risk.delay_months.{id}"),
+                            help,
+                        );
+                    }
+                }
+            }
+            table.sort_by_key(|(i, _)| *i);
+            Some(DelaySpec::PerTranche { table })
+        });
+        let mut slip_months = Vec::new();
+        if let Some(v) = t.get("slip_months") {
+            match v.get_ref() {
+                DeValue::Table(m) => {
+                    for (k, dv) in m.iter() {
+                        let name = k.get_ref().as_ref();
+                        match gen_names.iter().position(|g| g == name) {
+                            Some(i) => {
+                                if let Some(d) =
+                                    self.distribution(dv, &format!("risk.slip_months.{name}"), true)
+                                {
+                                    slip_months.push((i, d));
+                                }
+                            }
+                            None => {
+                                let help = match suggest(
+                                    name,
+                                    &gen_names.iter().map(String::as_str).collect::<Vec<_>>(),
+                                ) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None => format!("known generations: {}", gen_names.join(", ")),
+                                };
+                                self.r.error_help(
+                                    Problem::UnknownGeneration {
+                                        name: name.to_string(),
+                                        known: gen_names.to_vec(),
+                                    },
+                                    k.span(),
+                                    format!("risk.slip_months.{name}"),
+                                    help,
+                                );
+                            }
+                        }
+                    }
+                }
+                other => self.r.error(
+                    Problem::WrongType {
+                        expected: "a table of generation = distribution",
+                        found: type_name(other),
+                    },
+                    v.span(),
+                    "risk.slip_months",
+                ),
+            }
+        }
+        slip_months.sort_by_key(|(i, _)| *i);
+        let correlation = self.correlation(t, [&demand_factor, &power_factor, &capex_factor]);
+        Some(RiskSpec {
+            seed,
+            paths: paths?,
+            demand_factor,
+            power_factor,
+            capex_factor,
+            delay_months,
+            slip_months,
+            correlation: correlation?,
+        })
+    }
+
+    fn correlation(
+        &mut self,
+        t: &Table<'_, '_>,
+        given: [&Option<Distribution>; 3],
+    ) -> Option<Vec<Correlation>> {
+        let Some(v) = t.get("correlation") else {
+            return Some(Vec::new());
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of [factor, factor, rho]",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                "risk.correlation",
+            );
+            return None;
+        };
+        let mut out: Vec<Correlation> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("risk.correlation[{i}]");
+            let bad = |c: &mut Self, message: String| {
+                c.r.error_help(
+                    Problem::BadCorrelation { message },
+                    item.span(),
+                    field.clone(),
+                    "write [\"demand_factor\", \"power_factor\", 0.3]; factors: demand_factor, power_factor, capex_factor",
+                );
+            };
+            let Some(triple) = item.get_ref().as_array().filter(|a| a.len() == 3) else {
+                bad(self, "each entry is [factor, factor, rho]".into());
+                ok = false;
+                continue;
+            };
+            let mut factors = Vec::new();
+            for fv in &triple[..2] {
+                match fv.get_ref().as_str() {
+                    Some(name) => match ScalarFactor::from_name(name) {
+                        Some(f) => {
+                            if given[f as usize].is_none() {
+                                bad(
+                                    self,
+                                    format!(
+                                        "`{name}` has no distribution in [risk], so it cannot be correlated"
+                                    ),
+                                );
+                                ok = false;
+                            }
+                            factors.push(f);
+                        }
+                        None if ["delay_months", "slip_months"].contains(&name)
+                            || name.starts_with("slip_months.") =>
+                        {
+                            bad(
+                                self,
+                                format!(
+                                    "`{name}` is not a scalar factor; only demand_factor, power_factor and capex_factor can be correlated"
+                                ),
+                            );
+                            ok = false;
+                        }
+                        None => {
+                            bad(self, format!("unknown factor `{name}`"));
+                            ok = false;
+                        }
+                    },
+                    None => {
+                        bad(self, "factor names are strings".into());
+                        ok = false;
+                    }
+                }
+            }
+            let rho = self.r.number_value(&triple[2], &field).map(|(x, _)| x);
+            let (Some(rho), [a, b]) = (rho, factors.as_slice()) else {
+                ok = false;
+                continue;
+            };
+            if !(-1.0..=1.0).contains(&rho) {
+                bad(self, format!("|rho| must be at most 1, found {rho}"));
+                ok = false;
+                continue;
+            }
+            if a == b {
+                bad(self, format!("`{}` is correlated with itself", a.name()));
+                ok = false;
+                continue;
+            }
+            if out
+                .iter()
+                .any(|c| (c.a == *a && c.b == *b) || (c.a == *b && c.b == *a))
+            {
+                bad(
+                    self,
+                    format!("the pair {} / {} is given twice", a.name(), b.name()),
+                );
+                ok = false;
+                continue;
+            }
+            out.push(Correlation { a: *a, b: *b, rho });
+        }
+        if !ok {
+            return None;
+        }
+        let m = correlation_matrix(&out);
+        let det = det3(&m);
+        // All principal minors of a 3×3 correlation matrix with |ρ| ≤ 1 are ≥ 0 except possibly
+        // the determinant, so PSD ⇔ det ≥ 0 (with a small tolerance for rounding).
+        if det < -1e-12 {
+            self.r.error_help(
+                Problem::NotPositiveSemiDefinite { determinant: det },
+                v.span(),
+                "risk.correlation",
+                "these correlations cannot hold at once; weaken one of them",
+            );
+            return None;
+        }
+        Some(out)
+    }
+}
+
+/// The 3×3 correlation matrix of the scalar factors, in `ScalarFactor` order.
+pub fn correlation_matrix(pairs: &[Correlation]) -> [[f64; 3]; 3] {
+    let mut m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    for c in pairs {
+        m[c.a as usize][c.b as usize] = c.rho;
+        m[c.b as usize][c.a as usize] = c.rho;
+    }
+    m
+}
+
+fn det3(m: &[[f64; 3]; 3]) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
+
+/// Parameter checks of MODEL.md §12 for one distribution. `months`: the factor is a number of
+/// months (delays, slips), so its support must allow ≥ 0 values.
+pub fn check_distribution(d: &Distribution, months: bool) -> Result<(), String> {
+    let _ = months;
+    match d {
+        Distribution::Fixed { .. } => Ok(()),
+        Distribution::Uniform { min, max } => {
+            if min > max {
+                Err(format!("min {min} > max {max}"))
+            } else {
+                Ok(())
+            }
+        }
+        Distribution::Triangular { min, mode, max } | Distribution::Pert { min, mode, max } => {
+            if min > mode {
+                Err(format!("min {min} > mode {mode}"))
+            } else if mode > max {
+                Err(format!("mode {mode} > max {max}"))
+            } else {
+                Ok(())
+            }
+        }
+        Distribution::Normal { sd, min, max, mean } => {
+            if *sd <= 0.0 {
+                return Err(format!("sd must be > 0, found {sd}"));
+            }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo >= hi
+            {
+                return Err(format!("min {lo} must be below max {hi}"));
+            }
+            // Truncation far in a tail leaves no mass to sample from.
+            let z_lo = min.map_or(f64::NEG_INFINITY, |lo| (lo - mean) / sd);
+            let z_hi = max.map_or(f64::INFINITY, |hi| (hi - mean) / sd);
+            if z_lo > 8.0 || z_hi < -8.0 {
+                return Err(
+                    "the bounds leave no probability mass (more than 8 sd from the mean)".into(),
+                );
+            }
+            Ok(())
+        }
+        Distribution::Lognormal { median, sigma } => {
+            if *median <= 0.0 {
+                Err(format!("median must be > 0, found {median}"))
+            } else if *sigma <= 0.0 {
+                Err(format!("sigma must be > 0, found {sigma}"))
+            } else {
+                Ok(())
+            }
+        }
+        Distribution::Discrete { values, weights } => {
+            if values.is_empty() {
+                Err("values is empty".into())
+            } else if values.len() != weights.len() {
+                Err(format!(
+                    "{} values but {} weights",
+                    values.len(),
+                    weights.len()
+                ))
+            } else if weights.iter().any(|w| *w < 0.0) {
+                Err("weights must not be negative".into())
+            } else if weights.iter().sum::<f64>() <= 0.0 {
+                Err("weights must sum to a positive number".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// An optional number with a default: `None` when present but invalid (already reported).
+fn opt_or(v: Option<f64>, t: &Table<'_, '_>, key: &str, default: f64) -> Option<f64> {
+    match (v, t.get(key)) {
+        (Some(x), _) => Some(x),
+        (None, None) => Some(default),
+        (None, Some(_)) => None,
+    }
+}
+
+fn label_of(key: &str) -> &'static str {
+    match key {
+        "deal" => "[deal]",
+        "demand" => "[demand]",
+        "pricing" => "[pricing]",
+        "take_or_pay" => "[take_or_pay]",
+        "commitment" => "[commitment]",
+        "provider" => "[provider]",
+        "financing" => "[financing]",
+        "buyer" => "[buyer]",
+        "thresholds" => "[thresholds]",
+        "risk" => "[risk]",
+        _ => "a table",
+    }
+}
+
+pub(crate) fn fmt_month(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
