@@ -1,3 +1,47 @@
-//! The `offtake` binary: thin glue over the library crates.
+//! The `offtake` binary: thin glue over the library crates. Parses flags, loads term sheets,
+//! calls the engine, risk, store and report crates, and maps errors to exit codes
+//! (0 ok, 1 failure, 2 invalid input).
 
-fn main() {}
+mod cmd;
+mod diagnostics;
+mod termsheet;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Underwrite long-duration AI compute offtake contracts.
+#[derive(Parser)]
+#[command(name = "offtake", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate term sheets and summarise each.
+    Check(cmd::check::Args),
+    /// Write a commented template term sheet.
+    Init(cmd::init::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => cmd::check::run(&args),
+        Command::Init(args) => report(cmd::init::run(&args)),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints an error chain and returns the exit code.
+fn report(result: anyhow::Result<()>) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}

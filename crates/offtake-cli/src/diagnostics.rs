@@ -1,0 +1,71 @@
+//! Renders term-sheet problems for people: file, line, column, the offending snippet and help.
+
+use std::io::{IsTerminal, Write};
+
+use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
+use offtake_model::{Diagnostic, Error};
+
+/// Writes every problem of `err` for the term sheet `path` (source `src`) to `out`.
+pub fn render(path: &str, src: &str, err: &Error, out: &mut dyn Write) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match err {
+        Error::Invalid { diagnostics } => {
+            for d in diagnostics {
+                render_one(path, src, d, color, out);
+            }
+            let n = diagnostics.len();
+            let _ = writeln!(
+                out,
+                "{path}: {n} problem{} found; nothing was written",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        other => {
+            let _ = writeln!(out, "error: {path}: {other}");
+        }
+    }
+}
+
+fn render_one(path: &str, src: &str, d: &Diagnostic, color: bool, out: &mut dyn Write) {
+    let (line, col) = d.line_col(src);
+    let span = clamp(src, d.span.clone());
+    let field = if d.field.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", d.field)
+    };
+    let mut report = Report::build(ReportKind::Error, (path, span.clone()))
+        .with_config(
+            Config::default()
+                .with_color(color)
+                .with_index_type(IndexType::Byte),
+        )
+        .with_message(format!("{path}:{line}:{col}{field}: {}", d.problem))
+        .with_label(Label::new((path, span)).with_message(d.problem.to_string()));
+    if let Some(help) = &d.help {
+        report = report.with_help(help);
+    }
+    let mut buf = Vec::new();
+    if report
+        .finish()
+        .write((path, Source::from(src)), &mut buf)
+        .is_err()
+    {
+        let _ = writeln!(out, "error: {path}:{line}:{col}{field}: {}", d.problem);
+        return;
+    }
+    let _ = out.write_all(&buf);
+}
+
+/// A span inside the source on char boundaries (ariadne needs one that exists).
+fn clamp(src: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut start = span.start.min(src.len());
+    while start > 0 && !src.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, src.len());
+    while end < src.len() && !src.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
