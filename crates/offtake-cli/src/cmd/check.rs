@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use offtake_model::{Contract, Evidence, EquityTrigger, TrancheKind};
+use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
 
 use crate::termsheet::load;
 
@@ -38,7 +38,10 @@ pub fn summary(path: &str, c: &Contract) -> String {
         s,
         "  deal        {}{}",
         d.id,
-        d.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+        d.name
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
     );
     if d.buyer.is_some() || d.provider.is_some() {
         let _ = writeln!(
@@ -56,15 +59,27 @@ pub fn summary(path: &str, c: &Contract) -> String {
         d.start.format("%Y-%m"),
         end.format("%Y-%m")
     );
-    let firm: f64 = c.tranches.iter().filter(|t| !t.is_option()).map(|t| t.mw).sum();
-    let option: f64 = c.tranches.iter().filter(|t| t.is_option()).map(|t| t.mw).sum();
+    let firm: f64 = c
+        .tranches
+        .iter()
+        .filter(|t| !t.is_option())
+        .map(|t| t.mw)
+        .sum();
+    let option: f64 = c
+        .tranches
+        .iter()
+        .filter(|t| t.is_option())
+        .map(|t| t.mw)
+        .sum();
     let _ = writeln!(
         s,
         "  tranches    {} ({} MW firm, {} MW option{})",
         c.tranches.len(),
         fmt_mw(firm),
         fmt_mw(option),
-        d.max_mw.map(|m| format!(", max {} MW", fmt_mw(m))).unwrap_or_default()
+        d.max_mw
+            .map(|m| format!(", max {} MW", fmt_mw(m)))
+            .unwrap_or_default()
     );
     for t in &c.tranches {
         let kind = match t.kind {
@@ -122,8 +137,17 @@ pub fn summary(path: &str, c: &Contract) -> String {
         .collect();
     let ungraded = c.inputs.iter().filter(|i| i.evidence.is_none()).count();
     counts.push(format!("{ungraded} ungraded"));
-    let _ = writeln!(s, "  inputs      {} numbers: {}", c.inputs.len(), counts.join(", "));
-    let alts = c.inputs.iter().filter(|i| !i.alternatives.is_empty()).count();
+    let _ = writeln!(
+        s,
+        "  inputs      {} numbers: {}",
+        c.inputs.len(),
+        counts.join(", ")
+    );
+    let alts = c
+        .inputs
+        .iter()
+        .filter(|i| !i.alternatives.is_empty())
+        .count();
     if alts > 0 {
         let _ = writeln!(
             s,

@@ -1,0 +1,110 @@
+//! `offtake check` and `offtake init` as a user runs them: real files, real exit codes.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/amazon-anthropic-2026.toml"
+);
+
+fn offtake() -> Command {
+    let mut cmd = Command::cargo_bin("offtake").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn check_accepts_the_example_and_summarises_it() {
+    offtake()
+        .args(["check", EXAMPLE])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("amazon-anthropic-2026"))
+        .stdout(predicate::str::contains("120 months, 2026-07 to 2036-06"))
+        .stdout(predicate::str::contains("phase-3"))
+        .stdout(predicate::str::contains("option, exercise 2027-03"))
+        .stdout(predicate::str::contains(
+            "4 disclosed, 1 reported, 7 estimated, 5 assumed",
+        ));
+}
+
+#[test]
+fn check_reports_every_problem_with_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(EXAMPLE)
+        .unwrap()
+        .replace("ramp_months = 6\n", "ramp_month = 6\n")
+        .replace("pue = 1.15", "pue = 0.9");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    offtake()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.toml:50:1 [tranche.phase-1.ramp_month]",
+        ))
+        .stderr(predicate::str::contains("did you mean `ramp_months`?"))
+        .stderr(predicate::str::contains("bad.toml:104:7 [provider.pue]"))
+        .stderr(predicate::str::contains("2 problems found"));
+}
+
+#[test]
+fn check_refuses_non_utf8_and_empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin.toml");
+    std::fs::write(&bin, [0x5b, 0x64, 0xff, 0xfe, 0x5d]).unwrap();
+    offtake()
+        .arg("check")
+        .arg(&bin)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not UTF-8"));
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    offtake()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty"));
+}
+
+#[test]
+fn check_of_a_missing_file_exits_1() {
+    offtake()
+        .args(["check", "/nonexistent/deal.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/nonexistent/deal.toml"));
+}
+
+#[test]
+fn init_writes_a_template_that_checks_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    offtake()
+        .current_dir(dir.path())
+        .args(["init", "my-deal"])
+        .assert()
+        .code(0);
+    let path = dir.path().join("my-deal.toml");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("id = \"my-deal\"")
+    );
+    offtake()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("my-deal"));
+    offtake()
+        .current_dir(dir.path())
+        .args(["init", "my-deal"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("exists"));
+}
