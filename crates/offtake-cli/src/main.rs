@@ -2,6 +2,8 @@
 //! calls the engine, risk, store and report crates, and maps errors to exit codes
 //! (0 ok, 1 failure, 2 invalid input).
 
+#![warn(clippy::unwrap_used)]
+
 mod cmd;
 mod diagnostics;
 mod termsheet;

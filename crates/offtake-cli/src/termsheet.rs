@@ -7,6 +7,8 @@ use offtake_model::{Contract, Variant};
 /// A term sheet read from a file and validated.
 pub struct Loaded {
     pub path: String,
+    /// The file's text, byte for byte (what the portfolio stores).
+    #[allow(dead_code)]
     pub text: String,
     pub contract: Contract,
 }
