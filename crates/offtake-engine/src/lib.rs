@@ -1,1 +1,49 @@
-//! Contract + Scenario -> monthly Schedule, Metrics and Verdicts (MODEL.md 1-9). No IO.
+//! Contract + Scenario → monthly Schedule, Metrics and Verdicts (MODEL.md §1–9). No IO, no clock.
+//!
+//! [`underwrite`] gives the full [`Outcome`] of one scenario; [`Simulator`] is the Monte Carlo
+//! kernel: it preallocates every per-month buffer once and [`Simulator::run`] reuses them, so a
+//! path costs no heap allocation. How MODEL.md is read where it is silent: `docs/model.md`.
+
+mod outcome;
+mod simulator;
+
+pub use outcome::*;
+pub use simulator::Simulator;
+
+use offtake_model::Contract;
+use serde::Serialize;
+
+/// The risk factors of one path (MODEL.md §10); [`Scenario::base`] is the contract as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Multiplies the demand curve (§4).
+    pub demand_factor: f64,
+    /// Multiplies the power cost (§6).
+    pub power_factor: f64,
+    /// Multiplies facility and chip capex (§6).
+    pub capex_factor: f64,
+    /// Months each tranche comes online late, per tranche in file order (missing entries are 0).
+    pub delay_months: Vec<i64>,
+    /// Months each generation is available late, per generation in roadmap order (missing = 0).
+    pub slip_months: Vec<i64>,
+}
+
+impl Scenario {
+    /// Every factor at base: multipliers 1, no delays, no slips.
+    pub fn base(contract: &Contract) -> Self {
+        Scenario {
+            demand_factor: 1.0,
+            power_factor: 1.0,
+            capex_factor: 1.0,
+            delay_months: vec![0; contract.tranches.len()],
+            slip_months: vec![0; contract.generations.len()],
+        }
+    }
+}
+
+/// Runs one scenario and returns everything it produces (allocates freely).
+pub fn underwrite(contract: &Contract, scenario: &Scenario) -> Outcome {
+    let mut simulator = Simulator::new(contract);
+    simulator.run(scenario);
+    simulator.outcome()
+}

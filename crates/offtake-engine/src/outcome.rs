@@ -1,0 +1,277 @@
+//! What one run of a contract produces: headline metrics, verdicts and the detail behind them.
+//!
+//! [`Metrics`] and [`Verdicts`] are `Copy` so the Monte Carlo kernel can hand them out without
+//! allocating; [`Outcome`] is the full, serializable detail of one path for reports. Every field
+//! is defined in `docs/model.md`.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// The headline figures of one path (MODEL.md §5–9). `None` means "does not exist" (no IRR, no
+/// debt service, nothing used), never NaN.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Metrics {
+    /// NPV of the unlevered project cash flow (FCF) at the provider's discount rate (§6).
+    pub provider_npv: f64,
+    /// IRR of FCF (§1 root rule).
+    pub provider_irr: Option<f64>,
+    /// FCF's NPV changes sign more than once in (−0.99, 10].
+    pub irr_multiple_roots: bool,
+    /// Months until cumulative FCF recovers (§6).
+    pub payback_months: Option<u32>,
+    /// Smallest yearly DSCR over contract years with debt service (§6).
+    pub min_dscr: Option<f64>,
+    /// Mean of the yearly DSCRs (§10).
+    pub avg_dscr: Option<f64>,
+    /// Principal still owed after T−1 (§6).
+    pub debt_outstanding_at_end: f64,
+    /// Total drawn over the term (debt_share × capex).
+    pub debt_drawn: f64,
+    /// NPV of the provider's deal view (FCF − equity paid + exit value, §6) at its discount rate.
+    pub provider_deal_npv: f64,
+    /// IRR of the deal view.
+    pub provider_deal_irr: Option<f64>,
+    pub provider_deal_irr_multiple_roots: bool,
+    /// NPV of the buyer's cash flow at the buyer's discount rate (§8).
+    pub buyer_npv: f64,
+    /// Σ P / Σ U (§8); none when nothing is used.
+    pub effective_price: Option<f64>,
+    /// 1 − effective price / list price (§8).
+    pub effective_discount: Option<f64>,
+    /// Σ (shortfall + true-up): paid for compute not used (§8).
+    pub idle_payments: f64,
+    /// Σ P.
+    pub total_payments: f64,
+    /// Σ B.
+    pub total_usage_charges: f64,
+    /// Σ S.
+    pub total_shortfall: f64,
+    /// X (paid in T−1).
+    pub total_true_up: f64,
+    /// Σ capex (facility and chips).
+    pub total_capex: f64,
+    /// Σ power cost.
+    pub total_power_cost: f64,
+    /// Σ fixed opex.
+    pub total_fixed_opex: f64,
+    /// Σ tax.
+    pub total_tax: f64,
+    /// residual_fraction × net book value added in T−1.
+    pub residual_value: f64,
+    /// Σ C, PFLOP-hours.
+    pub total_available_pflop_hours: f64,
+    /// Σ U, PFLOP-hours.
+    pub total_used_pflop_hours: f64,
+    /// Σ U / Σ C; none with no capacity.
+    pub average_utilization: Option<f64>,
+    /// Largest capacity_mw(t).
+    pub peak_capacity_mw: f64,
+    /// capacity_mw(T−1).
+    pub capacity_mw_at_end: f64,
+    /// PV(zero-usage revenue) / PV(capex + fixed opex) at the provider's rate (§9).
+    pub coverage: Option<f64>,
+    /// Σ round_trip · equity paid / Σ P (§7).
+    pub circularity: Option<f64>,
+    /// Σ equity paid.
+    pub equity_paid_total: f64,
+}
+
+/// The three verdicts of MODEL.md §9.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Verdicts {
+    pub contracted: bool,
+    pub financeable: bool,
+    pub deliverable: bool,
+}
+
+/// What the Monte Carlo kernel returns per path; the `Vec`s are reused between runs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct PathSummary {
+    pub metrics: Metrics,
+    pub verdicts: Verdicts,
+    /// Per tranche in file order; false for firm tranches.
+    pub options_exercised: Vec<bool>,
+    /// Per equity tranche in file order: the period it is paid in.
+    pub equity_paid_period: Vec<Option<usize>>,
+}
+
+/// One verdict with the figure it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictDetail {
+    pub passed: bool,
+    /// The figure tested (coverage, min DSCR, number of failing tranches); none when it does not
+    /// exist.
+    pub figure: Option<f64>,
+    /// What the figure is compared with (≥ for coverage and DSCR, ≤ for failing tranches).
+    pub threshold: f64,
+    /// Why, in words.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictDetails {
+    pub contracted: VerdictDetail,
+    pub financeable: VerdictDetail,
+    pub deliverable: VerdictDetail,
+}
+
+/// Monthly series, one value per period t = 0 … T−1.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Schedule {
+    /// First day of each period's month.
+    pub months: Vec<NaiveDate>,
+    pub hours: Vec<f64>,
+    pub capacity_mw: Vec<f64>,
+    /// PFLOP/s installed and active.
+    pub pflops: Vec<f64>,
+    /// C(t).
+    pub available_pflop_hours: Vec<f64>,
+    /// U(t).
+    pub used_pflop_hours: Vec<f64>,
+    pub utilization: Vec<f64>,
+    /// p(t), USD per PFLOP-hour.
+    pub price: Vec<f64>,
+    /// B(t).
+    pub usage_charge: Vec<f64>,
+    /// F(t) (0 outside the take-or-pay window).
+    pub floor: Vec<f64>,
+    /// S(t).
+    pub shortfall: Vec<f64>,
+    /// X(t) (non-zero only in T−1).
+    pub true_up: Vec<f64>,
+    /// P(t) = B + S + X.
+    pub payments: Vec<f64>,
+    pub energy_mwh: Vec<f64>,
+    pub power_cost: Vec<f64>,
+    pub fixed_opex: Vec<f64>,
+    pub ebitda: Vec<f64>,
+    pub capex: Vec<f64>,
+    pub depreciation: Vec<f64>,
+    pub tax: Vec<f64>,
+    /// residual_fraction × net book value (T−1 only).
+    pub residual: Vec<f64>,
+    pub fcf: Vec<f64>,
+    pub cfads: Vec<f64>,
+    pub debt_draw: Vec<f64>,
+    pub debt_service: Vec<f64>,
+    pub equity_paid: Vec<f64>,
+    pub provider_deal_cf: Vec<f64>,
+    pub buyer_cf: Vec<f64>,
+    /// Revenue owed with zero usage (floors, then the true-up with B = 0), used by coverage.
+    pub zero_usage_revenue: Vec<f64>,
+    /// Tranche ids, in file order, naming the rows of `tranche_capacity_mw`.
+    pub tranche_ids: Vec<String>,
+    /// mw_k · a_k(t) per tranche (file order), 0 for an unexercised option.
+    pub tranche_capacity_mw: Vec<Vec<f64>>,
+}
+
+/// One contract year (periods 12y … 12y+11, the last may be shorter).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AnnualRow {
+    pub year: usize,
+    pub first_period: usize,
+    pub last_period: usize,
+    /// capacity_mw at the last period of the year.
+    pub capacity_mw: f64,
+    pub available_pflop_hours: f64,
+    pub used_pflop_hours: f64,
+    /// Σ U / Σ C over the year, 0 with no capacity.
+    pub utilization: f64,
+    pub usage_charge: f64,
+    pub shortfall: f64,
+    pub true_up: f64,
+    pub payments: f64,
+    pub power_cost: f64,
+    pub fixed_opex: f64,
+    pub ebitda: f64,
+    pub capex: f64,
+    pub depreciation: f64,
+    pub tax: f64,
+    pub fcf: f64,
+    pub cfads: f64,
+    pub debt_service: f64,
+    /// Σ CFADS / Σ debt service; none without debt service that year.
+    pub dscr: Option<f64>,
+}
+
+/// How an option was decided (MODEL.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionDecision {
+    pub tranche: String,
+    /// The period the decision is made in (an exercise date before start decides in period 0);
+    /// at or after T the option is never exercised.
+    pub exercise_period: i64,
+    /// ΣU/ΣC over the 12 periods before `exercise_period`; none when ΣC = 0 or never decided.
+    pub trailing_utilization: Option<f64>,
+    pub threshold: f64,
+    pub exercised: bool,
+}
+
+/// The chips a tranche runs on (MODEL.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrancheFits {
+    pub tranche: String,
+    /// o_k (may be ≥ T: never online).
+    pub online_period: i64,
+    /// (fit period, generation name): at o_k and each refresh.
+    pub fits: Vec<(usize, String)>,
+}
+
+/// When an equity tranche was paid (MODEL.md §7).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EquityPayment {
+    pub id: String,
+    pub amount: f64,
+    pub period: Option<usize>,
+}
+
+/// The deliverability test of one tranche (MODEL.md §9).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrancheDeliverability {
+    pub tranche: String,
+    /// Firm, or an exercised option.
+    pub exists: bool,
+    pub online_period: i64,
+    pub deadline_period: Option<i64>,
+    /// None when not tested (no deadline or does not exist).
+    pub on_time: Option<bool>,
+    pub promised_generation: Option<String>,
+    /// The generation fitted at o_k; none if it never comes online.
+    pub fitted_generation: Option<String>,
+    /// None when not tested.
+    pub generation_ok: Option<bool>,
+    /// True when not tested.
+    pub passed: bool,
+}
+
+/// What the headline terms imply, in plain units (definitions in docs/model.md).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Legibility {
+    /// Undiscounted revenue the buyer owes with zero usage (floors + true-up with B = 0).
+    pub committed_spend: f64,
+    /// Σ capacity_mw(t) / 12 over the term.
+    pub mw_years: f64,
+    /// committed_spend / mw_years; none with no capacity.
+    pub committed_spend_per_mw_year: Option<f64>,
+    /// Σ P / mw_years: what the buyer actually pays per MW-year on this path.
+    pub payments_per_mw_year: Option<f64>,
+    /// The constant utilization u in [0, 1] at which provider NPV = 0, capacity as in the run.
+    pub break_even_utilization: Option<f64>,
+    /// PV(zero-usage revenue) / PV(capex) at the provider's discount rate.
+    pub floor_capex_coverage: Option<f64>,
+}
+
+/// Everything one run produces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub metrics: Metrics,
+    pub verdicts: Verdicts,
+    pub verdict_details: VerdictDetails,
+    pub schedule: Schedule,
+    pub annual: Vec<AnnualRow>,
+    pub options: Vec<OptionDecision>,
+    pub fits: Vec<TrancheFits>,
+    pub equity: Vec<EquityPayment>,
+    pub deliverability: Vec<TrancheDeliverability>,
+    pub legibility: Legibility,
+}
