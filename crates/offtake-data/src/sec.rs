@@ -1,0 +1,452 @@
+//! SEC XBRL `companyfacts` / `companyconcept` JSON: facts, revisions, fiscal years, annual capex.
+//!
+//! Format: `shared/data/sec/README.md` (and the SEC page "EDGAR Application Programming Interfaces").
+//!
+//! - **Duplicates.** A period appears once per filing that reports it (10-K comparatives, 8-K
+//!   recasts). [`period_values`] collapses copies by `(start, end)`: the copy with the latest
+//!   `filed` (ties: the larger accession number) is the current value; every distinct value, in
+//!   filing order, is kept as the period's revision history.
+//! - **Fiscal years.** `fy`/`fp` describe the *filing*, not the fact, and may be null, so they are
+//!   not used. A fact is annual when `end − start + 1` is 365 ± 30 days (the SEC's own tolerance for
+//!   `CY####` frames). Its fiscal year is the calendar year in which it ends, after stepping back a
+//!   week so that 52/53-week years ending in the first days of January count for the year before.
+//!   This matches the company conventions in the README: MSFT FY2025 = 2024-07-01..2025-06-30,
+//!   NVDA FY2025 ends 2025-01-26, AAPL FY2024 ends 2024-09-28.
+//! - **Capex.** Per fiscal year, `PaymentsToAcquirePropertyPlantAndEquipment` in USD; for years it
+//!   lacks, `PaymentsToAcquireProductiveAssets` (Apple used it up to FY2014; Amazon reportedly
+//!   still does).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Capex tags in order of preference (us-gaap taxonomy).
+pub const CAPEX_TAGS: [&str; 2] = [
+    "PaymentsToAcquirePropertyPlantAndEquipment",
+    "PaymentsToAcquireProductiveAssets",
+];
+
+/// One reported XBRL fact, flattened with its taxonomy, tag and unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    pub taxonomy: String,
+    pub tag: String,
+    pub unit: String,
+    /// Only on duration facts; `None` for instants (balances).
+    pub start: Option<NaiveDate>,
+    pub end: NaiveDate,
+    pub val: f64,
+    /// Accession number of the filing that reported it.
+    pub accn: String,
+    /// Fiscal year of the filing (not of the fact); may be null in the SEC data.
+    pub fy: Option<i32>,
+    /// Fiscal period of the filing (`FY`, `Q1`…); may be null.
+    pub fp: Option<String>,
+    pub form: String,
+    pub filed: NaiveDate,
+    pub frame: Option<String>,
+}
+
+/// All facts of one company (a companyfacts document, or one concept of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompanyFacts {
+    pub cik: u64,
+    pub entity_name: String,
+    /// Unique on `(taxonomy, tag, unit, start, end, accn)`, in document order.
+    pub facts: Vec<Fact>,
+}
+
+/// One value as a filing reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub val: f64,
+    pub filed: NaiveDate,
+    pub accn: String,
+    pub form: String,
+}
+
+/// One reporting period of one tag: its current value and the history of values it had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodValue {
+    pub tag: String,
+    pub unit: String,
+    pub start: Option<NaiveDate>,
+    pub end: NaiveDate,
+    /// The latest-filed copy.
+    pub current: Fact,
+    /// Each distinct value in filing order, with the first filing that reported it. The first
+    /// entry is the value as first reported; the last equals `current.val`.
+    pub history: Vec<Revision>,
+    /// How many filings reported this period.
+    pub n_copies: usize,
+}
+
+/// Annual capex of one company for one fiscal year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnualCapex {
+    pub cik: u64,
+    pub entity_name: String,
+    pub fiscal_year: i32,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value_usd: f64,
+    /// Which of [`CAPEX_TAGS`] gave the value.
+    pub tag: String,
+    /// The filing of the current (latest-filed) value.
+    pub accn: String,
+    pub form: String,
+    pub filed: NaiveDate,
+    /// Value changes across filings, first report first (one entry when never revised).
+    pub revisions: Vec<Revision>,
+}
+
+impl AnnualCapex {
+    /// The value as first reported.
+    pub fn first_reported_usd(&self) -> f64 {
+        self.revisions.first().map_or(self.value_usd, |r| r.val)
+    }
+}
+
+// ---- raw serde shapes of the SEC documents ----
+
+#[derive(Deserialize)]
+struct RawFact {
+    start: Option<String>,
+    end: String,
+    val: f64,
+    accn: String,
+    fy: Option<i32>,
+    fp: Option<String>,
+    form: String,
+    filed: String,
+    frame: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawConcept {
+    #[serde(default)]
+    units: BTreeMap<String, Vec<RawFact>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawCik {
+    Number(u64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct RawCompanyFacts {
+    cik: RawCik,
+    #[serde(rename = "entityName")]
+    entity_name: String,
+    facts: BTreeMap<String, BTreeMap<String, RawConcept>>,
+}
+
+#[derive(Deserialize)]
+struct RawCompanyConcept {
+    cik: RawCik,
+    taxonomy: String,
+    tag: String,
+    #[serde(rename = "entityName")]
+    entity_name: String,
+    units: BTreeMap<String, Vec<RawFact>>,
+}
+
+const COMPANYFACTS: &str = "companyfacts";
+const COMPANYCONCEPT: &str = "companyconcept";
+
+/// Parses a `companyfacts` response (`https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`).
+pub fn parse_companyfacts(json: &str) -> Result<CompanyFacts> {
+    let raw: RawCompanyFacts = serde_json::from_str(json).map_err(|source| Error::Json {
+        document: COMPANYFACTS,
+        source,
+    })?;
+    let cik = raw_cik(raw.cik)?;
+    let mut facts = Vec::new();
+    for (taxonomy, concepts) in raw.facts {
+        for (tag, concept) in concepts {
+            push_units(COMPANYFACTS, &taxonomy, &tag, concept.units, &mut facts)?;
+        }
+    }
+    Ok(CompanyFacts {
+        cik,
+        entity_name: raw.entity_name,
+        facts: dedup_exact(facts),
+    })
+}
+
+/// Parses a `companyconcept` response (one taxonomy and tag) into the same shape.
+pub fn parse_companyconcept(json: &str) -> Result<CompanyFacts> {
+    let raw: RawCompanyConcept = serde_json::from_str(json).map_err(|source| Error::Json {
+        document: COMPANYCONCEPT,
+        source,
+    })?;
+    let cik = raw_cik(raw.cik)?;
+    let mut facts = Vec::new();
+    push_units(
+        COMPANYCONCEPT,
+        &raw.taxonomy,
+        &raw.tag,
+        raw.units,
+        &mut facts,
+    )?;
+    Ok(CompanyFacts {
+        cik,
+        entity_name: raw.entity_name,
+        facts: dedup_exact(facts),
+    })
+}
+
+fn raw_cik(cik: RawCik) -> Result<u64> {
+    match cik {
+        RawCik::Number(n) => Ok(n),
+        RawCik::Text(text) => parse_cik(&text),
+    }
+}
+
+fn push_units(
+    document: &'static str,
+    taxonomy: &str,
+    tag: &str,
+    units: BTreeMap<String, Vec<RawFact>>,
+    out: &mut Vec<Fact>,
+) -> Result<()> {
+    for (unit, raw_facts) in units {
+        for raw in raw_facts {
+            let date = |field: &'static str, value: &str| {
+                NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| Error::FactDate {
+                    document,
+                    tag: tag.to_string(),
+                    accn: raw.accn.clone(),
+                    field,
+                    value: value.to_string(),
+                })
+            };
+            let start = raw.start.as_deref().map(|s| date("start", s)).transpose()?;
+            let end = date("end", &raw.end)?;
+            let filed = date("filed", &raw.filed)?;
+            out.push(Fact {
+                taxonomy: taxonomy.to_string(),
+                tag: tag.to_string(),
+                unit: unit.clone(),
+                start,
+                end,
+                val: raw.val,
+                accn: raw.accn,
+                fy: raw.fy,
+                fp: raw.fp,
+                form: raw.form,
+                filed,
+                frame: raw.frame,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Drops exact repeats of one filing's fact (same key and accession); the first copy is kept.
+fn dedup_exact(facts: Vec<Fact>) -> Vec<Fact> {
+    let mut seen = HashSet::new();
+    facts
+        .into_iter()
+        .filter(|f| {
+            seen.insert((
+                f.taxonomy.clone(),
+                f.tag.clone(),
+                f.unit.clone(),
+                f.start,
+                f.end,
+                f.accn.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// `https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json` with the CIK zero-padded to 10.
+pub fn companyfacts_url(cik: u64) -> String {
+    format!("https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010}.json")
+}
+
+/// `https://data.sec.gov/api/xbrl/companyconcept/CIK##########/{taxonomy}/{tag}.json`.
+pub fn companyconcept_url(cik: u64, taxonomy: &str, tag: &str) -> String {
+    format!("https://data.sec.gov/api/xbrl/companyconcept/CIK{cik:010}/{taxonomy}/{tag}.json")
+}
+
+/// Reads `789019`, `0000789019` or `CIK0000789019`.
+pub fn parse_cik(text: &str) -> Result<u64> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .strip_prefix("CIK")
+        .or_else(|| trimmed.strip_prefix("cik"))
+        .unwrap_or(trimmed);
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::InvalidCik {
+            input: text.to_string(),
+        });
+    }
+    digits.parse().map_err(|_| Error::InvalidCik {
+        input: text.to_string(),
+    })
+}
+
+/// Fiscal year of an annual period, or `None` when the period is not about a year long.
+pub fn fiscal_year_of(start: NaiveDate, end: NaiveDate) -> Option<i32> {
+    let days = (end - start).num_days() + 1;
+    // SEC frames: "CY####" is for annual durations (365 days ± 30).
+    if !(335..=395).contains(&days) {
+        return None;
+    }
+    Some((end - TimeDelta::days(7)).year())
+}
+
+/// Collapses the copies of each `(start, end)` period of one tag and unit (see the module doc).
+/// Sorted by `(end, start)`.
+pub fn period_values(
+    facts: &CompanyFacts,
+    taxonomy: &str,
+    tag: &str,
+    unit: &str,
+) -> Vec<PeriodValue> {
+    let mut by_period: BTreeMap<(NaiveDate, Option<NaiveDate>), Vec<&Fact>> = BTreeMap::new();
+    for fact in facts
+        .facts
+        .iter()
+        .filter(|f| f.taxonomy == taxonomy && f.tag == tag && f.unit == unit)
+    {
+        by_period
+            .entry((fact.end, fact.start))
+            .or_default()
+            .push(fact);
+    }
+    by_period
+        .into_iter()
+        .filter_map(|((end, start), mut copies)| {
+            copies.sort_by(|a, b| (a.filed, &a.accn).cmp(&(b.filed, &b.accn)));
+            let mut history: Vec<Revision> = Vec::new();
+            for copy in &copies {
+                if history.last().is_none_or(|last| last.val != copy.val) {
+                    history.push(Revision {
+                        val: copy.val,
+                        filed: copy.filed,
+                        accn: copy.accn.clone(),
+                        form: copy.form.clone(),
+                    });
+                }
+            }
+            let current = (*copies.last()?).clone();
+            Some(PeriodValue {
+                tag: tag.to_string(),
+                unit: unit.to_string(),
+                start,
+                end,
+                current,
+                history,
+                n_copies: copies.len(),
+            })
+        })
+        .collect()
+}
+
+/// Annual capex per fiscal year, oldest first (rule in the module doc).
+///
+/// Errors with [`Error::NoCapexTag`] when neither capex tag has USD facts.
+pub fn annual_capex(facts: &CompanyFacts) -> Result<Vec<AnnualCapex>> {
+    let mut by_year: BTreeMap<i32, PeriodValue> = BTreeMap::new();
+    let mut any_tag = false;
+    for tag in CAPEX_TAGS {
+        let periods = period_values(facts, "us-gaap", tag, "USD");
+        any_tag |= !periods.is_empty();
+        let mut this_tag: BTreeMap<i32, PeriodValue> = BTreeMap::new();
+        for period in periods {
+            let Some(start) = period.start else { continue };
+            let Some(year) = fiscal_year_of(start, period.end) else {
+                continue;
+            };
+            // Two annual periods in one fiscal year (a changed year end): keep the later one.
+            if this_tag.get(&year).is_none_or(|p| p.end < period.end) {
+                this_tag.insert(year, period);
+            }
+        }
+        for (year, period) in this_tag {
+            by_year.entry(year).or_insert(period);
+        }
+    }
+    if !any_tag {
+        return Err(Error::NoCapexTag {
+            cik: facts.cik,
+            entity: facts.entity_name.clone(),
+        });
+    }
+    Ok(by_year
+        .into_iter()
+        .filter_map(|(fiscal_year, p)| {
+            Some(AnnualCapex {
+                cik: facts.cik,
+                entity_name: facts.entity_name.clone(),
+                fiscal_year,
+                period_start: p.start?,
+                period_end: p.end,
+                value_usd: p.current.val,
+                tag: p.tag,
+                accn: p.current.accn,
+                form: p.current.form,
+                filed: p.current.filed,
+                revisions: p.history,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn fiscal_years_follow_period_end() {
+        assert_eq!(fiscal_year_of(d("2024-07-01"), d("2025-06-30")), Some(2025));
+        assert_eq!(fiscal_year_of(d("2024-01-29"), d("2025-01-26")), Some(2025));
+        assert_eq!(fiscal_year_of(d("2023-10-01"), d("2024-09-28")), Some(2024));
+        assert_eq!(fiscal_year_of(d("2025-01-01"), d("2025-12-31")), Some(2025));
+        // A 53-week year ending on 2 January belongs to the year before.
+        assert_eq!(fiscal_year_of(d("2019-12-29"), d("2021-01-02")), Some(2020));
+        // Nine-month year-to-date and quarters are not annual.
+        assert_eq!(fiscal_year_of(d("2025-01-01"), d("2025-09-30")), None);
+        assert_eq!(fiscal_year_of(d("2025-01-01"), d("2025-03-31")), None);
+    }
+
+    #[test]
+    fn urls_pad_the_cik() {
+        assert_eq!(
+            companyfacts_url(789_019),
+            "https://data.sec.gov/api/xbrl/companyfacts/CIK0000789019.json"
+        );
+        assert_eq!(
+            companyconcept_url(
+                320_193,
+                "us-gaap",
+                "PaymentsToAcquirePropertyPlantAndEquipment"
+            ),
+            "https://data.sec.gov/api/xbrl/companyconcept/CIK0000320193/us-gaap/PaymentsToAcquirePropertyPlantAndEquipment.json"
+        );
+    }
+
+    #[test]
+    fn ciks_parse() {
+        assert_eq!(parse_cik("CIK0000789019").unwrap(), 789_019);
+        assert_eq!(parse_cik("1652044").unwrap(), 1_652_044);
+        for bad in ["", "CIK", "12345678901", "78x", "-1"] {
+            assert!(
+                matches!(parse_cik(bad), Err(Error::InvalidCik { .. })),
+                "{bad}"
+            );
+        }
+    }
+}
