@@ -129,6 +129,18 @@ pub(crate) fn mentions(text: &str, id: &str) -> bool {
     false
 }
 
+/// Rows named in `note`, found by splitting it into id-shaped tokens (linear in the note's
+/// length, so large lists stay cheap). Same whole-token rule as [`mentions`].
+fn referenced_rows(note: &str, position: &BTreeMap<&str, usize>) -> Vec<usize> {
+    let id_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    note.split(|c: char| !id_char(c))
+        .filter_map(|token| {
+            let token = token.trim_start_matches('.').trim_end_matches('.');
+            position.get(token).copied()
+        })
+        .collect()
+}
+
 /// Groups rows that are claims about the same deal (see the crate doc for the rule).
 pub fn group_deals(rows: &[DealRow]) -> DealGroups {
     let n = rows.len();
@@ -164,8 +176,8 @@ pub fn group_deals(rows: &[DealRow]) -> DealGroups {
         {
             union(i, j, LinkReason::ClaimSuffix, &mut parent);
         }
-        for (j, other) in rows.iter().enumerate() {
-            if i != j && mentions(&row.note, &other.deal_id) {
+        for j in referenced_rows(&row.note, &position) {
+            if i != j {
                 union(i, j, LinkReason::NoteReference, &mut parent);
             }
         }
@@ -224,6 +236,26 @@ mod tests {
         assert_eq!(base_id("NVDA-OAI-2026-02-EQ"), "NVDA-OAI-2026-02-EQ");
         assert!(is_claim_row("AVGO-CLAIM-2025-10"));
         assert!(!is_claim_row("NVDA-OAI-2026-02-EQ"));
+    }
+
+    #[test]
+    fn note_tokens_find_ids() {
+        let position: BTreeMap<&str, usize> = [
+            ("OAI-AWS-2026-02", 0),
+            ("OAI-AWS-2026-02-ALT", 1),
+            ("OAI-ORCL-2025-07-4.5GW", 2),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            referenced_rows("see OAI-AWS-2026-02-ALT.", &position),
+            vec![1]
+        );
+        assert_eq!(
+            referenced_rows("(OAI-ORCL-2025-07-4.5GW), OAI-AWS-2026-02;", &position),
+            vec![2, 0]
+        );
+        assert!(referenced_rows("XOAI-AWS-2026-02 OAI-AWS-2026-02.5", &position).is_empty());
     }
 
     #[test]
