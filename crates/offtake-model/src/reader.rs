@@ -278,6 +278,25 @@ impl<'v> Reader<'v> {
         }
     }
 
+    /// A whole number of months from 0 to [`MAX_MONTHS`].
+    pub fn months(&mut self, t: &Table<'_, '_>, key: &str) -> Option<u32> {
+        let n = self.count(t, key)?;
+        if n <= MAX_MONTHS {
+            return u32::try_from(n).ok();
+        }
+        let span = t.get(key).map(range).unwrap_or_else(|| t.span());
+        self.error(
+            Problem::OutOfRange {
+                what: format!("`{key}`"),
+                bound: "at most 1200 months (100 years)",
+                value: n as f64,
+            },
+            span,
+            t.field(key),
+        );
+        None
+    }
+
     /// A non-negative whole number (months, counts).
     pub fn count(&mut self, t: &Table<'_, '_>, key: &str) -> Option<u64> {
         let v = t.get(key)?;
@@ -496,10 +515,16 @@ impl<'v> Reader<'v> {
     }
 }
 
+/// The longest duration in months (100 years) a ramp, build, life, tenor or refresh window may
+/// have. Longer ones are typos; bounding them keeps month arithmetic (and `u32` fields) exact.
+pub(crate) const MAX_MONTHS: u64 = 1200;
+
 /// Admissible ranges of numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Bound {
     Positive,
+    /// A life or tenor in years: round(12·years) must be 1 ..= [`MAX_MONTHS`].
+    Years,
     NonNegative,
     Fraction,
     /// Rates and escalations: > −1 (a rate of −100% or less has no meaning).
@@ -510,6 +535,9 @@ impl Bound {
     pub fn holds(self, x: f64) -> bool {
         match self {
             Bound::Positive => x > 0.0,
+            Bound::Years => {
+                (1..=MAX_MONTHS as i64).contains(&crate::validate::months_from_years(x))
+            }
             Bound::NonNegative => x >= 0.0,
             Bound::Fraction => (0.0..=1.0).contains(&x),
             Bound::AboveMinusOne => x > -1.0,
@@ -519,6 +547,7 @@ impl Bound {
     pub fn describe(self) -> &'static str {
         match self {
             Bound::Positive => "greater than 0",
+            Bound::Years => "from 1/24 year (half a month) to 100 years",
             Bound::NonNegative => "at least 0",
             Bound::Fraction => "within 0..1",
             Bound::AboveMinusOne => "greater than −1",

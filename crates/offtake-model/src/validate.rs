@@ -498,26 +498,11 @@ impl<'v> Ctx<'v> {
             let chip_capex_per_mw =
                 self.r
                     .bounded(&t, "chip_capex_per_mw", true, Bound::NonNegative);
-            let life = self.r.bounded(&t, "life_years", true, Bound::Positive);
-            let life_months = life.and_then(|y| {
-                let m = months_from_years(y);
-                if m < 1 {
-                    self.r.error(
-                        Problem::OutOfRange {
-                            what: "`life_years`".into(),
-                            bound: "at least half a month (1/24 year)",
-                            value: y,
-                        },
-                        t.get("life_years")
-                            .map(|v| v.span())
-                            .unwrap_or(span.clone()),
-                        t.field("life_years"),
-                    );
-                    None
-                } else {
-                    u32::try_from(m).ok()
-                }
-            });
+            // Bound::Years keeps round(12·life) within 1 ..= MAX_MONTHS, so it fits a u32.
+            let life_months = self
+                .r
+                .bounded(&t, "life_years", true, Bound::Years)
+                .and_then(|y| u32::try_from(months_from_years(y)).ok());
             let Some((name, name_span)) = name else {
                 continue;
             };
@@ -627,10 +612,9 @@ impl<'v> Ctx<'v> {
                 None => None,
             };
             let online = self.r.date(&t, "online", true);
-            let ramp =
-                u32::try_from(self.r.count(&t, "ramp_months").unwrap_or(0)).unwrap_or(u32::MAX);
-            let build =
-                u32::try_from(self.r.count(&t, "build_months").unwrap_or(0)).unwrap_or(u32::MAX);
+            // A bad ramp or build month count is reported; 0 stands in so the other checks run.
+            let ramp = self.r.months(&t, "ramp_months").unwrap_or(0);
+            let build = self.r.months(&t, "build_months").unwrap_or(0);
             let deadline = self.r.date(&t, "deadline", false);
             let generation = match self.r.string(&t, "generation", false) {
                 Some(name) => match gen_names.iter().position(|g| *g == name) {
@@ -978,11 +962,10 @@ impl<'v> Ctx<'v> {
         let facility_capex_per_mw =
             self.r
                 .bounded(t, "facility_capex_per_mw", true, Bound::NonNegative);
-        let life = self
+        let facility_life_months = self
             .r
-            .bounded(t, "facility_life_years", true, Bound::Positive);
-        let facility_life_months =
-            life.and_then(|y| u32::try_from(months_from_years(y).max(1)).ok());
+            .bounded(t, "facility_life_years", true, Bound::Years)
+            .and_then(|y| u32::try_from(months_from_years(y)).ok());
         let power_price = self.r.bounded(t, "power_price", true, Bound::NonNegative);
         let power_escalation = opt_or(
             self.r
@@ -1032,9 +1015,7 @@ impl<'v> Ctx<'v> {
             1.0,
         );
         let refresh = if t.get("min_refresh_months").is_some() {
-            self.r
-                .count(t, "min_refresh_months")
-                .and_then(|m| u32::try_from(m).ok())
+            self.r.months(t, "min_refresh_months")
         } else {
             Some(24)
         };
@@ -1059,8 +1040,10 @@ impl<'v> Ctx<'v> {
             .check_keys(t, &["debt_share", "interest_rate", "tenor_years"]);
         let debt_share = self.r.bounded(t, "debt_share", true, Bound::Fraction);
         let interest_rate = self.r.bounded(t, "interest_rate", true, Bound::NonNegative);
-        let tenor = self.r.bounded(t, "tenor_years", true, Bound::Positive);
-        let tenor_months = tenor.and_then(|y| u32::try_from(months_from_years(y).max(1)).ok());
+        let tenor_months = self
+            .r
+            .bounded(t, "tenor_years", true, Bound::Years)
+            .and_then(|y| u32::try_from(months_from_years(y)).ok());
         Some(Financing {
             debt_share: debt_share?,
             interest_rate: interest_rate?,
