@@ -556,7 +556,13 @@ impl Bound {
 }
 
 /// The allowed word closest to `word`, if any is close enough to be a likely typo.
+///
+/// Lists longer than [`SUGGEST_MAX`] get no suggestion: comparing every bad reference with
+/// every id would make a large generated file quadratic.
 pub(crate) fn suggest(word: &str, allowed: &[&str]) -> Option<String> {
+    if allowed.len() > SUGGEST_MAX || word.len() > 256 {
+        return None;
+    }
     allowed
         .iter()
         .map(|a| (strsim::jaro_winkler(word, a), *a))
@@ -564,6 +570,9 @@ pub(crate) fn suggest(word: &str, allowed: &[&str]) -> Option<String> {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a.to_string())
 }
+
+/// The longest list of names "did you mean" searches.
+const SUGGEST_MAX: usize = 256;
 
 #[cfg(test)]
 mod tests {

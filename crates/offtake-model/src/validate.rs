@@ -1,6 +1,6 @@
 //! Term sheet → `Contract`: reads every table, checks MODEL.md §12, and collects every problem.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -44,6 +44,76 @@ struct Ctx<'v> {
     r: Reader<'v>,
 }
 
+/// The ids an array of tables declares (`[[generation]] name`, `[[tranche]] id`), valid entries or
+/// not, for checking references. Using every declared id means one bad generation is reported
+/// once, not again at every reference to it. With no diagnostics every entry is valid and unique,
+/// so an index here is the index into the `Contract`'s list.
+struct Names {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    /// The string under `id_key` in each table of `[[key]]`, first occurrence kept.
+    fn declared(top: &Table<'_, '_>, key: &str, id_key: &str) -> Names {
+        let mut names = Names {
+            list: Vec::new(),
+            index: HashMap::new(),
+        };
+        let Some(DeValue::Array(items)) = top.get(key).map(|v| v.get_ref()) else {
+            return names;
+        };
+        for item in items.iter() {
+            let id = item
+                .get_ref()
+                .as_table()
+                .and_then(|m| m.iter().find(|(k, _)| k.get_ref().as_ref() == id_key))
+                .and_then(|(_, v)| v.get_ref().as_str());
+            if let Some(id) = id
+                && !names.index.contains_key(id)
+            {
+                names.index.insert(id.to_string(), names.list.len());
+                names.list.push(id.to_string());
+            }
+        }
+        names
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Up to [`KNOWN_LISTED`] names, for `Problem::Unknown*::known`.
+    fn known(&self) -> Vec<String> {
+        self.list.iter().take(KNOWN_LISTED).cloned().collect()
+    }
+
+    /// "did you mean `x`?" or the list of known names (`what`: "known generations").
+    fn help(&self, name: &str, what: &str) -> String {
+        let all: Vec<&str> = self.list.iter().map(String::as_str).collect();
+        match suggest(name, &all) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("{what}: {}", listing(&self.list)),
+        }
+    }
+}
+
+/// How many known names a diagnostic carries: a file with thousands of ids and thousands of bad
+/// references must not make every diagnostic copy every id.
+const KNOWN_LISTED: usize = 50;
+
+/// `a, b, c` — at most ten names, then how many more.
+fn listing(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
+    match names.len().saturating_sub(10) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 pub(crate) fn validate(
     src: &str,
     root: &DeTable<'_>,
@@ -63,8 +133,8 @@ pub(crate) fn validate(
     let deal = c.single(&top, "deal", true).and_then(|t| c.deal(&t));
     let sources = c.sources(&top);
     let generations = c.generations(&top);
-    let gen_names: Vec<String> = generations.iter().map(|(g, _)| g.name.clone()).collect();
-    let tranches = c.tranches(&top, &gen_names, deal.as_ref());
+    let gen_names = Names::declared(&top, "generation", "name");
+    let tranches = c.tranches(&top, &gen_names);
     let demand = c.single(&top, "demand", true).and_then(|t| c.demand(&t));
     let pricing = c.single(&top, "pricing", true).and_then(|t| c.pricing(&t));
     let take_or_pay = c
@@ -84,7 +154,7 @@ pub(crate) fn validate(
     let thresholds_raw = c
         .single(&top, "thresholds", false)
         .map(|t| c.thresholds(&t));
-    let tranche_ids: Vec<String> = tranches.iter().map(|(t, _)| t.id.clone()).collect();
+    let tranche_ids = Names::declared(&top, "tranche", "id");
     let risk = c
         .single(&top, "risk", false)
         .and_then(|t| c.risk(&t, &gen_names, &tranche_ids));
@@ -217,10 +287,10 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
     if let Some(t) = c.single(&top, "deal", false) {
         c.deal(&t);
     }
-    let generations = c.generations(&top);
-    let gen_names: Vec<String> = generations.iter().map(|(g, _)| g.name.clone()).collect();
-    let tranches = c.tranches(&top, &gen_names, None);
-    let ids: Vec<String> = tranches.iter().map(|(t, _)| t.id.clone()).collect();
+    c.generations(&top);
+    let gen_names = Names::declared(&top, "generation", "name");
+    c.tranches(&top, &gen_names);
+    let ids = Names::declared(&top, "tranche", "id");
     if let Some(t) = c.single(&top, "demand", false) {
         c.demand(&t);
     }
@@ -550,12 +620,7 @@ impl<'v> Ctx<'v> {
         out
     }
 
-    fn tranches(
-        &mut self,
-        top: &Table<'_, '_>,
-        gen_names: &[String],
-        deal: Option<&Deal>,
-    ) -> Vec<(Tranche, Range<usize>)> {
+    fn tranches(&mut self, top: &Table<'_, '_>, gen_names: &Names) -> Vec<(Tranche, Range<usize>)> {
         let entries = self.array(top, "tranche");
         if entries.is_empty() && top.get("tranche").is_none() {
             self.r.error_help(
@@ -567,7 +632,6 @@ impl<'v> Ctx<'v> {
                 "list at least one capacity tranche as [[tranche]]",
             );
         }
-        let _ = deal;
         let mut out: Vec<(Tranche, Range<usize>)> = Vec::new();
         let mut ids: BTreeSet<String> = BTreeSet::new();
         for (i, (map, span)) in entries.into_iter().enumerate() {
@@ -617,20 +681,14 @@ impl<'v> Ctx<'v> {
             let build = self.r.months(&t, "build_months").unwrap_or(0);
             let deadline = self.r.date(&t, "deadline", false);
             let generation = match self.r.string(&t, "generation", false) {
-                Some(name) => match gen_names.iter().position(|g| *g == name) {
+                Some(name) => match gen_names.position(&name) {
                     Some(i) => Some(Some(i)),
                     None => {
-                        let help = match suggest(
-                            &name,
-                            &gen_names.iter().map(String::as_str).collect::<Vec<_>>(),
-                        ) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("known generations: {}", gen_names.join(", ")),
-                        };
+                        let help = gen_names.help(&name, "known generations");
                         self.r.error_help(
                             Problem::UnknownGeneration {
                                 name,
-                                known: gen_names.to_vec(),
+                                known: gen_names.known(),
                             },
                             t.get("generation")
                                 .map(|v| v.span())
@@ -643,16 +701,19 @@ impl<'v> Ctx<'v> {
                 },
                 None => Some(None),
             };
-            let kind_text = self
-                .r
-                .string(&t, "kind", false)
-                .unwrap_or_else(|| "firm".into());
+            // A `kind` that is not a string is reported once; the firm-only key checks are skipped
+            // for it since the intended kind is unknown.
+            let kind_text = match t.get("kind") {
+                None => Some("firm".to_string()),
+                Some(_) => self.r.string(&t, "kind", false),
+            };
             let exercise = self.r.date(&t, "exercise", false);
             let exercise_utilization =
                 self.r
                     .bounded(&t, "exercise_utilization", false, Bound::Fraction);
-            let kind = match kind_text.as_str() {
-                "firm" => {
+            let kind = match kind_text.as_deref() {
+                None => None,
+                Some("firm") => {
                     for key in ["exercise", "exercise_utilization"] {
                         if let Some(v) = t.get(key) {
                             self.r.error_help(
@@ -671,7 +732,7 @@ impl<'v> Ctx<'v> {
                     }
                     Some(TrancheKind::Firm)
                 }
-                "option" => match exercise {
+                Some("option") => match exercise {
                     Some(ex) => Some(TrancheKind::Option {
                         exercise: ex,
                         exercise_utilization: exercise_utilization.unwrap_or(0.8),
@@ -690,7 +751,7 @@ impl<'v> Ctx<'v> {
                         None
                     }
                 },
-                other => {
+                Some(other) => {
                     self.r.error_help(
                         Problem::UnknownKind {
                             value: other.to_string(),
@@ -1137,6 +1198,8 @@ impl<'v> Ctx<'v> {
                     }
                     at.map(|date| EquityTrigger::At { date })
                 }
+                // A `when` that is not a string is already reported.
+                (None, Some(_)) if when.is_none() => None,
                 (None, Some(w)) => {
                     let text = when.unwrap_or_default();
                     match parse_condition(&text) {
@@ -1342,8 +1405,8 @@ impl<'v> Ctx<'v> {
     fn risk(
         &mut self,
         t: &Table<'_, '_>,
-        gen_names: &[String],
-        tranche_ids: &[String],
+        gen_names: &Names,
+        tranche_ids: &Names,
     ) -> Option<RiskSpec> {
         let allowed = [
             "seed",
@@ -1412,7 +1475,7 @@ impl<'v> Ctx<'v> {
             let mut table = Vec::new();
             for (k, dv) in v.get_ref().as_table()?.iter() {
                 let id = k.get_ref().as_ref();
-                match tranche_ids.iter().position(|x| x == id) {
+                match tranche_ids.position(id) {
                     Some(i) => {
                         if let Some(d) =
                             self.distribution(dv, &format!("risk.delay_months.{id}"), true)
@@ -1421,17 +1484,11 @@ impl<'v> Ctx<'v> {
                         }
                     }
                     None => {
-                        let help = match suggest(
-                            id,
-                            &tranche_ids.iter().map(String::as_str).collect::<Vec<_>>(),
-                        ) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("tranches: {}", tranche_ids.join(", ")),
-                        };
+                        let help = tranche_ids.help(id, "tranches");
                         self.r.error_help(
                             Problem::UnknownTranche {
                                 id: id.to_string(),
-                                known: tranche_ids.to_vec(),
+                                known: tranche_ids.known(),
                             },
                             k.span(),
                             format!("risk.delay_months.{id}"),
@@ -1449,7 +1506,7 @@ impl<'v> Ctx<'v> {
                 DeValue::Table(m) => {
                     for (k, dv) in m.iter() {
                         let name = k.get_ref().as_ref();
-                        match gen_names.iter().position(|g| g == name) {
+                        match gen_names.position(name) {
                             Some(i) => {
                                 if let Some(d) =
                                     self.distribution(dv, &format!("risk.slip_months.{name}"), true)
@@ -1458,17 +1515,11 @@ impl<'v> Ctx<'v> {
                                 }
                             }
                             None => {
-                                let help = match suggest(
-                                    name,
-                                    &gen_names.iter().map(String::as_str).collect::<Vec<_>>(),
-                                ) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => format!("known generations: {}", gen_names.join(", ")),
-                                };
+                                let help = gen_names.help(name, "known generations");
                                 self.r.error_help(
                                     Problem::UnknownGeneration {
                                         name: name.to_string(),
-                                        known: gen_names.to_vec(),
+                                        known: gen_names.known(),
                                     },
                                     k.span(),
                                     format!("risk.slip_months.{name}"),
