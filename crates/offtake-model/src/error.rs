@@ -128,10 +128,14 @@ impl Diagnostic {
     }
 }
 
-/// 1-based (line, column) of a byte offset.
+/// 1-based (line, column) of a byte offset. An offset inside a character counts as that
+/// character; one past the end as the end.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = src.get(..offset).unwrap_or(src);
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -177,5 +181,8 @@ mod tests {
         assert_eq!(line_col(src, 0), (1, 1));
         assert_eq!(line_col(src, 6), (2, 1));
         assert_eq!(line_col(src, 9), (2, 3));
+        // Inside `é` (bytes 7..9): still line 2, the column of `é`.
+        assert_eq!(line_col(src, 8), (2, 2));
+        assert_eq!(line_col(src, 1000), (3, 1));
     }
 }
