@@ -5,6 +5,7 @@
 //! path costs no heap allocation. How MODEL.md is read where it is silent: `docs/model.md`.
 
 mod outcome;
+mod report;
 mod simulator;
 
 pub use outcome::*;

@@ -1,0 +1,271 @@
+//! Builds the full [`Outcome`] of a simulator's last run: schedule, annual rows, decisions,
+//! verdict details and the legibility figures (which re-run the path, so this allocates).
+
+use crate::simulator::Simulator;
+use crate::{
+    AnnualRow, EquityPayment, Legibility, OptionDecision, Outcome, Schedule, TrancheDeliverability,
+    TrancheFits, VerdictDetail, VerdictDetails,
+};
+
+/// Bisection steps for the break-even utilization: 2^−50 of [0, 1] is below 1e-15.
+const BREAK_EVEN_STEPS: usize = 50;
+
+pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
+    let c = sim.contract;
+    let n = sim.n;
+    let summary = &sim.summary;
+    let m = summary.metrics;
+
+    let tranche_capacity_mw = (0..c.tranches.len())
+        .map(|k| {
+            if sim.exists[k] {
+                sim.tranche_mw[k * n..(k + 1) * n].to_vec()
+            } else {
+                vec![0.0; n]
+            }
+        })
+        .collect();
+    let schedule = Schedule {
+        months: (0..n).map(|t| c.period_start(t as i64)).collect(),
+        hours: sim.hours.clone(),
+        capacity_mw: sim.capacity_mw.clone(),
+        pflops: sim.pflops.clone(),
+        available_pflop_hours: sim.available_ph.clone(),
+        used_pflop_hours: sim.used_ph.clone(),
+        utilization: sim.utilization.clone(),
+        price: sim.price.clone(),
+        usage_charge: sim.usage_charge.clone(),
+        floor: sim.floor_charge.clone(),
+        shortfall: sim.shortfall.clone(),
+        true_up: sim.true_up.clone(),
+        payments: sim.payments.clone(),
+        energy_mwh: sim.energy.clone(),
+        power_cost: sim.power_cost.clone(),
+        fixed_opex: sim.fixed_opex.clone(),
+        ebitda: sim.ebitda.clone(),
+        capex: sim.capex.clone(),
+        depreciation: sim.depreciation.clone(),
+        tax: sim.tax.clone(),
+        residual: sim.residual.clone(),
+        fcf: sim.fcf.clone(),
+        cfads: sim.cfads.clone(),
+        debt_draw: sim.debt_draw.clone(),
+        debt_service: sim.debt_service.clone(),
+        equity_paid: sim.equity_paid.clone(),
+        provider_deal_cf: sim.deal_cf.clone(),
+        buyer_cf: sim.buyer_cf.clone(),
+        zero_usage_revenue: sim.zero_usage_revenue.clone(),
+        tranche_ids: c.tranches.iter().map(|t| t.id.clone()).collect(),
+        tranche_capacity_mw,
+    };
+
+    let annual = (0..n.div_ceil(12))
+        .map(|y| {
+            let first = 12 * y;
+            let last = (first + 11).min(n - 1);
+            let sum = |v: &[f64]| v[first..=last].iter().sum::<f64>();
+            let available = sum(&sim.available_ph);
+            let used = sum(&sim.used_ph);
+            AnnualRow {
+                year: y,
+                first_period: first,
+                last_period: last,
+                capacity_mw: sim.capacity_mw[last],
+                available_pflop_hours: available,
+                used_pflop_hours: used,
+                utilization: if available > 0.0 {
+                    used / available
+                } else {
+                    0.0
+                },
+                usage_charge: sum(&sim.usage_charge),
+                shortfall: sum(&sim.shortfall),
+                true_up: sum(&sim.true_up),
+                payments: sum(&sim.payments),
+                power_cost: sum(&sim.power_cost),
+                fixed_opex: sum(&sim.fixed_opex),
+                ebitda: sum(&sim.ebitda),
+                capex: sum(&sim.capex),
+                depreciation: sum(&sim.depreciation),
+                tax: sum(&sim.tax),
+                fcf: sum(&sim.fcf),
+                cfads: sum(&sim.cfads),
+                debt_service: sum(&sim.debt_service),
+                dscr: sim.dscr[y],
+            }
+        })
+        .collect();
+
+    let options = c
+        .tranches
+        .iter()
+        .enumerate()
+        .filter_map(|(k, tr)| {
+            let (decision, threshold) = sim.tranches[k].option?;
+            Some(OptionDecision {
+                tranche: tr.id.clone(),
+                exercise_period: decision,
+                trailing_utilization: sim.trailing[k],
+                threshold,
+                exercised: sim.exists[k],
+            })
+        })
+        .collect();
+
+    let fits = c
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(k, tr)| TrancheFits {
+            tranche: tr.id.clone(),
+            online_period: sim.online[k],
+            fits: if sim.exists[k] {
+                sim.fits
+                    .iter()
+                    .filter(|f| f.tranche == k)
+                    .map(|f| (f.period, c.generations[f.generation].name.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+
+    let equity = c
+        .equity
+        .iter()
+        .zip(&summary.equity_paid_period)
+        .map(|(e, &period)| EquityPayment {
+            id: e.id.clone(),
+            amount: e.amount,
+            period,
+        })
+        .collect();
+
+    let deliverability = deliverability(sim);
+
+    let th = &c.thresholds;
+    let verdict_details = VerdictDetails {
+        contracted: VerdictDetail {
+            passed: summary.verdicts.contracted,
+            figure: m.coverage,
+            threshold: th.coverage,
+            note: match m.coverage {
+                Some(cov) => format!(
+                    "coverage {cov:.4} = PV(zero-usage revenue) {:.6e} / PV(capex + fixed opex) {:.6e}; needs >= {}",
+                    sim.pv_zero_usage_revenue,
+                    sim.pv_capex + sim.pv_fixed_opex,
+                    th.coverage
+                ),
+                None => "no costs: coverage does not exist, not contracted".to_string(),
+            },
+        },
+        financeable: VerdictDetail {
+            passed: summary.verdicts.financeable,
+            figure: m.min_dscr,
+            threshold: th.dscr,
+            note: match m.min_dscr {
+                Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
+                None => "no debt service in the term: no DSCR, financeable".to_string(),
+            },
+        },
+        deliverable: VerdictDetail {
+            passed: summary.verdicts.deliverable,
+            figure: Some(sim.failing_tranches as f64),
+            threshold: 0.0,
+            note: format!(
+                "{} tranche(s) miss their deadline or promised generation",
+                sim.failing_tranches
+            ),
+        },
+    };
+
+    Outcome {
+        metrics: m,
+        verdicts: summary.verdicts,
+        verdict_details,
+        schedule,
+        annual,
+        options,
+        fits,
+        equity,
+        deliverability,
+        legibility: legibility(sim),
+    }
+}
+
+fn deliverability(sim: &Simulator<'_>) -> Vec<TrancheDeliverability> {
+    let c = sim.contract;
+    let n_i = sim.n as i64;
+    let name = |g: usize| c.generations[g].name.clone();
+    sim.tranches
+        .iter()
+        .enumerate()
+        .map(|(k, tr)| {
+            let exists = sim.exists[k];
+            let o = sim.online[k];
+            let tested = exists && tr.deadline.is_some();
+            let on_time = tr
+                .deadline
+                .filter(|_| tested)
+                .map(|d| o < n_i && o <= d.max(0));
+            let generation_ok = match (tested, o < n_i, tr.promised) {
+                (true, true, Some(promised)) => {
+                    Some(sim.first_generation[k].is_some_and(|g| g >= promised))
+                }
+                _ => None,
+            };
+            TrancheDeliverability {
+                tranche: c.tranches[k].id.clone(),
+                exists,
+                online_period: o,
+                deadline_period: tr.deadline,
+                on_time,
+                promised_generation: tr.promised.map(name),
+                fitted_generation: sim.first_generation[k].map(name),
+                generation_ok,
+                passed: on_time.unwrap_or(true) && generation_ok.unwrap_or(true),
+            }
+        })
+        .collect()
+}
+
+fn legibility(sim: &Simulator<'_>) -> Legibility {
+    let committed_spend: f64 = sim.zero_usage_revenue.iter().sum();
+    let mw_years = sim.capacity_mw.iter().sum::<f64>() / 12.0;
+    let per_mw_year = |x: f64| (mw_years > 0.0).then(|| x / mw_years);
+    let floor_capex_coverage =
+        (sim.pv_capex != 0.0).then(|| sim.pv_zero_usage_revenue / sim.pv_capex);
+
+    // Break-even: the constant utilization u with provider NPV(u) = 0, option decisions and every
+    // other term as in the run. NPV rises with u (payments are non-decreasing in usage, power
+    // cost grows far slower than revenue per PFLOP-hour), so bisection on [0, 1] finds it.
+    let mut probe = sim.clone();
+    let at_zero = probe.provider_npv_at_utilization(0.0);
+    let at_one = probe.provider_npv_at_utilization(1.0);
+    let break_even_utilization = if at_zero >= 0.0 {
+        Some(0.0)
+    } else if at_one < 0.0 {
+        None
+    } else {
+        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+        for _ in 0..BREAK_EVEN_STEPS {
+            let mid = 0.5 * (lo + hi);
+            if probe.provider_npv_at_utilization(mid) >= 0.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Some(0.5 * (lo + hi))
+    };
+
+    Legibility {
+        committed_spend,
+        mw_years,
+        committed_spend_per_mw_year: per_mw_year(committed_spend),
+        payments_per_mw_year: per_mw_year(sim.summary.metrics.total_payments),
+        break_even_utilization,
+        floor_capex_coverage,
+    }
+}
