@@ -59,6 +59,9 @@ pub(crate) struct Reader<'v> {
     pub variants: &'v Variants,
     /// Terms that have alternatives, whether selected or not.
     pub terms_with_alternatives: Vec<(String, usize)>,
+    /// Byte offset where each line starts, so an input's line costs a binary search, not a scan
+    /// of the file (a long curve would otherwise make reading quadratic).
+    line_starts: Vec<usize>,
 }
 
 pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -121,7 +124,15 @@ impl<'v> Reader<'v> {
             source_refs: Vec::new(),
             variants,
             terms_with_alternatives: Vec::new(),
+            line_starts: std::iter::once(0)
+                .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
         }
+    }
+
+    /// 1-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset)
     }
 
     pub fn error(&mut self, problem: Problem, span: Range<usize>, field: impl Into<String>) {
@@ -372,7 +383,7 @@ impl<'v> Reader<'v> {
     /// A number, plain or as a provenance table (MODEL.md §11). Records it as an input under
     /// `path`, and applies a selected variant. Returns the value and its span.
     pub fn number_value(&mut self, v: &Value<'_>, path: &str) -> Option<(f64, Range<usize>)> {
-        let line = crate::error::line_col(self.src, v.span().start).0;
+        let line = self.line_of(v.span().start);
         let DeValue::Table(map) = v.get_ref() else {
             let x = self.plain_number(v, path)?;
             self.inputs.push(Input {
@@ -589,6 +600,20 @@ mod tests {
         assert_eq!(parse_month("2026/07"), None);
         assert_eq!(parse_month("2026-7"), None);
         assert_eq!(parse_month("+026-07"), None);
+    }
+
+    #[test]
+    fn line_of_agrees_with_line_col() {
+        let src = "a = 1\n\nbé = 2\nc = 3";
+        let variants = Variants::new();
+        let r = Reader::new(src, &variants);
+        for offset in 0..=src.len() {
+            assert_eq!(
+                r.line_of(offset),
+                crate::error::line_col(src, offset).0,
+                "{offset}"
+            );
+        }
     }
 
     #[test]

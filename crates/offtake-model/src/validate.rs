@@ -1,6 +1,6 @@
 //! Term sheet → `Contract`: reads every table, checks MODEL.md §12, and collects every problem.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -161,8 +161,9 @@ pub(crate) fn validate(
 
     // Cross checks that need several tables.
     let known_sources: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
+    let source_set: HashSet<&str> = known_sources.iter().map(String::as_str).collect();
     for (id, span, field) in std::mem::take(&mut c.r.source_refs) {
-        if !known_sources.contains(&id) {
+        if !source_set.contains(id.as_str()) {
             let help = match suggest(
                 &id,
                 &known_sources.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -173,7 +174,7 @@ pub(crate) fn validate(
             c.r.error_help(
                 Problem::UnknownSource {
                     id,
-                    known: known_sources.clone(),
+                    known: known_sources.iter().take(KNOWN_LISTED).cloned().collect(),
                 },
                 span,
                 field,
@@ -486,6 +487,7 @@ impl<'v> Ctx<'v> {
 
     fn sources(&mut self, top: &Table<'_, '_>) -> Vec<Source> {
         let mut out: Vec<Source> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for (i, (map, span)) in self.array(top, "source").into_iter().enumerate() {
             let prefix = format!("source[{i}]");
             let t = Table {
@@ -502,7 +504,7 @@ impl<'v> Ctx<'v> {
             let date = self.r.string(&t, "date", false);
             let kind = self.r.string(&t, "kind", false);
             if let Some((id, span)) = id {
-                if out.iter().any(|s| s.id == id) {
+                if !seen.insert(id.clone()) {
                     self.r.error(
                         Problem::DuplicateId { kind: "source", id },
                         span,
@@ -536,6 +538,8 @@ impl<'v> Ctx<'v> {
         }
         let mut out: Vec<(Generation, Range<usize>)> = Vec::new();
         let mut names: BTreeSet<String> = BTreeSet::new();
+        // The latest `available` so far and the generation that set it.
+        let mut latest: Option<(NaiveDate, String)> = None;
         for (i, (map, span)) in entries.into_iter().enumerate() {
             let name = map
                 .iter()
@@ -587,6 +591,22 @@ impl<'v> Ctx<'v> {
                 );
                 continue;
             }
+            // Roadmap order is checked whenever the date reads, whatever else is wrong.
+            if let Some(available) = available {
+                match &latest {
+                    Some((date, prev)) if available < *date => self.r.error_help(
+                        Problem::GenerationsOutOfOrder {
+                            name: name.clone(),
+                            previous: prev.clone(),
+                        },
+                        available_span.clone(),
+                        t.field("available"),
+                        "list generations in roadmap order: `available` dates must not decrease down the file",
+                    ),
+                    Some((date, _)) if available == *date => {}
+                    _ => latest = Some((available, name.clone())),
+                }
+            }
             if let (
                 Some(available),
                 Some(pflops_per_mw),
@@ -594,17 +614,6 @@ impl<'v> Ctx<'v> {
                 Some(life_months),
             ) = (available, pflops_per_mw, chip_capex_per_mw, life_months)
             {
-                if let Some((prev, _)) = out.iter().rev().find(|(g, _)| g.available > available) {
-                    self.r.error_help(
-                        Problem::GenerationsOutOfOrder {
-                            name: name.clone(),
-                            previous: prev.name.clone(),
-                        },
-                        available_span.clone(),
-                        t.field("available"),
-                        "list generations in roadmap order: `available` dates must not decrease down the file",
-                    );
-                }
                 out.push((
                     Generation {
                         name,
@@ -1134,6 +1143,7 @@ impl<'v> Ctx<'v> {
 
     fn equity(&mut self, top: &Table<'_, '_>) -> Vec<EquityTranche> {
         let mut out: Vec<EquityTranche> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for (i, (map, span)) in self.array(top, "equity").into_iter().enumerate() {
             let id = map
                 .iter()
@@ -1240,7 +1250,7 @@ impl<'v> Ctx<'v> {
                 }
             };
             let Some((id, id_span)) = id else { continue };
-            if out.iter().any(|e| e.id == id) {
+            if !seen.insert(id.clone()) {
                 self.r.error(
                     Problem::DuplicateId { kind: "equity", id },
                     id_span,
