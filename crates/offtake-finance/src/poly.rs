@@ -47,6 +47,61 @@ pub(crate) fn horner_reversed(c: &[f64], x: f64) -> f64 {
     acc
 }
 
+/// (Σ_t c[t]·x^t, Σ_t t·|c[t]|·x^t) in one pass: the polynomial and a bound used to prove it
+/// keeps its sign (x·|P'(x)| ≤ the second value for x ≥ 0).
+#[inline]
+pub(crate) fn horner_with_slope_bound(c: &[f64], x: f64) -> (f64, f64) {
+    let full = c.len() / 4 * 4;
+    let (body, top) = c.split_at(full);
+    let (mut acc, mut slope) = (0.0, 0.0);
+    for (j, &ct) in top.iter().enumerate().rev() {
+        acc = acc * x + ct;
+        slope = slope * x + (full + j) as f64 * ct.abs();
+    }
+    let x2 = x * x;
+    let x3 = x2 * x;
+    let x4 = x2 * x2;
+    for (k, ch) in body.chunks_exact(4).enumerate().rev() {
+        let t = (4 * k) as f64;
+        acc = acc * x4 + (ch[0] + ch[1] * x + ch[2] * x2 + ch[3] * x3);
+        slope = slope * x4
+            + (t * ch[0].abs()
+                + (t + 1.0) * ch[1].abs() * x
+                + (t + 2.0) * ch[2].abs() * x2
+                + (t + 3.0) * ch[3].abs() * x3);
+    }
+    (acc, slope)
+}
+
+/// (Σ_t c[t]·x^(n−t), Σ_t (n−t)·|c[t]|·x^(n−t)) with n = c.len() − 1: [`horner_reversed`]
+/// and its sign-keeping bound, as [`horner_with_slope_bound`] is to [`horner`].
+#[inline]
+pub(crate) fn horner_reversed_with_slope_bound(c: &[f64], x: f64) -> (f64, f64) {
+    let rem = c.len() % 4;
+    let (top, body) = c.split_at(rem);
+    let full = body.len() / 4;
+    let (mut acc, mut slope) = (0.0, 0.0);
+    for (t, &ct) in top.iter().enumerate() {
+        acc = acc * x + ct;
+        // c[t] carries the power n − t = 4·full + rem − 1 − t.
+        slope = slope * x + (4 * full + rem - 1 - t) as f64 * ct.abs();
+    }
+    let x2 = x * x;
+    let x3 = x2 * x;
+    let x4 = x2 * x2;
+    for (m, ch) in body.chunks_exact(4).enumerate() {
+        // ch[3] carries the chunk's lowest power, 4·(full − 1 − m).
+        let d = (4 * (full - 1 - m)) as f64;
+        acc = acc * x4 + (ch[3] + ch[2] * x + ch[1] * x2 + ch[0] * x3);
+        slope = slope * x4
+            + (d * ch[3].abs()
+                + (d + 1.0) * ch[2].abs() * x
+                + (d + 2.0) * ch[1].abs() * x2
+                + (d + 3.0) * ch[0].abs() * x3);
+    }
+    (acc, slope)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

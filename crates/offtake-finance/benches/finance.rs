@@ -1,0 +1,85 @@
+//! Benchmarks of the finance functions a Monte Carlo path calls: 120-month NPV and IRR.
+//!
+//! Run with `cargo bench -p offtake-finance`. Inputs are fixed series shaped like a provider's
+//! cash flow; names say the shape.
+
+use divan::{Bencher, black_box};
+use offtake_finance::{MonthlyDiscount, irr_monthly_end, irr_periodic, npv_monthly_end};
+
+fn main() {
+    divan::main();
+}
+
+/// Build for 6 months, then earn: flows change sign once (Descartes shortcut).
+fn build_then_earn() -> Vec<f64> {
+    (0..120)
+        .map(|t| {
+            if t < 6 {
+                -2.0e7
+            } else {
+                2.2e6 + 1.0e4 * f64::from(t)
+            }
+        })
+        .collect()
+}
+
+/// A chip refresh at month 60 and a residual: several sign changes, Laguerre shortcut.
+fn with_refresh() -> Vec<f64> {
+    (0..120)
+        .map(|t| match t {
+            0..=5 => -2.0e7,
+            60 => -4.0e7,
+            119 => 3.0e7,
+            _ => 2.2e6 + 1.0e4 * f64::from(t),
+        })
+        .collect()
+}
+
+/// A decommissioning cost at the end: running sums from both ends change sign twice, so both
+/// halves of (−0.99, 10] are scanned on the 0.01 grid.
+fn full_grid() -> Vec<f64> {
+    (0..120)
+        .map(|t| match t {
+            0 => -1000.0,
+            119 => -2600.0,
+            _ => 30.0,
+        })
+        .collect()
+}
+
+#[divan::bench(name = "irr_monthly_end/120m_one_sign_change")]
+fn irr_one_sign_change(bencher: Bencher) {
+    let flows = build_then_earn();
+    bencher.bench(|| irr_monthly_end(black_box(&flows)));
+}
+
+#[divan::bench(name = "irr_monthly_end/120m_refresh")]
+fn irr_refresh(bencher: Bencher) {
+    let flows = with_refresh();
+    bencher.bench(|| irr_monthly_end(black_box(&flows)));
+}
+
+#[divan::bench(name = "irr_monthly_end/120m_full_grid")]
+fn irr_full_grid(bencher: Bencher) {
+    let flows = full_grid();
+    bencher.bench(|| irr_monthly_end(black_box(&flows)));
+}
+
+#[divan::bench(name = "irr_periodic/5_numpy_example")]
+fn irr_periodic_small(bencher: Bencher) {
+    let flows = [-100.0, 39.0, 59.0, 55.0, 20.0];
+    bencher.bench(|| irr_periodic(black_box(&flows)));
+}
+
+#[divan::bench(name = "npv_monthly_end/120m")]
+fn npv_120(bencher: Bencher) {
+    let flows = with_refresh();
+    bencher.bench(|| npv_monthly_end(black_box(0.08), black_box(&flows)));
+}
+
+#[divan::bench(name = "monthly_discount_npv/120m")]
+fn discount_npv_120(bencher: Bencher) {
+    let flows = with_refresh();
+    let discount = MonthlyDiscount::new(0.08).expect("8% is a valid rate");
+    bencher.bench(|| black_box(discount).npv(black_box(&flows)));
+}
