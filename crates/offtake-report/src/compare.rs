@@ -1,0 +1,247 @@
+//! `offtake compare`: the base case and each alternative of each sourced term, side by side,
+//! with the verdicts that flip against the base marked. Terminal table and JSON.
+
+use std::fmt::Write as _;
+
+use offtake_engine::{Metrics, Outcome, Verdicts};
+use offtake_model::{Contract, Variant};
+use serde::Serialize;
+
+use crate::format::{mw, none, pct, times, usd};
+use crate::json::{DealJson, SCHEMA_VERSION, VariantJson};
+use crate::terminal::Table;
+
+/// One run of the comparison: the base case or one alternative of one term.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// `base`, then `v1`, `v2`, … in the order of `offtake_model::alternative_terms`.
+    pub id: String,
+    /// `base` or `pricing.discount=1 (0.12)`.
+    pub label: String,
+    /// None for the base case.
+    pub variant: Option<VariantJson>,
+    pub metrics: Metrics,
+    pub verdicts: Verdicts,
+}
+
+impl Run {
+    /// The base case (`variant` None) or the run of `variant`; `contract` is the contract the
+    /// run used (with the variant applied), `index` its place among the alternatives (1-based).
+    pub fn new(
+        contract: &Contract,
+        outcome: &Outcome,
+        variant: Option<&Variant>,
+        index: usize,
+    ) -> Run {
+        let variant = variant.map(|v| VariantJson::new(contract, v));
+        Run {
+            id: if variant.is_some() {
+                format!("v{index}")
+            } else {
+                "base".to_string()
+            },
+            label: variant
+                .as_ref()
+                .map_or_else(|| "base".to_string(), VariantJson::label),
+            variant,
+            metrics: outcome.metrics,
+            verdicts: outcome.verdicts,
+        }
+    }
+}
+
+/// Which verdicts of a run differ from the base case's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Flips {
+    pub contracted: bool,
+    pub financeable: bool,
+    pub deliverable: bool,
+}
+
+impl Flips {
+    pub fn between(base: &Verdicts, run: &Verdicts) -> Flips {
+        Flips {
+            contracted: base.contracted != run.contracted,
+            financeable: base.financeable != run.financeable,
+            deliverable: base.deliverable != run.deliverable,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.contracted || self.financeable || self.deliverable
+    }
+}
+
+/// The JSON of a comparison (docs/output.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareJson<'a> {
+    pub schema_version: u32,
+    pub deal: DealJson<'a>,
+    pub runs: Vec<RunJson<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunJson<'a> {
+    #[serde(flatten)]
+    pub run: &'a Run,
+    /// Verdicts that differ from the base case (all false for the base).
+    pub flips: Flips,
+}
+
+impl<'a> CompareJson<'a> {
+    /// `runs[0]` is the base case.
+    pub fn new(base: &'a Contract, runs: &'a [Run]) -> Self {
+        let base_verdicts = runs.first().map(|r| r.verdicts).unwrap_or_default();
+        CompareJson {
+            schema_version: SCHEMA_VERSION,
+            deal: DealJson::new(base),
+            runs: runs
+                .iter()
+                .map(|run| RunJson {
+                    run,
+                    flips: Flips::between(&base_verdicts, &run.verdicts),
+                })
+                .collect(),
+        }
+    }
+
+    /// Pretty JSON, members in declared order, with a final newline.
+    pub fn to_string_pretty(&self) -> crate::Result<String> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// A row of the comparison table: a label and how to show a run's figure.
+type Row = (&'static str, fn(&Metrics) -> String);
+
+/// A verdict row: a label and which verdict it shows.
+type VerdictRow = (&'static str, fn(&Verdicts) -> bool);
+
+fn rows() -> Vec<Row> {
+    vec![
+        ("provider NPV", |m| usd(m.provider_npv)),
+        ("provider IRR", |m| {
+            m.provider_irr.map_or_else(|| "none".into(), pct)
+        }),
+        ("payback", |m| {
+            m.payback_months
+                .map_or_else(|| "none".into(), |p| format!("{p} months"))
+        }),
+        ("min DSCR", |m| {
+            m.min_dscr.map_or_else(|| "none".into(), times)
+        }),
+        ("avg DSCR", |m| {
+            m.avg_dscr.map_or_else(|| "none".into(), times)
+        }),
+        (
+            "debt outstanding at end",
+            |m| usd(m.debt_outstanding_at_end),
+        ),
+        ("deal NPV (with equity)", |m| usd(m.provider_deal_npv)),
+        ("buyer NPV", |m| usd(m.buyer_npv)),
+        ("effective price", |m| {
+            m.effective_price
+                .map_or_else(|| "none".into(), |p| format!("{}/PFLOP-h", usd(p)))
+        }),
+        ("effective discount", |m| {
+            m.effective_discount.map_or_else(|| "none".into(), pct)
+        }),
+        ("total payments", |m| usd(m.total_payments)),
+        ("usage charges", |m| usd(m.total_usage_charges)),
+        ("shortfall", |m| usd(m.total_shortfall)),
+        ("true-up", |m| usd(m.total_true_up)),
+        ("idle payments", |m| usd(m.idle_payments)),
+        ("total capex", |m| usd(m.total_capex)),
+        ("peak capacity", |m| {
+            format!("{} MW", mw(m.peak_capacity_mw))
+        }),
+        ("coverage", |m| {
+            m.coverage.map_or_else(|| "none".into(), times)
+        }),
+        ("equity paid", |m| usd(m.equity_paid_total)),
+        ("circularity", |m| {
+            m.circularity.map_or_else(|| "none".into(), pct)
+        }),
+    ]
+}
+
+/// The comparison table; `runs[0]` is the base case.
+pub fn terminal(base: &Contract, runs: &[Run]) -> String {
+    let mut s = String::new();
+    let d = &base.deal;
+    let name = d
+        .name
+        .as_ref()
+        .map(|n| format!(" — {n}"))
+        .unwrap_or_default();
+    let _ = writeln!(s, "{}{name}", d.id);
+    let alternatives = runs.len().saturating_sub(1);
+    if alternatives == 0 {
+        let _ = writeln!(
+            s,
+            "  {}: only the base case runs",
+            none("no term has alternatives")
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "  base case and {alternatives} alternative{}, one term at a time",
+            if alternatives == 1 { "" } else { "s" }
+        );
+    }
+    let mut legend = Table::new(&["run", "variant", "evidence", "source"], &[false; 4]);
+    for r in runs {
+        let v = r.variant.as_ref();
+        legend.row(vec![
+            r.id.clone(),
+            r.label.clone(),
+            v.and_then(|v| v.evidence).unwrap_or("-").to_string(),
+            v.and_then(|v| v.source.clone())
+                .unwrap_or_else(|| "-".to_string()),
+        ]);
+    }
+    s.push('\n');
+    s.push_str(&legend.render(2));
+
+    let mut header: Vec<&str> = vec![""];
+    header.extend(runs.iter().map(|r| r.id.as_str()));
+    let mut right = vec![false];
+    right.extend(runs.iter().map(|_| true));
+    let mut t = Table::new(&header, &right);
+    for (label, show) in rows() {
+        let mut row = vec![label.to_string()];
+        row.extend(runs.iter().map(|r| show(&r.metrics)));
+        t.row(row);
+    }
+    let base_verdicts = runs.first().map(|r| r.verdicts).unwrap_or_default();
+    let verdict_rows: [VerdictRow; 3] = [
+        ("contracted", |v| v.contracted),
+        ("financeable", |v| v.financeable),
+        ("deliverable", |v| v.deliverable),
+    ];
+    let mut flipped = false;
+    for (label, get) in verdict_rows {
+        let mut row = vec![label.to_string()];
+        for r in runs {
+            let value = get(&r.verdicts);
+            let flip = value != get(&base_verdicts);
+            flipped |= flip;
+            row.push(format!(
+                "{}{}",
+                if value { "yes" } else { "NO" },
+                if flip { "*" } else { "" }
+            ));
+        }
+        t.row(row);
+    }
+    s.push('\n');
+    s.push_str(&t.render(2));
+    if flipped {
+        let _ = writeln!(s, "  * verdict differs from the base case");
+    } else if alternatives > 0 {
+        let _ = writeln!(s, "  no verdict differs from the base case");
+    }
+    s
+}

@@ -1,0 +1,114 @@
+//! CSV views of one run: `monthly.csv` (one row per period) and `annual.csv` (one row per
+//! contract year). Numbers at full precision: Rust's `f64` Display is the shortest decimal that
+//! parses back to the same value; an absent value (no DSCR) is an empty field.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use offtake_engine::Outcome;
+use offtake_model::Contract;
+
+use crate::format::month;
+use crate::series::{annual_columns, monthly_series};
+use crate::{Error, Result};
+
+/// Writes `monthly.csv`: `month`, `period`, every monthly series (docs/output.md), then
+/// `capacity_mw.<tranche>` per tranche in file order.
+pub fn write_monthly(out: impl Write, outcome: &Outcome) -> Result<()> {
+    let s = &outcome.schedule;
+    let series = monthly_series(s);
+    let mut w = ::csv::Writer::from_writer(out);
+    let mut header = vec!["month".to_string(), "period".to_string()];
+    header.extend(series.iter().map(|x| x.name.to_string()));
+    header.extend(s.tranche_ids.iter().map(|id| format!("capacity_mw.{id}")));
+    w.write_record(&header)?;
+    for (t, date) in s.months.iter().enumerate() {
+        let mut record = vec![month(*date), t.to_string()];
+        record.extend(series.iter().map(|x| number(x.values.get(t).copied())));
+        record.extend(
+            s.tranche_capacity_mw
+                .iter()
+                .map(|v| number(v.get(t).copied())),
+        );
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `annual.csv`: `year` (0-based contract year), `first_month`, `last_month`,
+/// `first_period`, `last_period`, then every annual column (docs/output.md).
+pub fn write_annual(out: impl Write, contract: &Contract, outcome: &Outcome) -> Result<()> {
+    let columns = annual_columns();
+    let mut w = ::csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = vec![
+        "year",
+        "first_month",
+        "last_month",
+        "first_period",
+        "last_period",
+    ];
+    header.extend(columns.iter().map(|c| c.name));
+    w.write_record(&header)?;
+    for row in &outcome.annual {
+        let mut record = vec![
+            row.year.to_string(),
+            month(contract.period_start(row.first_period as i64)),
+            month(contract.period_start(row.last_period as i64)),
+            row.first_period.to_string(),
+            row.last_period.to_string(),
+        ];
+        record.extend(columns.iter().map(|c| number((c.get)(row))));
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The two CSV files as text: (`monthly.csv`, `annual.csv`).
+pub fn render(contract: &Contract, outcome: &Outcome) -> Result<(String, String)> {
+    let mut monthly = Vec::new();
+    write_monthly(&mut monthly, outcome)?;
+    let mut annual = Vec::new();
+    write_annual(&mut annual, contract, outcome)?;
+    // The writers only ever receive UTF-8 text.
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
+    Ok((text(monthly), text(annual)))
+}
+
+/// Writes `monthly.csv` and `annual.csv` into `dir` (created if missing); returns their paths.
+/// Both files are rendered before either is written.
+pub fn write_dir(dir: &Path, contract: &Contract, outcome: &Outcome) -> Result<[PathBuf; 2]> {
+    let (monthly, annual) = render(contract, outcome)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::File {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let monthly_path = dir.join("monthly.csv");
+    let annual_path = dir.join("annual.csv");
+    for (path, text) in [(&monthly_path, monthly), (&annual_path, annual)] {
+        std::fs::write(path, text).map_err(|source| Error::File {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok([monthly_path, annual_path])
+}
+
+/// Full precision; empty when absent.
+fn number(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_round_trip_and_absent_is_empty() {
+        for x in [0.1 + 0.2, 1.0 / 3.0, 123_456_789.123_456_78, -2.5e-12, 1e21] {
+            assert_eq!(number(Some(x)).parse::<f64>().unwrap(), x);
+        }
+        assert_eq!(number(None), "");
+    }
+}

@@ -1,0 +1,32 @@
+//! The one error type of offtake-report: what can go wrong while writing a report.
+
+use std::path::PathBuf;
+
+/// Errors of offtake-report. Building a report cannot fail; writing one can.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Writing to a stream (stdout, a buffer).
+    #[error("writing the report: {source}")]
+    Io {
+        #[from]
+        source: std::io::Error,
+    },
+    /// Creating or writing a named file or directory.
+    #[error("writing {}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("writing CSV: {source}")]
+    Csv {
+        #[from]
+        source: ::csv::Error,
+    },
+    #[error("serializing JSON: {source}")]
+    Json {
+        #[from]
+        source: serde_json::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
