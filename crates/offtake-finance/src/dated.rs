@@ -69,7 +69,10 @@ pub fn xirr(flows: &[(NaiveDate, f64)]) -> Result<Option<Irr>> {
     if !abs_sum.is_finite() || !has_pos || !has_neg {
         return Ok(None);
     }
-    // Laguerre's bound counts running sums in time order.
+    // Laguerre's bound counts running sums in time order. It holds for real exponents too:
+    // with s = ln(1+r) > 0, Σ P_i·e^(−τ_i·s) = s·∫ φ(u)·e^(−u·s) du where φ steps through the
+    // running sums, and the Laplace kernel does not add sign changes (Karlin, *Total
+    // Positivity*, 1968); r < 0 is the same with time reversed.
     dated.sort_by(|a, b| a.0.total_cmp(&b.0));
     let last_year = dated.last().map_or(0.0, |&(tau, _)| tau);
     let shape = shape_of(dated.iter().map(|&(_, amount)| amount));

@@ -6,11 +6,14 @@
 //! that will be reported is refined, by Brent's method, to 1e-10.
 //!
 //! Two facts let most series skip the grid (each holds counting roots with multiplicity):
-//! - Laguerre's rule (Pólya & Szegő, *Problems and Theorems in Analysis II*, Part V, 1.77;
-//!   Norstrøm, *J. Financial and Quantitative Analysis* 7 (1972) 1835): NPV has at most as many
-//!   roots with r > 0 as the running sums flows[0], flows[0]+flows[1], … change sign;
-//! - by the same rule on the reversed series, at most as many roots with −1 < r < 0 as the
-//!   sums from the end change sign.
+//! - Laguerre's rule: NPV has at most as many roots with r > 0 as the running sums flows[0],
+//!   flows[0]+flows[1], … change sign. (With v = (1+r)^(−k) ∈ (0,1), P(v)/(1−v) is a power
+//!   series whose coefficients are those running sums, and Descartes' rule holds for power
+//!   series inside their radius of convergence: Pólya & Szegő, *Problems and Theorems in
+//!   Analysis II*, Part V. For cash flows: Norstrøm, "A sufficient condition for a unique
+//!   nonnegative internal rate of return", *J. Financial and Quantitative Analysis* 7 (1972).)
+//! - The same rule on the reversed series: at most as many roots with −1 < r < 0 as the sums
+//!   from the end change sign.
 //!
 //! When a half (−0.99, 0) or (0, 10] can hold at most one root and NPV(0) ≠ 0, its two end
 //! points decide whether it holds one, so that half is treated as a single grid cell. A series
