@@ -24,23 +24,25 @@ pub enum Problem {
     },
     #[error("not a finite number: {value}")]
     NotFinite { value: String },
+    #[error("integer {value} does not fit in 64 bits")]
+    IntegerTooLarge { value: String },
     #[error("malformed date `{value}`: expected \"YYYY-MM\" or \"YYYY-MM-DD\"")]
     MalformedDate { value: String },
     #[error("term of {months} months: a term must be more than 0 and at most 50 years")]
     TermOutOfRange { months: i64 },
     #[error("give the term once: `term_years` or `term_months`, not both")]
     TermTwice,
-    #[error("`mw` must be greater than 0, found {value}")]
+    #[error("`mw` must be greater than 0, found {}", fmt_num(*value))]
     NonPositiveMw { value: f64 },
-    #[error("{what} must be {bound}, found {value}")]
+    #[error("{what} must be {bound}, found {}", fmt_num(*value))]
     OutOfRange {
         what: String,
         bound: &'static str,
         value: f64,
     },
-    #[error("{what} is a fraction and must be within 0..1, found {value}")]
+    #[error("{what} is a fraction and must be within 0..1, found {}", fmt_num(*value))]
     FractionOutOfRange { what: String, value: f64 },
-    #[error("`pue` must be at least 1, found {value}")]
+    #[error("`pue` must be at least 1, found {}", fmt_num(*value))]
     PueBelowOne { value: f64 },
     #[error("unknown generation `{name}`")]
     UnknownGeneration { name: String, known: Vec<String> },
@@ -76,7 +78,7 @@ pub enum Problem {
     },
     #[error("unknown tranche kind `{value}`")]
     UnknownKind { value: String },
-    #[error("tranches sum to {total} MW, over max_mw = {max}")]
+    #[error("tranches sum to {} MW, over max_mw = {}", fmt_num(*total), fmt_num(*max))]
     OverMaxMw { total: f64, max: f64 },
     #[error("[demand] needs exactly one of `pflops` or `utilization`, found {found}")]
     DemandShape { found: &'static str },
@@ -108,6 +110,16 @@ pub enum Problem {
     BadCorrelation { message: String },
     #[error("the correlation matrix is not positive semi-definite (determinant {determinant:.4})")]
     NotPositiveSemiDefinite { determinant: f64 },
+}
+
+/// A number as messages show it: plain when it reads well (`0.9`, `5500`), else in exponent form
+/// (`1e300`, `2.5e-7`), never a 300-digit expansion.
+pub(crate) fn fmt_num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e15).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 /// One located problem.
@@ -174,6 +186,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_messages_stay_short() {
+        assert_eq!(fmt_num(0.9), "0.9");
+        assert_eq!(fmt_num(-6.0), "-6");
+        assert_eq!(fmt_num(5500.0), "5500");
+        assert_eq!(fmt_num(1e300), "1e300");
+        assert_eq!(fmt_num(-2.5e-7), "-2.5e-7");
+        assert_eq!(
+            Problem::PueBelowOne { value: 1e-300 }.to_string(),
+            "`pue` must be at least 1, found 1e-300"
+        );
+    }
 
     #[test]
     fn line_col_counts_lines_and_chars() {

@@ -15,6 +15,15 @@ use crate::provenance::{Alternative, Evidence, Input};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
+/// A number as read: the value in force (a selected alternative or the base), the span of the
+/// base value, the base value, and each alternative's value, span and field.
+pub(crate) struct Num {
+    pub value: f64,
+    pub span: Range<usize>,
+    pub base: f64,
+    pub alternatives: Vec<(f64, Range<usize>, String)>,
+}
+
 /// A table being read, with its span and the field prefix used in messages.
 #[derive(Clone, Copy)]
 pub(crate) struct Table<'t, 'i> {
@@ -315,16 +324,15 @@ impl<'v> Reader<'v> {
             DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    self.error(
-                        Problem::OutOfRange {
+                    let problem = match i64::from_str_radix(i.as_str(), i.radix()) {
+                        Ok(x) => Problem::OutOfRange {
                             what: format!("`{key}`"),
                             bound: "a whole number ≥ 0",
-                            value: i64::from_str_radix(i.as_str(), i.radix())
-                                .map_or(f64::NAN, |x| x as f64),
+                            value: x as f64,
                         },
-                        range(v),
-                        t.field(key),
-                    );
+                        Err(_) => self.too_large(v),
+                    };
+                    self.error(problem, range(v), t.field(key));
                     None
                 }
             },
@@ -337,9 +345,14 @@ impl<'v> Reader<'v> {
 
     fn plain_number(&mut self, v: &Value<'_>, field: &str) -> Option<f64> {
         let parsed = match v.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-                .ok()
-                .map(|x| x as f64),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(x) => Some(x as f64),
+                Err(_) => {
+                    let problem = self.too_large(v);
+                    self.error(problem, range(v), field);
+                    return None;
+                }
+            },
             DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
             _ => {
                 self.wrong_type(v, "a number", field.to_string());
@@ -353,6 +366,13 @@ impl<'v> Reader<'v> {
                 self.error(Problem::NotFinite { value: text }, range(v), field);
                 None
             }
+        }
+    }
+
+    /// An integer literal outside i64 (TOML integers are 64-bit; the parser keeps the digits).
+    fn too_large(&self, v: &Value<'_>) -> Problem {
+        Problem::IntegerTooLarge {
+            value: self.src.get(range(v)).unwrap_or("?").to_string(),
         }
     }
 
@@ -381,8 +401,13 @@ impl<'v> Reader<'v> {
     }
 
     /// A number, plain or as a provenance table (MODEL.md §11). Records it as an input under
-    /// `path`, and applies a selected variant. Returns the value and its span.
+    /// `path`, and applies a selected variant. Returns the value in force and its span.
     pub fn number_value(&mut self, v: &Value<'_>, path: &str) -> Option<(f64, Range<usize>)> {
+        self.number_full(v, path).map(|n| (n.value, n.span))
+    }
+
+    /// [`Reader::number_value`] with the base value and every alternative, for range checks.
+    pub fn number_full(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
         let line = self.line_of(v.span().start);
         let DeValue::Table(map) = v.get_ref() else {
             let x = self.plain_number(v, path)?;
@@ -395,7 +420,12 @@ impl<'v> Reader<'v> {
                 alternatives: Vec::new(),
                 line,
             });
-            return Some((x, range(v)));
+            return Some(Num {
+                value: x,
+                span: range(v),
+                base: x,
+                alternatives: Vec::new(),
+            });
         };
         let label = format!("the provenance table of `{path}`");
         let t = Table {
@@ -409,6 +439,7 @@ impl<'v> Reader<'v> {
         let evidence = self.evidence(&t);
         let note = self.string(&t, "note", false);
         let mut alternatives = Vec::new();
+        let mut alternative_spans = Vec::new();
         if let Some(av) = t.get("alternatives") {
             match av.get_ref() {
                 DeValue::Array(items) => {
@@ -432,6 +463,7 @@ impl<'v> Reader<'v> {
                         match at.get("value") {
                             Some(x) => {
                                 if let Some(value) = self.plain_number(x, &at.field("value")) {
+                                    alternative_spans.push((value, range(x), field.clone()));
                                     alternatives.push(Alternative {
                                         value,
                                         source: src,
@@ -474,7 +506,58 @@ impl<'v> Reader<'v> {
         }
         let value = input.value;
         self.inputs.push(input);
-        Some((value, range(value_v)))
+        Some(Num {
+            value,
+            span: range(value_v),
+            base,
+            alternatives: alternative_spans,
+        })
+    }
+
+    /// Checks the base value and every alternative of `num` with `check` (which names the
+    /// problem of a bad value and may add help), so an alternative is as valid as the base
+    /// whether it is selected or not. Returns the value in force when all pass.
+    pub fn check_num(
+        &mut self,
+        num: Num,
+        field: &str,
+        check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
+    ) -> Option<(f64, Range<usize>)> {
+        let mut ok = true;
+        let base = (num.base, num.span.clone(), field.to_string());
+        for (x, span, field) in std::iter::once(base).chain(num.alternatives) {
+            if let Some((problem, help)) = check(x) {
+                ok = false;
+                self.diags.push(Diagnostic {
+                    problem,
+                    span,
+                    field,
+                    help: help.map(str::to_string),
+                });
+            }
+        }
+        ok.then_some((num.value, num.span))
+    }
+
+    /// A number under `key` of `t`, checked with [`Reader::check_num`].
+    pub fn checked(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        required: bool,
+        check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
+    ) -> Option<(f64, Range<usize>)> {
+        let field = t.field(key);
+        let num = match t.get(key) {
+            Some(v) => self.number_full(v, &field)?,
+            None => {
+                if required {
+                    self.missing(t, key);
+                }
+                return None;
+            }
+        };
+        self.check_num(num, &field, check)
     }
 
     pub fn number(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<f64> {
@@ -498,7 +581,8 @@ impl<'v> Reader<'v> {
         }
     }
 
-    /// A number that must lie in a range; reports and drops it when it does not.
+    /// A number that must lie in a range (it and each alternative); reports and drops it when
+    /// it does not.
     pub fn bounded(
         &mut self,
         t: &Table<'_, '_>,
@@ -506,23 +590,25 @@ impl<'v> Reader<'v> {
         required: bool,
         bound: Bound,
     ) -> Option<f64> {
-        let (x, span) = self.number_spanned(t, key, required)?;
-        if bound.holds(x) {
-            return Some(x);
-        }
-        let problem = match bound {
-            Bound::Fraction => Problem::FractionOutOfRange {
-                what: format!("`{key}`"),
-                value: x,
-            },
-            _ => Problem::OutOfRange {
-                what: format!("`{key}`"),
-                bound: bound.describe(),
-                value: x,
-            },
-        };
-        self.error(problem, span, t.field(key));
-        None
+        let what = format!("`{key}`");
+        self.checked(t, key, required, |x| {
+            if bound.holds(x) {
+                return None;
+            }
+            let problem = match bound {
+                Bound::Fraction => Problem::FractionOutOfRange {
+                    what: what.clone(),
+                    value: x,
+                },
+                _ => Problem::OutOfRange {
+                    what: what.clone(),
+                    bound: bound.describe(),
+                    value: x,
+                },
+            };
+            Some((problem, None))
+        })
+        .map(|(x, _)| x)
     }
 }
 

@@ -430,49 +430,52 @@ impl<'v> Ctx<'v> {
         let buyer = self.r.string(t, "buyer", false);
         let provider = self.r.string(t, "provider", false);
         let start = self.r.date(t, "start", true);
-        let years = self.r.number_spanned(t, "term_years", false);
-        let months = t
-            .get("term_months")
-            .map(|v| (self.r.count(t, "term_months"), v.span()));
-        let term = match (years, months) {
-            (Some(_), Some((_, span))) => {
-                self.r
-                    .error(Problem::TermTwice, span, t.field("term_months"));
-                None
-            }
-            (Some((y, span)), None) => Some((months_from_years(y), span, "term_years")),
-            (None, Some((Some(m), span))) => {
-                Some((i64::try_from(m).unwrap_or(i64::MAX), span, "term_months"))
-            }
-            (None, Some((None, _))) => None,
-            (None, None) => {
-                if t.get("term_years").is_none() {
-                    self.r.error_help(
-                        Problem::MissingKey {
-                            key: "term_years".into(),
-                            table: "[deal]".into(),
-                        },
-                        t.span(),
-                        t.field("term_years"),
-                        "give `term_years` (e.g. 10) or `term_months` (e.g. 120)",
-                    );
-                }
-                None
-            }
+        const TERM_HELP: &str = "the term runs from 1 month to 50 years";
+        let term_ok = |months: i64| {
+            (!(1..=600).contains(&months))
+                .then_some((Problem::TermOutOfRange { months }, Some(TERM_HELP)))
         };
-        let term_months = match term {
-            Some((m, span, key)) if !(1..=600).contains(&m) => {
+        let years = self
+            .r
+            .checked(t, "term_years", false, |y| term_ok(months_from_years(y)));
+        let months = self.r.count(t, "term_months");
+        let term_months = match (t.get("term_years"), t.get("term_months")) {
+            (Some(_), Some(v)) => {
+                self.r
+                    .error(Problem::TermTwice, v.span(), t.field("term_months"));
+                None
+            }
+            (Some(_), None) => years.map(|(y, _)| months_from_years(y)),
+            (None, Some(v)) => match months.map(|m| i64::try_from(m).unwrap_or(i64::MAX)) {
+                Some(m) => match term_ok(m) {
+                    Some((problem, help)) => {
+                        self.r.error_help(
+                            problem,
+                            v.span(),
+                            t.field("term_months"),
+                            help.unwrap_or_default(),
+                        );
+                        None
+                    }
+                    None => Some(m),
+                },
+                None => None,
+            },
+            (None, None) => {
                 self.r.error_help(
-                    Problem::TermOutOfRange { months: m },
-                    span,
-                    t.field(key),
-                    "the term runs from 1 month to 50 years",
+                    Problem::MissingKey {
+                        key: "term_years".into(),
+                        table: "[deal]".into(),
+                    },
+                    t.span(),
+                    t.field("term_years"),
+                    "give `term_years` (e.g. 10) or `term_months` (e.g. 120)",
                 );
                 None
             }
-            Some((m, _, _)) => u32::try_from(m).ok(),
-            None => None,
-        };
+        }
+        // In range (1 ..= 600) by the checks above.
+        .and_then(|m| u32::try_from(m).ok());
         let max_mw = self.r.bounded(t, "max_mw", false, Bound::Positive);
         Some(Deal {
             id: id?,
@@ -671,19 +674,15 @@ impl<'v> Ctx<'v> {
                 ],
             );
             let id = self.r.id(&t, "id");
-            let mw = match self.r.number_spanned(&t, "mw", true) {
-                Some((x, _)) if x > 0.0 => Some(x),
-                Some((x, s)) => {
-                    self.r.error_help(
+            let mw = self
+                .r
+                .checked(&t, "mw", true, |x| {
+                    (x <= 0.0).then_some((
                         Problem::NonPositiveMw { value: x },
-                        s,
-                        t.field("mw"),
-                        "a tranche is IT power in MW; it must be positive",
-                    );
-                    None
-                }
-                None => None,
-            };
+                        Some("a tranche is IT power in MW; it must be positive"),
+                    ))
+                })
+                .map(|(x, _)| x);
             let online = self.r.date(&t, "online", true);
             // A bad ramp or build month count is reported; 0 stands in so the other checks run.
             let ramp = self.r.months(&t, "ramp_months").unwrap_or(0);
@@ -863,31 +862,35 @@ impl<'v> Ctx<'v> {
                 }
             };
             let month = self.r.date_value(&pair[0], field.clone());
-            let value = self.r.number_value(&pair[1], &field);
-            match (month, value) {
-                (Some(month), Some((value, vspan))) => {
+            let value = self.r.number_full(&pair[1], &field).and_then(|num| {
+                self.r.check_num(num, &field, |value| {
                     if fraction && !(0.0..=1.0).contains(&value) {
-                        self.r.error(
+                        Some((
                             Problem::FractionOutOfRange {
                                 what: "utilization".into(),
                                 value,
                             },
-                            vspan,
-                            field.clone(),
-                        );
-                        ok = false;
+                            None,
+                        ))
                     } else if !fraction && value < 0.0 {
-                        self.r.error(
+                        Some((
                             Problem::OutOfRange {
                                 what: "demand".into(),
                                 bound: "at least 0",
                                 value,
                             },
-                            vspan,
-                            field.clone(),
-                        );
-                        ok = false;
+                            None,
+                        ))
+                    } else {
+                        None
                     }
+                })
+            });
+            if value.is_none() {
+                ok = false;
+            }
+            match (month, value) {
+                (Some(month), Some((value, _))) => {
                     if let Some(prev) = points.last()
                         && month <= prev.month
                     {
@@ -1044,19 +1047,15 @@ impl<'v> Ctx<'v> {
             "power_escalation",
             0.0,
         );
-        let pue = match self.r.number_spanned(t, "pue", true) {
-            Some((x, _)) if x >= 1.0 => Some(x),
-            Some((x, span)) => {
-                self.r.error_help(
+        let pue = self
+            .r
+            .checked(t, "pue", true, |x| {
+                (x < 1.0).then_some((
                     Problem::PueBelowOne { value: x },
-                    span,
-                    t.field("pue"),
-                    "PUE is facility power over IT power; 1.0 means no overhead",
-                );
-                None
-            }
-            None => None,
-        };
+                    Some("PUE is facility power over IT power; 1.0 means no overhead"),
+                ))
+            })
+            .map(|(x, _)| x);
         let idle_power = opt_or(
             self.r.bounded(t, "idle_power", false, Bound::Fraction),
             t,
