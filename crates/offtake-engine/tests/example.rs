@@ -1,42 +1,98 @@
-//! The bundled example term sheet end to end: determinism, underwrite = Simulator, sanity.
+//! The bundled example term sheet end to end, and the kernel/outcome contract: repeatable runs,
+//! `underwrite` = `Simulator` outcome, buffers reused, legibility's break-even really breaks even.
 
 use offtake_engine::{Scenario, Simulator, underwrite};
+use offtake_model::{CurvePoint, Demand};
 
-fn example() -> offtake_model::Contract {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/amazon-anthropic-2026.toml"
-    ))
-    .unwrap();
-    offtake_model::parse(&text).unwrap()
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+const BUILD_SPREAD: &str = include_str!("cases/build_spread.toml");
+
+#[test]
+fn example_runs_are_repeatable_and_underwrite_matches_the_simulator() {
+    let c = offtake_model::parse(EXAMPLE).unwrap();
+    let base = Scenario::base(&c);
+    let mut sim = Simulator::new(&c);
+    let first = sim.run(&base).clone();
+    let ptr = sim.run(&base).options_exercised.as_ptr();
+    let second = sim.run(&base).clone();
+    assert_eq!(first, second);
+    assert_eq!(
+        sim.run(&base).options_exercised.as_ptr(),
+        ptr,
+        "summary buffers are reused"
+    );
+    let outcome = sim.outcome();
+    assert_eq!(outcome, underwrite(&c, &base));
+    assert_eq!(outcome.metrics, first.metrics);
+
+    // Shapes: every series spans the term, every tranche has a capacity row.
+    let n = c.term_months();
+    assert_eq!(outcome.schedule.months.len(), n);
+    assert_eq!(outcome.schedule.fcf.len(), n);
+    assert_eq!(outcome.schedule.tranche_capacity_mw.len(), c.tranches.len());
+    assert_eq!(outcome.annual.len(), n.div_ceil(12));
+    assert_eq!(outcome.options.len(), 2);
+    assert_eq!(first.options_exercised.len(), 4);
+    assert_eq!(first.equity_paid_period.len(), 2);
+    // Firm tranches are never reported as exercised options.
+    assert!(!first.options_exercised[0] && !first.options_exercised[1]);
+    // The stacked tranche rows add up to the total capacity.
+    for t in 0..n {
+        let stacked: f64 = outcome
+            .schedule
+            .tranche_capacity_mw
+            .iter()
+            .map(|r| r[t])
+            .sum();
+        assert!((stacked - outcome.schedule.capacity_mw[t]).abs() <= 1e-9 * stacked.max(1.0));
+    }
+    // The annual rows add up to the monthly series.
+    let annual_fcf: f64 = outcome.annual.iter().map(|r| r.fcf).sum();
+    let monthly_fcf: f64 = outcome.schedule.fcf.iter().sum();
+    assert!((annual_fcf - monthly_fcf).abs() <= 1e-9 * monthly_fcf.abs());
+    // The initial equity tranche is dated before start: paid in period 0.
+    assert_eq!(outcome.equity[0].period, Some(0));
 }
 
 #[test]
-fn prints_example() {
-    let c = example();
-    let o = underwrite(&c, &Scenario::base(&c));
-    println!("{}", serde_json::to_string_pretty(&o.metrics).unwrap());
-    println!("{:?}", o.verdicts);
-    println!("{:#?}", o.options);
-    println!("{:#?}", o.fits);
-    println!("{:#?}", o.equity);
-    println!("{:#?}", o.legibility);
-    println!("{:#?}", o.deliverability);
-    for r in &o.annual {
-        println!(
-            "{} cap {:.0} util {:.3} pay {:.3e} S {:.3e} X {:.3e} capex {:.3e} tax {:.3e} fcf {:.3e} ds {:.3e} dscr {:?}",
-            r.year,
-            r.capacity_mw,
-            r.utilization,
-            r.payments,
-            r.shortfall,
-            r.true_up,
-            r.capex,
-            r.tax,
-            r.fcf,
-            r.debt_service,
-            r.dscr
-        );
+fn example_schedule_is_finite() {
+    let c = offtake_model::parse(EXAMPLE).unwrap();
+    let outcome = underwrite(&c, &Scenario::base(&c));
+    let s = &outcome.schedule;
+    for series in [
+        &s.payments,
+        &s.fcf,
+        &s.cfads,
+        &s.debt_service,
+        &s.buyer_cf,
+        &s.provider_deal_cf,
+    ] {
+        assert!(series.iter().all(|x| x.is_finite()));
     }
-    let _ = Simulator::new(&c);
+    let m = outcome.metrics;
+    for x in [
+        m.provider_npv,
+        m.provider_deal_npv,
+        m.buyer_npv,
+        m.debt_outstanding_at_end,
+    ] {
+        assert!(x.is_finite());
+    }
+}
+
+#[test]
+fn break_even_utilization_gives_zero_provider_npv() {
+    let c = offtake_model::parse(BUILD_SPREAD).unwrap();
+    let outcome = underwrite(&c, &Scenario::base(&c));
+    let u = outcome.legibility.break_even_utilization.unwrap();
+    assert!(u > 0.0 && u < 1.0, "{u}");
+    let mut at_break_even = c.clone();
+    at_break_even.demand = Demand::Utilization(vec![CurvePoint {
+        month: c.deal.start,
+        value: u,
+    }]);
+    let npv = underwrite(&at_break_even, &Scenario::base(&at_break_even))
+        .metrics
+        .provider_npv;
+    assert!(npv.abs() <= 1e-6 * outcome.metrics.total_capex, "{npv}");
 }
