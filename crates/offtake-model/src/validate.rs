@@ -42,6 +42,16 @@ pub(crate) fn months_from_years(years: f64) -> i64 {
 
 struct Ctx<'v> {
     r: Reader<'v>,
+    /// Where `[deal] max_mw`'s value is, for the check against the sum of tranches.
+    max_mw_span: Range<usize>,
+}
+
+/// The span of a number's value: inside a provenance table, its `value`.
+fn value_span(v: &Value<'_>) -> Range<usize> {
+    v.get_ref()
+        .as_table()
+        .and_then(|m| m.iter().find(|(k, _)| k.get_ref().as_ref() == "value"))
+        .map_or_else(|| v.span(), |(_, x)| x.span())
 }
 
 /// The ids an array of tables declares (`[[generation]] name`, `[[tranche]] id`), valid entries or
@@ -121,6 +131,7 @@ pub(crate) fn validate(
 ) -> Result<Contract, Error> {
     let mut c = Ctx {
         r: Reader::new(src, variants),
+        max_mw_span: 0..0,
     };
     let top = Table {
         map: root,
@@ -185,7 +196,7 @@ pub(crate) fn validate(
     if let Some(max) = deal.as_ref().and_then(|d| d.max_mw) {
         let total: f64 = tranches.iter().map(|(t, _)| t.mw).sum();
         if !ge_tol(max, total) {
-            let span = c.max_mw_span(&top);
+            let span = c.max_mw_span.clone();
             c.r.error_help(
                 Problem::OverMaxMw { total, max },
                 span,
@@ -277,6 +288,7 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
     let none = Variants::new();
     let mut c = Ctx {
         r: Reader::new(src, &none),
+        max_mw_span: 0..0,
     };
     let top = Table {
         map: root,
@@ -403,14 +415,6 @@ impl<'v> Ctx<'v> {
         out
     }
 
-    fn max_mw_span(&self, top: &Table<'_, '_>) -> Range<usize> {
-        top.get("deal")
-            .and_then(|d| d.get_ref().as_table())
-            .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == "max_mw"))
-            .map(|(_, v)| v.span())
-            .unwrap_or(0..0)
-    }
-
     fn deal(&mut self, t: &Table<'_, '_>) -> Option<Deal> {
         self.r.check_keys(
             t,
@@ -477,6 +481,7 @@ impl<'v> Ctx<'v> {
         // In range (1 ..= 600) by the checks above.
         .and_then(|m| u32::try_from(m).ok());
         let max_mw = self.r.bounded(t, "max_mw", false, Bound::Positive);
+        self.max_mw_span = t.get("max_mw").map_or(0..0, value_span);
         Some(Deal {
             id: id?,
             name,
@@ -751,7 +756,8 @@ impl<'v> Ctx<'v> {
                                 Problem::OptionWithoutExercise {
                                     tranche: t.prefix.trim_start_matches("tranche.").to_string(),
                                 },
-                                t.get("kind").map(|v| v.span()).unwrap_or(span.clone()),
+                                // A missing key is located at its table's header.
+                                span.clone(),
                                 t.field("exercise"),
                                 "an option needs an `exercise` date no later than online − build_months",
                             );
@@ -921,11 +927,17 @@ impl<'v> Ctx<'v> {
             (None, Some(u)) => self
                 .curve(u, "demand.utilization", true)
                 .map(Demand::Utilization),
-            (Some(_), Some(u)) => {
+            (Some(p), Some(u)) => {
+                // The second of the two is the one too many.
+                let (at, key) = if p.span().start > u.span().start {
+                    (p.span(), "demand.pflops")
+                } else {
+                    (u.span(), "demand.utilization")
+                };
                 self.r.error_help(
                     Problem::DemandShape { found: "both" },
-                    u.span(),
-                    "demand",
+                    at,
+                    key,
                     "absolute demand (pflops) or relative (utilization), not both",
                 );
                 None
@@ -1172,14 +1184,20 @@ impl<'v> Ctx<'v> {
             let deadline = self.r.date(&t, "deadline", false);
             let id_text = id.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
             let trigger = match (t.get("at"), t.get("when")) {
-                (Some(_), Some(w)) => {
+                (Some(a), Some(w)) => {
+                    // The second of the two is the one too many.
+                    let (at, key) = if a.span().start > w.span().start {
+                        (a.span(), "at")
+                    } else {
+                        (w.span(), "when")
+                    };
                     self.r.error_help(
                         Problem::EquityTrigger {
                             id: id_text.clone(),
                             found: "both",
                         },
-                        w.span(),
-                        t.field("when"),
+                        at,
+                        t.field(key),
                         "give `at = \"YYYY-MM\"` for a payment on a date, or `when = \"metric >= number\"` for a milestone",
                     );
                     None
@@ -1212,13 +1230,47 @@ impl<'v> Ctx<'v> {
                 (None, Some(w)) => {
                     let text = when.unwrap_or_default();
                     match parse_condition(&text) {
-                        Ok(clauses) => Some(EquityTrigger::When {
-                            clauses,
-                            text,
-                            deadline,
-                        }),
+                        Ok(clauses) => {
+                            // utilization_12m is a fraction (MODEL.md §7): a threshold above 1
+                            // can never hold and one below 0 always does.
+                            let bad = clauses.iter().find(|c| {
+                                c.metric == Metric::Utilization12m
+                                    && !(0.0..=1.0).contains(&c.threshold)
+                            });
+                            match bad {
+                                Some(c) => {
+                                    self.r.error_help(
+                                        Problem::FractionOutOfRange {
+                                            what: "the `utilization_12m` threshold".into(),
+                                            value: c.threshold,
+                                        },
+                                        condition_span(
+                                            self.r.src,
+                                            w.span(),
+                                            &text,
+                                            "utilization_12m",
+                                        ),
+                                        t.field("when"),
+                                        "utilization_12m is used over available compute, 0..1",
+                                    );
+                                    None
+                                }
+                                None => Some(EquityTrigger::When {
+                                    clauses,
+                                    text,
+                                    deadline,
+                                }),
+                            }
+                        }
                         Err(e) => {
                             let metrics = Metric::ALL.map(Metric::name);
+                            let at = match &e {
+                                ConditionError::UnknownMetric(part)
+                                | ConditionError::Malformed(part) => {
+                                    condition_span(self.r.src, w.span(), &text, part)
+                                }
+                                ConditionError::Empty => w.span(),
+                            };
                             let (problem, help) = match e {
                                 ConditionError::UnknownMetric(name) => {
                                     let help = match suggest(&name, &metrics) {
@@ -1242,7 +1294,7 @@ impl<'v> Ctx<'v> {
                                         .to_string(),
                                 ),
                             };
-                            self.r.error_help(problem, w.span(), t.field("when"), help);
+                            self.r.error_help(problem, at, t.field("when"), help);
                             None
                         }
                     }
@@ -1370,14 +1422,17 @@ impl<'v> Ctx<'v> {
                 }
             }
         };
-        if let Err(message) = check_distribution(&dist, months) {
+        let _ = months;
+        if let Some((key, message)) = distribution_problem(&dist) {
+            // Point at the offending parameter when it is there, else at the whole table.
+            let at = t.get(key).map_or(span, |v| v.span());
             self.r.error(
                 Problem::BadDistribution {
                     dist: dist.name(),
                     message,
                 },
-                span,
-                path,
+                at,
+                t.field(key),
             );
             return None;
         }
@@ -1585,16 +1640,21 @@ impl<'v> Ctx<'v> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let field = format!("risk.correlation[{i}]");
-            let bad = |c: &mut Self, message: String| {
+            // Points at the offending factor or rho when there is one, else at the entry.
+            let bad = |c: &mut Self, message: String, at: Range<usize>| {
                 c.r.error_help(
                     Problem::BadCorrelation { message },
-                    item.span(),
+                    at,
                     field.clone(),
                     "write [\"demand_factor\", \"power_factor\", 0.3]; factors: demand_factor, power_factor, capex_factor",
                 );
             };
             let Some(triple) = item.get_ref().as_array().filter(|a| a.len() == 3) else {
-                bad(self, "each entry is [factor, factor, rho]".into());
+                bad(
+                    self,
+                    "each entry is [factor, factor, rho]".into(),
+                    item.span(),
+                );
                 ok = false;
                 continue;
             };
@@ -1609,6 +1669,7 @@ impl<'v> Ctx<'v> {
                                     format!(
                                         "`{name}` has no distribution in [risk], so it cannot be correlated"
                                     ),
+                                    fv.span(),
                                 );
                                 ok = false;
                             }
@@ -1622,16 +1683,17 @@ impl<'v> Ctx<'v> {
                                 format!(
                                     "`{name}` is not a scalar factor; only demand_factor, power_factor and capex_factor can be correlated"
                                 ),
+                                fv.span(),
                             );
                             ok = false;
                         }
                         None => {
-                            bad(self, format!("unknown factor `{name}`"));
+                            bad(self, format!("unknown factor `{name}`"), fv.span());
                             ok = false;
                         }
                     },
                     None => {
-                        bad(self, "factor names are strings".into());
+                        bad(self, "factor names are strings".into(), fv.span());
                         ok = false;
                     }
                 }
@@ -1642,12 +1704,23 @@ impl<'v> Ctx<'v> {
                 continue;
             };
             if !(-1.0..=1.0).contains(&rho) {
-                bad(self, format!("|rho| must be at most 1, found {rho}"));
+                bad(
+                    self,
+                    format!(
+                        "|rho| must be at most 1, found {}",
+                        crate::error::fmt_num(rho)
+                    ),
+                    triple[2].span(),
+                );
                 ok = false;
                 continue;
             }
             if a == b {
-                bad(self, format!("`{}` is correlated with itself", a.name()));
+                bad(
+                    self,
+                    format!("`{}` is correlated with itself", a.name()),
+                    item.span(),
+                );
                 ok = false;
                 continue;
             }
@@ -1658,6 +1731,7 @@ impl<'v> Ctx<'v> {
                 bad(
                     self,
                     format!("the pair {} / {} is given twice", a.name(), b.name()),
+                    item.span(),
                 );
                 ok = false;
                 continue;
@@ -1684,6 +1758,22 @@ impl<'v> Ctx<'v> {
     }
 }
 
+/// The span of `part` inside the condition string `text` written at `span`, when the string is
+/// written plainly (no escapes), so the diagnostic points at the bad clause; else the whole string.
+fn condition_span(src: &str, span: Range<usize>, text: &str, part: &str) -> Range<usize> {
+    let literal = src.get(span.clone()).unwrap_or_default();
+    let plain = literal.len() == text.len() + 2
+        && (literal.starts_with('"') || literal.starts_with('\''))
+        && literal.get(1..literal.len() - 1) == Some(text);
+    match text.find(part) {
+        Some(i) if plain && !part.is_empty() => {
+            let start = span.start + 1 + i;
+            start..start + part.len()
+        }
+        _ => span,
+    }
+}
+
 /// The 3×3 correlation matrix of the scalar factors, in `ScalarFactor` order.
 pub fn correlation_matrix(pairs: &[Correlation]) -> [[f64; 3]; 3] {
     let mut m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
@@ -1700,71 +1790,109 @@ fn det3(m: &[[f64; 3]; 3]) -> f64 {
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
-/// Parameter checks of MODEL.md §12 for one distribution. `months`: the factor is a number of
-/// months (delays, slips), so its support must allow ≥ 0 values.
+/// Parameter checks of MODEL.md §12 for one distribution. `months` (delays, slips) changes
+/// nothing: draws of months are rounded and floored at 0 by the sampler (MODEL.md §10), so any
+/// support is meaningful.
 pub fn check_distribution(d: &Distribution, months: bool) -> Result<(), String> {
     let _ = months;
+    match distribution_problem(d) {
+        Some((_, message)) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a distribution's parameters, and the parameter to point at.
+///
+/// Beyond MODEL.md §12, a range `max − min` or a weight total that overflows to infinity is
+/// refused: the sampler (offtake-risk) divides by them.
+fn distribution_problem(d: &Distribution) -> Option<(&'static str, String)> {
+    let n = crate::error::fmt_num;
+    let spread = |min: f64, max: f64| {
+        (!(max - min).is_finite()).then(|| {
+            (
+                "max",
+                format!("the range max − min = {} − {} overflows", n(max), n(min)),
+            )
+        })
+    };
     match d {
-        Distribution::Fixed { .. } => Ok(()),
+        Distribution::Fixed { .. } => None,
         Distribution::Uniform { min, max } => {
             if min > max {
-                Err(format!("min {min} > max {max}"))
+                Some(("min", format!("min {} > max {}", n(*min), n(*max))))
             } else {
-                Ok(())
+                spread(*min, *max)
             }
         }
         Distribution::Triangular { min, mode, max } | Distribution::Pert { min, mode, max } => {
             if min > mode {
-                Err(format!("min {min} > mode {mode}"))
+                Some(("min", format!("min {} > mode {}", n(*min), n(*mode))))
             } else if mode > max {
-                Err(format!("mode {mode} > max {max}"))
+                Some(("mode", format!("mode {} > max {}", n(*mode), n(*max))))
             } else {
-                Ok(())
+                spread(*min, *max)
             }
         }
         Distribution::Normal { sd, min, max, mean } => {
             if *sd <= 0.0 {
-                return Err(format!("sd must be > 0, found {sd}"));
+                return Some(("sd", format!("sd must be > 0, found {}", n(*sd))));
             }
             if let (Some(lo), Some(hi)) = (min, max)
                 && lo >= hi
             {
-                return Err(format!("min {lo} must be below max {hi}"));
+                return Some((
+                    "min",
+                    format!("min {} must be below max {}", n(*lo), n(*hi)),
+                ));
             }
             // Truncation far in a tail leaves no mass to sample from.
             let z_lo = min.map_or(f64::NEG_INFINITY, |lo| (lo - mean) / sd);
             let z_hi = max.map_or(f64::INFINITY, |hi| (hi - mean) / sd);
-            if z_lo > 8.0 || z_hi < -8.0 {
-                return Err(
-                    "the bounds leave no probability mass (more than 8 sd from the mean)".into(),
-                );
+            if z_lo > 8.0 {
+                return Some((
+                    "min",
+                    "the bounds leave no probability mass (min is more than 8 sd above the mean)"
+                        .into(),
+                ));
             }
-            Ok(())
+            if z_hi < -8.0 {
+                return Some((
+                    "max",
+                    "the bounds leave no probability mass (max is more than 8 sd below the mean)"
+                        .into(),
+                ));
+            }
+            None
         }
         Distribution::Lognormal { median, sigma } => {
             if *median <= 0.0 {
-                Err(format!("median must be > 0, found {median}"))
+                Some((
+                    "median",
+                    format!("median must be > 0, found {}", n(*median)),
+                ))
             } else if *sigma <= 0.0 {
-                Err(format!("sigma must be > 0, found {sigma}"))
+                Some(("sigma", format!("sigma must be > 0, found {}", n(*sigma))))
             } else {
-                Ok(())
+                None
             }
         }
         Distribution::Discrete { values, weights } => {
+            let total: f64 = weights.iter().sum();
             if values.is_empty() {
-                Err("values is empty".into())
+                Some(("values", "values is empty".into()))
             } else if values.len() != weights.len() {
-                Err(format!(
-                    "{} values but {} weights",
-                    values.len(),
-                    weights.len()
+                Some((
+                    "weights",
+                    format!("{} values but {} weights", values.len(), weights.len()),
                 ))
             } else if weights.iter().any(|w| *w < 0.0) {
-                Err("weights must not be negative".into())
-            } else if weights.iter().sum::<f64>() <= 0.0 {
-                Err("weights must sum to a positive number".into())
+                Some(("weights", "weights must not be negative".into()))
+            } else if total <= 0.0 {
+                Some(("weights", "weights must sum to a positive number".into()))
+            } else if !total.is_finite() {
+                Some(("weights", "the weights' sum overflows".into()))
             } else {
-                Ok(())
+                None
             }
         }
     }
