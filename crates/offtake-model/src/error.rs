@@ -138,6 +138,24 @@ impl Diagnostic {
     pub fn line_col(&self, src: &str) -> (usize, usize) {
         line_col(src, self.span.start)
     }
+
+    /// The text the diagnostic points at; for an empty span (a missing table), its whole line.
+    pub fn snippet<'s>(&self, src: &'s str) -> &'s str {
+        let floor = |mut i: usize| {
+            i = i.min(src.len());
+            while !src.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let (start, end) = (floor(self.span.start), floor(self.span.end));
+        if start < end {
+            return &src[start..end];
+        }
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        &src[line_start..line_end]
+    }
 }
 
 /// 1-based (line, column) of a byte offset. An offset inside a character counts as that
@@ -177,6 +195,12 @@ pub enum Error {
         n: usize,
         count: usize,
     },
+    #[error("`{term}` is given as variant {first} and as variant {second}; choose one")]
+    ConflictingVariants {
+        term: String,
+        first: usize,
+        second: usize,
+    },
     #[error("a variant is TERM=N, e.g. commitment.min_total_spend=1; found `{text}`")]
     BadVariantSyntax { text: String },
 }
@@ -186,6 +210,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_are_the_span_or_its_line() {
+        let src = "[deal]\nid = \"x\"\n";
+        let d = |span| Diagnostic {
+            problem: Problem::TermTwice,
+            span,
+            field: String::new(),
+            help: None,
+        };
+        assert_eq!(d(12..15).snippet(src), "\"x\"");
+        assert_eq!(d(0..0).snippet(src), "[deal]");
+        assert_eq!(d(9..9).snippet(src), "id = \"x\"");
+        assert_eq!(d(500..900).snippet(src), "");
+    }
 
     #[test]
     fn numbers_in_messages_stay_short() {

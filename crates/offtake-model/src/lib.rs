@@ -4,6 +4,8 @@
 //! every problem of a file at once, each located by byte span and field, so the CLI can point at
 //! the line. The crate does no IO.
 
+#![warn(clippy::unwrap_used)]
+
 mod condition;
 mod contract;
 mod distribution;
@@ -82,17 +84,33 @@ pub fn parse_with(src: &str, variants: &[Variant]) -> Result<Contract> {
             limit: MAX_BYTES,
         });
     }
+    // Every named term must exist, n = 0 (the base) included; one term may be named twice only
+    // with the same n.
+    let mut selected = std::collections::BTreeMap::new();
+    for v in variants {
+        if let Some(&n) = selected.get(&v.term)
+            && n != v.n
+        {
+            return Err(Error::ConflictingVariants {
+                term: v.term.clone(),
+                first: n,
+                second: v.n,
+            });
+        }
+        selected.insert(v.term.clone(), v.n);
+    }
     let root = parse_toml(src)?;
-    let selected = variants
-        .iter()
-        .filter(|v| v.n > 0)
-        .map(|v| (v.term.clone(), v.n))
-        .collect();
     validate::validate(src, &root, &selected)
 }
 
 /// Every term that carries alternatives, with how many: what `compare` runs.
 pub fn alternative_terms(src: &str) -> Result<Vec<(String, usize)>> {
+    if src.len() > MAX_BYTES {
+        return Err(Error::TooLarge {
+            bytes: src.len(),
+            limit: MAX_BYTES,
+        });
+    }
     let root = parse_toml(src)?;
     Ok(validate::alternative_terms(src, &root))
 }

@@ -205,35 +205,35 @@ pub(crate) fn validate(
             );
         }
     }
-    for v in c.r.variants.keys() {
-        if !c.r.terms_with_alternatives.iter().any(|(t, _)| t == v) {
-            return Err(Error::UnknownVariant {
-                term: v.clone(),
-                available: c
-                    .r
-                    .terms_with_alternatives
-                    .iter()
-                    .map(|(t, _)| t.clone())
-                    .collect(),
-            });
-        }
-    }
-    for (term, n) in c.r.variants {
-        if let Some((_, count)) = c.r.terms_with_alternatives.iter().find(|(t, _)| t == term)
-            && *n > *count
-        {
-            return Err(Error::VariantOutOfRange {
-                term: term.clone(),
-                n: *n,
-                count: *count,
-            });
-        }
-    }
-
     if !c.r.diags.is_empty() {
         let mut diagnostics: Vec<Diagnostic> = c.r.diags;
         diagnostics.sort_by_key(|d| d.span.start);
         return Err(Error::Invalid { diagnostics });
+    }
+    // Variants are checked once the file is valid: a term whose provenance table is broken has
+    // no alternatives to count, and the file's own problems come first.
+    for (term, &n) in c.r.variants {
+        match c.r.terms_with_alternatives.iter().find(|(t, _)| t == term) {
+            None => {
+                return Err(Error::UnknownVariant {
+                    term: term.clone(),
+                    available: c
+                        .r
+                        .terms_with_alternatives
+                        .iter()
+                        .map(|(t, _)| t.clone())
+                        .collect(),
+                });
+            }
+            Some(&(_, count)) if n > count => {
+                return Err(Error::VariantOutOfRange {
+                    term: term.clone(),
+                    n,
+                    count,
+                });
+            }
+            Some(_) => {}
+        }
     }
     // With no diagnostics every required part is present; the `?`s below cannot fail, but a
     // missing part still becomes an error rather than a panic.
@@ -509,7 +509,17 @@ impl<'v> Ctx<'v> {
             let id = self.r.id(&t, "id");
             let title = self.r.string(&t, "title", false);
             let url = self.r.string(&t, "url", false);
-            let date = self.r.string(&t, "date", false);
+            // A source's date is a date like any other (MODEL.md §1), kept as written.
+            let date = t.get("date").and_then(|v| {
+                self.r.date_value(v, t.field("date"))?;
+                Some(match v.get_ref() {
+                    DeValue::String(text) => text.to_string(),
+                    other => other
+                        .as_datetime()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                })
+            });
             let kind = self.r.string(&t, "kind", false);
             if let Some((id, span)) = id {
                 if !seen.insert(id.clone()) {
