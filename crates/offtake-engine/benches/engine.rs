@@ -1,0 +1,50 @@
+//! Benchmarks of the engine on the bundled example: the Monte Carlo kernel (`Simulator::run`,
+//! which must not allocate: divan's allocation profiler reports it) and the full `underwrite`.
+
+use divan::{AllocProfiler, Bencher, black_box};
+use offtake_engine::{Scenario, Simulator, underwrite};
+
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
+
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+fn main() {
+    divan::main();
+}
+
+fn example() -> offtake_model::Contract {
+    offtake_model::parse(EXAMPLE).unwrap_or_else(|e| panic!("bundled example: {e:?}"))
+}
+
+/// One base-case path (120 months, 4 tranches), buffers reused.
+#[divan::bench(name = "simulate/amazon-anthropic/120m")]
+fn simulate(bencher: Bencher) {
+    let contract = example();
+    let scenario = Scenario::base(&contract);
+    let mut sim = Simulator::new(&contract);
+    bencher.bench_local(|| black_box(sim.run(black_box(&scenario)).metrics.provider_npv));
+}
+
+/// A stressed path: delays, slips and weak demand change fits, options and the IRR's shape.
+#[divan::bench(name = "simulate/amazon-anthropic/120m-stressed")]
+fn simulate_stressed(bencher: Bencher) {
+    let contract = example();
+    let scenario = Scenario {
+        demand_factor: 0.7,
+        power_factor: 1.3,
+        capex_factor: 1.2,
+        delay_months: vec![3, 6, 9, 12],
+        slip_months: vec![0, 6, 12],
+    };
+    let mut sim = Simulator::new(&contract);
+    bencher.bench_local(|| black_box(sim.run(black_box(&scenario)).metrics.provider_npv));
+}
+
+/// The full outcome: schedule, annual rows, decisions and the legibility break-even search.
+#[divan::bench(name = "underwrite/amazon-anthropic/120m")]
+fn underwrite_full(bencher: Bencher) {
+    let contract = example();
+    let scenario = Scenario::base(&contract);
+    bencher.bench_local(|| black_box(underwrite(black_box(&contract), black_box(&scenario))));
+}
