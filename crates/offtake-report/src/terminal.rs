@@ -599,7 +599,7 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome) {
         ]);
     }
     s.push_str(&t.render(2));
-    line(s, "total paid", &usd(o.metrics.equity_paid_total));
+    let _ = writeln!(s, "  total paid {}", usd(o.metrics.equity_paid_total));
 }
 
 fn delivery(s: &mut String, c: &Contract, o: &Outcome) {
@@ -622,21 +622,22 @@ fn delivery(s: &mut String, c: &Contract, o: &Outcome) {
         }
     };
     let mut t = Table::new(
-        &["tranche", "online", "deadline", "promised", "fitted", ""],
+        &[
+            "tranche", "online", "deadline", "promised", "fitted", "result",
+        ],
         &[false; 6],
     );
     for d in tested {
-        let ok = |x: Option<bool>| match x {
-            Some(true) => "ok",
-            Some(false) => "FAILS",
-            None => "",
-        };
-        let mut verdict = Vec::new();
-        if d.on_time.is_some() {
-            verdict.push(format!("on time {}", ok(d.on_time)));
+        let mut result = Vec::new();
+        match d.on_time {
+            Some(true) => result.push("on time"),
+            Some(false) => result.push("LATE"),
+            None => {}
         }
-        if d.generation_ok.is_some() {
-            verdict.push(format!("generation {}", ok(d.generation_ok)));
+        match d.generation_ok {
+            Some(true) => result.push("generation ok"),
+            Some(false) => result.push("older generation"),
+            None => {}
         }
         t.row(vec![
             d.tranche.clone(),
@@ -644,7 +645,7 @@ fn delivery(s: &mut String, c: &Contract, o: &Outcome) {
             d.deadline_period.map_or_else(|| "-".into(), month_of),
             d.promised_generation.clone().unwrap_or_else(|| "-".into()),
             d.fitted_generation.clone().unwrap_or_else(|| "-".into()),
-            verdict.join(", "),
+            result.join(", "),
         ]);
     }
     s.push_str(&t.render(2));
@@ -673,8 +674,8 @@ fn inputs(s: &mut String, c: &Contract) {
         return;
     }
     let mut t = Table::new(
-        &["grade", "term", "value", "source", "line"],
-        &[false, false, true, false, true],
+        &["grade", "term", "value", "line", "source"],
+        &[false, false, true, true, false],
     );
     let mut ungraded = Vec::new();
     for grade in offtake_model::Evidence::ALL {
@@ -690,8 +691,8 @@ fn inputs(s: &mut String, c: &Contract) {
                 grade.name().to_string(),
                 i.path.clone(),
                 InputUnit::of_path(&i.path).show(i.value),
-                source,
                 i.line.to_string(),
+                source,
             ]);
         }
     }
