@@ -52,7 +52,7 @@ pub enum Error {
     /// A term sheet with this deal id is already stored.
     #[error("deal `{deal_id}` is already in the portfolio as id {id}; remove it first")]
     DuplicateDeal { deal_id: String, id: i64 },
-    /// The same deal id appears twice in one import.
+    /// The same deal id appears twice in one import (deal rows or a batch of term sheets).
     #[error("deal id `{deal_id}` appears twice in the rows to import")]
     DuplicateRow { deal_id: String },
     /// A migration failed; the database stays at the version before it.
@@ -131,6 +131,37 @@ pub struct NewTermSheet<'a> {
     pub result: Option<&'a serde_json::Value>,
 }
 
+/// What [`PortfolioStore::add_many`] does with a deal id that is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// Fail with [`Error::DuplicateDeal`]; nothing of the batch is written.
+    Refuse,
+    /// Overwrite the stored term sheet in place: same id; new text, contract, result and time.
+    Replace,
+}
+
+/// What [`PortfolioStore::add_many`] did with one term sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Added {
+    pub id: i64,
+    pub deal_id: String,
+    /// An existing term sheet with this deal id was overwritten ([`OnDuplicate::Replace`]).
+    pub replaced: bool,
+}
+
+/// Refuses a batch that names one deal id twice (before anything is written).
+pub(crate) fn check_batch(term_sheets: &[NewTermSheet<'_>]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for t in term_sheets {
+        if !seen.insert(t.deal_id) {
+            return Err(Error::DuplicateRow {
+                deal_id: t.deal_id.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// One line of `portfolio list`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TermSheetSummary {
@@ -195,6 +226,14 @@ pub trait PortfolioStore {
     /// Adds a term sheet and returns its id. Errors with [`Error::DuplicateDeal`] if the deal id
     /// is already stored.
     fn add(&mut self, term_sheet: &NewTermSheet<'_>) -> Result<i64>;
+    /// Adds several term sheets in one transaction: all of them or none. A deal id named twice
+    /// in the batch is [`Error::DuplicateRow`]; one already stored is refused or replaced as
+    /// `on_duplicate` says. Results are in the order given.
+    fn add_many(
+        &mut self,
+        term_sheets: &[NewTermSheet<'_>],
+        on_duplicate: OnDuplicate,
+    ) -> Result<Vec<Added>>;
     /// All term sheets, by id.
     fn list(&mut self) -> Result<Vec<TermSheetSummary>>;
     /// One term sheet in full, or [`Error::NotFound`].

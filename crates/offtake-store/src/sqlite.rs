@@ -11,8 +11,8 @@ use crate::plan::{
     date_text, plan_deals, plan_sec, start_text, upsert_sql,
 };
 use crate::{
-    Error, ImportReport, NewTermSheet, PortfolioStore, Result, SCHEMA_VERSION, StoredDealRow,
-    TermSheet, TermSheetSummary,
+    Added, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result, SCHEMA_VERSION,
+    StoredDealRow, TermSheet, TermSheetSummary, check_batch,
 };
 
 /// How long a writer waits for another process's lock before [`Error::Busy`].
@@ -356,6 +356,88 @@ impl PortfolioStore for SqliteStore {
         let id = tx.last_insert_rowid();
         tx.commit()?;
         Ok(id)
+    }
+
+    fn add_many(
+        &mut self,
+        term_sheets: &[NewTermSheet<'_>],
+        on_duplicate: OnDuplicate,
+    ) -> Result<Vec<Added>> {
+        check_batch(term_sheets)?;
+        // Serialise everything before taking the write lock, so the lock is held only for SQL.
+        let encoded = term_sheets
+            .iter()
+            .map(|t| {
+                Ok((
+                    serde_json::to_string(t.validated)?,
+                    t.result.map(serde_json::to_string).transpose()?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let added_at = chrono::Utc::now().to_rfc3339();
+        let tx = self.write_tx()?;
+        let mut added = Vec::with_capacity(term_sheets.len());
+        for (t, (validated, result)) in term_sheets.iter().zip(&encoded) {
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM term_sheet WHERE deal_id = ?1",
+                    [t.deal_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let (id, replaced) = match (existing, on_duplicate) {
+                (Some(id), OnDuplicate::Refuse) => {
+                    return Err(Error::DuplicateDeal {
+                        deal_id: t.deal_id.to_string(),
+                        id,
+                    });
+                }
+                (Some(id), OnDuplicate::Replace) => {
+                    tx.execute(
+                        "UPDATE term_sheet SET name = ?1, buyer = ?2, provider = ?3,
+                            toml_text = ?4, validated_json = ?5, result_json = ?6, added_at = ?7
+                         WHERE id = ?8",
+                        params![
+                            t.name,
+                            t.buyer,
+                            t.provider,
+                            t.toml_text,
+                            validated,
+                            result,
+                            added_at,
+                            id
+                        ],
+                    )?;
+                    (id, true)
+                }
+                (None, _) => {
+                    tx.execute(
+                        "INSERT INTO term_sheet
+                            (deal_id, name, buyer, provider, toml_text, validated_json,
+                             result_json, added_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![
+                            t.deal_id,
+                            t.name,
+                            t.buyer,
+                            t.provider,
+                            t.toml_text,
+                            validated,
+                            result,
+                            added_at,
+                        ],
+                    )?;
+                    (tx.last_insert_rowid(), false)
+                }
+            };
+            added.push(Added {
+                id,
+                deal_id: t.deal_id.to_string(),
+                replaced,
+            });
+        }
+        tx.commit()?;
+        Ok(added)
     }
 
     fn list(&mut self) -> Result<Vec<TermSheetSummary>> {

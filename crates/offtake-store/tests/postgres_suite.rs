@@ -74,6 +74,7 @@ mod pg {
 
     suite!(
         term_sheets_round_trip,
+        add_many_is_all_or_nothing,
         deal_import_is_idempotent,
         bad_csv_imports_nothing,
         failed_write_rolls_back,

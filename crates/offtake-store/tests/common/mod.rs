@@ -5,7 +5,7 @@
 use offtake_data::{
     CompanyFacts, DealRow, Fact, group_deals, parse_companyfacts, parse_deals_csv, summarize,
 };
-use offtake_store::{Error, NewTermSheet, PortfolioStore};
+use offtake_store::{Added, Error, NewTermSheet, OnDuplicate, PortfolioStore};
 use serde_json::json;
 
 pub const DEALS_CSV: &str = include_str!("../fixtures/public_deals.csv");
@@ -134,6 +134,73 @@ pub fn term_sheets_round_trip(store: &mut dyn PortfolioStore) {
         Error::NotFound { id: 42 }.to_string(),
         "no term sheet with id 42 in the portfolio"
     );
+}
+
+pub fn add_many_is_all_or_nothing(store: &mut dyn PortfolioStore) {
+    let validated = json!({"v": 1});
+    let first = store
+        .add(&new_sheet(TERM_SHEET, "a", &validated, None))
+        .unwrap();
+    let before = snapshot(store);
+
+    // A stored deal id later in the batch: the new sheet before it is not written either.
+    let err = store
+        .add_many(
+            &[
+                new_sheet("b = 1", "b", &validated, None),
+                new_sheet("a = 2", "a", &validated, None),
+            ],
+            OnDuplicate::Refuse,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateDeal { deal_id, id } if deal_id == "a" && *id == first),
+        "{err}"
+    );
+    assert_eq!(snapshot(store), before);
+
+    // The same deal id twice in one batch is refused even with Replace.
+    let err = store
+        .add_many(
+            &[
+                new_sheet("b = 1", "b", &validated, None),
+                new_sheet("b = 2", "b", &validated, None),
+            ],
+            OnDuplicate::Replace,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::DuplicateRow { .. }), "{err}");
+    assert_eq!(snapshot(store), before);
+
+    // Replace overwrites in place (same id) and adds the new one, in the order given.
+    let result = json!({"npv": 3.0});
+    let added = store
+        .add_many(
+            &[
+                new_sheet("b = 1\r\n", "b", &validated, None),
+                new_sheet("a = 2", "a", &json!({"v": 2}), Some(&result)),
+            ],
+            OnDuplicate::Replace,
+        )
+        .unwrap();
+    assert_eq!(added.len(), 2);
+    assert_eq!((added[0].deal_id.as_str(), added[0].replaced), ("b", false));
+    assert_ne!(added[0].id, first);
+    assert_eq!(
+        added[1],
+        Added {
+            id: first,
+            deal_id: "a".into(),
+            replaced: true
+        }
+    );
+    assert_eq!(store.export(first).unwrap(), "a = 2");
+    assert_eq!(store.export(added[0].id).unwrap(), "b = 1\r\n");
+    let shown = store.show(first).unwrap();
+    assert_eq!(shown.validated, json!({"v": 2}));
+    assert_eq!(shown.result, Some(result));
+    assert_eq!(store.count_term_sheets().unwrap(), 2);
+    assert!(store.add_many(&[], OnDuplicate::Refuse).unwrap().is_empty());
 }
 
 pub fn deal_import_is_idempotent(store: &mut dyn PortfolioStore) {
