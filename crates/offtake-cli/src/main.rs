@@ -26,6 +26,10 @@ enum Command {
     Check(cmd::check::Args),
     /// Write a commented template term sheet.
     Init(cmd::init::Args),
+    /// Run a term sheet and present the result: headline, verdicts, tables (or --json, --csv).
+    Underwrite(cmd::underwrite::Args),
+    /// Run the base case and every alternative of every sourced term side by side.
+    Compare(cmd::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => cmd::check::run(&args),
         Command::Init(args) => report(cmd::init::run(&args)),
+        Command::Underwrite(args) => cmd::underwrite::run(&args),
+        Command::Compare(args) => cmd::compare::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod compare;
 pub mod init;
+pub mod underwrite;

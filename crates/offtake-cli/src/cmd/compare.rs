@@ -1,0 +1,103 @@
+//! `offtake compare FILE`: the base case and every alternative of every sourced term, one at a
+//! time, side by side, with the verdicts that flip marked.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use offtake_engine::{Scenario, underwrite};
+use offtake_model::Variant;
+use offtake_report::compare::{CompareJson, Run};
+
+use crate::termsheet::load;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The term sheet whose alternatives to compare.
+    pub file: PathBuf,
+    /// Write the comparison as one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the comparison to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
+pub fn run(args: &Args) -> u8 {
+    let loaded = match load(&args.file, &[]) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let base = &loaded.contract;
+    let terms = match offtake_model::alternative_terms(&loaded.text) {
+        Ok(t) => t,
+        Err(e) => {
+            crate::diagnostics::render(&loaded.path, &loaded.text, &e, &mut std::io::stderr());
+            return 2;
+        }
+    };
+    let mut runs = vec![Run::new(
+        base,
+        &underwrite(base, &Scenario::base(base)),
+        None,
+        0,
+    )];
+    for (term, count) in terms {
+        for n in 1..=count {
+            let variant = Variant {
+                term: term.clone(),
+                n,
+            };
+            let contract = match offtake_model::parse_with(&loaded.text, &[variant.clone()]) {
+                Ok(c) => c,
+                Err(e) => {
+                    // An alternative can break a rule the base keeps (a floor above 1).
+                    eprintln!("error: variant {term}={n}:");
+                    crate::diagnostics::render(
+                        &loaded.path,
+                        &loaded.text,
+                        &e,
+                        &mut std::io::stderr(),
+                    );
+                    return 2;
+                }
+            };
+            let outcome = underwrite(&contract, &Scenario::base(&contract));
+            let index = runs.len();
+            runs.push(Run::new(&contract, &outcome, Some(&variant), index));
+        }
+    }
+    let text = if args.json {
+        match CompareJson::new(base, &runs).to_string_pretty() {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    } else {
+        offtake_report::compare::terminal(base, &runs)
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: writing {}: {e}", path.display());
+                return 1;
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: writing to stdout: {e}");
+                return 1;
+            }
+        }
+    }
+    0
+}

@@ -1,0 +1,95 @@
+//! `offtake underwrite FILE`: run one term sheet (base case or chosen alternatives) and present
+//! it in the terminal, as JSON (`--json`, `-o FILE`) and as CSV (`--csv DIR`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use offtake_engine::{Scenario, underwrite};
+use offtake_model::Variant;
+use offtake_report::UnderwritingJson;
+
+use crate::termsheet::load;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The term sheet to underwrite.
+    pub file: PathBuf,
+    /// Run an alternative of a sourced term: TERM=N, N=1 the first alternative, 0 the base
+    /// value (repeatable; `offtake compare` lists them).
+    #[arg(long = "variant", value_name = "TERM=N")]
+    pub variants: Vec<Variant>,
+    /// Write the full result as one JSON object instead of the terminal report.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the report (terminal text, or JSON with --json) to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write monthly.csv and annual.csv into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+}
+
+/// Exit code: 0 ok, 2 invalid term sheet (diagnostics already printed), 1 other failures.
+/// Nothing is written unless the term sheet is valid and every output has been rendered.
+pub fn run(args: &Args) -> u8 {
+    let loaded = match load(&args.file, &args.variants) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let contract = &loaded.contract;
+    let outcome = underwrite(contract, &Scenario::base(contract));
+    let report = if args.json {
+        UnderwritingJson::new(contract, &outcome)
+            .with_variants(contract, &args.variants)
+            .to_string_pretty()
+    } else {
+        Ok(offtake_report::terminal::underwriting(
+            contract,
+            &outcome,
+            &args.variants,
+        ))
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if let Some(dir) = &args.csv {
+        match offtake_report::csv::write_dir(dir, contract, &outcome) {
+            Ok(paths) => {
+                for p in paths {
+                    eprintln!("wrote {}", p.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &report) {
+                eprintln!("error: writing {}: {e}", path.display());
+                return 1;
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not a failure of the run.
+            if let Err(e) = out.write_all(report.as_bytes()).and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: writing to stdout: {e}");
+                return 1;
+            }
+        }
+    }
+    0
+}
