@@ -1,0 +1,92 @@
+//! Everything that can go wrong in a Monte Carlo run, a paths file or a merge of shards.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `paths` outside 1 ..= `RiskSpec::MAX_PATHS`.
+    #[error("the number of paths must be from 1 to {max}, found {paths}")]
+    PathCount { paths: u64, max: u64 },
+    #[error("the number of threads must be at least 1")]
+    NoThreads,
+    /// `--shard I/N` with N = 0 or I ≥ N.
+    #[error("shard {index}/{count} does not exist: shards are numbered 0 to N−1 of N ≥ 1")]
+    BadShard { index: u64, count: u64 },
+    #[error("`{text}` is not a shard: write I/N, e.g. 0/4")]
+    BadShardSyntax { text: String },
+    #[error("the shard {index}/{count} has no paths: there are only {paths} paths")]
+    EmptyShard { index: u64, count: u64, paths: u64 },
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// A validated distribution that the sampling crates still refuse (a bug: offtake-model
+    /// should have rejected it).
+    #[error("cannot sample {dist} distribution: {message}")]
+    Sampler { dist: &'static str, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{path}: not an offtake paths file ({reason})")]
+    NotAPathsFile { path: PathBuf, reason: String },
+    #[error("{path}: written by paths-file format {found}; this offtake reads format {expected}")]
+    FormatVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("{path}: column `{column}` {problem}")]
+    BadColumn {
+        path: PathBuf,
+        column: String,
+        problem: String,
+    },
+    /// Shards of different runs: a different term sheet, seed, path count or shard count.
+    #[error(
+        "{path}: {what} is {found}, but {expected} in {reference}; shards of different runs cannot be merged"
+    )]
+    ShardMismatch {
+        path: PathBuf,
+        reference: PathBuf,
+        what: &'static str,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{path}: written for term sheet {found}, but the term sheet given has fingerprint {expected}"
+    )]
+    ContractMismatch {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{path}: the run was interrupted, so the file holds only part of its shard")]
+    PartialShard { path: PathBuf },
+    #[error("shard {index}/{count} is given twice ({first} and {second})")]
+    DuplicateShard {
+        index: u64,
+        count: u64,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("shards missing: {missing:?} of {count}; merge needs every shard")]
+    MissingShards { missing: Vec<u64>, count: u64 },
+    #[error("{path}: path {path_idx} {problem}")]
+    BadPathIndex {
+        path: PathBuf,
+        path_idx: u64,
+        problem: &'static str,
+    },
+    #[error("nothing to merge: give at least one paths file")]
+    NothingToMerge,
+}

@@ -1,0 +1,667 @@
+//! The per-path file (`--paths-out`, one per shard): Parquet, one row per path, read by DuckDB,
+//! pandas/pyarrow, Polars and Spark; and the merge of shards into the table a single run gives.
+//!
+//! Columns, in order: `path_idx` (INT64); with factors, `demand_factor`, `power_factor`,
+//! `capex_factor` (DOUBLE), `delay_months_<tranche>` and `slip_months_<generation>` (INT32);
+//! the ten metrics of [`PathMetric`] (DOUBLE, `payback_months` INT32; null = the path does not
+//! have it); `contracted`, `financeable`, `deliverable`, `option_exercised_<tranche>`,
+//! `equity_paid_<id>` (BOOLEAN). Snappy-compressed row groups of 65,536 rows. The file's
+//! key-value metadata `offtake.risk` holds a JSON [`PathsHeader`]: the run's identity (term-sheet
+//! fingerprint, seed, paths, shard) that merge checks.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use offtake_model::Contract;
+use parquet::basic::{Compression, Repetition, Type as PhysicalType};
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::{BoolType, DoubleType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::Type;
+use serde::{Deserialize, Serialize};
+
+use crate::report::contract_fingerprint;
+use crate::run::{Shard, Simulation};
+use crate::table::{Layout, PathMetric, PathTable, Verdict};
+use crate::{Error, Result};
+
+/// Version of the file layout; bumped on any change to columns or header.
+pub const FORMAT: u32 = 1;
+/// Key of the header in the file's key-value metadata.
+pub const HEADER_KEY: &str = "offtake.risk";
+const ROW_GROUP_ROWS: usize = 65_536;
+
+/// The identity of a paths file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathsHeader {
+    pub format: u32,
+    pub writer: String,
+    pub deal_id: String,
+    pub contract_fingerprint: String,
+    pub seed: u64,
+    /// Paths of the whole run (all shards).
+    pub n_paths: u64,
+    pub shard_index: u64,
+    pub shard_count: u64,
+    /// Rows in this file.
+    pub rows: u64,
+    /// The run was interrupted; the file holds only the paths that finished.
+    pub partial: bool,
+    pub layout: Layout,
+}
+
+impl PathsHeader {
+    pub fn of(contract: &Contract, sim: &Simulation) -> Self {
+        PathsHeader {
+            format: FORMAT,
+            writer: concat!("offtake-risk ", env!("CARGO_PKG_VERSION")).to_string(),
+            deal_id: contract.deal.id.clone(),
+            contract_fingerprint: contract_fingerprint(contract),
+            seed: sim.config.seed,
+            n_paths: sim.config.n_paths,
+            shard_index: sim.config.shard.index,
+            shard_count: sim.config.shard.count,
+            rows: sim.table.len() as u64,
+            partial: sim.partial,
+            layout: sim.table.layout().clone(),
+        }
+    }
+
+    pub fn shard(&self) -> Shard {
+        Shard {
+            index: self.shard_index,
+            count: self.shard_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Physical {
+    Int64,
+    Int32,
+    Double,
+    Bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    PathIdx,
+    /// Index into a row's values.
+    Value(usize),
+    /// Index into a row's flags.
+    Flag(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    name: String,
+    physical: Physical,
+    optional: bool,
+    source: Source,
+}
+
+fn columns(layout: &Layout) -> Vec<Column> {
+    let col = |name: String, physical, optional, source| Column {
+        name,
+        physical,
+        optional,
+        source,
+    };
+    let mut out = vec![col(
+        "path_idx".into(),
+        Physical::Int64,
+        false,
+        Source::PathIdx,
+    )];
+    let nm = PathMetric::ALL.len();
+    if layout.factors {
+        for (j, name) in ["demand_factor", "power_factor", "capex_factor"]
+            .iter()
+            .enumerate()
+        {
+            out.push(col(
+                (*name).into(),
+                Physical::Double,
+                false,
+                Source::Value(nm + j),
+            ));
+        }
+        let nt = layout.tranche_ids.len();
+        for (k, id) in layout.tranche_ids.iter().enumerate() {
+            out.push(col(
+                format!("delay_months_{id}"),
+                Physical::Int32,
+                false,
+                Source::Value(nm + 3 + k),
+            ));
+        }
+        for (g, name) in layout.generation_names.iter().enumerate() {
+            out.push(col(
+                format!("slip_months_{name}"),
+                Physical::Int32,
+                false,
+                Source::Value(nm + 3 + nt + g),
+            ));
+        }
+    }
+    for m in PathMetric::ALL {
+        let physical = if m.is_months() {
+            Physical::Int32
+        } else {
+            Physical::Double
+        };
+        out.push(col(
+            m.name().into(),
+            physical,
+            m.optional(),
+            Source::Value(m as usize),
+        ));
+    }
+    for v in Verdict::ALL {
+        out.push(col(
+            v.name().into(),
+            Physical::Bool,
+            false,
+            Source::Flag(v as usize),
+        ));
+    }
+    let nv = Verdict::ALL.len();
+    for (j, id) in layout.option_ids().enumerate() {
+        out.push(col(
+            format!("option_exercised_{id}"),
+            Physical::Bool,
+            false,
+            Source::Flag(nv + j),
+        ));
+    }
+    let no = layout.option_tranches.len();
+    for (e, id) in layout.equity_ids.iter().enumerate() {
+        out.push(col(
+            format!("equity_paid_{id}"),
+            Physical::Bool,
+            false,
+            Source::Flag(nv + no + e),
+        ));
+    }
+    out
+}
+
+fn physical_type(p: Physical) -> PhysicalType {
+    match p {
+        Physical::Int64 => PhysicalType::INT64,
+        Physical::Int32 => PhysicalType::INT32,
+        Physical::Double => PhysicalType::DOUBLE,
+        Physical::Bool => PhysicalType::BOOLEAN,
+    }
+}
+
+/// Writes `sim`'s rows with its header to `path` (created or truncated).
+pub fn write_paths(path: &Path, contract: &Contract, sim: &Simulation) -> Result<()> {
+    let header = PathsHeader::of(contract, sim);
+    write_table(path, &header, &sim.table)
+}
+
+fn write_table(path: &Path, header: &PathsHeader, table: &PathTable) -> Result<()> {
+    let pq = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let cols = columns(table.layout());
+    let fields = cols
+        .iter()
+        .map(|c| {
+            Type::primitive_type_builder(&c.name, physical_type(c.physical))
+                .with_repetition(if c.optional {
+                    Repetition::OPTIONAL
+                } else {
+                    Repetition::REQUIRED
+                })
+                .build()
+                .map(Arc::new)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pq)?;
+    let schema = Type::group_type_builder("offtake_paths")
+        .with_fields(fields)
+        .build()
+        .map_err(pq)?;
+    let header_json = serde_json::to_string(header).map_err(|e| Error::NotAPathsFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            HEADER_KEY.to_string(),
+            header_json,
+        )]))
+        .build();
+    let file = File::create(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq)?;
+    let mut start = 0;
+    // An empty file still gets its schema and header (an interrupted shard may have no rows).
+    while start < table.len() {
+        let end = (start + ROW_GROUP_ROWS).min(table.len());
+        let mut rg = writer.next_row_group().map_err(pq)?;
+        for c in &cols {
+            let Some(mut cw) = rg.next_column().map_err(pq)? else {
+                break;
+            };
+            let rows = start..end;
+            let defs: Option<Vec<i16>> = c.optional.then(|| {
+                rows.clone()
+                    .map(|r| i16::from(!table.raw_value(r, source_col(c.source)).is_nan()))
+                    .collect()
+            });
+            let present =
+                |r: &usize| !c.optional || !table.raw_value(*r, source_col(c.source)).is_nan();
+            match (c.physical, c.source) {
+                (Physical::Int64, _) => {
+                    let v: Vec<i64> = rows.map(|r| table.path_idx(r) as i64).collect();
+                    cw.typed::<Int64Type>().write_batch(&v, None, None)
+                }
+                (Physical::Int32, Source::Value(j)) => {
+                    let v: Vec<i32> = rows
+                        .filter(present)
+                        .map(|r| table.raw_value(r, j) as i32)
+                        .collect();
+                    cw.typed::<Int32Type>()
+                        .write_batch(&v, defs.as_deref(), None)
+                }
+                (Physical::Double, Source::Value(j)) => {
+                    let v: Vec<f64> = rows
+                        .filter(present)
+                        .map(|r| table.raw_value(r, j))
+                        .collect();
+                    cw.typed::<DoubleType>()
+                        .write_batch(&v, defs.as_deref(), None)
+                }
+                (Physical::Bool, Source::Flag(j)) => {
+                    let v: Vec<bool> = rows.map(|r| table.raw_flag(r, j)).collect();
+                    cw.typed::<BoolType>().write_batch(&v, None, None)
+                }
+                _ => unreachable_column(),
+            }
+            .map_err(pq)?;
+            cw.close().map_err(pq)?;
+        }
+        rg.close().map_err(pq)?;
+        start = end;
+    }
+    writer.close().map_err(pq)?;
+    Ok(())
+}
+
+fn source_col(s: Source) -> usize {
+    match s {
+        Source::Value(j) | Source::Flag(j) => j,
+        Source::PathIdx => 0,
+    }
+}
+
+/// `columns` pairs Int64 only with PathIdx, Int32/Double with values and Bool with flags.
+fn unreachable_column() -> parquet::errors::Result<usize> {
+    Err(parquet::errors::ParquetError::General(
+        "internal: column source does not match its type".into(),
+    ))
+}
+
+/// Reads the header of a paths file (metadata only).
+pub fn read_header(path: &Path) -> Result<PathsHeader> {
+    let reader = open(path)?;
+    header_of(path, &reader)
+}
+
+fn open(path: &Path) -> Result<SerializedFileReader<File>> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    SerializedFileReader::new(file).map_err(|source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn header_of(path: &Path, reader: &SerializedFileReader<File>) -> Result<PathsHeader> {
+    let not = |reason: String| Error::NotAPathsFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let kv = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kvs| kvs.iter().find(|kv| kv.key == HEADER_KEY))
+        .and_then(|kv| kv.value.clone())
+        .ok_or_else(|| not(format!("no `{HEADER_KEY}` metadata")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&kv).map_err(|e| not(format!("bad header: {e}")))?;
+    let format = value.get("format").and_then(serde_json::Value::as_u64);
+    if format != Some(u64::from(FORMAT)) {
+        return Err(Error::FormatVersion {
+            path: path.to_path_buf(),
+            found: format.and_then(|f| u32::try_from(f).ok()).unwrap_or(0),
+            expected: FORMAT,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))
+}
+
+/// Reads a paths file: its header and rows (checked against the columns the header implies).
+pub fn read_paths(path: &Path) -> Result<(PathsHeader, PathTable)> {
+    let reader = open(path)?;
+    let header = header_of(path, &reader)?;
+    let pq = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bad = |column: &str, problem: String| Error::BadColumn {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+        problem,
+    };
+    let cols = columns(&header.layout);
+    let schema = reader.metadata().file_metadata().schema_descr();
+    if schema.num_columns() != cols.len() {
+        return Err(bad(
+            "*",
+            format!(
+                "count is {}, but the header implies {}",
+                schema.num_columns(),
+                cols.len()
+            ),
+        ));
+    }
+    for (j, c) in cols.iter().enumerate() {
+        let d = schema.column(j);
+        if d.name() != c.name
+            || d.physical_type() != physical_type(c.physical)
+            || (d.max_def_level() > 0) != c.optional
+            || d.max_rep_level() != 0
+        {
+            return Err(bad(
+                d.name(),
+                format!("is not the expected column `{}`", c.name),
+            ));
+        }
+    }
+    let total: i64 = reader.metadata().file_metadata().num_rows();
+    let rows = usize::try_from(total).map_err(|_| bad("*", format!("bad row count {total}")))?;
+    if rows as u64 != header.rows {
+        return Err(bad(
+            "*",
+            format!("holds {rows} rows, but the header says {}", header.rows),
+        ));
+    }
+    let mut table = PathTable::with_rows(header.layout.clone(), rows);
+    let mut first = 0usize;
+    for g in 0..reader.num_row_groups() {
+        let rg = reader.get_row_group(g).map_err(pq)?;
+        let n = usize::try_from(rg.metadata().num_rows()).unwrap_or(0);
+        if first + n > rows {
+            return Err(bad("*", "row groups hold more rows than the file".into()));
+        }
+        for (j, c) in cols.iter().enumerate() {
+            let reader = rg.get_column_reader(j).map_err(pq)?;
+            let mut defs: Vec<i16> = Vec::new();
+            let wrong = || bad(&c.name, "has an unexpected type".into());
+            match (reader, c.source) {
+                (ColumnReader::Int64ColumnReader(mut r), Source::PathIdx) => {
+                    let mut v: Vec<i64> = Vec::with_capacity(n);
+                    read_all(&mut r, n, None, &mut v).map_err(pq)?;
+                    check_len(&c.name, v.len(), n).map_err(|p| bad(&c.name, p))?;
+                    for (k, x) in v.into_iter().enumerate() {
+                        table.set_path_idx(first + k, u64::try_from(x).unwrap_or(u64::MAX));
+                    }
+                }
+                (ColumnReader::Int32ColumnReader(mut r), Source::Value(col)) => {
+                    let mut v: Vec<i32> = Vec::with_capacity(n);
+                    read_all(&mut r, n, c.optional.then_some(&mut defs), &mut v).map_err(pq)?;
+                    let filled =
+                        spread(&c.name, n, c.optional, &defs, v.into_iter().map(f64::from))
+                            .map_err(|p| bad(&c.name, p))?;
+                    for (k, x) in filled.into_iter().enumerate() {
+                        table.set_raw_value(first + k, col, x);
+                    }
+                }
+                (ColumnReader::DoubleColumnReader(mut r), Source::Value(col)) => {
+                    let mut v: Vec<f64> = Vec::with_capacity(n);
+                    read_all(&mut r, n, c.optional.then_some(&mut defs), &mut v).map_err(pq)?;
+                    let filled = spread(&c.name, n, c.optional, &defs, v.into_iter())
+                        .map_err(|p| bad(&c.name, p))?;
+                    for (k, x) in filled.into_iter().enumerate() {
+                        table.set_raw_value(first + k, col, x);
+                    }
+                }
+                (ColumnReader::BoolColumnReader(mut r), Source::Flag(col)) => {
+                    let mut v: Vec<bool> = Vec::with_capacity(n);
+                    read_all(&mut r, n, None, &mut v).map_err(pq)?;
+                    check_len(&c.name, v.len(), n).map_err(|p| bad(&c.name, p))?;
+                    for (k, x) in v.into_iter().enumerate() {
+                        table.set_raw_flag(first + k, col, x);
+                    }
+                }
+                _ => return Err(wrong()),
+            }
+        }
+        first += n;
+    }
+    if first != rows {
+        return Err(bad("*", "row groups hold fewer rows than the file".into()));
+    }
+    Ok((header, table))
+}
+
+/// Reads `n` records (looping: a call may return fewer).
+fn read_all<T: parquet::data_type::DataType>(
+    r: &mut parquet::column::reader::ColumnReaderImpl<T>,
+    n: usize,
+    mut defs: Option<&mut Vec<i16>>,
+    values: &mut Vec<T::T>,
+) -> parquet::errors::Result<()> {
+    let mut got = 0;
+    while got < n {
+        let (records, _, _) = r.read_records(n - got, defs.as_deref_mut(), None, values)?;
+        if records == 0 {
+            break;
+        }
+        got += records;
+    }
+    Ok(())
+}
+
+fn check_len(name: &str, got: usize, want: usize) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{name}: {got} values for {want} rows"))
+    }
+}
+
+/// Places the non-null values of an optional column at their rows (NaN = null).
+fn spread(
+    name: &str,
+    n: usize,
+    optional: bool,
+    defs: &[i16],
+    mut values: impl ExactSizeIterator<Item = f64>,
+) -> Result<Vec<f64>, String> {
+    if !optional {
+        check_len(name, values.len(), n)?;
+        return Ok(values.collect());
+    }
+    check_len(name, defs.len(), n)?;
+    let present = defs.iter().filter(|d| **d > 0).count();
+    check_len(name, values.len(), present)?;
+    Ok(defs
+        .iter()
+        .map(|d| {
+            if *d > 0 {
+                values.next().unwrap_or(f64::NAN)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect())
+}
+
+/// The rows of every shard of one run, in path order: exactly the table a single run gives
+/// (without factors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub seed: u64,
+    pub n_paths: u64,
+    pub table: PathTable,
+}
+
+/// Merges the paths files of every shard of one run of `contract`. Refuses files of another term
+/// sheet, seed, path count or shard count, interrupted shards, duplicates and gaps.
+pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
+    let first = files.first().ok_or(Error::NothingToMerge)?;
+    let headers = files
+        .iter()
+        .map(|f| read_header(f))
+        .collect::<Result<Vec<_>>>()?;
+    let fingerprint = contract_fingerprint(contract);
+    let reference = &headers[0];
+    let expected_layout = Layout::new(contract, reference.layout.factors);
+    // Every shard must be given once, so a valid set has exactly `shard_count` files.
+    let count = reference.shard_count;
+    if count > files.len() as u64 {
+        let present: std::collections::BTreeSet<u64> =
+            headers.iter().map(|h| h.shard_index).collect();
+        return Err(Error::MissingShards {
+            missing: (0..count)
+                .filter(|i| !present.contains(i))
+                .take(32)
+                .collect(),
+            count,
+        });
+    }
+    let mut owner: Vec<Option<usize>> = vec![None; count as usize];
+    for (n, (f, h)) in files.iter().zip(&headers).enumerate() {
+        if h.contract_fingerprint != fingerprint {
+            return Err(Error::ContractMismatch {
+                path: f.clone(),
+                expected: fingerprint,
+                found: h.contract_fingerprint.clone(),
+            });
+        }
+        let mismatch = |what: &'static str, expected: String, found: String| Error::ShardMismatch {
+            path: f.clone(),
+            reference: first.clone(),
+            what,
+            expected,
+            found,
+        };
+        if h.seed != reference.seed {
+            return Err(mismatch(
+                "the seed",
+                reference.seed.to_string(),
+                h.seed.to_string(),
+            ));
+        }
+        if h.n_paths != reference.n_paths {
+            return Err(mismatch(
+                "the number of paths",
+                reference.n_paths.to_string(),
+                h.n_paths.to_string(),
+            ));
+        }
+        if h.shard_count != reference.shard_count {
+            return Err(mismatch(
+                "the number of shards",
+                reference.shard_count.to_string(),
+                h.shard_count.to_string(),
+            ));
+        }
+        let mut layout = h.layout.clone();
+        layout.factors = expected_layout.factors;
+        if layout != expected_layout {
+            return Err(Error::BadColumn {
+                path: f.clone(),
+                column: "*".into(),
+                problem: "do not match the term sheet's tranches, generations or equity".into(),
+            });
+        }
+        if h.partial {
+            return Err(Error::PartialShard { path: f.clone() });
+        }
+        let shard = Shard::new(h.shard_index, h.shard_count)?;
+        if h.rows != shard.n_paths(h.n_paths) {
+            return Err(Error::PartialShard { path: f.clone() });
+        }
+        let slot = owner.get_mut(shard.index as usize).ok_or(Error::BadShard {
+            index: shard.index,
+            count: shard.count,
+        })?;
+        if let Some(prev) = slot {
+            return Err(Error::DuplicateShard {
+                index: shard.index,
+                count: shard.count,
+                first: files[*prev].clone(),
+                second: f.clone(),
+            });
+        }
+        *slot = Some(n);
+    }
+    let missing: Vec<u64> = owner
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_none())
+        .map(|(i, _)| i as u64)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::MissingShards { missing, count });
+    }
+    let n_paths = reference.n_paths;
+    let rows = usize::try_from(n_paths).map_err(|_| Error::PathCount {
+        paths: n_paths,
+        max: offtake_model::RiskSpec::MAX_PATHS,
+    })?;
+    let mut merged = PathTable::with_rows(Layout::new(contract, false), rows);
+    let mut filled = vec![false; rows];
+    let nm = PathMetric::ALL.len();
+    // One shard in memory at a time next to the merged table.
+    for f in files {
+        let (h, table) = read_paths(f)?;
+        let shard = h.shard();
+        for r in 0..table.len() {
+            let i = table.path_idx(r);
+            let expected = shard.path_idx(r as u64);
+            if i != expected {
+                return Err(Error::BadPathIndex {
+                    path: f.clone(),
+                    path_idx: i,
+                    problem: "is out of place for its shard",
+                });
+            }
+            let pos = i as usize;
+            if filled[pos] {
+                return Err(Error::BadPathIndex {
+                    path: f.clone(),
+                    path_idx: i,
+                    problem: "appears twice",
+                });
+            }
+            filled[pos] = true;
+            let (values, flags) = table.row_values(r);
+            merged.set_row(pos, i, &values[..nm], flags);
+        }
+    }
+    Ok(Merged {
+        seed: reference.seed,
+        n_paths,
+        table: merged,
+    })
+}

@@ -1,0 +1,383 @@
+//! What a Monte Carlo run reports (MODEL.md §10): per-metric statistics, probabilities of
+//! verdicts, options and equity, and the tornado. Built from a [`PathTable`] alone (plus the
+//! contract for names and the tornado), so a single run and a merge of its shards give the same
+//! report, bit for bit.
+
+use offtake_engine::{Scenario, Simulator};
+use offtake_model::{Contract, DelaySpec, Distribution, ScalarFactor};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::Result;
+use crate::copula::spearman_of_copula;
+use crate::marginal::round_months;
+use crate::sampler::FactorSampler;
+use crate::stats::{Summary, share};
+use crate::table::{PathMetric, PathTable, Verdict};
+
+/// Everything `offtake risk` prints (and `--json` writes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskReport {
+    pub deal_id: String,
+    /// Identifies the validated term sheet (see [`contract_fingerprint`]).
+    pub contract_fingerprint: String,
+    pub seed: u64,
+    /// Paths asked for.
+    pub n_paths: u64,
+    /// Paths the statistics are over (fewer than `n_paths` only when `partial`).
+    pub n_paths_run: u64,
+    /// The run was interrupted: statistics are over the paths that finished.
+    pub partial: bool,
+    /// No factor has a distribution: every path is the base case.
+    pub base_only: bool,
+    /// Plain-words caveats (no `[risk]`, interrupted run).
+    pub notes: Vec<String>,
+    pub factors: Vec<FactorReport>,
+    pub correlation: Vec<CorrelationReport>,
+    pub metrics: MetricSummaries,
+    pub probabilities: Probabilities,
+    pub tornado: Tornado,
+}
+
+/// A factor with a distribution, as written in `[risk]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorReport {
+    /// `demand_factor`, `delay_months` (one law, each tranche drawn independently),
+    /// `delay_months.<tranche>`, `slip_months.<generation>`.
+    pub factor: String,
+    pub dist: Distribution,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrelationReport {
+    pub a: ScalarFactor,
+    pub b: ScalarFactor,
+    /// The Gaussian copula parameter, as written.
+    pub rho: f64,
+    /// The rank correlation it implies for continuous factors: (6/π)·asin(ρ/2).
+    pub spearman: f64,
+}
+
+/// Statistics per metric, serialized as an object keyed by metric name in [`PathMetric::ALL`]
+/// order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSummaries(pub Vec<(PathMetric, Summary)>);
+
+impl MetricSummaries {
+    pub fn get(&self, m: PathMetric) -> Option<&Summary> {
+        self.0.iter().find(|(k, _)| *k == m).map(|(_, s)| s)
+    }
+}
+
+impl Serialize for MetricSummaries {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (m, s) in &self.0 {
+            map.serialize_entry(m.name(), s)?;
+        }
+        map.end()
+    }
+}
+
+/// Shares of paths; none when no path finished.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probabilities {
+    pub contracted: Option<f64>,
+    pub financeable: Option<f64>,
+    pub deliverable: Option<f64>,
+    /// The hurdle of `[thresholds]`.
+    pub hurdle: f64,
+    /// Among paths with an IRR: IRR < hurdle (beyond MODEL.md's 1e-9 relative tolerance).
+    pub irr_below_hurdle: Option<f64>,
+    /// Paths with an IRR (the denominator above).
+    pub paths_with_irr: u64,
+    /// Per option tranche, file order.
+    pub options: Vec<OptionProbability>,
+    /// Per equity tranche, file order.
+    pub equity: Vec<EquityProbability>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionProbability {
+    pub tranche: String,
+    pub exercised: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EquityProbability {
+    pub id: String,
+    pub paid: Option<f64>,
+}
+
+/// MODEL.md §10: each factor at its marginal P10 and P90, the others at base, ranked by the swing
+/// in provider NPV (largest first; ties keep declaration order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tornado {
+    pub base: TornadoPoint,
+    pub rows: Vec<TornadoRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TornadoPoint {
+    pub provider_npv: f64,
+    pub provider_irr: Option<f64>,
+    pub min_dscr: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TornadoRow {
+    /// `demand_factor`, `power_factor`, `capex_factor`, `delay_months` (every tranche moved
+    /// together), `slip_months.<generation>`.
+    pub factor: String,
+    /// The factor at P10 of its distribution.
+    pub low: Setting,
+    /// The factor at P90.
+    pub high: Setting,
+    pub at_low: TornadoPoint,
+    pub at_high: TornadoPoint,
+    /// |NPV at high − NPV at low|.
+    pub npv_swing: f64,
+}
+
+/// A factor's value in a tornado row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Setting {
+    Multiplier(f64),
+    Months(i64),
+    /// Per tranche in file order, when tranches have their own delay distributions.
+    MonthsPerTranche(Vec<i64>),
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Setting::Multiplier(x) => write!(f, "{x:.3}"),
+            Setting::Months(m) => write!(f, "{m} mo"),
+            Setting::MonthsPerTranche(v) => {
+                let parts: Vec<String> = v.iter().map(i64::to_string).collect();
+                write!(f, "[{}] mo", parts.join(","))
+            }
+        }
+    }
+}
+
+/// An identity of the validated term sheet: FNV-1a (64-bit) of its canonical JSON. It guards
+/// against merging shards of different term sheets by mistake; it is not a security check.
+pub fn contract_fingerprint(contract: &Contract) -> String {
+    let bytes = serde_json::to_vec(contract).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+/// The report of `table` (the finished paths of a run of `n_paths` paths with `seed`).
+pub fn report(
+    contract: &Contract,
+    seed: u64,
+    n_paths: u64,
+    table: &PathTable,
+    partial: bool,
+) -> Result<RiskReport> {
+    let sampler = FactorSampler::new(contract)?;
+    let layout = table.layout();
+    let rows = 0..table.len();
+    let metrics = MetricSummaries(
+        PathMetric::ALL
+            .into_iter()
+            .map(|m| (m, Summary::of(table.metric_column(m))))
+            .collect(),
+    );
+    let verdict = |v: Verdict| share(rows.clone().map(|r| table.verdict(r, v)));
+    let hurdle = contract.thresholds.hurdle;
+    let hurdle_floor = hurdle - 1e-9 * hurdle.abs().max(1.0);
+    let irrs = || table.metric_column(PathMetric::ProviderIrr).flatten();
+    let paths_with_irr = irrs().count() as u64;
+    let probabilities = Probabilities {
+        contracted: verdict(Verdict::Contracted),
+        financeable: verdict(Verdict::Financeable),
+        deliverable: verdict(Verdict::Deliverable),
+        hurdle,
+        irr_below_hurdle: share(irrs().map(|irr| irr < hurdle_floor)),
+        paths_with_irr,
+        options: layout
+            .option_ids()
+            .enumerate()
+            .map(|(j, id)| OptionProbability {
+                tranche: id.to_string(),
+                exercised: share(rows.clone().map(|r| table.option_exercised(r, j))),
+            })
+            .collect(),
+        equity: layout
+            .equity_ids
+            .iter()
+            .enumerate()
+            .map(|(e, id)| EquityProbability {
+                id: id.clone(),
+                paid: share(rows.clone().map(|r| table.equity_paid(r, e))),
+            })
+            .collect(),
+    };
+    let mut notes = Vec::new();
+    if contract.risk.is_none() {
+        notes.push(
+            "the term sheet has no [risk] table: every factor stays at base, so every path is the base case"
+                .to_string(),
+        );
+    } else if sampler.is_base_only() {
+        notes
+            .push("[risk] gives no factor a distribution: every path is the base case".to_string());
+    }
+    if partial {
+        notes.push(format!(
+            "interrupted: statistics are over the {} of {} paths that finished",
+            table.len(),
+            n_paths
+        ));
+    }
+    Ok(RiskReport {
+        deal_id: contract.deal.id.clone(),
+        contract_fingerprint: contract_fingerprint(contract),
+        seed,
+        n_paths,
+        n_paths_run: table.len() as u64,
+        partial,
+        base_only: sampler.is_base_only(),
+        notes,
+        factors: factor_reports(contract),
+        correlation: contract
+            .risk
+            .iter()
+            .flat_map(|r| &r.correlation)
+            .map(|c| CorrelationReport {
+                a: c.a,
+                b: c.b,
+                rho: c.rho,
+                spearman: spearman_of_copula(c.rho),
+            })
+            .collect(),
+        metrics,
+        probabilities,
+        tornado: tornado(contract, &sampler),
+    })
+}
+
+fn factor_reports(contract: &Contract) -> Vec<FactorReport> {
+    let Some(risk) = &contract.risk else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in ScalarFactor::ALL {
+        if let Some(d) = risk.scalar(f) {
+            out.push(FactorReport {
+                factor: f.name().to_string(),
+                dist: d.clone(),
+            });
+        }
+    }
+    match &risk.delay_months {
+        None => {}
+        Some(DelaySpec::Each { dist }) => out.push(FactorReport {
+            factor: "delay_months".into(),
+            dist: dist.clone(),
+        }),
+        Some(DelaySpec::PerTranche { table }) => {
+            for (k, dist) in table {
+                out.push(FactorReport {
+                    factor: format!("delay_months.{}", contract.tranches[*k].id),
+                    dist: dist.clone(),
+                });
+            }
+        }
+    }
+    for (g, dist) in &risk.slip_months {
+        out.push(FactorReport {
+            factor: format!("slip_months.{}", contract.generations[*g].name),
+            dist: dist.clone(),
+        });
+    }
+    out
+}
+
+/// The tornado of MODEL.md §10 (deterministic: 1 + 2 × factors engine runs).
+pub fn tornado(contract: &Contract, sampler: &FactorSampler) -> Tornado {
+    const LOW: f64 = 0.10;
+    const HIGH: f64 = 0.90;
+    let mut simulator = Simulator::new(contract);
+    let base_scenario = Scenario::base(contract);
+    let mut point = |s: &Scenario| {
+        let m = simulator.run(s).metrics;
+        TornadoPoint {
+            provider_npv: m.provider_npv,
+            provider_irr: m.provider_irr,
+            min_dscr: m.min_dscr,
+        }
+    };
+    let base = point(&base_scenario);
+    let mut rows = Vec::new();
+    let mut row = |factor: String, low: (Setting, Scenario), high: (Setting, Scenario)| {
+        let at_low = point(&low.1);
+        let at_high = point(&high.1);
+        rows.push(TornadoRow {
+            factor,
+            low: low.0,
+            high: high.0,
+            at_low,
+            at_high,
+            npv_swing: (at_high.provider_npv - at_low.provider_npv).abs(),
+        });
+    };
+    for f in ScalarFactor::ALL {
+        let Some(m) = sampler.scalar(f) else { continue };
+        let at = |p: f64| {
+            let x = m.quantile(p).max(0.0);
+            let mut s = base_scenario.clone();
+            match f {
+                ScalarFactor::DemandFactor => s.demand_factor = x,
+                ScalarFactor::PowerFactor => s.power_factor = x,
+                ScalarFactor::CapexFactor => s.capex_factor = x,
+            }
+            (Setting::Multiplier(x), s)
+        };
+        row(f.name().to_string(), at(LOW), at(HIGH));
+    }
+    let delays = sampler.delays();
+    if delays.iter().any(Option::is_some) {
+        let each = matches!(
+            contract.risk.as_ref().and_then(|r| r.delay_months.as_ref()),
+            Some(DelaySpec::Each { .. })
+        );
+        let at = |p: f64| {
+            let mut s = base_scenario.clone();
+            for (slot, m) in s.delay_months.iter_mut().zip(delays) {
+                *slot = m.as_ref().map_or(0, |m| round_months(m.quantile(p)));
+            }
+            let setting = match (each, s.delay_months.first()) {
+                (true, Some(first)) => Setting::Months(*first),
+                _ => Setting::MonthsPerTranche(s.delay_months.clone()),
+            };
+            (setting, s)
+        };
+        row("delay_months".to_string(), at(LOW), at(HIGH));
+    }
+    for (g, m) in sampler.slips().iter().enumerate() {
+        let Some(m) = m else { continue };
+        let at = |p: f64| {
+            let mut s = base_scenario.clone();
+            let months = round_months(m.quantile(p));
+            s.slip_months[g] = months;
+            (Setting::Months(months), s)
+        };
+        row(
+            format!("slip_months.{}", contract.generations[g].name),
+            at(LOW),
+            at(HIGH),
+        );
+    }
+    // Stable: equal swings keep declaration order.
+    rows.sort_by(|a, b| b.npv_swing.total_cmp(&a.npv_swing));
+    Tornado { base, rows }
+}

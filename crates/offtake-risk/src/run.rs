@@ -1,0 +1,253 @@
+//! Running paths in parallel: a local rayon pool of K threads, chunks of paths written into
+//! their own rows, so the table (and every statistic computed from it) is the same for any K and
+//! any order of work. Cancellation and progress are checked once per chunk.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use offtake_engine::{Scenario, Simulator};
+use offtake_model::{Contract, RiskSpec};
+use rayon::prelude::*;
+
+use crate::sampler::{FactorSampler, spec_defaults};
+use crate::table::{Layout, PathTable, write_row};
+use crate::{Error, Result};
+
+/// Paths per unit of work: ~1–10 ms, so cancellation is prompt and load balances.
+pub const CHUNK_PATHS: usize = 1024;
+
+/// Which paths a process runs: those with index i ≡ `index` (mod `count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Every path (shard 0 of 1).
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    pub fn new(index: u64, count: u64) -> Result<Self> {
+        if count == 0 || index >= count {
+            return Err(Error::BadShard { index, count });
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// How many of `n_paths` paths fall in this shard.
+    pub fn n_paths(&self, n_paths: u64) -> u64 {
+        if self.index >= n_paths {
+            0
+        } else {
+            (n_paths - self.index).div_ceil(self.count)
+        }
+    }
+
+    /// The global index of the shard's `j`-th path.
+    pub fn path_idx(&self, j: u64) -> u64 {
+        self.index + j * self.count
+    }
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+
+    /// `I/N`.
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::BadShardSyntax {
+            text: text.to_string(),
+        };
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let index = i.trim().parse().map_err(|_| bad())?;
+        let count = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(index, count)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What to run: resolved from `[risk]` and the caller's overrides, checked by [`RunConfig::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    pub seed: u64,
+    pub n_paths: u64,
+    pub threads: usize,
+    pub shard: Shard,
+    /// Keep the factors drawn in each row (for a paths file).
+    pub keep_factors: bool,
+}
+
+impl RunConfig {
+    /// `[risk]`'s seed and paths (seed 0, 10,000 paths without `[risk]`), every shard, and as
+    /// many threads as the machine offers.
+    pub fn from_contract(contract: &Contract) -> Self {
+        let (seed, n_paths) = spec_defaults(contract);
+        RunConfig {
+            seed,
+            n_paths,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            shard: Shard::ALL,
+            keep_factors: false,
+        }
+    }
+
+    /// Rejects what cannot run, before any work starts.
+    pub fn check(&self) -> Result<()> {
+        if !(1..=RiskSpec::MAX_PATHS).contains(&self.n_paths) {
+            return Err(Error::PathCount {
+                paths: self.n_paths,
+                max: RiskSpec::MAX_PATHS,
+            });
+        }
+        if self.threads == 0 {
+            return Err(Error::NoThreads);
+        }
+        Shard::new(self.shard.index, self.shard.count)?;
+        if self.shard.n_paths(self.n_paths) == 0 {
+            return Err(Error::EmptyShard {
+                index: self.shard.index,
+                count: self.shard.count,
+                paths: self.n_paths,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Hooks into a running simulation. Both are polled once per chunk of [`CHUNK_PATHS`] paths.
+#[derive(Default, Clone, Copy)]
+pub struct Control<'a> {
+    /// Set to stop early: chunks not yet started are skipped, finished ones are kept.
+    pub cancel: Option<&'a AtomicBool>,
+    /// Called with the number of paths each finished chunk ran (from worker threads).
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+/// The per-path results of a run; `partial` when it was cancelled (rows are then the finished
+/// paths, in index order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub config: RunConfig,
+    pub table: PathTable,
+    pub partial: bool,
+}
+
+/// Runs the shard's paths of `config` on `contract`.
+pub fn simulate(
+    contract: &Contract,
+    config: &RunConfig,
+    control: Control<'_>,
+) -> Result<Simulation> {
+    config.check()?;
+    let sampler = FactorSampler::new(contract)?.with_seed(config.seed);
+    let layout = Layout::new(contract, config.keep_factors);
+    let rows =
+        usize::try_from(config.shard.n_paths(config.n_paths)).map_err(|_| Error::PathCount {
+            paths: config.n_paths,
+            max: RiskSpec::MAX_PATHS,
+        })?;
+    let mut table = PathTable::with_rows(layout, rows);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|source| Error::ThreadPool {
+            threads: config.threads,
+            source,
+        })?;
+    let (layout, path_idx, values, flags) = table.parts_mut();
+    let (vw, fw) = (layout.value_width(), layout.flag_width());
+    let shard = config.shard;
+    let done: Vec<bool> = pool.install(|| {
+        path_idx
+            .par_chunks_mut(CHUNK_PATHS)
+            .zip(values.par_chunks_mut(CHUNK_PATHS * vw))
+            .zip(flags.par_chunks_mut(CHUNK_PATHS * fw))
+            .enumerate()
+            .map_init(
+                || (Simulator::new(contract), Scenario::base(contract)),
+                |(simulator, scenario), (chunk, ((idx, vals), flgs))| {
+                    if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                        return false;
+                    }
+                    let first = (chunk * CHUNK_PATHS) as u64;
+                    for (j, ((slot, v), f)) in idx
+                        .iter_mut()
+                        .zip(vals.chunks_exact_mut(vw))
+                        .zip(flgs.chunks_exact_mut(fw))
+                        .enumerate()
+                    {
+                        let i = shard.path_idx(first + j as u64);
+                        *slot = i;
+                        sampler.draw(i, scenario);
+                        let summary = simulator.run(scenario);
+                        write_row(layout, v, f, summary, scenario);
+                    }
+                    if let Some(progress) = control.progress {
+                        progress(idx.len() as u64);
+                    }
+                    true
+                },
+            )
+            .collect()
+    });
+    let partial = done.iter().any(|d| !d);
+    if partial {
+        let keep: Vec<bool> = done
+            .iter()
+            .flat_map(|d| std::iter::repeat_n(*d, CHUNK_PATHS))
+            .collect();
+        table.retain_rows(&keep);
+    }
+    Ok(Simulation {
+        config: config.clone(),
+        table,
+        partial,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_paths() {
+        let n = 10;
+        let mut seen = vec![0; n as usize];
+        for i in 0..3 {
+            let s = Shard::new(i, 3).unwrap();
+            for j in 0..s.n_paths(n) {
+                seen[s.path_idx(j) as usize] += 1;
+            }
+        }
+        assert!(seen.iter().all(|c| *c == 1), "{seen:?}");
+        assert_eq!(Shard::new(5, 8).unwrap().n_paths(3), 0);
+    }
+
+    #[test]
+    fn shard_syntax_and_range_are_checked() {
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert!(matches!(
+            "3/2".parse::<Shard>(),
+            Err(Error::BadShard { .. })
+        ));
+        assert!(matches!(
+            "0/0".parse::<Shard>(),
+            Err(Error::BadShard { .. })
+        ));
+        assert!(matches!(
+            "1-4".parse::<Shard>(),
+            Err(Error::BadShardSyntax { .. })
+        ));
+        assert!(matches!(
+            "a/4".parse::<Shard>(),
+            Err(Error::BadShardSyntax { .. })
+        ));
+    }
+}
