@@ -157,6 +157,10 @@ fn documented_members_exist_with_their_types() {
     let t = c.term_months();
     let expected: &[(&str, Ty)] = &[
         ("/schema_version", Integer),
+        ("/deal", Object),
+        ("/metrics", Object),
+        ("/options", Object),
+        ("/equity", Object),
         ("/deal/id", Str),
         ("/deal/name", StrOrNull),
         ("/deal/start", Str),

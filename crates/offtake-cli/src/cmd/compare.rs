@@ -51,20 +51,21 @@ pub fn run(args: &Args) -> u8 {
                 term: term.clone(),
                 n,
             };
-            let contract = match offtake_model::parse_with(&loaded.text, &[variant.clone()]) {
-                Ok(c) => c,
-                Err(e) => {
-                    // An alternative can break a rule the base keeps (a floor above 1).
-                    eprintln!("error: variant {term}={n}:");
-                    crate::diagnostics::render(
-                        &loaded.path,
-                        &loaded.text,
-                        &e,
-                        &mut std::io::stderr(),
-                    );
-                    return 2;
-                }
-            };
+            let contract =
+                match offtake_model::parse_with(&loaded.text, std::slice::from_ref(&variant)) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // An alternative can break a rule the base keeps (a floor above 1).
+                        eprintln!("error: variant {term}={n}:");
+                        crate::diagnostics::render(
+                            &loaded.path,
+                            &loaded.text,
+                            &e,
+                            &mut std::io::stderr(),
+                        );
+                        return 2;
+                    }
+                };
             let outcome = underwrite(&contract, &Scenario::base(&contract));
             let index = runs.len();
             runs.push(Run::new(&contract, &outcome, Some(&variant), index));
