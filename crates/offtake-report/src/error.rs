@@ -27,6 +27,18 @@ pub enum Error {
         #[from]
         source: serde_json::Error,
     },
+    /// Drawing a chart (plotters' SVG backend).
+    #[error("drawing the {chart} chart: {message}")]
+    Chart {
+        chart: &'static str,
+        message: String,
+    },
+    /// Building the XLSX workbook.
+    #[error("building the XLSX workbook: {source}")]
+    Xlsx {
+        #[from]
+        source: rust_xlsxwriter::XlsxError,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -6,13 +6,19 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod charts;
 pub mod compare;
 pub mod csv;
+pub mod document;
 mod error;
 pub mod format;
+pub mod html;
 pub mod json;
+pub mod risk_view;
 pub mod series;
+pub mod style;
 pub mod terminal;
+pub mod xlsx;
 
 pub use error::{Error, Result};
 pub use json::{SCHEMA_VERSION, UnderwritingJson, underwriting_json};

@@ -1,0 +1,409 @@
+//! What the credit-committee documents (HTML and XLSX) say, before either is laid out: the
+//! headline figures with their units, and which results each term-sheet input feeds.
+//!
+//! Both documents read the same lists so a figure has one label, one unit and one order in both.
+
+use offtake_engine::Outcome;
+use offtake_model::{Contract, Input, Variant};
+
+use crate::risk_view::RiskView;
+
+/// Everything a credit-committee document shows: one run of one contract, optionally with its
+/// Monte Carlo risk.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    pub contract: &'a Contract,
+    /// The base run (or the selected variant's).
+    pub outcome: &'a Outcome,
+    /// Alternatives selected for this run (MODEL.md §11); empty for the base case.
+    pub variants: &'a [Variant],
+    /// The term sheet's file name, shown on the cover.
+    pub file_name: &'a str,
+    pub risk: Option<&'a RiskView>,
+}
+
+/// A headline figure with its kind, so HTML can spell it and XLSX can format it as a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    Usd(f64),
+    /// A fraction or rate (0.09 = 9%).
+    Fraction(f64),
+    /// A multiple (coverage, DSCR).
+    Times(f64),
+    Months(u32),
+    Mw(f64),
+    /// MW-years of capacity.
+    MwYears(f64),
+    PflopHours(f64),
+    UsdPerPflopHour(f64),
+    UsdPerMwYear(f64),
+    /// Does not exist (no IRR, no debt); the text says why.
+    Absent(&'static str),
+}
+
+impl Figure {
+    /// The figure for people, spelled as in the terminal view.
+    pub fn text(&self) -> String {
+        use crate::format::{mw, none, pct, quantity, times, usd};
+        match *self {
+            Figure::Usd(x) => usd(x),
+            Figure::Fraction(x) => pct(x),
+            Figure::Times(x) => times(x),
+            Figure::Months(m) => format!("{m} months ({:.1} years)", f64::from(m) / 12.0),
+            Figure::Mw(x) => format!("{} MW", mw(x)),
+            Figure::MwYears(x) => format!("{} MW-years", quantity(x)),
+            Figure::PflopHours(x) => format!("{} PFLOP-hours", quantity(x)),
+            Figure::UsdPerPflopHour(x) => format!("{}/PFLOP-hour", usd(x)),
+            Figure::UsdPerMwYear(x) => format!("{}/MW-year", usd(x)),
+            Figure::Absent(why) => none(why),
+        }
+    }
+
+    /// The number behind the figure, if it exists.
+    pub fn value(&self) -> Option<f64> {
+        match *self {
+            Figure::Usd(x)
+            | Figure::Fraction(x)
+            | Figure::Times(x)
+            | Figure::Mw(x)
+            | Figure::MwYears(x)
+            | Figure::PflopHours(x)
+            | Figure::UsdPerPflopHour(x)
+            | Figure::UsdPerMwYear(x) => Some(x),
+            Figure::Months(m) => Some(f64::from(m)),
+            Figure::Absent(_) => None,
+        }
+    }
+
+    /// The unit's name, as in JSON and CSV.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Figure::Usd(_) => "USD",
+            Figure::Fraction(_) => "fraction",
+            Figure::Times(_) => "multiple",
+            Figure::Months(_) => "months",
+            Figure::Mw(_) => "MW",
+            Figure::MwYears(_) => "MW-years",
+            Figure::PflopHours(_) => "PFLOP-hours",
+            Figure::UsdPerPflopHour(_) => "USD/PFLOP-hour",
+            Figure::UsdPerMwYear(_) => "USD/MW-year",
+            Figure::Absent(_) => "",
+        }
+    }
+}
+
+/// One line of the headline table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    /// The block it belongs to: "Provider", "Financing", "Buyer", "Payments", "Capacity",
+    /// "Terms in plain units".
+    pub group: &'static str,
+    pub label: &'static str,
+    pub figure: Figure,
+}
+
+fn or_absent(x: Option<f64>, make: fn(f64) -> Figure, why: &'static str) -> Figure {
+    x.map_or(Figure::Absent(why), make)
+}
+
+/// Every headline figure of a run, grouped and in reading order (definitions: MODEL.md §5–9).
+pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
+    let m = &outcome.metrics;
+    let l = &outcome.legibility;
+    let debt = contract.financing.is_some() && m.debt_drawn > 0.0;
+    let h = |group, label, figure| Headline {
+        group,
+        label,
+        figure,
+    };
+    vec![
+        h(
+            "Provider",
+            "Provider NPV (unlevered)",
+            Figure::Usd(m.provider_npv),
+        ),
+        h(
+            "Provider",
+            "Provider IRR",
+            or_absent(m.provider_irr, Figure::Fraction, "FCF never changes sign"),
+        ),
+        h(
+            "Provider",
+            "Hurdle rate",
+            Figure::Fraction(contract.thresholds.hurdle),
+        ),
+        h(
+            "Provider",
+            "Payback",
+            m.payback_months.map_or(
+                Figure::Absent("cumulative FCF never recovers"),
+                Figure::Months,
+            ),
+        ),
+        h(
+            "Provider",
+            "Deal-view NPV (after equity)",
+            Figure::Usd(m.provider_deal_npv),
+        ),
+        h(
+            "Provider",
+            "Deal-view IRR",
+            or_absent(m.provider_deal_irr, Figure::Fraction, "no sign change"),
+        ),
+        h("Provider", "Total capex", Figure::Usd(m.total_capex)),
+        h("Provider", "Power cost", Figure::Usd(m.total_power_cost)),
+        h("Provider", "Fixed opex", Figure::Usd(m.total_fixed_opex)),
+        h("Provider", "Tax", Figure::Usd(m.total_tax)),
+        h("Provider", "Residual value", Figure::Usd(m.residual_value)),
+        h(
+            "Financing",
+            "Minimum DSCR",
+            or_absent(m.min_dscr, Figure::Times, "no debt"),
+        ),
+        h(
+            "Financing",
+            "Average DSCR",
+            or_absent(m.avg_dscr, Figure::Times, "no debt"),
+        ),
+        h(
+            "Financing",
+            "DSCR threshold",
+            Figure::Times(contract.thresholds.dscr),
+        ),
+        h("Financing", "Debt drawn", Figure::Usd(m.debt_drawn)),
+        h(
+            "Financing",
+            "Debt outstanding at end",
+            if debt {
+                Figure::Usd(m.debt_outstanding_at_end)
+            } else {
+                Figure::Absent("no debt")
+            },
+        ),
+        h(
+            "Financing",
+            "Coverage (zero-usage revenue / capex + fixed opex, PV)",
+            or_absent(m.coverage, Figure::Times, "no costs"),
+        ),
+        h(
+            "Financing",
+            "Coverage threshold",
+            Figure::Times(contract.thresholds.coverage),
+        ),
+        h("Payments", "Total payments", Figure::Usd(m.total_payments)),
+        h(
+            "Payments",
+            "Usage charges",
+            Figure::Usd(m.total_usage_charges),
+        ),
+        h(
+            "Payments",
+            "Take-or-pay shortfall",
+            Figure::Usd(m.total_shortfall),
+        ),
+        h(
+            "Payments",
+            "Minimum-spend true-up",
+            Figure::Usd(m.total_true_up),
+        ),
+        h(
+            "Payments",
+            "Idle payments (shortfall + true-up)",
+            Figure::Usd(m.idle_payments),
+        ),
+        h("Buyer", "Buyer NPV", Figure::Usd(m.buyer_npv)),
+        h(
+            "Buyer",
+            "Effective price",
+            or_absent(m.effective_price, Figure::UsdPerPflopHour, "nothing used"),
+        ),
+        h(
+            "Buyer",
+            "Effective discount to list",
+            or_absent(m.effective_discount, Figure::Fraction, "nothing used"),
+        ),
+        h(
+            "Buyer",
+            "Equity paid to the buyer",
+            Figure::Usd(m.equity_paid_total),
+        ),
+        h(
+            "Buyer",
+            "Circularity (round-trip equity / payments)",
+            or_absent(m.circularity, Figure::Fraction, "no payments"),
+        ),
+        h("Capacity", "Peak capacity", Figure::Mw(m.peak_capacity_mw)),
+        h(
+            "Capacity",
+            "Capacity at end",
+            Figure::Mw(m.capacity_mw_at_end),
+        ),
+        h(
+            "Capacity",
+            "Compute available",
+            Figure::PflopHours(m.total_available_pflop_hours),
+        ),
+        h(
+            "Capacity",
+            "Compute used",
+            Figure::PflopHours(m.total_used_pflop_hours),
+        ),
+        h(
+            "Capacity",
+            "Average utilization",
+            or_absent(m.average_utilization, Figure::Fraction, "no capacity"),
+        ),
+        h(
+            "Terms in plain units",
+            "Committed spend (owed with zero usage)",
+            Figure::Usd(l.committed_spend),
+        ),
+        h(
+            "Terms in plain units",
+            "Capacity over the term",
+            Figure::MwYears(l.mw_years),
+        ),
+        h(
+            "Terms in plain units",
+            "Committed spend per MW-year",
+            or_absent(
+                l.committed_spend_per_mw_year,
+                Figure::UsdPerMwYear,
+                "no capacity",
+            ),
+        ),
+        h(
+            "Terms in plain units",
+            "Payments per MW-year",
+            or_absent(l.payments_per_mw_year, Figure::UsdPerMwYear, "no capacity"),
+        ),
+        h(
+            "Terms in plain units",
+            "Break-even utilization (provider NPV = 0)",
+            or_absent(l.break_even_utilization, Figure::Fraction, "none in 0–100%"),
+        ),
+        h(
+            "Terms in plain units",
+            "Floor-to-capex coverage (PV)",
+            or_absent(l.floor_capex_coverage, Figure::Times, "no capex"),
+        ),
+    ]
+}
+
+/// A result the committee reads, for the "rests on" column of the inputs table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Conclusion {
+    ProviderReturns,
+    Coverage,
+    Dscr,
+    Deliverability,
+    BuyerValue,
+}
+
+impl Conclusion {
+    pub const ALL: [Conclusion; 5] = [
+        Conclusion::ProviderReturns,
+        Conclusion::Coverage,
+        Conclusion::Dscr,
+        Conclusion::Deliverability,
+        Conclusion::BuyerValue,
+    ];
+
+    /// In full, for the "rests on" summary.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Conclusion::ProviderReturns => "provider NPV and IRR",
+            Conclusion::Coverage => "coverage (contracted)",
+            Conclusion::Dscr => "DSCR (financeable)",
+            Conclusion::Deliverability => "delivery (deliverable)",
+            Conclusion::BuyerValue => "buyer NPV",
+        }
+    }
+
+    /// Short, for the inputs table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Conclusion::ProviderReturns => "NPV/IRR",
+            Conclusion::Coverage => "coverage",
+            Conclusion::Dscr => "DSCR",
+            Conclusion::Deliverability => "delivery",
+            Conclusion::BuyerValue => "buyer NPV",
+        }
+    }
+}
+
+/// Which results an input feeds, read off the model's structure: capacity and price reach every
+/// cash flow (§3–6); costs reach provider returns, coverage's denominator and CFADS (§6, §9);
+/// floors and minimum spend are coverage's numerator (§9); financing only reaches DSCR;
+/// thresholds decide verdicts directly. Demand and usage never reach coverage, which assumes
+/// zero usage.
+pub fn feeds(input: &Input) -> Vec<Conclusion> {
+    use Conclusion::{BuyerValue, Coverage, Deliverability, Dscr, ProviderReturns};
+    let path = input.path.as_str();
+    let section = path.split('.').next().unwrap_or(path);
+    let key = path.rsplit('.').next().unwrap_or(path);
+    match (section, key) {
+        ("deal", "max_mw") => vec![],
+        ("generation", "pflops_per_mw") => {
+            vec![ProviderReturns, Coverage, Dscr, BuyerValue]
+        }
+        ("generation", _) => vec![ProviderReturns, Coverage, Dscr, Deliverability],
+        ("tranche", _) => vec![ProviderReturns, Coverage, Dscr, Deliverability, BuyerValue],
+        ("demand", _) => vec![ProviderReturns, Dscr, BuyerValue],
+        ("pricing", _) => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
+        ("take_or_pay" | "commitment", _) => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
+        ("provider", "discount_rate") => vec![ProviderReturns, Coverage],
+        ("provider", "facility_capex_per_mw" | "fixed_opex_per_mw_year") => {
+            vec![ProviderReturns, Coverage, Dscr]
+        }
+        ("provider", "min_refresh_months" | "facility_life_years") => {
+            vec![ProviderReturns, Coverage, Dscr]
+        }
+        ("provider", _) => vec![ProviderReturns, Dscr],
+        ("financing", _) => vec![Dscr],
+        ("buyer", _) => vec![BuyerValue],
+        ("equity", _) => vec![BuyerValue],
+        ("thresholds", "coverage") => vec![Coverage],
+        ("thresholds", "dscr") => vec![Dscr],
+        ("thresholds", _) => vec![ProviderReturns],
+        _ => vec![],
+    }
+}
+
+/// For each result, how many of the inputs it rests on are not disclosed (MODEL.md §11).
+pub fn undisclosed_by_result(contract: &Contract) -> Vec<(Conclusion, usize, usize)> {
+    Conclusion::ALL
+        .iter()
+        .map(|r| {
+            let feeding: Vec<&Input> = contract
+                .inputs
+                .iter()
+                .filter(|i| feeds(i).contains(r))
+                .collect();
+            let undisclosed = feeding.iter().filter(|i| i.is_undisclosed()).count();
+            (*r, undisclosed, feeding.len())
+        })
+        .collect()
+}
+
+/// The deal's name for titles: its name, else its id.
+pub fn deal_title(contract: &Contract) -> String {
+    contract
+        .deal
+        .name
+        .clone()
+        .unwrap_or_else(|| contract.deal.id.clone())
+}
+
+/// Source title of an input, else its source id.
+pub fn source_title(contract: &Contract, source: Option<&str>) -> Option<String> {
+    let id = source?;
+    Some(
+        contract
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.title.clone())
+            .unwrap_or_else(|| id.to_string()),
+    )
+}
