@@ -1614,7 +1614,10 @@ impl<'v> Ctx<'v> {
             }
         }
         slip_months.sort_by_key(|(i, _)| *i);
-        let correlation = self.correlation(t, [&demand_factor, &power_factor, &capex_factor]);
+        // Whether each scalar factor is named in [risk], valid or not: a bad distribution is
+        // reported once, not again at every correlation naming it.
+        let named = ScalarFactor::ALL.map(|f| t.get(f.name()).is_some());
+        let correlation = self.correlation(t, named);
         Some(RiskSpec {
             seed,
             paths: paths?,
@@ -1627,11 +1630,7 @@ impl<'v> Ctx<'v> {
         })
     }
 
-    fn correlation(
-        &mut self,
-        t: &Table<'_, '_>,
-        given: [&Option<Distribution>; 3],
-    ) -> Option<Vec<Correlation>> {
+    fn correlation(&mut self, t: &Table<'_, '_>, named: [bool; 3]) -> Option<Vec<Correlation>> {
         let Some(v) = t.get("correlation") else {
             return Some(Vec::new());
         };
@@ -1673,7 +1672,7 @@ impl<'v> Ctx<'v> {
                 match fv.get_ref().as_str() {
                     Some(name) => match ScalarFactor::from_name(name) {
                         Some(f) => {
-                            if given[f as usize].is_none() {
+                            if !named[f as usize] {
                                 bad(
                                     self,
                                     format!(
