@@ -30,6 +30,8 @@ enum Command {
     Underwrite(cmd::underwrite::Args),
     /// Run the base case and every alternative of every sourced term side by side.
     Compare(cmd::compare::Args),
+    /// Monte Carlo over [risk]: distributions, probabilities, tornado; shards and merge.
+    Risk(cmd::risk::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Init(args) => report(cmd::init::run(&args)),
         Command::Underwrite(args) => cmd::underwrite::run(&args),
         Command::Compare(args) => cmd::compare::run(&args),
+        Command::Risk(args) => cmd::risk::run(&args),
     };
     ExitCode::from(code)
 }

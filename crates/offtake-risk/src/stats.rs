@@ -59,9 +59,11 @@ impl Summary {
                 max: None,
             };
         }
-        // Two passes in path order: mean, then the sum of squared deviations (numerically
-        // stable for the magnitudes of NPVs, ~1e10, with small spreads).
-        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        // Two passes in path order: the mean, shifted by the first value (exact for constant
+        // data, and precise for NPVs ~1e10 with small spreads), then the sum of squared
+        // deviations.
+        let shift = xs[0];
+        let mean = shift + xs.iter().map(|x| x - shift).sum::<f64>() / xs.len() as f64;
         let sd = (xs.len() > 1).then(|| {
             let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
             (ss / (xs.len() - 1) as f64).sqrt()
@@ -149,6 +151,13 @@ mod tests {
         assert_eq!(s.mean, Some(2.0));
         assert_eq!(s.sd, Some(1.0));
         assert_eq!((s.min, s.p50, s.max), (Some(1.0), Some(2.0), Some(3.0)));
+    }
+
+    #[test]
+    fn constant_values_have_exactly_their_mean_and_no_spread() {
+        let x = 12_345_678_901.234_567;
+        let s = Summary::of(std::iter::repeat_n(Some(x), 20));
+        assert_eq!((s.mean, s.sd), (Some(x), Some(0.0)));
     }
 
     #[test]

@@ -3,4 +3,5 @@
 pub mod check;
 pub mod compare;
 pub mod init;
+pub mod risk;
 pub mod underwrite;

@@ -1,0 +1,530 @@
+//! `offtake risk FILE`: Monte Carlo over `[risk]` (MODEL.md §10), with a progress bar, Ctrl-C
+//! that keeps finished paths, `--paths-out` Parquet, `--shard I/N` scale-out and
+//! `offtake risk merge` to combine shards into exactly the single-run result.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use offtake_model::{Contract, RiskSpec, Variant};
+use offtake_report::format::{pct, times, usd};
+use offtake_risk::{
+    Control, PathMetric, RiskReport, RunConfig, Shard, Summary, merge, report, simulate,
+    write_paths,
+};
+
+use crate::termsheet::load;
+
+/// Environment variables a batch scheduler sets to the index of an array task, in the order read.
+pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).
+const INTERRUPTED: u8 = 130;
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    /// The term sheet ([risk] gives the factors, seed and paths).
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// Number of paths (default: [risk] paths, else 10,000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=RiskSpec::MAX_PATHS))]
+    pub paths: Option<u64>,
+    /// Seed (default: [risk] seed, else 0). Path i's draws depend on (seed, i) only.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub threads: Option<u64>,
+    /// Print the full result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no timing line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write one row per path (index, factors drawn, metrics, flags) to FILE as Parquet.
+    #[arg(long, value_name = "FILE")]
+    pub paths_out: Option<PathBuf>,
+    /// Run only paths i ≡ I (mod N) and write them to --paths-out, for `offtake risk merge`.
+    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    pub shard: Option<Shard>,
+    /// Run shard I of N, I read from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or
+    /// $SLURM_ARRAY_TASK_ID (Slurm array).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
+    /// Run an alternative of a sourced term: TERM=N (repeatable).
+    #[arg(long = "variant", value_name = "TERM=N")]
+    pub variants: Vec<Variant>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Sub {
+    /// Combine the --paths-out files of every shard into the result a single run gives.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// The term sheet the shards ran (checked against each file's fingerprint).
+    pub file: PathBuf,
+    /// The shards' paths files, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Print the full result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The variants the shards ran with: TERM=N (repeatable).
+    #[arg(long = "variant", value_name = "TERM=N")]
+    pub variants: Vec<Variant>,
+}
+
+/// Set by Ctrl-C; a second Ctrl-C exits at once.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Exit code: 0 ok, 2 invalid input (flags or term sheet), 1 other failures, 130 interrupted.
+pub fn run(args: &Args) -> u8 {
+    if let Some(Sub::Merge(m)) = &args.command {
+        return run_merge(m);
+    }
+    let Some(file) = &args.file else {
+        eprintln!("error: give a term sheet: offtake risk FILE");
+        return 2;
+    };
+    // Flags first: nothing is read or run when they are wrong.
+    let shard = match resolve_shard(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if shard.is_some() && args.paths_out.is_none() {
+        eprintln!("error: a shard run needs --paths-out FILE (merge combines those files)");
+        return 2;
+    }
+    let loaded = match load(file, &args.variants) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let contract = &loaded.contract;
+    let mut config = RunConfig::from_contract(contract);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.n_paths = args.paths.unwrap_or(config.n_paths);
+    if let Some(k) = args.threads {
+        config.threads = usize::try_from(k).unwrap_or(1);
+    }
+    config.shard = shard.unwrap_or(Shard::ALL);
+    config.keep_factors = args.paths_out.is_some();
+    if let Err(e) = config.check() {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    if contract.risk.is_none() && !args.quiet {
+        eprintln!(
+            "note: {} has no [risk] table: every factor stays at base, so every path is the base case",
+            loaded.path
+        );
+    }
+
+    install_ctrlc();
+    let shard_paths = config.shard.n_paths(config.n_paths);
+    let bar = progress_bar(shard_paths, args.quiet);
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let control = Control {
+        cancel: Some(&CANCEL),
+        progress: Some(&tick),
+    };
+    let started = Instant::now();
+    let sim = match simulate(contract, &config, control) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if !args.quiet {
+        let n = sim.table.len() as f64;
+        eprintln!(
+            "{} paths in {elapsed:.2} s ({} paths/s, {} thread{}){}",
+            sim.table.len(),
+            rate(n / elapsed.max(1e-9)),
+            config.threads,
+            if config.threads == 1 { "" } else { "s" },
+            if sim.partial { ", interrupted" } else { "" }
+        );
+    }
+    if let Some(path) = &args.paths_out {
+        if let Err(e) = write_paths(path, contract, &sim) {
+            eprintln!("error: {e}");
+            return 1;
+        }
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    let code = if sim.partial { INTERRUPTED } else { 0 };
+    if shard.is_some() {
+        let line = format!(
+            "shard {}: {} of {} paths{}; combine every shard with `offtake risk merge {} FILES...`\n",
+            config.shard,
+            sim.table.len(),
+            config.n_paths,
+            if sim.partial {
+                " (interrupted: this file cannot be merged; run the shard again)"
+            } else {
+                ""
+            },
+            loaded.path
+        );
+        return emit(&line).map_or(1, |()| code);
+    }
+    let r = match report(
+        contract,
+        config.seed,
+        config.n_paths,
+        &sim.table,
+        sim.partial,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    match print_report(&r, contract, args.json) {
+        Ok(()) => code,
+        Err(()) => 1,
+    }
+}
+
+fn run_merge(m: &MergeArgs) -> u8 {
+    let loaded = match load(&m.file, &m.variants) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let contract = &loaded.contract;
+    let merged = match merge(contract, &m.shards) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let r = match report(contract, merged.seed, merged.n_paths, &merged.table, false) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    match print_report(&r, contract, m.json) {
+        Ok(()) => 0,
+        Err(()) => 1,
+    }
+}
+
+/// `--shard I/N`, or `--shards N` with I from the scheduler's environment.
+fn resolve_shard(args: &Args) -> Result<Option<Shard>, String> {
+    if let Some(s) = args.shard {
+        return Ok(Some(s));
+    }
+    let Some(count) = args.shards else {
+        return Ok(None);
+    };
+    let (var, value) = SHARD_INDEX_ENV
+        .iter()
+        .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
+        .ok_or_else(|| {
+            format!(
+                "--shards {count} takes the shard index from ${} or ${}, and neither is set; use --shard I/{count}",
+                SHARD_INDEX_ENV[0], SHARD_INDEX_ENV[1]
+            )
+        })?;
+    let index: u64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("${var} = `{value}` is not a shard index"))?;
+    Shard::new(index, count)
+        .map(Some)
+        .map_err(|e| format!("{e} (index from ${var})"))
+}
+
+fn install_ctrlc() {
+    let result = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: the user wants out now.
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+        eprintln!("\ninterrupted: finishing the paths under way (Ctrl-C again to quit at once)");
+    });
+    if let Err(e) = result {
+        eprintln!("warning: Ctrl-C will not stop the run cleanly: {e}");
+    }
+}
+
+fn progress_bar(len: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} paths  {per_sec}  ETA {eta}",
+    )
+    .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn rate(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// Writes to stdout; a closed pipe is not a failure.
+fn emit(text: &str) -> Result<(), ()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: writing to stdout: {e}");
+            Err(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn print_report(r: &RiskReport, contract: &Contract, json: bool) -> Result<(), ()> {
+    let text = if json {
+        match serde_json::to_string_pretty(r) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(());
+            }
+        }
+    } else {
+        terminal(r, contract)
+    };
+    emit(&text)
+}
+
+/// How a metric's values read.
+fn show(m: PathMetric, x: f64) -> String {
+    match m {
+        PathMetric::ProviderIrr => pct(x),
+        PathMetric::PaybackMonths => format!("{x:.1}"),
+        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => times(x),
+        PathMetric::EffectivePrice => format!("${x:.3}"),
+        _ => usd(x),
+    }
+}
+
+fn label(m: PathMetric) -> &'static str {
+    match m {
+        PathMetric::ProviderNpv => "provider NPV",
+        PathMetric::ProviderIrr => "provider IRR",
+        PathMetric::PaybackMonths => "payback (months)",
+        PathMetric::MinDscr => "min DSCR",
+        PathMetric::AvgDscr => "avg DSCR",
+        PathMetric::Coverage => "coverage",
+        PathMetric::BuyerNpv => "buyer NPV",
+        PathMetric::EffectivePrice => "effective price /PFLOP-h",
+        PathMetric::TotalPayments => "total payments",
+        PathMetric::IdlePayments => "idle payments",
+    }
+}
+
+fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map_or_else(|| "–".to_string(), f)
+}
+
+/// The report for a terminal.
+pub fn terminal(r: &RiskReport, contract: &Contract) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: Monte Carlo, {} of {} paths, seed {}{}",
+        r.deal_id,
+        r.n_paths_run,
+        r.n_paths,
+        r.seed,
+        if r.partial {
+            "  ** PARTIAL: interrupted **"
+        } else {
+            ""
+        }
+    );
+    for n in &r.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
+    if !r.factors.is_empty() {
+        let list: Vec<String> = r
+            .factors
+            .iter()
+            .map(|f| format!("{} {}", f.factor, f.dist.name()))
+            .collect();
+        let _ = writeln!(s, "factors: {}", list.join(", "));
+    }
+    for c in &r.correlation {
+        let _ = writeln!(
+            s,
+            "correlation: {} ~ {}  copula ρ {:.2} (rank correlation {:.3})",
+            c.a.name(),
+            c.b.name(),
+            c.rho,
+            c.spearman
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<25} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "metric", "n", "none", "mean", "sd", "P5", "P10", "P50", "P90", "P95", "min", "max"
+    );
+    for (m, sum) in &r.metrics.0 {
+        let f = |x: f64| show(*m, x);
+        let Summary {
+            n,
+            missing_share,
+            mean,
+            sd,
+            p5,
+            p10,
+            p50,
+            p90,
+            p95,
+            min,
+            max,
+            ..
+        } = sum;
+        let sd_text = match m {
+            // An IRR's spread is in percentage points, not a rate.
+            PathMetric::ProviderIrr => opt(*sd, |x| format!("{:.1}pp", x * 100.0)),
+            _ => opt(*sd, f),
+        };
+        let _ = writeln!(
+            s,
+            "{:<25} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            label(*m),
+            n,
+            opt(*missing_share, pct),
+            opt(*mean, f),
+            sd_text,
+            opt(*p5, f),
+            opt(*p10, f),
+            opt(*p50, f),
+            opt(*p90, f),
+            opt(*p95, f),
+            opt(*min, f),
+            opt(*max, f),
+        );
+    }
+    let p = &r.probabilities;
+    let _ = writeln!(s, "\nprobabilities (share of paths)");
+    let _ = writeln!(
+        s,
+        "  contracted                {:>7}",
+        opt(p.contracted, pct)
+    );
+    let _ = writeln!(
+        s,
+        "  financeable               {:>7}",
+        opt(p.financeable, pct)
+    );
+    let _ = writeln!(
+        s,
+        "  deliverable               {:>7}",
+        opt(p.deliverable, pct)
+    );
+    let _ = writeln!(
+        s,
+        "  IRR below hurdle {:<8} {:>7}  (of {} paths with an IRR)",
+        pct(p.hurdle),
+        opt(p.irr_below_hurdle, pct),
+        p.paths_with_irr
+    );
+    for o in &p.options {
+        let _ = writeln!(
+            s,
+            "  option {:<18} {:>7}  exercised",
+            o.tranche,
+            opt(o.exercised, pct)
+        );
+    }
+    for e in &p.equity {
+        let _ = writeln!(s, "  equity {:<18} {:>7}  paid", e.id, opt(e.paid, pct));
+    }
+    let t = &r.tornado;
+    let _ = writeln!(
+        s,
+        "\ntornado: each factor at its P10 and P90, the others at base (NPV {}, IRR {}, min DSCR {})",
+        usd(t.base.provider_npv),
+        opt(t.base.provider_irr, pct),
+        opt(t.base.min_dscr, times)
+    );
+    if t.rows.is_empty() {
+        let _ = writeln!(s, "  no factor has a distribution");
+    } else {
+        let _ = writeln!(
+            s,
+            "{:<24} {:>14} {:>14} {:>11} {:>11} {:>10} {:>8} {:>8} {:>8} {:>8}",
+            "factor",
+            "P10",
+            "P90",
+            "NPV@P10",
+            "NPV@P90",
+            "swing",
+            "IRR@P10",
+            "IRR@P90",
+            "DSCR@P10",
+            "DSCR@P90"
+        );
+        for row in &t.rows {
+            let _ = writeln!(
+                s,
+                "{:<24} {:>14} {:>14} {:>11} {:>11} {:>10} {:>8} {:>8} {:>8} {:>8}",
+                row.factor,
+                row.low.to_string(),
+                row.high.to_string(),
+                usd(row.at_low.provider_npv),
+                usd(row.at_high.provider_npv),
+                usd(row.npv_swing),
+                opt(row.at_low.provider_irr, pct),
+                opt(row.at_high.provider_irr, pct),
+                opt(row.at_low.min_dscr, times),
+                opt(row.at_high.min_dscr, times),
+            );
+        }
+    }
+    if contract.financing.is_none() {
+        let _ = writeln!(
+            s,
+            "\nno [financing]: no debt, so no DSCR (financeable by definition)"
+        );
+    }
+    s
+}

@@ -1,0 +1,246 @@
+//! `offtake risk` and `offtake risk merge` through the real binary: reproducibility across
+//! threads and shards, Parquet output, and flags refused before any work.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/amazon-anthropic-2026.toml"
+);
+
+fn offtake() -> Command {
+    let mut cmd = Command::cargo_bin("offtake").unwrap();
+    cmd.env("NO_COLOR", "1")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID");
+    cmd
+}
+
+fn json_of(args: &[&str]) -> String {
+    let out = offtake()
+        .args(args)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn same_seed_gives_identical_json_for_one_and_two_threads() {
+    let one = json_of(&[
+        "risk",
+        EXAMPLE,
+        "--paths",
+        "400",
+        "--threads",
+        "1",
+        "--json",
+        "--quiet",
+    ]);
+    let two = json_of(&[
+        "risk",
+        EXAMPLE,
+        "--paths",
+        "400",
+        "--threads",
+        "2",
+        "--json",
+        "--quiet",
+    ]);
+    assert_eq!(one, two);
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(v["n_paths"], 400);
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["partial"], false);
+    assert_eq!(v["metrics"]["provider_npv"]["n"], 400);
+    assert!(v["tornado"]["rows"].as_array().unwrap().len() >= 5);
+    let other = json_of(&[
+        "risk", EXAMPLE, "--paths", "400", "--seed", "7", "--json", "--quiet",
+    ]);
+    assert_ne!(one, other, "the seed matters");
+}
+
+#[test]
+fn merged_shards_give_exactly_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let single = json_of(&["risk", EXAMPLE, "--paths", "500", "--json", "--quiet"]);
+    let mut files = Vec::new();
+    for i in 0..3 {
+        let out = dir.path().join(format!("shard-{i}.parquet"));
+        let mut cmd = offtake();
+        cmd.args(["risk", EXAMPLE, "--paths", "500", "--quiet", "--paths-out"])
+            .arg(&out);
+        if i == 1 {
+            // The index from a Kubernetes Indexed Job's environment.
+            cmd.args(["--shards", "3"]).env("JOB_COMPLETION_INDEX", "1");
+        } else {
+            cmd.args(["--shard", &format!("{i}/3")]);
+        }
+        cmd.assert()
+            .code(0)
+            .stdout(predicate::str::contains(format!("shard {i}/3")));
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(&bytes[..4], b"PAR1");
+        assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+        files.push(out);
+    }
+    let mut args = vec!["risk".to_string(), "merge".into(), EXAMPLE.into()];
+    // Any order.
+    for f in [&files[2], &files[0], &files[1]] {
+        args.push(f.display().to_string());
+    }
+    args.push("--json".into());
+    let merged = json_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(merged, single);
+
+    // Two shards of three are refused.
+    offtake()
+        .args(["risk", "merge", EXAMPLE])
+        .args(&files[..2])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("shards missing: [2]"));
+}
+
+#[test]
+fn a_slurm_array_index_selects_the_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.parquet");
+    offtake()
+        .args([
+            "risk",
+            EXAMPLE,
+            "--paths",
+            "50",
+            "--shards",
+            "4",
+            "--quiet",
+            "--paths-out",
+        ])
+        .arg(&out)
+        .env("SLURM_ARRAY_TASK_ID", "3")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("shard 3/4: 12 of 50 paths"));
+}
+
+#[test]
+fn the_terminal_report_has_every_section() {
+    offtake()
+        .args(["risk", EXAMPLE, "--paths", "200", "--quiet"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("200 of 200 paths, seed 42"))
+        .stdout(predicate::str::contains("provider IRR"))
+        .stdout(predicate::str::contains("effective price"))
+        .stdout(predicate::str::contains("IRR below hurdle"))
+        .stdout(predicate::str::contains("option phase-3"))
+        .stdout(predicate::str::contains("equity milestone"))
+        .stdout(predicate::str::contains("tornado"))
+        .stdout(predicate::str::contains("delay_months"))
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn paths_out_writes_parquet_next_to_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("paths.parquet");
+    offtake()
+        .args(["risk", EXAMPLE, "--paths", "100", "--paths-out"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("wrote"));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    // The run itself merges as a one-shard run into the same report.
+    let single = json_of(&["risk", EXAMPLE, "--paths", "100", "--json", "--quiet"]);
+    let merged = json_of(&["risk", "merge", EXAMPLE, out.to_str().unwrap(), "--json"]);
+    assert_eq!(single, merged);
+}
+
+#[test]
+fn without_a_risk_table_every_factor_is_at_base_and_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let path = dir.path().join("norisk.toml");
+    std::fs::write(&path, text.split("[risk]").next().unwrap()).unwrap();
+    offtake()
+        .args(["risk"])
+        .arg(&path)
+        .args(["--paths", "20"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("no [risk] table"))
+        .stdout(predicate::str::contains("every path is the base case"));
+}
+
+#[test]
+fn bad_flags_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never.parquet");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--paths", "0"], "--paths"),
+        (&["--paths", "100000001"], "--paths"),
+        (&["--threads", "0"], "--threads"),
+        (
+            &["--shard", "3/2", "--paths-out"],
+            "shard 3/2 does not exist",
+        ),
+        (&["--shard", "1-2", "--paths-out"], "is not a shard"),
+        (&["--shards", "4", "--paths-out"], "JOB_COMPLETION_INDEX"),
+    ];
+    for (flags, says) in cases {
+        let mut cmd = offtake();
+        cmd.args(["risk", EXAMPLE]).args(*flags);
+        if flags.last() == Some(&"--paths-out") {
+            cmd.arg(&out);
+        }
+        cmd.assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(*says));
+        assert!(!out.exists(), "{flags:?} wrote a file");
+    }
+    // A shard without a file to write to is pointless.
+    offtake()
+        .args(["risk", EXAMPLE, "--shard", "0/2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--paths-out"));
+    // An index from the environment must be a shard of N.
+    offtake()
+        .args(["risk", EXAMPLE, "--shards", "2", "--paths-out"])
+        .arg(&out)
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SLURM_ARRAY_TASK_ID"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_refuses_shards_of_another_term_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.parquet");
+    offtake()
+        .args(["risk", EXAMPLE, "--paths", "30", "--quiet", "--paths-out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(EXAMPLE)
+        .unwrap()
+        .replace("pue = 1.15", "pue = 1.2");
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, text).unwrap();
+    offtake()
+        .args(["risk", "merge"])
+        .arg(&other)
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fingerprint"));
+}

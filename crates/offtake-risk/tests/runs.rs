@@ -1,0 +1,306 @@
+//! Runs through the engine: the base path is the deterministic engine, results do not depend on
+//! threads or shards, interruption keeps finished paths, bad configurations are refused.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use offtake_engine::{Scenario, underwrite};
+use offtake_model::{Contract, parse};
+use offtake_risk::{
+    Control, Error, FactorSampler, PathMetric, RunConfig, Shard, merge, report, simulate,
+    write_paths,
+};
+
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+fn example() -> Contract {
+    parse(EXAMPLE).unwrap()
+}
+
+fn config(c: &Contract, n_paths: u64, threads: usize) -> RunConfig {
+    RunConfig {
+        n_paths,
+        threads,
+        ..RunConfig::from_contract(c)
+    }
+}
+
+fn metrics_of(m: &offtake_engine::Metrics) -> [Option<f64>; 10] {
+    [
+        Some(m.provider_npv),
+        m.provider_irr,
+        m.payback_months.map(f64::from),
+        m.min_dscr,
+        m.avg_dscr,
+        m.coverage,
+        Some(m.buyer_npv),
+        m.effective_price,
+        Some(m.total_payments),
+        Some(m.idle_payments),
+    ]
+}
+
+#[test]
+fn a_path_with_every_factor_at_base_is_the_deterministic_engine() {
+    let base_text = EXAMPLE.split("[risk]").next().unwrap();
+    let fixed = format!(
+        "{base_text}[risk]\nseed = 3\npaths = 50\n\
+         demand_factor = {{ dist = \"fixed\", value = 1.0 }}\n\
+         power_factor = {{ dist = \"fixed\", value = 1.0 }}\n\
+         capex_factor = {{ dist = \"fixed\", value = 1.0 }}\n\
+         delay_months = {{ dist = \"fixed\", value = 0 }}\n\
+         slip_months.Trainium3 = {{ dist = \"fixed\", value = 0 }}\n"
+    );
+    for text in [fixed, base_text.to_string()] {
+        let c = parse(&text).unwrap();
+        let sim = simulate(&c, &config(&c, 50, 2), Control::default()).unwrap();
+        let want = underwrite(&c, &Scenario::base(&c));
+        let want_metrics = metrics_of(&want.metrics);
+        for r in 0..sim.table.len() {
+            for (m, w) in PathMetric::ALL.iter().zip(want_metrics) {
+                // Exactly: bit for bit.
+                assert_eq!(
+                    sim.table.metric(r, *m).map(f64::to_bits),
+                    w.map(f64::to_bits),
+                    "path {r} {m:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_row_is_the_engine_on_that_paths_draw() {
+    let c = example();
+    let sim = simulate(&c, &config(&c, 40, 2), Control::default()).unwrap();
+    let sampler = FactorSampler::new(&c).unwrap();
+    let mut s = Scenario::base(&c);
+    for r in [0usize, 7, 39] {
+        sampler.draw(sim.table.path_idx(r), &mut s);
+        let want = underwrite(&c, &s);
+        for (m, w) in PathMetric::ALL.iter().zip(metrics_of(&want.metrics)) {
+            assert_eq!(sim.table.metric(r, *m), w, "path {r} {m:?}");
+        }
+        let exercised = &want.options;
+        let o3 = exercised.iter().find(|o| o.tranche == "phase-3").unwrap();
+        assert_eq!(sim.table.option_exercised(r, 0), o3.exercised);
+    }
+}
+
+#[test]
+fn same_seed_same_report_for_any_thread_count() {
+    let c = example();
+    let one = simulate(&c, &config(&c, 3000, 1), Control::default()).unwrap();
+    let two = simulate(&c, &config(&c, 3000, 2), Control::default()).unwrap();
+    let three = simulate(&c, &config(&c, 3000, 3), Control::default()).unwrap();
+    assert_eq!(one.table, two.table);
+    assert_eq!(one.table, three.table);
+    let r1 = serde_json::to_string(&report(&c, one.config.seed, 3000, &one.table, false).unwrap())
+        .unwrap();
+    let r2 = serde_json::to_string(&report(&c, two.config.seed, 3000, &two.table, false).unwrap())
+        .unwrap();
+    assert_eq!(r1, r2);
+    // And a different seed changes it.
+    let other = simulate(
+        &c,
+        &RunConfig {
+            seed: 43,
+            ..config(&c, 3000, 2)
+        },
+        Control::default(),
+    )
+    .unwrap();
+    assert_ne!(one.table, other.table);
+}
+
+#[test]
+fn shards_merged_equal_the_single_run() {
+    let c = example();
+    let dir = tempfile::tempdir().unwrap();
+    let n = 2500;
+    let single = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
+    let want =
+        serde_json::to_string(&report(&c, single.config.seed, n, &single.table, false).unwrap())
+            .unwrap();
+    let mut files = Vec::new();
+    // Shards written in a scrambled order, merged in another.
+    for index in [2u64, 0, 1] {
+        let cfg = RunConfig {
+            shard: Shard::new(index, 3).unwrap(),
+            keep_factors: true,
+            ..config(&c, n, 1)
+        };
+        let sim = simulate(&c, &cfg, Control::default()).unwrap();
+        assert_eq!(sim.table.len() as u64, cfg.shard.n_paths(n));
+        let path = dir.path().join(format!("shard-{index}.parquet"));
+        write_paths(&path, &c, &sim).unwrap();
+        files.push(path);
+    }
+    let merged = merge(&c, &files).unwrap();
+    let got = serde_json::to_string(
+        &report(&c, merged.seed, merged.n_paths, &merged.table, false).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(got, want);
+
+    // A shard missing, given twice, or of another run is refused.
+    assert!(matches!(
+        merge(&c, &files[..2]),
+        Err(Error::MissingShards { .. })
+    ));
+    let dup = vec![files[0].clone(), files[0].clone(), files[1].clone()];
+    assert!(matches!(merge(&c, &dup), Err(Error::DuplicateShard { .. })));
+    let other_seed = RunConfig {
+        seed: 1,
+        shard: Shard::new(0, 3).unwrap(),
+        ..config(&c, n, 1)
+    };
+    let sim = simulate(&c, &other_seed, Control::default()).unwrap();
+    let odd = dir.path().join("odd.parquet");
+    write_paths(&odd, &c, &sim).unwrap();
+    let mixed = vec![files[0].clone(), files[1].clone(), odd.clone()];
+    assert!(matches!(
+        merge(&c, &mixed),
+        Err(Error::ShardMismatch {
+            what: "the seed",
+            ..
+        })
+    ));
+    let other_contract =
+        parse(&EXAMPLE.replace("discount_rate = 0.09", "discount_rate = 0.10")).unwrap();
+    assert!(matches!(
+        merge(&other_contract, &files),
+        Err(Error::ContractMismatch { .. })
+    ));
+}
+
+#[test]
+fn the_paths_file_round_trips_every_column() {
+    let c = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = RunConfig {
+        keep_factors: true,
+        ..config(&c, 300, 2)
+    };
+    let sim = simulate(&c, &cfg, Control::default()).unwrap();
+    let path = dir.path().join("paths.parquet");
+    write_paths(&path, &c, &sim).unwrap();
+    let (header, table) = offtake_risk::read_paths(&path).unwrap();
+    assert_eq!(table, sim.table);
+    assert_eq!((header.seed, header.n_paths, header.rows), (42, 300, 300));
+    // Delays are whole months ≥ 0 and some path has no IRR or some has: nulls survive.
+    assert!((0..table.len()).all(|r| table.delay_months(r, 0).unwrap() >= 0));
+}
+
+#[test]
+fn cancelling_keeps_the_finished_paths_and_says_partial() {
+    let c = example();
+    let cancel = AtomicBool::new(false);
+    let seen = AtomicU64::new(0);
+    let progress = |n: u64| {
+        // Stop after the first chunk finishes.
+        seen.fetch_add(n, Ordering::Relaxed);
+        cancel.store(true, Ordering::Relaxed);
+    };
+    let control = Control {
+        cancel: Some(&cancel),
+        progress: Some(&progress),
+    };
+    let sim = simulate(&c, &config(&c, 20 * 1024, 1), control).unwrap();
+    assert!(sim.partial);
+    assert_eq!(sim.table.len() as u64, seen.load(Ordering::Relaxed));
+    assert!(sim.table.len() < 20 * 1024 && !sim.table.is_empty());
+    // The finished rows are the same paths a full run computes.
+    let full = simulate(&c, &config(&c, 1024, 1), Control::default()).unwrap();
+    assert_eq!(
+        sim.table.path_indices()[..1024],
+        full.table.path_indices()[..]
+    );
+    let r = report(&c, 42, 20 * 1024, &sim.table, true).unwrap();
+    assert!(r.partial && r.notes.iter().any(|n| n.contains("interrupted")));
+    assert_eq!(r.n_paths_run, sim.table.len() as u64);
+}
+
+#[test]
+fn bad_configurations_are_refused_before_any_work() {
+    let c = example();
+    let bad = |cfg: RunConfig| simulate(&c, &cfg, Control::default()).unwrap_err();
+    assert!(matches!(bad(config(&c, 0, 1)), Error::PathCount { .. }));
+    assert!(matches!(
+        bad(config(&c, offtake_model::RiskSpec::MAX_PATHS + 1, 1)),
+        Error::PathCount { .. }
+    ));
+    assert!(matches!(bad(config(&c, 10, 0)), Error::NoThreads));
+    assert!(matches!(
+        bad(RunConfig {
+            shard: Shard { index: 3, count: 2 },
+            ..config(&c, 10, 1)
+        }),
+        Error::BadShard { .. }
+    ));
+    assert!(matches!(
+        bad(RunConfig {
+            shard: Shard { index: 5, count: 8 },
+            ..config(&c, 3, 1)
+        }),
+        Error::EmptyShard { .. }
+    ));
+}
+
+#[test]
+fn without_a_risk_table_every_path_is_the_base_case_and_the_report_says_so() {
+    let c = parse(EXAMPLE.split("[risk]").next().unwrap()).unwrap();
+    let sim = simulate(&c, &config(&c, 20, 1), Control::default()).unwrap();
+    let r = report(&c, 0, 20, &sim.table, false).unwrap();
+    assert!(r.base_only && r.notes[0].contains("no [risk]"));
+    let npv = r.metrics.get(PathMetric::ProviderNpv).unwrap();
+    assert_eq!(npv.sd, Some(0.0));
+    assert_eq!(npv.p5, npv.p95);
+    assert!(r.tornado.rows.is_empty());
+}
+
+#[test]
+fn the_tornado_moves_one_factor_at_a_time_and_ranks_by_npv_swing() {
+    let c = example();
+    let sim = simulate(&c, &config(&c, 10, 1), Control::default()).unwrap();
+    let r = report(&c, 42, 10, &sim.table, false).unwrap();
+    let names: Vec<&str> = r.tornado.rows.iter().map(|t| t.factor.as_str()).collect();
+    for f in [
+        "demand_factor",
+        "power_factor",
+        "capex_factor",
+        "delay_months",
+        "slip_months.Trainium3",
+        "slip_months.Trainium4",
+    ] {
+        assert!(names.contains(&f), "{f} missing from {names:?}");
+    }
+    assert!(
+        r.tornado
+            .rows
+            .windows(2)
+            .all(|w| w[0].npv_swing >= w[1].npv_swing)
+    );
+    // Base equals the engine's base case.
+    let base = underwrite(&c, &Scenario::base(&c));
+    assert_eq!(r.tornado.base.provider_npv, base.metrics.provider_npv);
+    // capex at its P90 (PERT(0.9, 1, 1.4)) costs the provider more than at P10.
+    let capex = r
+        .tornado
+        .rows
+        .iter()
+        .find(|t| t.factor == "capex_factor")
+        .unwrap();
+    assert!(capex.at_high.provider_npv < capex.at_low.provider_npv);
+    // delay_months: triangular(0, 2, 12) → P10 = round(0.1·… ) months, same for every tranche.
+    let delay = r
+        .tornado
+        .rows
+        .iter()
+        .find(|t| t.factor == "delay_months")
+        .unwrap();
+    let p90 = 12.0 - ((1.0f64 - 0.9) * 12.0 * 10.0).sqrt();
+    assert_eq!(
+        serde_json::to_value(&delay.high).unwrap(),
+        serde_json::json!(p90.round() as i64)
+    );
+}
