@@ -120,7 +120,7 @@ fn parse_toml(src: &str) -> Result<DeTable<'_>> {
     if errors.is_empty() {
         return Ok(root.into_inner());
     }
-    let diagnostics = errors
+    let mut diagnostics: Vec<Diagnostic> = errors
         .into_iter()
         .map(|e| {
             let span = e.span().unwrap_or(0..0);
@@ -134,5 +134,8 @@ fn parse_toml(src: &str) -> Result<DeTable<'_>> {
             }
         })
         .collect();
+    // The parser does not report in file order (a missing comma is found after the bad value
+    // before it); diagnostics are always in file order.
+    diagnostics.sort_by_key(|d| d.span.start);
     Err(Error::Invalid { diagnostics })
 }
