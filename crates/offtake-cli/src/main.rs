@@ -32,6 +32,8 @@ enum Command {
     Compare(cmd::compare::Args),
     /// Monte Carlo over [risk]: distributions, probabilities, tornado; shards and merge.
     Risk(cmd::risk::Args),
+    /// Credit-committee documents: HTML with charts, XLSX with formulas (also CSV, JSON).
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Underwrite(args) => cmd::underwrite::run(&args),
         Command::Compare(args) => cmd::compare::run(&args),
         Command::Risk(args) => cmd::risk::run(&args),
+        Command::Report(args) => cmd::report::run(&args),
     };
     ExitCode::from(code)
 }

@@ -3,5 +3,6 @@
 pub mod check;
 pub mod compare;
 pub mod init;
+pub mod report;
 pub mod risk;
 pub mod underwrite;

@@ -1,0 +1,199 @@
+//! `offtake report FILE --format html|xlsx|csv|json -o OUT`: the documents a credit committee
+//! reads — a self-contained HTML report with charts, an XLSX workbook whose annual totals are
+//! formulas over the monthly sheet — plus the CSV and JSON of `offtake underwrite`.
+//!
+//! Everything is rendered in memory first: a bad term sheet (exit 2) or a failed run writes
+//! nothing, and an output that cannot be written exits 1.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use offtake_engine::{Scenario, underwrite};
+use offtake_model::{Contract, RiskSpec, Variant};
+use offtake_report::UnderwritingJson;
+use offtake_report::document::Report;
+use offtake_report::risk_view::RiskView;
+use offtake_risk::{Control, RunConfig, report, simulate};
+
+use crate::termsheet::load;
+
+/// The document to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One self-contained HTML file (inline SVG charts and CSS; prints on A4/Letter).
+    Html,
+    /// An XLSX workbook: Summary, Annual (formulas over Monthly), Monthly, Inputs, Risk.
+    Xlsx,
+    /// monthly.csv and annual.csv in the directory OUT (as `offtake underwrite --csv`).
+    Csv,
+    /// One JSON object (as `offtake underwrite --json`).
+    Json,
+}
+
+impl Format {
+    /// The format an output path's extension names, if any.
+    fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" => Some(Format::Html),
+            "xlsx" => Some(Format::Xlsx),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The term sheet to report on.
+    pub file: PathBuf,
+    /// What to write (default: from OUT's extension).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Where to write it: a file, or a directory for --format csv.
+    #[arg(short = 'o', long = "output", value_name = "OUT", required = true)]
+    pub output: PathBuf,
+    /// Add the Monte Carlo risk section (the term sheet's [risk]: NPV and IRR distributions,
+    /// tornado, verdict probabilities). HTML and XLSX only.
+    #[arg(long)]
+    pub risk: bool,
+    /// Number of Monte Carlo paths (default: [risk] paths, else 10,000).
+    #[arg(long, value_name = "N", requires = "risk",
+          value_parser = clap::value_parser!(u64).range(1..=RiskSpec::MAX_PATHS))]
+    pub paths: Option<u64>,
+    /// Run an alternative of a sourced term: TERM=N (repeatable; `offtake compare` lists them).
+    #[arg(long = "variant", value_name = "TERM=N")]
+    pub variants: Vec<Variant>,
+    /// No progress lines on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A rendered document, ready to write.
+enum Rendered {
+    File(Vec<u8>),
+    CsvDir,
+}
+
+/// Exit code: 0 ok, 2 invalid input (flags or term sheet; nothing written), 1 other failures
+/// (including an output that cannot be written).
+pub fn run(args: &Args) -> u8 {
+    let Some(format) = args.format.or_else(|| Format::from_path(&args.output)) else {
+        eprintln!(
+            "error: say which document to write: --format html|xlsx|csv|json (or give OUT an extension such as .html)"
+        );
+        return 2;
+    };
+    if args.risk && matches!(format, Format::Csv | Format::Json) {
+        eprintln!(
+            "error: --risk adds a section to the HTML and XLSX reports; for risk as JSON use `offtake risk --json`"
+        );
+        return 2;
+    }
+    let loaded = match load(&args.file, &args.variants) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let contract = &loaded.contract;
+    let outcome = underwrite(contract, &Scenario::base(contract));
+    let risk = if args.risk {
+        match run_risk(contract, args.paths, args.quiet) {
+            Ok(view) => Some(view),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let file_name = args
+        .file
+        .file_name()
+        .map_or_else(|| loaded.path.clone(), |n| n.to_string_lossy().into_owned());
+    let doc = Report {
+        contract,
+        outcome: &outcome,
+        variants: &args.variants,
+        file_name: &file_name,
+        risk: risk.as_ref(),
+    };
+    let rendered = match format {
+        Format::Html => offtake_report::html::render(&doc).map(|s| Rendered::File(s.into_bytes())),
+        Format::Xlsx => offtake_report::xlsx::render(&doc).map(Rendered::File),
+        Format::Json => UnderwritingJson::new(contract, &outcome)
+            .with_variants(contract, &args.variants)
+            .to_string_pretty()
+            .map(|s| Rendered::File(s.into_bytes())),
+        Format::Csv => Ok(Rendered::CsvDir),
+    };
+    let rendered = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    match rendered {
+        Rendered::File(bytes) => {
+            if let Err(e) = std::fs::write(&args.output, bytes) {
+                eprintln!("error: writing {}: {e}", args.output.display());
+                return 1;
+            }
+            if !args.quiet {
+                eprintln!("wrote {}", args.output.display());
+            }
+        }
+        Rendered::CsvDir => {
+            match offtake_report::csv::write_dir(&args.output, contract, &outcome) {
+                Ok(paths) => {
+                    if !args.quiet {
+                        for p in paths {
+                            eprintln!("wrote {}", p.display());
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            }
+        }
+    }
+    0
+}
+
+/// Runs the Monte Carlo of the term sheet's [risk] (`paths` overrides its path count).
+fn run_risk(
+    contract: &Contract,
+    paths: Option<u64>,
+    quiet: bool,
+) -> Result<RiskView, offtake_risk::Error> {
+    let mut config = RunConfig::from_contract(contract);
+    config.n_paths = paths.unwrap_or(config.n_paths);
+    config.check()?;
+    if contract.risk.is_none() && !quiet {
+        eprintln!("note: the term sheet has no [risk] table: every path is the base case");
+    }
+    let started = Instant::now();
+    let sim = simulate(contract, &config, Control::default())?;
+    let risk = report(
+        contract,
+        config.seed,
+        config.n_paths,
+        &sim.table,
+        sim.partial,
+    )?;
+    if !quiet {
+        eprintln!(
+            "risk: {} paths in {:.2} s",
+            sim.table.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(RiskView::from_run(&risk, &sim.table))
+}
