@@ -30,6 +30,14 @@ enum Command {
     Underwrite(cmd::underwrite::Args),
     /// Run the base case and every alternative of every sourced term side by side.
     Compare(cmd::compare::Args),
+    /// Term sheets in the portfolio database: add, list, show, remove, export, summary.
+    Portfolio(cmd::portfolio::Args),
+    /// The public deal list in the portfolio database: import a CSV, list conflicting claims.
+    Deals(cmd::deals::Args),
+    /// SEC XBRL company facts: import a file or fetch from data.sec.gov; annual capex.
+    Sec(cmd::sec::Args),
+    /// The portfolio database itself: which one, schema version, contents.
+    Db(cmd::db::Args),
     /// Monte Carlo over [risk]: distributions, probabilities, tornado; shards and merge.
     Risk(cmd::risk::Args),
     /// Credit-committee documents: HTML with charts, XLSX with formulas (also CSV, JSON).
@@ -43,6 +51,10 @@ fn main() -> ExitCode {
         Command::Init(args) => report(cmd::init::run(&args)),
         Command::Underwrite(args) => cmd::underwrite::run(&args),
         Command::Compare(args) => cmd::compare::run(&args),
+        Command::Portfolio(args) => cmd::portfolio::run(&args),
+        Command::Deals(args) => cmd::deals::run(&args),
+        Command::Sec(args) => cmd::sec::run(&args),
+        Command::Db(args) => cmd::db::run(&args),
         Command::Risk(args) => cmd::risk::run(&args),
         Command::Report(args) => cmd::report::run(&args),
     };

@@ -1,0 +1,270 @@
+//! Which portfolio database a command uses, and `offtake db info`.
+//!
+//! `--db` (or env `OFFTAKE_DB`, default `./offtake.db`) is a SQLite file path, or a
+//! `postgres://` / `postgresql://` URL for the PostgreSQL backend. Both backends implement
+//! [`PortfolioStore`], so every portfolio, deals and sec command works on either.
+
+use std::path::PathBuf;
+
+use offtake_store::{PgStore, PortfolioStore, SCHEMA_VERSION, SqliteStore};
+
+/// The database flags shared by `portfolio`, `deals`, `sec` and `db` (global: they may follow
+/// any of their subcommands).
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Portfolio database: a SQLite file, or a postgres:// (postgresql://) URL.
+    #[arg(
+        long,
+        global = true,
+        env = "OFFTAKE_DB",
+        hide_env_values = true,
+        default_value = "offtake.db",
+        value_name = "PATH|URL"
+    )]
+    pub db: String,
+    /// PostgreSQL schema holding the tables (created if missing; ignored for SQLite).
+    #[arg(
+        long,
+        global = true,
+        env = "OFFTAKE_DB_SCHEMA",
+        hide_env_values = true,
+        default_value = "public",
+        value_name = "NAME"
+    )]
+    pub db_schema: String,
+}
+
+/// The backend `--db` selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    pub fn parse(db: &str) -> Location {
+        let lower = db.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Location::Postgres(db.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(db))
+        }
+    }
+
+    /// For messages: the file path, or the URL with any password masked.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(url) => mask_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn mask_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+/// Whether a command may create the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Writes: a missing SQLite file is created (and migrated).
+    Write,
+    /// Reads only: a missing SQLite file is an error, not silently created empty.
+    Read,
+}
+
+/// An open store of either backend.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    pub fn portfolio(&mut self) -> &mut dyn PortfolioStore {
+        match self {
+            Store::Sqlite(s) => s,
+            Store::Postgres(s) => s,
+        }
+    }
+
+    /// The schema version recorded in the database.
+    pub fn schema_version(&mut self) -> offtake_store::Result<i64> {
+        match self {
+            Store::Sqlite(s) => s.schema_version(),
+            Store::Postgres(s) => s.schema_version(),
+        }
+    }
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "no portfolio database at {path}: add a term sheet or import data first, or pick another with --db PATH (env OFFTAKE_DB)"
+    )]
+    Missing { path: String },
+    #[error("opening the portfolio database {location}: {source}")]
+    Store {
+        location: String,
+        source: Box<offtake_store::Error>,
+    },
+}
+
+impl OpenError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OpenError::Missing { .. } => 1,
+            OpenError::Store { source, .. } => exit_code(source),
+        }
+    }
+}
+
+/// Opens (and migrates) the database `args` selects.
+pub fn open(args: &DbArgs, access: Access) -> Result<Store, OpenError> {
+    let location = Location::parse(&args.db);
+    let wrap = |source| OpenError::Store {
+        location: location.display(),
+        source: Box::new(source),
+    };
+    match &location {
+        Location::Sqlite(path) => {
+            if access == Access::Read && !path.exists() {
+                return Err(OpenError::Missing {
+                    path: path.display().to_string(),
+                });
+            }
+            SqliteStore::open(path).map(Store::Sqlite).map_err(wrap)
+        }
+        Location::Postgres(url) => PgStore::connect_in_schema(url, &args.db_schema)
+            .map(Store::Postgres)
+            .map_err(wrap),
+    }
+}
+
+/// Exit code for a store error: 2 when the input is at fault (bad data, unknown id, a deal
+/// already stored), 1 otherwise (busy, database or IO failures). Nothing was written either way.
+pub fn exit_code(e: &offtake_store::Error) -> u8 {
+    use offtake_store::Error as E;
+    match e {
+        E::Data(_)
+        | E::NotFound { .. }
+        | E::DuplicateDeal { .. }
+        | E::DuplicateRow { .. }
+        | E::InvalidSchemaName { .. } => 2,
+        _ => 1,
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Show which database is used, its schema version and what it holds.
+    Info,
+}
+
+pub fn run(args: &Args) -> u8 {
+    match args.command {
+        Command::Info => info(&args.db),
+    }
+}
+
+fn info(args: &DbArgs) -> u8 {
+    let location = Location::parse(&args.db);
+    let mut store = match open(args, Access::Read) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let backend = match &store {
+        Store::Sqlite(_) => "SQLite".to_string(),
+        Store::Postgres(_) => format!("PostgreSQL, schema {}", args.db_schema),
+    };
+    let counts = (|| -> offtake_store::Result<_> {
+        let version = store.schema_version()?;
+        let s = store.portfolio();
+        Ok((
+            version,
+            s.count_term_sheets()?,
+            s.public_deals()?.len(),
+            s.annual_capex()?,
+        ))
+    })();
+    match counts {
+        Ok((version, sheets, deals, capex)) => {
+            let mut companies: Vec<u64> = capex.iter().map(|c| c.cik).collect();
+            companies.dedup();
+            println!("database        {} ({backend})", location.display());
+            println!("schema version  {version} (this build writes {SCHEMA_VERSION})");
+            println!("term sheets     {sheets}");
+            println!("public deals    {deals} rows");
+            println!(
+                "annual capex    {} fiscal years of {} companies",
+                capex.len(),
+                companies.len()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit_code(&e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_postgres_and_paths_sqlite() {
+        for url in [
+            "postgres://u@h/db",
+            "postgresql://u@h:5432/db",
+            "POSTGRES://u@h/db",
+        ] {
+            assert_eq!(Location::parse(url), Location::Postgres(url.to_string()));
+        }
+        for path in ["offtake.db", "./postgres/x.db", "/tmp/postgres:1.db"] {
+            assert_eq!(Location::parse(path), Location::Sqlite(PathBuf::from(path)));
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://me:s3cr@t@db.example:5432/x?sslmode=disable"),
+            "postgres://me:***@db.example:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            mask_password("postgres://me@localhost/x"),
+            "postgres://me@localhost/x"
+        );
+        assert_eq!(mask_password("postgres://host/x"), "postgres://host/x");
+    }
+}

@@ -1,0 +1,500 @@
+//! `offtake sec import FILE.json` and `offtake sec fetch --cik N`: SEC XBRL company facts into the
+//! portfolio database, and the annual capex found in them.
+//!
+//! `fetch` follows the SEC's fair-access rules for `data.sec.gov` ("EDGAR Application Programming
+//! Interfaces" and "Accessing EDGAR Data"): every request declares who is asking in its
+//! User-Agent (a name and a contact email), and a client sends at most 10 requests per second.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use offtake_data::{AnnualCapex, CompanyFacts, PROVIDER_COMPANIES};
+use offtake_store::PortfolioStore;
+
+use crate::cmd::db::{Access, DbArgs};
+use crate::cmd::portfolio::{Failure, print_out, with_store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Import a companyfacts or companyconcept JSON file (which one is detected) and print the
+    /// annual capex it gives.
+    Import(ImportArgs),
+    /// Download companyfacts from data.sec.gov and import it like `sec import`.
+    Fetch(FetchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The JSON file, as data.sec.gov serves it.
+    pub file: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct FetchArgs {
+    /// Company CIK: 789019, 0000789019 or CIK0000789019 (repeatable).
+    #[arg(long, required = true, value_parser = parse_cik_arg)]
+    pub cik: Vec<u64>,
+    /// Who is asking, as the SEC requires: a name and a contact email, e.g.
+    /// "Jane Doe jane@example.com".
+    #[arg(long, env = "OFFTAKE_SEC_USER_AGENT", value_name = "NAME EMAIL")]
+    pub user_agent: Option<String>,
+    /// Also keep each downloaded document as DIR/CIK##########.json.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+fn parse_cik_arg(text: &str) -> Result<u64, String> {
+    offtake_data::parse_cik(text).map_err(|e| e.to_string())
+}
+
+pub fn run(args: &Args) -> u8 {
+    match &args.command {
+        Command::Import(a) => import(&args.db, a),
+        Command::Fetch(a) => fetch(&args.db, a),
+    }
+}
+
+// ---- import ----
+
+/// Which SEC document a JSON text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    CompanyFacts,
+    CompanyConcept,
+}
+
+/// Detects the document kind from its top-level members and parses it.
+pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts), String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    let kind = match value.as_object() {
+        Some(o) if o.contains_key("facts") => Document::CompanyFacts,
+        Some(o) if o.contains_key("units") && o.contains_key("tag") => Document::CompanyConcept,
+        _ => {
+            return Err(
+                "neither an SEC companyfacts document (no `facts` member) nor a companyconcept \
+                 document (no `tag` and `units` members)"
+                    .to_string(),
+            );
+        }
+    };
+    let parsed = match kind {
+        Document::CompanyFacts => offtake_data::parse_companyfacts(json),
+        Document::CompanyConcept => offtake_data::parse_companyconcept(json),
+    };
+    parsed.map(|f| (kind, f)).map_err(|e| e.to_string())
+}
+
+fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
+    let path = args.file.display().to_string();
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {path}: {e}");
+            return 1;
+        }
+    };
+    let (kind, facts) = match parse_document(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {path}: {e}; nothing was imported");
+            return 2;
+        }
+    };
+    with_store(db, Access::Write, |store| {
+        let out = import_facts(store, &path, kind, &facts)?;
+        print_out(&out)
+    })
+}
+
+/// Imports one company's facts and describes what was stored and the capex it now has.
+fn import_facts(
+    store: &mut dyn PortfolioStore,
+    label: &str,
+    kind: Document,
+    facts: &CompanyFacts,
+) -> Result<String, Failure> {
+    let report = store.import_sec(facts).map_err(|e| {
+        let mut f = Failure::from(e);
+        f.message = format!("{label}: {}; nothing was imported", f.message);
+        f
+    })?;
+    let capex: Vec<AnnualCapex> = store
+        .annual_capex()?
+        .into_iter()
+        .filter(|c| c.cik == facts.cik)
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{label}: {} for {}: {} facts inserted, {} updated, {} unchanged",
+        match kind {
+            Document::CompanyFacts => "companyfacts",
+            Document::CompanyConcept => "companyconcept",
+        },
+        company_label(facts.cik, &facts.entity_name),
+        report.inserted,
+        report.updated,
+        report.unchanged
+    );
+    out.push_str(&capex_text(facts.cik, &capex));
+    Ok(out)
+}
+
+/// `MSFT (CIK 789019, MICROSOFT CORPORATION)`.
+fn company_label(cik: u64, entity: &str) -> String {
+    match PROVIDER_COMPANIES.iter().find(|c| c.cik == cik) {
+        Some(c) => format!("{} (CIK {cik}, {entity})", c.ticker),
+        None => format!("CIK {cik} ({entity})"),
+    }
+}
+
+fn ticker(cik: u64) -> String {
+    PROVIDER_COMPANIES
+        .iter()
+        .find(|c| c.cik == cik)
+        .map_or_else(|| format!("CIK {cik}"), |c| c.ticker.to_string())
+}
+
+/// `64551000000` → `64,551,000,000` (values are whole dollars in SEC filings).
+pub fn thousands(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+fn capex_text(cik: u64, capex: &[AnnualCapex]) -> String {
+    let mut out = String::new();
+    let name = ticker(cik);
+    let _ = writeln!(
+        out,
+        "annual capex of {name} (all stored facts; latest filing per fiscal year):"
+    );
+    let mut table = offtake_report::terminal::Table::new(
+        &[
+            "company",
+            "fiscal year",
+            "period",
+            "capex (USD)",
+            "tag",
+            "filed",
+            "form",
+            "first reported",
+        ],
+        &[false, false, false, true, false, false, false, true],
+    );
+    for c in capex {
+        let first = c.first_reported_usd();
+        table.row(vec![
+            name.clone(),
+            format!("FY{}", c.fiscal_year),
+            format!("{}..{}", c.period_start, c.period_end),
+            thousands(c.value_usd),
+            c.tag.clone(),
+            c.filed.to_string(),
+            c.form.clone(),
+            if first == c.value_usd {
+                "same".into()
+            } else {
+                format!("{} (revised)", thousands(first))
+            },
+        ]);
+    }
+    out.push_str(&table.render(2));
+    out
+}
+
+// ---- fetch ----
+
+/// The SEC allows at most 10 requests per second; 125 ms apart is 8 per second, with margin.
+pub const SEC_MIN_INTERVAL: Duration = Duration::from_millis(125);
+
+/// Spaces requests at least `interval` apart (a one-slot leaky bucket).
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    /// The earliest time the next request may start.
+    next: Option<Instant>,
+}
+
+impl RateLimiter {
+    pub const fn new(interval: Duration) -> Self {
+        RateLimiter {
+            interval,
+            next: None,
+        }
+    }
+
+    /// Books the next slot for a request wanted at `now`; returns how long to wait for it.
+    pub fn reserve(&mut self, now: Instant) -> Duration {
+        let at = match self.next {
+            Some(next) if next > now => next,
+            _ => now,
+        };
+        self.next = Some(at + self.interval);
+        at - now
+    }
+}
+
+/// Every request this process sends to the SEC goes through this one limiter.
+static SEC_LIMITER: Mutex<RateLimiter> = Mutex::new(RateLimiter::new(SEC_MIN_INTERVAL));
+
+/// Waits for the next SEC request slot.
+fn wait_for_sec_slot() {
+    let wait = match SEC_LIMITER.lock() {
+        Ok(mut limiter) => limiter.reserve(Instant::now()),
+        // A panic while holding the lock cannot leave the limiter inconsistent; keep using it.
+        Err(poisoned) => poisoned.into_inner().reserve(Instant::now()),
+    };
+    if !wait.is_zero() {
+        std::thread::sleep(wait);
+    }
+}
+
+/// The User-Agent to send, or why there is none. The SEC asks for a name and an email.
+pub fn user_agent(given: Option<&str>) -> Result<String, String> {
+    const HOW: &str = "pass --user-agent \"Your Name you@example.com\" or set \
+                       OFFTAKE_SEC_USER_AGENT; nothing was fetched";
+    let ua = given.map(str::trim).unwrap_or("");
+    if ua.is_empty() {
+        return Err(format!(
+            "data.sec.gov requires every request to declare who is asking in its User-Agent \
+             (a name and a contact email): {HOW}"
+        ));
+    }
+    if !ua.contains('@') || ua.chars().any(char::is_control) {
+        return Err(format!(
+            "the User-Agent {ua:?} has no contact email; the SEC asks for a name and an email: {HOW}"
+        ));
+    }
+    Ok(ua.to_string())
+}
+
+/// Why a download failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(
+        "GET {url}: HTTP 404: the SEC has no XBRL company facts for this CIK (check the number)"
+    )]
+    NotFound { url: String },
+    #[error(
+        "GET {url}: HTTP {status}: the SEC refused the request (it blocks clients without a real name and email in the User-Agent, and clients over 10 requests per second)"
+    )]
+    Refused { url: String, status: u16 },
+    #[error("GET {url}: {source}")]
+    Http { url: String, source: ureq::Error },
+}
+
+/// Companyfacts documents of the largest filers run to tens of megabytes.
+const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
+
+fn download(url: &str, user_agent: &str) -> Result<String, FetchError> {
+    wait_for_sec_slot();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let response = agent
+        .get(url)
+        .header("User-Agent", user_agent)
+        .header("Accept", "application/json")
+        .call();
+    let mut response = match response {
+        Ok(r) => r,
+        Err(ureq::Error::StatusCode(404)) => {
+            return Err(FetchError::NotFound {
+                url: url.to_string(),
+            });
+        }
+        Err(ureq::Error::StatusCode(status @ (403 | 429))) => {
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                status,
+            });
+        }
+        Err(source) => {
+            return Err(FetchError::Http {
+                url: url.to_string(),
+                source,
+            });
+        }
+    };
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_DOCUMENT_BYTES)
+        .read_to_string()
+        .map_err(|source| FetchError::Http {
+            url: url.to_string(),
+            source,
+        })
+}
+
+fn fetch(db: &DbArgs, args: &FetchArgs) -> u8 {
+    let ua = match user_agent(args.user_agent.as_deref()) {
+        Ok(ua) => ua,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    // Download and parse everything first: a failure writes nothing.
+    let mut documents = Vec::new();
+    for &cik in &args.cik {
+        let url = offtake_data::companyfacts_url(cik);
+        eprintln!("GET {url}");
+        let text = match download(&url, &ua) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}; nothing was imported");
+                return 1;
+            }
+        };
+        let facts = match offtake_data::parse_companyfacts(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {url}: {e}; nothing was imported");
+                return 1;
+            }
+        };
+        documents.push((url, cik, text, facts));
+    }
+    if let Some(dir) = &args.save {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("error: creating {}: {e}", dir.display());
+            return 1;
+        }
+        for (_, cik, text, _) in &documents {
+            let path = dir.join(format!("CIK{cik:010}.json"));
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("error: writing {}: {e}", path.display());
+                return 1;
+            }
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    with_store(db, Access::Write, |store| {
+        let mut out = String::new();
+        for (url, _, _, facts) in &documents {
+            out.push_str(&import_facts(store, url, Document::CompanyFacts, facts)?);
+        }
+        print_out(&out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_spaces_requests_on_a_simulated_clock() {
+        let mut limiter = RateLimiter::new(SEC_MIN_INTERVAL);
+        let t0 = Instant::now();
+        // A burst of 20 requests at the same instant: each waits one more interval.
+        let starts: Vec<Instant> = (0..20).map(|_| t0 + limiter.reserve(t0)).collect();
+        for pair in starts.windows(2) {
+            assert_eq!(pair[1] - pair[0], SEC_MIN_INTERVAL);
+        }
+        // No one-second window holds 10 or more starts (the SEC limit is 10 per second).
+        for (i, s) in starts.iter().enumerate() {
+            let in_window = starts[i..]
+                .iter()
+                .filter(|t| **t - *s < Duration::from_secs(1))
+                .count();
+            assert!(in_window < 10, "{in_window} requests within 1 s");
+        }
+        // After a pause longer than the backlog, the next request goes at once.
+        let later = *starts.last().unwrap() + Duration::from_secs(5);
+        assert_eq!(limiter.reserve(later), Duration::ZERO);
+        // And the one after that waits for its slot, less the time already passed.
+        let soon = later + Duration::from_millis(25);
+        assert_eq!(
+            limiter.reserve(soon),
+            SEC_MIN_INTERVAL - Duration::from_millis(25)
+        );
+    }
+
+    #[test]
+    fn the_limiter_really_sleeps() {
+        let mut limiter = RateLimiter::new(Duration::from_millis(30));
+        let start = Instant::now();
+        for _ in 0..5 {
+            let wait = limiter.reserve(Instant::now());
+            std::thread::sleep(wait);
+        }
+        // Five requests: the first at once, then four intervals.
+        assert!(start.elapsed() >= Duration::from_millis(120));
+    }
+
+    #[test]
+    fn the_sec_limiter_is_shared_and_spaced() {
+        let start = Instant::now();
+        let threads: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(wait_for_sec_slot))
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        wait_for_sec_slot();
+        // Four slots from one process-wide limiter: at least three intervals apart in total.
+        assert!(start.elapsed() >= SEC_MIN_INTERVAL * 3);
+    }
+
+    #[test]
+    fn a_user_agent_needs_a_name_and_an_email() {
+        assert!(user_agent(None).unwrap_err().contains("User-Agent"));
+        assert!(user_agent(Some("   ")).is_err());
+        assert!(user_agent(Some("offtake")).unwrap_err().contains("email"));
+        assert!(user_agent(Some("Jane\nDoe j@x.org")).is_err());
+        assert_eq!(
+            user_agent(Some(" Jane Doe jane@example.com ")).unwrap(),
+            "Jane Doe jane@example.com"
+        );
+    }
+
+    #[test]
+    fn fetch_asks_for_the_padded_companyfacts_url() {
+        let cik = parse_cik_arg("CIK0000789019").unwrap();
+        assert_eq!(cik, parse_cik_arg("789019").unwrap());
+        assert_eq!(
+            offtake_data::companyfacts_url(cik),
+            "https://data.sec.gov/api/xbrl/companyfacts/CIK0000789019.json"
+        );
+        assert!(parse_cik_arg("78x").is_err());
+    }
+
+    #[test]
+    fn documents_are_detected() {
+        let facts = r#"{"cik":1,"entityName":"X","facts":{}}"#;
+        assert_eq!(parse_document(facts).unwrap().0, Document::CompanyFacts);
+        let concept = r#"{"cik":1,"taxonomy":"us-gaap","tag":"T","entityName":"X","units":{}}"#;
+        assert_eq!(parse_document(concept).unwrap().0, Document::CompanyConcept);
+        assert!(parse_document("{").unwrap_err().contains("not valid JSON"));
+        assert!(parse_document("[1]").unwrap_err().contains("neither"));
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(64_551_000_000.0), "64,551,000,000");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1000.0), "1,000");
+        assert_eq!(thousands(-1_234_567.0), "-1,234,567");
+    }
+}
