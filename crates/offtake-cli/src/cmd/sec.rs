@@ -99,6 +99,11 @@ fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
     let path = args.file.display().to_string();
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
+        // Not UTF-8 text: bad input, not an IO failure.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            eprintln!("error: {path}: not valid JSON: {e}; nothing was imported");
+            return 2;
+        }
         Err(e) => {
             eprintln!("error: {path}: {e}");
             return 1;
