@@ -30,6 +30,70 @@ const TOP_KEYS: &[&str] = &[
     "risk",
 ];
 
+// The keys each table allows (docs/term-sheet.md lists each; a unit test keeps them in step).
+const DEAL_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "buyer",
+    "provider",
+    "start",
+    "term_years",
+    "term_months",
+    "max_mw",
+];
+const SOURCE_KEYS: &[&str] = &["id", "title", "url", "date", "kind"];
+const GENERATION_KEYS: &[&str] = &[
+    "name",
+    "available",
+    "pflops_per_mw",
+    "chip_capex_per_mw",
+    "life_years",
+];
+const TRANCHE_KEYS: &[&str] = &[
+    "id",
+    "mw",
+    "online",
+    "ramp_months",
+    "build_months",
+    "deadline",
+    "generation",
+    "kind",
+    "exercise",
+    "exercise_utilization",
+];
+const DEMAND_KEYS: &[&str] = &["pflops", "utilization"];
+const PRICING_KEYS: &[&str] = &["list_price", "discount", "escalation"];
+const TAKE_OR_PAY_KEYS: &[&str] = &["floor", "from", "until", "settle"];
+const COMMITMENT_KEYS: &[&str] = &["min_total_spend"];
+const PROVIDER_KEYS: &[&str] = &[
+    "facility_capex_per_mw",
+    "facility_life_years",
+    "power_price",
+    "power_escalation",
+    "pue",
+    "idle_power",
+    "fixed_opex_per_mw_year",
+    "tax_rate",
+    "discount_rate",
+    "residual_fraction",
+    "exit_multiple",
+    "min_refresh_months",
+];
+const FINANCING_KEYS: &[&str] = &["debt_share", "interest_rate", "tenor_years"];
+const BUYER_KEYS: &[&str] = &["discount_rate", "value_per_pflop_hour"];
+const THRESHOLDS_KEYS: &[&str] = &["coverage", "dscr", "hurdle"];
+const EQUITY_KEYS: &[&str] = &["id", "amount", "round_trip", "at", "when", "deadline"];
+const RISK_KEYS: &[&str] = &[
+    "seed",
+    "paths",
+    "demand_factor",
+    "power_factor",
+    "capex_factor",
+    "delay_months",
+    "slip_months",
+    "correlation",
+];
+
 /// Relative tolerance of MODEL.md (a ≥ b holds when a ≥ b − 1e-9·max(1,|b|)).
 fn ge_tol(a: f64, b: f64) -> bool {
     a >= b - 1e-9 * b.abs().max(1.0)
@@ -416,19 +480,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn deal(&mut self, t: &Table<'_, '_>) -> Option<Deal> {
-        self.r.check_keys(
-            t,
-            &[
-                "id",
-                "name",
-                "buyer",
-                "provider",
-                "start",
-                "term_years",
-                "term_months",
-                "max_mw",
-            ],
-        );
+        self.r.check_keys(t, DEAL_KEYS);
         let id = self.r.id(t, "id").map(|(s, _)| s);
         let name = self.r.string(t, "name", false);
         let buyer = self.r.string(t, "buyer", false);
@@ -504,8 +556,7 @@ impl<'v> Ctx<'v> {
                 label: "[[source]]",
                 prefix: &prefix,
             };
-            self.r
-                .check_keys(&t, &["id", "title", "url", "date", "kind"]);
+            self.r.check_keys(&t, SOURCE_KEYS);
             let id = self.r.id(&t, "id");
             let title = self.r.string(&t, "title", false);
             let url = self.r.string(&t, "url", false);
@@ -573,16 +624,7 @@ impl<'v> Ctx<'v> {
                 label: "[[generation]]",
                 prefix: &prefix,
             };
-            self.r.check_keys(
-                &t,
-                &[
-                    "name",
-                    "available",
-                    "pflops_per_mw",
-                    "chip_capex_per_mw",
-                    "life_years",
-                ],
-            );
+            self.r.check_keys(&t, GENERATION_KEYS);
             let name = self.r.id(&t, "name");
             let available_span = t.get("available").map(|v| v.span()).unwrap_or(span.clone());
             let available = self.r.date(&t, "available", true);
@@ -673,21 +715,7 @@ impl<'v> Ctx<'v> {
                 label: "[[tranche]]",
                 prefix: &prefix,
             };
-            self.r.check_keys(
-                &t,
-                &[
-                    "id",
-                    "mw",
-                    "online",
-                    "ramp_months",
-                    "build_months",
-                    "deadline",
-                    "generation",
-                    "kind",
-                    "exercise",
-                    "exercise_utilization",
-                ],
-            );
+            self.r.check_keys(&t, TRANCHE_KEYS);
             let id = self.r.id(&t, "id");
             let mw = self
                 .r
@@ -931,7 +959,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn demand(&mut self, t: &Table<'_, '_>) -> Option<Demand> {
-        self.r.check_keys(t, &["pflops", "utilization"]);
+        self.r.check_keys(t, DEMAND_KEYS);
         match (t.get("pflops"), t.get("utilization")) {
             (Some(p), None) => self.curve(p, "demand.pflops", false).map(Demand::Pflops),
             (None, Some(u)) => self
@@ -965,8 +993,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn pricing(&mut self, t: &Table<'_, '_>) -> Option<Pricing> {
-        self.r
-            .check_keys(t, &["list_price", "discount", "escalation"]);
+        self.r.check_keys(t, PRICING_KEYS);
         let list_price = self.r.bounded(t, "list_price", true, Bound::NonNegative);
         let discount = opt_or(
             self.r.bounded(t, "discount", false, Bound::Fraction),
@@ -988,7 +1015,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn take_or_pay(&mut self, t: &Table<'_, '_>) -> Option<TakeOrPay> {
-        self.r.check_keys(t, &["floor", "from", "until", "settle"]);
+        self.r.check_keys(t, TAKE_OR_PAY_KEYS);
         let floor = self.r.bounded(t, "floor", true, Bound::Fraction);
         let from = self.r.date(t, "from", false);
         let until = self.r.date(t, "until", false);
@@ -1028,7 +1055,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn commitment(&mut self, t: &Table<'_, '_>) -> Option<Commitment> {
-        self.r.check_keys(t, &["min_total_spend"]);
+        self.r.check_keys(t, COMMITMENT_KEYS);
         Some(Commitment {
             min_total_spend: self
                 .r
@@ -1037,23 +1064,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn provider(&mut self, t: &Table<'_, '_>) -> Option<Provider> {
-        self.r.check_keys(
-            t,
-            &[
-                "facility_capex_per_mw",
-                "facility_life_years",
-                "power_price",
-                "power_escalation",
-                "pue",
-                "idle_power",
-                "fixed_opex_per_mw_year",
-                "tax_rate",
-                "discount_rate",
-                "residual_fraction",
-                "exit_multiple",
-                "min_refresh_months",
-            ],
-        );
+        self.r.check_keys(t, PROVIDER_KEYS);
         let facility_capex_per_mw =
             self.r
                 .bounded(t, "facility_capex_per_mw", true, Bound::NonNegative);
@@ -1127,8 +1138,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn financing(&mut self, t: &Table<'_, '_>) -> Option<Financing> {
-        self.r
-            .check_keys(t, &["debt_share", "interest_rate", "tenor_years"]);
+        self.r.check_keys(t, FINANCING_KEYS);
         let debt_share = self.r.bounded(t, "debt_share", true, Bound::Fraction);
         let interest_rate = self.r.bounded(t, "interest_rate", true, Bound::NonNegative);
         let tenor_months = self
@@ -1143,8 +1153,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn buyer(&mut self, t: &Table<'_, '_>) -> (Option<f64>, Option<f64>) {
-        self.r
-            .check_keys(t, &["discount_rate", "value_per_pflop_hour"]);
+        self.r.check_keys(t, BUYER_KEYS);
         (
             self.r
                 .bounded(t, "discount_rate", false, Bound::AboveMinusOne),
@@ -1154,7 +1163,7 @@ impl<'v> Ctx<'v> {
     }
 
     fn thresholds(&mut self, t: &Table<'_, '_>) -> (Option<f64>, Option<f64>, Option<f64>) {
-        self.r.check_keys(t, &["coverage", "dscr", "hurdle"]);
+        self.r.check_keys(t, THRESHOLDS_KEYS);
         (
             self.r.bounded(t, "coverage", false, Bound::NonNegative),
             self.r.bounded(t, "dscr", false, Bound::NonNegative),
@@ -1177,10 +1186,7 @@ impl<'v> Ctx<'v> {
                 label: "[[equity]]",
                 prefix: &prefix,
             };
-            self.r.check_keys(
-                &t,
-                &["id", "amount", "round_trip", "at", "when", "deadline"],
-            );
+            self.r.check_keys(&t, EQUITY_KEYS);
             let id = self.r.id(&t, "id");
             let amount = self.r.bounded(&t, "amount", true, Bound::NonNegative);
             let round_trip = opt_or(
@@ -1482,20 +1488,11 @@ impl<'v> Ctx<'v> {
         gen_names: &Names,
         tranche_ids: &Names,
     ) -> Option<RiskSpec> {
-        let allowed = [
-            "seed",
-            "paths",
-            "demand_factor",
-            "power_factor",
-            "capex_factor",
-            "delay_months",
-            "slip_months",
-            "correlation",
-        ];
+        let allowed = RISK_KEYS;
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !allowed.contains(&key) {
-                let help = match suggest(key, &allowed) {
+                let help = match suggest(key, allowed) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("[risk] takes: {}", allowed.join(", ")),
                 };
@@ -1934,4 +1931,99 @@ fn label_of(key: &str) -> &'static str {
 
 pub(crate) fn fmt_month(d: NaiveDate) -> String {
     d.format("%Y-%m").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = include_str!("../../../docs/term-sheet.md");
+
+    /// The text of the section whose heading is `## {heading}`, up to the next `## `.
+    fn section(heading: &str) -> &'static str {
+        let start = DOC
+            .find(&format!("\n## {heading}\n"))
+            .unwrap_or_else(|| panic!("docs/term-sheet.md has no section `## {heading}`"));
+        let body = &DOC[start + 1..];
+        let end = body[3..].find("\n## ").map_or(body.len(), |i| i + 3);
+        &body[..end]
+    }
+
+    /// The per-table examples of the reference, put together, are a valid term sheet (the
+    /// provenance example repeats `[commitment]`, so it is left out).
+    #[test]
+    fn the_reference_examples_form_a_valid_term_sheet() {
+        let blocks: Vec<&str> = DOC
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .filter(|b| !b.contains("alternatives"))
+            .collect();
+        assert!(blocks.len() >= 13, "{}", blocks.len());
+        let src = blocks.concat();
+        match crate::parse(&src) {
+            Ok(c) => {
+                assert_eq!(c.tranches.len(), 2);
+                assert_eq!(c.equity.len(), 2);
+                assert!(c.risk.is_some());
+            }
+            Err(e) => panic!("{e:#?}\n{src}"),
+        }
+    }
+
+    #[test]
+    fn the_reference_documents_every_key() {
+        let tables: [(&str, &[&str]); 14] = [
+            ("[deal]", DEAL_KEYS),
+            ("[[source]]", SOURCE_KEYS),
+            ("[[generation]]", GENERATION_KEYS),
+            ("[[tranche]]", TRANCHE_KEYS),
+            ("[demand]", DEMAND_KEYS),
+            ("[pricing]", PRICING_KEYS),
+            ("[take_or_pay]", TAKE_OR_PAY_KEYS),
+            ("[commitment]", COMMITMENT_KEYS),
+            ("[provider]", PROVIDER_KEYS),
+            ("[financing]", FINANCING_KEYS),
+            ("[buyer]", BUYER_KEYS),
+            ("[[equity]]", EQUITY_KEYS),
+            ("[thresholds]", THRESHOLDS_KEYS),
+            ("[risk]", RISK_KEYS),
+        ];
+        for (heading, keys) in tables {
+            let text = section(heading);
+            for key in keys {
+                assert!(
+                    text.contains(&format!("`{key}`")),
+                    "docs/term-sheet.md `## {heading}` does not document `{key}`"
+                );
+            }
+        }
+        let top: Vec<&str> = tables
+            .iter()
+            .map(|(h, _)| h.trim_matches(|c| c == '[' || c == ']'))
+            .collect();
+        assert_eq!(top.len(), TOP_KEYS.len());
+        assert!(TOP_KEYS.iter().all(|k| top.contains(k)));
+
+        let risk = section("[risk]");
+        for name in Distribution::NAMES {
+            assert!(risk.contains(&format!("`\"{name}\"`")), "dist {name}");
+        }
+        for param in [
+            "value", "min", "mode", "max", "mean", "sd", "median", "sigma",
+        ] {
+            assert!(risk.contains(&format!("`{param}`")), "param {param}");
+        }
+        let equity = section("[[equity]]");
+        for m in Metric::ALL {
+            assert!(equity.contains(&format!("`{}`", m.name())), "metric {m:?}");
+        }
+        let provenance = section("Provenance and alternatives");
+        for e in crate::provenance::Evidence::ALL {
+            assert!(provenance.contains(&format!("`\"{}\"`", e.name())));
+        }
+        for key in ["value", "source", "evidence", "note", "alternatives"] {
+            assert!(provenance.contains(&format!("`{key}`")), "{key}");
+        }
+    }
 }
