@@ -905,6 +905,12 @@ pub enum ValueAxis {
     UsdBillions,
     /// A fraction, drawn in percent.
     Percent,
+    /// A multiple (DSCR, coverage).
+    Times,
+    /// Months (payback).
+    Months,
+    /// USD per PFLOP-hour (effective price).
+    UsdPerPflopHour,
 }
 
 impl ValueAxis {
@@ -912,13 +918,30 @@ impl ValueAxis {
         match self {
             ValueAxis::UsdBillions => 1e-9,
             ValueAxis::Percent => 100.0,
+            ValueAxis::Times | ValueAxis::Months | ValueAxis::UsdPerPflopHour => 1.0,
         }
     }
 
     fn label(self, v: f64, step: f64) -> String {
+        let d = decimals_for(step);
         match self {
             ValueAxis::UsdBillions => usd_billions_label(v, step),
-            ValueAxis::Percent => format!("{:.*}%", decimals_for(step), v),
+            ValueAxis::Percent => format!("{v:.d$}%"),
+            ValueAxis::Times => format!("{v:.d$}×"),
+            ValueAxis::Months => format!("{v:.0}"),
+            ValueAxis::UsdPerPflopHour => format!("${v:.d$}"),
+        }
+    }
+
+    /// A value in the metric's own unit, for people (as the terminal view spells it).
+    pub fn show(self, v: f64) -> String {
+        use crate::format::{pct, times, usd};
+        match self {
+            ValueAxis::UsdBillions => usd(v),
+            ValueAxis::Percent => pct(v),
+            ValueAxis::Times => times(v),
+            ValueAxis::Months => format!("{v:.0} months"),
+            ValueAxis::UsdPerPflopHour => format!("{}/PFLOP-h", usd(v)),
         }
     }
 }
@@ -1069,6 +1092,9 @@ pub fn histogram(
     Ok(responsive(&svg, (canvas.width, canvas.height), title))
 }
 
+/// Half the height of one tornado bar, in rows (two bars per row).
+const TORNADO_HALF: f64 = 0.19;
+
 /// One factor of a tornado chart: the metric with the factor at its marginal P10 and P90.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TornadoBar {
@@ -1139,19 +1165,30 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
             .map_err(|e| err(e.to_string()))?;
         let low_fill = colour(style::AMBER);
         let high_fill = colour(style::TEAL);
-        for (label, fill, pick) in [
+        // P10 in the upper half of the row, P90 in the lower half: when both move the metric the
+        // same way neither bar hides the other.
+        for (label, fill, pick, offset) in [
             (
                 "factor at its P10",
                 low_fill,
                 (|t: &TornadoBar| t.at_p10) as fn(&TornadoBar) -> f64,
+                TORNADO_HALF,
             ),
-            ("factor at its P90", high_fill, |t: &TornadoBar| t.at_p90),
+            (
+                "factor at its P90",
+                high_fill,
+                |t: &TornadoBar| t.at_p90,
+                -TORNADO_HALF,
+            ),
         ] {
             chart
                 .draw_series(ranked.iter().enumerate().map(|(i, t)| {
-                    let y = (m - 1 - i) as f64;
+                    let y = (m - 1 - i) as f64 + offset;
                     Rectangle::new(
-                        [(base * b, y - 0.32), (pick(t) * b, y + 0.32)],
+                        [
+                            (base * b, y - TORNADO_HALF),
+                            (pick(t) * b, y + TORNADO_HALF),
+                        ],
                         fill.mix(0.9).filled(),
                     )
                 }))
@@ -1171,11 +1208,17 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         chart
             .draw_series(ranked.iter().enumerate().flat_map(|(i, t)| {
                 let y = (m - 1 - i) as f64;
-                [t.at_p10, t.at_p90].into_iter().map(move |v| {
-                    let left = v < base;
-                    let pad = span * 0.01 * if left { -1.0 } else { 1.0 };
-                    Text::new(crate::format::usd(v), (v * b + pad, y), value_style(left))
-                })
+                [(t.at_p10, TORNADO_HALF), (t.at_p90, -TORNADO_HALF)]
+                    .into_iter()
+                    .map(move |(v, offset)| {
+                        let left = v < base;
+                        let pad = span * 0.01 * if left { -1.0 } else { 1.0 };
+                        Text::new(
+                            crate::format::usd(v),
+                            (v * b + pad, y + offset),
+                            value_style(left),
+                        )
+                    })
             }))
             .map_err(|e| err(e.to_string()))?;
         let ink = colour(style::INK);
@@ -1223,7 +1266,11 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
             .margin_right(40)
             .x_label_area_size(52)
             .y_label_area_size(canvas.width * 30 / 100)
-            .build_cartesian_2d(0.0..100.0, Ticked::new(-0.6..m as f64 - 0.4, rows))
+            // Room right of 100% for the value labels.
+            .build_cartesian_2d(
+                Ticked::new(0.0..116.0, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
+                Ticked::new(-0.6..m as f64 - 0.4, rows),
+            )
             .map_err(|e| err(e.to_string()))?;
         let name_of = |y: &f64| -> String {
             let i = m as f64 - 1.0 - y.round();

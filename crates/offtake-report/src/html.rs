@@ -254,11 +254,10 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
         ),
         (
             "Effective price",
-            m.effective_price
-                .map_or_else(|| none("nothing used"), |p| format!("{}/PFLOP-h", usd(p))),
+            m.effective_price.map_or_else(|| none("nothing used"), usd),
             m.effective_discount
-                .map(|d| format!("{} below list", pct(d)))
-                .unwrap_or_default(),
+                .map(|d| format!("per PFLOP-hour, {} below list", pct(d)))
+                .unwrap_or_else(|| "per PFLOP-hour".to_string()),
         ),
         (
             "Average utilization",
@@ -683,8 +682,8 @@ fn risk_section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<()> {
                 )
             },
             &format!(
-                "{} over {} paths: P10 {}, P50 {}, P90 {}.{missing}",
-                hist.title,
+                "{}, share of paths per bin, {} paths with a value: P10 {}, P50 {}, P90 {}.{missing}",
+                hist.x_desc,
                 crate::style::number(hist.values.len() as f64, 0),
                 hist.show(hist.p10),
                 hist.show(hist.p50),
@@ -694,12 +693,37 @@ fn risk_section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<()> {
     }
     h.push_str("</div>\n");
     if !risk.tornado.is_empty() {
+        let bars = risk.tornado_bars();
         figure(
             h,
-            |canvas| charts::tornado(risk.base_npv, &risk.tornado, canvas),
+            |canvas| charts::tornado(risk.base_npv, &bars, canvas),
             "Provider NPV with one factor at a time moved to its marginal P10 and P90, the others at base; \
              ranked by swing. Delay moves every tranche together; each generation's slip is its own factor.",
         )?;
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base</caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th></tr></thead>\n<tbody>\n",
+        );
+        let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or_else(|| "none".to_string(), f);
+        for t in &risk.tornado {
+            let _ = writeln!(
+                h,
+                "<tr><th scope=\"row\"><code>{}</code></th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
+                escape(&t.factor),
+                escape(&t.p10_setting),
+                escape(&t.p90_setting),
+                usd(t.npv_at_p10),
+                usd(t.npv_at_p90),
+                opt(t.irr_at_p10, pct),
+                opt(t.irr_at_p90, pct),
+                opt(t.min_dscr_at_p10, times),
+                opt(t.min_dscr_at_p90, times),
+            );
+        }
+        let _ = writeln!(
+            h,
+            "</tbody>\n</table></div>\n<p class=\"note\">Base provider NPV {}.</p>",
+            usd(risk.base_npv)
+        );
     }
     if !risk.probabilities.is_empty() {
         figure(
@@ -810,7 +834,7 @@ fn inputs(h: &mut String, c: &Contract) {
         let _ = writeln!(
             h,
             "<tr><td><code>{}</code> <span class=\"line\">line {}</span></td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"feeds\">{}</td><td>{}</td></tr>",
-            escape(&i.path),
+            escape(&i.path).replace('.', ".<wbr>"),
             i.line,
             escape(&unit.show(i.value)),
             badge(i.evidence),
@@ -908,6 +932,7 @@ table.figures th {{ font-weight: normal; }}
 table.annual {{ font-size: .82rem; }}
 table.annual th {{ white-space: nowrap; }}
 tr.dim td {{ color: var(--muted); }}
+td strong {{ white-space: nowrap; }}
 .line {{ color: var(--muted); font-size: .78rem; white-space: nowrap; }}
 td.feeds {{ font-size: .78rem; color: var(--muted); min-width: 9em; }}
 .badge {{ display: inline-block; padding: 0 8px; border-radius: 999px; font-size: .75rem; font-weight: 600; line-height: 1.6; white-space: nowrap; }}
@@ -942,6 +967,9 @@ footer {{ font-size: .8rem; color: var(--muted); padding: 0 4px; }}
   thead {{ display: table-header-group; }}
   .table-wrap {{ overflow: visible; }}
   h2 {{ break-after: avoid; }}
+  table {{ font-size: 8pt; }}
+  th, td {{ padding: 3px 5px; }}
+  code {{ overflow-wrap: anywhere; }}
   a {{ color: inherit; text-decoration: none; }}
 }}
 "#,

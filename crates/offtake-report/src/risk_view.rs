@@ -1,11 +1,13 @@
 //! The risk section of the HTML and XLSX reports, as plain data: distributions of the headline
 //! metrics over Monte Carlo paths, the tornado and the probabilities (MODEL.md §10).
 //!
-//! The documents draw from this view, not from the simulator's own types, so the report does not
-//! change when the simulator's internals do; [`RiskView::from_run`] is the one place that reads
-//! offtake-risk.
+//! The documents draw from this view, not from the simulator's types, so their layout does not
+//! follow the simulator's internals; [`RiskView::from_run`] is the one place that reads
+//! offtake-risk. Every figure is the simulator's own (statistics, probabilities, tornado); the
+//! histograms bin the per-path values it recorded.
 
 use offtake_model::Contract;
+use offtake_risk::{PathMetric, PathTable, RiskReport, Summary};
 
 use crate::charts::{Mark, TornadoBar, ValueAxis};
 use crate::style;
@@ -59,47 +61,211 @@ impl RiskHistogram {
 
     /// A value of this metric for people.
     pub fn show(&self, v: f64) -> String {
-        show(self.axis, v)
+        self.axis.show(v)
     }
 }
 
-fn show(axis: ValueAxis, v: f64) -> String {
-    match axis {
-        ValueAxis::UsdBillions => crate::format::usd(v),
-        ValueAxis::Percent => crate::format::pct(v),
-    }
-}
-
-/// Summary statistics of one metric over paths.
+/// Summary statistics of one metric over paths (the simulator's [`Summary`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricStats {
     pub name: String,
     pub axis: ValueAxis,
-    pub mean: f64,
-    pub p10: f64,
-    pub p50: f64,
-    pub p90: f64,
+    pub mean: Option<f64>,
+    pub p10: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
     pub share_missing: f64,
 }
 
 impl MetricStats {
-    pub fn show(&self, v: f64) -> String {
-        show(self.axis, v)
+    /// A statistic for people; "none" when no path has the metric.
+    pub fn show(&self, v: Option<f64>) -> String {
+        v.map_or_else(|| "none".to_string(), |x| self.axis.show(x))
     }
+}
+
+/// One factor of the tornado (MODEL.md §10): provider NPV, IRR and minimum DSCR with the factor
+/// at its marginal P10 and P90, the others at base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoFactor {
+    pub factor: String,
+    /// The factor's value at its P10 and P90, as the simulator spells it (`0.824`, `2 mo`).
+    pub p10_setting: String,
+    pub p90_setting: String,
+    pub npv_at_p10: f64,
+    pub npv_at_p90: f64,
+    pub irr_at_p10: Option<f64>,
+    pub irr_at_p90: Option<f64>,
+    pub min_dscr_at_p10: Option<f64>,
+    pub min_dscr_at_p90: Option<f64>,
 }
 
 /// The risk section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskView {
+    /// Paths that finished (the statistics' denominator).
     pub n_paths: u64,
     pub seed: u64,
-    /// What was varied, in words.
+    /// What was varied and any caveats, in words.
     pub description: String,
     /// Provider NPV of the base case (the tornado's centre).
     pub base_npv: f64,
     pub histograms: Vec<RiskHistogram>,
-    pub tornado: Vec<TornadoBar>,
+    /// Ranked by NPV swing, largest first.
+    pub tornado: Vec<TornadoFactor>,
     /// (what, probability 0..1): verdicts, IRR below hurdle, options, equity.
     pub probabilities: Vec<(String, f64)>,
     pub stats: Vec<MetricStats>,
+}
+
+/// How each recorded metric is shown.
+fn axis_of(m: PathMetric) -> ValueAxis {
+    match m {
+        PathMetric::ProviderIrr => ValueAxis::Percent,
+        PathMetric::PaybackMonths => ValueAxis::Months,
+        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => ValueAxis::Times,
+        PathMetric::EffectivePrice => ValueAxis::UsdPerPflopHour,
+        PathMetric::ProviderNpv
+        | PathMetric::BuyerNpv
+        | PathMetric::TotalPayments
+        | PathMetric::IdlePayments => ValueAxis::UsdBillions,
+    }
+}
+
+fn label_of(m: PathMetric) -> &'static str {
+    match m {
+        PathMetric::ProviderNpv => "Provider NPV",
+        PathMetric::ProviderIrr => "Provider IRR",
+        PathMetric::PaybackMonths => "Payback",
+        PathMetric::MinDscr => "Minimum DSCR",
+        PathMetric::AvgDscr => "Average DSCR",
+        PathMetric::Coverage => "Coverage",
+        PathMetric::BuyerNpv => "Buyer NPV",
+        PathMetric::EffectivePrice => "Effective price",
+        PathMetric::TotalPayments => "Total payments",
+        PathMetric::IdlePayments => "Idle payments",
+    }
+}
+
+impl RiskView {
+    /// The view of a finished run: `report` and the `table` it was computed from.
+    pub fn from_run(report: &RiskReport, table: &PathTable) -> RiskView {
+        let summary = |m: PathMetric| report.metrics.get(m);
+        let histogram = |m: PathMetric, x_desc: &str, show_hurdle: bool| {
+            let s = summary(m);
+            let pick = |f: fn(&Summary) -> Option<f64>| s.and_then(f).unwrap_or(f64::NAN);
+            RiskHistogram {
+                title: format!("{} over Monte Carlo paths", label_of(m)),
+                x_desc: x_desc.to_string(),
+                values: table.metric_column(m).flatten().collect(),
+                axis: axis_of(m),
+                p10: pick(|s| s.p10),
+                p50: pick(|s| s.p50),
+                p90: pick(|s| s.p90),
+                share_missing: s.and_then(|s| s.missing_share).unwrap_or(0.0),
+                show_hurdle,
+            }
+        };
+        let histograms = vec![
+            histogram(
+                PathMetric::ProviderNpv,
+                "Provider NPV (unlevered), USD billions",
+                false,
+            ),
+            histogram(PathMetric::ProviderIrr, "Provider IRR, %", true),
+        ];
+        let p = &report.probabilities;
+        let mut probabilities: Vec<(String, Option<f64>)> = vec![
+            ("Contracted".to_string(), p.contracted),
+            ("Financeable".to_string(), p.financeable),
+            ("Deliverable".to_string(), p.deliverable),
+            (
+                format!("IRR below the {} hurdle", crate::format::pct(p.hurdle)),
+                p.irr_below_hurdle,
+            ),
+        ];
+        probabilities.extend(
+            p.options
+                .iter()
+                .map(|o| (format!("Option {} exercised", o.tranche), o.exercised)),
+        );
+        probabilities.extend(
+            p.equity
+                .iter()
+                .map(|e| (format!("Equity {} paid", e.id), e.paid)),
+        );
+        let stats = report
+            .metrics
+            .0
+            .iter()
+            .map(|(m, s)| MetricStats {
+                name: label_of(*m).to_string(),
+                axis: axis_of(*m),
+                mean: s.mean,
+                p10: s.p10,
+                p50: s.p50,
+                p90: s.p90,
+                share_missing: s.missing_share.unwrap_or(0.0),
+            })
+            .collect();
+        let tornado = report
+            .tornado
+            .rows
+            .iter()
+            .map(|r| TornadoFactor {
+                factor: r.factor.clone(),
+                p10_setting: r.low.to_string(),
+                p90_setting: r.high.to_string(),
+                npv_at_p10: r.at_low.provider_npv,
+                npv_at_p90: r.at_high.provider_npv,
+                irr_at_p10: r.at_low.provider_irr,
+                irr_at_p90: r.at_high.provider_irr,
+                min_dscr_at_p10: r.at_low.min_dscr,
+                min_dscr_at_p90: r.at_high.min_dscr,
+            })
+            .collect();
+        let factors: Vec<&str> = report.factors.iter().map(|f| f.factor.as_str()).collect();
+        let mut description = if factors.is_empty() {
+            "No factor varies.".to_string()
+        } else {
+            format!("Factors varied: {}.", factors.join(", "))
+        };
+        if !report.correlation.is_empty() {
+            let pairs: Vec<String> = report
+                .correlation
+                .iter()
+                .map(|c| format!("{}–{} ρ = {:.2}", c.a.name(), c.b.name(), c.rho))
+                .collect();
+            description.push_str(&format!(" Correlated: {}.", pairs.join(", ")));
+        }
+        description.push_str(&format!(" Seed {}.", report.seed));
+        for note in &report.notes {
+            description.push_str(&format!(" Note: {note}."));
+        }
+        RiskView {
+            n_paths: report.n_paths_run,
+            seed: report.seed,
+            description,
+            base_npv: report.tornado.base.provider_npv,
+            histograms,
+            tornado,
+            probabilities: probabilities
+                .into_iter()
+                .filter_map(|(what, p)| p.map(|p| (what, p)))
+                .collect(),
+            stats,
+        }
+    }
+
+    /// The tornado as chart bars (provider NPV).
+    pub fn tornado_bars(&self) -> Vec<TornadoBar> {
+        self.tornado
+            .iter()
+            .map(|t| TornadoBar {
+                factor: t.factor.clone(),
+                at_p10: t.npv_at_p10,
+                at_p90: t.npv_at_p90,
+            })
+            .collect()
+    }
 }

@@ -657,7 +657,25 @@ fn axis_format(axis: ValueAxis, f: &Formats) -> &Format {
     match axis {
         ValueAxis::UsdBillions => &f.usd,
         ValueAxis::Percent => &f.pct,
+        ValueAxis::Times => &f.times,
+        ValueAxis::Months => &f.int,
+        ValueAxis::UsdPerPflopHour => &f.price,
     }
+}
+
+/// A number, or "none" when it does not exist.
+fn write_optional(
+    ws: &mut Worksheet,
+    row: RowNum,
+    col: ColNum,
+    v: Option<f64>,
+    format: &Format,
+) -> Result<()> {
+    match v {
+        Some(x) => ws.write_number_with_format(row, col, x, format)?,
+        None => ws.write_string(row, col, "none")?,
+    };
+    Ok(())
 }
 
 fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
@@ -679,11 +697,7 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
         let format = axis_format(s.axis, f);
         ws.write_string(row, 0, &s.name)?;
         for (col, v) in [(1, s.mean), (2, s.p10), (3, s.p50), (4, s.p90)] {
-            if v.is_finite() {
-                ws.write_number_with_format(row, col, v, format)?;
-            } else {
-                ws.write_string(row, col, "none")?;
-            }
+            write_optional(ws, row, col, v, format)?;
         }
         ws.write_number_with_format(row, 5, s.share_missing, &f.pct)?;
         row += 1;
@@ -703,22 +717,34 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
             row,
             &[
                 "tornado factor",
-                "provider NPV at factor P10",
-                "at factor P90",
-                "swing",
+                "setting at P10",
+                "setting at P90",
+                "provider NPV at P10",
+                "provider NPV at P90",
+                "NPV swing",
+                "IRR at P10",
+                "IRR at P90",
+                "min DSCR at P10",
+                "min DSCR at P90",
             ],
             f,
         )?;
         row += 1;
         for t in &risk.tornado {
             ws.write_string(row, 0, &t.factor)?;
-            ws.write_number_with_format(row, 1, t.at_p10, &f.usd)?;
-            ws.write_number_with_format(row, 2, t.at_p90, &f.usd)?;
-            ws.write_number_with_format(row, 3, (t.at_p90 - t.at_p10).abs(), &f.usd)?;
+            ws.write_string(row, 1, &t.p10_setting)?;
+            ws.write_string(row, 2, &t.p90_setting)?;
+            ws.write_number_with_format(row, 3, t.npv_at_p10, &f.usd)?;
+            ws.write_number_with_format(row, 4, t.npv_at_p90, &f.usd)?;
+            ws.write_number_with_format(row, 5, (t.npv_at_p90 - t.npv_at_p10).abs(), &f.usd)?;
+            write_optional(ws, row, 6, t.irr_at_p10, &f.pct)?;
+            write_optional(ws, row, 7, t.irr_at_p90, &f.pct)?;
+            write_optional(ws, row, 8, t.min_dscr_at_p10, &f.times)?;
+            write_optional(ws, row, 9, t.min_dscr_at_p90, &f.times)?;
             row += 1;
         }
-        ws.write_string(row, 0, "base")?;
-        ws.write_number_with_format(row, 1, risk.base_npv, &f.usd)?;
+        ws.write_string(row, 0, "base case")?;
+        ws.write_number_with_format(row, 3, risk.base_npv, &f.usd)?;
         row += 1;
     }
     row += 1;
@@ -731,7 +757,7 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
         ),
     )?;
     ws.set_column_width(0, 40)?;
-    ws.set_column_range_width(1, 5, 20)?;
+    ws.set_column_range_width(1, 9, 18)?;
     ws.set_freeze_panes(1, 1)?;
     Ok(())
 }

@@ -1,0 +1,261 @@
+//! The HTML report opened in headless Chromium: it renders with no console messages and no
+//! network requests, every chart is in the DOM with drawn content, and screenshots (desktop and
+//! phone) and a printed PDF are written to `target/tmp/report-browser/` for people to look at.
+//!
+//! How errors are caught: the page has no scripts, so any `CONSOLE` line Chromium logs with
+//! `--enable-logging=stderr` is a problem; requests are read from `--log-net-log` and any request
+//! made on behalf of the page (its `site_for_cookies` is `file://`) fails the test, which proves
+//! the file is self-contained. A control page with a console call and an external image shows
+//! both checks catch what they are meant to.
+//!
+//! Chromium is found on PATH (`chromium`, `chromium-browser`, `google-chrome`). Without it the
+//! test prints "skipped: chromium not installed" and passes, unless `CI` is set: CI must run it
+//! (`.ci/run` installs Debian's `chromium`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use offtake_engine::{Scenario, underwrite};
+use offtake_report::document::Report;
+use offtake_report::html;
+use offtake_report::risk_view::RiskView;
+
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// Chromium, or `None` when the test should be skipped (not installed, not in CI).
+fn chromium_or_skip() -> Option<PathBuf> {
+    match find_chromium() {
+        Some(c) => Some(c),
+        None if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") => {
+            panic!("CI is set but chromium is not installed (.ci/run installs it)")
+        }
+        None => {
+            println!("skipped: chromium not installed");
+            None
+        }
+    }
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What one headless run produced.
+struct Run {
+    stdout: String,
+    stderr: String,
+    /// URLs requested on behalf of the page.
+    page_requests: Vec<String>,
+}
+
+/// Runs headless Chromium on `page` with a fresh profile, network logging and `extra` flags.
+fn chromium(browser: &Path, page: &Path, name: &str, extra: &[String]) -> Run {
+    let profile = tempfile::tempdir().unwrap();
+    let net_log = out_dir().join(format!("{name}.netlog.json"));
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            // Nothing resolves: a page that needs the network shows it at once.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--log-net-log={}", net_log.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&net_log).unwrap()).unwrap();
+    let mut page_requests: Vec<String> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let p = &e["params"];
+            let from_page = p["site_for_cookies"]
+                .as_str()
+                .is_some_and(|s| s.contains("file://"));
+            let url = p["url"].as_str()?;
+            (from_page && !url.starts_with("file://")).then(|| url.to_string())
+        })
+        .collect();
+    page_requests.sort();
+    page_requests.dedup();
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        page_requests,
+    }
+}
+
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.contains(":CONSOLE")).collect()
+}
+
+/// The example with a small Monte Carlo, so every chart kind is drawn.
+fn example_report_html() -> String {
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let outcome = underwrite(&contract, &Scenario::base(&contract));
+    let mut config = offtake_risk::RunConfig::from_contract(&contract);
+    config.n_paths = 500;
+    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
+    let report =
+        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
+    let risk = RiskView::from_run(&report, &sim.table);
+    html::render(&Report {
+        contract: &contract,
+        outcome: &outcome,
+        variants: &[],
+        file_name: "amazon-anthropic-2026.toml",
+        risk: Some(&risk),
+    })
+    .unwrap()
+}
+
+/// `<svg class="chart" ...>...</svg>` elements of a DOM dump.
+fn charts(dom: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = dom;
+    while let Some(start) = rest.find("<svg class=\"chart\"") {
+        let end = rest[start..].find("</svg>").unwrap() + start + "</svg>".len();
+        out.push(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[test]
+fn the_checks_catch_console_messages_and_network_requests() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let page = out_dir().join("control.html");
+    std::fs::write(
+        &page,
+        r#"<!DOCTYPE html><html><body><script>console.error("control-error")</script><img src="https://example.invalid/x.png"></body></html>"#,
+    )
+    .unwrap();
+    let run = chromium(&browser, &page, "control", &["--dump-dom".to_string()]);
+    assert!(
+        console_lines(&run.stderr)
+            .iter()
+            .any(|l| l.contains("control-error")),
+        "the console check missed a console.error: {}",
+        run.stderr
+    );
+    assert_eq!(run.page_requests, vec!["https://example.invalid/x.png"]);
+}
+
+#[test]
+fn the_report_renders_offline_with_every_chart_and_is_screenshotted() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let dir = out_dir();
+    let page = dir.join("amazon-anthropic-2026.html");
+    std::fs::write(&page, example_report_html()).unwrap();
+
+    let run = chromium(&browser, &page, "dom", &["--dump-dom".to_string()]);
+    assert_eq!(
+        console_lines(&run.stderr),
+        Vec::<&str>::new(),
+        "console messages"
+    );
+    assert_eq!(
+        run.page_requests,
+        Vec::<String>::new(),
+        "the page fetched something"
+    );
+    let dom = &run.stdout;
+    assert!(dom.contains("Verdicts") && dom.contains("Inputs and evidence"));
+    // Capacity, payments, cash flow, DSCR, two histograms, tornado, probabilities: each drawn
+    // wide (desktop, print) and narrow (phone).
+    let svgs = charts(dom);
+    assert_eq!(svgs.len(), 16, "charts in the DOM");
+    for svg in &svgs {
+        let shapes = ["<rect", "<polygon", "<polyline", "<line", "<circle"]
+            .iter()
+            .map(|tag| svg.matches(tag).count())
+            .sum::<usize>();
+        let labels = svg.matches("<text").count();
+        assert!(
+            shapes >= 10,
+            "a chart with {shapes} shapes: {}",
+            &svg[..200]
+        );
+        assert!(labels >= 5, "a chart with {labels} labels: {}", &svg[..200]);
+        assert!(svg.contains("viewBox=") && svg.contains("<title>"));
+    }
+
+    for (name, size, scale) in [("desktop", "1280,7000", "1"), ("phone", "390,5000", "2")] {
+        let shot = dir.join(format!("report-{name}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let run = chromium(
+            &browser,
+            &page,
+            name,
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={size}"),
+                format!("--force-device-scale-factor={scale}"),
+            ],
+        );
+        assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
+        let bytes = std::fs::metadata(&shot).unwrap().len();
+        assert!(bytes > 100_000, "{name} screenshot is only {bytes} bytes");
+        println!("screenshot: {}", shot.display());
+    }
+
+    // Printed: every section starts a page, so there are more pages than sections.
+    let pdf = dir.join("report-print.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    chromium(
+        &browser,
+        &page,
+        "print",
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".to_string(),
+        ],
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.matches("/Type /Page\n").count()
+        + text.matches("/Type /Page\r").count()
+        + text.matches("/Type /Page/").count()
+        + text.matches("/Type /Page>").count()
+        + text.matches("/Type /Page ").count();
+    assert!(pages >= 9, "{pages} printed pages");
+    println!("printed: {} ({pages} pages)", pdf.display());
+}

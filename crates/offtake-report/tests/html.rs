@@ -1,0 +1,230 @@
+//! The HTML report of the bundled example: one self-contained file (no scripts, fonts, links to
+//! stylesheets or images; CSS inline), every chart inline, every input with its evidence badge,
+//! print and phone rules, and a snapshot of its text (tags and charts stripped).
+
+use offtake_engine::{Outcome, Scenario, underwrite};
+use offtake_model::{Contract, Evidence};
+use offtake_report::document::Report;
+use offtake_report::html;
+use offtake_report::risk_view::RiskView;
+
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+fn example() -> (Contract, Outcome) {
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let outcome = underwrite(&contract, &Scenario::base(&contract));
+    (contract, outcome)
+}
+
+fn render(contract: &Contract, outcome: &Outcome, risk: Option<&RiskView>) -> String {
+    html::render(&Report {
+        contract,
+        outcome,
+        variants: &[],
+        file_name: "amazon-anthropic-2026.toml",
+        risk,
+    })
+    .unwrap()
+}
+
+/// The text a reader sees: `<style>` and `<svg>` removed, tags dropped, entities decoded,
+/// whitespace collapsed, one line per block element.
+fn text_content(html: &str) -> String {
+    let mut s = html.to_string();
+    for (open, close) in [
+        ("<style", "</style>"),
+        ("<svg", "</svg>"),
+        ("<title>", "</title>"),
+    ] {
+        while let Some(start) = s.find(open) {
+            let end = s[start..].find(close).unwrap() + start + close.len();
+            s.replace_range(start..end, " ");
+        }
+    }
+    let mut text = String::new();
+    let mut rest = s.as_str();
+    while let Some(lt) = rest.find('<') {
+        text.push_str(&rest[..lt]);
+        let gt = rest[lt..].find('>').unwrap() + lt;
+        let tag = &rest[lt + 1..gt];
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '>')
+            .next()
+            .unwrap_or("");
+        let block = matches!(
+            name,
+            "p" | "div"
+                | "tr"
+                | "h1"
+                | "h2"
+                | "caption"
+                | "section"
+                | "header"
+                | "footer"
+                | "br"
+                | "figcaption"
+                | "li"
+                | "dt"
+        );
+        text.push_str(if block {
+            "\n"
+        } else if name == "wbr" {
+            ""
+        } else {
+            " "
+        });
+        rest = &rest[gt + 1..];
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(env!("CARGO_PKG_VERSION"), "<version>")
+}
+
+#[test]
+fn the_report_is_one_self_contained_file() {
+    let (contract, outcome) = example();
+    let html = render(&contract, &outcome, None);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#)
+    );
+    for needle in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(",
+        "@font-face",
+        " src=",
+    ] {
+        assert!(!html.contains(needle), "the report contains {needle}");
+    }
+    // The only http(s) URLs are source links (anchors are not fetched when viewing) and the
+    // SVG namespace (a name, never fetched).
+    for (i, _) in html.match_indices("http") {
+        let before = &html[i.saturating_sub(7)..i];
+        assert!(
+            before.ends_with("href=\"") || before.ends_with("xmlns=\""),
+            "a URL outside a link: {}",
+            &html[i..i + 40]
+        );
+    }
+    assert_eq!(html.matches("<style>").count(), 1);
+    assert!(html.contains("@media print") && html.contains("@media (max-width: 640px)"));
+    assert!(html.contains("break-before: page") && html.contains("break-inside: avoid"));
+}
+
+#[test]
+fn every_chart_is_inline_svg_in_both_sizes() {
+    let (contract, outcome) = example();
+    let html = render(&contract, &outcome, None);
+    // Capacity, payments, cash flow and DSCR (the example has debt), wide and narrow.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 8);
+    assert_eq!(html.matches("<div class=\"chart-wide\">").count(), 4);
+    assert_eq!(html.matches("<div class=\"chart-narrow\">").count(), 4);
+    for title in [
+        "Capacity online by tranche against used and requested compute, by month",
+        "Buyer payments by contract year: usage, shortfall and true-up",
+        "Provider free cash flow by contract year with cumulative FCF and payback",
+        "Debt service coverage ratio by contract year against the threshold",
+    ] {
+        assert_eq!(
+            html.matches(&format!("<title>{title}</title>")).count(),
+            2,
+            "{title}"
+        );
+    }
+    // Units on the axes.
+    for axis in [
+        "Compute, EFLOP/s (dense BF16)",
+        "Payments, USD billions",
+        "DSCR (CFADS / debt service)",
+        "Contract year (Y1 starts 2026-07)",
+    ] {
+        assert!(html.contains(axis), "{axis}");
+    }
+    // Each tranche is a band of the capacity chart, labelled with its chips.
+    assert!(html.contains("phase-1 (Trainium2 → Trainium4)"));
+    assert!(html.contains("refit phase-1 → Trainium4"));
+}
+
+#[test]
+fn every_input_has_its_evidence_badge_and_source() {
+    let (contract, outcome) = example();
+    let html = render(&contract, &outcome, None);
+    let inputs = &html[html.find("<table class=\"inputs\">").unwrap()..];
+    let inputs = &inputs[..inputs.find("</table>").unwrap()];
+    assert_eq!(
+        inputs.matches("<tr><td><code>").count(),
+        contract.inputs.len()
+    );
+    for input in &contract.inputs {
+        let path = input.path.replace('.', ".<wbr>");
+        let row_start = inputs.find(&format!("<code>{path}</code>")).unwrap();
+        let row = &inputs[row_start..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        let grade = input.grade_name();
+        assert!(
+            row.contains(&format!("<span class=\"badge {grade}\">{grade}</span>")),
+            "{row}"
+        );
+        if let Some(id) = &input.source {
+            let title = contract.sources.iter().find(|s| &s.id == id).unwrap();
+            assert!(row.contains(title.title.as_deref().unwrap()), "{row}");
+        }
+    }
+    for grade in Evidence::ALL.iter().map(|e| e.name()).chain(["ungraded"]) {
+        assert!(
+            html.contains(&format!(".badge.{grade} {{")),
+            "no colour for {grade}"
+        );
+    }
+}
+
+#[test]
+fn the_risk_section_draws_distributions_tornado_and_probabilities() {
+    let (contract, outcome) = example();
+    let mut config = offtake_risk::RunConfig::from_contract(&contract);
+    config.n_paths = 300;
+    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
+    let report =
+        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
+    let view = RiskView::from_run(&report, &sim.table);
+    let html = render(&contract, &outcome, Some(&view));
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 16);
+    assert!(html.contains("Risk: Monte Carlo over 300 paths"));
+    let npv = report
+        .metrics
+        .get(offtake_risk::PathMetric::ProviderNpv)
+        .unwrap();
+    let p50 = offtake_report::format::usd(npv.p50.unwrap());
+    assert!(
+        html.contains(&format!("P50 {p50}")),
+        "P50 marked on the NPV histogram"
+    );
+    assert!(html.contains("Tornado: provider NPV with each risk factor at its P10 and P90"));
+    for row in &report.tornado.rows {
+        assert!(html.contains(&format!("<code>{}</code>", row.factor)));
+    }
+    let contracted = offtake_report::format::pct(report.probabilities.contracted.unwrap());
+    assert!(html.contains(&contracted));
+}
+
+#[test]
+fn the_examples_text_is_stable() {
+    let (contract, outcome) = example();
+    let html = render(&contract, &outcome, None);
+    insta::assert_snapshot!("example_text", text_content(&html));
+}

@@ -1,0 +1,644 @@
+//! The XLSX workbook read back with calamine: values equal the engine's, the Annual sheet's
+//! formulas reference the right Monthly rows, and their cached results equal those formulas
+//! evaluated here over the Monthly sheet's values.
+
+use std::io::Cursor;
+
+use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
+use offtake_engine::{Outcome, Scenario, underwrite};
+use offtake_model::Contract;
+use offtake_report::document::Report;
+use offtake_report::risk_view::RiskView;
+use offtake_report::series::{Aggregation, annual_columns, monthly_series};
+use offtake_report::xlsx;
+
+const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+fn example() -> (Contract, Outcome) {
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let outcome = underwrite(&contract, &Scenario::base(&contract));
+    (contract, outcome)
+}
+
+fn workbook_bytes(contract: &Contract, outcome: &Outcome, risk: Option<&RiskView>) -> Vec<u8> {
+    xlsx::render(&Report {
+        contract,
+        outcome,
+        variants: &[],
+        file_name: "amazon-anthropic-2026.toml",
+        risk,
+    })
+    .unwrap()
+}
+
+fn open(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs(Cursor::new(bytes)).unwrap()
+}
+
+/// |a − b| ≤ 1e-9 · max(1, |b|).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+fn number(range: &Range<Data>, row: u32, col: u32) -> f64 {
+    match range.get_value((row, col)) {
+        Some(Data::Float(x)) => *x,
+        Some(Data::Int(x)) => *x as f64,
+        other => panic!("expected a number at ({row}, {col}), found {other:?}"),
+    }
+}
+
+fn text(range: &Range<Data>, row: u32, col: u32) -> String {
+    match range.get_value((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        other => panic!("expected text at ({row}, {col}), found {other:?}"),
+    }
+}
+
+/// Column index of a 1-based column name ("A" → 0, "AB" → 27).
+fn column_index(letters: &str) -> u32 {
+    letters
+        .bytes()
+        .fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A' + 1))
+        - 1
+}
+
+/// The column name of a 0-based index (0 → "A", 27 → "AB").
+fn column_name(mut index: u32) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap()
+}
+
+/// A cell reference `Sheet!C12` or `C12` → (sheet, row index, column index), 0-based.
+fn cell_ref(reference: &str, default_sheet: &str) -> (String, u32, u32) {
+    let (sheet, cell) = reference
+        .split_once('!')
+        .unwrap_or((default_sheet, reference));
+    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
+    let (letters, digits) = cell.split_at(split);
+    let row: u32 = digits.parse().unwrap();
+    (sheet.to_string(), row - 1, column_index(letters))
+}
+
+/// A value of the tiny formula language the workbook uses.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Number(f64),
+    Text(String),
+    Cells(Vec<Option<f64>>),
+}
+
+/// Evaluates the workbook's formulas: SUM, MIN, COUNT, IF, `=`, `/`, cell references and ranges
+/// (one column) on the Monthly and Annual sheets, numbers and strings. Written from the formula
+/// text alone, so a wrong reference gives a wrong number.
+struct Evaluator<'a> {
+    sheets: &'a [(&'a str, &'a Range<Data>)],
+    sheet: &'a str,
+}
+
+impl Evaluator<'_> {
+    fn cell(&self, sheet: &str, row: u32, col: u32) -> Option<f64> {
+        let range = self
+            .sheets
+            .iter()
+            .find(|(name, _)| *name == sheet)
+            .unwrap_or_else(|| panic!("no sheet {sheet}"))
+            .1;
+        match range.get_value((row, col)) {
+            Some(Data::Float(x)) => Some(*x),
+            Some(Data::Int(x)) => Some(*x as f64),
+            _ => None,
+        }
+    }
+
+    fn eval(&self, formula: &str) -> Value {
+        let formula = formula.trim_start_matches('=');
+        let (value, rest) = self.expr(formula);
+        assert!(rest.is_empty(), "unparsed tail {rest:?} in {formula}");
+        value
+    }
+
+    fn expr<'s>(&self, s: &'s str) -> (Value, &'s str) {
+        let (left, rest) = self.term(s);
+        if let Some(rest) = rest.strip_prefix('/') {
+            let (right, rest) = self.term(rest);
+            return (Value::Number(num(&left) / num(&right)), rest);
+        }
+        if let Some(rest) = rest.strip_prefix('=') {
+            let (right, rest) = self.term(rest);
+            let equal = match (&left, &right) {
+                (Value::Text(a), Value::Text(b)) => a == b,
+                _ => num(&left) == num(&right),
+            };
+            return (Value::Number(if equal { 1.0 } else { 0.0 }), rest);
+        }
+        (left, rest)
+    }
+
+    fn term<'s>(&self, s: &'s str) -> (Value, &'s str) {
+        if let Some(rest) = s.strip_prefix('"') {
+            let end = rest.find('"').unwrap();
+            return (Value::Text(rest[..end].to_string()), &rest[end + 1..]);
+        }
+        let end = s.find(['(', ')', ',', '/', '=']).unwrap_or(s.len());
+        let token = &s[..end];
+        let rest = &s[end..];
+        if let Some(args) = rest.strip_prefix('(') {
+            let mut values = Vec::new();
+            let mut rest = args;
+            loop {
+                let (v, r) = self.expr(rest);
+                values.push(v);
+                if let Some(r) = r.strip_prefix(',') {
+                    rest = r;
+                } else {
+                    rest = r.strip_prefix(')').unwrap();
+                    break;
+                }
+            }
+            return (self.call(token, values), rest);
+        }
+        if let Ok(x) = token.parse::<f64>() {
+            return (Value::Number(x), rest);
+        }
+        if let Some((from, to)) = token.split_once(':') {
+            let (sheet, r0, c0) = cell_ref(from, self.sheet);
+            let (_, r1, c1) = cell_ref(
+                &format!("{sheet}!{}", to.rsplit('!').next().unwrap()),
+                self.sheet,
+            );
+            assert_eq!(c0, c1, "ranges are one column: {token}");
+            let cells = (r0..=r1).map(|r| self.cell(&sheet, r, c0)).collect();
+            return (Value::Cells(cells), rest);
+        }
+        let (sheet, r, c) = cell_ref(token, self.sheet);
+        let v = self
+            .cell(&sheet, r, c)
+            .unwrap_or_else(|| panic!("{token} is empty"));
+        (Value::Number(v), rest)
+    }
+
+    fn call(&self, name: &str, args: Vec<Value>) -> Value {
+        let cells = |v: &Value| match v {
+            Value::Cells(c) => c.iter().flatten().copied().collect::<Vec<f64>>(),
+            other => vec![num(other)],
+        };
+        match name {
+            // Summed in row order, as a spreadsheet does.
+            "SUM" => Value::Number(cells(&args[0]).iter().sum()),
+            "MIN" => Value::Number(
+                cells(&args[0])
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min),
+            ),
+            "COUNT" => Value::Number(cells(&args[0]).len() as f64),
+            "IF" => {
+                if num(&args[0]) != 0.0 {
+                    args[1].clone()
+                } else {
+                    args[2].clone()
+                }
+            }
+            other => panic!("unexpected function {other}"),
+        }
+    }
+}
+
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(x) => *x,
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_workbook_has_the_documented_sheets_in_order() {
+    let (contract, outcome) = example();
+    let wb = open(workbook_bytes(&contract, &outcome, None));
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["Summary", "Annual", "Monthly", "Inputs"]
+    );
+}
+
+#[test]
+fn monthly_values_are_the_engines_numbers_with_real_dates() {
+    let (contract, outcome) = example();
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    let monthly = wb.worksheet_range("Monthly").unwrap();
+    let s = &outcome.schedule;
+    assert_eq!(
+        monthly.height(),
+        s.months.len() + 1,
+        "header + one row per month"
+    );
+    let series = monthly_series(s);
+    for (i, x) in series.iter().enumerate() {
+        let col = 3 + i as u32;
+        assert_eq!(text(&monthly, 0, col), format!("{} ({})", x.name, x.unit));
+        for t in 0..s.months.len() {
+            let got = number(&monthly, t as u32 + 1, col);
+            assert!(
+                close(got, x.values[t]),
+                "{} month {t}: {got} vs {}",
+                x.name,
+                x.values[t]
+            );
+        }
+    }
+    for (k, id) in s.tranche_ids.iter().enumerate() {
+        let col = 3 + (series.len() + k) as u32;
+        assert_eq!(text(&monthly, 0, col), format!("capacity_mw.{id} (MW)"));
+        for t in 0..s.months.len() {
+            assert!(close(
+                number(&monthly, t as u32 + 1, col),
+                s.tranche_capacity_mw[k][t]
+            ));
+        }
+    }
+    for (t, month) in s.months.iter().enumerate() {
+        // A real Excel date (calamine sees the date format), on the first of the month.
+        match monthly.get_value((t as u32 + 1, 0)) {
+            Some(Data::DateTime(d)) => {
+                use chrono::Datelike;
+                let (y, m, day, ..) = d.to_ymd_hms_milli();
+                assert_eq!(
+                    (i32::from(y), u32::from(m), day),
+                    (month.year(), month.month(), 1)
+                );
+            }
+            other => panic!("month {t} is not a date: {other:?}"),
+        }
+        assert_eq!(number(&monthly, t as u32 + 1, 1), (t / 12 + 1) as f64);
+        assert_eq!(number(&monthly, t as u32 + 1, 2), t as f64);
+    }
+}
+
+#[test]
+fn annual_cells_are_formulas_over_the_years_monthly_rows_and_cache_their_values() {
+    let (contract, outcome) = example();
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    let annual = wb.worksheet_range("Annual").unwrap();
+    let monthly = wb.worksheet_range("Monthly").unwrap();
+    let formulas = wb.worksheet_formula("Annual").unwrap();
+    let sheets = [("Monthly", &monthly), ("Annual", &annual)];
+    let eval = Evaluator {
+        sheets: &sheets,
+        sheet: "Annual",
+    };
+    // Header names of Monthly, to check each reference points at the series of the same name.
+    let monthly_header: Vec<String> = (0..monthly.width() as u32)
+        .map(|c| text(&monthly, 0, c))
+        .collect();
+    let columns = annual_columns();
+    let mut checked = 0;
+    for (y, row) in outcome.annual.iter().enumerate() {
+        let r = y as u32 + 1;
+        assert_eq!(number(&annual, r, 0), (row.year + 1) as f64);
+        let (first, last) = (row.first_period + 2, row.last_period + 2);
+        for (i, col) in columns.iter().enumerate() {
+            let c = 3 + i as u32;
+            let formula = formulas
+                .get_value((r, c))
+                .unwrap_or_else(|| panic!("no formula for {} in year {y}", col.name));
+            assert!(
+                !formula.is_empty(),
+                "{} year {y} is not a formula",
+                col.name
+            );
+            // Every reference is to this year's rows of a Monthly column named for the series.
+            let refs: Vec<&str> = formula
+                .split(['(', ')', ',', '/', '='])
+                .filter(|p| p.starts_with("Monthly!"))
+                .collect();
+            assert!(!refs.is_empty(), "{formula}");
+            for reference in refs {
+                let cells: Vec<&str> = reference.split(':').collect();
+                let (_, r0, c0) = cell_ref(cells[0], "Annual");
+                let (_, r1, _) = cell_ref(cells.last().unwrap(), "Monthly");
+                let header = &monthly_header[c0 as usize];
+                let allowed: Vec<&str> = match col.name {
+                    "utilization" => vec!["used_pflop_hours", "available_pflop_hours"],
+                    "dscr" => vec!["cfads", "debt_service"],
+                    name => vec![name],
+                };
+                assert!(
+                    allowed
+                        .iter()
+                        .any(|a| header.starts_with(&format!("{a} ("))),
+                    "{} refers to {header}",
+                    col.name
+                );
+                match col.aggregation {
+                    Aggregation::Last => assert_eq!(r0 as usize + 1, last, "{formula}"),
+                    _ => {
+                        assert_eq!(
+                            (r0 as usize + 1, r1 as usize + 1),
+                            (first, last),
+                            "{formula}"
+                        )
+                    }
+                }
+            }
+            // The cached result is the engine's figure...
+            let engine = (col.get)(row);
+            let evaluated = eval.eval(formula);
+            match (annual.get_value((r, c)), engine) {
+                (Some(Data::Float(cached)), Some(v)) => {
+                    assert!(
+                        close(*cached, v),
+                        "{} year {y}: cached {cached}, engine {v}",
+                        col.name
+                    );
+                    // ...and what the formula gives over the Monthly values.
+                    assert!(
+                        close(num(&evaluated), *cached),
+                        "{} year {y}: {formula} = {evaluated:?}, cached {cached}",
+                        col.name
+                    );
+                }
+                (Some(Data::String(s)), None) => {
+                    assert_eq!(s, "none");
+                    assert_eq!(evaluated, Value::Text("none".into()));
+                }
+                (cell, engine) => panic!("{} year {y}: cell {cell:?}, engine {engine:?}", col.name),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, outcome.annual.len() * columns.len());
+}
+
+#[test]
+fn the_total_row_ties_out_to_the_whole_monthly_sheet() {
+    let (contract, outcome) = example();
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    let annual = wb.worksheet_range("Annual").unwrap();
+    let monthly = wb.worksheet_range("Monthly").unwrap();
+    let formulas = wb.worksheet_formula("Annual").unwrap();
+    let sheets = [("Monthly", &monthly), ("Annual", &annual)];
+    let eval = Evaluator {
+        sheets: &sheets,
+        sheet: "Annual",
+    };
+    let r = outcome.annual.len() as u32 + 1;
+    assert_eq!(text(&annual, r, 0), "Total");
+    let n = outcome.schedule.months.len() + 1;
+    let m = &outcome.metrics;
+    for (i, col) in annual_columns().iter().enumerate() {
+        let c = 3 + i as u32;
+        let formula = formulas.get_value((r, c)).unwrap();
+        let cached = number(&annual, r, c);
+        assert!(
+            close(num(&eval.eval(formula)), cached),
+            "{}: {formula}",
+            col.name
+        );
+        if col.aggregation == Aggregation::Sum {
+            // The whole term of the Monthly column named for the series.
+            let c = (0..monthly.width() as u32)
+                .find(|c| text(&monthly, 0, *c).starts_with(&format!("{} (", col.name)))
+                .unwrap();
+            let letter = column_name(c);
+            assert_eq!(formula, &format!("SUM(Monthly!{letter}2:{letter}{n})"));
+        }
+        let expected = match col.name {
+            "payments" => Some(m.total_payments),
+            "usage_charge" => Some(m.total_usage_charges),
+            "shortfall" => Some(m.total_shortfall),
+            "true_up" => Some(m.total_true_up),
+            "capex" => Some(m.total_capex),
+            "tax" => Some(m.total_tax),
+            "power_cost" => Some(m.total_power_cost),
+            "fixed_opex" => Some(m.total_fixed_opex),
+            "used_pflop_hours" => Some(m.total_used_pflop_hours),
+            "available_pflop_hours" => Some(m.total_available_pflop_hours),
+            "utilization" => m.average_utilization,
+            "dscr" => m.min_dscr,
+            "capacity_mw" => Some(m.capacity_mw_at_end),
+            _ => None,
+        };
+        if let Some(v) = expected {
+            assert!(
+                close(cached, v),
+                "{}: total {cached} vs metrics {v}",
+                col.name
+            );
+        }
+    }
+}
+
+#[test]
+fn inputs_sheet_lists_every_input_with_its_evidence_and_source() {
+    let (contract, outcome) = example();
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    let inputs = wb.worksheet_range("Inputs").unwrap();
+    assert_eq!(inputs.height(), contract.inputs.len() + 1);
+    assert_eq!(text(&inputs, 0, 3), "evidence");
+    assert_eq!(text(&inputs, 0, 5), "source title");
+    for (i, input) in contract.inputs.iter().enumerate() {
+        let r = i as u32 + 1;
+        assert_eq!(text(&inputs, r, 0), input.path);
+        assert!(close(number(&inputs, r, 1), input.value), "{}", input.path);
+        assert_eq!(text(&inputs, r, 3), input.grade_name());
+        assert_eq!(number(&inputs, r, 10), input.line as f64);
+        if let Some(id) = &input.source {
+            assert_eq!(text(&inputs, r, 4), *id);
+            let title = contract
+                .sources
+                .iter()
+                .find(|s| &s.id == id)
+                .and_then(|s| s.title.clone())
+                .unwrap();
+            assert_eq!(text(&inputs, r, 5), title);
+        }
+    }
+    // The example's commitment is disclosed by Amazon's own announcement.
+    let row = contract
+        .inputs
+        .iter()
+        .position(|i| i.path == "commitment.min_total_spend")
+        .unwrap() as u32
+        + 1;
+    assert_eq!(text(&inputs, row, 3), "disclosed");
+    assert_eq!(
+        text(&inputs, row, 5),
+        "Amazon and Anthropic expand strategic collaboration"
+    );
+}
+
+#[test]
+fn summary_shows_verdicts_and_headline_numbers_as_numbers() {
+    let (contract, outcome) = example();
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    let summary = wb.worksheet_range("Summary").unwrap();
+    let find = |label: &str| -> u32 {
+        (0..summary.height() as u32)
+            .find(|r| {
+                matches!(summary.get_value((*r, 1)), Some(Data::String(s)) if s == label)
+                    || matches!(summary.get_value((*r, 0)), Some(Data::String(s)) if s == label)
+            })
+            .unwrap_or_else(|| panic!("no row {label}"))
+    };
+    let npv = find("Provider NPV (unlevered)");
+    assert!(close(
+        number(&summary, npv, 2),
+        outcome.metrics.provider_npv
+    ));
+    let contracted = find("Contracted (coverage)");
+    let passed = if outcome.verdicts.contracted {
+        "yes"
+    } else {
+        "no"
+    };
+    assert_eq!(text(&summary, contracted, 1), passed);
+    assert!(close(
+        number(&summary, contracted, 2),
+        outcome.metrics.coverage.unwrap()
+    ));
+    assert!(close(
+        number(&summary, contracted, 3),
+        contract.thresholds.coverage
+    ));
+}
+
+#[test]
+fn the_risk_sheet_carries_the_simulators_figures() {
+    let (contract, outcome) = example();
+    let mut config = offtake_risk::RunConfig::from_contract(&contract);
+    config.n_paths = 300;
+    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
+    let report =
+        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
+    let view = RiskView::from_run(&report, &sim.table);
+    let mut wb = open(workbook_bytes(&contract, &outcome, Some(&view)));
+    assert_eq!(wb.sheet_names().last().map(String::as_str), Some("Risk"));
+    let risk = wb.worksheet_range("Risk").unwrap();
+    let npv = report
+        .metrics
+        .get(offtake_risk::PathMetric::ProviderNpv)
+        .unwrap();
+    assert_eq!(text(&risk, 1, 0), "Provider NPV");
+    assert!(close(number(&risk, 1, 2), npv.p10.unwrap()));
+    assert!(close(number(&risk, 1, 3), npv.p50.unwrap()));
+    assert!(close(number(&risk, 1, 4), npv.p90.unwrap()));
+    let row = (0..risk.height() as u32)
+        .find(|r| matches!(risk.get_value((*r, 0)), Some(Data::String(s)) if s == "Contracted"))
+        .unwrap();
+    assert!(close(
+        number(&risk, row, 1),
+        report.probabilities.contracted.unwrap()
+    ));
+}
+
+fn find_on_path(names: &[&str]) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Parses a CSV field LibreOffice wrote with "save as shown" off: a number, maybe with `%`.
+fn csv_number(field: &str) -> Option<f64> {
+    match field.strip_suffix('%') {
+        Some(p) => p.parse::<f64>().ok().map(|x| x / 100.0),
+        None => field.parse().ok(),
+    }
+}
+
+/// Optional: LibreOffice, told to recalculate OOXML on load, computes the Annual sheet's
+/// formulas itself and gets the engine's figures. A control workbook whose cached result is
+/// wrong on purpose proves it really recalculated. Skipped when LibreOffice is not installed.
+#[test]
+fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
+    let Some(soffice) = find_on_path(&["soffice", "libreoffice"]) else {
+        println!("skipped: libreoffice not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    std::fs::create_dir_all(profile.join("user")).unwrap();
+    // OOXMLRecalcMode 0 = always recalculate on load (the default never does).
+    std::fs::write(
+        profile.join("user/registrymodifications.xcu"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"#,
+    )
+    .unwrap();
+    let (contract, outcome) = example();
+    std::fs::write(
+        dir.path().join("report.xlsx"),
+        workbook_bytes(&contract, &outcome, None),
+    )
+    .unwrap();
+    let mut control = rust_xlsxwriter::Workbook::new();
+    control
+        .add_worksheet()
+        .write_formula(0, 0, rust_xlsxwriter::Formula::new("=1+1").set_result("5"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("control.xlsx"),
+        control.save_to_buffer().unwrap(),
+    )
+    .unwrap();
+
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            // Comma-separated, UTF-8, raw values (not as shown), every sheet to its own file.
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+        ])
+        .arg(&out)
+        .arg(dir.path().join("report.xlsx"))
+        .arg(dir.path().join("control.xlsx"))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let control = std::fs::read_to_string(out.join("control-Sheet1.csv")).unwrap();
+    assert_eq!(control.trim(), "2", "LibreOffice did not recalculate");
+
+    let annual = std::fs::read_to_string(out.join("report-Annual.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = annual.lines().map(|l| l.split(',').collect()).collect();
+    let columns = annual_columns();
+    for (y, row) in outcome.annual.iter().enumerate() {
+        for (i, col) in columns.iter().enumerate() {
+            let field = rows[y + 1][3 + i];
+            match (col.get)(row) {
+                Some(v) => {
+                    let got = csv_number(field).unwrap_or_else(|| panic!("{field:?}"));
+                    assert!(
+                        close(got, v),
+                        "{} year {y}: LibreOffice {got}, engine {v}",
+                        col.name
+                    );
+                }
+                None => assert_eq!(field, "none"),
+            }
+        }
+    }
+    let total = &rows[outcome.annual.len() + 1];
+    let payments = columns.iter().position(|c| c.name == "payments").unwrap();
+    assert!(close(
+        csv_number(total[3 + payments]).unwrap(),
+        outcome.metrics.total_payments
+    ));
+}
