@@ -479,6 +479,28 @@ impl<'v> Ctx<'v> {
         out
     }
 
+    /// MODEL.md §12 requires at least one generation and one tranche. An absent key is a
+    /// missing table (at line 1); an empty array (`tranche = []`) is located at the array. A
+    /// value of the wrong type was reported by [`Ctx::array`].
+    fn at_least_one(&mut self, top: &Table<'_, '_>, key: &str, none: bool, help: &str) {
+        if !none {
+            return;
+        }
+        let span = match top.get(key) {
+            None => 0..0,
+            Some(v) if v.get_ref().as_array().is_some_and(|a| a.is_empty()) => v.span(),
+            Some(_) => return,
+        };
+        self.r.error_help(
+            Problem::MissingTable {
+                table: format!("[[{key}]]"),
+            },
+            span,
+            key.to_string(),
+            help,
+        );
+    }
+
     fn deal(&mut self, t: &Table<'_, '_>) -> Option<Deal> {
         self.r.check_keys(t, DEAL_KEYS);
         let id = self.r.id(t, "id").map(|(s, _)| s);
@@ -595,16 +617,12 @@ impl<'v> Ctx<'v> {
 
     fn generations(&mut self, top: &Table<'_, '_>) -> Vec<(Generation, Range<usize>)> {
         let entries = self.array(top, "generation");
-        if entries.is_empty() && top.get("generation").is_none() {
-            self.r.error_help(
-                Problem::MissingTable {
-                    table: "[[generation]]".into(),
-                },
-                0..0,
-                "generation",
-                "list at least one chip generation as [[generation]]",
-            );
-        }
+        self.at_least_one(
+            top,
+            "generation",
+            entries.is_empty(),
+            "list at least one chip generation as [[generation]]",
+        );
         let mut out: Vec<(Generation, Range<usize>)> = Vec::new();
         let mut names: BTreeSet<String> = BTreeSet::new();
         // The latest `available` so far and the generation that set it.
@@ -691,16 +709,12 @@ impl<'v> Ctx<'v> {
 
     fn tranches(&mut self, top: &Table<'_, '_>, gen_names: &Names) -> Vec<(Tranche, Range<usize>)> {
         let entries = self.array(top, "tranche");
-        if entries.is_empty() && top.get("tranche").is_none() {
-            self.r.error_help(
-                Problem::MissingTable {
-                    table: "[[tranche]]".into(),
-                },
-                0..0,
-                "tranche",
-                "list at least one capacity tranche as [[tranche]]",
-            );
-        }
+        self.at_least_one(
+            top,
+            "tranche",
+            entries.is_empty(),
+            "list at least one capacity tranche as [[tranche]]",
+        );
         let mut out: Vec<(Tranche, Range<usize>)> = Vec::new();
         let mut ids: BTreeSet<String> = BTreeSet::new();
         for (i, (map, span)) in entries.into_iter().enumerate() {

@@ -224,6 +224,28 @@ fn missing_required_table() {
 }
 
 #[test]
+fn an_empty_array_of_tranches_or_generations_is_missing() {
+    // Without the tables, with `tranche = []`: zero tranches must not validate.
+    let start = EXAMPLE.find("[[tranche]]").unwrap();
+    let end = EXAMPLE.find("[demand]").unwrap();
+    let src = format!("tranche = []\n{}{}", &EXAMPLE[..start], &EXAMPLE[end..]).replacen(
+        "max_mw = { value = 5000",
+        "# max_mw = { value = 5000",
+        1,
+    );
+    let ds = diagnostics(&src);
+    let d = ds.iter().find(|d| d.field == "tranche").unwrap();
+    assert_eq!(
+        d.problem,
+        Problem::MissingTable {
+            table: "[[tranche]]".into()
+        }
+    );
+    assert_eq!(d.snippet(&src), "[]");
+    assert_eq!(d.line_col(&src), (1, 11));
+}
+
+#[test]
 fn non_finite_numbers_are_rejected() {
     for (text, shown) in [
         ("nan", "nan"),
