@@ -77,6 +77,12 @@ pub fn parse(src: &str) -> Result<Contract> {
 }
 
 /// Parses and validates a term sheet with the given alternatives selected.
+///
+/// The file's own problems come first (`Error::Invalid`, every one located, in file order).
+/// Then each variant must name a term that has alternatives (`UnknownVariant`, for n = 0 too)
+/// and an n no greater than their count (`VariantOutOfRange`); one term named twice must have
+/// the same n (`ConflictingVariants`). Rules joining several terms are checked on the selected
+/// values, so a variant can make a valid file invalid.
 pub fn parse_with(src: &str, variants: &[Variant]) -> Result<Contract> {
     if src.len() > MAX_BYTES {
         return Err(Error::TooLarge {
