@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Cross-check the Rust engine against the independent reference (offtake_ref.py).
+
+Runs `offtake underwrite FILE --json` and the reference on each term sheet, then prints, per
+metric and per monthly series, the worst relative difference |a−b| / max(1, |a|, |b|), flagging
+anything over 1e-6, and any mismatch in verdicts, options, equity periods, fits, online periods,
+option decisions, yearly DSCR.
+
+Usage: python3 compare.py [--bin PATH] [--verbose] FILE...   (default: the example, the engine's
+golden cases and tools/reference/cases/*.toml). Exit 1 when anything is flagged.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import offtake_ref  # noqa: E402
+
+FLAG = 1e-6
+
+
+def rel(a, b):
+    """Relative difference; None vs number is infinite, None vs None is 0."""
+    if a is None and b is None:
+        return 0.0
+    if a is None or b is None:
+        return float("inf")
+    if isinstance(a, bool) or isinstance(b, bool):
+        return 0.0 if a == b else float("inf")
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def engine(binary, path):
+    out = subprocess.run([binary, "underwrite", path, "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"engine failed on {path}: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def compare(eng, ref):
+    """Return (rows, problems): rows = [(kind, name, worst rel, detail)]."""
+    rows = []
+    for name, rv in ref["metrics"].items():
+        ev = eng["metrics"].get(name, "<missing>")
+        if ev == "<missing>":
+            rows.append(("metric", name, float("inf"), f"engine lacks {name}"))
+            continue
+        rows.append(("metric", name, rel(ev, rv), f"engine={ev!r} ref={rv!r}"))
+    for name, rs in ref["monthly"].items():
+        es = eng["monthly"].get(name)
+        if es is None or len(es) != len(rs):
+            rows.append(("series", name, float("inf"), "missing or wrong length"))
+            continue
+        worst, at = 0.0, None
+        for t, (a, b) in enumerate(zip(es, rs)):
+            d = rel(a, b)
+            if d > worst:
+                worst, at = d, t
+        detail = "" if at is None else f"worst t={at}: engine={es[at]!r} ref={rs[at]!r}"
+        rows.append(("series", name, worst, detail))
+    for tid, rs in ref["tranche_capacity_mw"].items():
+        es = eng["monthly"]["tranche_capacity_mw"].get(tid)
+        worst = max((rel(a, b) for a, b in zip(es, rs)), default=0.0) if es else float("inf")
+        rows.append(("series", f"tranche_capacity_mw.{tid}", worst, ""))
+    # discrete results
+    ed = [a["dscr"] for a in eng["annual"]]
+    worst = max((rel(a, b) for a, b in zip(ed, ref["annual_dscr"])), default=0.0)
+    rows.append(("annual", "dscr", worst, f"engine={ed} ref={ref['annual_dscr']}" if worst > FLAG else ""))
+    for key in ("verdicts", "options", "equity"):
+        same = eng[key] == ref[key]
+        rows.append(("exact", key, 0.0 if same else float("inf"),
+                     "" if same else f"engine={eng[key]} ref={ref[key]}"))
+    # a tranche without fits (unexercised, or never online) may be listed with [] or left out
+    efits = {k: v for k, v in eng["fits"].items() if v}
+    rfits = {k: v for k, v in ref["fits"].items() if v}
+    same = efits == rfits
+    rows.append(("exact", "fits", 0.0 if same else float("inf"), "" if same else f"engine={efits} ref={rfits}"))
+    eon = {t["id"]: t["online_period"] for t in eng["tranches"]}
+    same = eon == ref["online_periods"]
+    rows.append(("exact", "online_periods", 0.0 if same else float("inf"),
+                 "" if same else f"engine={eon} ref={ref['online_periods']}"))
+    worst = 0.0
+    # compared by tranche id: the listing order is presentation, not a decision
+    for e, r in zip(sorted(eng["option_decisions"], key=lambda d: d["tranche"]),
+                    sorted(ref["option_decisions"], key=lambda d: d["tranche"])):
+        if e["tranche"] != r["tranche"] or e["exercised"] != r["exercised"]:
+            worst = float("inf")
+        worst = max(worst, rel(e["trailing_utilization"], r["trailing_utilization"]))
+    if len(eng["option_decisions"]) != len(ref["option_decisions"]):
+        worst = float("inf")
+    rows.append(("exact", "option_decisions", worst,
+                 f"engine={eng['option_decisions']} ref={ref['option_decisions']}" if worst > FLAG else ""))
+    return rows
+
+
+def default_files():
+    files = [os.path.join(ROOT, "examples", "amazon-anthropic-2026.toml")]
+    files += sorted(glob.glob(os.path.join(ROOT, "crates", "offtake-engine", "tests", "cases", "*.toml")))
+    files += sorted(glob.glob(os.path.join(HERE, "cases", "*.toml")))
+    return files
+
+
+def main(argv):
+    binary = os.path.join(ROOT, "target", "debug", "offtake")
+    verbose = False
+    files = []
+    it = iter(argv[1:])
+    for a in it:
+        if a == "--bin":
+            binary = next(it)
+        elif a == "--verbose":
+            verbose = True
+        else:
+            files.append(a)
+    files = files or default_files()
+    flagged_any = False
+    summary = []
+    for path in files:
+        name = os.path.relpath(path, ROOT)
+        try:
+            eng = engine(binary, path)
+        except RuntimeError as err:
+            print(f"== {name}: {err}")
+            summary.append((name, float("inf"), "engine error"))
+            flagged_any = True
+            continue
+        ref = offtake_ref.run(offtake_ref.load(path))
+        rows = compare(eng, ref)
+        flagged = [r for r in rows if r[2] > FLAG]
+        worst = max(rows, key=lambda r: r[2])
+        summary.append((name, worst[2], f"{worst[0]}:{worst[1]}"))
+        print(f"== {name}: worst {worst[2]:.3g} ({worst[0]} {worst[1]}), {len(flagged)} flagged")
+        for kind, metric, d, detail in rows:
+            if d > FLAG or verbose:
+                mark = "FLAG" if d > FLAG else "    "
+                print(f"  {mark} {kind:7s} {metric:36s} {d:.3g}  {detail}")
+        flagged_any = flagged_any or bool(flagged)
+    print("\nsummary (worst relative difference per case):")
+    for name, d, what in summary:
+        print(f"  {d:10.3g}  {'FLAG' if d > FLAG else 'ok  '}  {name}  [{what}]")
+    return 1 if flagged_any else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""Independent reference implementation of the offtake model (MODEL.md v1.2, §1–9).
+
+Written from /work/shared/MODEL.md alone, to cross-check the Rust engine. Pure Python 3.11
+standard library. Runs one term sheet in the base scenario (every risk factor at base) unless
+factors are passed to `run`. Readings of ambiguous passages are listed in README.md.
+
+Usage: python3 offtake_ref.py TERM_SHEET.toml [--pretty]   (prints JSON)
+"""
+
+import calendar
+import datetime
+import json
+import math
+import sys
+import tomllib
+
+TOL = 1e-9  # MODEL.md preamble: relative tolerance for thresholds
+
+
+def ge_tol(a, b):
+    """a ≥ b with the preamble's relative tolerance: a ≥ b − 1e-9·max(1,|b|)."""
+    return a >= b - TOL * max(1.0, abs(b))
+
+
+def num(x):
+    """A number, plain or as a provenance table {value = …} (MODEL.md §11)."""
+    if isinstance(x, dict):
+        return num(x["value"])
+    if isinstance(x, bool):
+        raise TypeError("boolean where a number is expected")
+    return float(x)
+
+
+def whole_months(years):
+    """Preamble: round(12·years), halves away from zero."""
+    v = 12.0 * years
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def month_index(d):
+    """A date's absolute month index; only its month counts (§1)."""
+    if isinstance(d, dict):
+        d = d["value"]
+    if isinstance(d, (datetime.date, datetime.datetime)):
+        return d.year * 12 + d.month - 1
+    parts = str(d).split("-")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"malformed date {d!r}")
+    y, m = int(parts[0]), int(parts[1])
+    if not 1 <= m <= 12:
+        raise ValueError(f"malformed date {d!r}")
+    return y * 12 + m - 1
+
+
+def month_label(abs_idx):
+    y, m = divmod(abs_idx, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+def npv(flows, rate):
+    """§1: NPV(r) = Σ CF(t)·(1+r)^(−(t+1)/12)."""
+    base = 1.0 + rate
+    return math.fsum(cf * base ** (-(t + 1) / 12.0) for t, cf in enumerate(flows) if cf != 0.0)
+
+
+def irr(flows):
+    """§1 IRR rule. Returns (irr or None, multiple_roots flag, list of roots)."""
+    if not any(cf < 0 for cf in flows) or not any(cf > 0 for cf in flows):
+        # NPV keeps one sign for every rate: no root.
+        return None, False, []
+    grid = [(i - 99) / 100.0 for i in range(0, 1100)]  # −0.99 … 10.00, step 0.01
+    vals = [npv(flows, r) for r in grid]
+    roots = []  # (root, falling)
+
+    def refine(lo, hi, flo):
+        while hi - lo > 1e-10:
+            mid = 0.5 * (lo + hi)
+            fm = npv(flows, mid)
+            if fm == 0.0:
+                return mid
+            if (fm > 0) == (flo > 0):
+                lo, flo = mid, fm
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
+
+    # Walk the grid; an exact zero on a grid point is a root when the signs around it differ.
+    last_r, last_v = grid[0], vals[0]
+    i = 1
+    while i < len(grid):
+        r, v = grid[i], vals[i]
+        if v == 0.0:
+            j = i
+            while j < len(grid) and vals[j] == 0.0:
+                j += 1
+            nxt = vals[j] if j < len(grid) else None
+            if last_v != 0.0 and (nxt is None or (nxt > 0) != (last_v > 0)):
+                roots.append((r, last_v > 0))
+            i = j
+            continue
+        if last_v != 0.0 and (v > 0) != (last_v > 0):
+            roots.append((refine(last_r, r, last_v), last_v > 0))
+        last_r, last_v = r, v
+        i += 1
+    if not roots:
+        return None, False, []
+    falling = [r for r, f in roots if f]
+    chosen = max(falling) if falling else max(r for r, _ in roots)
+    return chosen, len(roots) > 1, [r for r, _ in roots]
+
+
+class Sheet:
+    """The parts of a term sheet MODEL.md §1–9 need, read with tomllib."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        deal = raw["deal"]
+        self.id = deal["id"]
+        self.start = month_index(deal["start"])
+        if "term_months" in deal:
+            self.T = int(num(deal["term_months"]))
+        else:
+            self.T = whole_months(num(deal["term_years"]))
+        self.gens = []
+        for g in raw["generation"]:
+            self.gens.append(
+                dict(
+                    name=g["name"],
+                    avail=month_index(g["available"]) - self.start,
+                    ppm=num(g["pflops_per_mw"]),
+                    ccpm=num(g["chip_capex_per_mw"]),
+                    life=whole_months(num(g["life_years"])),
+                )
+            )
+        self.gen_index = {g["name"]: i for i, g in enumerate(self.gens)}
+        self.tranches = []
+        for tr in raw["tranche"]:
+            kind = tr.get("kind", "firm")
+            self.tranches.append(
+                dict(
+                    id=tr["id"],
+                    mw=num(tr["mw"]),
+                    online=month_index(tr["online"]) - self.start,
+                    R=int(num(tr.get("ramp_months", 0))),
+                    bm=int(num(tr.get("build_months", 0))),
+                    deadline=(month_index(tr["deadline"]) - self.start) if "deadline" in tr else None,
+                    promised=tr.get("generation"),
+                    kind=kind,
+                    exercise=(month_index(tr["exercise"]) - self.start) if kind == "option" else None,
+                    exu=num(tr.get("exercise_utilization", 0.8)),
+                )
+            )
+        dem = raw["demand"]
+        if "pflops" in dem:
+            self.demand_mode = "pflops"
+            pts = dem["pflops"]
+        else:
+            self.demand_mode = "utilization"
+            pts = dem["utilization"]
+        self.demand_pts = [(month_index(p[0]) - self.start, num(p[1])) for p in pts]
+        pr = raw["pricing"]
+        self.list_price = num(pr["list_price"])
+        self.discount = num(pr.get("discount", 0.0))
+        self.escalation = num(pr.get("escalation", 0.0))
+        top = raw.get("take_or_pay")
+        if top is not None:
+            self.top = dict(
+                floor=num(top.get("floor", 0.0)),
+                frm=(month_index(top["from"]) - self.start) if "from" in top else 0,
+                until=(month_index(top["until"]) - self.start) if "until" in top else self.T - 1,
+                settle=top.get("settle", "monthly"),
+            )
+        else:
+            self.top = None
+        com = raw.get("commitment")
+        self.min_total_spend = num(com["min_total_spend"]) if com and "min_total_spend" in com else None
+        p = raw["provider"]
+        self.fac_capex = num(p["facility_capex_per_mw"])
+        self.fac_life = whole_months(num(p["facility_life_years"]))
+        self.power_price = num(p["power_price"])
+        self.power_esc = num(p.get("power_escalation", 0.0))
+        self.pue = num(p.get("pue", 1.0))
+        self.idle_power = num(p.get("idle_power", 0.3))
+        self.fixed_opex = num(p.get("fixed_opex_per_mw_year", 0.0))
+        self.tax_rate = num(p["tax_rate"])
+        self.disc = num(p["discount_rate"])
+        self.residual_fraction = num(p.get("residual_fraction", 0.0))
+        self.exit_multiple = num(p.get("exit_multiple", 1.0))
+        self.min_refresh = int(num(p.get("min_refresh_months", 24)))
+        fin = raw.get("financing")
+        if fin is not None:
+            self.fin = dict(
+                share=num(fin.get("debt_share", 0.0)),
+                rate=num(fin.get("interest_rate", 0.0)),
+                n=whole_months(num(fin.get("tenor_years", 0.0))),
+            )
+        else:
+            self.fin = None
+        self.equity = []
+        for e in raw.get("equity", []):
+            self.equity.append(
+                dict(
+                    id=e["id"],
+                    amount=num(e["amount"]),
+                    round_trip=num(e.get("round_trip", 0.0)),
+                    at=(month_index(e["at"]) - self.start) if "at" in e else None,
+                    when=e.get("when"),
+                    deadline=(month_index(e["deadline"]) - self.start) if "deadline" in e else None,
+                )
+            )
+        b = raw.get("buyer", {})
+        self.buyer_rate = num(b["discount_rate"]) if "discount_rate" in b else self.disc
+        self.value_per_ph = num(b["value_per_pflop_hour"]) if "value_per_pflop_hour" in b else self.list_price
+        th = raw.get("thresholds", {})
+        self.th_coverage = num(th.get("coverage", 1.0))
+        self.th_dscr = num(th.get("dscr", 1.30))
+        self.th_hurdle = num(th["hurdle"]) if "hurdle" in th else self.disc
+
+
+def parse_condition(text):
+    """§7: `metric >= number` joined by `and`."""
+    terms = []
+    for part in text.split(" and "):
+        metric, sep, value = part.partition(">=")
+        if not sep:
+            raise ValueError(f"condition term without >=: {part!r}")
+        terms.append((metric.strip(), float(value.strip())))
+    return terms
+
+
+def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=None, slips=None):
+    """Evaluate one path of MODEL.md §1–9. Base scenario by default."""
+    S = sheet
+    T = S.T
+    delays = delays or {}
+    slips = slips or {}
+
+    # §1 hours(t)
+    hours = []
+    for t in range(T):
+        y, m = divmod(S.start + t, 12)
+        hours.append(calendar.monthrange(y, m + 1)[1] * 24.0)
+
+    # §2 availability per generation on this path
+    avail = [g["avail"] + slips.get(g["name"], 0) for g in S.gens]
+    first_avail = min(avail)
+
+    def latest(t):
+        best = None
+        for gi, a in enumerate(avail):
+            if a <= t:
+                best = gi
+        return best
+
+    # §3 effective online periods, fits, active fractions
+    ntr = len(S.tranches)
+    onl = [max(0, tr["online"] + delays.get(tr["id"], 0), first_avail) for tr in S.tranches]
+
+    def fits_of(k):
+        o = onl[k]
+        if o >= T:
+            return []
+        g = latest(o)
+        fits = [(o, g)]
+        f = o
+        while True:
+            life = S.gens[g]["life"]
+            if life <= 0:
+                break
+            s = f + life
+            if s >= T or T - s < S.min_refresh:
+                break
+            g = latest(s)
+            fits.append((s, g))
+            f = s
+        return fits
+
+    fits = [fits_of(k) for k in range(ntr)]
+
+    def active(k, t):
+        o = onl[k]
+        if t < o:
+            return 0.0
+        R = S.tranches[k]["R"]
+        if R == 0:
+            return 1.0
+        n = t - o + 1
+        return 1.0 if n >= R else n / R
+
+    def tranche_series(k):
+        """(mw·a, pflops) per period for tranche k."""
+        mw = S.tranches[k]["mw"]
+        cap = [0.0] * T
+        pfl = [0.0] * T
+        fl = fits[k]
+        for t in range(T):
+            a = active(k, t)
+            if a == 0.0:
+                continue
+            g = None
+            for f, gi in fl:
+                if f <= t:
+                    g = gi
+            cap[t] = mw * a
+            pfl[t] = mw * a * S.gens[g]["ppm"]
+        return cap, pfl
+
+    tser = [tranche_series(k) for k in range(ntr)]
+
+    # §4 demand curve
+    pts = S.demand_pts
+
+    def curve(t):
+        if t <= pts[0][0]:
+            return pts[0][1]
+        if t >= pts[-1][0]:
+            return pts[-1][1]
+        for (p0, v0), (p1, v1) in zip(pts, pts[1:]):
+            if p0 <= t <= p1:
+                return v0 + (v1 - v0) * (t - p0) / (p1 - p0)
+        raise AssertionError
+
+    dcurve = [curve(t) for t in range(T)]
+
+    def used(C, t):
+        if S.demand_mode == "pflops":
+            return min(C, dcurve[t] * demand_factor * hours[t])
+        return min(1.0, dcurve[t] * demand_factor) * C
+
+    def aggregate(members):
+        cap = [0.0] * T
+        pfl = [0.0] * T
+        for k in members:
+            c, p = tser[k]
+            for t in range(T):
+                cap[t] += c[t]
+                pfl[t] += p[t]
+        C = [pfl[t] * hours[t] for t in range(T)]
+        U = [used(C[t], t) for t in range(T)]
+        return cap, pfl, C, U
+
+    # §3 options, in order of exercise period (ties: file order)
+    exists = [tr["kind"] != "option" for tr in S.tranches]
+    opt_order = sorted((k for k in range(ntr) if S.tranches[k]["kind"] == "option"),
+                       key=lambda k: (S.tranches[k]["exercise"], k))
+    decisions = []
+    for k in opt_order:
+        tr = S.tranches[k]
+        e = max(0, tr["exercise"])
+        trailing = None
+        ex = False
+        if tr["exercise"] < T:
+            _, _, C, U = aggregate([j for j in range(ntr) if exists[j]])
+            lo = max(0, e - 12)
+            sc = math.fsum(C[lo:e])
+            su = math.fsum(U[lo:e])
+            if sc != 0.0:
+                trailing = su / sc
+                ex = ge_tol(trailing, tr["exu"])
+        exists[k] = ex
+        decisions.append(dict(tranche=tr["id"], exercise_period=tr["exercise"],
+                              trailing_utilization=trailing, threshold=tr["exu"], exercised=ex))
+
+    members = [k for k in range(ntr) if exists[k]]
+    cap, pfl, C, U = aggregate(members)
+    util = [U[t] / C[t] if C[t] != 0.0 else 0.0 for t in range(T)]
+
+    # §5 price and billing
+    price = [S.list_price * (1 - S.discount) * (1 + S.escalation) ** (t // 12) for t in range(T)]
+    B = [U[t] * price[t] for t in range(T)]
+    F = [0.0] * T
+    Sh = [0.0] * T
+    Sh0 = [0.0] * T  # shortfall with zero usage (§9 coverage)
+    if S.top is not None:
+        w0 = max(0, S.top["frm"])
+        w1 = min(T - 1, S.top["until"])
+        for t in range(w0, w1 + 1):
+            F[t] = S.top["floor"] * C[t] * price[t]
+        if S.top["settle"] == "monthly":
+            for t in range(w0, w1 + 1):
+                Sh[t] = max(0.0, F[t] - B[t])
+                Sh0[t] = max(0.0, F[t])
+        elif S.top["settle"] == "annual":
+            for y in range((T + 11) // 12):
+                lo = max(12 * y, w0)
+                hi = min(12 * y + 11, T - 1, w1)
+                if lo > hi:
+                    continue
+                sf = math.fsum(F[lo:hi + 1])
+                sb = math.fsum(B[lo:hi + 1])
+                Sh[hi] += max(0.0, sf - sb)
+                Sh0[hi] += max(0.0, sf)
+        else:
+            raise ValueError("settle must be monthly or annual")
+    X = [0.0] * T
+    X0 = [0.0] * T
+    if S.min_total_spend is not None:
+        X[T - 1] = max(0.0, S.min_total_spend - math.fsum(B[t] + Sh[t] for t in range(T)))
+        X0[T - 1] = max(0.0, S.min_total_spend - math.fsum(Sh0))
+    P = [B[t] + Sh[t] + X[t] for t in range(T)]
+    Z = [Sh0[t] + X0[t] for t in range(T)]
+
+    # §6 provider economics
+    energy = [cap[t] * hours[t] * S.pue * (S.idle_power + (1 - S.idle_power) * util[t]) for t in range(T)]
+    power = [energy[t] * S.power_price * (1 + S.power_esc) ** (t // 12) * power_factor for t in range(T)]
+    fixed = [S.fixed_opex * cap[t] / 12.0 for t in range(T)]
+    ebitda = [P[t] - power[t] - fixed[t] for t in range(T)]
+
+    spends = []  # (period, amount, life months, tranche)
+    for k in members:
+        tr = S.tranches[k]
+        o = onl[k]
+        amt = tr["mw"] * S.fac_capex * capex_factor
+        if tr["bm"] == 0:
+            if o < T:
+                spends.append((o, amt, S.fac_life, k))
+        else:
+            for p in range(o - tr["bm"], o):
+                pp = max(0, p)
+                if pp < T:
+                    spends.append((pp, amt / tr["bm"], S.fac_life, k))
+        for f, g in fits[k]:
+            spends.append((f, tr["mw"] * S.gens[g]["ccpm"] * capex_factor, S.gens[g]["life"], k))
+    capex = [0.0] * T
+    dep = [0.0] * T
+    nbv = 0.0
+    for s, amt, L, _ in spends:
+        capex[s] += amt
+        if L <= 0:
+            continue
+        for t in range(s, min(T, s + L)):
+            dep[t] += amt / L
+        nbv += amt * max(0, L - (T - s)) / L
+
+    tax = [0.0] * T
+    lcf = 0.0
+    years = [(12 * y, min(12 * y + 11, T - 1)) for y in range((T + 11) // 12)]
+    for lo, hi in years:
+        inc = math.fsum(ebitda[t] - dep[t] for t in range(lo, hi + 1))
+        taxable = max(0.0, inc - lcf)
+        if inc < 0:
+            lcf += -inc
+        else:
+            lcf = max(0.0, lcf - inc)
+        tax[hi] = S.tax_rate * taxable
+    residual = [0.0] * T
+    residual[T - 1] = S.residual_fraction * nbv
+    fcf = [ebitda[t] - capex[t] - tax[t] + residual[t] for t in range(T)]
+    cfads = [ebitda[t] - tax[t] for t in range(T)]
+
+    # payback
+    cum = 0.0
+    neg = False
+    payback = 0
+    for t in range(T):
+        cum += fcf[t]
+        if cum < 0:
+            neg = True
+        elif neg:
+            payback = t + 1
+            break
+    else:
+        payback = None if neg else 0
+
+    # financing
+    draw = [0.0] * T
+    ds = [0.0] * T
+    outstanding = 0.0
+    if S.fin is not None and S.fin["share"] > 0:
+        i = S.fin["rate"] / 12.0
+        N = S.fin["n"]
+        for s, amt, _, k in spends:
+            D = S.fin["share"] * amt
+            if D == 0.0:
+                continue
+            draw[s] += D
+            o = onl[k]
+            if s < o:
+                if o >= T:
+                    outstanding += D * (1 + i) ** (T - 1 - s)
+                    continue
+                B0 = D * (1 + i) ** (o - s)
+                start = o
+            else:
+                B0 = D
+                start = s
+            if N <= 0:
+                outstanding += B0
+                continue
+            pmt = B0 * i / (1 - (1 + i) ** (-N)) if i != 0 else B0 / N
+            m = max(0, min(N, T - 1 - start))
+            for t in range(start + 1, start + 1 + m):
+                ds[t] += pmt
+            if i != 0:
+                bal = B0 * (1 + i) ** m - pmt * ((1 + i) ** m - 1) / i
+            else:
+                bal = B0 - m * pmt
+            outstanding += max(0.0, bal) if m < N else 0.0
+    dscrs = []
+    for lo, hi in years:
+        sds = math.fsum(ds[lo:hi + 1])
+        if sds > 0:
+            dscrs.append(math.fsum(cfads[lo:hi + 1]) / sds)
+        else:
+            dscrs.append(None)
+    ys = [d for d in dscrs if d is not None]
+    min_dscr = min(ys) if ys else None
+    avg_dscr = sum(ys) / len(ys) if ys else None
+
+    # §7 equity
+    cum_p = []
+    cum_u = []
+    acc_p = acc_u = 0.0
+    for t in range(T):
+        acc_p += P[t]
+        acc_u += U[t]
+        cum_p.append(acc_p)
+        cum_u.append(acc_u)
+
+    def u12(t):
+        lo = max(0, t - 11)
+        sc = math.fsum(C[lo:t + 1])
+        return math.fsum(U[lo:t + 1]) / sc if sc != 0 else 0.0
+
+    metric_at = {
+        "cumulative_payments": lambda t: cum_p[t],
+        "cumulative_pflop_hours": lambda t: cum_u[t],
+        "capacity_mw": lambda t: cap[t],
+        "utilization_12m": u12,
+    }
+    eq_paid = [0.0] * T
+    eq_period = {}
+    eq_rt = 0.0
+    for e in S.equity:
+        paid = None
+        if e["at"] is not None:
+            p = max(0, e["at"])
+            if p < T:
+                paid = p
+        else:
+            terms = parse_condition(e["when"])
+            last = T - 1 if e["deadline"] is None else min(T - 1, max(0, e["deadline"]))
+            for t in range(0, last + 1):
+                if all(ge_tol(metric_at[m](t), v) for m, v in terms):
+                    paid = t
+                    break
+        eq_period[e["id"]] = paid
+        if paid is not None:
+            eq_paid[paid] += e["amount"]
+            eq_rt += e["round_trip"] * e["amount"]
+    eq_total = math.fsum(eq_paid)
+
+    deal_cf = [fcf[t] - eq_paid[t] for t in range(T)]
+    deal_cf[T - 1] += S.exit_multiple * eq_total
+
+    # §8 buyer
+    buyer_cf = [U[t] * S.value_per_ph - P[t] + eq_paid[t] for t in range(T)]
+    sumP = math.fsum(P)
+    sumU = math.fsum(U)
+    eff_price = sumP / sumU if sumU != 0 else None
+    eff_disc = (1 - eff_price / S.list_price) if eff_price is not None else None
+
+    # §9 verdicts
+    pv_costs = npv([capex[t] + fixed[t] for t in range(T)], S.disc)
+    coverage = npv(Z, S.disc) / pv_costs if pv_costs != 0 else None
+    contracted = coverage is not None and ge_tol(coverage, S.th_coverage)
+    financeable = True if min_dscr is None else ge_tol(min_dscr, S.th_dscr)
+    deliverable = True
+    deliv = []
+    for k in members:
+        tr = S.tranches[k]
+        if tr["deadline"] is None:
+            continue
+        o = onl[k]
+        ok = True
+        if o >= T:
+            ok = False
+        else:
+            if o > max(0, tr["deadline"]):
+                ok = False
+            if tr["promised"] is not None:
+                g0 = fits[k][0][1]
+                if g0 < S.gen_index[tr["promised"]]:
+                    ok = False
+        deliv.append((tr["id"], ok))
+        deliverable = deliverable and ok
+
+    pirr, pmulti, proots = irr(fcf)
+    dirr, dmulti, _ = irr(deal_cf)
+
+    metrics = dict(
+        provider_npv=npv(fcf, S.disc),
+        provider_irr=pirr,
+        irr_multiple_roots=pmulti,
+        payback_months=payback,
+        min_dscr=min_dscr,
+        avg_dscr=avg_dscr,
+        debt_outstanding_at_end=outstanding,
+        debt_drawn=math.fsum(draw),
+        provider_deal_npv=npv(deal_cf, S.disc),
+        provider_deal_irr=dirr,
+        provider_deal_irr_multiple_roots=dmulti,
+        buyer_npv=npv(buyer_cf, S.buyer_rate),
+        effective_price=eff_price,
+        effective_discount=eff_disc,
+        idle_payments=math.fsum(Sh) + math.fsum(X),
+        total_payments=sumP,
+        total_usage_charges=math.fsum(B),
+        total_shortfall=math.fsum(Sh),
+        total_true_up=math.fsum(X),
+        total_capex=math.fsum(capex),
+        total_power_cost=math.fsum(power),
+        total_fixed_opex=math.fsum(fixed),
+        total_tax=math.fsum(tax),
+        residual_value=residual[T - 1],
+        total_available_pflop_hours=math.fsum(C),
+        total_used_pflop_hours=sumU,
+        average_utilization=(sumU / math.fsum(C)) if math.fsum(C) != 0 else None,
+        peak_capacity_mw=max(cap),
+        capacity_mw_at_end=cap[T - 1],
+        coverage=coverage,
+        circularity=(eq_rt / sumP) if sumP != 0 else None,
+        equity_paid_total=eq_total,
+    )
+    monthly = dict(
+        hours=hours, capacity_mw=cap, pflops=pfl, available_pflop_hours=C, used_pflop_hours=U,
+        utilization=util, price=price, usage_charge=B, floor=F, shortfall=Sh, true_up=X,
+        payments=P, energy_mwh=energy, power_cost=power, fixed_opex=fixed, ebitda=ebitda,
+        capex=capex, depreciation=dep, tax=tax, residual=residual, fcf=fcf, cfads=cfads,
+        debt_draw=draw, debt_service=ds, equity_paid=eq_paid, provider_deal_cf=deal_cf,
+        buyer_cf=buyer_cf, zero_usage_revenue=Z,
+    )
+    tranche_capacity = {S.tranches[k]["id"]: (tser[k][0] if exists[k] else [0.0] * T) for k in range(ntr)}
+    return dict(
+        deal=dict(id=S.id, term_months=T, start=month_label(S.start)),
+        metrics=metrics,
+        verdicts=dict(contracted=contracted, financeable=financeable, deliverable=deliverable),
+        options={d["tranche"]: d["exercised"] for d in decisions},
+        option_decisions=decisions,
+        equity=eq_period,
+        fits={S.tranches[k]["id"]: [[f, S.gens[g]["name"]] for f, g in fits[k]] for k in members},
+        online_periods={S.tranches[k]["id"]: onl[k] for k in range(ntr)},
+        annual_dscr=dscrs,
+        irr_roots=proots,
+        deliverability=dict(deliv),
+        monthly=monthly,
+        tranche_capacity_mw=tranche_capacity,
+    )
+
+
+def load(path):
+    with open(path, "rb") as fh:
+        return Sheet(tomllib.load(fh))
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = run(load(argv[1]))
+    print(json.dumps(out, indent=1 if "--pretty" in argv else None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
