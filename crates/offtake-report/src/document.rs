@@ -332,37 +332,43 @@ impl Conclusion {
     }
 }
 
-/// Which results an input feeds, read off the model's structure: capacity and price reach every
-/// cash flow (§3–6); costs reach provider returns, coverage's denominator and CFADS (§6, §9);
-/// floors and minimum spend are coverage's numerator (§9); financing only reaches DSCR;
-/// thresholds decide verdicts directly. Demand and usage never reach coverage, which assumes
-/// zero usage.
+/// Which results an input feeds, read off the model's structure (MODEL.md §3–9):
+/// - capacity (term, tranche MW, ramps, PFLOP/s per MW) reaches every cash flow, and through
+///   utilization the option decisions, so also deliverability;
+/// - demand reaches usage, payments and option decisions, but not coverage's zero-usage revenue
+///   except through which options exist;
+/// - price, floors and minimum spend are revenue (coverage's numerator is floors and true-up);
+/// - capex and fixed opex are coverage's denominator; power, tax and other costs reach only
+///   provider returns and CFADS; financing reaches only DSCR;
+/// - buyer terms and equity reach the buyer's NPV; thresholds decide verdicts directly;
+/// - `[risk]` parameters change only the Monte Carlo section (no base result);
+/// - `max_mw` is a validation bound.
 pub fn feeds(input: &Input) -> Vec<Conclusion> {
     use Conclusion::{BuyerValue, Coverage, Deliverability, Dscr, ProviderReturns};
+    let all = vec![ProviderReturns, Coverage, Dscr, Deliverability, BuyerValue];
     let path = input.path.as_str();
     let section = path.split('.').next().unwrap_or(path);
     let key = path.rsplit('.').next().unwrap_or(path);
     match (section, key) {
-        ("deal", "max_mw") => vec![],
-        ("generation", "pflops_per_mw") => {
+        ("deal", "max_mw") | ("risk", _) => vec![],
+        ("deal", _) | ("tranche", _) => all,
+        ("generation", "pflops_per_mw") => all,
+        ("generation", "chip_capex_per_mw") => vec![ProviderReturns, Coverage, Dscr],
+        // A generation's life times its refits: chip capex, and the chips' PFLOP/s after.
+        ("generation", _) => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
+        ("demand", _) => all,
+        ("pricing" | "take_or_pay" | "commitment", _) => {
             vec![ProviderReturns, Coverage, Dscr, BuyerValue]
         }
-        ("generation", _) => vec![ProviderReturns, Coverage, Dscr, Deliverability],
-        ("tranche", _) => vec![ProviderReturns, Coverage, Dscr, Deliverability, BuyerValue],
-        ("demand", _) => vec![ProviderReturns, Dscr, BuyerValue],
-        ("pricing", _) => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
-        ("take_or_pay" | "commitment", _) => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
         ("provider", "discount_rate") => vec![ProviderReturns, Coverage],
         ("provider", "facility_capex_per_mw" | "fixed_opex_per_mw_year") => {
             vec![ProviderReturns, Coverage, Dscr]
         }
-        ("provider", "min_refresh_months" | "facility_life_years") => {
-            vec![ProviderReturns, Coverage, Dscr]
-        }
+        ("provider", "min_refresh_months") => vec![ProviderReturns, Coverage, Dscr, BuyerValue],
+        ("provider", "residual_fraction" | "exit_multiple") => vec![ProviderReturns],
         ("provider", _) => vec![ProviderReturns, Dscr],
         ("financing", _) => vec![Dscr],
-        ("buyer", _) => vec![BuyerValue],
-        ("equity", _) => vec![BuyerValue],
+        ("buyer" | "equity", _) => vec![BuyerValue],
         ("thresholds", "coverage") => vec![Coverage],
         ("thresholds", "dscr") => vec![Dscr],
         ("thresholds", _) => vec![ProviderReturns],
@@ -406,4 +412,33 @@ pub fn source_title(contract: &Contract, source: Option<&str>) -> Option<String>
             .and_then(|s| s.title.clone())
             .unwrap_or_else(|| id.to_string()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: &str) -> Input {
+        Input {
+            path: path.to_string(),
+            value: 1.0,
+            source: None,
+            evidence: None,
+            note: None,
+            alternatives: Vec::new(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn feeds_follow_the_model() {
+        use Conclusion::*;
+        assert_eq!(feeds(&input("financing.debt_share")), vec![Dscr]);
+        assert!(feeds(&input("tranche.phase-1.mw")).contains(&Deliverability));
+        assert!(!feeds(&input("provider.power_price")).contains(&Coverage));
+        assert!(feeds(&input("commitment.min_total_spend")).contains(&Coverage));
+        assert!(!feeds(&input("generation.T3.chip_capex_per_mw")).contains(&BuyerValue));
+        assert!(feeds(&input("risk.demand_factor.sigma")).is_empty());
+        assert!(feeds(&input("deal.max_mw")).is_empty());
+    }
 }

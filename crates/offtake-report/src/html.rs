@@ -802,10 +802,14 @@ fn inputs(h: &mut String, c: &Contract) {
         let unit = InputUnit::of_path(&i.path);
         let source =
             document::source_title(c, i.source.as_deref()).unwrap_or_else(|| "—".to_string());
-        let feeds: Vec<&str> = document::feeds(i)
-            .iter()
-            .map(|r| Conclusion::name(*r))
-            .collect();
+        let feeds: Vec<&str> = if i.path.starts_with("risk.") {
+            vec!["Monte Carlo only"]
+        } else {
+            document::feeds(i)
+                .iter()
+                .map(|r| Conclusion::name(*r))
+                .collect()
+        };
         let mut note = i.note.clone().map(|n| escape(&n)).unwrap_or_default();
         if !i.alternatives.is_empty() {
             let alts: Vec<String> = i

@@ -257,7 +257,8 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             None => ws.write_string(row, 2, "none")?,
         };
         ws.write_number_with_format(row, 3, detail.threshold, figure_format)?;
-        ws.write_string_with_format(row, 4, &detail.note, &f.wrap)?;
+        // Not wrapped: the note runs on into the empty cells to its right.
+        ws.write_string_with_format(row, 4, &detail.note, &f.text)?;
         row += 1;
     }
     row += 1;
