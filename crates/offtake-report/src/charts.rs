@@ -457,8 +457,12 @@ pub fn capacity_vs_demand(
                     marker.stroke_width(1),
                 ))
                 .map_err(|e| err(e.to_string()))?;
-            // Labels read upwards along the rule, staggered so neighbours do not collide.
-            // Anchored at the top and reading upwards, so the text hangs down beside the rule.
+            // Labels read upwards along the rule, staggered so neighbours do not collide,
+            // anchored at the top so the text hangs down beside the rule. On a narrow canvas the
+            // legend covers the top of the plot; the report lists the refits under the chart.
+            if canvas.width < Canvas::WIDE.width {
+                continue;
+            }
             let y = y_hi * if i % 2 == 0 { 0.99 } else { 0.72 };
             let text_style = (FONT, canvas.note)
                 .into_font()
