@@ -228,3 +228,38 @@ fn the_examples_text_is_stable() {
     let html = render(&contract, &outcome, None);
     insta::assert_snapshot!("example_text", text_content(&html));
 }
+
+#[test]
+fn the_capacity_chart_draws_the_engines_compute() {
+    let (contract, outcome) = example();
+    let s = &outcome.schedule;
+    // Tranche layers (MW × PFLOP/s per MW of the chips fitted) stack to the engine's PFLOP/s.
+    let layers = offtake_report::charts::tranche_pflops(&contract, &outcome);
+    assert_eq!(layers.len(), s.tranche_ids.len());
+    for t in 0..s.months.len() {
+        let stacked: f64 = layers.iter().map(|l| l[t]).sum();
+        assert!(
+            (stacked - s.pflops[t]).abs() <= 1e-9 * s.pflops[t].max(1.0),
+            "month {t}: {stacked} vs {}",
+            s.pflops[t]
+        );
+    }
+    // Used = min(available, requested) (MODEL.md §4), so the requested line is never below the
+    // used one and meets it wherever capacity suffices.
+    let requested = offtake_report::charts::requested_pflops(&contract, &outcome);
+    let mut met = 0;
+    for t in 0..s.months.len() {
+        let used = s.used_pflop_hours[t] / s.hours[t];
+        let tol = 1e-9 * requested[t].max(1.0);
+        assert!(used <= requested[t] + tol, "month {t}");
+        if s.pflops[t] > requested[t] {
+            assert!(
+                (used - requested[t]).abs() <= tol,
+                "month {t}: {used} vs {}",
+                requested[t]
+            );
+            met += 1;
+        }
+    }
+    assert!(met > 0, "the example has months with spare capacity");
+}
