@@ -248,15 +248,14 @@ fn the_capacity_chart_draws_the_engines_compute() {
     // used one and meets it wherever capacity suffices.
     let requested = offtake_report::charts::requested_pflops(&contract, &outcome);
     let mut met = 0;
-    for t in 0..s.months.len() {
+    for (t, wanted) in requested.iter().enumerate() {
         let used = s.used_pflop_hours[t] / s.hours[t];
-        let tol = 1e-9 * requested[t].max(1.0);
-        assert!(used <= requested[t] + tol, "month {t}");
-        if s.pflops[t] > requested[t] {
+        let tol = 1e-9 * wanted.max(1.0);
+        assert!(used <= wanted + tol, "month {t}");
+        if s.pflops[t] > *wanted {
             assert!(
-                (used - requested[t]).abs() <= tol,
-                "month {t}: {used} vs {}",
-                requested[t]
+                (used - wanted).abs() <= tol,
+                "month {t}: {used} vs {wanted}"
             );
             met += 1;
         }
