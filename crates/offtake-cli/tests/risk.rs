@@ -205,6 +205,13 @@ fn bad_flags_are_refused_before_any_work() {
             .stderr(predicate::str::contains(*says));
         assert!(!out.exists(), "{flags:?} wrote a file");
     }
+    // A file in a directory that does not exist is refused before the run, not after.
+    offtake()
+        .args(["risk", EXAMPLE, "--paths-out"])
+        .arg(dir.path().join("no/such/dir/p.parquet"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("directory does not exist"));
     // A shard without a file to write to is pointless.
     offtake()
         .args(["risk", EXAMPLE, "--shard", "0/2"])
@@ -243,4 +250,46 @@ fn merge_refuses_shards_of_another_term_sheet() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("fingerprint"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_reports_the_finished_paths_as_partial() {
+    use std::process::{Command as Std, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("offtake");
+    let child = Std::new(bin)
+        .args([
+            "risk",
+            EXAMPLE,
+            "--paths",
+            "5000000",
+            "--threads",
+            "1",
+            "--json",
+            "--quiet",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let a few chunks finish, then interrupt as a terminal's Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Std::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["partial"], true);
+    let run = v["n_paths_run"].as_u64().unwrap();
+    assert!(run > 0 && run < 5_000_000, "{run}");
+    assert_eq!(v["metrics"]["provider_npv"]["n"].as_u64().unwrap(), run);
+    assert!(v["notes"][0].as_str().unwrap().contains("interrupted"));
 }

@@ -88,18 +88,16 @@ impl Summary {
 }
 
 /// numpy's default quantile (`method="linear"`, Hyndman & Fan 1996 type 7) of sorted, non-empty
-/// `xs`: virtual index h = n·p + (1 − p) − 1 and the same two-sided interpolation as numpy's
-/// `_lerp`, so values match `numpy.quantile` to the last bit in ordinary cases.
+/// `xs`, with numpy's own arithmetic: virtual index h = (n − 1)·p, γ = h − ⌊h⌋, and `_lerp`'s
+/// two-sided interpolation, so values equal `numpy.quantile` bit for bit (checked against numpy
+/// 2.4 on the example's paths).
 pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
     let n = xs.len();
     if n == 1 {
         return xs[0];
     }
-    // numpy: virtual_indexes = n * quantiles + (alpha + quantiles * (1 - alpha - beta)) - 1,
-    // with alpha = beta = 1, evaluated in the same order.
-    const ALPHA: f64 = 1.0;
-    const BETA: f64 = 1.0;
-    let h = (n as f64 * p + (ALPHA + p * (1.0 - ALPHA - BETA)) - 1.0).clamp(0.0, (n - 1) as f64);
+    // numpy `_QuantileMethods["linear"]["get_virtual_index"]`: (n - 1) * quantiles.
+    let h = ((n - 1) as f64 * p).clamp(0.0, (n - 1) as f64);
     let lo = h.floor();
     let t = h - lo;
     let lo = lo as usize;

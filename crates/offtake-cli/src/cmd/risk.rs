@@ -106,6 +106,17 @@ pub fn run(args: &Args) -> u8 {
         eprintln!("error: a shard run needs --paths-out FILE (merge combines those files)");
         return 2;
     }
+    // A long run must not end on a directory that does not exist.
+    if let Some(out) = &args.paths_out {
+        let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) {
+            eprintln!(
+                "error: --paths-out {}: the directory does not exist",
+                out.display()
+            );
+            return 2;
+        }
+    }
     let loaded = match load(file, &args.variants) {
         Ok(l) => l,
         Err(e) => {
