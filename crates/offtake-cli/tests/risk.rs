@@ -293,3 +293,29 @@ fn ctrl_c_stops_cleanly_and_reports_the_finished_paths_as_partial() {
     assert_eq!(v["metrics"]["provider_npv"]["n"].as_u64().unwrap(), run);
     assert!(v["notes"][0].as_str().unwrap().contains("interrupted"));
 }
+
+#[test]
+fn a_bad_risk_table_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    for (from, to, says) in [
+        ("paths = 10000", "paths = 0", "paths"),
+        (
+            "correlation = [[\"demand_factor\", \"power_factor\", 0.3]]",
+            "correlation = [[\"demand_factor\", \"power_factor\", 0.9], [\"power_factor\", \"capex_factor\", 0.9], [\"demand_factor\", \"capex_factor\", -0.9]]",
+            "semi-definite",
+        ),
+        ("sigma = 0.15", "sigma = 0", "sigma"),
+    ] {
+        assert!(text.contains(from));
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        offtake()
+            .args(["risk"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(says));
+    }
+}
