@@ -70,7 +70,13 @@ def irr(flows):
         # NPV keeps one sign for every rate: no root.
         return None, False, []
     grid = [(i - 99) / 100.0 for i in range(0, 1100)]  # −0.99 … 10.00, step 0.01
-    vals = [npv(flows, r) for r in grid]
+    vals = []
+    for r in grid:
+        v = npv(flows, r)
+        # NPV within rounding of the discounted flows is a zero (a root exactly on a grid point,
+        # e.g. at the bound r = 10, would otherwise be lost to the last bit of the sum).
+        scale = math.fsum(abs(cf) * (1.0 + r) ** (-(t + 1) / 12.0) for t, cf in enumerate(flows))
+        vals.append(0.0 if abs(v) <= 1e-12 * scale else v)
     roots = []  # (root, falling)
 
     def refine(lo, hi, flo):
@@ -97,6 +103,8 @@ def irr(flows):
             nxt = vals[j] if j < len(grid) else None
             if last_v != 0.0 and (nxt is None or (nxt > 0) != (last_v > 0)):
                 roots.append((r, last_v > 0))
+            # the zero run is consumed: the next sign comparison starts after it
+            last_r, last_v = grid[j - 1], 0.0
             i = j
             continue
         if last_v != 0.0 and (v > 0) != (last_v > 0):

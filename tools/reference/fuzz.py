@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Differential fuzzing: random valid term sheets through the engine CLI and the reference.
+
+Usage: python3 fuzz.py [N] [SEED] [--bin PATH]. Each sheet exercising every mechanism of
+MODEL.md §1–9 at random; a sheet on which anything differs by more than 1e-6 is written to
+/tmp/offtake-fuzz/fail-SEED-I.toml and listed. Exit 1 when any case is flagged.
+"""
+
+import os
+import random
+import sys
+import tomllib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import compare  # noqa: E402
+import offtake_ref  # noqa: E402
+
+
+def month(abs_idx, day=False):
+    y, m = divmod(abs_idx, 12)
+    s = f"{y:04d}-{m + 1:02d}"
+    return s + "-15" if day else s
+
+
+def sheet(rng):
+    start = 2027 * 12 + rng.randrange(12)
+    T = rng.choice([12, 13, 18, 24, 30, 36, 48, 60, 120])
+    lines = ["[deal]", 'id = "fuzz"', f'start = "{month(start)}"']
+    if rng.random() < 0.5:
+        lines.append(f"term_months = {T}")
+    else:
+        lines.append(f"term_years = {T / 12!r}")
+    # generations in roadmap order
+    ngen = rng.randint(1, 3)
+    av = sorted(start + rng.randint(-24, T // 2) for _ in range(ngen))
+    names = []
+    for g in range(ngen):
+        names.append(f"G{g}")
+        lines += ["", "[[generation]]", f'name = "G{g}"', f'available = "{month(av[g], rng.random() < 0.2)}"',
+                  f"pflops_per_mw = {rng.choice([1, 2.5, 4, 8]) * (1 + g)}",
+                  f"chip_capex_per_mw = {rng.choice([0, 2000, 8000, 30000])}",
+                  f"life_years = {rng.choice([0.5, 1, 1.125, 2, 3, 5])}"]
+    ntr = rng.randint(1, 4)
+    for k in range(ntr):
+        online = start + rng.randint(-6, T + 6)
+        bm = rng.choice([0, 0, 2, 5, 12])
+        lines += ["", "[[tranche]]", f'id = "t{k}"', f"mw = {rng.choice([1, 3, 5, 7.5, 10, 20])}",
+                  f'online = "{month(online)}"']
+        if rng.random() < 0.6:
+            lines.append(f"ramp_months = {rng.choice([1, 3, 4, 9])}")
+        if bm:
+            lines.append(f"build_months = {bm}")
+        if rng.random() < 0.5:
+            lines.append(f'deadline = "{month(online + rng.randint(0, 6))}"')
+            if rng.random() < 0.6:
+                lines.append(f'generation = "{rng.choice(names)}"')
+        if k > 0 and rng.random() < 0.5:
+            lines += ['kind = "option"', f'exercise = "{month(online - bm - rng.randint(0, 12))}"',
+                      f"exercise_utilization = {rng.choice([0.0, 0.5, 0.7, 0.8, 0.95])}"]
+    lines += ["", "[demand]"]
+    npts = rng.randint(1, 4)
+    pm = sorted(rng.sample(range(start - 6, start + T + 6), npts))
+    if rng.random() < 0.5:
+        pts = ", ".join(f'["{month(m)}", {rng.choice([0.0, 0.2, 0.5, 0.8, 0.9, 1.0])}]' for m in pm)
+        lines.append(f"utilization = [{pts}]")
+    else:
+        pts = ", ".join(f'["{month(m)}", {rng.choice([0, 5, 20, 60, 150])}]' for m in pm)
+        lines.append(f"pflops = [{pts}]")
+    lines += ["", "[pricing]", f"list_price = {rng.choice([1.0, 2.0, 3.5])}",
+              f"discount = {rng.choice([0.0, 0.1, 0.3])}", f"escalation = {rng.choice([-0.1, 0.0, 0.03])}"]
+    if rng.random() < 0.6:
+        lines += ["", "[take_or_pay]", f"floor = {rng.choice([0.3, 0.6, 0.9])}",
+                  f'settle = "{rng.choice(["monthly", "annual"])}"']
+        a, b = sorted(rng.randint(start - 6, start + T + 6) for _ in range(2))
+        if rng.random() < 0.6:
+            lines.append(f'from = "{month(a)}"')
+        if rng.random() < 0.6:
+            lines.append(f'until = "{month(b)}"')
+    if rng.random() < 0.4:
+        lines += ["", "[commitment]", f"min_total_spend = {rng.choice([1e4, 1e5, 1e6, 5e6])}"]
+    lines += ["", "[provider]", f"facility_capex_per_mw = {rng.choice([0, 5000, 20000, 80000])}",
+              f"facility_life_years = {rng.choice([1.5, 2.125, 10, 20])}",
+              f"power_price = {rng.choice([0, 0.2, 1.0])}", f"power_escalation = {rng.choice([-0.05, 0, 0.02])}",
+              f"pue = {rng.choice([1.0, 1.2])}", f"idle_power = {rng.choice([0.0, 0.3, 1.0])}",
+              f"fixed_opex_per_mw_year = {rng.choice([0, 500, 3000])}",
+              f"tax_rate = {rng.choice([0.0, 0.21, 0.4])}", f"discount_rate = {rng.choice([0.0, 0.08, 0.15])}",
+              f"residual_fraction = {rng.choice([0.0, 0.0, 0.5, 1.0])}",
+              f"exit_multiple = {rng.choice([0.5, 1.0, 2.0])}",
+              f"min_refresh_months = {rng.choice([0, 6, 24])}"]
+    if rng.random() < 0.6:
+        lines += ["", "[financing]", f"debt_share = {rng.choice([0.3, 0.6, 1.0])}",
+                  f"interest_rate = {rng.choice([0.0, 0.05, 0.1])}",
+                  f"tenor_years = {rng.choice([0.5, 1, 1.125, 3, 10])}"]
+    if rng.random() < 0.3:
+        lines += ["", "[buyer]", f"discount_rate = {rng.choice([0.05, 0.12])}",
+                  f"value_per_pflop_hour = {rng.choice([1.0, 2.5])}"]
+    for e in range(rng.randint(0, 3)):
+        lines += ["", "[[equity]]", f'id = "e{e}"', f"amount = {rng.choice([1000, 50000])}",
+                  f"round_trip = {rng.choice([0.0, 0.5, 1.0])}"]
+        if rng.random() < 0.4:
+            lines.append(f'at = "{month(start + rng.randint(-3, T + 3))}"')
+        else:
+            conds = rng.sample([f"cumulative_payments >= {rng.choice([0, 1e4, 1e5, 1e6])}",
+                                f"cumulative_pflop_hours >= {rng.choice([0, 1e3, 1e5])}",
+                                f"capacity_mw >= {rng.choice([0, 1, 5, 10])}",
+                                f"utilization_12m >= {rng.choice([0.0, 0.5, 0.8])}"], rng.randint(1, 2))
+            lines.append(f'when = "{" and ".join(conds)}"')
+            if rng.random() < 0.5:
+                lines.append(f'deadline = "{month(start + rng.randint(-3, T + 3))}"')
+    if rng.random() < 0.5:
+        lines += ["", "[thresholds]", f"coverage = {rng.choice([0.2, 1.0])}", f"dscr = {rng.choice([1.0, 1.3])}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    args = [a for a in argv[1:]]
+    binary = os.path.join(ROOT, "target", "debug", "offtake")
+    if "--bin" in args:
+        i = args.index("--bin")
+        binary = args[i + 1]
+        del args[i:i + 2]
+    n = int(args[0]) if args else 200
+    seed = int(args[1]) if len(args) > 1 else 1
+    rng = random.Random(seed)
+    os.makedirs("/tmp/offtake-fuzz", exist_ok=True)
+    invalid = flagged = 0
+    for i in range(n):
+        text = sheet(rng)
+        path = f"/tmp/offtake-fuzz/case-{seed}-{i}.toml"
+        with open(path, "w") as fh:
+            fh.write(text)
+        try:
+            eng = compare.engine(binary, path)
+        except RuntimeError as err:
+            invalid += 1
+            if invalid <= 5:
+                print(f"[{i}] engine rejected: {str(err).splitlines()[-1][:200]}")
+            continue
+        ref = offtake_ref.run(offtake_ref.Sheet(tomllib.loads(text)))
+        rows = [r for r in compare.compare(eng, ref) if r[2] > compare.FLAG]
+        if rows:
+            flagged += 1
+            keep = f"/tmp/offtake-fuzz/fail-{seed}-{i}.toml"
+            os.replace(path, keep)
+            print(f"[{i}] {keep}: " + "; ".join(f"{k}:{m} {d:.3g}" for k, m, d, _ in rows[:6]))
+        else:
+            os.remove(path)
+    print(f"{n} sheets, {invalid} rejected by the engine, {flagged} flagged")
+    return 1 if flagged else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
