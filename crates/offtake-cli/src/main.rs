@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 
 /// Underwrite long-duration AI compute offtake contracts.
 #[derive(Parser)]
-#[command(name = "offtake", version, about, long_about = None)]
+#[command(name = "offtake", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => cmd::check::run(&args),
@@ -59,6 +60,18 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(&args),
     };
     ExitCode::from(code)
+}
+
+/// Logs go to stderr, off unless asked for: `OFFTAKE_LOG=debug offtake …` (`RUST_LOG` syntax).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OFFTAKE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }
 
 /// Prints an error chain and returns the exit code.

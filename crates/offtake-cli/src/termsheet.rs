@@ -48,7 +48,17 @@ pub fn load(path: &Path, variants: &[Variant]) -> Result<Loaded, LoadError> {
             return Err(LoadError::Invalid { path: display });
         }
     };
-    match offtake_model::parse_with(&text, variants) {
+    let started = std::time::Instant::now();
+    let shown = display.as_str();
+    let parsed = offtake_model::parse_with(&text, variants);
+    tracing::debug!(
+        path = shown,
+        bytes = text.len(),
+        valid = parsed.is_ok(),
+        micros = started.elapsed().as_micros() as u64,
+        "parsed term sheet"
+    );
+    match parsed {
         Ok(contract) => Ok(Loaded {
             path: display,
             text,

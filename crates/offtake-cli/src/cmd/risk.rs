@@ -165,6 +165,13 @@ pub fn run(args: &Args) -> u8 {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
+    tracing::info!(
+        paths = sim.table.len(),
+        threads = config.threads,
+        seconds = elapsed,
+        partial = sim.partial,
+        "monte carlo run finished"
+    );
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
