@@ -108,3 +108,23 @@ fn init_writes_a_template_that_checks_and_never_overwrites() {
         .code(1)
         .stderr(predicate::str::contains("exists"));
 }
+
+#[test]
+fn every_bundled_example_checks_and_underwrites() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            offtake().arg("check").arg(&path).assert().code(0);
+            offtake()
+                .arg("underwrite")
+                .arg(&path)
+                .assert()
+                .code(0)
+                .stdout(predicate::str::contains("Verdicts"));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "expected the bundled examples, found {n}");
+}

@@ -158,6 +158,8 @@ pub fn summary(path: &str, c: &Contract) -> String {
 }
 
 pub fn fmt_mw(x: f64) -> String {
+    // An empty f64 sum is −0.0; show it as 0.
+    let x = x + 0.0;
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {
