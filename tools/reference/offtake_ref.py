@@ -325,8 +325,11 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         if t >= pts[-1][0]:
             return pts[-1][1]
         for (p0, v0), (p1, v1) in zip(pts, pts[1:]):
-            if p0 <= t <= p1:
-                return v0 + (v1 - v0) * (t - p0) / (p1 - p0)
+            if t == p1:
+                return v1  # a point's own month has the point's value, exactly
+            if p0 <= t < p1:
+                w = (t - p0) / (p1 - p0)
+                return (1.0 - w) * v0 + w * v1
         raise AssertionError
 
     dcurve = [curve(t) for t in range(T)]
@@ -367,7 +370,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
                 trailing = su / sc
                 ex = ge_tol(trailing, tr["exu"])
         exists[k] = ex
-        decisions.append(dict(tranche=tr["id"], exercise_period=tr["exercise"],
+        decisions.append(dict(tranche=tr["id"], exercise_period=e,
                               trailing_utilization=trailing, threshold=tr["exu"], exercised=ex))
 
     members = [k for k in range(ntr) if exists[k]]
