@@ -34,6 +34,16 @@ pub struct DbArgs {
     pub db_schema: String,
 }
 
+/// The arguments of a database command group (`portfolio`, `deals`, `sec`, `db`): the shared
+/// [`DbArgs`] and the group's subcommand `C`.
+#[derive(clap::Args)]
+pub struct WithDb<C: clap::Subcommand> {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: C,
+}
+
 /// The backend `--db` selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -172,13 +182,7 @@ pub fn exit_code(e: &offtake_store::Error) -> u8 {
     }
 }
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub db: DbArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
+pub type Args = WithDb<Command>;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

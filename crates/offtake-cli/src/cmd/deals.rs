@@ -8,18 +8,12 @@ use offtake_data::ConflictGroup;
 use offtake_report::format::usd;
 use offtake_store::PortfolioStore;
 
-use crate::cmd::db::{Access, DbArgs};
+use crate::cmd::db::{Access, DbArgs, WithDb};
 use crate::cmd::portfolio::{
     Failure, csv_text, gw_range, num, opt, print_out, usd_range, with_store,
 };
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub db: DbArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
+pub type Args = WithDb<Command>;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

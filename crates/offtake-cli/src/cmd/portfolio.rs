@@ -14,16 +14,10 @@ use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary}
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cmd::db::{self, Access, DbArgs};
+use crate::cmd::db::{self, Access, DbArgs, WithDb};
 use crate::termsheet::{Loaded, load};
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub db: DbArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
+pub type Args = WithDb<Command>;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

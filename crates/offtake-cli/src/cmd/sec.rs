@@ -13,16 +13,10 @@ use std::time::{Duration, Instant};
 use offtake_data::{AnnualCapex, CompanyFacts, PROVIDER_COMPANIES};
 use offtake_store::PortfolioStore;
 
-use crate::cmd::db::{Access, DbArgs};
+use crate::cmd::db::{Access, DbArgs, WithDb};
 use crate::cmd::portfolio::{Failure, print_out, with_store};
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub db: DbArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
+pub type Args = WithDb<Command>;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
