@@ -62,8 +62,11 @@ pub fn plain(x: f64) -> String {
     }
 }
 
-/// MW: whole numbers without decimals, otherwise one decimal.
+/// MW: whole numbers without decimals, otherwise one decimal; `0` for −0.
 pub fn mw(x: f64) -> String {
+    // An empty f64 sum (no option tranches) is −0.0; adding +0.0 makes it +0.0 and leaves every
+    // other value as it is.
+    let x = x + 0.0;
     if x == x.trunc() {
         format!("{x:.0}")
     } else {
@@ -238,6 +241,14 @@ mod tests {
         assert_eq!(plain(1e-9), "0");
         assert_eq!(quantity(1.86e8), "186.0M");
         assert_eq!(quantity(650.0), "650");
+    }
+
+    #[test]
+    fn capacity_in_mw() {
+        assert_eq!(mw(1500.0), "1500");
+        assert_eq!(mw(12.5), "12.5");
+        assert_eq!(mw(-0.0), "0");
+        assert_eq!(mw(std::iter::empty::<f64>().sum()), "0");
     }
 
     #[test]

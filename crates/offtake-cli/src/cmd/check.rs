@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
+use offtake_report::format::{mw, usd};
 
 use crate::termsheet::load;
 
@@ -75,10 +76,10 @@ pub fn summary(path: &str, c: &Contract) -> String {
         s,
         "  tranches    {} ({} MW firm, {} MW option{})",
         c.tranches.len(),
-        fmt_mw(firm),
-        fmt_mw(option),
+        mw(firm),
+        mw(option),
         d.max_mw
-            .map(|m| format!(", max {} MW", fmt_mw(m)))
+            .map(|m| format!(", max {} MW", mw(m)))
             .unwrap_or_default()
     );
     for t in &c.tranches {
@@ -97,7 +98,7 @@ pub fn summary(path: &str, c: &Contract) -> String {
             s,
             "    {:<12} {:>8} MW  online {}  {}{}",
             t.id,
-            fmt_mw(t.mw),
+            mw(t.mw),
             t.online.format("%Y-%m"),
             kind,
             t.deadline
@@ -125,7 +126,7 @@ pub fn summary(path: &str, c: &Contract) -> String {
                         .unwrap_or_default()
                 ),
             };
-            let _ = writeln!(s, "    {:<12} {:>10}  {when}", e.id, fmt_usd(e.amount));
+            let _ = writeln!(s, "    {:<12} {:>10}  {when}", e.id, usd(e.amount));
         }
     }
     let mut counts: Vec<String> = Evidence::ALL
@@ -155,29 +156,4 @@ pub fn summary(path: &str, c: &Contract) -> String {
         );
     }
     s
-}
-
-pub fn fmt_mw(x: f64) -> String {
-    // An empty f64 sum is −0.0; show it as 0.
-    let x = x + 0.0;
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
-}
-
-/// USD in the largest sensible unit: $1.25B, $400.0M, $12.5k.
-pub fn fmt_usd(x: f64) -> String {
-    let a = x.abs();
-    let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.1}M", a / 1e6)
-    } else if a >= 1e3 {
-        format!("{sign}${:.1}k", a / 1e3)
-    } else {
-        format!("{sign}${a:.2}")
-    }
 }
