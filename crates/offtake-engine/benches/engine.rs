@@ -2,7 +2,7 @@
 //! which must not allocate: divan's allocation profiler reports it) and the full `underwrite`.
 
 use divan::{AllocProfiler, Bencher, black_box};
-use offtake_engine::{Scenario, Simulator, underwrite};
+use offtake_engine::{Extent, Scenario, Simulator, underwrite};
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();
@@ -23,6 +23,15 @@ fn simulate(bencher: Bencher) {
     let contract = example();
     let scenario = Scenario::base(&contract);
     let mut sim = Simulator::new(&contract);
+    bencher.bench_local(|| black_box(sim.run(black_box(&scenario)).metrics.provider_npv));
+}
+
+/// The same path at the Monte Carlo's extent (no deal-view IRR), as offtake-risk runs it.
+#[divan::bench(name = "simulate/amazon-anthropic/120m-risk")]
+fn simulate_risk(bencher: Bencher) {
+    let contract = example();
+    let scenario = Scenario::base(&contract);
+    let mut sim = Simulator::new(&contract).with_extent(Extent::Risk);
     bencher.bench_local(|| black_box(sim.run(black_box(&scenario)).metrics.provider_npv));
 }
 

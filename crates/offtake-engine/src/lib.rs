@@ -9,7 +9,7 @@ mod report;
 mod simulator;
 
 pub use outcome::*;
-pub use simulator::Simulator;
+pub use simulator::{Extent, Simulator};
 
 use offtake_model::Contract;
 use serde::Serialize;

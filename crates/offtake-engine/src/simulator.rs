@@ -58,6 +58,23 @@ pub(crate) enum DemandMode {
     ConstantUtilization(f64),
 }
 
+/// Which metrics [`Simulator::run`] computes. Every figure a level computes is computed by the
+/// same arithmetic at every level, so it is bit for bit the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Extent {
+    /// Every field of [`Metrics`]: what [`crate::underwrite`] reports.
+    #[default]
+    Full,
+    /// What the Monte Carlo reports (offtake-risk's path metrics, verdicts, options and equity
+    /// flags, the tornado): everything but the deal view's IRR, which is left `None` with
+    /// `provider_deal_irr_multiple_roots` false. [`Simulator::outcome`] still reports it (it
+    /// re-runs the path in full).
+    Risk,
+    /// Only `provider_npv` and what it needs (the break-even search of the legibility figures):
+    /// no IRR, payback or deal IRR.
+    ProviderNpv,
+}
+
 /// A fit of chips: tranche, period, generation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fit {
@@ -113,6 +130,7 @@ pub struct Simulator<'c> {
     pub(crate) delay: Vec<i64>,
     pub(crate) slip: Vec<i64>,
     pub(crate) mode: DemandMode,
+    extent: Extent,
 
     // Per-run state.
     pub(crate) available: Vec<i64>,
@@ -333,6 +351,7 @@ impl<'c> Simulator<'c> {
             delay: vec![0; n_tr],
             slip: vec![0; n_gen],
             mode: DemandMode::Contract,
+            extent: Extent::Full,
             available: vec![0; n_gen],
             online: vec![0; n_tr],
             exists: vec![false; n_tr],
@@ -387,6 +406,17 @@ impl<'c> Simulator<'c> {
         }
     }
 
+    /// Sets which metrics each [`run`](Self::run) computes (default [`Extent::Full`]).
+    pub fn with_extent(mut self, extent: Extent) -> Self {
+        self.extent = extent;
+        self
+    }
+
+    /// Which metrics each run computes.
+    pub fn extent(&self) -> Extent {
+        self.extent
+    }
+
     /// The contract this simulator runs.
     pub fn contract(&self) -> &'c Contract {
         self.contract
@@ -417,13 +447,22 @@ impl<'c> Simulator<'c> {
     /// returns the provider NPV (the legibility break-even search).
     pub(crate) fn provider_npv_at_utilization(&mut self, utilization: f64) -> f64 {
         self.mode = DemandMode::ConstantUtilization(utilization);
+        self.extent = Extent::ProviderNpv;
         self.simulate();
         self.summary.metrics.provider_npv
     }
 
-    /// The full detail of the last run (allocates).
+    /// The full detail of the last run (allocates). A simulator that runs less than
+    /// [`Extent::Full`] re-runs the path in full first.
     pub fn outcome(&self) -> Outcome {
-        crate::report::outcome(self)
+        if self.extent == Extent::Full {
+            crate::report::outcome(self)
+        } else {
+            let mut full = self.clone();
+            full.extent = Extent::Full;
+            full.simulate();
+            crate::report::outcome(&full)
+        }
     }
 
     /// One path, MODEL.md §2–9, from the loaded scenario.
@@ -899,13 +938,17 @@ impl<'c> Simulator<'c> {
 
         let npv = |d: &Option<MonthlyDiscount>, flows: &[f64]| d.map_or(f64::NAN, |d| d.npv(flows));
         m.provider_npv = npv(&self.provider_discount, &self.fcf);
-        if let Some(irr) = irr_monthly_end(&self.fcf) {
-            m.provider_irr = Some(irr.rate);
-            m.irr_multiple_roots = irr.multiple_roots;
+        if self.extent != Extent::ProviderNpv {
+            if let Some(irr) = irr_monthly_end(&self.fcf) {
+                m.provider_irr = Some(irr.rate);
+                m.irr_multiple_roots = irr.multiple_roots;
+            }
+            m.payback_months = payback_months(&self.fcf).and_then(|p| u32::try_from(p).ok());
         }
-        m.payback_months = payback_months(&self.fcf).and_then(|p| u32::try_from(p).ok());
         m.provider_deal_npv = npv(&self.provider_discount, &self.deal_cf);
-        if let Some(irr) = irr_monthly_end(&self.deal_cf) {
+        if self.extent == Extent::Full
+            && let Some(irr) = irr_monthly_end(&self.deal_cf)
+        {
             m.provider_deal_irr = Some(irr.rate);
             m.provider_deal_irr_multiple_roots = irr.multiple_roots;
         }

@@ -1,7 +1,7 @@
 //! The bundled example term sheet end to end, and the kernel/outcome contract: repeatable runs,
 //! `underwrite` = `Simulator` outcome, buffers reused, legibility's break-even really breaks even.
 
-use offtake_engine::{Scenario, Simulator, underwrite};
+use offtake_engine::{Extent, Scenario, Simulator, underwrite};
 use offtake_model::{CurvePoint, Demand};
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -52,6 +52,35 @@ fn example_runs_are_repeatable_and_underwrite_matches_the_simulator() {
     assert!((annual_fcf - monthly_fcf).abs() <= 1e-9 * monthly_fcf.abs());
     // The initial equity tranche is dated before start: paid in period 0.
     assert_eq!(outcome.equity[0].period, Some(0));
+}
+
+#[test]
+fn risk_extent_skips_only_the_deal_irr() {
+    let c = offtake_model::parse(EXAMPLE).unwrap();
+    let stressed = Scenario {
+        demand_factor: 0.8,
+        power_factor: 1.2,
+        capex_factor: 1.1,
+        delay_months: vec![2, 5, 0, 7],
+        slip_months: vec![0, 4, 9],
+    };
+    for scenario in [Scenario::base(&c), stressed] {
+        let mut full = Simulator::new(&c);
+        let mut risk = Simulator::new(&c).with_extent(Extent::Risk);
+        assert_eq!(risk.extent(), Extent::Risk);
+        let want = full.run(&scenario).clone();
+        let got = risk.run(&scenario).clone();
+        assert!(want.metrics.provider_deal_irr.is_some());
+        assert_eq!(got.metrics.provider_deal_irr, None);
+        assert!(!got.metrics.provider_deal_irr_multiple_roots);
+        // Everything else is the same, bit for bit.
+        let mut expected = want.clone();
+        expected.metrics.provider_deal_irr = None;
+        expected.metrics.provider_deal_irr_multiple_roots = false;
+        assert_eq!(got, expected);
+        // The outcome of a Risk simulator is still complete.
+        assert_eq!(risk.outcome(), underwrite(&c, &scenario));
+    }
 }
 
 #[test]

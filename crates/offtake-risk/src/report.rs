@@ -3,7 +3,7 @@
 //! contract for names and the tornado), so a single run and a merge of its shards give the same
 //! report, bit for bit.
 
-use offtake_engine::{Scenario, Simulator};
+use offtake_engine::{Extent, Scenario, Simulator};
 use offtake_model::{Contract, DelaySpec, Distribution, ScalarFactor};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -306,7 +306,8 @@ fn factor_reports(contract: &Contract) -> Vec<FactorReport> {
 pub fn tornado(contract: &Contract, sampler: &FactorSampler) -> Tornado {
     const LOW: f64 = 0.10;
     const HIGH: f64 = 0.90;
-    let mut simulator = Simulator::new(contract);
+    // Only provider NPV, IRR and min DSCR are shown: the deal view's IRR is skipped.
+    let mut simulator = Simulator::new(contract).with_extent(Extent::Risk);
     let base_scenario = Scenario::base(contract);
     let mut point = |s: &Scenario| {
         let m = simulator.run(s).metrics;

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use offtake_engine::{Scenario, Simulator};
+use offtake_engine::{Extent, Scenario, Simulator};
 use offtake_model::{Contract, RiskSpec};
 use rayon::prelude::*;
 
@@ -168,7 +168,12 @@ pub fn simulate(
             .zip(flags.par_chunks_mut(CHUNK_PATHS * fw))
             .enumerate()
             .map_init(
-                || (Simulator::new(contract), Scenario::base(contract)),
+                || {
+                    (
+                        Simulator::new(contract).with_extent(Extent::Risk),
+                        Scenario::base(contract),
+                    )
+                },
                 |(simulator, scenario), (chunk, ((idx, vals), flgs))| {
                     if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                         return false;
