@@ -1,18 +1,10 @@
 //! `offtake check` and `offtake init` as a user runs them: real files, real exit codes.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/amazon-anthropic-2026.toml"
-);
+mod common;
 
-fn offtake() -> Command {
-    let mut cmd = Command::cargo_bin("offtake").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use common::{EXAMPLE, offtake};
 
 #[test]
 fn check_accepts_the_example_and_summarises_it() {

@@ -8,10 +8,10 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/amazon-anthropic-2026.toml"
-);
+mod common;
+
+use common::EXAMPLE;
+
 /// Byte-for-byte copies of shared/data (see that directory's README.md).
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -28,9 +28,8 @@ fn fixture(name: &str) -> PathBuf {
 
 /// `offtake` in `dir` with a clean environment for the database and SEC settings.
 fn offtake(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("offtake").unwrap();
+    let mut cmd = common::offtake();
     cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
         .env_remove("OFFTAKE_DB")
         .env_remove("OFFTAKE_DB_SCHEMA")
         .env_remove("OFFTAKE_SEC_USER_AGENT");

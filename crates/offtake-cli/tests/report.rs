@@ -1,18 +1,10 @@
 //! `offtake report` as a user runs it: real files, real exit codes, nothing written on bad input.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/amazon-anthropic-2026.toml"
-);
+mod common;
 
-fn offtake() -> Command {
-    let mut cmd = Command::cargo_bin("offtake").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use common::{EXAMPLE, offtake};
 
 #[test]
 fn html_report_is_one_file_with_verdicts_charts_and_inputs() {

@@ -4,15 +4,14 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/amazon-anthropic-2026.toml"
-);
+mod common;
 
+use common::EXAMPLE;
+
+/// `offtake` without the shard index variables that `--shard` reads (Kubernetes, Slurm).
 fn offtake() -> Command {
-    let mut cmd = Command::cargo_bin("offtake").unwrap();
-    cmd.env("NO_COLOR", "1")
-        .env_remove("JOB_COMPLETION_INDEX")
+    let mut cmd = common::offtake();
+    cmd.env_remove("JOB_COMPLETION_INDEX")
         .env_remove("SLURM_ARRAY_TASK_ID");
     cmd
 }

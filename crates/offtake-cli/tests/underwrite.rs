@@ -1,19 +1,11 @@
 //! `offtake underwrite` and `offtake compare` as a user runs them: real files, real exit codes.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/amazon-anthropic-2026.toml"
-);
+mod common;
 
-fn offtake() -> Command {
-    let mut cmd = Command::cargo_bin("offtake").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use common::{EXAMPLE, offtake};
 
 fn json_of(args: &[&str]) -> Value {
     let out = offtake().args(args).assert().code(0).get_output().clone();
