@@ -6,6 +6,7 @@
 
 mod cmd;
 mod diagnostics;
+mod output;
 mod termsheet;
 
 use std::process::ExitCode;

@@ -1,7 +1,6 @@
 //! `offtake compare FILE`: the base case and every alternative of every sourced term, one at a
 //! time, side by side, with the verdicts that flip marked.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
@@ -82,23 +81,5 @@ pub fn run(args: &Args) -> u8 {
     } else {
         offtake_report::compare::terminal(base, &runs)
     };
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                eprintln!("error: writing {}: {e}", path.display());
-                return 1;
-            }
-            eprintln!("wrote {}", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                eprintln!("error: writing to stdout: {e}");
-                return 1;
-            }
-        }
-    }
-    0
+    crate::output::write_text(args.output.as_deref(), &text)
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use offtake_data::{Figure, PublicDealSummary};
@@ -146,13 +145,7 @@ pub fn with_store(
 
 /// Writes to stdout; a closed pipe (`| head`) is not a failure.
 pub fn print_out(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::new(1, format!("writing to stdout: {e}")))
-        }
-        _ => Ok(()),
-    }
+    crate::output::to_stdout(text).map_err(|e| Failure::new(1, format!("writing to stdout: {e}")))
 }
 
 fn pretty(value: &impl Serialize) -> Result<String, Failure> {

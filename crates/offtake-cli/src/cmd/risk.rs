@@ -3,7 +3,7 @@
 //! `offtake risk merge` to combine shards into exactly the single-run result.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -325,14 +325,7 @@ fn rate(x: f64) -> String {
 
 /// Writes to stdout; a closed pipe is not a failure.
 fn emit(text: &str) -> Result<(), ()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: writing to stdout: {e}");
-            Err(())
-        }
-        _ => Ok(()),
-    }
+    crate::output::to_stdout(text).map_err(|e| eprintln!("error: writing to stdout: {e}"))
 }
 
 fn print_report(r: &RiskReport, contract: &Contract, json: bool) -> Result<(), ()> {

@@ -1,7 +1,6 @@
 //! `offtake underwrite FILE`: run one term sheet (base case or chosen alternatives) and present
 //! it in the terminal, as JSON (`--json`, `-o FILE`) and as CSV (`--csv DIR`).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
@@ -72,24 +71,5 @@ pub fn run(args: &Args) -> u8 {
             }
         }
     }
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &report) {
-                eprintln!("error: writing {}: {e}", path.display());
-                return 1;
-            }
-            eprintln!("wrote {}", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not a failure of the run.
-            if let Err(e) = out.write_all(report.as_bytes()).and_then(|()| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                eprintln!("error: writing to stdout: {e}");
-                return 1;
-            }
-        }
-    }
-    0
+    crate::output::write_text(args.output.as_deref(), &report)
 }
