@@ -35,6 +35,15 @@ impl LoadError {
     }
 }
 
+/// [`load`] for a command that stops on a bad term sheet: says why on stderr and gives the exit
+/// code.
+pub fn load_or_exit(path: &Path, variants: &[Variant]) -> Result<Loaded, u8> {
+    load(path, variants).map_err(|e| {
+        eprintln!("error: {e}");
+        e.exit_code()
+    })
+}
+
 pub fn load(path: &Path, variants: &[Variant]) -> Result<Loaded, LoadError> {
     let display = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {

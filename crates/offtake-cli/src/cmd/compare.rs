@@ -7,7 +7,7 @@ use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
 use offtake_report::compare::{CompareJson, Run};
 
-use crate::termsheet::load;
+use crate::termsheet::load_or_exit;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,12 +23,9 @@ pub struct Args {
 
 /// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
 pub fn run(args: &Args) -> u8 {
-    let loaded = match load(&args.file, &[]) {
+    let loaded = match load_or_exit(&args.file, &[]) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let base = &loaded.contract;
     let terms = match offtake_model::alternative_terms(&loaded.text) {

@@ -15,7 +15,7 @@ use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
 use offtake_risk::{Control, RunConfig, report, simulate};
 
-use crate::termsheet::load;
+use crate::termsheet::load_or_exit;
 
 /// The document to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,12 +91,9 @@ pub fn run(args: &Args) -> u8 {
         );
         return 2;
     }
-    let loaded = match load(&args.file, &args.variants) {
+    let loaded = match load_or_exit(&args.file, &args.variants) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));

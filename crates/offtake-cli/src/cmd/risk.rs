@@ -15,7 +15,7 @@ use offtake_risk::{
     write_paths,
 };
 
-use crate::termsheet::load;
+use crate::termsheet::load_or_exit;
 
 /// Environment variables a batch scheduler sets to the index of an array task, in the order read.
 pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
@@ -117,12 +117,9 @@ pub fn run(args: &Args) -> u8 {
             return 2;
         }
     }
-    let loaded = match load(file, &args.variants) {
+    let loaded = match load_or_exit(file, &args.variants) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let contract = &loaded.contract;
     let mut config = RunConfig::from_contract(contract);
@@ -231,12 +228,9 @@ pub fn run(args: &Args) -> u8 {
 }
 
 fn run_merge(m: &MergeArgs) -> u8 {
-    let loaded = match load(&m.file, &m.variants) {
+    let loaded = match load_or_exit(&m.file, &m.variants) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let contract = &loaded.contract;
     let merged = match merge(contract, &m.shards) {

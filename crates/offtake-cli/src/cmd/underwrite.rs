@@ -7,7 +7,7 @@ use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 
-use crate::termsheet::load;
+use crate::termsheet::load_or_exit;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,12 +31,9 @@ pub struct Args {
 /// Exit code: 0 ok, 2 invalid term sheet (diagnostics already printed), 1 other failures.
 /// Nothing is written unless the term sheet is valid and every output has been rendered.
 pub fn run(args: &Args) -> u8 {
-    let loaded = match load(&args.file, &args.variants) {
+    let loaded = match load_or_exit(&args.file, &args.variants) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));
