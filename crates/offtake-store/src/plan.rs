@@ -8,7 +8,7 @@ use offtake_data::{
     ValueQualifier, annual_capex, group_deals,
 };
 
-use crate::{Error, ImportReport, Result, StoredDealRow};
+use crate::{Error, ImportReport, NewTermSheet, Result, StoredDealRow};
 
 /// Column list of `public_deal`, in the order every backend selects and inserts them.
 pub(crate) const DEAL_COLUMNS: &str = "deal_id, announced_date, announced_year, buyer, provider, \
@@ -264,6 +264,37 @@ impl DealColumns {
     }
 }
 
+/// [`DealColumns`] from a row of `SELECT {DEAL_COLUMNS}`, read with the backend's fallible getter
+/// (`get` for rusqlite, `try_get` for postgres): the one place that says which column is which.
+macro_rules! deal_columns {
+    ($row:expr, $get:ident) => {
+        $crate::plan::DealColumns {
+            deal_id: $row.$get(0)?,
+            announced_date: $row.$get(1)?,
+            // column 2 is announced_year, derived from the date
+            buyer: $row.$get(3)?,
+            provider: $row.$get(4)?,
+            deal_type: $row.$get(5)?,
+            committed_value_usd: $row.$get(6)?,
+            value_qualifier: $row.$get(7)?,
+            term_years: $row.$get(8)?,
+            capacity_gw: $row.$get(9)?,
+            capacity_qualifier: $row.$get(10)?,
+            chip_silicon: $row.$get(11)?,
+            equity_amount_usd: $row.$get(12)?,
+            milestone_tied_amount_usd: $row.$get(13)?,
+            equity_terms: $row.$get(14)?,
+            evidence: $row.$get(15)?,
+            source_title: $row.$get(16)?,
+            source_url: $row.$get(17)?,
+            verified_via: $row.$get(18)?,
+            note: $row.$get(19)?,
+            group_id: $row.$get(20)?,
+        }
+    };
+}
+pub(crate) use deal_columns;
+
 /// `sec_fact` columns as read back, in [`FACT_COLUMNS`] order. `period_start` is `""` for instants.
 pub(crate) struct FactColumns {
     pub taxonomy: String,
@@ -313,6 +344,27 @@ impl FactColumns {
     }
 }
 
+/// [`FactColumns`] from a row of `SELECT {FACT_COLUMNS}` (as [`deal_columns!`]).
+macro_rules! fact_columns {
+    ($row:expr, $get:ident) => {
+        $crate::plan::FactColumns {
+            taxonomy: $row.$get(0)?,
+            tag: $row.$get(1)?,
+            unit: $row.$get(2)?,
+            period_start: $row.$get(3)?,
+            period_end: $row.$get(4)?,
+            accn: $row.$get(5)?,
+            val: $row.$get(6)?,
+            fy: $row.$get(7)?,
+            fp: $row.$get(8)?,
+            form: $row.$get(9)?,
+            filed: $row.$get(10)?,
+            frame: $row.$get(11)?,
+        }
+    };
+}
+pub(crate) use fact_columns;
+
 /// The start column value of a fact (`""` for instants, so it can be part of the primary key).
 pub(crate) fn start_text(fact: &Fact) -> String {
     fact.start.map(date_text).unwrap_or_default()
@@ -358,6 +410,97 @@ impl CapexColumns {
             revisions,
         })
     }
+}
+
+/// [`CapexColumns`] from a row of `SELECT cik, {CAPEX_COLUMNS}` (as [`deal_columns!`]).
+macro_rules! capex_columns {
+    ($row:expr, $get:ident) => {
+        $crate::plan::CapexColumns {
+            cik: $row.$get(0)?,
+            fiscal_year: $row.$get(1)?,
+            entity_name: $row.$get(2)?,
+            period_start: $row.$get(3)?,
+            period_end: $row.$get(4)?,
+            value_usd: $row.$get(5)?,
+            tag: $row.$get(6)?,
+            accn: $row.$get(7)?,
+            form: $row.$get(8)?,
+            filed: $row.$get(9)?,
+            // column 10 is first_reported_usd, derived from the revisions
+            revisions_json: $row.$get(11)?,
+        }
+    };
+}
+pub(crate) use capex_columns;
+
+/// The columns of `term_sheet` that make a [`TermSheetSummary`](crate::TermSheetSummary).
+pub(crate) const TERM_SHEET_SUMMARY: &str =
+    "id, deal_id, name, buyer, provider, added_at, result_json IS NOT NULL";
+
+/// [`TermSheetSummary`](crate::TermSheetSummary) from the first columns of a row of
+/// `SELECT {TERM_SHEET_SUMMARY}, …` (as [`deal_columns!`]).
+macro_rules! term_sheet_summary {
+    ($row:expr, $get:ident) => {
+        $crate::TermSheetSummary {
+            id: $row.$get(0)?,
+            deal_id: $row.$get(1)?,
+            name: $row.$get(2)?,
+            buyer: $row.$get(3)?,
+            provider: $row.$get(4)?,
+            added_at: $row.$get(5)?,
+            has_result: $row.$get(6)?,
+        }
+    };
+}
+pub(crate) use term_sheet_summary;
+
+/// The JSON text each backend stores for a batch of term sheets: `(validated, result)`.
+/// Serialised before any transaction starts, so locks are held only for SQL.
+pub(crate) fn encode_term_sheets(
+    term_sheets: &[NewTermSheet<'_>],
+) -> Result<Vec<(String, Option<String>)>> {
+    term_sheets
+        .iter()
+        .map(|t| {
+            Ok((
+                serde_json::to_string(t.validated)?,
+                t.result.map(serde_json::to_string).transpose()?,
+            ))
+        })
+        .collect()
+}
+
+/// Upsert of a `public_deal` row in [`DEAL_COLUMNS`] order, with the backend's placeholders.
+pub(crate) fn deal_upsert_sql(placeholder: fn(usize) -> String) -> String {
+    upsert_sql("public_deal", DEAL_COLUMNS, &["deal_id"], placeholder)
+}
+
+/// Upsert of a `sec_fact` row: `cik`, then [`FACT_COLUMNS`].
+pub(crate) fn fact_upsert_sql(placeholder: fn(usize) -> String) -> String {
+    upsert_sql(
+        "sec_fact",
+        &format!("cik, {FACT_COLUMNS}"),
+        &[
+            "cik",
+            "taxonomy",
+            "tag",
+            "unit",
+            "period_start",
+            "period_end",
+            "accn",
+        ],
+        placeholder,
+    )
+}
+
+/// Upsert of an `annual_capex` row: `cik`, then [`CAPEX_COLUMNS`].
+pub(crate) fn capex_upsert_sql(placeholder: fn(usize) -> String) -> String {
+    upsert_sql(
+        "annual_capex",
+        &format!("cik, {CAPEX_COLUMNS}"),
+        &["cik", "fiscal_year"],
+        placeholder,
+    )
 }
 
 /// CIKs are at most 10 digits, so they always fit an SQL BIGINT.

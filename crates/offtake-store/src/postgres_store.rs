@@ -5,8 +5,9 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Transaction};
 
 use crate::plan::{
-    CAPEX_COLUMNS, CapexColumns, DEAL_COLUMNS, DealColumns, FACT_COLUMNS, FactColumns, cik_sql,
-    date_text, plan_deals, plan_sec, start_text, upsert_sql,
+    CAPEX_COLUMNS, DEAL_COLUMNS, FACT_COLUMNS, TERM_SHEET_SUMMARY, capex_columns, capex_upsert_sql,
+    cik_sql, date_text, deal_columns, deal_upsert_sql, encode_term_sheets, fact_columns,
+    fact_upsert_sql, plan_deals, plan_sec, start_text, term_sheet_summary,
 };
 use crate::{
     Added, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result, SCHEMA_VERSION,
@@ -213,31 +214,7 @@ fn load_deals(client: &mut impl GenericClient) -> Result<Vec<StoredDealRow>> {
         &[],
     )?;
     rows.iter()
-        .map(|r| {
-            DealColumns {
-                deal_id: r.try_get(0)?,
-                announced_date: r.try_get(1)?,
-                buyer: r.try_get(3)?,
-                provider: r.try_get(4)?,
-                deal_type: r.try_get(5)?,
-                committed_value_usd: r.try_get(6)?,
-                value_qualifier: r.try_get(7)?,
-                term_years: r.try_get(8)?,
-                capacity_gw: r.try_get(9)?,
-                capacity_qualifier: r.try_get(10)?,
-                chip_silicon: r.try_get(11)?,
-                equity_amount_usd: r.try_get(12)?,
-                milestone_tied_amount_usd: r.try_get(13)?,
-                equity_terms: r.try_get(14)?,
-                evidence: r.try_get(15)?,
-                source_title: r.try_get(16)?,
-                source_url: r.try_get(17)?,
-                verified_via: r.try_get(18)?,
-                note: r.try_get(19)?,
-                group_id: r.try_get(20)?,
-            }
-            .into_stored()
-        })
+        .map(|r| deal_columns!(r, try_get).into_stored())
         .collect()
 }
 
@@ -286,23 +263,7 @@ fn load_facts(client: &mut impl GenericClient, cik: u64) -> Result<Vec<Fact>> {
         &[&cik_sql(cik)],
     )?;
     rows.iter()
-        .map(|r| {
-            FactColumns {
-                taxonomy: r.try_get(0)?,
-                tag: r.try_get(1)?,
-                unit: r.try_get(2)?,
-                period_start: r.try_get(3)?,
-                period_end: r.try_get(4)?,
-                accn: r.try_get(5)?,
-                val: r.try_get(6)?,
-                fy: r.try_get(7)?,
-                fp: r.try_get(8)?,
-                form: r.try_get(9)?,
-                filed: r.try_get(10)?,
-                frame: r.try_get(11)?,
-            }
-            .into_fact()
-        })
+        .map(|r| fact_columns!(r, try_get).into_fact())
         .collect()
 }
 
@@ -316,38 +277,12 @@ fn load_capex(client: &mut impl GenericClient, cik: Option<u64>) -> Result<Vec<A
         &[&cik],
     )?;
     rows.iter()
-        .map(|r| {
-            CapexColumns {
-                cik: r.try_get(0)?,
-                fiscal_year: r.try_get(1)?,
-                entity_name: r.try_get(2)?,
-                period_start: r.try_get(3)?,
-                period_end: r.try_get(4)?,
-                value_usd: r.try_get(5)?,
-                tag: r.try_get(6)?,
-                accn: r.try_get(7)?,
-                form: r.try_get(8)?,
-                filed: r.try_get(9)?,
-                revisions_json: r.try_get(11)?,
-            }
-            .into_capex()
-        })
+        .map(|r| capex_columns!(r, try_get).into_capex())
         .collect()
 }
 
-const TERM_SHEET_SUMMARY: &str =
-    "id, deal_id, name, buyer, provider, added_at, result_json IS NOT NULL";
-
 fn summary_from_row(r: &postgres::Row) -> Result<TermSheetSummary> {
-    Ok(TermSheetSummary {
-        id: r.try_get(0)?,
-        deal_id: r.try_get(1)?,
-        name: r.try_get(2)?,
-        buyer: r.try_get(3)?,
-        provider: r.try_get(4)?,
-        added_at: r.try_get(5)?,
-        has_result: r.try_get(6)?,
-    })
+    Ok(term_sheet_summary!(r, try_get))
 }
 
 impl PortfolioStore for PgStore {
@@ -394,15 +329,7 @@ impl PortfolioStore for PgStore {
         on_duplicate: OnDuplicate,
     ) -> Result<Vec<Added>> {
         check_batch(term_sheets)?;
-        let encoded = term_sheets
-            .iter()
-            .map(|t| {
-                Ok((
-                    serde_json::to_string(t.validated)?,
-                    t.result.map(serde_json::to_string).transpose()?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let encoded = encode_term_sheets(term_sheets)?;
         let added_at = chrono::Utc::now().to_rfc3339();
         let mut tx = self.client.transaction()?;
         // As in `add`: the duplicate checks and the writes see the same table.
@@ -544,7 +471,7 @@ impl PortfolioStore for PgStore {
     }
 
     fn import_deals(&mut self, rows: &[DealRow]) -> Result<ImportReport> {
-        let upsert = upsert_sql("public_deal", DEAL_COLUMNS, &["deal_id"], dollar);
+        let upsert = deal_upsert_sql(dollar);
         let mut tx = self.client.transaction()?;
         // One importer at a time (readers are not blocked), like SQLite's BEGIN IMMEDIATE.
         tx.batch_execute("LOCK TABLE public_deal IN SHARE ROW EXCLUSIVE MODE")?;
@@ -566,26 +493,8 @@ impl PortfolioStore for PgStore {
 
     fn import_sec(&mut self, facts: &CompanyFacts) -> Result<ImportReport> {
         let cik = cik_sql(facts.cik);
-        let fact_sql = upsert_sql(
-            "sec_fact",
-            &format!("cik, {FACT_COLUMNS}"),
-            &[
-                "cik",
-                "taxonomy",
-                "tag",
-                "unit",
-                "period_start",
-                "period_end",
-                "accn",
-            ],
-            dollar,
-        );
-        let capex_sql = upsert_sql(
-            "annual_capex",
-            &format!("cik, {CAPEX_COLUMNS}"),
-            &["cik", "fiscal_year"],
-            dollar,
-        );
+        let fact_sql = fact_upsert_sql(dollar);
+        let capex_sql = capex_upsert_sql(dollar);
         let mut tx = self.client.transaction()?;
         tx.batch_execute(
             "LOCK TABLE sec_company, sec_fact, annual_capex IN SHARE ROW EXCLUSIVE MODE",

@@ -7,8 +7,9 @@ use offtake_data::{AnnualCapex, CompanyFacts, DealRow, Fact};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::plan::{
-    CAPEX_COLUMNS, CapexColumns, DEAL_COLUMNS, DealColumns, FACT_COLUMNS, FactColumns, cik_sql,
-    date_text, plan_deals, plan_sec, start_text, upsert_sql,
+    CAPEX_COLUMNS, DEAL_COLUMNS, FACT_COLUMNS, TERM_SHEET_SUMMARY, capex_columns, capex_upsert_sql,
+    cik_sql, date_text, deal_columns, deal_upsert_sql, encode_term_sheets, fact_columns,
+    fact_upsert_sql, plan_deals, plan_sec, start_text, term_sheet_summary,
 };
 use crate::{
     Added, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result, SCHEMA_VERSION,
@@ -202,30 +203,7 @@ fn load_deals(conn: &Connection) -> Result<Vec<StoredDealRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {DEAL_COLUMNS} FROM public_deal ORDER BY deal_id"
     ))?;
-    let cols = stmt.query_map([], |r| {
-        Ok(DealColumns {
-            deal_id: r.get(0)?,
-            announced_date: r.get(1)?,
-            buyer: r.get(3)?,
-            provider: r.get(4)?,
-            deal_type: r.get(5)?,
-            committed_value_usd: r.get(6)?,
-            value_qualifier: r.get(7)?,
-            term_years: r.get(8)?,
-            capacity_gw: r.get(9)?,
-            capacity_qualifier: r.get(10)?,
-            chip_silicon: r.get(11)?,
-            equity_amount_usd: r.get(12)?,
-            milestone_tied_amount_usd: r.get(13)?,
-            equity_terms: r.get(14)?,
-            evidence: r.get(15)?,
-            source_title: r.get(16)?,
-            source_url: r.get(17)?,
-            verified_via: r.get(18)?,
-            note: r.get(19)?,
-            group_id: r.get(20)?,
-        })
-    })?;
+    let cols = stmt.query_map([], |r| Ok(deal_columns!(r, get)))?;
     cols.map(|c| c.map_err(Error::from)?.into_stored())
         .collect()
 }
@@ -262,22 +240,7 @@ fn load_facts(conn: &Connection, cik: u64) -> Result<Vec<Fact>> {
         "SELECT {FACT_COLUMNS} FROM sec_fact WHERE cik = ?1
          ORDER BY tag, unit, period_end, period_start, accn"
     ))?;
-    let cols = stmt.query_map([cik_sql(cik)], |r| {
-        Ok(FactColumns {
-            taxonomy: r.get(0)?,
-            tag: r.get(1)?,
-            unit: r.get(2)?,
-            period_start: r.get(3)?,
-            period_end: r.get(4)?,
-            accn: r.get(5)?,
-            val: r.get(6)?,
-            fy: r.get(7)?,
-            fp: r.get(8)?,
-            form: r.get(9)?,
-            filed: r.get(10)?,
-            frame: r.get(11)?,
-        })
-    })?;
+    let cols = stmt.query_map([cik_sql(cik)], |r| Ok(fact_columns!(r, get)))?;
     cols.map(|c| c.map_err(Error::from)?.into_fact()).collect()
 }
 
@@ -286,38 +249,12 @@ fn load_capex(conn: &Connection, cik: Option<u64>) -> Result<Vec<AnnualCapex>> {
         "SELECT cik, {CAPEX_COLUMNS} FROM annual_capex
          WHERE ?1 IS NULL OR cik = ?1 ORDER BY cik, fiscal_year"
     ))?;
-    let cols = stmt.query_map([cik.map(cik_sql)], |r| {
-        Ok(CapexColumns {
-            cik: r.get(0)?,
-            fiscal_year: r.get(1)?,
-            entity_name: r.get(2)?,
-            period_start: r.get(3)?,
-            period_end: r.get(4)?,
-            value_usd: r.get(5)?,
-            tag: r.get(6)?,
-            accn: r.get(7)?,
-            form: r.get(8)?,
-            filed: r.get(9)?,
-            // column 10 is first_reported_usd, derived from the revisions
-            revisions_json: r.get(11)?,
-        })
-    })?;
+    let cols = stmt.query_map([cik.map(cik_sql)], |r| Ok(capex_columns!(r, get)))?;
     cols.map(|c| c.map_err(Error::from)?.into_capex()).collect()
 }
 
-const TERM_SHEET_SUMMARY: &str =
-    "id, deal_id, name, buyer, provider, added_at, result_json IS NOT NULL";
-
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TermSheetSummary> {
-    Ok(TermSheetSummary {
-        id: r.get(0)?,
-        deal_id: r.get(1)?,
-        name: r.get(2)?,
-        buyer: r.get(3)?,
-        provider: r.get(4)?,
-        added_at: r.get(5)?,
-        has_result: r.get(6)?,
-    })
+    Ok(term_sheet_summary!(r, get))
 }
 
 impl PortfolioStore for SqliteStore {
@@ -365,15 +302,7 @@ impl PortfolioStore for SqliteStore {
     ) -> Result<Vec<Added>> {
         check_batch(term_sheets)?;
         // Serialise everything before taking the write lock, so the lock is held only for SQL.
-        let encoded = term_sheets
-            .iter()
-            .map(|t| {
-                Ok((
-                    serde_json::to_string(t.validated)?,
-                    t.result.map(serde_json::to_string).transpose()?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let encoded = encode_term_sheets(term_sheets)?;
         let added_at = chrono::Utc::now().to_rfc3339();
         let tx = self.write_tx()?;
         let mut added = Vec::with_capacity(term_sheets.len());
@@ -519,7 +448,7 @@ impl PortfolioStore for SqliteStore {
     }
 
     fn import_deals(&mut self, rows: &[DealRow]) -> Result<ImportReport> {
-        let upsert = upsert_sql("public_deal", DEAL_COLUMNS, &["deal_id"], q);
+        let upsert = deal_upsert_sql(q);
         let tx = self.write_tx()?;
         let existing = load_deals(&tx)?;
         let plan = plan_deals(&existing, rows)?;
@@ -538,26 +467,8 @@ impl PortfolioStore for SqliteStore {
 
     fn import_sec(&mut self, facts: &CompanyFacts) -> Result<ImportReport> {
         let cik = cik_sql(facts.cik);
-        let fact_sql = upsert_sql(
-            "sec_fact",
-            &format!("cik, {FACT_COLUMNS}"),
-            &[
-                "cik",
-                "taxonomy",
-                "tag",
-                "unit",
-                "period_start",
-                "period_end",
-                "accn",
-            ],
-            q,
-        );
-        let capex_sql = upsert_sql(
-            "annual_capex",
-            &format!("cik, {CAPEX_COLUMNS}"),
-            &["cik", "fiscal_year"],
-            q,
-        );
+        let fact_sql = fact_upsert_sql(q);
+        let capex_sql = capex_upsert_sql(q);
         let tx = self.write_tx()?;
         let stored_name: Option<String> = tx
             .query_row(
