@@ -13,7 +13,9 @@ use std::ops::Range;
 
 use offtake_engine::Outcome;
 use offtake_model::{Contract, Demand};
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::chart::MeshStyle;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -91,6 +93,100 @@ fn responsive(svg: &str, size: (u32, u32), title: &str) -> String {
         ),
         None => body,
     }
+}
+
+/// Draws one chart on a white `size` SVG canvas and returns it made [`responsive`] with `title`.
+fn svg_chart(
+    name: &'static str,
+    size: (u32, u32),
+    title: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
+    let err = chart_error(name);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        draw(&root)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(responsive(&svg, size, title))
+}
+
+/// A chart on `DB` over the coordinates `X` and `Y` describe.
+type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// The plot area of every chart: 12 units of margin (`margin_right` on the right), 52 for the
+/// x labels and `y_label_area` for the y labels.
+fn cartesian<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
+    name: &'static str,
+    root: &'a DrawingArea<DB, Shift>,
+    (margin_right, y_label_area): (u32, u32),
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, DB, X, Y>> {
+    ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(margin_right)
+        .x_label_area_size(52)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| chart_error(name)(e.to_string()))
+}
+
+/// Margins and y-label area of the charts over time and over a value axis.
+const PLOT_MARGINS: (u32, u32) = (24, 78);
+
+/// The mesh every chart shares: light grid, muted axes, ink labels in the canvas's sizes. The
+/// caller adds what is particular: which grid lines, label counts, formatters, descriptions.
+fn house_mesh<'a, 'b, X, Y, XT, YT, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    canvas: Canvas,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(colour(style::GRID).mix(0.6))
+        .bold_line_style(colour(style::GRID))
+        .axis_style(colour(style::MUTED))
+        .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
+        .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)));
+    mesh
+}
+
+/// The legend box every chart shares, at `position`.
+fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    name: &'static str,
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    canvas: Canvas,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(10)
+        .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
+        .background_style(WHITE.mix(0.9))
+        .border_style(colour(style::GRID))
+        .draw()
+        .map_err(|e| chart_error(name)(e.to_string()))
+}
+
+/// The legend swatch of a bar series: a 14 × 12 block of its fill.
+fn bar_swatch(fill: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled())
+}
+
+/// The legend swatch of a line series: a 14-unit stroke of its colour and width.
+fn line_swatch(line: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line.stroke_width(width))
 }
 
 /// An `f64` axis whose ticks are exactly the given values: contract years must tick at every
@@ -326,6 +422,7 @@ pub fn capacity_vs_demand(
     canvas: Canvas,
 ) -> Result<String> {
     const NAME: &str = "capacity vs demand";
+    const TITLE: &str = "Capacity online by tranche against used and requested compute, by month";
     let err = chart_error(NAME);
     let s = &outcome.schedule;
     let n = s.months.len();
@@ -356,30 +453,14 @@ pub fn capacity_vs_demand(
     let (_, y_hi) = padded_range(0.0, top * 1.45);
     let step = nice_step(y_hi, 6.0);
 
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (canvas.width, canvas.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
         let x_range = Ticked::new(x0..x1, year_ticks(x0, x1, canvas.max_year_ticks));
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(x_range, 0.0..y_hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
+        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_range, 0.0..y_hi)?;
+        house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .y_labels(7)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| style::number(*y, decimals_for(step)))
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc("Month (calendar year)")
             .y_desc("Compute, EFLOP/s (dense BF16)")
             .draw()
@@ -408,7 +489,7 @@ pub fn capacity_vs_demand(
                 )))
                 .map_err(|e| err(e.to_string()))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled()));
+                .legend(bar_swatch(fill));
             below = above;
         }
 
@@ -421,9 +502,7 @@ pub fn capacity_vs_demand(
             ))
             .map_err(|e| err(e.to_string()))?
             .label("used (monthly average)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 14, y)], used_colour.stroke_width(3))
-            });
+            .legend(line_swatch(used_colour, 3));
 
         let requested_colour = colour(style::PLUM);
         chart
@@ -435,9 +514,7 @@ pub fn capacity_vs_demand(
             ))
             .map_err(|e| err(e.to_string()))?
             .label("requested by the buyer")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 14, y)], requested_colour.stroke_width(3))
-            });
+            .legend(line_swatch(requested_colour, 3));
         // Generation changes: one dashed rule per month with refits, labelled with what changed.
         let mut by_period: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for c in generation_changes(outcome) {
@@ -478,22 +555,9 @@ pub fn capacity_vs_demand(
                 .map_err(|e| err(e.to_string()))?;
         }
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(10)
-            .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
-            .background_style(WHITE.mix(0.9))
-            .border_style(colour(style::GRID))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(
-        &svg,
-        (canvas.width, canvas.height),
-        "Capacity online by tranche against used and requested compute, by month",
-    ))
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperLeft, canvas)?;
+        Ok(())
+    })
 }
 
 /// "phase-1 (Trainium2 → Trainium4)": a tranche with the generations it runs on.
@@ -545,6 +609,7 @@ type AnnualValue = fn(&offtake_engine::AnnualRow) -> f64;
 /// Buyer payments by contract year, stacked: usage charges, take-or-pay shortfall, true-up.
 pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) -> Result<String> {
     const NAME: &str = "payments by year";
+    const TITLE: &str = "Buyer payments by contract year: usage, shortfall and true-up";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
     let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
@@ -556,29 +621,19 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
     // Headroom above the tallest bar keeps the legend off the bars.
     let (_, y_hi) = padded_range(0.0, top * LEGEND_HEADROOM);
     let step = nice_step(y_hi, 6.0);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (canvas.width, canvas.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(Ticked::new(x0..x1, ticks), 0.0..y_hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            0.0..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .y_labels(7)
             .x_label_formatter(&|x| contract_year_label(*x))
             .y_label_formatter(&|y| usd_billions_label(*y, step))
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc(desc)
             .y_desc("Payments, USD billions")
             .draw()
@@ -607,27 +662,14 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
                 .draw_series(bars)
                 .map_err(|e| err(e.to_string()))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled()));
+                .legend(bar_swatch(fill));
             for (y, r) in rows.iter().enumerate() {
                 base[y] += value(r) * b;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(10)
-            .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
-            .background_style(WHITE.mix(0.9))
-            .border_style(colour(style::GRID))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(
-        &svg,
-        (canvas.width, canvas.height),
-        "Buyer payments by contract year: usage, shortfall and true-up",
-    ))
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
+        Ok(())
+    })
 }
 
 /// Where cumulative FCF first recovers (MODEL.md §6 payback), on the contract-year axis:
@@ -640,6 +682,7 @@ fn payback_x(payback_months: u32) -> f64 {
 /// point marked.
 pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) -> Result<String> {
     const NAME: &str = "provider cash flow";
+    const TITLE: &str = "Provider free cash flow by contract year with cumulative FCF and payback";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
     let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
@@ -656,29 +699,19 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
     let hi = fcf.iter().chain(&cumulative).copied().fold(0.0, f64::max);
     let (y_lo, y_hi) = padded_range(lo, hi + (hi - lo) * (LEGEND_HEADROOM - 1.0));
     let step = nice_step(y_hi - y_lo, 6.0);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (canvas.width, canvas.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(Ticked::new(x0..x1, ticks), y_lo..y_hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            y_lo..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .y_labels(8)
             .x_label_formatter(&|x| contract_year_label(*x))
             .y_label_formatter(&|y| usd_billions_label(*y, step))
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc(desc)
             .y_desc("USD billions")
             .draw()
@@ -711,7 +744,7 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 .draw_series(bars)
                 .map_err(|e| err(e.to_string()))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled()));
+                .legend(bar_swatch(fill));
         }
         // Cumulative FCF at each year end (right edge of the year's slot), from 0 at the start.
         let ink = colour(style::NAVY);
@@ -726,7 +759,7 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
             .draw_series(LineSeries::new(points.clone(), ink.stroke_width(3)))
             .map_err(|e| err(e.to_string()))?
             .label("cumulative FCF (year end)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], ink.stroke_width(3)));
+            .legend(line_swatch(ink, 3));
         chart
             .draw_series(
                 points
@@ -756,22 +789,9 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 )))
                 .map_err(|e| err(e.to_string()))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(10)
-            .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
-            .background_style(WHITE.mix(0.9))
-            .border_style(colour(style::GRID))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(
-        &svg,
-        (canvas.width, canvas.height),
-        "Provider free cash flow by contract year with cumulative FCF and payback",
-    ))
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperLeft, canvas)?;
+        Ok(())
+    })
 }
 
 /// DSCR by contract year against the financeability threshold (MODEL.md §6, §9). `None` when
@@ -782,6 +802,7 @@ pub fn dscr_by_year(
     canvas: Canvas,
 ) -> Result<Option<String>> {
     const NAME: &str = "DSCR by year";
+    const TITLE: &str = "Debt service coverage ratio by contract year against the threshold";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
     if rows.iter().all(|r| r.dscr.is_none()) {
@@ -797,29 +818,19 @@ pub fn dscr_by_year(
     let lo = values.iter().copied().fold(0.0, f64::min).max(-cap);
     let (y_lo, y_hi) = padded_range(lo, hi * LEGEND_HEADROOM);
     let step = nice_step(y_hi - y_lo, 6.0);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (canvas.width, canvas.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(Ticked::new(x0..x1, ticks), y_lo..y_hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            y_lo..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .y_labels(7)
             .x_label_formatter(&|x| contract_year_label(*x))
             .y_label_formatter(&|y| format!("{:.*}×", decimals_for(step).max(1), y))
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc(desc)
             .y_desc("DSCR (CFADS / debt service)")
             .draw()
@@ -852,7 +863,7 @@ pub fn dscr_by_year(
                 .draw_series(bars)
                 .map_err(|e| err(e.to_string()))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled()));
+                .legend(bar_swatch(fill));
         }
         let value_style = (FONT, canvas.note)
             .into_font()
@@ -881,25 +892,11 @@ pub fn dscr_by_year(
             ))
             .map_err(|e| err(e.to_string()))?
             .label(format!("threshold {threshold:.2}×"))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 14, y)], line.stroke_width(2))
-            });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(10)
-            .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
-            .background_style(WHITE.mix(0.9))
-            .border_style(colour(style::GRID))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(Some(responsive(
-        &svg,
-        (canvas.width, canvas.height),
-        "Debt service coverage ratio by contract year against the threshold",
-    )))
+            .legend(line_swatch(line, 2));
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
+        Ok(())
+    })
+    .map(Some)
 }
 
 /// How the values of a risk histogram are shown.
@@ -1026,30 +1023,14 @@ pub fn histogram(
     let (x0, x1) = (lo - pad, hi + pad);
     let x_step = nice_step(x1 - x0, 8.0);
     let y_step = nice_step(y_hi, 6.0);
-    let mut svg = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut svg, (canvas.width, canvas.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(x0..x1, 0.0..y_hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
+    svg_chart(NAME, (canvas.width, canvas.height), title, |root| {
+        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x0..x1, 0.0..y_hi)?;
+        house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .x_labels(8)
             .y_labels(6)
             .x_label_formatter(&|x| axis.label(*x, x_step))
             .y_label_formatter(&|y| format!("{:.*}%", decimals_for(y_step), y))
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc(x_desc)
             .y_desc("Share of paths")
             .draw()
@@ -1091,9 +1072,8 @@ pub fn histogram(
                 )))
                 .map_err(|e| err(e.to_string()))?;
         }
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(&svg, (canvas.width, canvas.height), title))
+        Ok(())
+    })
 }
 
 /// Half the height of one tornado bar, in rows (two bars per row).
@@ -1111,6 +1091,7 @@ pub struct TornadoBar {
 /// the top), around the base NPV (MODEL.md §10).
 pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String> {
     const NAME: &str = "tornado";
+    const TITLE: &str = "Tornado: provider NPV with each risk factor at its P10 and P90";
     let err = chart_error(NAME);
     let b = 1e-9;
     let mut ranked: Vec<&TornadoBar> = bars.iter().collect();
@@ -1137,33 +1118,24 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
     let names: Vec<String> = ranked.iter().map(|t| t.factor.clone()).collect();
     // Row i sits at y = m − 1 − i so the largest swing is at the top.
     let height = canvas.height.max(140 + 48 * m as u32);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (canvas.width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    svg_chart(NAME, (canvas.width, height), TITLE, |root| {
         let rows: Vec<f64> = (0..m).map(|i| i as f64).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(canvas.width * 22 / 100)
-            .build_cartesian_2d(x0..x1, Ticked::new(-0.6..m as f64 - 0.4, rows))
-            .map_err(|e| err(e.to_string()))?;
+        let mut chart = cartesian(
+            NAME,
+            root,
+            (24, canvas.width * 22 / 100),
+            x0..x1,
+            Ticked::new(-0.6..m as f64 - 0.4, rows),
+        )?;
         let name_of = |y: &f64| -> String {
             let i = m as f64 - 1.0 - y.round();
             names.get(i as usize).cloned().unwrap_or_default()
         };
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart, canvas)
             .disable_y_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .x_labels(8)
             .x_label_formatter(&|x| usd_billions_label(*x, x_step))
             .y_label_formatter(&name_of)
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc("Provider NPV, USD billions")
             .draw()
             .map_err(|e| err(e.to_string()))?;
@@ -1198,7 +1170,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
                 }))
                 .map_err(|e| err(e.to_string()))?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled()));
+                .legend(bar_swatch(fill));
         }
         let value_style = |left: bool| {
             (FONT, canvas.note)
@@ -1236,22 +1208,9 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x + 7, y - 7), (x + 7, y + 7)], ink.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(10)
-            .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
-            .background_style(WHITE.mix(0.9))
-            .border_style(colour(style::GRID))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(
-        &svg,
-        (canvas.width, height),
-        "Tornado: provider NPV with each risk factor at its P10 and P90",
-    ))
+        house_legend(NAME, &mut chart, SeriesLabelPosition::LowerRight, canvas)?;
+        Ok(())
+    })
 }
 
 /// Probabilities (0..1) as horizontal bars, labelled with the percentage.
@@ -1260,22 +1219,16 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
     let err = chart_error(NAME);
     let m = items.len().max(1);
     let height = (110 + 46 * m as u32).max(200);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (canvas.width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    svg_chart(NAME, (canvas.width, height), title, |root| {
         let rows: Vec<f64> = (0..m).map(|i| i as f64).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(40)
-            .x_label_area_size(52)
-            .y_label_area_size(canvas.width * 30 / 100)
+        let mut chart = cartesian(
+            NAME,
+            root,
+            (40, canvas.width * 30 / 100),
             // Room right of 100% for the value labels.
-            .build_cartesian_2d(
-                Ticked::new(0.0..116.0, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
-                Ticked::new(-0.6..m as f64 - 0.4, rows),
-            )
-            .map_err(|e| err(e.to_string()))?;
+            Ticked::new(0.0..116.0, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
+            Ticked::new(-0.6..m as f64 - 0.4, rows),
+        )?;
         let name_of = |y: &f64| -> String {
             let i = m as f64 - 1.0 - y.round();
             items
@@ -1283,17 +1236,11 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
                 .map(|p| p.0.clone())
                 .unwrap_or_default()
         };
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart, canvas)
             .disable_y_mesh()
-            .light_line_style(colour(style::GRID).mix(0.6))
-            .bold_line_style(colour(style::GRID))
-            .axis_style(colour(style::MUTED))
             .x_labels(6)
             .x_label_formatter(&|x| format!("{x:.0}%"))
             .y_label_formatter(&name_of)
-            .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
-            .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)))
             .x_desc("Probability over Monte Carlo paths")
             .draw()
             .map_err(|e| err(e.to_string()))?;
@@ -1321,9 +1268,8 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
                 )
             }))
             .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(responsive(&svg, (canvas.width, height), title))
+        Ok(())
+    })
 }
 
 #[cfg(test)]
