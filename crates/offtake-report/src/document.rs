@@ -22,6 +22,20 @@ pub struct Report<'a> {
     pub risk: Option<&'a RiskView>,
 }
 
+/// The MW of the firm tranches and of the option tranches, as the term sheet states them
+/// (`check` and the HTML cover show both).
+pub fn firm_and_option_mw(contract: &Contract) -> (f64, f64) {
+    let sum = |option: bool| {
+        contract
+            .tranches
+            .iter()
+            .filter(|t| t.is_option() == option)
+            .map(|t| t.mw)
+            .sum()
+    };
+    (sum(false), sum(true))
+}
+
 /// A headline figure with its kind, so HTML can spell it and XLSX can format it as a number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Figure {

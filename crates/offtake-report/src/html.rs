@@ -102,18 +102,7 @@ fn cover(h: &mut String, report: &Report<'_>) {
         crate::format::month(d.start),
         crate::format::month(end),
     );
-    let firm: f64 = c
-        .tranches
-        .iter()
-        .filter(|t| !t.is_option())
-        .map(|t| t.mw)
-        .sum();
-    let option: f64 = c
-        .tranches
-        .iter()
-        .filter(|t| t.is_option())
-        .map(|t| t.mw)
-        .sum();
+    let (firm, option) = crate::document::firm_and_option_mw(c);
     let _ = writeln!(
         h,
         "<div><dt>Capacity</dt><dd>{} MW firm, {} MW option</dd></div>",

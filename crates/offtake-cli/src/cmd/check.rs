@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
+use offtake_report::document::firm_and_option_mw;
 use offtake_report::format::{mw, usd};
 
 use crate::termsheet::load;
@@ -60,18 +61,7 @@ pub fn summary(path: &str, c: &Contract) -> String {
         d.start.format("%Y-%m"),
         end.format("%Y-%m")
     );
-    let firm: f64 = c
-        .tranches
-        .iter()
-        .filter(|t| !t.is_option())
-        .map(|t| t.mw)
-        .sum();
-    let option: f64 = c
-        .tranches
-        .iter()
-        .filter(|t| t.is_option())
-        .map(|t| t.mw)
-        .sum();
+    let (firm, option) = firm_and_option_mw(c);
     let _ = writeln!(
         s,
         "  tranches    {} ({} MW firm, {} MW option{})",
