@@ -285,6 +285,41 @@ fn summary_from_row(r: &postgres::Row) -> Result<TermSheetSummary> {
     Ok(term_sheet_summary!(r, try_get))
 }
 
+/// The id of the stored term sheet of `deal_id`, if there is one.
+fn term_sheet_id(tx: &mut Transaction<'_>, deal_id: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt("SELECT id FROM term_sheet WHERE deal_id = $1", &[&deal_id])?
+        .map(|row| row.try_get(0))
+        .transpose()?)
+}
+
+/// Inserts a term sheet with its encoded JSON; the new id.
+fn insert_term_sheet(
+    tx: &mut Transaction<'_>,
+    t: &NewTermSheet<'_>,
+    validated: &str,
+    result: Option<&str>,
+    added_at: &str,
+) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "INSERT INTO term_sheet
+                (deal_id, name, buyer, provider, toml_text, validated_json, result_json, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                &t.deal_id,
+                &t.name,
+                &t.buyer,
+                &t.provider,
+                &t.toml_text,
+                &validated,
+                &result,
+                &added_at,
+            ],
+        )?
+        .try_get(0)?)
+}
+
 impl PortfolioStore for PgStore {
     fn add(&mut self, t: &NewTermSheet<'_>) -> Result<i64> {
         let validated = serde_json::to_string(t.validated)?;
@@ -292,33 +327,14 @@ impl PortfolioStore for PgStore {
         let mut tx = self.client.transaction()?;
         // Serialise adders so the duplicate check and the insert see the same table.
         tx.batch_execute("LOCK TABLE term_sheet IN SHARE ROW EXCLUSIVE MODE")?;
-        if let Some(row) = tx.query_opt(
-            "SELECT id FROM term_sheet WHERE deal_id = $1",
-            &[&t.deal_id],
-        )? {
+        if let Some(id) = term_sheet_id(&mut tx, t.deal_id)? {
             return Err(Error::DuplicateDeal {
                 deal_id: t.deal_id.to_string(),
-                id: row.try_get(0)?,
+                id,
             });
         }
         let added_at = chrono::Utc::now().to_rfc3339();
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO term_sheet
-                    (deal_id, name, buyer, provider, toml_text, validated_json, result_json, added_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                &[
-                    &t.deal_id,
-                    &t.name,
-                    &t.buyer,
-                    &t.provider,
-                    &t.toml_text,
-                    &validated,
-                    &result,
-                    &added_at,
-                ],
-            )?
-            .try_get(0)?;
+        let id = insert_term_sheet(&mut tx, t, &validated, result.as_deref(), &added_at)?;
         tx.commit()?;
         Ok(id)
     }
@@ -336,14 +352,7 @@ impl PortfolioStore for PgStore {
         tx.batch_execute("LOCK TABLE term_sheet IN SHARE ROW EXCLUSIVE MODE")?;
         let mut added = Vec::with_capacity(term_sheets.len());
         for (t, (validated, result)) in term_sheets.iter().zip(&encoded) {
-            let existing: Option<i64> = tx
-                .query_opt(
-                    "SELECT id FROM term_sheet WHERE deal_id = $1",
-                    &[&t.deal_id],
-                )?
-                .map(|row| row.try_get(0))
-                .transpose()?;
-            let (id, replaced) = match (existing, on_duplicate) {
+            let (id, replaced) = match (term_sheet_id(&mut tx, t.deal_id)?, on_duplicate) {
                 (Some(id), OnDuplicate::Refuse) => {
                     return Err(Error::DuplicateDeal {
                         deal_id: t.deal_id.to_string(),
@@ -368,27 +377,10 @@ impl PortfolioStore for PgStore {
                     )?;
                     (id, true)
                 }
-                (None, _) => {
-                    let id: i64 = tx
-                        .query_one(
-                            "INSERT INTO term_sheet
-                                (deal_id, name, buyer, provider, toml_text, validated_json,
-                                 result_json, added_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                            &[
-                                &t.deal_id,
-                                &t.name,
-                                &t.buyer,
-                                &t.provider,
-                                &t.toml_text,
-                                validated,
-                                result,
-                                &added_at,
-                            ],
-                        )?
-                        .try_get(0)?;
-                    (id, false)
-                }
+                (None, _) => (
+                    insert_term_sheet(&mut tx, t, validated, result.as_deref(), &added_at)?,
+                    false,
+                ),
             };
             added.push(Added {
                 id,

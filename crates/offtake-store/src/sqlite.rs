@@ -257,40 +257,56 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TermSheetSummary>
     Ok(term_sheet_summary!(r, get))
 }
 
+/// The id of the stored term sheet of `deal_id`, if there is one.
+fn term_sheet_id(tx: &Transaction<'_>, deal_id: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM term_sheet WHERE deal_id = ?1",
+            [deal_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Inserts a term sheet with its encoded JSON; the new id.
+fn insert_term_sheet(
+    tx: &Transaction<'_>,
+    t: &NewTermSheet<'_>,
+    validated: &str,
+    result: Option<&str>,
+    added_at: &str,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO term_sheet
+            (deal_id, name, buyer, provider, toml_text, validated_json, result_json, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            t.deal_id,
+            t.name,
+            t.buyer,
+            t.provider,
+            t.toml_text,
+            validated,
+            result,
+            added_at,
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
 impl PortfolioStore for SqliteStore {
     fn add(&mut self, t: &NewTermSheet<'_>) -> Result<i64> {
         let validated = serde_json::to_string(t.validated)?;
         let result = t.result.map(serde_json::to_string).transpose()?;
         let tx = self.write_tx()?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM term_sheet WHERE deal_id = ?1",
-                [t.deal_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
+        if let Some(id) = term_sheet_id(&tx, t.deal_id)? {
             return Err(Error::DuplicateDeal {
                 deal_id: t.deal_id.to_string(),
                 id,
             });
         }
-        tx.execute(
-            "INSERT INTO term_sheet
-                (deal_id, name, buyer, provider, toml_text, validated_json, result_json, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                t.deal_id,
-                t.name,
-                t.buyer,
-                t.provider,
-                t.toml_text,
-                validated,
-                result,
-                chrono::Utc::now().to_rfc3339(),
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let added_at = chrono::Utc::now().to_rfc3339();
+        let id = insert_term_sheet(&tx, t, &validated, result.as_deref(), &added_at)?;
         tx.commit()?;
         Ok(id)
     }
@@ -307,14 +323,7 @@ impl PortfolioStore for SqliteStore {
         let tx = self.write_tx()?;
         let mut added = Vec::with_capacity(term_sheets.len());
         for (t, (validated, result)) in term_sheets.iter().zip(&encoded) {
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM term_sheet WHERE deal_id = ?1",
-                    [t.deal_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let (id, replaced) = match (existing, on_duplicate) {
+            let (id, replaced) = match (term_sheet_id(&tx, t.deal_id)?, on_duplicate) {
                 (Some(id), OnDuplicate::Refuse) => {
                     return Err(Error::DuplicateDeal {
                         deal_id: t.deal_id.to_string(),
@@ -339,25 +348,10 @@ impl PortfolioStore for SqliteStore {
                     )?;
                     (id, true)
                 }
-                (None, _) => {
-                    tx.execute(
-                        "INSERT INTO term_sheet
-                            (deal_id, name, buyer, provider, toml_text, validated_json,
-                             result_json, added_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        params![
-                            t.deal_id,
-                            t.name,
-                            t.buyer,
-                            t.provider,
-                            t.toml_text,
-                            validated,
-                            result,
-                            added_at,
-                        ],
-                    )?;
-                    (tx.last_insert_rowid(), false)
-                }
+                (None, _) => (
+                    insert_term_sheet(&tx, t, validated, result.as_deref(), &added_at)?,
+                    false,
+                ),
             };
             added.push(Added {
                 id,
