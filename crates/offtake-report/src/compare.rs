@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::format::{mw, none, pct, times, usd};
 use crate::json::{DealJson, SCHEMA_VERSION, VariantJson};
-use crate::terminal::Table;
+use crate::terminal::{Table, deal_title};
 
 /// One run of the comparison: the base case or one alternative of one term.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,13 +170,7 @@ fn rows() -> Vec<Row> {
 /// The comparison table; `runs[0]` is the base case.
 pub fn terminal(base: &Contract, runs: &[Run]) -> String {
     let mut s = String::new();
-    let d = &base.deal;
-    let name = d
-        .name
-        .as_ref()
-        .map(|n| format!(" — {n}"))
-        .unwrap_or_default();
-    let _ = writeln!(s, "{}{name}", d.id);
+    let _ = writeln!(s, "{}", deal_title(base));
     let alternatives = runs.len().saturating_sub(1);
     if alternatives == 0 {
         let _ = writeln!(

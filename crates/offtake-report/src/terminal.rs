@@ -87,14 +87,18 @@ pub fn underwriting(contract: &Contract, outcome: &Outcome, variants: &[Variant]
     s
 }
 
+/// The first line of a terminal report: `id — name` (just the id when the deal has no name).
+pub(crate) fn deal_title(c: &Contract) -> String {
+    let d = &c.deal;
+    match &d.name {
+        Some(n) => format!("{} — {n}", d.id),
+        None => d.id.clone(),
+    }
+}
+
 fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
     let d = &c.deal;
-    let name = d
-        .name
-        .as_ref()
-        .map(|n| format!(" — {n}"))
-        .unwrap_or_default();
-    let _ = writeln!(s, "{}{name}", d.id);
+    let _ = writeln!(s, "{}", deal_title(c));
     let mut parties = Vec::new();
     if let Some(b) = &d.buyer {
         parties.push(format!("{b} (buyer)"));
