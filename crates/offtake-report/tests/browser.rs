@@ -15,12 +15,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use offtake_engine::{Scenario, underwrite};
-use offtake_report::document::Report;
 use offtake_report::html;
-use offtake_report::risk_view::RiskView;
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+mod common;
+
+use common::{document, example, monte_carlo};
 
 fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -125,22 +124,9 @@ fn console_lines(stderr: &str) -> Vec<&str> {
 
 /// The example with a small Monte Carlo, so every chart kind is drawn.
 fn example_report_html() -> String {
-    let contract = offtake_model::parse(EXAMPLE).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    let mut config = offtake_risk::RunConfig::from_contract(&contract);
-    config.n_paths = 500;
-    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
-    let report =
-        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
-    let risk = RiskView::from_run(&report, &sim.table);
-    html::render(&Report {
-        contract: &contract,
-        outcome: &outcome,
-        variants: &[],
-        file_name: "amazon-anthropic-2026.toml",
-        risk: Some(&risk),
-    })
-    .unwrap()
+    let (contract, outcome) = example();
+    let (_, risk) = monte_carlo(&contract, 500);
+    html::render(&document(&contract, &outcome, Some(&risk))).unwrap()
 }
 
 /// `<svg class="chart" ...>...</svg>` elements of a DOM dump.

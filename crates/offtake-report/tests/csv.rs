@@ -1,20 +1,14 @@
 //! The CSV view: both files parse back (csv crate) to exactly the numbers of the run.
 
-use offtake_engine::{Outcome, Scenario, underwrite};
-use offtake_model::Contract;
 use offtake_report::series::{annual_columns, monthly_series};
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+mod common;
 
-fn run() -> (Contract, Outcome) {
-    let contract = offtake_model::parse(EXAMPLE).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    (contract, outcome)
-}
+use common::example;
 
 #[test]
 fn monthly_csv_reads_back_to_the_same_numbers() {
-    let (c, o) = run();
+    let (c, o) = example();
     let (monthly, _) = offtake_report::csv::render(&c, &o).unwrap();
     let mut reader = csv::Reader::from_reader(monthly.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -47,7 +41,7 @@ fn monthly_csv_reads_back_to_the_same_numbers() {
 
 #[test]
 fn annual_csv_reads_back_to_the_same_numbers() {
-    let (c, o) = run();
+    let (c, o) = example();
     let (_, annual) = offtake_report::csv::render(&c, &o).unwrap();
     let mut reader = csv::Reader::from_reader(annual.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -84,7 +78,7 @@ fn annual_csv_reads_back_to_the_same_numbers() {
 
 #[test]
 fn write_dir_creates_the_directory_and_both_files() {
-    let (c, o) = run();
+    let (c, o) = example();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("nested/out");
     let [monthly, annual] = offtake_report::csv::write_dir(&target, &c, &o).unwrap();
@@ -101,7 +95,7 @@ fn write_dir_creates_the_directory_and_both_files() {
 
 #[test]
 fn write_dir_reports_the_path_it_could_not_write() {
-    let (c, o) = run();
+    let (c, o) = example();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();

@@ -2,29 +2,17 @@
 //! stylesheets or images; CSS inline), every chart inline, every input with its evidence badge,
 //! print and phone rules, and a snapshot of its text (tags and charts stripped).
 
-use offtake_engine::{Outcome, Scenario, underwrite};
+use offtake_engine::Outcome;
 use offtake_model::{Contract, Evidence};
-use offtake_report::document::Report;
 use offtake_report::html;
 use offtake_report::risk_view::RiskView;
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+mod common;
 
-fn example() -> (Contract, Outcome) {
-    let contract = offtake_model::parse(EXAMPLE).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    (contract, outcome)
-}
+use common::{document, example, monte_carlo};
 
 fn render(contract: &Contract, outcome: &Outcome, risk: Option<&RiskView>) -> String {
-    html::render(&Report {
-        contract,
-        outcome,
-        variants: &[],
-        file_name: "amazon-anthropic-2026.toml",
-        risk,
-    })
-    .unwrap()
+    html::render(&document(contract, outcome, risk)).unwrap()
 }
 
 /// The text a reader sees: `<style>` and `<svg>` removed, tags dropped, entities decoded,
@@ -196,12 +184,7 @@ fn every_input_has_its_evidence_badge_and_source() {
 #[test]
 fn the_risk_section_draws_distributions_tornado_and_probabilities() {
     let (contract, outcome) = example();
-    let mut config = offtake_risk::RunConfig::from_contract(&contract);
-    config.n_paths = 300;
-    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
-    let report =
-        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
-    let view = RiskView::from_run(&report, &sim.table);
+    let (report, view) = monte_carlo(&contract, 300);
     let html = render(&contract, &outcome, Some(&view));
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 16);
     assert!(html.contains("Risk: Monte Carlo over 300 paths"));

@@ -1,19 +1,14 @@
 //! The JSON view of the bundled example: snapshot, documented members and types, tie-outs.
 
-use offtake_engine::{Outcome, Scenario, underwrite};
-use offtake_model::{Contract, Variant};
+use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 use offtake_report::series::{Aggregation, annual_columns, monthly_series};
 use serde_json::Value;
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
-const OUTPUT_DOC: &str = include_str!("../../../docs/output.md");
+mod common;
 
-fn run(src: &str, variants: &[Variant]) -> (Contract, Outcome) {
-    let contract = offtake_model::parse_with(src, variants).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    (contract, outcome)
-}
+use common::{EXAMPLE, run};
+const OUTPUT_DOC: &str = include_str!("../../../docs/output.md");
 
 fn json_text(src: &str) -> String {
     let (c, o) = run(src, &[]);

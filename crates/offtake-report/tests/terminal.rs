@@ -1,17 +1,12 @@
 //! The terminal view: a snapshot of the bundled example and what must always be on screen.
 
-use offtake_engine::{Outcome, Scenario, underwrite};
-use offtake_model::{Contract, Variant};
+use offtake_model::Variant;
 use offtake_report::compare::{Flips, Run};
 use offtake_report::terminal::underwriting;
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+mod common;
 
-fn run(src: &str, variants: &[Variant]) -> (Contract, Outcome) {
-    let contract = offtake_model::parse_with(src, variants).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    (contract, outcome)
-}
+use common::{EXAMPLE, run};
 
 fn variant(term: &str, n: usize) -> Variant {
     Variant {

@@ -5,30 +5,18 @@
 use std::io::Cursor;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
-use offtake_engine::{Outcome, Scenario, underwrite};
+use offtake_engine::Outcome;
 use offtake_model::Contract;
-use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
 use offtake_report::series::{Aggregation, annual_columns, monthly_series};
 use offtake_report::xlsx;
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+mod common;
 
-fn example() -> (Contract, Outcome) {
-    let contract = offtake_model::parse(EXAMPLE).unwrap();
-    let outcome = underwrite(&contract, &Scenario::base(&contract));
-    (contract, outcome)
-}
+use common::{document, example, monte_carlo};
 
 fn workbook_bytes(contract: &Contract, outcome: &Outcome, risk: Option<&RiskView>) -> Vec<u8> {
-    xlsx::render(&Report {
-        contract,
-        outcome,
-        variants: &[],
-        file_name: "amazon-anthropic-2026.toml",
-        risk,
-    })
-    .unwrap()
+    xlsx::render(&document(contract, outcome, risk)).unwrap()
 }
 
 fn open(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
@@ -514,12 +502,7 @@ fn summary_shows_verdicts_and_headline_numbers_as_numbers() {
 #[test]
 fn the_risk_sheet_carries_the_simulators_figures() {
     let (contract, outcome) = example();
-    let mut config = offtake_risk::RunConfig::from_contract(&contract);
-    config.n_paths = 300;
-    let sim = offtake_risk::simulate(&contract, &config, offtake_risk::Control::default()).unwrap();
-    let report =
-        offtake_risk::report(&contract, config.seed, config.n_paths, &sim.table, false).unwrap();
-    let view = RiskView::from_run(&report, &sim.table);
+    let (report, view) = monte_carlo(&contract, 300);
     let mut wb = open(workbook_bytes(&contract, &outcome, Some(&view)));
     assert_eq!(wb.sheet_names().last().map(String::as_str), Some("Risk"));
     let risk = wb.worksheet_range("Risk").unwrap();
