@@ -22,16 +22,7 @@ macro_rules! suite {
     };
 }
 
-suite!(
-    term_sheets_round_trip,
-    add_many_is_all_or_nothing,
-    deal_import_is_idempotent,
-    bad_csv_imports_nothing,
-    failed_write_rolls_back,
-    sec_import_keeps_revisions_and_is_idempotent,
-    sec_without_capex_writes_nothing,
-    summary_and_conflicts,
-);
+common::each_suite_test!(suite);
 
 #[test]
 fn opens_in_wal_mode_at_the_current_schema() {

@@ -14,6 +14,26 @@ pub const META: &str = include_str!("../fixtures/meta_companyfacts_trimmed.json"
 pub const GOOGL: &str = include_str!("../fixtures/googl_companyfacts_trimmed.json");
 pub const TERM_SHEET: &str = include_str!("../fixtures/amazon-anthropic-2026.toml");
 
+/// Calls `$suite!` with the name of every backend-neutral test below, so each backend's test
+/// file runs the same list. (Like the functions, unused in test files that run none of them.)
+#[allow(unused_macros)]
+macro_rules! each_suite_test {
+    ($suite:ident) => {
+        $suite!(
+            term_sheets_round_trip,
+            add_many_is_all_or_nothing,
+            deal_import_is_idempotent,
+            bad_csv_imports_nothing,
+            failed_write_rolls_back,
+            sec_import_keeps_revisions_and_is_idempotent,
+            sec_without_capex_writes_nothing,
+            summary_and_conflicts,
+        );
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use each_suite_test;
+
 /// The real deal list with one cell replaced (row numbers count the header as row 1).
 pub fn csv_with_cell(row: usize, column: &str, value: &str) -> String {
     let mut reader = csv::Reader::from_reader(DEALS_CSV.as_bytes());
