@@ -71,11 +71,9 @@ fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
         }
     };
     with_store(db, Access::Write, |store| {
-        let report = store.import_deals(&rows).map_err(|e| {
-            let mut f = Failure::from(e);
-            f.message = format!("{path}: {}; nothing was imported", f.message);
-            f
-        })?;
+        let report = store
+            .import_deals(&rows)
+            .map_err(|e| Failure::nothing_imported(&path, e))?;
         let mut out = format!(
             "{path}: {} inserted, {} updated, {} unchanged",
             report.inserted, report.updated, report.unchanged

@@ -119,6 +119,14 @@ impl Failure {
             code,
         }
     }
+
+    /// A store error while importing `label` (a file or URL): the import's transaction wrote
+    /// nothing, and the message says so.
+    pub fn nothing_imported(label: &str, e: offtake_store::Error) -> Self {
+        let mut f = Failure::from(e);
+        f.message = format!("{label}: {}; nothing was imported", f.message);
+        f
+    }
 }
 
 /// Opens the database, runs `f`, prints any error and returns the exit code.

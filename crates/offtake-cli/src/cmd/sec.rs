@@ -123,11 +123,9 @@ fn import_facts(
     kind: Document,
     facts: &CompanyFacts,
 ) -> Result<String, Failure> {
-    let report = store.import_sec(facts).map_err(|e| {
-        let mut f = Failure::from(e);
-        f.message = format!("{label}: {}; nothing was imported", f.message);
-        f
-    })?;
+    let report = store
+        .import_sec(facts)
+        .map_err(|e| Failure::nothing_imported(label, e))?;
     let capex: Vec<AnnualCapex> = store
         .annual_capex()?
         .into_iter()
