@@ -19,7 +19,7 @@ pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
     let tranche_capacity_mw = (0..c.tranches.len())
         .map(|k| {
             if sim.exists[k] {
-                sim.tranche_mw[k * n..(k + 1) * n].to_vec()
+                sim.tranche_capacity_row(k)
             } else {
                 vec![0.0; n]
             }

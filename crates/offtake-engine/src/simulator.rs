@@ -1,10 +1,15 @@
 //! The Monte Carlo kernel: one path of MODEL.md §3–9 over buffers allocated once per contract.
 //!
 //! [`Simulator::new`] turns the contract into per-period tables that no scenario changes (hours,
-//! price, escalation, the demand curve, discount factors) and sizes every buffer; [`Simulator::run`]
-//! then fills the buffers in place, in the order of MODEL.md: generations and tranches (§2–3),
-//! options, capacity and usage (§3–4), billing (§5), capex, depreciation and debt (§6),
-//! opex and tax (§6), equity (§7), the buyer (§8) and the verdicts (§9).
+//! price and power price with their escalation, the demand curve, discount factors, debt growth)
+//! and sizes every buffer; [`Simulator::run`] then fills the buffers in place, in the order of
+//! MODEL.md: generations, fits and options (§2–3), capacity (§3), capex, depreciation and debt
+//! (§6), then one pass over the periods for usage, billing, opex, tax and cash flow (§4–6), then
+//! equity (§7), the buyer (§8) and the verdicts (§9).
+//!
+//! Cost is O(T·tranches): depreciation, net book value and debt service enter the yearly tax and
+//! DSCR sums in closed form (whole unit-months, counted in integers), so no capex run is walked
+//! period by period unless the full [`Outcome`] needs its monthly schedule.
 
 use offtake_finance::{LevelLoan, MonthlyDiscount, irr_monthly_end, payback_months};
 use offtake_model::{Clause, Contract, Demand, EquityTrigger, Metric, Settlement, TrancheKind};
@@ -34,6 +39,19 @@ pub(crate) struct TrancheTerms {
     pub(crate) option: Option<(i64, f64)>,
 }
 
+impl TrancheTerms {
+    /// mw·a_k(t) for a tranche online at `o`, t ≥ o: from integers, never accumulated (§3).
+    #[inline]
+    fn mw_at(&self, o: i64, t: i64) -> f64 {
+        let since = t - o + 1;
+        if self.ramp == 0 || since >= self.ramp {
+            self.mw
+        } else {
+            self.mw * since as f64 / self.ramp as f64
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct GenerationTerms {
     pub(crate) available: i64,
@@ -58,29 +76,55 @@ pub(crate) enum DemandMode {
     ConstantUtilization(f64),
 }
 
+/// U(t) from C(t), resolved once per run from the demand mode and the contract's curve kind.
+#[derive(Debug, Clone, Copy)]
+enum Usage {
+    /// min(C, d(t)·demand_factor·hours(t)).
+    Pflops(f64),
+    /// min(1, u(t)·demand_factor)·C.
+    Utilization(f64),
+    /// u·C.
+    Constant(f64),
+}
+
+impl Usage {
+    #[inline]
+    fn used(self, available: f64, curve: f64, hours: f64) -> f64 {
+        match self {
+            Usage::Pflops(factor) => available.min(curve * factor * hours),
+            Usage::Utilization(factor) => (curve * factor).min(1.0) * available,
+            Usage::Constant(u) => u * available,
+        }
+    }
+}
+
 /// Which metrics [`Simulator::run`] computes. Every figure a level computes is computed by the
 /// same arithmetic at every level, so it is bit for bit the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Extent {
-    /// Every field of [`Metrics`]: what [`crate::underwrite`] reports.
+    /// Every field of [`Metrics`] and every monthly series of the [`Outcome`]: what
+    /// [`crate::underwrite`] reports.
     #[default]
     Full,
     /// What the Monte Carlo reports (offtake-risk's path metrics, verdicts, options and equity
-    /// flags, the tornado): everything but the deal view's IRR, which is left `None` with
-    /// `provider_deal_irr_multiple_roots` false. [`Simulator::outcome`] still reports it (it
-    /// re-runs the path in full).
+    /// flags, the tornado): every field of [`Metrics`] but the deal view's IRR, which is left
+    /// `None` with `provider_deal_irr_multiple_roots` false; and no monthly series beyond those
+    /// the metrics need. [`Simulator::outcome`] still reports everything (it re-runs the path
+    /// in full).
     Risk,
     /// Only `provider_npv` and what it needs (the break-even search of the legibility figures):
-    /// no IRR, payback or deal IRR.
+    /// no IRR and no payback either.
     ProviderNpv,
 }
 
-/// A fit of chips: tranche, period, generation.
+/// A fit of chips: tranche, period, generation, and the end (exclusive) of the periods the chips
+/// run: the next fit's period, or T.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fit {
     pub(crate) tranche: usize,
     pub(crate) period: usize,
     pub(crate) generation: usize,
+    pub(crate) end: usize,
 }
 
 /// `count` equal capex amounts in consecutive periods from `first`, depreciated over `life`
@@ -91,6 +135,34 @@ struct SpendRun {
     count: usize,
     each: f64,
     life: usize,
+}
+
+impl SpendRun {
+    /// Unit-months of depreciation in periods 0 … x−1: Σ_j clamp(x − p_j, 0, life) over the
+    /// units' periods p_j = first + j, in closed form (integers, exact).
+    fn unit_months_before(&self, x: usize) -> i64 {
+        // Σ_{j<count} max(e − j, 0) = m·e − m(m−1)/2 with m = clamp(e, 0, count).
+        let ramp = |e: i64| {
+            let m = e.clamp(0, self.count as i64);
+            m * e - m * (m - 1) / 2
+        };
+        let d = x as i64 - self.first as i64;
+        // clamp(z, 0, L) = max(z, 0) − max(z − L, 0).
+        ramp(d) - ramp(d - self.life as i64)
+    }
+
+    /// Σ_j max(0, life − (T − p_j)): unit-months still undepreciated after T−1 (§6 residual).
+    fn unit_months_left(&self, n: usize) -> i64 {
+        // Unit j keeps q + j months, q = first + life − T; only the positive terms count.
+        let q = self.first as i64 + self.life as i64 - n as i64;
+        let c = self.count as i64;
+        let j0 = (1 - q).max(0);
+        if j0 >= c {
+            return 0;
+        }
+        let k = c - j0;
+        k * q + (j0 + c - 1) * k / 2
+    }
 }
 
 /// Preallocated state for running one contract under many scenarios.
@@ -109,10 +181,10 @@ pub struct Simulator<'c> {
     floor: f64,
     settle_annual: bool,
     min_total_spend: f64,
-    /// (debt_share, monthly rate ln(1+i), loan of 1 USD over 12n months).
-    debt: Option<(f64, f64, LevelLoan)>,
-    provider_discount: Option<MonthlyDiscount>,
-    buyer_discount: Option<MonthlyDiscount>,
+    /// (debt_share, loan of 1 USD over 12n months).
+    debt: Option<(f64, LevelLoan)>,
+    /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
+    debt_growth: Vec<f64>,
 
     // Per-period tables fixed by the contract.
     pub(crate) hours: Vec<f64>,
@@ -122,6 +194,10 @@ pub struct Simulator<'c> {
     /// d(t) or u(t) before demand_factor.
     demand_curve: Vec<f64>,
     demand_is_pflops: bool,
+    /// (1+r)^(−(t+1)/12) at the provider's and the buyer's discount rates (MODEL.md §1); NaN
+    /// when a rate is invalid (a validated contract has none).
+    provider_factor: Vec<f64>,
+    buyer_factor: Vec<f64>,
 
     // The scenario of the last run (missing delays and slips read as 0).
     pub(crate) demand_factor: f64,
@@ -138,16 +214,21 @@ pub struct Simulator<'c> {
     pub(crate) exists: Vec<bool>,
     pub(crate) trailing: Vec<Option<f64>>,
     pub(crate) first_generation: Vec<Option<usize>>,
+    /// Fits in tranche order, each tranche's in period order.
     pub(crate) fits: Vec<Fit>,
-    /// mw_k·a_k(t), tranche-major (k·T + t), as if every option were exercised.
-    pub(crate) tranche_mw: Vec<f64>,
-    tranche_pflops: Vec<f64>,
+    /// Per tranche: its fits, `fits[a..b]`.
+    fit_range: Vec<(usize, usize)>,
     spend_runs: Vec<(usize, SpendRun)>,
     /// Loan balance whose level payments start in period s (index s, 0 ..= T).
     loan_start_balance: Vec<f64>,
     pub(crate) dscr: Vec<Option<f64>>,
+    /// Per contract year: Σ depreciation, Σ debt service, Σ CFADS.
+    year_depreciation: Vec<f64>,
+    year_service: Vec<f64>,
+    year_cfads: Vec<f64>,
 
-    // Per-period results.
+    // Per-period results. The Risk and ProviderNpv extents write only capacity_mw, pflops,
+    // available_ph, used_ph, payments, capex and fcf; the others are the Full outcome's.
     pub(crate) capacity_mw: Vec<f64>,
     pub(crate) pflops: Vec<f64>,
     pub(crate) available_ph: Vec<f64>,
@@ -174,9 +255,6 @@ pub struct Simulator<'c> {
     pub(crate) deal_cf: Vec<f64>,
     pub(crate) buyer_cf: Vec<f64>,
     pub(crate) zero_usage_revenue: Vec<f64>,
-    cumulative_payments: Vec<f64>,
-    cumulative_used: Vec<f64>,
-    utilization_12m: Vec<f64>,
 
     // Figures kept for the outcome.
     pub(crate) pv_zero_usage_revenue: f64,
@@ -211,6 +289,14 @@ fn yearly_factor(rate: f64, t: usize) -> f64 {
 
 fn to_period(p: i64) -> usize {
     usize::try_from(p.max(0)).unwrap_or(0)
+}
+
+/// End-of-month discount factors v^(t+1) for t = 0 … n−1, each by its own exponent.
+fn discount_factors(rate: f64, n: usize) -> Vec<f64> {
+    match MonthlyDiscount::new(rate) {
+        Ok(d) => (0..n).map(|t| d.factor(t)).collect(),
+        Err(_) => vec![f64::NAN; n],
+    }
 }
 
 impl<'c> Simulator<'c> {
@@ -312,15 +398,18 @@ impl<'c> Simulator<'c> {
             .as_ref()
             .map_or(0.0, |c| c.min_total_spend);
         // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
-        let debt = contract.financing.as_ref().and_then(|f| {
+        let (debt, debt_growth) = match contract.financing.as_ref().and_then(|f| {
             let i = f.interest_rate / 12.0;
             LevelLoan::new(1.0, i, f.tenor_months)
                 .ok()
                 .map(|loan| (f.debt_share, i.ln_1p(), loan))
-        });
-        // Validated discount rates are > −1, so these always exist.
-        let provider_discount = MonthlyDiscount::new(provider.discount_rate).ok();
-        let buyer_discount = MonthlyDiscount::new(contract.buyer.discount_rate).ok();
+        }) {
+            Some((share, ln_growth, loan)) => (
+                Some((share, loan)),
+                (0..n).map(|m| (m as f64 * ln_growth).exp()).collect(),
+            ),
+            None => (None, Vec::new()),
+        };
 
         let n_tr = tranches.len();
         let n_gen = contract.generations.len();
@@ -338,13 +427,14 @@ impl<'c> Simulator<'c> {
             settle_annual,
             min_total_spend,
             debt,
-            provider_discount,
-            buyer_discount,
+            debt_growth,
             hours,
             price,
             power_price,
             demand_curve,
             demand_is_pflops,
+            provider_factor: discount_factors(provider.discount_rate, n),
+            buyer_factor: discount_factors(contract.buyer.discount_rate, n),
             demand_factor: 1.0,
             power_factor: 1.0,
             capex_factor: 1.0,
@@ -359,12 +449,14 @@ impl<'c> Simulator<'c> {
             first_generation: vec![None; n_tr],
             // A tranche is fitted at most once per period.
             fits: Vec::with_capacity(n_tr * n + 1),
-            tranche_mw: vec![0.0; n_tr * n],
-            tranche_pflops: vec![0.0; n_tr * n],
+            fit_range: vec![(0, 0); n_tr],
             // Per tranche: two facility runs (landed in period 0, the rest) and one per fit.
             spend_runs: Vec::with_capacity(n_tr * (n + 2) + 1),
             loan_start_balance: vec![0.0; n + 1],
             dscr: vec![None; n_years],
+            year_depreciation: vec![0.0; n_years],
+            year_service: vec![0.0; n_years],
+            year_cfads: vec![0.0; n_years],
             capacity_mw: zeros.clone(),
             pflops: zeros.clone(),
             available_ph: zeros.clone(),
@@ -390,10 +482,7 @@ impl<'c> Simulator<'c> {
             equity_paid: zeros.clone(),
             deal_cf: zeros.clone(),
             buyer_cf: zeros.clone(),
-            zero_usage_revenue: zeros.clone(),
-            cumulative_payments: zeros.clone(),
-            cumulative_used: zeros.clone(),
-            utilization_12m: zeros,
+            zero_usage_revenue: zeros,
             pv_zero_usage_revenue: 0.0,
             pv_capex: 0.0,
             pv_fixed_opex: 0.0,
@@ -465,25 +554,45 @@ impl<'c> Simulator<'c> {
         }
     }
 
+    /// mw_k·a_k(t) for every period, 0 before o_k and for a tranche never fitted (the outcome's
+    /// stacked capacity rows; allocates).
+    pub(crate) fn tranche_capacity_row(&self, k: usize) -> Vec<f64> {
+        let mut row = vec![0.0; self.n];
+        if self.first_generation[k].is_some() {
+            let o = self.online[k];
+            for (t, slot) in row.iter_mut().enumerate().skip(to_period(o)) {
+                *slot = self.tranches[k].mw_at(o, t as i64);
+            }
+        }
+        row
+    }
+
     /// One path, MODEL.md §2–9, from the loaded scenario.
     fn simulate(&mut self) {
         self.place_tranches();
         if self.mode == DemandMode::Contract {
             self.decide_options();
         }
-        self.capacity_and_usage();
-        self.billing();
+        self.capacity();
         self.capex_and_debt();
-        self.operations_and_tax();
-        self.equity();
-        self.summarize();
+        let mut m = Metrics {
+            debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
+            debt_drawn: self.summary.metrics.debt_drawn,
+            ..Metrics::default()
+        };
+        if self.extent == Extent::Full {
+            self.periods::<true>(&mut m);
+        } else {
+            self.periods::<false>(&mut m);
+        }
+        self.equity(&mut m);
+        self.summarize(m);
     }
 
-    /// §2–3: availability, o_k, fits and each tranche's MW and PFLOP/s by period, as if every
-    /// option were exercised (the option test needs them).
+    /// §2–3: availability, o_k and the fits of every tranche, as if every option were exercised
+    /// (the option test needs them).
     fn place_tranches(&mut self) {
-        let n = self.n;
-        let n_i = n as i64;
+        let n_i = self.n as i64;
         for (g, gen_terms) in self.generations.iter().enumerate() {
             self.available[g] = gen_terms.available + self.slip[g];
         }
@@ -491,14 +600,13 @@ impl<'c> Simulator<'c> {
         let min_refresh = i64::from(self.contract.provider.min_refresh_months);
         self.fits.clear();
         for k in 0..self.tranches.len() {
-            let tr = &self.tranches[k];
-            let o = (tr.online + self.delay[k]).max(first_available).max(0);
+            let o = (self.tranches[k].online + self.delay[k])
+                .max(first_available)
+                .max(0);
             self.online[k] = o;
-            let mw_row = &mut self.tranche_mw[k * n..(k + 1) * n];
-            let pf_row = &mut self.tranche_pflops[k * n..(k + 1) * n];
-            mw_row.fill(0.0);
-            pf_row.fill(0.0);
             self.first_generation[k] = None;
+            let start = self.fits.len();
+            self.fit_range[k] = (start, start);
             if o >= n_i {
                 continue;
             }
@@ -511,11 +619,6 @@ impl<'c> Simulator<'c> {
             self.first_generation[k] = Some(g);
             let mut fit = o;
             loop {
-                self.fits.push(Fit {
-                    tranche: k,
-                    period: to_period(fit),
-                    generation: g,
-                });
                 let life_end = fit + self.generations[g].life;
                 // The last fit runs to the end when no refit comes within the term.
                 let refit = if life_end >= n_i || n_i - life_end < min_refresh {
@@ -524,19 +627,12 @@ impl<'c> Simulator<'c> {
                     latest(life_end)
                 };
                 let end = if refit.is_some() { life_end } else { n_i };
-                let ppm = self.generations[g].pflops_per_mw;
-                for t in fit..end {
-                    // a_k(t) from integers (§3), never accumulated.
-                    let since = t - o + 1;
-                    let mw = if tr.ramp == 0 || since >= tr.ramp {
-                        tr.mw
-                    } else {
-                        tr.mw * since as f64 / tr.ramp as f64
-                    };
-                    let i = to_period(t);
-                    mw_row[i] = mw;
-                    pf_row[i] = mw * ppm;
-                }
+                self.fits.push(Fit {
+                    tranche: k,
+                    period: to_period(fit),
+                    generation: g,
+                    end: to_period(end),
+                });
                 match refit {
                     Some(next) => {
                         g = next;
@@ -545,21 +641,21 @@ impl<'c> Simulator<'c> {
                     None => break,
                 }
             }
+            self.fit_range[k] = (start, self.fits.len());
         }
     }
 
-    /// U(t) for available C(t) (§4).
-    #[inline]
-    fn used(&self, t: usize, available: f64) -> f64 {
-        match self.mode {
-            DemandMode::ConstantUtilization(u) => u * available,
-            DemandMode::Contract if self.demand_is_pflops => {
-                available.min(self.demand_curve[t] * self.demand_factor * self.hours[t])
-            }
-            DemandMode::Contract => {
-                (self.demand_curve[t] * self.demand_factor).min(1.0) * available
-            }
-        }
+    /// PFLOP/s of tranche k in period t as if it exists: mw_k·a_k(t)·pflops_per_mw of the
+    /// generation fitted at t (0 before o_k or when never fitted).
+    fn tranche_pflops_at(&self, k: usize, t: usize) -> f64 {
+        let (a, b) = self.fit_range[k];
+        self.fits[a..b]
+            .iter()
+            .find(|f| f.period <= t && t < f.end)
+            .map_or(0.0, |f| {
+                let mw = self.tranches[k].mw_at(self.online[k], t as i64);
+                mw * self.generations[f.generation].pflops_per_mw
+            })
     }
 
     /// §3: options in decision order on trailing ΣU/ΣC of firm and earlier-exercised tranches.
@@ -569,6 +665,7 @@ impl<'c> Simulator<'c> {
             self.exists[k] = self.tranches[k].option.is_none();
             self.trailing[k] = None;
         }
+        let usage = self.usage();
         for i in 0..self.option_order.len() {
             let k = self.option_order[i];
             let Some((decision, threshold)) = self.tranches[k].option else {
@@ -584,12 +681,12 @@ impl<'c> Simulator<'c> {
                 let mut pflops = 0.0;
                 for j in 0..self.tranches.len() {
                     if self.exists[j] {
-                        pflops += self.tranche_pflops[j * n + t];
+                        pflops += self.tranche_pflops_at(j, t);
                     }
                 }
                 let c = pflops * self.hours[t];
                 sum_c += c;
-                sum_u += self.used(t, c);
+                sum_u += usage.used(c, self.demand_curve[t], self.hours[t]);
             }
             if sum_c > 0.0 {
                 let ratio = sum_u / sum_c;
@@ -602,79 +699,53 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// §3–4: capacity, C, U and utilization of the tranches that exist.
-    fn capacity_and_usage(&mut self) {
-        let n = self.n;
-        for t in 0..n {
-            let (mut mw, mut pflops) = (0.0, 0.0);
-            for k in 0..self.tranches.len() {
-                if self.exists[k] {
-                    mw += self.tranche_mw[k * n + t];
-                    pflops += self.tranche_pflops[k * n + t];
-                }
-            }
-            let c = pflops * self.hours[t];
-            let u = self.used(t, c);
-            self.capacity_mw[t] = mw;
-            self.pflops[t] = pflops;
-            self.available_ph[t] = c;
-            self.used_ph[t] = u;
-            self.utilization[t] = if c > 0.0 { u / c } else { 0.0 };
+    /// How U follows from C in this run.
+    fn usage(&self) -> Usage {
+        match self.mode {
+            DemandMode::ConstantUtilization(u) => Usage::Constant(u),
+            DemandMode::Contract if self.demand_is_pflops => Usage::Pflops(self.demand_factor),
+            DemandMode::Contract => Usage::Utilization(self.demand_factor),
         }
     }
 
-    /// §5: usage charge, floors, shortfall, true-up and payments; and the revenue owed with zero
-    /// usage (§9 coverage).
-    fn billing(&mut self) {
+    /// §3: capacity_mw(t) and PFLOP/s(t) of the tranches that exist, added tranche by tranche
+    /// in file order (each period's sum in the same order as a per-period loop would).
+    fn capacity(&mut self) {
         let n = self.n;
-        for t in 0..n {
-            self.usage_charge[t] = self.used_ph[t] * self.price[t];
-            self.floor_charge[t] = match self.floor_window {
-                Some((lo, hi)) if (lo..=hi).contains(&t) => {
-                    self.floor * self.available_ph[t] * self.price[t]
+        let capacity = &mut self.capacity_mw[..n];
+        let pflops = &mut self.pflops[..n];
+        capacity.fill(0.0);
+        pflops.fill(0.0);
+        for (k, tr) in self.tranches.iter().enumerate() {
+            if !self.exists[k] {
+                continue;
+            }
+            let o = self.online[k];
+            // Periods from here on are past the ramp: a_k = 1.
+            let ramp_end = to_period(o + tr.ramp.max(1) - 1);
+            let (a, b) = self.fit_range[k];
+            for f in &self.fits[a..b] {
+                let ppm = self.generations[f.generation].pflops_per_mw;
+                let split = ramp_end.clamp(f.period, f.end);
+                for t in f.period..split {
+                    let mw = tr.mw_at(o, t as i64);
+                    capacity[t] += mw;
+                    pflops[t] += mw * ppm;
                 }
-                _ => 0.0,
-            };
-            self.shortfall[t] = 0.0;
-            self.zero_usage_revenue[t] = 0.0;
-            self.true_up[t] = 0.0;
-        }
-        if let Some((lo, hi)) = self.floor_window {
-            if self.settle_annual {
-                for y in 0..n.div_ceil(12) {
-                    let a = (12 * y).max(lo);
-                    let b = (12 * y + 11).min(n - 1).min(hi);
-                    if a > b {
-                        continue;
-                    }
-                    let (mut floors, mut usage) = (0.0, 0.0);
-                    for t in a..=b {
-                        floors += self.floor_charge[t];
-                        usage += self.usage_charge[t];
-                    }
-                    self.shortfall[b] = (floors - usage).max(0.0);
-                    self.zero_usage_revenue[b] = floors.max(0.0);
-                }
-            } else {
-                for t in lo..=hi {
-                    self.shortfall[t] = (self.floor_charge[t] - self.usage_charge[t]).max(0.0);
-                    self.zero_usage_revenue[t] = self.floor_charge[t].max(0.0);
+                let full = tr.mw * ppm;
+                for (c, p) in capacity[split..f.end]
+                    .iter_mut()
+                    .zip(&mut pflops[split..f.end])
+                {
+                    *c += tr.mw;
+                    *p += full;
                 }
             }
         }
-        let (mut billed, mut owed_idle) = (0.0, 0.0);
-        for t in 0..n {
-            billed += self.usage_charge[t] + self.shortfall[t];
-            owed_idle += self.zero_usage_revenue[t];
-        }
-        self.true_up[n - 1] = (self.min_total_spend - billed).max(0.0);
-        self.zero_usage_revenue[n - 1] += (self.min_total_spend - owed_idle).max(0.0);
-        for t in 0..n {
-            self.payments[t] = self.usage_charge[t] + self.shortfall[t] + self.true_up[t];
-        }
     }
 
-    /// §6: facility and chip capex, straight-line depreciation, debt draws and level repayment.
+    /// §6: facility and chip capex, straight-line depreciation (yearly sums, and the monthly
+    /// schedule at the Full extent), the residual, debt draws and level repayment.
     fn capex_and_debt(&mut self) {
         let n = self.n;
         let n_i = n as i64;
@@ -747,53 +818,72 @@ impl<'c> Simulator<'c> {
             ));
         }
 
+        let full = self.extent == Extent::Full;
         self.capex.fill(0.0);
-        self.depreciation.fill(0.0);
-        self.debt_draw.fill(0.0);
-        self.debt_service.fill(0.0);
+        self.year_depreciation.fill(0.0);
+        self.year_service.fill(0.0);
         self.loan_start_balance.fill(0.0);
+        if full {
+            self.depreciation.fill(0.0);
+            self.debt_draw.fill(0.0);
+            self.debt_service.fill(0.0);
+        }
         let mut net_book_value = 0.0;
         let mut outstanding = 0.0;
+        let mut debt_drawn = 0.0;
         for &(k, run) in &self.spend_runs {
             let last_unit = run.first + run.count - 1;
-            for t in run.first..=last_unit {
-                self.capex[t] += run.each;
+            for c in &mut self.capex[run.first..=last_unit] {
+                *c += run.each;
             }
-            // Straight line from the period of spend: unit j depreciates in p_j … p_j+life−1,
-            // so period t carries each/life times the number of units in (t−life, t].
+            // Straight line from the period of spend: unit j depreciates each/life in
+            // p_j … p_j+life−1, cut at T−1. A year carries each/life per unit-month in it.
             let monthly = run.each / run.life as f64;
-            let end = (last_unit + run.life).min(n);
-            for t in run.first..end {
-                let lo = run.first.max((t + 1).saturating_sub(run.life));
-                let hi = last_unit.min(t);
-                if lo <= hi {
-                    self.depreciation[t] += monthly * (hi - lo + 1) as f64;
+            let depreciation_end = (last_unit + run.life).min(n);
+            if depreciation_end > run.first {
+                let mut before = run.unit_months_before(12 * (run.first / 12));
+                for y in run.first / 12..depreciation_end.div_ceil(12) {
+                    let upto = run.unit_months_before((12 * y + 12).min(n));
+                    self.year_depreciation[y] += monthly * (upto - before) as f64;
+                    before = upto;
                 }
             }
-            for p in run.first..=last_unit {
-                let spent = n - p;
-                if spent < run.life {
-                    net_book_value += run.each * (run.life - spent) as f64 / run.life as f64;
+            if full {
+                // Period t carries each/life times the number of units in (t−life, t].
+                for t in run.first..depreciation_end {
+                    let lo = run.first.max((t + 1).saturating_sub(run.life));
+                    let hi = last_unit.min(t);
+                    if lo <= hi {
+                        self.depreciation[t] += monthly * (hi - lo + 1) as f64;
+                    }
                 }
             }
-            if let Some((share, ln_growth, _)) = self.debt {
+            // Residual: a unit spent in p keeps life − (T − p) of its life months (§6).
+            let left = run.unit_months_left(n);
+            if left > 0 {
+                net_book_value += run.each * left as f64 / run.life as f64;
+            }
+            if let Some((share, _)) = self.debt {
                 let o = self.online[k];
+                let draw = share * run.each;
                 for p in run.first..=last_unit {
-                    let draw = share * run.each;
-                    self.debt_draw[p] += draw;
+                    debt_drawn += draw;
+                    if full {
+                        self.debt_draw[p] += draw;
+                    }
                     let p_i = p as i64;
                     if o >= n_i {
                         // Never online: capitalizes to T−1 and is owed at the end (§3).
-                        outstanding += draw * ((n_i - 1 - p_i) as f64 * ln_growth).exp();
+                        outstanding += draw * self.debt_growth[to_period(n_i - 1 - p_i)];
                     } else {
-                        let months = (o - p_i).max(0);
+                        let months = to_period(o - p_i);
                         let start = to_period(o.max(p_i) + 1);
-                        self.loan_start_balance[start] += draw * (months as f64 * ln_growth).exp();
+                        self.loan_start_balance[start] += draw * self.debt_growth[months];
                     }
                 }
             }
         }
-        if let Some((_, _, loan)) = self.debt {
+        if let Some((_, loan)) = self.debt {
             let tenor = loan.n_payments() as usize;
             for start in 1..=n {
                 let balance = self.loan_start_balance[start];
@@ -802,142 +892,253 @@ impl<'c> Simulator<'c> {
                 }
                 let payment = balance * loan.payment();
                 let end = (start + tenor).min(n);
-                for t in start..end {
-                    self.debt_service[t] += payment;
+                // Payments in start … end−1: each year gets one per period it shares.
+                for y in start / 12..end.div_ceil(12) {
+                    let months = (12 * y + 12).min(end) - (12 * y).max(start);
+                    self.year_service[y] += payment * months as f64;
+                }
+                if full {
+                    for s in &mut self.debt_service[start..end] {
+                        *s += payment;
+                    }
                 }
                 let made = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
                 outstanding += balance * loan.balance_after(made);
             }
         }
-        self.residual.fill(0.0);
-        self.residual[n - 1] = self.contract.provider.residual_fraction * net_book_value;
+        let residual = self.contract.provider.residual_fraction * net_book_value;
+        if full {
+            self.residual.fill(0.0);
+            self.residual[n - 1] = residual;
+        }
+        self.summary.metrics.residual_value = residual;
         self.summary.metrics.debt_outstanding_at_end = outstanding;
+        self.summary.metrics.debt_drawn = debt_drawn;
     }
 
-    /// §6: energy, power cost, fixed opex, EBITDA, tax with loss carry-forward, FCF and CFADS.
-    fn operations_and_tax(&mut self) {
+    /// §4–6 and §8 in one pass over the periods: usage, billing (floors, shortfall, true-up),
+    /// energy and opex, EBITDA, yearly tax with losses carried forward, FCF, CFADS, and the sums
+    /// and present values the metrics need. `DETAIL` also stores every monthly series of the
+    /// outcome; either way the arithmetic is the same.
+    fn periods<const DETAIL: bool>(&mut self, m: &mut Metrics) {
         let n = self.n;
-        let p = &self.contract.provider;
+        let c = self.contract;
+        let p = &c.provider;
+        let usage = self.usage();
+        let (lo, hi) = self.floor_window.unwrap_or((1, 0));
+        let (floor, settle_annual, min_total_spend) =
+            (self.floor, self.settle_annual, self.min_total_spend);
+        let (idle, busy) = (p.idle_power, 1.0 - p.idle_power);
+        let (pue, power_factor) = (p.pue, self.power_factor);
+        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
+        let value = c.buyer.value_per_pflop_hour;
+        let residual_value = self.summary.metrics.residual_value;
+
+        // Equal-length views let the compiler drop the bounds checks in the loop.
+        let hours = &self.hours[..n];
+        let price = &self.price[..n];
+        let power_price = &self.power_price[..n];
+        let curve = &self.demand_curve[..n];
+        let factor = &self.provider_factor[..n];
+        let buyer_factor = &self.buyer_factor[..n];
+        let capacity = &self.capacity_mw[..n];
+        let pflops = &self.pflops[..n];
+        let capex = &self.capex[..n];
+        let available_ph = &mut self.available_ph[..n];
+        let used_ph = &mut self.used_ph[..n];
+        let payments = &mut self.payments[..n];
+        let fcf_out = &mut self.fcf[..n];
+
+        // Billing (§5).
+        let (mut billed, mut owed_idle) = (0.0, 0.0);
+        let (mut year_floors, mut year_usage) = (0.0, 0.0);
+        // Tax (§6).
+        let (mut year_ebitda, mut losses, mut year) = (0.0, 0.0, 0);
+        // Present values (§1, §8, §9).
+        let (mut npv, mut buyer_npv, mut pv_zero_usage, mut pv_capex, mut pv_fixed) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
         for t in 0..n {
-            let energy = self.capacity_mw[t]
-                * self.hours[t]
-                * p.pue
-                * (p.idle_power + (1.0 - p.idle_power) * self.utilization[t]);
-            self.energy[t] = energy;
-            self.power_cost[t] = energy * self.power_price[t] * self.power_factor;
-            self.fixed_opex[t] = p.fixed_opex_per_mw_year * self.capacity_mw[t] / 12.0;
-            self.ebitda[t] = self.payments[t] - self.power_cost[t] - self.fixed_opex[t];
-        }
-        self.tax.fill(0.0);
-        let mut losses = 0.0;
-        for y in 0..n.div_ceil(12) {
-            let last = (12 * y + 11).min(n - 1);
-            let mut taxable = 0.0;
-            for t in 12 * y..=last {
-                taxable += self.ebitda[t] - self.depreciation[t];
-            }
-            if taxable < 0.0 {
-                losses -= taxable;
+            let year_end = t % 12 == 11 || t == n - 1;
+            let cap = capacity[t];
+            let avail = pflops[t] * hours[t];
+            let used = usage.used(avail, curve[t], hours[t]);
+            let utilization = if avail > 0.0 { used / avail } else { 0.0 };
+            let usage_charge = used * price[t];
+            let in_window = lo <= t && t <= hi;
+            let floor_charge = if in_window {
+                floor * avail * price[t]
             } else {
-                let used = losses.min(taxable);
-                losses -= used;
-                self.tax[last] = p.tax_rate * (taxable - used);
+                0.0
+            };
+            let (mut shortfall, mut zero_usage) = (0.0, 0.0);
+            if in_window {
+                if settle_annual {
+                    // Σ F and Σ B over the year ∩ window, settled in its last period.
+                    year_floors += floor_charge;
+                    year_usage += usage_charge;
+                    if year_end || t == hi {
+                        shortfall = (year_floors - year_usage).max(0.0);
+                        zero_usage = year_floors.max(0.0);
+                        (year_floors, year_usage) = (0.0, 0.0);
+                    }
+                } else {
+                    shortfall = (floor_charge - usage_charge).max(0.0);
+                    zero_usage = floor_charge.max(0.0);
+                }
+            }
+            billed += usage_charge + shortfall;
+            owed_idle += zero_usage;
+            let mut true_up = 0.0;
+            if t == n - 1 {
+                true_up = (min_total_spend - billed).max(0.0);
+                zero_usage += (min_total_spend - owed_idle).max(0.0);
+            }
+            let pay = usage_charge + shortfall + true_up;
+
+            let energy = cap * hours[t] * pue * (idle + busy * utilization);
+            let power_cost = energy * power_price[t] * power_factor;
+            let fixed_opex = fixed_per_mw_month * cap;
+            let ebitda = pay - power_cost - fixed_opex;
+            year_ebitda += ebitda;
+            let mut tax = 0.0;
+            if year_end {
+                // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward.
+                let taxable = year_ebitda - self.year_depreciation[year];
+                if taxable < 0.0 {
+                    losses -= taxable;
+                } else {
+                    let used_losses = losses.min(taxable);
+                    losses -= used_losses;
+                    tax = p.tax_rate * (taxable - used_losses);
+                }
+                self.year_cfads[year] = year_ebitda - tax;
+                year_ebitda = 0.0;
+                year += 1;
+            }
+            let residual = if t == n - 1 { residual_value } else { 0.0 };
+            let fcf = ebitda - capex[t] - tax + residual;
+            let buyer_cf = used * value - pay;
+
+            available_ph[t] = avail;
+            used_ph[t] = used;
+            payments[t] = pay;
+            fcf_out[t] = fcf;
+            npv += fcf * factor[t];
+            buyer_npv += buyer_cf * buyer_factor[t];
+            pv_zero_usage += zero_usage * factor[t];
+            pv_capex += capex[t] * factor[t];
+            pv_fixed += fixed_opex * factor[t];
+            m.total_payments += pay;
+            m.total_usage_charges += usage_charge;
+            m.total_shortfall += shortfall;
+            m.total_true_up += true_up;
+            m.idle_payments += shortfall + true_up;
+            m.total_capex += capex[t];
+            m.total_power_cost += power_cost;
+            m.total_fixed_opex += fixed_opex;
+            m.total_tax += tax;
+            m.total_available_pflop_hours += avail;
+            m.total_used_pflop_hours += used;
+            m.peak_capacity_mw = m.peak_capacity_mw.max(cap);
+            if DETAIL {
+                self.utilization[t] = utilization;
+                self.usage_charge[t] = usage_charge;
+                self.floor_charge[t] = floor_charge;
+                self.shortfall[t] = shortfall;
+                self.true_up[t] = true_up;
+                self.zero_usage_revenue[t] = zero_usage;
+                self.energy[t] = energy;
+                self.power_cost[t] = power_cost;
+                self.fixed_opex[t] = fixed_opex;
+                self.ebitda[t] = ebitda;
+                self.tax[t] = tax;
+                self.cfads[t] = ebitda - tax;
+                self.buyer_cf[t] = buyer_cf;
             }
         }
-        for t in 0..n {
-            self.cfads[t] = self.ebitda[t] - self.tax[t];
-            self.fcf[t] = self.ebitda[t] - self.capex[t] - self.tax[t] + self.residual[t];
-        }
+        m.provider_npv = npv;
+        m.buyer_npv = buyer_npv;
+        m.residual_value = residual_value;
+        m.capacity_mw_at_end = capacity[n - 1];
+        self.pv_zero_usage_revenue = pv_zero_usage;
+        self.pv_capex = pv_capex;
+        self.pv_fixed_opex = pv_fixed;
     }
 
-    /// §7: equity tranches, each paid once in the first period its trigger holds.
-    fn equity(&mut self) {
+    /// §7: equity tranches, each paid once in the first period its trigger holds; their effect
+    /// on the buyer's NPV and the deal view.
+    fn equity(&mut self, m: &mut Metrics) {
         let n = self.n;
-        self.equity_paid.fill(0.0);
-        let needs_metrics = self
-            .equity_rules
-            .iter()
-            .any(|r| matches!(r, EquityRule::When { .. }));
-        if needs_metrics {
-            let (mut pay, mut used) = (0.0, 0.0);
-            for t in 0..n {
-                pay += self.payments[t];
-                used += self.used_ph[t];
-                self.cumulative_payments[t] = pay;
-                self.cumulative_used[t] = used;
-                // Summed directly over the window, not as a difference of running sums.
-                let (mut u, mut c) = (0.0, 0.0);
-                for s in t.saturating_sub(11)..=t {
-                    u += self.used_ph[s];
-                    c += self.available_ph[s];
-                }
-                self.utilization_12m[t] = if c > 0.0 { u / c } else { 0.0 };
-            }
+        let full = self.extent == Extent::Full;
+        if full {
+            self.equity_paid.fill(0.0);
         }
+        let mut round_trip = 0.0;
+        let mut deal_npv = m.provider_npv;
         for (e, rule) in self.equity_rules.iter().enumerate() {
             let period = match rule {
                 EquityRule::At(p) => *p,
-                EquityRule::When { clauses, last } => (0..=*last).find(|&t| {
-                    clauses.iter().all(|c| {
-                        let value = match c.metric {
-                            Metric::CumulativePayments => self.cumulative_payments[t],
-                            Metric::CumulativePflopHours => self.cumulative_used[t],
-                            Metric::CapacityMw => self.capacity_mw[t],
-                            Metric::Utilization12m => self.utilization_12m[t],
-                        };
-                        at_least(value, c.threshold)
-                    })
-                }),
+                EquityRule::When { clauses, last } => self.first_period_holding(clauses, *last),
             };
             self.summary.equity_paid_period[e] = period;
             if let Some(t) = period {
-                self.equity_paid[t] += self.contract.equity[e].amount;
+                let equity = &self.contract.equity[e];
+                m.equity_paid_total += equity.amount;
+                round_trip += equity.round_trip * equity.amount;
+                m.buyer_npv += equity.amount * self.buyer_factor[t];
+                deal_npv -= equity.amount * self.provider_factor[t];
+                if full {
+                    self.equity_paid[t] += equity.amount;
+                }
             }
+        }
+        // Deal view = FCF − equity paid, plus exit_multiple × Σ equity paid in T−1 (§6).
+        let exit = self.contract.provider.exit_multiple * m.equity_paid_total;
+        m.provider_deal_npv = deal_npv + exit * self.provider_factor[n - 1];
+        m.circularity = (m.total_payments > 0.0).then(|| round_trip / m.total_payments);
+        if full {
+            for t in 0..n {
+                self.buyer_cf[t] += self.equity_paid[t];
+                self.deal_cf[t] = self.fcf[t] - self.equity_paid[t];
+            }
+            self.deal_cf[n - 1] += exit;
         }
     }
 
-    /// §6–9: the provider's and buyer's views, DSCR, coverage, and the verdicts.
-    fn summarize(&mut self) {
+    /// The first period t ≤ `last` at which every clause holds on the metrics at t (§7):
+    /// cumulative payments and used PFLOP-hours, capacity, and the 12-month trailing
+    /// utilization, summed directly over its window and only when a clause asks for it.
+    fn first_period_holding(&self, clauses: &[Clause], last: usize) -> Option<usize> {
+        let (mut pay, mut used) = (0.0, 0.0);
+        (0..=last).find(|&t| {
+            pay += self.payments[t];
+            used += self.used_ph[t];
+            clauses.iter().all(|c| {
+                let value = match c.metric {
+                    Metric::CumulativePayments => pay,
+                    Metric::CumulativePflopHours => used,
+                    Metric::CapacityMw => self.capacity_mw[t],
+                    Metric::Utilization12m => {
+                        let window = t.saturating_sub(11)..=t;
+                        let (mut u, mut c) = (0.0, 0.0);
+                        for s in window {
+                            u += self.used_ph[s];
+                            c += self.available_ph[s];
+                        }
+                        if c > 0.0 { u / c } else { 0.0 }
+                    }
+                };
+                at_least(value, c.threshold)
+            })
+        })
+    }
+
+    /// §6–9: IRR and payback, DSCR, coverage, deliverability and the verdicts.
+    fn summarize(&mut self, mut m: Metrics) {
         let n = self.n;
         let c = self.contract;
-        let mut m = Metrics {
-            debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
-            ..Metrics::default()
-        };
-        let mut round_trip = 0.0;
-        for (e, period) in self.summary.equity_paid_period.iter().enumerate() {
-            if period.is_some() {
-                let amount = c.equity[e].amount;
-                m.equity_paid_total += amount;
-                round_trip += c.equity[e].round_trip * amount;
-            }
-        }
-        let value = c.buyer.value_per_pflop_hour;
-        for t in 0..n {
-            self.deal_cf[t] = self.fcf[t] - self.equity_paid[t];
-            self.buyer_cf[t] = self.used_ph[t] * value - self.payments[t] + self.equity_paid[t];
-            m.total_payments += self.payments[t];
-            m.total_usage_charges += self.usage_charge[t];
-            m.total_shortfall += self.shortfall[t];
-            m.total_true_up += self.true_up[t];
-            m.idle_payments += self.shortfall[t] + self.true_up[t];
-            m.total_capex += self.capex[t];
-            m.total_power_cost += self.power_cost[t];
-            m.total_fixed_opex += self.fixed_opex[t];
-            m.total_tax += self.tax[t];
-            m.total_available_pflop_hours += self.available_ph[t];
-            m.total_used_pflop_hours += self.used_ph[t];
-            m.debt_drawn += self.debt_draw[t];
-            m.peak_capacity_mw = m.peak_capacity_mw.max(self.capacity_mw[t]);
-        }
-        self.deal_cf[n - 1] += c.provider.exit_multiple * m.equity_paid_total;
-        m.residual_value = self.residual[n - 1];
-        m.capacity_mw_at_end = self.capacity_mw[n - 1];
         m.average_utilization = (m.total_available_pflop_hours > 0.0)
             .then(|| m.total_used_pflop_hours / m.total_available_pflop_hours);
-
-        let npv = |d: &Option<MonthlyDiscount>, flows: &[f64]| d.map_or(f64::NAN, |d| d.npv(flows));
-        m.provider_npv = npv(&self.provider_discount, &self.fcf);
         if self.extent != Extent::ProviderNpv {
             if let Some(irr) = irr_monthly_end(&self.fcf) {
                 m.provider_irr = Some(irr.rate);
@@ -945,31 +1146,23 @@ impl<'c> Simulator<'c> {
             }
             m.payback_months = payback_months(&self.fcf).and_then(|p| u32::try_from(p).ok());
         }
-        m.provider_deal_npv = npv(&self.provider_discount, &self.deal_cf);
         if self.extent == Extent::Full
             && let Some(irr) = irr_monthly_end(&self.deal_cf)
         {
             m.provider_deal_irr = Some(irr.rate);
             m.provider_deal_irr_multiple_roots = irr.multiple_roots;
         }
-        m.buyer_npv = npv(&self.buyer_discount, &self.buyer_cf);
         if m.total_used_pflop_hours > 0.0 {
             let price = m.total_payments / m.total_used_pflop_hours;
             m.effective_price = Some(price);
             m.effective_discount = Some(1.0 - price / c.pricing.list_price);
         }
-        m.circularity = (m.total_payments > 0.0).then(|| round_trip / m.total_payments);
 
         // DSCR per contract year with debt service (§6).
         let (mut min_dscr, mut sum_dscr, mut n_dscr) = (f64::INFINITY, 0.0, 0usize);
         for y in 0..n.div_ceil(12) {
-            let last = (12 * y + 11).min(n - 1);
-            let (mut cfads, mut service) = (0.0, 0.0);
-            for t in 12 * y..=last {
-                cfads += self.cfads[t];
-                service += self.debt_service[t];
-            }
-            self.dscr[y] = (service > 0.0).then(|| cfads / service);
+            let service = self.year_service[y];
+            self.dscr[y] = (service > 0.0).then(|| self.year_cfads[y] / service);
             if let Some(d) = self.dscr[y] {
                 min_dscr = min_dscr.min(d);
                 sum_dscr += d;
@@ -982,9 +1175,6 @@ impl<'c> Simulator<'c> {
         }
 
         // Coverage (§9): PV of zero-usage revenue over PV of capex and fixed opex.
-        self.pv_zero_usage_revenue = npv(&self.provider_discount, &self.zero_usage_revenue);
-        self.pv_capex = npv(&self.provider_discount, &self.capex);
-        self.pv_fixed_opex = npv(&self.provider_discount, &self.fixed_opex);
         let costs = self.pv_capex + self.pv_fixed_opex;
         m.coverage = (costs != 0.0).then(|| self.pv_zero_usage_revenue / costs);
 
@@ -1018,5 +1208,60 @@ impl<'c> Simulator<'c> {
             deliverable: self.failing_tranches == 0,
         };
         self.summary.metrics = m;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unit-months of a run by brute force: each unit's months p … p+life−1 before x.
+    fn unit_months_naive(run: &SpendRun, x: usize) -> i64 {
+        (0..run.count)
+            .map(|j| {
+                let p = run.first + j;
+                (p..p + run.life).filter(|&t| t < x).count() as i64
+            })
+            .sum()
+    }
+
+    fn left_naive(run: &SpendRun, n: usize) -> i64 {
+        (0..run.count)
+            .map(|j| {
+                let spent = n - (run.first + j);
+                run.life.saturating_sub(spent) as i64
+            })
+            .sum()
+    }
+
+    #[test]
+    fn closed_form_unit_months_match_counting() {
+        for first in [0, 1, 5, 13, 40] {
+            for count in [1, 2, 7, 24] {
+                for life in [1, 3, 12, 60, 240] {
+                    let run = SpendRun {
+                        first,
+                        count,
+                        each: 1.0,
+                        life,
+                    };
+                    for x in 0..=130 {
+                        assert_eq!(
+                            run.unit_months_before(x),
+                            unit_months_naive(&run, x),
+                            "{run:?} x {x}"
+                        );
+                    }
+                    let n = first + count + 10;
+                    for n in [first + count, n, n + 100] {
+                        assert_eq!(
+                            run.unit_months_left(n),
+                            left_naive(&run, n),
+                            "{run:?} n {n}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
