@@ -35,6 +35,23 @@ fn with_refresh() -> Vec<f64> {
         .collect()
 }
 
+/// An early chip refresh larger than the earnings so far: running sums change sign three
+/// times, one root; proven alone in its cell at the grid point beside it (no grid walk).
+fn refresh_dip() -> Vec<f64> {
+    (0..120)
+        .map(|t| {
+            let earned = if t <= 11 {
+                -2.0e9
+            } else {
+                1.5e8 * f64::from(t - 11)
+            };
+            let refresh = if t == 35 { 4.0e10 } else { 0.0 };
+            let closing = if t == 119 { 8.0e9 } else { 0.0 };
+            earned - refresh - closing
+        })
+        .collect()
+}
+
 /// A decommissioning cost at the end: running sums from both ends change sign twice, so both
 /// halves of (−0.99, 10] are scanned on the 0.01 grid.
 fn full_grid() -> Vec<f64> {
@@ -56,6 +73,12 @@ fn irr_one_sign_change(bencher: Bencher) {
 #[divan::bench(name = "irr_monthly_end/120m_refresh")]
 fn irr_refresh(bencher: Bencher) {
     let flows = with_refresh();
+    bencher.bench(|| irr_monthly_end(black_box(&flows)));
+}
+
+#[divan::bench(name = "irr_monthly_end/120m_refresh_dip")]
+fn irr_refresh_dip(bencher: Bencher) {
+    let flows = refresh_dip();
     bencher.bench(|| irr_monthly_end(black_box(&flows)));
 }
 

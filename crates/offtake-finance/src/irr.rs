@@ -3,7 +3,7 @@
 //! # Search
 //! The IRR is an annual effective r in (−0.99, 10] with NPV(r) = 0. Every sign change of NPV
 //! is located on the grid r_i = −0.99 + 0.01·i (i = 0…1099, so r_1099 = 10), then only the root
-//! that will be reported is refined, by Brent's method, to 1e-10.
+//! that will be reported is refined to 1e-10.
 //!
 //! Two facts let most series skip the grid (each holds counting roots with multiplicity):
 //! - Laguerre's rule: NPV has at most as many roots with r > 0 as the running sums flows[0],
@@ -15,13 +15,24 @@
 //! - The same rule on the reversed series: at most as many roots with −1 < r < 0 as the sums
 //!   from the end change sign.
 //!
-//! When a half (−0.99, 0) or (0, 10] can hold at most one root and NPV(0) ≠ 0, its two end
-//! points decide whether it holds one, so that half is treated as a single grid cell. A series
-//! whose flows change sign once (Descartes' rule) always takes this path on both halves.
+//! Both hold at any point r_c, not only at 0: on the flows scaled by v_c^t (v_c = (1+r_c)^(−k)),
+//! the running sums from the start bound the roots in (r_c, ∞) and those from the end the roots
+//! in (−1, r_c).
 //!
-//! Otherwise the grid is walked, skipping grid points where a bound on |dNPV/dr| proves NPV
-//! keeps its sign (`Polynomial::scan_negative_rates` and `scan_positive_rates`): the same sign
-//! changes are found, with far fewer evaluations away from the roots.
+//! Fast path (`fast_path`), for polynomial flows: when a half (−0.99, 0) or (0, 10] can hold at
+//! most one root and NPV(0) ≠ 0, its two end points decide whether it holds one, so that half
+//! is one cell (a series whose flows change sign once always takes this path on both halves).
+//! When the bound above 0 is larger, one root between 0 and 10 is found and the rule is applied
+//! again at the grid point beside it; if the bounds at that point equal the sign changes seen
+//! at −1⁺, −0.99, 0, r_c, 10 and ∞, every root is accounted for, each alone in its cell. The
+//! cells' ends are grid points, so the grid would see exactly these sign changes. A root
+//! alone in its cell is refined by the secant method on the polynomial in v (or w = 1/v below
+//! 0), inside the cell, with no `exp` or `ln` per step.
+//!
+//! Otherwise (`solve`, and always for dated flows) the grid is walked, skipping grid points
+//! where a bound on |dNPV/dr| proves NPV keeps its sign (`Polynomial::scan_negative_rates` and
+//! `scan_positive_rates`): the same sign changes are found, with far fewer evaluations away
+//! from the roots; the reported root is refined by Brent's method.
 //!
 //! # Which root
 //! Several roots: the largest at which NPV falls through zero as r rises (the economic IRR of a
@@ -71,8 +82,7 @@ fn grid_rate(i: usize) -> f64 {
 /// `None` when there is no root in the interval, including for empty, all-zero, one-signed or
 /// non-finite flows (and flows whose absolute sum overflows f64). Never NaN, never panics.
 pub fn irr_monthly_end(flows: &[f64]) -> Option<Irr> {
-    let poly = Polynomial::new(flows, Periods::Monthly)?;
-    solve(&poly, shape_of(flows.iter().copied()))
+    solve_polynomial(flows, Periods::Monthly)
 }
 
 /// IRR per period of periodic flows with numpy-financial semantics (Σ_t flows[t]·(1+r)^(−t) = 0,
@@ -81,8 +91,23 @@ pub fn irr_monthly_end(flows: &[f64]) -> Option<Irr> {
 /// numpy_financial.irr instead returns the real root closest to zero; the two agree whenever
 /// there is one root in the interval. `None` as for [`irr_monthly_end`].
 pub fn irr_periodic(flows: &[f64]) -> Option<Irr> {
-    let poly = Polynomial::new(flows, Periods::PerPeriod)?;
-    solve(&poly, shape_of(flows.iter().copied()))
+    solve_polynomial(flows, Periods::PerPeriod)
+}
+
+/// The polynomial IRR: the fast path when Laguerre's rule settles every root cheaply, else the
+/// grid scan of [`solve`].
+fn solve_polynomial(flows: &[f64], periods: Periods) -> Option<Irr> {
+    let shape = FlowShape::of(flows)?;
+    let poly = Polynomial {
+        flows,
+        periods,
+        abs_sum: shape.abs_sum,
+        at_zero: (shape.total, shape.moment, shape.curvature),
+    };
+    match fast_path(&poly, &shape) {
+        Some(found) => found,
+        None => solve(&poly, shape.shape),
+    }
 }
 
 /// A continuous function of r on (−1, ∞) with the sign of NPV(r): the IRR search needs only
@@ -126,20 +151,21 @@ struct Polynomial<'a> {
     periods: Periods,
     /// Σ|c_t|: bounds rounding in P(v) for v ≤ 1.
     abs_sum: f64,
+    /// (P(1), P'(1), P''(1)) = (Σ c_t, Σ t·c_t, Σ t·(t−1)·c_t): NPV's sign function and its
+    /// first two derivatives at r = 0.
+    at_zero: (f64, f64, f64),
 }
 
 impl<'a> Polynomial<'a> {
     /// `None` when no IRR can exist: no sign change among the flows, or non-finite values.
+    #[cfg(test)]
     fn new(flows: &'a [f64], periods: Periods) -> Option<Self> {
-        let abs_sum: f64 = flows.iter().map(|c| c.abs()).sum();
-        // NaN fails is_finite; |P(v)| and |R(w)| are bounded by Σ|c| for v, w ≤ 1.
-        if !abs_sum.is_finite() || !changes_sign(flows.iter().copied()) {
-            return None;
-        }
+        let shape = FlowShape::of(flows)?;
         Some(Self {
             flows,
             periods,
-            abs_sum,
+            abs_sum: shape.abs_sum,
+            at_zero: (shape.total, shape.moment, shape.curvature),
         })
     }
 
@@ -169,6 +195,40 @@ impl<'a> Polynomial<'a> {
                 if rate >= 0.0 { (-l).exp() } else { l.exp() }
             }
         }
+    }
+}
+
+impl Polynomial<'_> {
+    /// The variable at grid point i: v for r ≥ 0, w for r < 0 (monthly: from the table).
+    fn grid_factor(&self, i: usize) -> f64 {
+        match self.periods {
+            Periods::Monthly => monthly_grid()[i],
+            Periods::PerPeriod => self.factor(grid_rate(i)),
+        }
+    }
+
+    /// Laguerre's bounds at grid point i > 0 (r_i > 0, x = v_i < 1): (sign changes of the running
+    /// sums of c_t·x^t from the start, from the end): at most that many roots in (r_i, ∞) and in
+    /// (−1, r_i). `None` when a power of x leaves the normal range of f64.
+    fn laguerre_bounds(&self, i: usize) -> Option<(usize, usize)> {
+        let x = self.grid_factor(i);
+        let (mut power, mut sum) = (1.0, 0.0);
+        let mut above = SignChanges::default();
+        for &c in self.flows {
+            sum += c * power;
+            above.push(sum);
+            power *= x;
+        }
+        // From the end the flows are scaled by x^(t−n+1) = (1/x)^(n−1−t): the same signs.
+        let inverse = 1.0 / x;
+        let (mut grown, mut sum) = (1.0, 0.0);
+        let mut below = SignChanges::default();
+        for &c in self.flows.iter().rev() {
+            sum += c * grown;
+            below.push(sum);
+            grown *= inverse;
+        }
+        (power >= f64::MIN_POSITIVE && grown.is_finite()).then_some((above.changes, below.changes))
     }
 }
 
@@ -282,19 +342,10 @@ fn monthly_grid() -> &'static [f64; GRID_LEN] {
             flows: &[],
             periods: Periods::Monthly,
             abs_sum: 0.0,
+            at_zero: (0.0, 0.0, 0.0),
         };
         std::array::from_fn(|i| poly.factor(grid_rate(i)))
     })
-}
-
-/// Whether some flow is positive and some negative (Descartes: otherwise no positive root in v).
-fn changes_sign(flows: impl Iterator<Item = f64>) -> bool {
-    let (mut pos, mut neg) = (false, false);
-    for c in flows {
-        pos |= c > 0.0;
-        neg |= c < 0.0;
-    }
-    pos && neg
 }
 
 /// Sign changes (zeros skipped) of the running sums from the start and from the end: the
@@ -307,19 +358,12 @@ pub(crate) struct Shape {
 
 fn sign_changes_of_running_sum(flows: impl Iterator<Item = f64>) -> usize {
     let mut sum = 0.0;
-    let mut last_sign = 0.0;
-    let mut changes = 0;
+    let mut changes = SignChanges::default();
     for c in flows {
         sum += c;
-        if sum != 0.0 {
-            let s = sum.signum();
-            if last_sign != 0.0 && s != last_sign {
-                changes += 1;
-            }
-            last_sign = s;
-        }
+        changes.push(sum);
     }
-    changes
+    changes.changes
 }
 
 /// Flows in time order (flows at equal times may come in any order: splitting one exponent's
@@ -442,6 +486,378 @@ pub(crate) fn solve<F: NpvSign>(npv: &F, shape: Shape) -> Option<Irr> {
     })
 }
 
+/// What one pass forward and one backward over the flows tell: enough to reject series with no
+/// IRR, Laguerre's bounds at r = 0, NPV's sign at r = 0, and its signs at the ends of (−1, ∞).
+struct FlowShape {
+    abs_sum: f64,
+    /// Σ c_t in time order: NPV(0), up to a positive factor.
+    total: f64,
+    /// Σ t·c_t: P'(1), the slope at r = 0, where the root search starts with a Newton step.
+    moment: f64,
+    /// Σ t·(t−1)·c_t: P''(1).
+    curvature: f64,
+    /// Sign of the first non-zero flow: NPV's sign as r → ∞ (v → 0).
+    first_sign: f64,
+    /// Sign of the last non-zero flow: NPV's sign as r → −1 (w → 0).
+    last_sign: f64,
+    shape: Shape,
+}
+
+impl FlowShape {
+    /// `None` when no IRR can exist: no sign change among the flows (Descartes: no root in v),
+    /// or non-finite values (NaN fails `is_finite`; |P(v)|, |R(w)| ≤ Σ|c| for v, w ≤ 1).
+    fn of(flows: &[f64]) -> Option<Self> {
+        let (mut abs_sum, mut total, mut moment, mut curvature) = (0.0, 0.0, 0.0, 0.0);
+        let mut suffix_total = 0.0;
+        let (mut prefix, mut suffix) = (SignChanges::default(), SignChanges::default());
+        // The running sums from both ends in one loop: two independent chains of additions.
+        let n = flows.len();
+        // t as a float, counted rather than converted (no int-to-float in the loop).
+        let mut time = 0.0;
+        for t in 0..n {
+            let (c, d) = (flows[t], flows[n - 1 - t]);
+            abs_sum += c.abs();
+            total += c;
+            moment += time * c;
+            curvature += time * (time - 1.0) * c;
+            time += 1.0;
+            prefix.push(total);
+            suffix_total += d;
+            suffix.push(suffix_total);
+        }
+        let sign = |c: &f64| (*c != 0.0).then(|| c.signum());
+        let first_sign = flows.iter().find_map(sign).unwrap_or(0.0);
+        let last_sign = flows.iter().rev().find_map(sign).unwrap_or(0.0);
+        // Both signs present: the first and the last non-zero flows differ, or some flow in
+        // between differs from them.
+        let mixed =
+            first_sign != last_sign || flows.iter().any(|&c| c != 0.0 && c.signum() != first_sign);
+        if !abs_sum.is_finite() || !mixed {
+            return None;
+        }
+        Some(Self {
+            abs_sum,
+            total,
+            moment,
+            curvature,
+            first_sign,
+            last_sign,
+            shape: Shape {
+                prefix_changes: prefix.changes,
+                suffix_changes: suffix.changes,
+            },
+        })
+    }
+}
+
+/// Counts sign changes of a sequence, zeros skipped; branch-free, as it runs once per flow.
+#[derive(Default)]
+struct SignChanges {
+    /// ±1: the sign of the last non-zero value; 0 before the first.
+    last: f64,
+    changes: usize,
+}
+
+impl SignChanges {
+    #[inline]
+    fn push(&mut self, x: f64) {
+        // x·(±1) is exact: no underflow can hide a change.
+        self.changes += usize::from(x * self.last < 0.0);
+        self.last = if x != 0.0 {
+            1.0f64.copysign(x)
+        } else {
+            self.last
+        };
+    }
+}
+
+/// A grid cell or union of cells holding exactly one root, with the sign function's values at
+/// its ends (r = lo, r = hi), both non-zero and of opposite signs.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    /// Grid indices of the ends.
+    lo: usize,
+    hi: usize,
+    f_lo: f64,
+    f_hi: f64,
+}
+
+fn signs_differ(a: f64, b: f64) -> bool {
+    (a > 0.0) != (b > 0.0)
+}
+
+/// MODEL.md §1 without the grid walk, for the common shapes: every root in (−0.99, 10] is
+/// located in a cell that provably holds exactly one, so the grid would see exactly one sign
+/// change per cell (the cells' ends are grid points). `None` when that cannot be proven
+/// cheaply (several possible roots below 0, an exact zero at a checked point, a bound that does
+/// not match the sign changes seen): [`solve`] then walks the grid.
+///
+/// - At most one root in a half (Laguerre's bound at r = 0 ≤ 1): its end points decide.
+/// - Above 0 with a larger bound: one root is found between 0 and 10 ([`refine`]), and
+///   Laguerre's rule is applied again at the grid point c just below (or above) it, on the
+///   flows scaled to v_c = (1+c)^(−k): the running sums from the start bound the roots in
+///   (c, ∞), those from the end the roots in (−1, c). When each bound equals the sign changes
+///   seen between the checked points (−1⁺, −0.99, 0, c, 10, ∞), every root is accounted for.
+fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<Irr>> {
+    let f0 = s.total;
+    if f0 == 0.0 || s.shape.suffix_changes > 1 {
+        return None;
+    }
+    let f_min = poly.eval_grid(0);
+    let f_max = poly.eval_grid(GRID_LEN - 1);
+    if f_min == 0.0 || f_max == 0.0 {
+        return None;
+    }
+    // Cells in increasing r, and the one whose root is already refined.
+    let mut cells = [None; 3];
+    let mut known: Option<(usize, f64)> = None;
+    cells[0] = signs_differ(f_min, f0).then_some(Cell {
+        lo: 0,
+        hi: ZERO_IDX,
+        f_lo: f_min,
+        f_hi: f0,
+    });
+    let positive = Cell {
+        lo: ZERO_IDX,
+        hi: GRID_LEN - 1,
+        f_lo: f0,
+        f_hi: f_max,
+    };
+    if s.shape.prefix_changes <= 1 {
+        cells[1] = signs_differ(f0, f_max).then_some(positive);
+    } else {
+        if !signs_differ(f0, f_max) {
+            return None;
+        }
+        let root = refine(poly, positive);
+        let (split, index) = certify(poly, s, root, [f_min, f0, f_max])?;
+        cells[1] = split[0];
+        cells[2] = split[1];
+        known = Some((index, root));
+    }
+    let n_roots = cells.iter().flatten().count();
+    let chosen = (0..3)
+        .rev()
+        .find(|&i| cells[i].is_some_and(|c| c.f_lo > 0.0))
+        .or_else(|| (0..3).rev().find(|&i| cells[i].is_some()));
+    Some(chosen.and_then(|i| {
+        let cell = cells[i]?;
+        let rate = match known {
+            Some((k, root)) if k == i => root,
+            _ => refine(poly, cell),
+        };
+        Some(Irr {
+            rate,
+            multiple_roots: n_roots > 1,
+        })
+    }))
+}
+
+/// Laguerre's rule at a grid point c beside a root found in (0, 10] (see [`fast_path`]).
+/// `ends` holds the sign function at −0.99, 0 and 10. Returns the cells (0, c) and (c, 10], each
+/// present when it holds a root, and which of them holds `root`.
+fn certify(
+    poly: &Polynomial<'_>,
+    s: &FlowShape,
+    root: f64,
+    ends: [f64; 3],
+) -> Option<([Option<Cell>; 2], usize)> {
+    let [f_min, f0, f_max] = ends;
+    // The grid point at or below the root, then the one above.
+    let below = ((root * 100.0).floor() as i64 + ZERO_IDX as i64).max(0) as usize;
+    for i in [below, below + 1] {
+        if i <= ZERO_IDX || i >= GRID_LEN - 1 {
+            continue;
+        }
+        let c = grid_rate(i);
+        if c == root {
+            continue;
+        }
+        let f_c = poly.eval_grid(i);
+        if f_c == 0.0 {
+            continue;
+        }
+        let Some((above_bound, below_bound)) = poly.laguerre_bounds(i) else {
+            continue;
+        };
+        let seen_above =
+            usize::from(signs_differ(f_c, f_max)) + usize::from(signs_differ(f_max, s.first_sign));
+        let seen_below = usize::from(signs_differ(s.last_sign, f_min))
+            + usize::from(signs_differ(f_min, f0))
+            + usize::from(signs_differ(f0, f_c));
+        if above_bound == seen_above && below_bound == seen_below {
+            let low = signs_differ(f0, f_c).then_some(Cell {
+                lo: ZERO_IDX,
+                hi: i,
+                f_lo: f0,
+                f_hi: f_c,
+            });
+            let high = signs_differ(f_c, f_max).then_some(Cell {
+                lo: i,
+                hi: GRID_LEN - 1,
+                f_lo: f_c,
+                f_hi: f_max,
+            });
+            return Some(([low, high], if root < c { 1 } else { 2 }));
+        }
+    }
+    None
+}
+
+/// The root in a cell holding exactly one, to within [`IRR_TOLERANCE`], by the secant method on
+/// the polynomial in its own variable (v = (1+r)^(−k) above 0, w = (1+r)^k below: no `exp` or
+/// `ln` per step), kept inside a shrinking bracket.
+fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
+    let k = poly.exponent();
+    let (lo, hi) = (grid_rate(cell.lo), grid_rate(cell.hi));
+    let (x_lo, x_hi) = (poly.grid_factor(cell.lo), poly.grid_factor(cell.hi));
+    // Error allowed in the variable: the tolerance over the largest |dr/dx| in the cell, with
+    // a margin of 4 for the stopping rule and rounding.
+    let tol = IRR_TOLERANCE / 4.0;
+    let (total, moment, curvature) = poly.at_zero;
+    let rate = if cell.lo >= ZERO_IDX {
+        // v falls as r rises: the bracket is [v(hi), v(lo)]. |dr/dv| = (1+r)^(1+k)/k =
+        // (1+r)/(k·v) is largest at hi.
+        let xtol = tol * k * x_hi / (1.0 + hi);
+        // From r = 0 when the cell starts there: P(1), P'(1) and P''(1) are already known.
+        let start = (cell.lo == ZERO_IDX).then_some((1.0, total, moment, curvature));
+        let v = secant_in_bracket(
+            |v| horner(poly.flows, v),
+            (x_hi, cell.f_hi),
+            (x_lo, cell.f_lo),
+            start,
+            xtol,
+        );
+        (-v.ln() / k).exp_m1()
+    } else {
+        // w = (1+r)^k rises with r; |dr/dw| = (1+r)^(1−k)/k = (1+r)/(k·w) ≤ its value at hi
+        // (1/k ≥ 1).
+        let xtol = tol * k * x_hi / (1.0 + hi);
+        // At r = 0, with d = n−1: R(1) = Σ c_t, R'(1) = Σ (d−t)·c_t and
+        // R''(1) = Σ (d−t)(d−t−1)·c_t = (d²−d)·Σc − (2d−2)·Σt·c + Σt(t−1)·c.
+        let d = poly.flows.len().saturating_sub(1) as f64;
+        let start = (cell.hi == ZERO_IDX).then_some((
+            1.0,
+            total,
+            d * total - moment,
+            (d * d - d) * total - (2.0 * d - 2.0) * moment + curvature,
+        ));
+        let w = secant_in_bracket(
+            |w| horner_reversed(poly.flows, w),
+            (x_lo, cell.f_lo),
+            (x_hi, cell.f_hi),
+            start,
+            xtol,
+        );
+        (w.ln() / k).exp_m1()
+    };
+    rate.clamp(lo, hi)
+}
+
+/// A root of g in (a, b), where g(a), g(b) have opposite signs, to within `xtol`: secant steps
+/// (each needs one evaluation of g alone), kept inside the shrinking bracket. The first step is
+/// Newton's from `start` = (x, g(x), g'(x)) when given, else the chord's zero. A step that
+/// would leave the bracket, or that is not shorter than the one before, is replaced by
+/// bisection; after [`SECANT_STEPS`] steps only bisection is used, so it always ends.
+///
+/// It stops when a step is below `xtol` and one more evaluation `xtol` beyond the new point
+/// shows a sign change (the root then lies between the last point and the probe, within `xtol`
+/// of the new point), or when the bracket is narrower than `xtol`.
+fn secant_in_bracket(
+    g: impl Fn(f64) -> f64,
+    (mut a, g_a): (f64, f64),
+    (mut b, g_b): (f64, f64),
+    start: Option<(f64, f64, f64, f64)>,
+    xtol: f64,
+) -> f64 {
+    let a_negative = g_a < 0.0;
+    // The last two points: `previous` and `current`, and the step to take from `current`.
+    let (mut previous, mut current, mut step) = match start {
+        Some((x, gx, slope, curvature)) => {
+            // Halley's step (Newton's on g/√|g'|): exact for curvature the secant misses.
+            let denominator = 2.0 * slope * slope - gx * curvature;
+            let halley = 2.0 * gx * slope / denominator;
+            let newton = gx / slope;
+            let step = if denominator > 0.0 && halley.abs() <= 2.0 * newton.abs() {
+                halley
+            } else {
+                newton
+            };
+            ((x, gx), (x, gx), step)
+        }
+        None => ((a, g_a), (b, g_b), g_b * (b - a) / (g_b - g_a)),
+    };
+    let mut older: Option<(f64, f64)> = None;
+    for iteration in 0..SECANT_STEPS + BISECTION_STEPS {
+        let (x, gx) = current;
+        if iteration > 0 || start.is_none() {
+            step = gx * (x - previous.0) / (gx - previous.1);
+            // Inverse quadratic interpolation through the last three points when it lands
+            // inside the bracket: it follows the curvature the secant misses.
+            if let Some((x0, g0)) = older {
+                let (x1, g1) = previous;
+                let iqi = x0 * g1 * gx / ((g0 - g1) * (g0 - gx))
+                    + x1 * g0 * gx / ((g1 - g0) * (g1 - gx))
+                    + x * g0 * g1 / ((gx - g0) * (gx - g1));
+                if iqi > a && iqi < b {
+                    step = x - iqi;
+                }
+            }
+        }
+        if step.abs() <= xtol {
+            // Close the bracket just past x − step, in the direction of the step.
+            let next = x - step;
+            let probe = next - xtol.copysign(step);
+            if !(probe > a && probe < b) {
+                return next.clamp(a, b);
+            }
+            let g_probe = g(probe);
+            if g_probe == 0.0 {
+                return probe;
+            }
+            if signs_differ(g_probe, gx) {
+                return next;
+            }
+            // Not there yet: go on from the probe.
+            if (g_probe < 0.0) == a_negative {
+                a = probe;
+            } else {
+                b = probe;
+            }
+            (older, previous, current) = (Some(previous), current, (probe, g_probe));
+            continue;
+        }
+        let secant = x - step;
+        let next = if iteration < SECANT_STEPS && secant > a && secant < b {
+            secant
+        } else {
+            0.5 * (a + b)
+        };
+        let g_next = g(next);
+        if g_next == 0.0 {
+            return next;
+        }
+        if (g_next < 0.0) == a_negative {
+            a = next;
+        } else {
+            b = next;
+        }
+        if iteration > 0 || start.is_none() {
+            older = Some(previous);
+        }
+        (previous, current) = (current, (next, g_next));
+        if b - a <= xtol {
+            return 0.5 * (a + b);
+        }
+    }
+    0.5 * (a + b)
+}
+
+/// Secant steps before [`secant_in_bracket`] falls back to bisection alone.
+const SECANT_STEPS: usize = 60;
+/// Bisection steps after that: enough to bring any bracket in (0, 1] below the tolerance.
+const BISECTION_STEPS: usize = 100;
+
 /// Brent's root finder on a bracket with f(a)·f(b) < 0 (Brent, *Algorithms for Minimization
 /// without Derivatives*, 1973, ch. 4; this layout follows SciPy's `brentq`). Returns x with
 /// |x − root| < xtol + 4ε|x|; always stays inside the bracket.
@@ -521,6 +937,111 @@ mod tests {
             .enumerate()
             .map(|(t, c)| c / (1.0 + rate).powf(t as f64))
             .sum()
+    }
+
+    #[test]
+    fn debug_newton() {
+        let flows: Vec<f64> = (0..120)
+            .map(|t| {
+                if t < 6 {
+                    -2.0e7
+                } else {
+                    2.2e6 + 1.0e4 * f64::from(t)
+                }
+            })
+            .collect();
+        eprintln!("{:?}", irr_monthly_end(&flows));
+    }
+
+    /// A provider-like series: build, a ramp of earnings, an early chip refresh and a closing
+    /// cost, so the running sums change sign three times while NPV has one root (r ≈ 1.02).
+    fn refresh_series() -> Vec<f64> {
+        (0..120)
+            .map(|t| {
+                let earned = if t <= 11 {
+                    -2.0e9
+                } else {
+                    1.5e8 * f64::from(t - 11)
+                };
+                let refresh = if t == 35 { 4.0e10 } else { 0.0 };
+                let closing = if t == 119 { 8.0e9 } else { 0.0 };
+                earned - refresh - closing
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fast_path_certifies_one_root_when_running_sums_change_sign_often() {
+        let flows = refresh_series();
+        let shape = FlowShape::of(&flows).unwrap();
+        assert!(
+            shape.shape.prefix_changes >= 2,
+            "{}",
+            shape.shape.prefix_changes
+        );
+        let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+        let fast = fast_path(&poly, &shape).expect("certified").unwrap();
+        // The grid walk finds the same single root.
+        let walked = solve(&poly, shape.shape).unwrap();
+        assert!(!fast.multiple_roots && !walked.multiple_roots);
+        assert!(
+            (fast.rate - walked.rate).abs() < 1e-10,
+            "{fast:?} {walked:?}"
+        );
+        assert!((fast.rate - 1.02).abs() < 0.01, "{fast:?}");
+    }
+
+    #[test]
+    fn fast_path_declines_what_it_cannot_prove() {
+        // Periodic roots at r = 0.1 and 0.5, both above 0: NPV(0) and NPV(10) share a sign.
+        let flows = [-1.0, 2.6, -1.65];
+        let shape = FlowShape::of(&flows).unwrap();
+        let poly = Polynomial::new(&flows, Periods::PerPeriod).unwrap();
+        assert!(fast_path(&poly, &shape).is_none());
+        let irr = irr_periodic(&flows).unwrap();
+        assert!(irr.multiple_roots);
+        // NPV rises through 0.1 and falls through 0.5.
+        assert!((irr.rate - 0.5).abs() < 1e-10, "{irr:?}");
+        // An exact zero at r = 0 is left to the grid walk too.
+        let flows = [-1.0, 2.5, -1.5];
+        let shape = FlowShape::of(&flows).unwrap();
+        let poly = Polynomial::new(&flows, Periods::PerPeriod).unwrap();
+        assert!(fast_path(&poly, &shape).is_none());
+    }
+
+    #[test]
+    fn laguerre_bounds_count_the_scaled_running_sums() {
+        let flows = refresh_series();
+        let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+        for i in [100, 130, 150, 400] {
+            let v = monthly_grid()[i];
+            let scaled: Vec<f64> = flows
+                .iter()
+                .enumerate()
+                .map(|(t, c)| c * v.powi(i32::try_from(t).unwrap()))
+                .collect();
+            let want = shape_of(scaled.iter().copied());
+            assert_eq!(
+                poly.laguerre_bounds(i),
+                Some((want.prefix_changes, want.suffix_changes)),
+                "grid point {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn secant_refinement_stays_in_the_bracket_and_meets_the_tolerance() {
+        // g(x) = x³ − 0.5 on (0.5, 1): root 0.5^(1/3), a curved function.
+        let g = |x: f64| x * x * x - 0.5;
+        let root = 0.5f64.cbrt();
+        for start in [None, Some((1.0, 0.5, 3.0, 6.0))] {
+            let x = secant_in_bracket(g, (0.5, g(0.5)), (1.0, g(1.0)), start, 1e-13);
+            assert!((x - root).abs() <= 1e-13, "{start:?}: {x} vs {root}");
+        }
+        // A flat function far from its root still ends (bisection takes over).
+        let flat = |x: f64| if x < 0.9 { -1e-300 } else { 1.0 };
+        let x = secant_in_bracket(flat, (0.1, flat(0.1)), (1.0, 1.0), None, 1e-12);
+        assert!((x - 0.9).abs() <= 1e-12, "{x}");
     }
 
     #[test]

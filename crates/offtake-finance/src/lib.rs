@@ -14,12 +14,13 @@
 //! [`irr_monthly_end`], [`irr_periodic`] and [`xirr`] return the rate r in (−0.99, 10] (annual
 //! effective, or per period for `irr_periodic`) with NPV(r) = 0, as MODEL.md §1 defines:
 //! - every sign change of NPV on a grid of step 0.01 is a root (a grid point where NPV is
-//!   exactly 0 is one too); halves of the interval that Laguerre's rule of signs proves hold at
-//!   most one root skip the grid (always the case when the flows change sign once);
+//!   exactly 0 is one too); cells that Laguerre's rule of signs proves hold exactly one root
+//!   skip the grid (always the case when the flows change sign once);
 //! - with several roots, the **largest root at which NPV falls through zero as r rises** is
 //!   reported (the economic IRR of a project whose late flows turn negative); if no root falls,
 //!   the largest root; [`Irr::multiple_roots`] is then set;
-//! - the reported root is refined by Brent's method to within 1e-10;
+//! - the reported root is refined to within 1e-10 (secant steps inside its cell, or Brent's
+//!   method after a grid walk);
 //! - no root gives `None`, never NaN: empty, all-zero, one-signed or non-finite flows included.
 //!
 //! numpy_financial.irr reports the root closest to zero and Excel's IRR/XIRR whatever Newton's
