@@ -11,8 +11,8 @@
 //! DSCR sums in closed form (whole unit-months, counted in integers), so no capex run is walked
 //! period by period unless the full [`Outcome`] needs its monthly schedule.
 
-use offtake_finance::{LevelLoan, MonthlyDiscount, irr_monthly_end, payback_months};
-use offtake_model::{Clause, Contract, Demand, EquityTrigger, Metric, Settlement, TrancheKind};
+use offtake_finance::{LevelLoan, MonthlyDiscount, irr_monthly_end};
+use offtake_model::{Contract, Demand, EquityTrigger, Metric, Settlement, TrancheKind};
 
 use crate::{Metrics, Outcome, PathSummary, Scenario, Verdicts};
 
@@ -22,7 +22,12 @@ const TOLERANCE: f64 = 1e-9;
 
 /// `a ≥ b` with MODEL.md's relative tolerance: a ≥ b − 1e-9·max(1, |b|).
 pub(crate) fn at_least(a: f64, b: f64) -> bool {
-    a >= b - TOLERANCE * b.abs().max(1.0)
+    a >= lowest_passing(b)
+}
+
+/// The smallest value that passes `at_least(·, b)`.
+fn lowest_passing(b: f64) -> f64 {
+    b - TOLERANCE * b.abs().max(1.0)
 }
 
 /// What a tranche is, in periods.
@@ -64,8 +69,12 @@ pub(crate) struct GenerationTerms {
 pub(crate) enum EquityRule {
     /// Paid in this period (None: at or after T, never).
     At(Option<usize>),
-    /// Paid in the first period ≤ `last` where every clause holds.
-    When { clauses: Vec<Clause>, last: usize },
+    /// Paid in the first period ≤ `last` where every clause holds: (metric, the lowest value
+    /// that passes, threshold − 1e-9·max(1, |threshold|)).
+    When {
+        clauses: Vec<(Metric, f64)>,
+        last: usize,
+    },
 }
 
 /// How demand is set for a run: as the contract says, or a constant utilization (for the
@@ -113,7 +122,7 @@ pub enum Extent {
     /// in full).
     Risk,
     /// Only `provider_npv` and what it needs (the break-even search of the legibility figures):
-    /// no IRR and no payback either.
+    /// no IRR either.
     ProviderNpv,
 }
 
@@ -185,6 +194,8 @@ pub struct Simulator<'c> {
     debt: Option<(f64, LevelLoan)>,
     /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
     debt_growth: Vec<f64>,
+    /// What is left of a loan of 1 USD after m payments, m = 0 … T.
+    balance_left: Vec<f64>,
 
     // Per-period tables fixed by the contract.
     pub(crate) hours: Vec<f64>,
@@ -291,6 +302,37 @@ fn to_period(p: i64) -> usize {
     usize::try_from(p.max(0)).unwrap_or(0)
 }
 
+/// Σ x with four interleaved accumulators (a fixed order: the same for every run).
+fn sum(x: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let chunks = x.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (lane, v) in lanes.iter_mut().zip(c) {
+            *lane += v;
+        }
+    }
+    let tail: f64 = rest.iter().fold(0.0, |a, v| a + v);
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
+/// Σ x·y with four interleaved accumulators.
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .fold(0.0, |a, (u, v)| a + u * v);
+    for (cx, cy) in xs.zip(ys) {
+        for ((lane, u), v) in lanes.iter_mut().zip(cx).zip(cy) {
+            *lane += u * v;
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
 /// End-of-month discount factors v^(t+1) for t = 0 … n−1, each by its own exponent.
 fn discount_factors(rate: f64, n: usize) -> Vec<f64> {
     match MonthlyDiscount::new(rate) {
@@ -374,7 +416,10 @@ impl<'c> Simulator<'c> {
                 } => {
                     let last = deadline.map_or(n_i - 1, |d| contract.period_of(d).max(0));
                     EquityRule::When {
-                        clauses: clauses.clone(),
+                        clauses: clauses
+                            .iter()
+                            .map(|c| (c.metric, lowest_passing(c.threshold)))
+                            .collect(),
                         last: to_period(last.min(n_i - 1)),
                     }
                 }
@@ -398,7 +443,7 @@ impl<'c> Simulator<'c> {
             .as_ref()
             .map_or(0.0, |c| c.min_total_spend);
         // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
-        let (debt, debt_growth) = match contract.financing.as_ref().and_then(|f| {
+        let (debt, debt_growth, balance_left) = match contract.financing.as_ref().and_then(|f| {
             let i = f.interest_rate / 12.0;
             LevelLoan::new(1.0, i, f.tenor_months)
                 .ok()
@@ -407,8 +452,11 @@ impl<'c> Simulator<'c> {
             Some((share, ln_growth, loan)) => (
                 Some((share, loan)),
                 (0..n).map(|m| (m as f64 * ln_growth).exp()).collect(),
+                (0..=n)
+                    .map(|m| loan.balance_after(u32::try_from(m).unwrap_or(u32::MAX)))
+                    .collect(),
             ),
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), Vec::new()),
         };
 
         let n_tr = tranches.len();
@@ -428,6 +476,7 @@ impl<'c> Simulator<'c> {
             min_total_spend,
             debt,
             debt_growth,
+            balance_left,
             hours,
             price,
             power_price,
@@ -578,6 +627,7 @@ impl<'c> Simulator<'c> {
         let mut m = Metrics {
             debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
             debt_drawn: self.summary.metrics.debt_drawn,
+            total_capex: self.summary.metrics.total_capex,
             ..Metrics::default()
         };
         if self.extent == Extent::Full {
@@ -645,19 +695,6 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// PFLOP/s of tranche k in period t as if it exists: mw_k·a_k(t)·pflops_per_mw of the
-    /// generation fitted at t (0 before o_k or when never fitted).
-    fn tranche_pflops_at(&self, k: usize, t: usize) -> f64 {
-        let (a, b) = self.fit_range[k];
-        self.fits[a..b]
-            .iter()
-            .find(|f| f.period <= t && t < f.end)
-            .map_or(0.0, |f| {
-                let mw = self.tranches[k].mw_at(self.online[k], t as i64);
-                mw * self.generations[f.generation].pflops_per_mw
-            })
-    }
-
     /// §3: options in decision order on trailing ΣU/ΣC of firm and earlier-exercised tranches.
     fn decide_options(&mut self) {
         let n = self.n;
@@ -676,14 +713,22 @@ impl<'c> Simulator<'c> {
             }
             let hi = to_period(decision);
             let lo = hi.saturating_sub(12);
-            let (mut sum_c, mut sum_u) = (0.0, 0.0);
-            for t in lo..hi {
-                let mut pflops = 0.0;
-                for j in 0..self.tranches.len() {
-                    if self.exists[j] {
-                        pflops += self.tranche_pflops_at(j, t);
+            // PFLOP/s of each window period, summed over the tranches in file order.
+            let mut window = [0.0; 12];
+            for j in 0..self.tranches.len() {
+                if !self.exists[j] {
+                    continue;
+                }
+                let (a, b) = self.fit_range[j];
+                for f in &self.fits[a..b] {
+                    let ppm = self.generations[f.generation].pflops_per_mw;
+                    for t in f.period.max(lo)..f.end.min(hi) {
+                        window[t - lo] += self.tranches[j].mw_at(self.online[j], t as i64) * ppm;
                     }
                 }
+            }
+            let (mut sum_c, mut sum_u) = (0.0, 0.0);
+            for (t, pflops) in (lo..hi).zip(window) {
                 let c = pflops * self.hours[t];
                 sum_c += c;
                 sum_u += usage.used(c, self.demand_curve[t], self.hours[t]);
@@ -831,16 +876,30 @@ impl<'c> Simulator<'c> {
         let mut net_book_value = 0.0;
         let mut outstanding = 0.0;
         let mut debt_drawn = 0.0;
+        let (mut total_capex, mut pv_capex) = (0.0, 0.0);
         for &(k, run) in &self.spend_runs {
             let last_unit = run.first + run.count - 1;
-            for c in &mut self.capex[run.first..=last_unit] {
+            let mut discount = 0.0;
+            for (c, v) in self.capex[run.first..=last_unit]
+                .iter_mut()
+                .zip(&self.provider_factor[run.first..=last_unit])
+            {
                 *c += run.each;
+                discount += v;
             }
+            total_capex += run.each * run.count as f64;
+            pv_capex += run.each * discount;
             // Straight line from the period of spend: unit j depreciates each/life in
             // p_j … p_j+life−1, cut at T−1. A year carries each/life per unit-month in it.
             let monthly = run.each / run.life as f64;
             let depreciation_end = (last_unit + run.life).min(n);
-            if depreciation_end > run.first {
+            if run.count == 1 {
+                // One unit: each year carries its months in first … depreciation_end − 1.
+                for y in run.first / 12..depreciation_end.div_ceil(12) {
+                    let months = (12 * y + 12).min(depreciation_end) - (12 * y).max(run.first);
+                    self.year_depreciation[y] += monthly * months as f64;
+                }
+            } else if depreciation_end > run.first {
                 let mut before = run.unit_months_before(12 * (run.first / 12));
                 for y in run.first / 12..depreciation_end.div_ceil(12) {
                     let upto = run.unit_months_before((12 * y + 12).min(n));
@@ -866,19 +925,28 @@ impl<'c> Simulator<'c> {
             if let Some((share, _)) = self.debt {
                 let o = self.online[k];
                 let draw = share * run.each;
-                for p in run.first..=last_unit {
-                    debt_drawn += draw;
-                    if full {
-                        self.debt_draw[p] += draw;
+                debt_drawn += draw * run.count as f64;
+                if full {
+                    for d in &mut self.debt_draw[run.first..=last_unit] {
+                        *d += draw;
                     }
-                    let p_i = p as i64;
-                    if o >= n_i {
-                        // Never online: capitalizes to T−1 and is owed at the end (§3).
-                        outstanding += draw * self.debt_growth[to_period(n_i - 1 - p_i)];
-                    } else {
-                        let months = to_period(o - p_i);
-                        let start = to_period(o.max(p_i) + 1);
-                        self.loan_start_balance[start] += draw * self.debt_growth[months];
+                }
+                if o >= n_i {
+                    // Never online: capitalizes to T−1 and is owed at the end (§3).
+                    for p in run.first..=last_unit {
+                        outstanding += draw * self.debt_growth[n - 1 - p];
+                    }
+                } else {
+                    // Draws before o_k grow to o_k and are repaid from o_k + 1 (one pooled
+                    // loan); a draw at or after o_k is repaid from the next period.
+                    let o = to_period(o);
+                    let before = (run.first..=last_unit.min(o.saturating_sub(1)))
+                        .fold(0.0, |grown, p| grown + draw * self.debt_growth[o - p]);
+                    if run.first < o {
+                        self.loan_start_balance[o + 1] += before;
+                    }
+                    for p in run.first.max(o)..=last_unit {
+                        self.loan_start_balance[p + 1] += draw;
                     }
                 }
             }
@@ -902,8 +970,7 @@ impl<'c> Simulator<'c> {
                         *s += payment;
                     }
                 }
-                let made = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
-                outstanding += balance * loan.balance_after(made);
+                outstanding += balance * self.balance_left[end - start];
             }
         }
         let residual = self.contract.provider.residual_fraction * net_book_value;
@@ -914,94 +981,137 @@ impl<'c> Simulator<'c> {
         self.summary.metrics.residual_value = residual;
         self.summary.metrics.debt_outstanding_at_end = outstanding;
         self.summary.metrics.debt_drawn = debt_drawn;
+        self.summary.metrics.total_capex = total_capex;
+        self.pv_capex = pv_capex;
     }
 
-    /// §4–6 and §8 in one pass over the periods: usage, billing (floors, shortfall, true-up),
-    /// energy and opex, EBITDA, yearly tax with losses carried forward, FCF, CFADS, and the sums
-    /// and present values the metrics need. `DETAIL` also stores every monthly series of the
-    /// outcome; either way the arithmetic is the same.
+    /// §4–6 and §8 over the periods, in three passes: per-period quantities that need no
+    /// running state ([`Self::usage_and_opex`]), then billing (floors, shortfall, true-up),
+    /// EBITDA, yearly tax with losses carried forward, FCF, CFADS and payback in period order,
+    /// then the sums and present values the metrics need. `DETAIL` also stores every monthly
+    /// series of the outcome; either way the arithmetic is the same.
     fn periods<const DETAIL: bool>(&mut self, m: &mut Metrics) {
+        match self.usage() {
+            Usage::Pflops(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, hours| {
+                    avail.min(curve * factor * hours)
+                });
+            }
+            Usage::Utilization(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, _| (curve * factor).min(1.0) * avail);
+            }
+            Usage::Constant(u) => self.usage_and_opex::<DETAIL>(|avail, _, _| u * avail),
+        }
+        self.billing_and_tax::<DETAIL>(m);
+        self.sums_and_present_values(m);
+    }
+
+    /// §4–6, period by period with no running state (the compiler may vectorize it): C(t),
+    /// U(t), the usage charge, the floor, energy, power cost and fixed opex.
+    fn usage_and_opex<const DETAIL: bool>(&mut self, used_of: impl Fn(f64, f64, f64) -> f64) {
         let n = self.n;
-        let c = self.contract;
-        let p = &c.provider;
-        let usage = self.usage();
+        let p = &self.contract.provider;
         let (lo, hi) = self.floor_window.unwrap_or((1, 0));
-        let (floor, settle_annual, min_total_spend) =
-            (self.floor, self.settle_annual, self.min_total_spend);
+        let floor = self.floor;
         let (idle, busy) = (p.idle_power, 1.0 - p.idle_power);
         let (pue, power_factor) = (p.pue, self.power_factor);
         let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
-        let value = c.buyer.value_per_pflop_hour;
-        let residual_value = self.summary.metrics.residual_value;
-
-        // Equal-length views let the compiler drop the bounds checks in the loop.
+        // Equal-length views let the compiler drop the bounds checks.
         let hours = &self.hours[..n];
         let price = &self.price[..n];
         let power_price = &self.power_price[..n];
         let curve = &self.demand_curve[..n];
-        let factor = &self.provider_factor[..n];
-        let buyer_factor = &self.buyer_factor[..n];
         let capacity = &self.capacity_mw[..n];
         let pflops = &self.pflops[..n];
-        let capex = &self.capex[..n];
         let available_ph = &mut self.available_ph[..n];
         let used_ph = &mut self.used_ph[..n];
-        let payments = &mut self.payments[..n];
-        let fcf_out = &mut self.fcf[..n];
-
-        // Billing (§5).
-        let (mut billed, mut owed_idle) = (0.0, 0.0);
-        let (mut year_floors, mut year_usage) = (0.0, 0.0);
-        // Tax (§6).
-        let (mut year_ebitda, mut losses, mut year) = (0.0, 0.0, 0);
-        // Present values (§1, §8, §9).
-        let (mut npv, mut buyer_npv, mut pv_zero_usage, mut pv_capex, mut pv_fixed) =
-            (0.0, 0.0, 0.0, 0.0, 0.0);
+        let usage_charge = &mut self.usage_charge[..n];
+        let floor_charge = &mut self.floor_charge[..n];
+        let power_cost = &mut self.power_cost[..n];
+        let fixed_opex = &mut self.fixed_opex[..n];
+        let utilization_out = &mut self.utilization[..n];
+        let energy_out = &mut self.energy[..n];
         for t in 0..n {
-            let year_end = t % 12 == 11 || t == n - 1;
             let cap = capacity[t];
             let avail = pflops[t] * hours[t];
-            let used = usage.used(avail, curve[t], hours[t]);
+            let used = used_of(avail, curve[t], hours[t]);
             let utilization = if avail > 0.0 { used / avail } else { 0.0 };
-            let usage_charge = used * price[t];
-            let in_window = lo <= t && t <= hi;
-            let floor_charge = if in_window {
+            let energy = cap * hours[t] * pue * (idle + busy * utilization);
+            available_ph[t] = avail;
+            used_ph[t] = used;
+            usage_charge[t] = used * price[t];
+            floor_charge[t] = if lo <= t && t <= hi {
                 floor * avail * price[t]
             } else {
                 0.0
             };
+            power_cost[t] = energy * power_price[t] * power_factor;
+            fixed_opex[t] = fixed_per_mw_month * cap;
+            if DETAIL {
+                utilization_out[t] = utilization;
+                energy_out[t] = energy;
+            }
+        }
+    }
+
+    /// §5–6 in period order: shortfall (monthly, or per contract year ∩ window in its last
+    /// period), the true-up in T−1, payments, EBITDA, tax per contract year with losses carried
+    /// forward, FCF (residual in T−1), CFADS per year, and payback (MODEL.md §6: the first
+    /// recovery of cumulative FCF, as `offtake_finance::payback_months` counts it).
+    fn billing_and_tax<const DETAIL: bool>(&mut self, m: &mut Metrics) {
+        let n = self.n;
+        let (lo, hi) = self.floor_window.unwrap_or((1, 0));
+        let (settle_annual, min_total_spend) = (self.settle_annual, self.min_total_spend);
+        let tax_rate = self.contract.provider.tax_rate;
+        let residual_value = self.summary.metrics.residual_value;
+        let usage_charge = &self.usage_charge[..n];
+        let floor_charge = &self.floor_charge[..n];
+        let power_cost = &self.power_cost[..n];
+        let fixed_opex = &self.fixed_opex[..n];
+        let capex = &self.capex[..n];
+        let payments = &mut self.payments[..n];
+        let fcf_out = &mut self.fcf[..n];
+        let (mut billed, mut owed_idle) = (0.0, 0.0);
+        let (mut year_floors, mut year_usage) = (0.0, 0.0);
+        let (mut year_ebitda, mut losses, mut year, mut month) = (0.0, 0.0, 0, 0);
+        let (mut shortfall_total, mut tax_total, mut pv_zero_usage) = (0.0, 0.0, 0.0);
+        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, None);
+        for t in 0..n {
+            let usage = usage_charge[t];
             let (mut shortfall, mut zero_usage) = (0.0, 0.0);
-            if in_window {
+            if lo <= t && t <= hi {
+                let floor = floor_charge[t];
                 if settle_annual {
                     // Σ F and Σ B over the year ∩ window, settled in its last period.
-                    year_floors += floor_charge;
-                    year_usage += usage_charge;
-                    if year_end || t == hi {
+                    year_floors += floor;
+                    year_usage += usage;
+                    if month == 11 || t == n - 1 || t == hi {
                         shortfall = (year_floors - year_usage).max(0.0);
                         zero_usage = year_floors.max(0.0);
                         (year_floors, year_usage) = (0.0, 0.0);
                     }
                 } else {
-                    shortfall = (floor_charge - usage_charge).max(0.0);
-                    zero_usage = floor_charge.max(0.0);
+                    shortfall = (floor - usage).max(0.0);
+                    zero_usage = floor.max(0.0);
                 }
+                shortfall_total += shortfall;
+                pv_zero_usage += zero_usage * self.provider_factor[t];
             }
-            billed += usage_charge + shortfall;
+            billed += usage + shortfall;
             owed_idle += zero_usage;
-            let mut true_up = 0.0;
+            let (mut true_up, mut residual) = (0.0, 0.0);
             if t == n - 1 {
                 true_up = (min_total_spend - billed).max(0.0);
-                zero_usage += (min_total_spend - owed_idle).max(0.0);
+                let owed = (min_total_spend - owed_idle).max(0.0);
+                zero_usage += owed;
+                pv_zero_usage += owed * self.provider_factor[t];
+                residual = residual_value;
             }
-            let pay = usage_charge + shortfall + true_up;
-
-            let energy = cap * hours[t] * pue * (idle + busy * utilization);
-            let power_cost = energy * power_price[t] * power_factor;
-            let fixed_opex = fixed_per_mw_month * cap;
-            let ebitda = pay - power_cost - fixed_opex;
+            let pay = usage + shortfall + true_up;
+            let ebitda = pay - power_cost[t] - fixed_opex[t];
             year_ebitda += ebitda;
             let mut tax = 0.0;
-            if year_end {
+            if month == 11 || t == n - 1 {
                 // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward.
                 let taxable = year_ebitda - self.year_depreciation[year];
                 if taxable < 0.0 {
@@ -1009,60 +1119,69 @@ impl<'c> Simulator<'c> {
                 } else {
                     let used_losses = losses.min(taxable);
                     losses -= used_losses;
-                    tax = p.tax_rate * (taxable - used_losses);
+                    tax = tax_rate * (taxable - used_losses);
                 }
+                tax_total += tax;
                 self.year_cfads[year] = year_ebitda - tax;
-                year_ebitda = 0.0;
-                year += 1;
+                (year_ebitda, year, month) = (0.0, year + 1, 0);
+            } else {
+                month += 1;
             }
-            let residual = if t == n - 1 { residual_value } else { 0.0 };
             let fcf = ebitda - capex[t] - tax + residual;
-            let buyer_cf = used * value - pay;
-
-            available_ph[t] = avail;
-            used_ph[t] = used;
             payments[t] = pay;
             fcf_out[t] = fcf;
-            npv += fcf * factor[t];
-            buyer_npv += buyer_cf * buyer_factor[t];
-            pv_zero_usage += zero_usage * factor[t];
-            pv_capex += capex[t] * factor[t];
-            pv_fixed += fixed_opex * factor[t];
-            m.total_payments += pay;
-            m.total_usage_charges += usage_charge;
-            m.total_shortfall += shortfall;
-            m.total_true_up += true_up;
-            m.idle_payments += shortfall + true_up;
-            m.total_capex += capex[t];
-            m.total_power_cost += power_cost;
-            m.total_fixed_opex += fixed_opex;
-            m.total_tax += tax;
-            m.total_available_pflop_hours += avail;
-            m.total_used_pflop_hours += used;
-            m.peak_capacity_mw = m.peak_capacity_mw.max(cap);
+            cumulative += fcf;
+            if cumulative < 0.0 {
+                was_negative = true;
+            } else if cumulative >= 0.0 && was_negative && payback.is_none() {
+                payback = Some(t + 1);
+            }
             if DETAIL {
-                self.utilization[t] = utilization;
-                self.usage_charge[t] = usage_charge;
-                self.floor_charge[t] = floor_charge;
                 self.shortfall[t] = shortfall;
                 self.true_up[t] = true_up;
                 self.zero_usage_revenue[t] = zero_usage;
-                self.energy[t] = energy;
-                self.power_cost[t] = power_cost;
-                self.fixed_opex[t] = fixed_opex;
                 self.ebitda[t] = ebitda;
                 self.tax[t] = tax;
                 self.cfads[t] = ebitda - tax;
-                self.buyer_cf[t] = buyer_cf;
             }
         }
-        m.provider_npv = npv;
-        m.buyer_npv = buyer_npv;
+        m.total_shortfall = shortfall_total;
+        m.total_true_up = (min_total_spend - billed).max(0.0);
+        m.idle_payments = shortfall_total + m.total_true_up;
+        m.total_tax = tax_total;
         m.residual_value = residual_value;
-        m.capacity_mw_at_end = capacity[n - 1];
+        // The first recovery; else never negative: 0; negative and never recovered, or NaN
+        // before a recovery: none.
+        m.payback_months = match payback {
+            Some(months) => u32::try_from(months).ok(),
+            None if was_negative || cumulative.is_nan() => None,
+            None => Some(0),
+        };
         self.pv_zero_usage_revenue = pv_zero_usage;
-        self.pv_capex = pv_capex;
-        self.pv_fixed_opex = pv_fixed;
+    }
+
+    /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each with
+    /// four interleaved accumulators.
+    fn sums_and_present_values(&mut self, m: &mut Metrics) {
+        let n = self.n;
+        let c = self.contract;
+        let factor = &self.provider_factor[..n];
+        let buyer_factor = &self.buyer_factor[..n];
+        let capacity = &self.capacity_mw[..n];
+        let fixed_per_mw_month = c.provider.fixed_opex_per_mw_year / 12.0;
+        m.total_payments = sum(&self.payments);
+        m.total_usage_charges = sum(&self.usage_charge);
+        m.total_power_cost = sum(&self.power_cost);
+        m.total_fixed_opex = sum(&self.fixed_opex);
+        m.total_available_pflop_hours = sum(&self.available_ph);
+        m.total_used_pflop_hours = sum(&self.used_ph);
+        m.peak_capacity_mw = capacity.iter().fold(0.0, |a, &b| b.max(a));
+        m.capacity_mw_at_end = capacity[n - 1];
+        m.provider_npv = dot(&self.fcf, factor);
+        // Buyer cash flow U·value − P (equity is added in `equity`).
+        let value = c.buyer.value_per_pflop_hour;
+        m.buyer_npv = value * dot(&self.used_ph, buyer_factor) - dot(&self.payments, buyer_factor);
+        self.pv_fixed_opex = fixed_per_mw_month * dot(capacity, factor);
     }
 
     /// §7: equity tranches, each paid once in the first period its trigger holds; their effect
@@ -1097,8 +1216,9 @@ impl<'c> Simulator<'c> {
         m.provider_deal_npv = deal_npv + exit * self.provider_factor[n - 1];
         m.circularity = (m.total_payments > 0.0).then(|| round_trip / m.total_payments);
         if full {
+            let value = self.contract.buyer.value_per_pflop_hour;
             for t in 0..n {
-                self.buyer_cf[t] += self.equity_paid[t];
+                self.buyer_cf[t] = self.used_ph[t] * value - self.payments[t] + self.equity_paid[t];
                 self.deal_cf[t] = self.fcf[t] - self.equity_paid[t];
             }
             self.deal_cf[n - 1] += exit;
@@ -1108,29 +1228,32 @@ impl<'c> Simulator<'c> {
     /// The first period t ≤ `last` at which every clause holds on the metrics at t (§7):
     /// cumulative payments and used PFLOP-hours, capacity, and the 12-month trailing
     /// utilization, summed directly over its window and only when a clause asks for it.
-    fn first_period_holding(&self, clauses: &[Clause], last: usize) -> Option<usize> {
+    fn first_period_holding(&self, clauses: &[(Metric, f64)], last: usize) -> Option<usize> {
         let (mut pay, mut used) = (0.0, 0.0);
-        (0..=last).find(|&t| {
+        for t in 0..=last {
             pay += self.payments[t];
             used += self.used_ph[t];
-            clauses.iter().all(|c| {
-                let value = match c.metric {
+            let holds = clauses.iter().all(|&(metric, lowest)| {
+                let value = match metric {
                     Metric::CumulativePayments => pay,
                     Metric::CumulativePflopHours => used,
                     Metric::CapacityMw => self.capacity_mw[t],
                     Metric::Utilization12m => {
-                        let window = t.saturating_sub(11)..=t;
                         let (mut u, mut c) = (0.0, 0.0);
-                        for s in window {
+                        for s in t.saturating_sub(11)..=t {
                             u += self.used_ph[s];
                             c += self.available_ph[s];
                         }
                         if c > 0.0 { u / c } else { 0.0 }
                     }
                 };
-                at_least(value, c.threshold)
-            })
-        })
+                value >= lowest
+            });
+            if holds {
+                return Some(t);
+            }
+        }
+        None
     }
 
     /// §6–9: IRR and payback, DSCR, coverage, deliverability and the verdicts.
@@ -1139,12 +1262,11 @@ impl<'c> Simulator<'c> {
         let c = self.contract;
         m.average_utilization = (m.total_available_pflop_hours > 0.0)
             .then(|| m.total_used_pflop_hours / m.total_available_pflop_hours);
-        if self.extent != Extent::ProviderNpv {
-            if let Some(irr) = irr_monthly_end(&self.fcf) {
-                m.provider_irr = Some(irr.rate);
-                m.irr_multiple_roots = irr.multiple_roots;
-            }
-            m.payback_months = payback_months(&self.fcf).and_then(|p| u32::try_from(p).ok());
+        if self.extent != Extent::ProviderNpv
+            && let Some(irr) = irr_monthly_end(&self.fcf)
+        {
+            m.provider_irr = Some(irr.rate);
+            m.irr_multiple_roots = irr.multiple_roots;
         }
         if self.extent == Extent::Full
             && let Some(irr) = irr_monthly_end(&self.deal_cf)
