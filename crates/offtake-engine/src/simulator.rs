@@ -1,15 +1,19 @@
 //! The Monte Carlo kernel: one path of MODEL.md §3–9 over buffers allocated once per contract.
 //!
 //! [`Simulator::new`] turns the contract into per-period tables that no scenario changes (hours,
-//! price and power price with their escalation, the demand curve, discount factors, debt growth)
-//! and sizes every buffer; [`Simulator::run`] then fills the buffers in place, in the order of
-//! MODEL.md: generations, fits and options (§2–3), capacity (§3), capex, depreciation and debt
-//! (§6), then one pass over the periods for usage, billing, opex, tax and cash flow (§4–6), then
-//! equity (§7), the buyer (§8) and the verdicts (§9).
+//! price and power price with their escalation, the demand curve, discount factors and their
+//! running sums, debt growth and loan balances, ramp fractions) and sizes every buffer;
+//! [`Simulator::run`] then fills the buffers in place, in the order of MODEL.md: generations,
+//! fits and options (§2–3), capacity (§3), capex, depreciation and debt (§6), then the periods
+//! in three passes: usage and power cost (§4, §6; no running state, so vectorized), billing,
+//! EBITDA, tax, FCF and payback by contract year (§5–6), sums and present values; then equity
+//! (§7), the buyer (§8), IRR and the verdicts (§9).
 //!
 //! Cost is O(T·tranches): depreciation, net book value and debt service enter the yearly tax and
 //! DSCR sums in closed form (whole unit-months, counted in integers), so no capex run is walked
-//! period by period unless the full [`Outcome`] needs its monthly schedule.
+//! period by period unless the full [`Outcome`] needs its monthly schedule. Sums are taken in a
+//! fixed order that does not depend on the [`Extent`], so every figure two extents both compute
+//! is bit for bit the same.
 
 use offtake_finance::{LevelLoan, MonthlyDiscount, irr_monthly_end};
 use offtake_model::{Contract, Demand, EquityTrigger, Metric, Settlement, TrancheKind};
@@ -42,6 +46,8 @@ pub(crate) struct TrancheTerms {
     pub(crate) promised: Option<usize>,
     /// (decision period = max(0, exercise period), exercise_utilization) for an option.
     pub(crate) option: Option<(i64, f64)>,
+    /// [`ramp_table`] of this tranche.
+    ramp_mw: Vec<f64>,
 }
 
 impl TrancheTerms {
@@ -52,9 +58,17 @@ impl TrancheTerms {
         if self.ramp == 0 || since >= self.ramp {
             self.mw
         } else {
-            self.mw * since as f64 / self.ramp as f64
+            self.ramp_mw[to_period(since - 1)]
         }
     }
+}
+
+/// mw·s/R for s = 1 … R−1: the ramp's capacity s periods after going online (§3), each from
+/// its integers.
+fn ramp_table(mw: f64, ramp: i64) -> Vec<f64> {
+    (1..ramp)
+        .map(|since| mw * since as f64 / ramp as f64)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -116,10 +130,13 @@ pub enum Extent {
     #[default]
     Full,
     /// What the Monte Carlo reports (offtake-risk's path metrics, verdicts, options and equity
-    /// flags, the tornado): every field of [`Metrics`] but the deal view's IRR, which is left
-    /// `None` with `provider_deal_irr_multiple_roots` false; and no monthly series beyond those
-    /// the metrics need. [`Simulator::outcome`] still reports everything (it re-runs the path
-    /// in full).
+    /// flags, the tornado), nothing else: the deal view's IRR is not computed
+    /// (`provider_deal_irr` None, `provider_deal_irr_multiple_roots` false), nor the sums no
+    /// risk output uses (`total_usage_charges`, `total_power_cost`, `total_fixed_opex`,
+    /// `total_available_pflop_hours`, `average_utilization`, `peak_capacity_mw`: left at 0 or
+    /// None), nor the monthly series beyond those the metrics need. Every other field is the
+    /// same as at [`Extent::Full`], bit for bit. [`Simulator::outcome`] still reports
+    /// everything (it re-runs the path in full).
     Risk,
     /// Only `provider_npv` and what it needs (the break-even search of the legibility figures):
     /// no IRR either.
@@ -194,6 +211,8 @@ pub struct Simulator<'c> {
     debt: Option<(f64, LevelLoan)>,
     /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
     debt_growth: Vec<f64>,
+    /// Σ_{j<m} (1+i)^j, m = 0 … T: sums of consecutive growth factors.
+    debt_growth_sum: Vec<f64>,
     /// What is left of a loan of 1 USD after m payments, m = 0 … T.
     balance_left: Vec<f64>,
 
@@ -209,6 +228,8 @@ pub struct Simulator<'c> {
     /// when a rate is invalid (a validated contract has none).
     provider_factor: Vec<f64>,
     buyer_factor: Vec<f64>,
+    /// Σ_{s<t} provider_factor[s], t = 0 … T.
+    provider_factor_sum: Vec<f64>,
 
     // The scenario of the last run (missing delays and slips read as 0).
     pub(crate) demand_factor: f64,
@@ -232,6 +253,8 @@ pub struct Simulator<'c> {
     spend_runs: Vec<(usize, SpendRun)>,
     /// Loan balance whose level payments start in period s (index s, 0 ..= T).
     loan_start_balance: Vec<f64>,
+    /// The periods with a loan starting, in the order first drawn.
+    loan_starts: Vec<usize>,
     pub(crate) dscr: Vec<Option<f64>>,
     /// Per contract year: Σ depreciation, Σ debt service, Σ CFADS.
     year_depreciation: Vec<f64>,
@@ -333,6 +356,25 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
+/// Adds to the loan whose level payments start in period `start`, noting a new start.
+fn add_loan(balances: &mut [f64], starts: &mut Vec<usize>, start: usize, principal: f64) {
+    if balances[start] == 0.0 && !starts.contains(&start) {
+        starts.push(start);
+    }
+    balances[start] += principal;
+}
+
+/// [0, x₀, x₀+x₁, …]: sums of the first m values, m = 0 … len.
+fn running_sums(x: &[f64]) -> Vec<f64> {
+    let mut sum = 0.0;
+    std::iter::once(0.0)
+        .chain(x.iter().map(|v| {
+            sum += v;
+            sum
+        }))
+        .collect()
+}
+
 /// End-of-month discount factors v^(t+1) for t = 0 … n−1, each by its own exponent.
 fn discount_factors(rate: f64, n: usize) -> Vec<f64> {
     match MonthlyDiscount::new(rate) {
@@ -371,6 +413,7 @@ impl<'c> Simulator<'c> {
             .tranches
             .iter()
             .map(|tr| TrancheTerms {
+                ramp_mw: ramp_table(tr.mw, i64::from(tr.ramp_months)),
                 mw: tr.mw,
                 online: contract.period_of(tr.online),
                 ramp: i64::from(tr.ramp_months),
@@ -459,6 +502,7 @@ impl<'c> Simulator<'c> {
             None => (None, Vec::new(), Vec::new()),
         };
 
+        let provider_factor = discount_factors(provider.discount_rate, n);
         let n_tr = tranches.len();
         let n_gen = contract.generations.len();
         let n_years = n.div_ceil(12);
@@ -475,6 +519,7 @@ impl<'c> Simulator<'c> {
             settle_annual,
             min_total_spend,
             debt,
+            debt_growth_sum: running_sums(&debt_growth),
             debt_growth,
             balance_left,
             hours,
@@ -482,7 +527,8 @@ impl<'c> Simulator<'c> {
             power_price,
             demand_curve,
             demand_is_pflops,
-            provider_factor: discount_factors(provider.discount_rate, n),
+            provider_factor_sum: running_sums(&provider_factor),
+            provider_factor,
             buyer_factor: discount_factors(contract.buyer.discount_rate, n),
             demand_factor: 1.0,
             power_factor: 1.0,
@@ -502,6 +548,7 @@ impl<'c> Simulator<'c> {
             // Per tranche: two facility runs (landed in period 0, the rest) and one per fit.
             spend_runs: Vec::with_capacity(n_tr * (n + 2) + 1),
             loan_start_balance: vec![0.0; n + 1],
+            loan_starts: Vec::with_capacity(n + 1),
             dscr: vec![None; n_years],
             year_depreciation: vec![0.0; n_years],
             year_service: vec![0.0; n_years],
@@ -772,10 +819,17 @@ impl<'c> Simulator<'c> {
             for f in &self.fits[a..b] {
                 let ppm = self.generations[f.generation].pflops_per_mw;
                 let split = ramp_end.clamp(f.period, f.end);
-                for t in f.period..split {
-                    let mw = tr.mw_at(o, t as i64);
-                    capacity[t] += mw;
-                    pflops[t] += mw * ppm;
+                if f.period < split {
+                    // Ramping: mw·(t−o+1)/R from the table.
+                    let ramp = &tr.ramp_mw[f.period - to_period(o)..split - to_period(o)];
+                    for ((c, p), &mw) in capacity[f.period..split]
+                        .iter_mut()
+                        .zip(&mut pflops[f.period..split])
+                        .zip(ramp)
+                    {
+                        *c += mw;
+                        *p += mw * ppm;
+                    }
                 }
                 let full = tr.mw * ppm;
                 for (c, p) in capacity[split..f.end]
@@ -867,7 +921,10 @@ impl<'c> Simulator<'c> {
         self.capex.fill(0.0);
         self.year_depreciation.fill(0.0);
         self.year_service.fill(0.0);
-        self.loan_start_balance.fill(0.0);
+        for &start in &self.loan_starts {
+            self.loan_start_balance[start] = 0.0;
+        }
+        self.loan_starts.clear();
         if full {
             self.depreciation.fill(0.0);
             self.debt_draw.fill(0.0);
@@ -879,15 +936,16 @@ impl<'c> Simulator<'c> {
         let (mut total_capex, mut pv_capex) = (0.0, 0.0);
         for &(k, run) in &self.spend_runs {
             let last_unit = run.first + run.count - 1;
-            let mut discount = 0.0;
-            for (c, v) in self.capex[run.first..=last_unit]
-                .iter_mut()
-                .zip(&self.provider_factor[run.first..=last_unit])
-            {
+            for c in &mut self.capex[run.first..=last_unit] {
                 *c += run.each;
-                discount += v;
             }
             total_capex += run.each * run.count as f64;
+            // Σ of the units' discount factors: one factor, or a difference of running sums.
+            let discount = if run.count == 1 {
+                self.provider_factor[run.first]
+            } else {
+                self.provider_factor_sum[last_unit + 1] - self.provider_factor_sum[run.first]
+            };
             pv_capex += run.each * discount;
             // Straight line from the period of spend: unit j depreciates each/life in
             // p_j … p_j+life−1, cut at T−1. A year carries each/life per unit-month in it.
@@ -940,20 +998,33 @@ impl<'c> Simulator<'c> {
                     // Draws before o_k grow to o_k and are repaid from o_k + 1 (one pooled
                     // loan); a draw at or after o_k is repaid from the next period.
                     let o = to_period(o);
-                    let before = (run.first..=last_unit.min(o.saturating_sub(1)))
-                        .fold(0.0, |grown, p| grown + draw * self.debt_growth[o - p]);
                     if run.first < o {
-                        self.loan_start_balance[o + 1] += before;
+                        // Σ_p (1+i)^(o−p) over the draws before o: a difference of running
+                        // sums of the growth table (exponents o−last … o−first).
+                        let last_before = last_unit.min(o - 1);
+                        let growth = self.debt_growth_sum[o - run.first + 1]
+                            - self.debt_growth_sum[o - last_before];
+                        add_loan(
+                            &mut self.loan_start_balance,
+                            &mut self.loan_starts,
+                            o + 1,
+                            draw * growth,
+                        );
                     }
                     for p in run.first.max(o)..=last_unit {
-                        self.loan_start_balance[p + 1] += draw;
+                        add_loan(
+                            &mut self.loan_start_balance,
+                            &mut self.loan_starts,
+                            p + 1,
+                            draw,
+                        );
                     }
                 }
             }
         }
         if let Some((_, loan)) = self.debt {
             let tenor = loan.n_payments() as usize;
-            for start in 1..=n {
+            for &start in &self.loan_starts {
                 let balance = self.loan_start_balance[start];
                 if balance == 0.0 {
                     continue;
@@ -1006,16 +1077,13 @@ impl<'c> Simulator<'c> {
         self.sums_and_present_values(m);
     }
 
-    /// §4–6, period by period with no running state (the compiler may vectorize it): C(t),
-    /// U(t), the usage charge, the floor, energy, power cost and fixed opex.
+    /// §4–6, period by period with no running state (the compiler vectorizes it): C(t), U(t),
+    /// the usage charge and the power cost.
     fn usage_and_opex<const DETAIL: bool>(&mut self, used_of: impl Fn(f64, f64, f64) -> f64) {
         let n = self.n;
         let p = &self.contract.provider;
-        let (lo, hi) = self.floor_window.unwrap_or((1, 0));
-        let floor = self.floor;
         let (idle, busy) = (p.idle_power, 1.0 - p.idle_power);
         let (pue, power_factor) = (p.pue, self.power_factor);
-        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         // Equal-length views let the compiler drop the bounds checks.
         let hours = &self.hours[..n];
         let price = &self.price[..n];
@@ -1026,9 +1094,7 @@ impl<'c> Simulator<'c> {
         let available_ph = &mut self.available_ph[..n];
         let used_ph = &mut self.used_ph[..n];
         let usage_charge = &mut self.usage_charge[..n];
-        let floor_charge = &mut self.floor_charge[..n];
         let power_cost = &mut self.power_cost[..n];
-        let fixed_opex = &mut self.fixed_opex[..n];
         let utilization_out = &mut self.utilization[..n];
         let energy_out = &mut self.energy[..n];
         for t in 0..n {
@@ -1040,13 +1106,7 @@ impl<'c> Simulator<'c> {
             available_ph[t] = avail;
             used_ph[t] = used;
             usage_charge[t] = used * price[t];
-            floor_charge[t] = if lo <= t && t <= hi {
-                floor * avail * price[t]
-            } else {
-                0.0
-            };
             power_cost[t] = energy * power_price[t] * power_factor;
-            fixed_opex[t] = fixed_per_mw_month * cap;
             if DETAIL {
                 utilization_out[t] = utilization;
                 energy_out[t] = energy;
@@ -1054,114 +1114,187 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// §5–6 in period order: shortfall (monthly, or per contract year ∩ window in its last
-    /// period), the true-up in T−1, payments, EBITDA, tax per contract year with losses carried
-    /// forward, FCF (residual in T−1), CFADS per year, and payback (MODEL.md §6: the first
-    /// recovery of cumulative FCF, as `offtake_finance::payback_months` counts it).
+    /// §5–6 by contract year: payments (usage; in the take-or-pay window the shortfall,
+    /// monthly or per year ∩ window in its last period; the true-up in T−1), EBITDA, FCF
+    /// (residual in T−1), then the year's tax on Σ (EBITDA − depreciation) with losses carried
+    /// forward, CFADS per year, and payback (MODEL.md §6: the first recovery of cumulative FCF,
+    /// as `offtake_finance::payback_months` counts it).
     fn billing_and_tax<const DETAIL: bool>(&mut self, m: &mut Metrics) {
         let n = self.n;
-        let (lo, hi) = self.floor_window.unwrap_or((1, 0));
+        let p = &self.contract.provider;
+        let floor_share = self.floor;
         let (settle_annual, min_total_spend) = (self.settle_annual, self.min_total_spend);
-        let tax_rate = self.contract.provider.tax_rate;
+        let tax_rate = p.tax_rate;
+        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         let residual_value = self.summary.metrics.residual_value;
         let usage_charge = &self.usage_charge[..n];
-        let floor_charge = &self.floor_charge[..n];
+        let available_ph = &self.available_ph[..n];
+        let price = &self.price[..n];
         let power_cost = &self.power_cost[..n];
-        let fixed_opex = &self.fixed_opex[..n];
+        let capacity = &self.capacity_mw[..n];
         let capex = &self.capex[..n];
+        let factor = &self.provider_factor[..n];
         let payments = &mut self.payments[..n];
-        let fcf_out = &mut self.fcf[..n];
+        let fcf = &mut self.fcf[..n];
+        let ebitda_out = &mut self.ebitda[..n];
+        let floor_out = &mut self.floor_charge[..n];
+        let fixed_out = &mut self.fixed_opex[..n];
+        let shortfall_out = &mut self.shortfall[..n];
+        let zero_usage_out = &mut self.zero_usage_revenue[..n];
+        // Σ (B + S) and Σ Z so far (the true-up and its zero-usage twin, §5, §9).
         let (mut billed, mut owed_idle) = (0.0, 0.0);
-        let (mut year_floors, mut year_usage) = (0.0, 0.0);
-        let (mut year_ebitda, mut losses, mut year, mut month) = (0.0, 0.0, 0, 0);
-        let (mut shortfall_total, mut tax_total, mut pv_zero_usage) = (0.0, 0.0, 0.0);
-        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, None);
-        for t in 0..n {
-            let usage = usage_charge[t];
-            let (mut shortfall, mut zero_usage) = (0.0, 0.0);
-            if lo <= t && t <= hi {
-                let floor = floor_charge[t];
+        let (mut shortfall_total, mut tax_total, mut pv_zero_usage, mut losses) =
+            (0.0, 0.0, 0.0, 0.0);
+        // Payback: no recovery yet is usize::MAX.
+        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, usize::MAX);
+        for year in 0..n.div_ceil(12) {
+            let (a, b) = (12 * year, (12 * year + 11).min(n - 1));
+            // The year's periods in the take-or-pay window: [wa, wb), empty at the end if none.
+            let (wa, wb) = match self.floor_window {
+                Some((lo, hi)) if lo <= b && hi >= a => (lo.max(a), hi.min(b) + 1),
+                _ => (b + 1, b + 1),
+            };
+            let mut year_ebitda = 0.0;
+            // Outside the window: payments are usage charges.
+            for (from, to) in [(a, wa), (wb, b + 1)] {
+                for t in from..to {
+                    let usage = usage_charge[t];
+                    let fixed_opex = fixed_per_mw_month * capacity[t];
+                    let ebitda = usage - power_cost[t] - fixed_opex;
+                    billed += usage;
+                    year_ebitda += ebitda;
+                    payments[t] = usage;
+                    fcf[t] = ebitda - capex[t];
+                    if DETAIL {
+                        ebitda_out[t] = ebitda;
+                        fixed_out[t] = fixed_opex;
+                        floor_out[t] = 0.0;
+                        shortfall_out[t] = 0.0;
+                        zero_usage_out[t] = 0.0;
+                    }
+                }
+            }
+            // In the window: F(t) = floor·C·p; monthly settlement pays S = max(0, F − B) now,
+            // annual settlement pays max(0, Σ F − Σ B) in the last window period of the year.
+            let (mut year_floors, mut year_usage) = (0.0, 0.0);
+            for t in wa..wb {
+                let usage = usage_charge[t];
+                let floor = floor_share * available_ph[t] * price[t];
+                let (mut shortfall, mut zero_usage) = (0.0, 0.0);
                 if settle_annual {
-                    // Σ F and Σ B over the year ∩ window, settled in its last period.
                     year_floors += floor;
                     year_usage += usage;
-                    if month == 11 || t == n - 1 || t == hi {
-                        shortfall = (year_floors - year_usage).max(0.0);
-                        zero_usage = year_floors.max(0.0);
-                        (year_floors, year_usage) = (0.0, 0.0);
-                    }
                 } else {
                     shortfall = (floor - usage).max(0.0);
                     zero_usage = floor.max(0.0);
+                    shortfall_total += shortfall;
+                    pv_zero_usage += zero_usage * factor[t];
+                    owed_idle += zero_usage;
                 }
+                let pay = usage + shortfall;
+                let fixed_opex = fixed_per_mw_month * capacity[t];
+                let ebitda = pay - power_cost[t] - fixed_opex;
+                billed += pay;
+                year_ebitda += ebitda;
+                payments[t] = pay;
+                fcf[t] = ebitda - capex[t];
+                if DETAIL {
+                    ebitda_out[t] = ebitda;
+                    fixed_out[t] = fixed_opex;
+                    floor_out[t] = floor;
+                    shortfall_out[t] = shortfall;
+                    zero_usage_out[t] = zero_usage;
+                }
+            }
+            if settle_annual && wa < wb {
+                let settle = wb - 1;
+                let shortfall = (year_floors - year_usage).max(0.0);
+                let zero_usage = year_floors.max(0.0);
                 shortfall_total += shortfall;
-                pv_zero_usage += zero_usage * self.provider_factor[t];
-            }
-            billed += usage + shortfall;
-            owed_idle += zero_usage;
-            let (mut true_up, mut residual) = (0.0, 0.0);
-            if t == n - 1 {
-                true_up = (min_total_spend - billed).max(0.0);
-                let owed = (min_total_spend - owed_idle).max(0.0);
-                zero_usage += owed;
-                pv_zero_usage += owed * self.provider_factor[t];
-                residual = residual_value;
-            }
-            let pay = usage + shortfall + true_up;
-            let ebitda = pay - power_cost[t] - fixed_opex[t];
-            year_ebitda += ebitda;
-            let mut tax = 0.0;
-            if month == 11 || t == n - 1 {
-                // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward.
-                let taxable = year_ebitda - self.year_depreciation[year];
-                if taxable < 0.0 {
-                    losses -= taxable;
-                } else {
-                    let used_losses = losses.min(taxable);
-                    losses -= used_losses;
-                    tax = tax_rate * (taxable - used_losses);
+                pv_zero_usage += zero_usage * factor[settle];
+                owed_idle += zero_usage;
+                billed += shortfall;
+                year_ebitda += shortfall;
+                payments[settle] += shortfall;
+                fcf[settle] += shortfall;
+                if DETAIL {
+                    ebitda_out[settle] += shortfall;
+                    shortfall_out[settle] = shortfall;
+                    zero_usage_out[settle] = zero_usage;
                 }
-                tax_total += tax;
-                self.year_cfads[year] = year_ebitda - tax;
-                (year_ebitda, year, month) = (0.0, year + 1, 0);
-            } else {
-                month += 1;
             }
-            let fcf = ebitda - capex[t] - tax + residual;
-            payments[t] = pay;
-            fcf_out[t] = fcf;
-            cumulative += fcf;
-            if cumulative < 0.0 {
-                was_negative = true;
-            } else if cumulative >= 0.0 && was_negative && payback.is_none() {
-                payback = Some(t + 1);
+            if b == n - 1 {
+                // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
+                let true_up = (min_total_spend - billed).max(0.0);
+                let owed = (min_total_spend - owed_idle).max(0.0);
+                pv_zero_usage += owed * factor[b];
+                year_ebitda += true_up;
+                payments[b] += true_up;
+                fcf[b] += true_up + residual_value;
+                m.total_true_up = true_up;
+                if DETAIL {
+                    ebitda_out[b] += true_up;
+                    zero_usage_out[b] += owed;
+                }
+            }
+            // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid
+            // in the year's last period.
+            let taxable = year_ebitda - self.year_depreciation[year];
+            let mut tax = 0.0;
+            if taxable < 0.0 {
+                losses -= taxable;
+            } else {
+                let used_losses = losses.min(taxable);
+                losses -= used_losses;
+                tax = tax_rate * (taxable - used_losses);
+            }
+            tax_total += tax;
+            fcf[b] -= tax;
+            self.year_cfads[year] = year_ebitda - tax;
+            // The first period with cumulative FCF ≥ 0 after it was negative (branch-free);
+            // nothing more is needed once it is found.
+            if payback == usize::MAX {
+                for (t, flow) in (a..=b).zip(&fcf[a..=b]) {
+                    cumulative += flow;
+                    let recovered = was_negative && cumulative >= 0.0 && payback == usize::MAX;
+                    payback = if recovered { t + 1 } else { payback };
+                    was_negative |= cumulative < 0.0;
+                }
             }
             if DETAIL {
-                self.shortfall[t] = shortfall;
-                self.true_up[t] = true_up;
-                self.zero_usage_revenue[t] = zero_usage;
-                self.ebitda[t] = ebitda;
-                self.tax[t] = tax;
-                self.cfads[t] = ebitda - tax;
+                self.tax[a..=b].fill(0.0);
+                self.tax[b] = tax;
+                self.true_up[a..=b].fill(0.0);
+                if b == n - 1 {
+                    self.true_up[b] = m.total_true_up;
+                }
+                for ((cfads, ebitda), tax) in self.cfads[a..=b]
+                    .iter_mut()
+                    .zip(&ebitda_out[a..=b])
+                    .zip(&self.tax[a..=b])
+                {
+                    *cfads = ebitda - tax;
+                }
             }
         }
         m.total_shortfall = shortfall_total;
-        m.total_true_up = (min_total_spend - billed).max(0.0);
         m.idle_payments = shortfall_total + m.total_true_up;
         m.total_tax = tax_total;
         m.residual_value = residual_value;
         // The first recovery; else never negative: 0; negative and never recovered, or NaN
         // before a recovery: none.
-        m.payback_months = match payback {
-            Some(months) => u32::try_from(months).ok(),
-            None if was_negative || cumulative.is_nan() => None,
-            None => Some(0),
+        m.payback_months = if payback != usize::MAX {
+            u32::try_from(payback).ok()
+        } else if was_negative || cumulative.is_nan() {
+            None
+        } else {
+            Some(0)
         };
         self.pv_zero_usage_revenue = pv_zero_usage;
     }
 
-    /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each with
-    /// four interleaved accumulators.
+    /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each over
+    /// interleaved accumulators (a fixed order: the same for every run and extent).
     fn sums_and_present_values(&mut self, m: &mut Metrics) {
         let n = self.n;
         let c = self.contract;
@@ -1170,18 +1303,23 @@ impl<'c> Simulator<'c> {
         let capacity = &self.capacity_mw[..n];
         let fixed_per_mw_month = c.provider.fixed_opex_per_mw_year / 12.0;
         m.total_payments = sum(&self.payments);
-        m.total_usage_charges = sum(&self.usage_charge);
-        m.total_power_cost = sum(&self.power_cost);
-        m.total_fixed_opex = sum(&self.fixed_opex);
-        m.total_available_pflop_hours = sum(&self.available_ph);
         m.total_used_pflop_hours = sum(&self.used_ph);
-        m.peak_capacity_mw = capacity.iter().fold(0.0, |a, &b| b.max(a));
-        m.capacity_mw_at_end = capacity[n - 1];
         m.provider_npv = dot(&self.fcf, factor);
         // Buyer cash flow U·value − P (equity is added in `equity`).
         let value = c.buyer.value_per_pflop_hour;
         m.buyer_npv = value * dot(&self.used_ph, buyer_factor) - dot(&self.payments, buyer_factor);
         self.pv_fixed_opex = fixed_per_mw_month * dot(capacity, factor);
+        m.capacity_mw_at_end = capacity[n - 1];
+        if self.extent == Extent::Full {
+            // Figures no Monte Carlo output uses.
+            m.total_usage_charges = sum(&self.usage_charge);
+            m.total_power_cost = sum(&self.power_cost);
+            m.total_fixed_opex = fixed_per_mw_month * sum(capacity);
+            m.total_available_pflop_hours = sum(&self.available_ph);
+            m.peak_capacity_mw = capacity.iter().fold(0.0, |a, &b| b.max(a));
+            m.average_utilization = (m.total_available_pflop_hours > 0.0)
+                .then(|| m.total_used_pflop_hours / m.total_available_pflop_hours);
+        }
     }
 
     /// §7: equity tranches, each paid once in the first period its trigger holds; their effect
@@ -1260,8 +1398,6 @@ impl<'c> Simulator<'c> {
     fn summarize(&mut self, mut m: Metrics) {
         let n = self.n;
         let c = self.contract;
-        m.average_utilization = (m.total_available_pflop_hours > 0.0)
-            .then(|| m.total_used_pflop_hours / m.total_available_pflop_hours);
         if self.extent != Extent::ProviderNpv
             && let Some(irr) = irr_monthly_end(&self.fcf)
         {

@@ -55,7 +55,7 @@ fn example_runs_are_repeatable_and_underwrite_matches_the_simulator() {
 }
 
 #[test]
-fn risk_extent_skips_only_the_deal_irr() {
+fn risk_extent_skips_only_what_no_risk_output_uses() {
     let c = offtake_model::parse(EXAMPLE).unwrap();
     let stressed = Scenario {
         demand_factor: 0.8,
@@ -73,10 +73,26 @@ fn risk_extent_skips_only_the_deal_irr() {
         assert!(want.metrics.provider_deal_irr.is_some());
         assert_eq!(got.metrics.provider_deal_irr, None);
         assert!(!got.metrics.provider_deal_irr_multiple_roots);
-        // Everything else is the same, bit for bit.
+        // The sums no risk output uses are left at their defaults...
+        let skipped = &got.metrics;
+        assert_eq!(skipped.total_usage_charges, 0.0);
+        assert_eq!(skipped.total_power_cost, 0.0);
+        assert_eq!(skipped.total_fixed_opex, 0.0);
+        assert_eq!(skipped.total_available_pflop_hours, 0.0);
+        assert_eq!(skipped.average_utilization, None);
+        assert_eq!(skipped.peak_capacity_mw, 0.0);
+        assert!(want.metrics.total_power_cost > 0.0 && want.metrics.peak_capacity_mw > 0.0);
+        // ...and everything else is the same, bit for bit.
         let mut expected = want.clone();
-        expected.metrics.provider_deal_irr = None;
-        expected.metrics.provider_deal_irr_multiple_roots = false;
+        let m = &mut expected.metrics;
+        m.provider_deal_irr = None;
+        m.provider_deal_irr_multiple_roots = false;
+        m.total_usage_charges = 0.0;
+        m.total_power_cost = 0.0;
+        m.total_fixed_opex = 0.0;
+        m.total_available_pflop_hours = 0.0;
+        m.average_utilization = None;
+        m.peak_capacity_mw = 0.0;
         assert_eq!(got, expected);
         // The outcome of a Risk simulator is still complete.
         assert_eq!(risk.outcome(), underwrite(&c, &scenario));
