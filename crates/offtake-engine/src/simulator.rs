@@ -294,6 +294,8 @@ pub struct Simulator<'c> {
     pub(crate) pv_zero_usage_revenue: f64,
     pub(crate) pv_capex: f64,
     pub(crate) pv_fixed_opex: f64,
+    /// Σ capacity_mw(t)·v^(t+1) at the provider's rate.
+    pv_capacity: f64,
     pub(crate) failing_tranches: usize,
 
     pub(crate) summary: PathSummary,
@@ -582,6 +584,7 @@ impl<'c> Simulator<'c> {
             pv_zero_usage_revenue: 0.0,
             pv_capex: 0.0,
             pv_fixed_opex: 0.0,
+            pv_capacity: 0.0,
             failing_tranches: 0,
             summary: PathSummary {
                 options_exercised: vec![false; n_tr],
@@ -806,8 +809,11 @@ impl<'c> Simulator<'c> {
         let n = self.n;
         let capacity = &mut self.capacity_mw[..n];
         let pflops = &mut self.pflops[..n];
+        let (factor, factor_sum) = (&self.provider_factor, &self.provider_factor_sum);
         capacity.fill(0.0);
         pflops.fill(0.0);
+        // Σ capacity_mw(t)·v^(t+1), segment by segment: PV of fixed opex per USD/MW-month (§9).
+        let mut pv_capacity = 0.0;
         for (k, tr) in self.tranches.iter().enumerate() {
             if !self.exists[k] {
                 continue;
@@ -830,6 +836,9 @@ impl<'c> Simulator<'c> {
                         *c += mw;
                         *p += mw * ppm;
                     }
+                    for (&mw, v) in ramp.iter().zip(&factor[f.period..split]) {
+                        pv_capacity += mw * v;
+                    }
                 }
                 let full = tr.mw * ppm;
                 for (c, p) in capacity[split..f.end]
@@ -839,8 +848,10 @@ impl<'c> Simulator<'c> {
                     *c += tr.mw;
                     *p += full;
                 }
+                pv_capacity += tr.mw * (factor_sum[f.end] - factor_sum[split]);
             }
         }
+        self.pv_capacity = pv_capacity;
     }
 
     /// §6: facility and chip capex, straight-line depreciation (yearly sums, and the monthly
@@ -1277,6 +1288,8 @@ impl<'c> Simulator<'c> {
                 }
             }
         }
+        // Σ P = Σ (B + S) + X.
+        m.total_payments = billed + m.total_true_up;
         m.total_shortfall = shortfall_total;
         m.idle_payments = shortfall_total + m.total_true_up;
         m.total_tax = tax_total;
@@ -1302,13 +1315,12 @@ impl<'c> Simulator<'c> {
         let buyer_factor = &self.buyer_factor[..n];
         let capacity = &self.capacity_mw[..n];
         let fixed_per_mw_month = c.provider.fixed_opex_per_mw_year / 12.0;
-        m.total_payments = sum(&self.payments);
         m.total_used_pflop_hours = sum(&self.used_ph);
         m.provider_npv = dot(&self.fcf, factor);
         // Buyer cash flow U·value − P (equity is added in `equity`).
         let value = c.buyer.value_per_pflop_hour;
         m.buyer_npv = value * dot(&self.used_ph, buyer_factor) - dot(&self.payments, buyer_factor);
-        self.pv_fixed_opex = fixed_per_mw_month * dot(capacity, factor);
+        self.pv_fixed_opex = fixed_per_mw_month * self.pv_capacity;
         m.capacity_mw_at_end = capacity[n - 1];
         if self.extent == Extent::Full {
             // Figures no Monte Carlo output uses.

@@ -719,16 +719,43 @@ fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
         // v falls as r rises: the bracket is [v(hi), v(lo)]. |dr/dv| = (1+r)^(1+k)/k =
         // (1+r)/(k·v) is largest at hi.
         let xtol = tol * k * x_hi / (1.0 + hi);
-        // From r = 0 when the cell starts there: P(1), P'(1) and P''(1) are already known.
-        let start = (cell.lo == ZERO_IDX).then_some((1.0, total, moment, curvature));
-        let v = secant_in_bracket(
-            |v| horner(poly.flows, v),
-            (x_hi, cell.f_hi),
-            (x_lo, cell.f_lo),
-            start,
-            xtol,
-        );
-        (-v.ln() / k).exp_m1()
+        let flows = poly.flows;
+        if cell.lo == ZERO_IDX {
+            // From r = 0, where P(1), P'(1) and P''(1) are already known, on
+            // g(v) = P(v)·v^(−m): the same root, and with m = P''(1)/(2·P'(1)) far less curved
+            // (g'' ≈ 0 near the root when P''/P' changes little), so fewer secant steps.
+            // g = Σ_{t<m} c_t·w^(m−t) + Σ_{t≥m} c_t·v^(t−m) with w = 1/v: two short Horner
+            // chains, every power ≤ w^m.
+            let m0 = (curvature / (2.0 * moment)).round();
+            let m = if m0.is_finite() && m0 >= 1.0 && m0 < flows.len().min(MAX_SHIFT) as f64 {
+                m0 as usize
+            } else {
+                0
+            };
+            let mf = m as f64;
+            let (head, tail) = flows.split_at(m);
+            let g = |v: f64| {
+                let w = 1.0 / v;
+                horner_reversed(head, w) * w + horner(tail, v)
+            };
+            let start = (
+                1.0,
+                total,
+                moment - mf * total,
+                curvature - 2.0 * mf * moment + mf * (mf + 1.0) * total,
+            );
+            let v = secant_in_bracket(g, (x_hi, cell.f_hi), (x_lo, cell.f_lo), Some(start), xtol);
+            (-v.ln() / k).exp_m1()
+        } else {
+            let v = secant_in_bracket(
+                |v| horner(flows, v),
+                (x_hi, cell.f_hi),
+                (x_lo, cell.f_lo),
+                None,
+                xtol,
+            );
+            (-v.ln() / k).exp_m1()
+        }
     } else {
         // w = (1+r)^k rises with r; |dr/dw| = (1+r)^(1−k)/k = (1+r)/(k·w) ≤ its value at hi
         // (1/k ≥ 1).
@@ -852,6 +879,9 @@ fn secant_in_bracket(
     }
     0.5 * (a + b)
 }
+
+/// Largest shift m in [`refine`]'s g(v) = P(v)·v^(−m): keeps w^m = (1+r)^(mk) finite.
+const MAX_SHIFT: usize = 1000;
 
 /// Secant steps before [`secant_in_bracket`] falls back to bisection alone.
 const SECANT_STEPS: usize = 60;
