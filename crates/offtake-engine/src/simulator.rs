@@ -962,17 +962,28 @@ impl<'c> Simulator<'c> {
             // p_j … p_j+life−1, cut at T−1. A year carries each/life per unit-month in it.
             let monthly = run.each / run.life as f64;
             let depreciation_end = (last_unit + run.life).min(n);
+            let year_depreciation = &mut self.year_depreciation[..];
             if run.count == 1 {
-                // One unit: each year carries its months in first … depreciation_end − 1.
-                for y in run.first / 12..depreciation_end.div_ceil(12) {
-                    let months = (12 * y + 12).min(depreciation_end) - (12 * y).max(run.first);
-                    self.year_depreciation[y] += monthly * months as f64;
+                // One unit: its months first … depreciation_end − 1; the years between the
+                // first and the last carry twelve each.
+                let (y0, y1) = (run.first / 12, (depreciation_end - 1) / 12);
+                if y0 == y1 {
+                    year_depreciation[y0] += monthly * (depreciation_end - run.first) as f64;
+                } else {
+                    year_depreciation[y0] += monthly * (12 * y0 + 12 - run.first) as f64;
+                    let whole = monthly * 12.0;
+                    for d in &mut year_depreciation[y0 + 1..y1] {
+                        *d += whole;
+                    }
+                    year_depreciation[y1] += monthly * (depreciation_end - 12 * y1) as f64;
                 }
             } else if depreciation_end > run.first {
-                let mut before = run.unit_months_before(12 * (run.first / 12));
-                for y in run.first / 12..depreciation_end.div_ceil(12) {
+                let y0 = run.first / 12;
+                let mut before = run.unit_months_before(12 * y0);
+                let years = &mut year_depreciation[y0..depreciation_end.div_ceil(12)];
+                for (y, d) in (y0..).zip(years) {
                     let upto = run.unit_months_before((12 * y + 12).min(n));
-                    self.year_depreciation[y] += monthly * (upto - before) as f64;
+                    *d += monthly * (upto - before) as f64;
                     before = upto;
                 }
             }
@@ -1042,10 +1053,21 @@ impl<'c> Simulator<'c> {
                 }
                 let payment = balance * loan.payment();
                 let end = (start + tenor).min(n);
-                // Payments in start … end−1: each year gets one per period it shares.
-                for y in start / 12..end.div_ceil(12) {
-                    let months = (12 * y + 12).min(end) - (12 * y).max(start);
-                    self.year_service[y] += payment * months as f64;
+                // Payments in start … end−1: each year gets one per period it shares, the years
+                // between the first and the last twelve.
+                if start < end {
+                    let year_service = &mut self.year_service[..];
+                    let (y0, y1) = (start / 12, (end - 1) / 12);
+                    if y0 == y1 {
+                        year_service[y0] += payment * (end - start) as f64;
+                    } else {
+                        year_service[y0] += payment * (12 * y0 + 12 - start) as f64;
+                        let whole = payment * 12.0;
+                        for s in &mut year_service[y0 + 1..y1] {
+                            *s += whole;
+                        }
+                        year_service[y1] += payment * (end - 12 * y1) as f64;
+                    }
                 }
                 if full {
                     for s in &mut self.debt_service[start..end] {
