@@ -206,7 +206,7 @@ pub struct Simulator<'c> {
     pub(crate) floor_window: Option<(usize, usize)>,
     floor: f64,
     settle_annual: bool,
-    min_total_spend: f64,
+    min_total_spend: Option<f64>,
     /// (debt_share, loan of 1 USD over 12n months).
     debt: Option<(f64, LevelLoan)>,
     /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
@@ -311,8 +311,15 @@ fn curve_value(points: &[(i64, f64)], t: i64) -> f64 {
     }
     for w in points.windows(2) {
         let ((pa, va), (pb, vb)) = (w[0], w[1]);
-        if t <= pb {
-            return va + (vb - va) * (t - pa) as f64 / (pb - pa) as f64;
+        if t == pb {
+            return vb;
+        }
+        if t < pb {
+            // The convex form stays within [min(va, vb), max(va, vb)]: a curve falling to 0
+            // never gives a value a few ulps below 0 (which would turn sign tests, MODEL.md
+            // preamble, on rounding noise).
+            let w = (t - pa) as f64 / (pb - pa) as f64;
+            return va * (1.0 - w) + vb * w;
         }
     }
     points.last().map_or(0.0, |&(_, v)| v)
@@ -483,10 +490,8 @@ impl<'c> Simulator<'c> {
                 (window, tp.floor, tp.settle == Settlement::Annual)
             }
         };
-        let min_total_spend = contract
-            .commitment
-            .as_ref()
-            .map_or(0.0, |c| c.min_total_spend);
+        // No `[commitment]` means no true-up at all (MODEL.md §12), not a minimum of 0.
+        let min_total_spend = contract.commitment.as_ref().map(|c| c.min_total_spend);
         // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
         let (debt, debt_growth, balance_left) = match contract.financing.as_ref().and_then(|f| {
             let i = f.interest_rate / 12.0;
@@ -1258,8 +1263,8 @@ impl<'c> Simulator<'c> {
             }
             if b == n - 1 {
                 // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
-                let true_up = (min_total_spend - billed).max(0.0);
-                let owed = (min_total_spend - owed_idle).max(0.0);
+                let true_up = min_total_spend.map_or(0.0, |m| (m - billed).max(0.0));
+                let owed = min_total_spend.map_or(0.0, |m| (m - owed_idle).max(0.0));
                 pv_zero_usage += owed * factor[b];
                 year_ebitda += true_up;
                 payments[b] += true_up;

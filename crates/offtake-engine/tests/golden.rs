@@ -172,3 +172,8 @@ fn milestone_equity() {
 fn delay_and_slip() {
     check("delay_and_slip");
 }
+
+#[test]
+fn curve_ends_at_zero() {
+    check("curve_ends_at_zero");
+}
