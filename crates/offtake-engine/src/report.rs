@@ -152,9 +152,9 @@ pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
             threshold: th.coverage,
             note: match m.coverage {
                 Some(cov) => format!(
-                    "coverage {cov:.4} = PV(zero-usage revenue) {:.6e} / PV(capex + fixed opex) {:.6e}; needs >= {}",
-                    sim.pv_zero_usage_revenue,
-                    sim.pv_capex + sim.pv_fixed_opex,
+                    "coverage {cov:.4} = PV(zero-usage revenue) {} / PV(capex + fixed opex) {}; needs >= {}",
+                    usd_words(sim.pv_zero_usage_revenue),
+                    usd_words(sim.pv_capex + sim.pv_fixed_opex),
                     th.coverage
                 ),
                 None => "no costs: coverage does not exist, not contracted".to_string(),
@@ -267,5 +267,17 @@ fn legibility(sim: &Simulator<'_>) -> Legibility {
         payments_per_mw_year: per_mw_year(sim.summary.metrics.total_payments),
         break_even_utilization,
         floor_capex_coverage,
+    }
+}
+
+/// USD for a sentence: `$60.965B`, `$412.3M`, `$950` (notes are prose; figures stay f64 elsewhere).
+fn usd_words(x: f64) -> String {
+    let (sign, a) = if x < 0.0 { ("-", -x) } else { ("", x) };
+    if a >= 1e9 {
+        format!("{sign}${:.3}B", a / 1e9)
+    } else if a >= 1e6 {
+        format!("{sign}${:.1}M", a / 1e6)
+    } else {
+        format!("{sign}${a:.0}")
     }
 }
