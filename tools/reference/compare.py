@@ -99,7 +99,7 @@ def compare(eng, ref):
 
 
 def default_files():
-    files = [os.path.join(ROOT, "examples", "amazon-anthropic-2026.toml")]
+    files = sorted(glob.glob(os.path.join(ROOT, "examples", "*.toml")))
     files += sorted(glob.glob(os.path.join(ROOT, "crates", "offtake-engine", "tests", "cases", "*.toml")))
     files += sorted(glob.glob(os.path.join(HERE, "cases", "*.toml")))
     return files
