@@ -30,7 +30,7 @@ pub struct Summary {
 
 impl Summary {
     /// From values in path order (`None` = the path lacks the metric). Uses one scratch copy of
-    /// the existing values for sorting.
+    /// the existing values for selecting quantiles.
     pub fn of(values: impl Iterator<Item = Option<f64>>) -> Summary {
         let mut xs = Vec::new();
         let mut missing = 0u64;
@@ -68,22 +68,78 @@ impl Summary {
             let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
             (ss / (xs.len() - 1) as f64).sqrt()
         });
-        xs.sort_unstable_by(f64::total_cmp);
-        let q = |p| Some(quantile_sorted(&xs, p));
+        let min = xs.iter().copied().min_by(f64::total_cmp);
+        let max = xs.iter().copied().max_by(f64::total_cmp);
+        let [p5, p10, p50, p90, p95] =
+            quantiles_by_selection(&mut xs, [0.05, 0.10, 0.50, 0.90, 0.95]);
         Summary {
             n,
             missing,
             missing_share,
             mean: Some(mean),
             sd,
-            p5: q(0.05),
-            p10: q(0.10),
-            p50: q(0.50),
-            p90: q(0.90),
-            p95: q(0.95),
-            min: xs.first().copied(),
-            max: xs.last().copied(),
+            p5: Some(p5),
+            p10: Some(p10),
+            p50: Some(p50),
+            p90: Some(p90),
+            p95: Some(p95),
+            min,
+            max,
         }
+    }
+}
+
+/// numpy-linear quantiles at ascending `ps` of non-empty `xs`, found by selection instead of a
+/// full sort: each `select_nth_unstable` works on the part at or above the previous order
+/// statistic, so five quantiles cost a few O(n) passes. The order statistics, and so the
+/// results, are exactly those of [`quantile_sorted`] on the sorted values. `xs` is reordered.
+pub fn quantiles_by_selection<const K: usize>(xs: &mut [f64], ps: [f64; K]) -> [f64; K] {
+    let n = xs.len();
+    let mut out = [0.0; K];
+    if n == 0 {
+        return out;
+    }
+    let mut start = 0;
+    for (q, p) in out.iter_mut().zip(ps) {
+        if n == 1 {
+            *q = xs[0];
+            continue;
+        }
+        let (lo, t) = virtual_index(n, p);
+        // Quantiles come in ascending order, so lo ≥ start: xs[start..] holds exactly the
+        // order statistics from `start` up, in some order.
+        let lo = lo.max(start);
+        xs[start..].select_nth_unstable_by(lo - start, f64::total_cmp);
+        let a = xs[lo];
+        let b = if lo + 1 < n {
+            xs[lo + 1..]
+                .iter()
+                .copied()
+                .min_by(f64::total_cmp)
+                .unwrap_or(a)
+        } else {
+            a
+        };
+        *q = lerp_numpy(a, b, t);
+        start = lo;
+    }
+    out
+}
+
+/// numpy `_QuantileMethods["linear"]["get_virtual_index"]`: h = (n − 1)·p as (⌊h⌋, h − ⌊h⌋).
+fn virtual_index(n: usize, p: f64) -> (usize, f64) {
+    let h = ((n - 1) as f64 * p).clamp(0.0, (n - 1) as f64);
+    let lo = h.floor();
+    (lo as usize, h - lo)
+}
+
+/// numpy `_lerp`: a + (b − a)·t, but b − (b − a)·(1 − t) when t ≥ 0.5.
+fn lerp_numpy(a: f64, b: f64, t: f64) -> f64 {
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
     }
 }
 
@@ -96,20 +152,9 @@ pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
     if n == 1 {
         return xs[0];
     }
-    // numpy `_QuantileMethods["linear"]["get_virtual_index"]`: (n - 1) * quantiles.
-    let h = ((n - 1) as f64 * p).clamp(0.0, (n - 1) as f64);
-    let lo = h.floor();
-    let t = h - lo;
-    let lo = lo as usize;
+    let (lo, t) = virtual_index(n, p);
     let hi = (lo + 1).min(n - 1);
-    let (a, b) = (xs[lo], xs[hi]);
-    let diff = b - a;
-    // numpy `_lerp`: a + diff·t, but b − diff·(1 − t) when t ≥ 0.5.
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
-    }
+    lerp_numpy(xs[lo], xs[hi], t)
 }
 
 /// Share of `flags` that are true; none without paths.
@@ -139,6 +184,31 @@ mod tests {
         assert_eq!(quantile_sorted(&[7.0], 0.05), 7.0);
         assert_eq!(quantile_sorted(&[1.0, 2.0], 1.0), 2.0);
         assert_eq!(quantile_sorted(&[1.0, 2.0], 0.0), 1.0);
+    }
+
+    #[test]
+    fn selection_equals_sorting_bit_for_bit() {
+        // A deterministic scramble with ties, negatives and a long tail.
+        let mut xs: Vec<f64> = (0..10_007u64)
+            .map(|i| {
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                (h % 997) as f64 * if h % 3 == 0 { -1.5 } else { 1.0 } + (h % 7) as f64 * 1e9
+            })
+            .collect();
+        let ps = [0.0, 0.05, 0.10, 0.50, 0.90, 0.95, 1.0];
+        let mut sorted = xs.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let want = ps.map(|p| quantile_sorted(&sorted, p));
+        assert_eq!(quantiles_by_selection(&mut xs, ps), want);
+        for n in 1..6 {
+            let mut small: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64).collect();
+            let mut s = small.clone();
+            s.sort_unstable_by(f64::total_cmp);
+            assert_eq!(
+                quantiles_by_selection(&mut small, ps),
+                ps.map(|p| quantile_sorted(&s, p))
+            );
+        }
     }
 
     #[test]
