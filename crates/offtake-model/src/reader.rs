@@ -668,6 +668,15 @@ pub(crate) fn suggest(word: &str, allowed: &[&str]) -> Option<String> {
         .map(|(_, a)| a.to_string())
 }
 
+/// The help line for an unknown name among a fixed list: "did you mean `x`?" when one is close,
+/// else `what: a, b, c` (e.g. `what` = "metrics").
+pub(crate) fn suggest_or_list(word: &str, allowed: &[&str], what: &str) -> String {
+    match suggest(word, allowed) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("{what}: {}", allowed.join(", ")),
+    }
+}
+
 /// The longest list of names "did you mean" searches.
 const SUGGEST_MAX: usize = 256;
 

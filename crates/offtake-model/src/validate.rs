@@ -11,7 +11,7 @@ use crate::contract::*;
 use crate::distribution::Distribution;
 use crate::error::{Diagnostic, Error, Problem};
 use crate::provenance::Source;
-use crate::reader::{Bound, Reader, Table, Value, Variants, suggest, type_name};
+use crate::reader::{Bound, Reader, Table, Value, Variants, suggest, suggest_or_list, type_name};
 
 const TOP_KEYS: &[&str] = &[
     "deal",
@@ -1303,10 +1303,7 @@ impl<'v> Ctx<'v> {
                             };
                             let (problem, help) = match e {
                                 ConditionError::UnknownMetric(name) => {
-                                    let help = match suggest(&name, &metrics) {
-                                        Some(s) => format!("did you mean `{s}`?"),
-                                        None => format!("metrics: {}", metrics.join(", ")),
-                                    };
+                                    let help = suggest_or_list(&name, &metrics, "metrics");
                                     (Problem::UnknownMetric { name }, help)
                                 }
                                 ConditionError::Malformed(part) => (
@@ -1381,10 +1378,7 @@ impl<'v> Ctx<'v> {
             "lognormal" => &["dist", "median", "sigma"],
             "discrete" => &["dist", "values", "weights"],
             _ => {
-                let help = match suggest(&name, &Distribution::NAMES) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("distributions: {}", Distribution::NAMES.join(", ")),
-                };
+                let help = suggest_or_list(&name, &Distribution::NAMES, "distributions");
                 self.r.error_help(
                     Problem::UnknownDistribution { name },
                     t.get("dist").map(|v| v.span()).unwrap_or(span),
@@ -1506,10 +1500,7 @@ impl<'v> Ctx<'v> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !allowed.contains(&key) {
-                let help = match suggest(key, allowed) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("[risk] takes: {}", allowed.join(", ")),
-                };
+                let help = suggest_or_list(key, allowed, "[risk] takes");
                 self.r.error_help(
                     Problem::UnknownFactor {
                         name: key.to_string(),
