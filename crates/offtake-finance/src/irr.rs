@@ -969,20 +969,6 @@ mod tests {
             .sum()
     }
 
-    #[test]
-    fn debug_newton() {
-        let flows: Vec<f64> = (0..120)
-            .map(|t| {
-                if t < 6 {
-                    -2.0e7
-                } else {
-                    2.2e6 + 1.0e4 * f64::from(t)
-                }
-            })
-            .collect();
-        eprintln!("{:?}", irr_monthly_end(&flows));
-    }
-
     /// A provider-like series: build, a ramp of earnings, an early chip refresh and a closing
     /// cost, so the running sums change sign three times while NPV has one root (r ≈ 1.02).
     fn refresh_series() -> Vec<f64> {
