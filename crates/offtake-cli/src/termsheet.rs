@@ -8,7 +8,6 @@ use offtake_model::{Contract, Variant};
 pub struct Loaded {
     pub path: String,
     /// The file's text, byte for byte (what the portfolio stores).
-    #[allow(dead_code)]
     pub text: String,
     pub contract: Contract,
 }
