@@ -100,8 +100,6 @@ pub enum Problem {
     BadCondition { message: String },
     #[error("unknown evidence grade `{value}`")]
     UnknownEvidence { value: String },
-    #[error("variant of `{term}`: {message}")]
-    Alternatives { term: String, message: String },
     #[error("unknown distribution `{name}`")]
     UnknownDistribution { name: String },
     #[error("bad {dist} distribution: {message}")]

@@ -1348,7 +1348,7 @@ impl<'v> Ctx<'v> {
         out
     }
 
-    fn distribution(&mut self, v: &Value<'_>, path: &str, months: bool) -> Option<Distribution> {
+    fn distribution(&mut self, v: &Value<'_>, path: &str) -> Option<Distribution> {
         let DeValue::Table(map) = v.get_ref() else {
             self.r.error_help(
                 Problem::WrongType {
@@ -1446,7 +1446,6 @@ impl<'v> Ctx<'v> {
                 }
             }
         };
-        let _ = months;
         if let Some((key, message)) = distribution_problem(&dist) {
             // Point at the offending parameter when it is there, else at the whole table.
             let at = t.get(key).map_or(span, |v| v.span());
@@ -1531,10 +1530,8 @@ impl<'v> Ctx<'v> {
             },
             None => Some(10_000),
         };
-        let scalar = |c: &mut Self, key: &str| {
-            t.get(key)
-                .and_then(|v| c.distribution(v, &t.field(key), false))
-        };
+        let scalar =
+            |c: &mut Self, key: &str| t.get(key).and_then(|v| c.distribution(v, &t.field(key)));
         let demand_factor = scalar(self, "demand_factor");
         let power_factor = scalar(self, "power_factor");
         let capex_factor = scalar(self, "capex_factor");
@@ -1545,7 +1542,7 @@ impl<'v> Ctx<'v> {
                 .is_some_and(|m| m.iter().any(|(k, _)| k.get_ref().as_ref() == "dist"));
             if is_single || v.get_ref().as_table().is_none() {
                 return self
-                    .distribution(v, "risk.delay_months", true)
+                    .distribution(v, "risk.delay_months")
                     .map(|dist| DelaySpec::Each { dist });
             }
             let mut table = Vec::new();
@@ -1553,9 +1550,7 @@ impl<'v> Ctx<'v> {
                 let id = k.get_ref().as_ref();
                 match tranche_ids.position(id) {
                     Some(i) => {
-                        if let Some(d) =
-                            self.distribution(dv, &format!("risk.delay_months.{id}"), true)
-                        {
+                        if let Some(d) = self.distribution(dv, &format!("risk.delay_months.{id}")) {
                             table.push((i, d));
                         }
                     }
@@ -1585,7 +1580,7 @@ impl<'v> Ctx<'v> {
                         match gen_names.position(name) {
                             Some(i) => {
                                 if let Some(d) =
-                                    self.distribution(dv, &format!("risk.slip_months.{name}"), true)
+                                    self.distribution(dv, &format!("risk.slip_months.{name}"))
                                 {
                                     slip_months.push((i, d));
                                 }
@@ -1801,11 +1796,10 @@ fn det3(m: &[[f64; 3]; 3]) -> f64 {
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
-/// Parameter checks of MODEL.md §12 for one distribution. `months` (delays, slips) changes
-/// nothing: draws of months are rounded and floored at 0 by the sampler (MODEL.md §10), so any
-/// support is meaningful.
-pub fn check_distribution(d: &Distribution, months: bool) -> Result<(), String> {
-    let _ = months;
+/// Parameter checks of MODEL.md §12 for one distribution. Months (delays, slips) need no check
+/// of their own: draws of months are rounded and floored at 0 by the sampler (MODEL.md §10), so
+/// any support is meaningful.
+pub fn check_distribution(d: &Distribution) -> Result<(), String> {
     match distribution_problem(d) {
         Some((_, message)) => Err(message),
         None => Ok(()),
