@@ -208,6 +208,7 @@ pub fn run(args: &Args) -> u8 {
         );
         return emit(&line).map_or(1, |()| code);
     }
+    let started = Instant::now();
     let r = match report(
         contract,
         config.seed,
@@ -221,7 +222,14 @@ pub fn run(args: &Args) -> u8 {
             return 1;
         }
     };
-    match print_report(&r, contract, args.json) {
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "statistics and tornado computed"
+    );
+    let started = Instant::now();
+    let printed = print_report(&r, contract, args.json);
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report printed");
+    match printed {
         Ok(()) => code,
         Err(()) => 1,
     }
