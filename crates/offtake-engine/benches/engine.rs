@@ -57,3 +57,37 @@ fn underwrite_full(bencher: Bencher) {
     let scenario = Scenario::base(&contract);
     bencher.bench_local(|| black_box(underwrite(black_box(&contract), black_box(&scenario))));
 }
+
+/// 256 varied paths at the Monte Carlo's extent, cycled: delays 0–12 months per tranche, slips
+/// 0–12 and 0–18, demand ×0.75–1.3, power ×0.8–1.5, capex ×0.9–1.4 (roughly the example's
+/// `[risk]` ranges, drawn by a fixed xorshift so the set is the same on every run).
+#[divan::bench(name = "simulate/amazon-anthropic/120m-risk-varied")]
+fn simulate_risk_varied(bencher: Bencher) {
+    let contract = example();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move |lo: f64, hi: f64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        lo + (hi - lo) * (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let scenarios: Vec<Scenario> = (0..256)
+        .map(|_| Scenario {
+            demand_factor: next(0.75, 1.3),
+            power_factor: next(0.8, 1.5),
+            capex_factor: next(0.9, 1.4),
+            delay_months: (0..4).map(|_| next(0.0, 12.99).floor() as i64).collect(),
+            slip_months: vec![
+                0,
+                next(0.0, 12.99).floor() as i64,
+                next(0.0, 18.99).floor() as i64,
+            ],
+        })
+        .collect();
+    let mut sim = Simulator::new(&contract).with_extent(Extent::Risk);
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % scenarios.len();
+        black_box(sim.run(black_box(&scenarios[i])).metrics.provider_npv)
+    });
+}

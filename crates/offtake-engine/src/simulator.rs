@@ -1152,16 +1152,19 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// §5–6 by contract year: payments (usage; in the take-or-pay window the shortfall,
-    /// monthly or per year ∩ window in its last period; the true-up in T−1), EBITDA, FCF
-    /// (residual in T−1), then the year's tax on Σ (EBITDA − depreciation) with losses carried
-    /// forward, CFADS per year, and payback (MODEL.md §6: the first recovery of cumulative FCF,
-    /// as `offtake_finance::payback_months` counts it).
+    /// §5–6: payments (usage; in the take-or-pay window the shortfall, monthly or per year ∩
+    /// window in its last period; the true-up in T−1), EBITDA, FCF (residual in T−1), then each
+    /// contract year's tax on Σ (EBITDA − depreciation) with losses carried forward, CFADS per
+    /// year, and payback (MODEL.md §6: the first recovery of cumulative FCF, as
+    /// `offtake_finance::payback_months` counts it).
+    ///
+    /// In passes over whole ranges rather than period by period, so the compiler vectorizes
+    /// the elementwise ones: every period as if outside the window, then the window's
+    /// shortfalls, the true-up, the years' tax, and the payback scan.
     fn billing_and_tax<const DETAIL: bool>(&mut self, m: &mut Metrics) {
         let n = self.n;
         let p = &self.contract.provider;
         let floor_share = self.floor;
-        let (settle_annual, min_total_spend) = (self.settle_annual, self.min_total_spend);
         let tax_rate = p.tax_rate;
         let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         let residual_value = self.summary.metrics.residual_value;
@@ -1174,109 +1177,100 @@ impl<'c> Simulator<'c> {
         let factor = &self.provider_factor[..n];
         let payments = &mut self.payments[..n];
         let fcf = &mut self.fcf[..n];
-        let ebitda_out = &mut self.ebitda[..n];
-        let floor_out = &mut self.floor_charge[..n];
-        let fixed_out = &mut self.fixed_opex[..n];
-        let shortfall_out = &mut self.shortfall[..n];
-        let zero_usage_out = &mut self.zero_usage_revenue[..n];
-        // Σ (B + S) and Σ Z so far (the true-up and its zero-usage twin, §5, §9).
-        let (mut billed, mut owed_idle) = (0.0, 0.0);
-        let (mut shortfall_total, mut tax_total, mut pv_zero_usage, mut losses) =
-            (0.0, 0.0, 0.0, 0.0);
-        // Payback: no recovery yet is usize::MAX.
-        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, usize::MAX);
-        for year in 0..n.div_ceil(12) {
-            let (a, b) = (12 * year, (12 * year + 11).min(n - 1));
-            // The year's periods in the take-or-pay window: [wa, wb), empty at the end if none.
-            let (wa, wb) = match self.floor_window {
-                Some((lo, hi)) if lo <= b && hi >= a => (lo.max(a), hi.min(b) + 1),
-                _ => (b + 1, b + 1),
-            };
-            let mut year_ebitda = 0.0;
-            // Outside the window: payments are usage charges.
-            for (from, to) in [(a, wa), (wb, b + 1)] {
-                for t in from..to {
-                    let usage = usage_charge[t];
-                    let fixed_opex = fixed_per_mw_month * capacity[t];
-                    let ebitda = usage - power_cost[t] - fixed_opex;
-                    billed += usage;
-                    year_ebitda += ebitda;
-                    payments[t] = usage;
-                    fcf[t] = ebitda - capex[t];
+        let ebitda = &mut self.ebitda[..n];
+
+        // Every period as if outside the take-or-pay window: payments are usage charges.
+        for t in 0..n {
+            let fixed_opex = fixed_per_mw_month * capacity[t];
+            let e = usage_charge[t] - power_cost[t] - fixed_opex;
+            payments[t] = usage_charge[t];
+            ebitda[t] = e;
+            fcf[t] = e - capex[t];
+            if DETAIL {
+                self.fixed_opex[t] = fixed_opex;
+            }
+        }
+        if DETAIL {
+            self.floor_charge[..n].fill(0.0);
+            self.shortfall[..n].fill(0.0);
+            self.zero_usage_revenue[..n].fill(0.0);
+        }
+
+        // The window: F(t) = floor·C·p; monthly settlement pays S = max(0, F − B) in each
+        // period, annual settlement max(0, Σ F − Σ B) in the last window period of each year.
+        // Z is the zero-usage twin of the payments (§9's coverage).
+        let (mut shortfall_total, mut pv_zero_usage, mut owed_idle) = (0.0, 0.0, 0.0);
+        if let Some((lo, hi)) = self.floor_window {
+            let floor_of = |t: usize| floor_share * available_ph[t] * price[t];
+            if self.settle_annual {
+                for year in lo / 12..=hi / 12 {
+                    let (wa, wb) = ((12 * year).max(lo), (12 * year + 11).min(hi));
+                    let (mut floors, mut usage) = (0.0, 0.0);
+                    for t in wa..=wb {
+                        let floor = floor_of(t);
+                        floors += floor;
+                        usage += usage_charge[t];
+                        if DETAIL {
+                            self.floor_charge[t] = floor;
+                        }
+                    }
+                    let shortfall = (floors - usage).max(0.0);
+                    let zero_usage = floors.max(0.0);
+                    shortfall_total += shortfall;
+                    pv_zero_usage += zero_usage * factor[wb];
+                    owed_idle += zero_usage;
+                    payments[wb] += shortfall;
+                    ebitda[wb] += shortfall;
+                    fcf[wb] += shortfall;
                     if DETAIL {
-                        ebitda_out[t] = ebitda;
-                        fixed_out[t] = fixed_opex;
-                        floor_out[t] = 0.0;
-                        shortfall_out[t] = 0.0;
-                        zero_usage_out[t] = 0.0;
+                        self.shortfall[wb] = shortfall;
+                        self.zero_usage_revenue[wb] = zero_usage;
                     }
                 }
-            }
-            // In the window: F(t) = floor·C·p; monthly settlement pays S = max(0, F − B) now,
-            // annual settlement pays max(0, Σ F − Σ B) in the last window period of the year.
-            let (mut year_floors, mut year_usage) = (0.0, 0.0);
-            for t in wa..wb {
-                let usage = usage_charge[t];
-                let floor = floor_share * available_ph[t] * price[t];
-                let (mut shortfall, mut zero_usage) = (0.0, 0.0);
-                if settle_annual {
-                    year_floors += floor;
-                    year_usage += usage;
-                } else {
-                    shortfall = (floor - usage).max(0.0);
-                    zero_usage = floor.max(0.0);
+            } else {
+                for t in lo..=hi {
+                    let floor = floor_of(t);
+                    let shortfall = (floor - usage_charge[t]).max(0.0);
+                    let zero_usage = floor.max(0.0);
                     shortfall_total += shortfall;
                     pv_zero_usage += zero_usage * factor[t];
                     owed_idle += zero_usage;
-                }
-                let pay = usage + shortfall;
-                let fixed_opex = fixed_per_mw_month * capacity[t];
-                let ebitda = pay - power_cost[t] - fixed_opex;
-                billed += pay;
-                year_ebitda += ebitda;
-                payments[t] = pay;
-                fcf[t] = ebitda - capex[t];
-                if DETAIL {
-                    ebitda_out[t] = ebitda;
-                    fixed_out[t] = fixed_opex;
-                    floor_out[t] = floor;
-                    shortfall_out[t] = shortfall;
-                    zero_usage_out[t] = zero_usage;
+                    payments[t] += shortfall;
+                    ebitda[t] += shortfall;
+                    fcf[t] += shortfall;
+                    if DETAIL {
+                        self.floor_charge[t] = floor;
+                        self.shortfall[t] = shortfall;
+                        self.zero_usage_revenue[t] = zero_usage;
+                    }
                 }
             }
-            if settle_annual && wa < wb {
-                let settle = wb - 1;
-                let shortfall = (year_floors - year_usage).max(0.0);
-                let zero_usage = year_floors.max(0.0);
-                shortfall_total += shortfall;
-                pv_zero_usage += zero_usage * factor[settle];
-                owed_idle += zero_usage;
-                billed += shortfall;
-                year_ebitda += shortfall;
-                payments[settle] += shortfall;
-                fcf[settle] += shortfall;
-                if DETAIL {
-                    ebitda_out[settle] += shortfall;
-                    shortfall_out[settle] = shortfall;
-                    zero_usage_out[settle] = zero_usage;
-                }
-            }
-            if b == n - 1 {
-                // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
-                let true_up = min_total_spend.map_or(0.0, |m| (m - billed).max(0.0));
-                let owed = min_total_spend.map_or(0.0, |m| (m - owed_idle).max(0.0));
-                pv_zero_usage += owed * factor[b];
-                year_ebitda += true_up;
-                payments[b] += true_up;
-                fcf[b] += true_up + residual_value;
-                m.total_true_up = true_up;
-                if DETAIL {
-                    ebitda_out[b] += true_up;
-                    zero_usage_out[b] += owed;
-                }
-            }
-            // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid
-            // in the year's last period.
+        }
+
+        // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
+        let billed = sum(payments);
+        let last = n - 1;
+        let true_up = self.min_total_spend.map_or(0.0, |m| (m - billed).max(0.0));
+        let owed = self
+            .min_total_spend
+            .map_or(0.0, |m| (m - owed_idle).max(0.0));
+        pv_zero_usage += owed * factor[last];
+        payments[last] += true_up;
+        ebitda[last] += true_up;
+        fcf[last] += true_up + residual_value;
+        if DETAIL {
+            self.zero_usage_revenue[last] += owed;
+            self.true_up[..n].fill(0.0);
+            self.true_up[last] = true_up;
+            self.tax[..n].fill(0.0);
+        }
+
+        // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid in
+        // the year's last period.
+        let (mut tax_total, mut losses) = (0.0, 0.0);
+        for (year, months) in ebitda.chunks(12).enumerate() {
+            let b = 12 * year + months.len() - 1;
+            let year_ebitda = sum(months);
             let taxable = year_ebitda - self.year_depreciation[year];
             let mut tax = 0.0;
             if taxable < 0.0 {
@@ -1289,46 +1283,40 @@ impl<'c> Simulator<'c> {
             tax_total += tax;
             fcf[b] -= tax;
             self.year_cfads[year] = year_ebitda - tax;
-            // The first period with cumulative FCF ≥ 0 after it was negative (branch-free);
-            // nothing more is needed once it is found.
-            if payback == usize::MAX {
-                for (t, flow) in (a..=b).zip(&fcf[a..=b]) {
-                    cumulative += flow;
-                    let recovered = was_negative && cumulative >= 0.0 && payback == usize::MAX;
-                    payback = if recovered { t + 1 } else { payback };
-                    was_negative |= cumulative < 0.0;
-                }
-            }
             if DETAIL {
-                self.tax[a..=b].fill(0.0);
                 self.tax[b] = tax;
-                self.true_up[a..=b].fill(0.0);
-                if b == n - 1 {
-                    self.true_up[b] = m.total_true_up;
-                }
-                for ((cfads, ebitda), tax) in self.cfads[a..=b]
-                    .iter_mut()
-                    .zip(&ebitda_out[a..=b])
-                    .zip(&self.tax[a..=b])
-                {
-                    *cfads = ebitda - tax;
-                }
             }
         }
+        if DETAIL {
+            for (t, cfads) in self.cfads[..n].iter_mut().enumerate() {
+                *cfads = ebitda[t] - self.tax[t];
+            }
+        }
+
+        // Payback: the first period with cumulative FCF ≥ 0 after it was negative.
+        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, None);
+        for (t, flow) in fcf.iter().enumerate() {
+            cumulative += flow;
+            if was_negative && cumulative >= 0.0 {
+                payback = Some(t + 1);
+                break;
+            }
+            was_negative |= cumulative < 0.0;
+        }
+
         // Σ P = Σ (B + S) + X.
-        m.total_payments = billed + m.total_true_up;
+        m.total_true_up = true_up;
+        m.total_payments = billed + true_up;
         m.total_shortfall = shortfall_total;
-        m.idle_payments = shortfall_total + m.total_true_up;
+        m.idle_payments = shortfall_total + true_up;
         m.total_tax = tax_total;
         m.residual_value = residual_value;
         // The first recovery; else never negative: 0; negative and never recovered, or NaN
         // before a recovery: none.
-        m.payback_months = if payback != usize::MAX {
-            u32::try_from(payback).ok()
-        } else if was_negative || cumulative.is_nan() {
-            None
-        } else {
-            Some(0)
+        m.payback_months = match payback {
+            Some(t) => u32::try_from(t).ok(),
+            None if was_negative || cumulative.is_nan() => None,
+            None => Some(0),
         };
         self.pv_zero_usage_revenue = pv_zero_usage;
     }
