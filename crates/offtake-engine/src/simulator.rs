@@ -1206,10 +1206,10 @@ impl<'c> Simulator<'c> {
                 for year in lo / 12..=hi / 12 {
                     let (wa, wb) = ((12 * year).max(lo), (12 * year + 11).min(hi));
                     let (mut floors, mut usage) = (0.0, 0.0);
-                    for t in wa..=wb {
+                    for (t, charge) in (wa..=wb).zip(&usage_charge[wa..=wb]) {
                         let floor = floor_of(t);
                         floors += floor;
-                        usage += usage_charge[t];
+                        usage += charge;
                         if DETAIL {
                             self.floor_charge[t] = floor;
                         }
