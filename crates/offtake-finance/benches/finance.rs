@@ -64,6 +64,72 @@ fn full_grid() -> Vec<f64> {
         .collect()
 }
 
+/// 64 varied 120-month flows shaped like the bundled example's Monte Carlo paths (USD millions):
+/// build spend and capex lumps for 6–17 months, a ramp of earnings, a second tranche's capex,
+/// a tax payment at each contract year's end and a larger settlement in the last month; one in
+/// eight paths has a chip refresh deep enough that cumulative flows dip below zero again (the
+/// running sums then change sign three times; 5 of the 64, as in ≈ 11 % of the example's
+/// paths). Rates ≈ 0.3–1.5, most near 0.55. Drawn from a fixed linear congruential sequence.
+fn monte_carlo_like() -> Vec<Vec<f64>> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..64)
+        .map(|path| {
+            let build = 6 + (uniform() * 12.0) as usize;
+            let spend = 500.0 + 300.0 * uniform();
+            let lump = (uniform() * build as f64) as usize;
+            let level = 4500.0 + 2500.0 * uniform();
+            let ramp = 30.0 + 15.0 * uniform();
+            let tranche = 22 + (uniform() * 12.0) as usize;
+            let refresh = (path % 8 == 7).then(|| 40 + (uniform() * 12.0) as usize);
+            (0..120)
+                .map(|t| {
+                    let mut c = if t < build {
+                        -spend
+                    } else {
+                        let months = (t - build) as f64 + 1.0;
+                        level * (months / ramp).min(1.0) * (0.95 + 0.1 * uniform())
+                    };
+                    if t == lump || t + 1 == build {
+                        c -= 20_000.0 + 8000.0 * uniform();
+                    }
+                    if t == tranche {
+                        c -= 25_000.0 + 10_000.0 * uniform();
+                    }
+                    if refresh == Some(t) {
+                        c -= 60_000.0 + 20_000.0 * uniform();
+                    }
+                    if t % 12 == 11 && t > 40 {
+                        c -= level * (0.9 + 0.2 * uniform());
+                    }
+                    if t == 119 {
+                        c -= 0.3 * level;
+                    }
+                    c
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One iteration is all 64 calls: divide the time by 64 for one call.
+#[divan::bench(name = "irr_monthly_end/120m_monte_carlo_like_x64")]
+fn irr_monte_carlo_like(bencher: Bencher) {
+    let paths = monte_carlo_like();
+    bencher.bench(|| {
+        paths
+            .iter()
+            .filter_map(|flows| irr_monthly_end(black_box(flows)))
+            .map(|irr| irr.rate)
+            .sum::<f64>()
+    });
+}
+
 #[divan::bench(name = "irr_monthly_end/120m_one_sign_change")]
 fn irr_one_sign_change(bencher: Bencher) {
     let flows = build_then_earn();
