@@ -400,6 +400,9 @@ pub struct Simulator<'c> {
     pub(crate) slip: Vec<i64>,
     pub(crate) mode: DemandMode,
     extent: Extent,
+    /// Run the AVX2/FMA build of the kernel where the CPU has it (a test switches it off to
+    /// compare the two).
+    wide: bool,
 
     // Per-run state.
     pub(crate) available: Vec<i64>,
@@ -711,6 +714,7 @@ impl<'c> Simulator<'c> {
             slip: vec![0; n_gen],
             mode: DemandMode::Contract,
             extent: Extent::Full,
+            wide: true,
             available: vec![0; n_gen],
             online: vec![0; n_tr],
             exists: vec![false; n_tr],
@@ -841,8 +845,32 @@ impl<'c> Simulator<'c> {
         row
     }
 
-    /// One path, MODEL.md §2–9, from the loaded scenario.
+    /// One path, MODEL.md §2–9, from the loaded scenario: compiled for AVX2 and FMA as well,
+    /// and run that way where the CPU has them. Rust never fuses or reorders floating-point
+    /// operations on its own, so the wider vectors give the same bits (a unit test compares
+    /// the two on varied paths).
     fn simulate(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: `simulate_wide` needs AVX2 and FMA, and the CPU has both (checked above).
+            #[allow(unsafe_code)]
+            unsafe {
+                self.simulate_wide();
+            }
+            return;
+        }
+        self.simulate_portable();
+    }
+
+    /// [`Self::simulate_portable`] compiled with AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn simulate_wide(&mut self) {
+        self.simulate_portable();
+    }
+
+    #[inline(always)]
+    fn simulate_portable(&mut self) {
         self.place_tranches();
         if self.mode == DemandMode::Contract {
             self.decide_options();
@@ -866,6 +894,7 @@ impl<'c> Simulator<'c> {
 
     /// §2–3: availability, o_k and the fits of every tranche, as if every option were exercised
     /// (the option test needs them).
+    #[inline(always)]
     fn place_tranches(&mut self) {
         let n_i = self.n as i64;
         for (g, gen_terms) in self.generations.iter().enumerate() {
@@ -921,6 +950,7 @@ impl<'c> Simulator<'c> {
     }
 
     /// §3: options in decision order on trailing ΣU/ΣC of firm and earlier-exercised tranches.
+    #[inline(always)]
     fn decide_options(&mut self) {
         let n = self.n;
         for k in 0..self.tranches.len() {
@@ -980,6 +1010,7 @@ impl<'c> Simulator<'c> {
 
     /// §3: capacity_mw(t) and PFLOP/s(t) of the tranches that exist, added tranche by tranche
     /// in file order (each period's sum in the same order as a per-period loop would).
+    #[inline(always)]
     fn capacity(&mut self) {
         let n = self.n;
         let capacity = &mut self.capacity_mw[..n];
@@ -1036,6 +1067,7 @@ impl<'c> Simulator<'c> {
     /// once per simulator at `capex_factor` 1, the first time its key is met (a tranche's
     /// facility at its o_k, a fit's chips at its period), and the path adds the effects of its
     /// runs and scales the sums by its `capex_factor`.
+    #[inline(always)]
     fn capex_and_debt(&mut self) {
         let n = self.n;
         let n_i = n as i64;
@@ -1265,6 +1297,7 @@ impl<'c> Simulator<'c> {
     /// EBITDA, yearly tax with losses carried forward, FCF, CFADS and payback in period order,
     /// then the sums and present values the metrics need. `DETAIL` also stores every monthly
     /// series of the outcome; either way the arithmetic is the same.
+    #[inline(always)]
     fn periods<const DETAIL: bool>(&mut self, m: &mut Metrics) {
         match self.usage() {
             Usage::Pflops(factor) => {
@@ -1283,6 +1316,7 @@ impl<'c> Simulator<'c> {
 
     /// §4–6, period by period with no running state (the compiler vectorizes it): C(t), U(t),
     /// the usage charge and the power cost.
+    #[inline(always)]
     fn usage_and_opex<const DETAIL: bool>(&mut self, used_of: impl Fn(f64, f64, f64) -> f64) {
         let n = self.n;
         let p = &self.contract.provider;
@@ -1327,6 +1361,7 @@ impl<'c> Simulator<'c> {
     /// In passes over whole ranges rather than period by period, so the compiler vectorizes
     /// the elementwise ones: every period as if outside the window, then the window's
     /// shortfalls, the true-up, the years' tax, and the payback scan.
+    #[inline(always)]
     fn billing_and_tax<const DETAIL: bool>(&mut self, m: &mut Metrics) {
         let n = self.n;
         let p = &self.contract.provider;
@@ -1489,6 +1524,7 @@ impl<'c> Simulator<'c> {
 
     /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each over
     /// interleaved accumulators (a fixed order: the same for every run and extent).
+    #[inline(always)]
     fn sums_and_present_values(&mut self, m: &mut Metrics) {
         let n = self.n;
         let c = self.contract;
@@ -1517,6 +1553,7 @@ impl<'c> Simulator<'c> {
 
     /// §7: equity tranches, each paid once in the first period its trigger holds; their effect
     /// on the buyer's NPV and the deal view.
+    #[inline(always)]
     fn equity(&mut self, m: &mut Metrics) {
         let n = self.n;
         let full = self.extent == Extent::Full;
@@ -1588,6 +1625,7 @@ impl<'c> Simulator<'c> {
     }
 
     /// §6–9: IRR and payback, DSCR, coverage, deliverability and the verdicts.
+    #[inline(always)]
     fn summarize(&mut self, mut m: Metrics) {
         let n = self.n;
         let c = self.contract;
@@ -1712,6 +1750,68 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The AVX2/FMA build of the kernel against the portable one: the same bits on every sheet
+/// and varied scenarios (outcomes compared field by field, f64 by bits through `PartialEq` on
+/// values that are never NaN here).
+#[cfg(all(test, target_arch = "x86_64"))]
+mod wide_tests {
+    use super::*;
+
+    const SHEETS: [&str; 6] = [
+        include_str!("../../../examples/amazon-anthropic-2026.toml"),
+        include_str!("../../../examples/microsoft-iren-2025.toml"),
+        include_str!("../tests/cases/settle_monthly.toml"),
+        include_str!("../tests/cases/debt_dscr.toml"),
+        include_str!("../tests/cases/delay_and_slip.toml"),
+        include_str!("../tests/cases/milestone_equity.toml"),
+    ];
+
+    #[test]
+    fn wide_and_portable_kernels_give_the_same_bits() {
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            eprintln!("no AVX2/FMA on this CPU: only the portable kernel runs");
+            return;
+        }
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move |lo: f64, hi: f64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            lo + (hi - lo) * (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for sheet in SHEETS {
+            let c = offtake_model::parse(sheet).unwrap();
+            let mut wide = Simulator::new(&c);
+            let mut portable = Simulator::new(&c);
+            portable.wide = false;
+            for i in 0..64 {
+                let scenario = if i == 0 {
+                    Scenario::base(&c)
+                } else {
+                    Scenario {
+                        demand_factor: next(0.0, 2.0),
+                        power_factor: next(0.5, 2.0),
+                        capex_factor: next(0.5, 1.6),
+                        delay_months: (0..c.tranches.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect(),
+                        slip_months: (0..c.generations.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect(),
+                    }
+                };
+                let a = wide.run(&scenario).clone();
+                let b = portable.run(&scenario).clone();
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "path {i}");
+                let bits = |x: f64| x.to_bits();
+                assert_eq!(bits(a.metrics.provider_npv), bits(b.metrics.provider_npv));
+                assert_eq!(wide.fcf, portable.fcf, "path {i}");
+                assert_eq!(wide.outcome(), portable.outcome(), "path {i}");
             }
         }
     }
