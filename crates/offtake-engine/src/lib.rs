@@ -2,7 +2,8 @@
 //!
 //! [`underwrite`] gives the full [`Outcome`] of one scenario; [`Simulator`] is the Monte Carlo
 //! kernel: it preallocates every per-month buffer once and [`Simulator::run`] reuses them, so a
-//! path costs no heap allocation. How MODEL.md is read where it is silent: `docs/model.md`.
+//! path costs no heap allocation once the simulator is warm (its spend-effect cache grows the
+//! first time it meets a tranche's online period or a fit). How MODEL.md is read where it is silent: `docs/model.md`.
 
 mod outcome;
 mod report;

@@ -789,7 +789,9 @@ impl<'c> Simulator<'c> {
         self.contract
     }
 
-    /// Runs one path without allocating; returns its summary.
+    /// Runs one path; returns its summary. Allocates nothing except the first time the
+    /// simulator meets a spend run's key (a tranche's online period, a fit), when the effect
+    /// cache of `capex_and_debt` grows: a warm simulator allocates nothing.
     pub fn run(&mut self, scenario: &Scenario) -> &PathSummary {
         self.load_scenario(scenario);
         self.mode = DemandMode::Contract;
