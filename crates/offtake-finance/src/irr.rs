@@ -199,6 +199,50 @@ impl<'a> Polynomial<'a> {
 }
 
 impl Polynomial<'_> {
+    /// The rate at which the kernels' variable is x: v = (1+r)^(−k) when `above_zero`, else
+    /// w = (1+r)^k. Monthly (k = 1/12) by squaring, 1+r = (1/v)^12 or w^12: one division and
+    /// four products; the division's rounding is raised to the 12th power, the squares' to
+    /// the 6th and 3rd, so the relative error is at most (12 + 6 + 3 + 2)·ε and |error| ≤
+    /// 23ε·(1+r) < 6e-14 for r ≤ 10, far inside the margin [`refine`] leaves (its tolerance in
+    /// x is a quarter of [`IRR_TOLERANCE`]); no `ln`/`exp` call.
+    fn rate_of_factor(&self, x: f64, above_zero: bool) -> f64 {
+        let growth = if above_zero { 1.0 / x } else { x };
+        match self.periods {
+            Periods::Monthly => {
+                let g2 = growth * growth;
+                let g4 = g2 * g2;
+                g4 * g4 * g4 - 1.0
+            }
+            Periods::PerPeriod => growth - 1.0,
+        }
+    }
+
+    /// A value with the sign of NPV at r = −0.99 (`eval_grid(0)`), usually from the last
+    /// [`LOWEST_RATE_TAIL`] flows only. Here NPV has the sign of R(w) = Σ c_t·w^(n−1−t) with
+    /// w = w_0 < 1 (0.68 monthly), and R(w) = S + w^K·Σ_{t<n−K} c_t·w^(n−K−1−t) where S sums
+    /// the last K flows, so |R(w) − S| ≤ w^K·Σ|c|. S as computed is within 4K·ε·Σ|c| of the
+    /// exact S (as in the scans' rounding bound), and the full evaluation within 4n·ε·Σ|c| of
+    /// R(w). So when |S| exceeds the sum of the three bounds, R(w), its full evaluation and S
+    /// have the same sign. Otherwise (R(w) small, or short series) the full evaluation.
+    fn at_lowest_rate(&self) -> f64 {
+        let n = self.flows.len();
+        if n > 2 * LOWEST_RATE_TAIL {
+            let w = self.grid_factor(0);
+            let partial = horner_reversed(&self.flows[n - LOWEST_RATE_TAIL..], w);
+            let w2 = w * w;
+            let w8 = w2 * w2 * (w2 * w2);
+            // w^24: LOWEST_RATE_TAIL = 24.
+            let w_tail = w8 * w8 * w8;
+            let rounding = 4.0 * (n + LOWEST_RATE_TAIL) as f64 * f64::EPSILON;
+            // The margin covers the rounding of w^K and of Σ|c|.
+            let bound = (w_tail + rounding) * self.abs_sum * (1.0 + 1e-9);
+            if partial.abs() > bound {
+                return partial;
+            }
+        }
+        self.eval_grid(0)
+    }
+
     /// The variable at grid point i: v for r ≥ 0, w for r < 0 (monthly: from the table).
     fn grid_factor(&self, i: usize) -> f64 {
         match self.periods {
@@ -507,27 +551,33 @@ impl FlowShape {
     /// `None` when no IRR can exist: no sign change among the flows (Descartes: no root in v),
     /// or non-finite values (NaN fails `is_finite`; |P(v)|, |R(w)| ≤ Σ|c| for v, w ≤ 1).
     fn of(flows: &[f64]) -> Option<Self> {
-        let (mut abs_sum, mut total, mut moment, mut curvature) = (0.0, 0.0, 0.0, 0.0);
-        let mut suffix_total = 0.0;
-        let (mut prefix, mut suffix) = (SignChanges::default(), SignChanges::default());
-        // The running sums from both ends in one loop: two independent chains of additions.
-        let n = flows.len();
-        // t as a float, counted rather than converted (no int-to-float in the loop).
-        let mut time = 0.0;
-        for t in 0..n {
-            let (c, d) = (flows[t], flows[n - 1 - t]);
-            abs_sum += c.abs();
-            total += c;
-            moment += time * c;
-            curvature += time * (time - 1.0) * c;
-            time += 1.0;
-            prefix.push(total);
-            suffix_total += d;
-            suffix.push(suffix_total);
-        }
         let sign = |c: &f64| (*c != 0.0).then(|| c.signum());
         let first_sign = flows.iter().find_map(sign).unwrap_or(0.0);
         let last_sign = flows.iter().rev().find_map(sign).unwrap_or(0.0);
+        let (mut abs_sum, mut total) = (0.0, 0.0);
+        // From the end: the running sum T_u = Σ_{s≥u} c_s, its running sum U_u = Σ_{v≥u} T_v
+        // and that one's, W_u = Σ_{v≥u} U_v (three additions a flow, no multiplication).
+        let (mut suffix, mut suffix_of_suffix, mut third) = (0.0, 0.0, 0.0);
+        // The first non-zero running sum from the start is the first non-zero flow itself
+        // (0 + c = c exactly), so starting the counts from the end flows' signs counts no
+        // change there, as `SignChanges` starting from "no sign yet" would not.
+        let (mut prefix_last, mut suffix_last) = (first_sign, last_sign);
+        let (mut prefix_changes, mut suffix_changes) = (0, 0);
+        // The running sums from both ends in one loop: independent chains of additions.
+        for (&c, &d) in flows.iter().zip(flows.iter().rev()) {
+            abs_sum += c.abs();
+            total += c;
+            count_flip(total, &mut prefix_last, &mut prefix_changes);
+            suffix += d;
+            suffix_of_suffix += suffix;
+            third += suffix_of_suffix;
+            count_flip(suffix, &mut suffix_last, &mut suffix_changes);
+        }
+        // Σ_s s·c_s = Σ_{u≥1} T_u = U_0 − T_0, and since C(s,2) = #{u : 2 ≤ u ≤ s} counted
+        // with weight s − u + 1 summed, Σ_s C(s,2)·c_s = Σ_{u≥2} U_u = W_0 − U_0 − U_1 with
+        // U_1 = U_0 − T_0 (binomial moments as iterated suffix sums).
+        let moment = suffix_of_suffix - suffix;
+        let curvature = 2.0 * (third - 2.0 * suffix_of_suffix + suffix);
         // Both signs present: the first and the last non-zero flows differ, or some flow in
         // between differs from them.
         let mixed =
@@ -543,11 +593,21 @@ impl FlowShape {
             first_sign,
             last_sign,
             shape: Shape {
-                prefix_changes: prefix.changes,
-                suffix_changes: suffix.changes,
+                prefix_changes: prefix_changes as usize,
+                suffix_changes: suffix_changes as usize,
             },
         })
     }
+}
+
+/// One step of [`FlowShape::of`]'s sign-change count: `last` is the last non-zero running sum
+/// (±1 before the first), a change is a flip of the sign bit between non-zero sums. Zeros
+/// (±0) are skipped, as in [`SignChanges`], and the count is the same for finite sums.
+#[inline]
+fn count_flip(sum: f64, last: &mut f64, changes: &mut u64) {
+    let kept = if sum != 0.0 { sum } else { *last };
+    *changes += (kept.to_bits() ^ last.to_bits()) >> 63;
+    *last = kept;
 }
 
 /// Counts sign changes of a sequence, zeros skipped; branch-free, as it runs once per flow.
@@ -603,9 +663,18 @@ fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<Irr>> {
     if f0 == 0.0 || s.shape.suffix_changes > 1 {
         return None;
     }
-    let f_min = poly.eval_grid(0);
-    let f_max = poly.eval_grid(GRID_LEN - 1);
-    if f_min == 0.0 || f_max == 0.0 {
+    // NPV at −0.99, or only its sign when that is already known. NPV has the sign `last_sign`
+    // as r → −1⁺ and of f0 at 0, so its roots in (−1, 0), counted with multiplicity, are even
+    // in number when those signs agree and odd when they differ. With at most one root there
+    // (suffix_changes ≤ 1), agreeing signs (or suffix_changes = 0: no root) mean no root in
+    // (−1, 0), so NPV keeps f0's sign on it and f0 stands for NPV(−0.99): every use below
+    // (`cells[0]`, `certify`) reads only its sign.
+    let f_min = if s.shape.suffix_changes == 1 && signs_differ(s.last_sign, f0) {
+        poly.at_lowest_rate()
+    } else {
+        f0
+    };
+    if f_min == 0.0 {
         return None;
     }
     // Cells in increasing r, and the one whose root is already refined.
@@ -617,23 +686,61 @@ fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<Irr>> {
         f_lo: f_min,
         f_hi: f0,
     });
-    let positive = Cell {
-        lo: ZERO_IDX,
-        hi: GRID_LEN - 1,
-        f_lo: f0,
-        f_hi: f_max,
-    };
-    if s.shape.prefix_changes <= 1 {
-        cells[1] = signs_differ(f0, f_max).then_some(positive);
+    if s.shape.prefix_changes <= 1 && f0 > 0.0 {
+        // At most one root in (0, ∞), and by the same parity argument (NPV has the sign
+        // `first_sign` as r → ∞) exactly one when f0 and `first_sign` differ, none otherwise.
+        // None: NPV(10) has f0's sign (and is not 0), so the cell (0, 10] holds no root, as
+        // the evaluation at 10 would have shown. One: NPV falls through it (f0 > 0), so when
+        // it lies in (0, 10] it is the root reported, and it is refined straight away without
+        // NPV(10): if the root is at most 10, NPV(10) has the sign `first_sign` (or is 0), and
+        // that sign is all `secant_in_bracket` reads of its upper end. Its answer is final
+        // when two evaluated points inside (0, 10) straddle the root (or one is an exact zero):
+        // the one root in (0, ∞) is then below 10. Otherwise NPV(10) is evaluated after all
+        // and decides, exactly as before: 0 → the grid walk; f0's sign → no root in (0, 10];
+        // `first_sign` → the bracket was right and so is the answer.
+        if signs_differ(f0, s.first_sign) {
+            let cell = Cell {
+                lo: ZERO_IDX,
+                hi: GRID_LEN - 1,
+                f_lo: f0,
+                f_hi: s.first_sign,
+            };
+            let (root, certified) = refine_certified(poly, cell);
+            let inside = certified || {
+                let f_max = poly.eval_grid(GRID_LEN - 1);
+                if f_max == 0.0 {
+                    return None;
+                }
+                signs_differ(f0, f_max)
+            };
+            if inside {
+                cells[1] = Some(cell);
+                known = Some((1, root));
+            }
+        }
     } else {
-        if !signs_differ(f0, f_max) {
+        let f_max = poly.eval_grid(GRID_LEN - 1);
+        if f_max == 0.0 {
             return None;
         }
-        let root = refine(poly, positive);
-        let (split, index) = certify(poly, s, root, [f_min, f0, f_max])?;
-        cells[1] = split[0];
-        cells[2] = split[1];
-        known = Some((index, root));
+        let positive = Cell {
+            lo: ZERO_IDX,
+            hi: GRID_LEN - 1,
+            f_lo: f0,
+            f_hi: f_max,
+        };
+        if s.shape.prefix_changes <= 1 {
+            cells[1] = signs_differ(f0, f_max).then_some(positive);
+        } else {
+            if !signs_differ(f0, f_max) {
+                return None;
+            }
+            let root = refine(poly, positive);
+            let (split, index) = certify(poly, s, root, [f_min, f0, f_max])?;
+            cells[1] = split[0];
+            cells[2] = split[1];
+            known = Some((index, root));
+        }
     }
     let n_roots = cells.iter().flatten().count();
     let chosen = (0..3)
@@ -708,6 +815,12 @@ fn certify(
 /// the polynomial in its own variable (v = (1+r)^(−k) above 0, w = (1+r)^k below: no `exp` or
 /// `ln` per step), kept inside a shrinking bracket.
 fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
+    refine_certified(poly, cell).0
+}
+
+/// [`refine`], and whether two evaluated points inside the cell straddle the root (or one is
+/// an exact zero): the answer then stands whatever the signs at the cell's ends.
+fn refine_certified(poly: &Polynomial<'_>, cell: Cell) -> (f64, bool) {
     let k = poly.exponent();
     let (lo, hi) = (grid_rate(cell.lo), grid_rate(cell.hi));
     let (x_lo, x_hi) = (poly.grid_factor(cell.lo), poly.grid_factor(cell.hi));
@@ -715,7 +828,7 @@ fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
     // a margin of 4 for the stopping rule and rounding.
     let tol = IRR_TOLERANCE / 4.0;
     let (total, moment, curvature) = poly.at_zero;
-    let rate = if cell.lo >= ZERO_IDX {
+    let (x, certified) = if cell.lo >= ZERO_IDX {
         // v falls as r rises: the bracket is [v(hi), v(lo)]. |dr/dv| = (1+r)^(1+k)/k =
         // (1+r)/(k·v) is largest at hi.
         let xtol = tol * k * x_hi / (1.0 + hi);
@@ -744,17 +857,15 @@ fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
                 moment - mf * total,
                 curvature - 2.0 * mf * moment + mf * (mf + 1.0) * total,
             );
-            let v = secant_in_bracket(g, (x_hi, cell.f_hi), (x_lo, cell.f_lo), Some(start), xtol);
-            (-v.ln() / k).exp_m1()
+            secant_in_bracket(g, (x_hi, cell.f_hi), (x_lo, cell.f_lo), Some(start), xtol)
         } else {
-            let v = secant_in_bracket(
+            secant_in_bracket(
                 |v| horner(flows, v),
                 (x_hi, cell.f_hi),
                 (x_lo, cell.f_lo),
                 None,
                 xtol,
-            );
-            (-v.ln() / k).exp_m1()
+            )
         }
     } else {
         // w = (1+r)^k rises with r; |dr/dw| = (1+r)^(1−k)/k = (1+r)/(k·w) ≤ its value at hi
@@ -769,16 +880,16 @@ fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
             d * total - moment,
             (d * d - d) * total - (2.0 * d - 2.0) * moment + curvature,
         ));
-        let w = secant_in_bracket(
+        secant_in_bracket(
             |w| horner_reversed(poly.flows, w),
             (x_lo, cell.f_lo),
             (x_hi, cell.f_hi),
             start,
             xtol,
-        );
-        (w.ln() / k).exp_m1()
+        )
     };
-    rate.clamp(lo, hi)
+    let rate = poly.rate_of_factor(x, cell.lo >= ZERO_IDX);
+    (rate.clamp(lo, hi), certified)
 }
 
 /// A root of g in (a, b), where g(a), g(b) have opposite signs, to within `xtol`: secant steps
@@ -789,14 +900,18 @@ fn refine(poly: &Polynomial<'_>, cell: Cell) -> f64 {
 ///
 /// It stops when a step is below `xtol` and one more evaluation `xtol` beyond the new point
 /// shows a sign change (the root then lies between the last point and the probe, within `xtol`
-/// of the new point), or when the bracket is narrower than `xtol`.
+/// of the new point), or when the bracket is narrower than `xtol`. The flag returned is true
+/// when the answer rests on evaluated points alone (a sign change between the last point and
+/// the probe, or an exact zero), false when it rests on the bracket's ends. With `start`, only
+/// the sign of g(a) is read (g(b) not at all), so a caller may pass a sign it has inferred,
+/// and must check it when the flag is false.
 fn secant_in_bracket(
     g: impl Fn(f64) -> f64,
     (mut a, g_a): (f64, f64),
     (mut b, g_b): (f64, f64),
     start: Option<(f64, f64, f64, f64)>,
     xtol: f64,
-) -> f64 {
+) -> (f64, bool) {
     let a_negative = g_a < 0.0;
     // The last two points: `previous` and `current`, and the step to take from `current`.
     let (mut previous, mut current, mut step) = match start {
@@ -836,14 +951,14 @@ fn secant_in_bracket(
             let next = x - step;
             let probe = next - xtol.copysign(step);
             if !(probe > a && probe < b) {
-                return next.clamp(a, b);
+                return (next.clamp(a, b), false);
             }
             let g_probe = g(probe);
             if g_probe == 0.0 {
-                return probe;
+                return (probe, true);
             }
             if signs_differ(g_probe, gx) {
-                return next;
+                return (next, true);
             }
             // Not there yet: go on from the probe.
             if (g_probe < 0.0) == a_negative {
@@ -862,7 +977,7 @@ fn secant_in_bracket(
         };
         let g_next = g(next);
         if g_next == 0.0 {
-            return next;
+            return (next, true);
         }
         if (g_next < 0.0) == a_negative {
             a = next;
@@ -874,11 +989,15 @@ fn secant_in_bracket(
         }
         (previous, current) = (current, (next, g_next));
         if b - a <= xtol {
-            return 0.5 * (a + b);
+            return (0.5 * (a + b), false);
         }
     }
-    0.5 * (a + b)
+    (0.5 * (a + b), false)
 }
+
+/// Flows from the end that usually settle NPV's sign at r = −0.99 ([`Polynomial::at_lowest_rate`]):
+/// w_0^24 ≈ 1e-4 monthly.
+const LOWEST_RATE_TAIL: usize = 24;
 
 /// Largest shift m in [`refine`]'s g(v) = P(v)·v^(−m): keeps w^m = (1+r)^(mk) finite.
 const MAX_SHIFT: usize = 1000;
@@ -1007,6 +1126,167 @@ mod tests {
         assert!((fast.rate - 1.02).abs() < 0.01, "{fast:?}");
     }
 
+    /// Flows drawn from a fixed sequence, with exact zeros (leading, trailing, inside) and
+    /// exact cancellations of the running sums, for checks of the one-pass shape.
+    fn varied_flows() -> Vec<Vec<f64>> {
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut all: Vec<Vec<f64>> = (0..300)
+            .map(|i| {
+                let n = 1 + (next() * 130.0) as usize;
+                (0..n)
+                    .map(|t| {
+                        let u = next();
+                        if u < 0.2 || (i % 3 == 0 && t < 4) {
+                            0.0
+                        } else {
+                            ((next() - 0.45) * 1e4).round()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        // Running sums that return to exactly 0, from both ends.
+        all.push(vec![0.0, -3.0, 1.0, 2.0, 0.0, 5.0, -5.0, 4.0, -4.0, 0.0]);
+        all.push(vec![-0.0, 2.0, -2.0, -1.0, 1.0, 3.0, -0.0]);
+        all
+    }
+
+    #[test]
+    fn one_pass_shape_matches_running_sums_and_direct_moments() {
+        for flows in varied_flows() {
+            let want = shape_of(flows.iter().copied());
+            let Some(got) = FlowShape::of(&flows) else {
+                // Rejected only when one-signed (all flows here are finite).
+                assert!(
+                    flows.iter().all(|&c| c >= 0.0) || flows.iter().all(|&c| c <= 0.0),
+                    "{flows:?}"
+                );
+                continue;
+            };
+            assert_eq!(
+                (got.shape.prefix_changes, got.shape.suffix_changes),
+                (want.prefix_changes, want.suffix_changes),
+                "{flows:?}"
+            );
+            let (mut moment, mut curvature, mut scale) = (0.0, 0.0, 0.0);
+            for (t, &c) in flows.iter().enumerate() {
+                let t = t as f64;
+                moment += t * c;
+                curvature += t * (t - 1.0) * c;
+                scale += t * t * c.abs();
+            }
+            // Integer flows: both ways are exact up to 2^53.
+            assert_eq!(got.moment, moment, "{flows:?}");
+            assert!(
+                (got.curvature - curvature).abs() <= 1e-12 * scale,
+                "{flows:?}"
+            );
+            let first = flows.iter().find(|&&c| c != 0.0).unwrap();
+            let last = flows.iter().rev().find(|&&c| c != 0.0).unwrap();
+            assert_eq!(
+                (got.first_sign, got.last_sign),
+                (first.signum(), last.signum())
+            );
+        }
+    }
+
+    #[test]
+    fn sign_at_lowest_rate_falls_back_when_the_early_flows_decide_it() {
+        // 60 months: R(w_0) = −100 + 1e12·w_0^59 ≈ +47 though the last 24 flows sum to −100.
+        let mut flows = vec![0.0; 60];
+        flows[0] = 1e12;
+        flows[59] = -100.0;
+        let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+        assert!(poly.eval_grid(0) > 0.0);
+        assert!(poly.at_lowest_rate() > 0.0, "{}", poly.at_lowest_rate());
+        // A provider-like series: the last flows settle the sign, and the short sum is used.
+        let flows = refresh_series();
+        let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+        let (short, full) = (poly.at_lowest_rate(), poly.eval_grid(0));
+        assert_eq!(short.signum(), full.signum());
+        assert_ne!(short, full, "the partial sum was not used");
+    }
+
+    /// Monthly flows −1 at the end of month 1 and (1+root)^(11/12) at the end of month 12:
+    /// one sign change, NPV(0) > 0, NPV falls through `root` (the only root in (−1, ∞)).
+    fn two_flows_with_root(root: f64) -> Vec<f64> {
+        let mut flows = vec![0.0; 12];
+        flows[0] = -1.0;
+        flows[11] = (1.0 + root).powf(11.0 / 12.0);
+        flows
+    }
+
+    #[test]
+    fn root_near_the_top_is_kept_below_ten_and_dropped_above() {
+        for root in [
+            0.05,
+            3.0,
+            9.9999,
+            9.999_999_9,
+            10.000_000_1,
+            10.0001,
+            11.0,
+            50.0,
+        ] {
+            let flows = two_flows_with_root(root);
+            let got = irr_monthly_end(&flows);
+            let shape = FlowShape::of(&flows).unwrap();
+            let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+            let walked = solve(&poly, shape.shape);
+            if root < IRR_MAX_RATE {
+                let irr = got.unwrap_or_else(|| panic!("root {root}: none"));
+                assert!((irr.rate - root).abs() < IRR_TOLERANCE, "{root}: {irr:?}");
+                assert!(!irr.multiple_roots);
+            } else {
+                // Refining toward v(10) without NPV(10) would end at 10.
+                assert!(got.is_none(), "root {root}: {got:?}");
+            }
+            assert_eq!(got.is_some(), walked.is_some(), "root {root}");
+        }
+        // A root exactly at 10 (periodic: −1 + 11·v = 0 at v = 1/11) is in the interval.
+        let irr = irr_periodic(&[-1.0, 11.0]).unwrap();
+        assert!((irr.rate - 10.0).abs() < IRR_TOLERANCE, "{irr:?}");
+    }
+
+    #[test]
+    fn root_near_the_bottom_is_counted_above_minus_0_99_only() {
+        // Build, earn, then a closing cost: NPV → −∞ as r → −1⁺ and NPV(0) > 0, so one root in
+        // (−1, 0); the closing cost moves it across −0.99 (it decides `multiple_roots`).
+        let mut seen = [false; 2];
+        for closing in [1.0e2, 3.0e2, 6.0e2, 7.0e2, 1.0e3, 1.0e4, 1.0e6] {
+            let mut flows: Vec<f64> = (0..120)
+                .map(|t| if t < 6 { -2.0e3 } else { 3.0e2 })
+                .collect();
+            flows[119] = -closing;
+            let shape = FlowShape::of(&flows).unwrap();
+            let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+            let got = irr_monthly_end(&flows);
+            let walked = solve(&poly, shape.shape);
+            // NPV(0) > 0: a negative NPV(−0.99) puts the negative root above −0.99.
+            let inside = poly.eval_grid(0) < 0.0;
+            seen[usize::from(inside)] = true;
+            match (got, walked) {
+                (Some(a), Some(b)) => {
+                    assert!(
+                        (a.rate - b.rate).abs() < IRR_TOLERANCE,
+                        "{closing}: {a:?} {b:?}"
+                    );
+                    // Two roots exactly when the negative one lies above −0.99.
+                    assert_eq!(a.multiple_roots, inside, "{closing}: {a:?}");
+                    assert_eq!(a.multiple_roots, b.multiple_roots, "{closing}");
+                }
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "{closing}: {a:?} {b:?}"),
+            }
+        }
+        assert_eq!(seen, [true, true], "both sides of −0.99 tried");
+    }
+
     #[test]
     fn fast_path_declines_what_it_cannot_prove() {
         // Periodic roots at r = 0.1 and 0.5, both above 0: NPV(0) and NPV(10) share a sign.
@@ -1051,12 +1331,12 @@ mod tests {
         let g = |x: f64| x * x * x - 0.5;
         let root = 0.5f64.cbrt();
         for start in [None, Some((1.0, 0.5, 3.0, 6.0))] {
-            let x = secant_in_bracket(g, (0.5, g(0.5)), (1.0, g(1.0)), start, 1e-13);
+            let (x, _) = secant_in_bracket(g, (0.5, g(0.5)), (1.0, g(1.0)), start, 1e-13);
             assert!((x - root).abs() <= 1e-13, "{start:?}: {x} vs {root}");
         }
         // A flat function far from its root still ends (bisection takes over).
         let flat = |x: f64| if x < 0.9 { -1e-300 } else { 1.0 };
-        let x = secant_in_bracket(flat, (0.1, flat(0.1)), (1.0, 1.0), None, 1e-12);
+        let (x, _) = secant_in_bracket(flat, (0.1, flat(0.1)), (1.0, 1.0), None, 1e-12);
         assert!((x - 0.9).abs() <= 1e-12, "{x}");
     }
 
