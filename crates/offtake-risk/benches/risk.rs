@@ -2,11 +2,11 @@
 //!
 //! `cargo bench -p offtake-risk` — ids: `risk/100k_paths` (2 threads), `risk/100k_paths_1_thread`,
 //! `kernel/one_path` (the engine's per-path kernel alone), `sampler/draw` (one path's factors),
-//! `report/100k_paths` (statistics and tornado over a finished table).
+//! `stats/report_100k_paths` (statistics and tornado over a finished table; `_1_thread` on one).
 
 use offtake_engine::{Scenario, Simulator};
 use offtake_model::{Contract, parse};
-use offtake_risk::{Control, FactorSampler, RunConfig, report, simulate};
+use offtake_risk::{Control, FactorSampler, RunConfig, report, report_with_threads, simulate};
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
 
@@ -93,5 +93,12 @@ mod stats {
         let c = example();
         let sim = simulate(&c, &config(&c, 100_000, 2), Control::default()).expect("runs");
         b.bench(|| report(&c, 42, 100_000, &sim.table, false).expect("reports"));
+    }
+
+    #[divan::bench(name = "report_100k_paths_1_thread", sample_count = 5, sample_size = 1)]
+    fn report_100k_1_thread(b: divan::Bencher) {
+        let c = example();
+        let sim = simulate(&c, &config(&c, 100_000, 2), Control::default()).expect("runs");
+        b.bench(|| report_with_threads(&c, 42, 100_000, &sim.table, false, 1).expect("reports"));
     }
 }

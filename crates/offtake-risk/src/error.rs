@@ -21,7 +21,7 @@ pub enum Error {
     #[error("cannot start {threads} worker threads: {source}")]
     ThreadPool {
         threads: usize,
-        source: rayon::ThreadPoolBuildError,
+        source: std::io::Error,
     },
     /// A validated distribution that the sampling crates still refuse (a bug: offtake-model
     /// should have rejected it).

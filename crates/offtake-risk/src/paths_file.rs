@@ -631,7 +631,6 @@ pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
     })?;
     let mut merged = PathTable::with_rows(Layout::new(contract, false), rows);
     let mut filled = vec![false; rows];
-    let nm = PathMetric::ALL.len();
     // One shard in memory at a time next to the merged table.
     for f in files {
         let (h, table) = read_paths(f)?;
@@ -655,8 +654,7 @@ pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
                 });
             }
             filled[pos] = true;
-            let (values, flags) = table.row_values(r);
-            merged.set_row(pos, i, &values[..nm], flags);
+            merged.copy_row(pos, i, &table, r);
         }
     }
     Ok(Merged {

@@ -3,9 +3,10 @@
 //! contract for names and the tornado), so a single run and a merge of its shards give the same
 //! report, bit for bit.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use offtake_engine::{Extent, Scenario, Simulator};
 use offtake_model::{Contract, DelaySpec, Distribution, ScalarFactor};
-use rayon::prelude::*;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -13,7 +14,7 @@ use crate::Result;
 use crate::copula::spearman_of_copula;
 use crate::marginal::round_months;
 use crate::sampler::FactorSampler;
-use crate::stats::{Summary, share};
+use crate::stats::{Summary, summaries};
 use crate::table::{PathMetric, PathTable, Verdict};
 
 /// Everything `offtake risk` prints (and `--json` writes).
@@ -175,7 +176,8 @@ pub fn contract_fingerprint(contract: &Contract) -> String {
     format!("fnv1a64:{h:016x}")
 }
 
-/// The report of `table` (the finished paths of a run of `n_paths` paths with `seed`).
+/// The report of `table` (the finished paths of a run of `n_paths` paths with `seed`), its
+/// statistics computed on as many threads as the machine offers.
 pub fn report(
     contract: &Contract,
     seed: u64,
@@ -183,35 +185,56 @@ pub fn report(
     table: &PathTable,
     partial: bool,
 ) -> Result<RiskReport> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    report_with_threads(contract, seed, n_paths, table, partial, threads)
+}
+
+/// [`report`] with its statistics computed on at most `threads` threads (the caller's and
+/// scoped ones; a run's `--threads`). The result does not depend on `threads`.
+pub fn report_with_threads(
+    contract: &Contract,
+    seed: u64,
+    n_paths: u64,
+    table: &PathTable,
+    partial: bool,
+    threads: usize,
+) -> Result<RiskReport> {
     let sampler = FactorSampler::new(contract)?;
     let layout = table.layout();
-    let rows = 0..table.len();
-    // Each metric's summary is independent and pure: computed in parallel, collected in
-    // `PathMetric::ALL` order, so the result does not depend on the threads.
-    let metrics = MetricSummaries(
-        PathMetric::ALL
-            .into_par_iter()
-            .map(|m| (m, Summary::of(table.metric_column(m))))
-            .collect(),
-    );
-    let verdict = |v: Verdict| share(rows.clone().map(|r| table.verdict(r, v)));
+    let metrics = MetricSummaries(metric_summaries(table, threads));
+    // Every flag column counted in one pass over the rows.
+    let mut yes = vec![0u64; layout.flag_width()];
+    for row in table.flag_rows() {
+        for (count, flag) in yes.iter_mut().zip(row) {
+            *count += u64::from(*flag);
+        }
+    }
+    let rows = table.len() as u64;
+    let flag_share = |col: usize| (rows > 0).then(|| yes[col] as f64 / rows as f64);
     let hurdle = contract.thresholds.hurdle;
     let hurdle_floor = hurdle - 1e-9 * hurdle.abs().max(1.0);
-    let irrs = || table.metric_column(PathMetric::ProviderIrr).flatten();
+    let irrs = || {
+        table
+            .metric_blocks(PathMetric::ProviderIrr)
+            .flatten()
+            .filter(|x| !x.is_nan())
+    };
     let paths_with_irr = irrs().count() as u64;
+    let below_hurdle = irrs().filter(|irr| **irr < hurdle_floor).count() as u64;
+    let n_options = layout.option_tranches.len();
     let probabilities = Probabilities {
-        contracted: verdict(Verdict::Contracted),
-        financeable: verdict(Verdict::Financeable),
-        deliverable: verdict(Verdict::Deliverable),
+        contracted: flag_share(Verdict::Contracted as usize),
+        financeable: flag_share(Verdict::Financeable as usize),
+        deliverable: flag_share(Verdict::Deliverable as usize),
         hurdle,
-        irr_below_hurdle: share(irrs().map(|irr| irr < hurdle_floor)),
+        irr_below_hurdle: (paths_with_irr > 0).then(|| below_hurdle as f64 / paths_with_irr as f64),
         paths_with_irr,
         options: layout
             .option_ids()
             .enumerate()
             .map(|(j, id)| OptionProbability {
                 tranche: id.to_string(),
-                exercised: share(rows.clone().map(|r| table.option_exercised(r, j))),
+                exercised: flag_share(Verdict::ALL.len() + j),
             })
             .collect(),
         equity: layout
@@ -220,7 +243,7 @@ pub fn report(
             .enumerate()
             .map(|(e, id)| EquityProbability {
                 id: id.clone(),
-                paid: share(rows.clone().map(|r| table.equity_paid(r, e))),
+                paid: flag_share(Verdict::ALL.len() + n_options + e),
             })
             .collect(),
     };
@@ -266,6 +289,43 @@ pub fn report(
         probabilities,
         tornado: tornado(contract, &sampler),
     })
+}
+
+/// Each metric's [`Summary`], in [`PathMetric::ALL`] order. Metrics go in pairs (two columns a
+/// pass overlap their in-order sums); pairs are shared among up to `threads` threads. Each
+/// summary is pure and computed from the table in path order, so threads change nothing.
+fn metric_summaries(table: &PathTable, threads: usize) -> Vec<(PathMetric, Summary)> {
+    let pairs: Vec<[PathMetric; 2]> = PathMetric::ALL
+        .chunks_exact(2)
+        .map(|p| [p[0], p[1]])
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(pair) = pairs.get(i) else {
+                return done;
+            };
+            done.push((i, summaries(table.metric_block_sets(*pair))));
+        }
+    };
+    let helpers = threads.clamp(1, pairs.len()) - 1;
+    let mut done = std::thread::scope(|scope| {
+        // A helper that cannot start only means fewer threads: the caller's takes its pairs.
+        let spawned: Vec<_> = (0..helpers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut done = work();
+        for h in spawned {
+            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        done
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter()
+        .flat_map(|(i, s)| pairs[i].into_iter().zip(s))
+        .collect()
 }
 
 fn factor_reports(contract: &Contract) -> Vec<FactorReport> {

@@ -1,13 +1,14 @@
-//! Running paths in parallel: a local rayon pool of K threads, chunks of paths written into
-//! their own rows, so the table (and every statistic computed from it) is the same for any K and
-//! any order of work. Cancellation and progress are checked once per chunk.
+//! Running paths in parallel: K worker threads (the caller's thread and K − 1 scoped ones) take
+//! chunks of paths from a shared queue and write each into its own rows, so the table (and every
+//! statistic computed from it) is the same for any K and any order of work. Each worker builds
+//! its engine simulator once. Cancellation and progress are checked once per chunk.
 
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use offtake_engine::{Extent, Scenario, Simulator};
 use offtake_model::{Contract, RiskSpec};
-use rayon::prelude::*;
 
 use crate::sampler::{FactorSampler, spec_defaults};
 use crate::table::{Layout, PathTable, write_row};
@@ -150,68 +151,111 @@ pub fn simulate(
             paths: config.n_paths,
             max: RiskSpec::MAX_PATHS,
         })?;
-    let mut table = PathTable::with_rows(layout, rows);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|source| Error::ThreadPool {
-            threads: config.threads,
-            source,
-        })?;
+    let mut table = PathTable::zeroed(layout, rows);
+    let n_chunks = rows.div_ceil(CHUNK_PATHS);
     let (layout, path_idx, values, flags) = table.parts_mut();
     let (vw, fw) = (layout.value_width(), layout.flag_width());
-    let shard = config.shard;
-    let done: Vec<bool> = pool.install(|| {
+    // Chunk c is rows c·CHUNK_PATHS.., i.e. block c of the table's values.
+    let queue = Mutex::new(
         path_idx
-            .par_chunks_mut(CHUNK_PATHS)
-            .zip(values.par_chunks_mut(CHUNK_PATHS * vw))
-            .zip(flags.par_chunks_mut(CHUNK_PATHS * fw))
-            .enumerate()
-            .map_init(
-                || {
-                    (
-                        Simulator::new(contract).with_extent(Extent::Risk),
-                        Scenario::base(contract),
-                    )
-                },
-                |(simulator, scenario), (chunk, ((idx, vals), flgs))| {
-                    if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                        return false;
-                    }
-                    let first = (chunk * CHUNK_PATHS) as u64;
-                    for (j, ((slot, v), f)) in idx
-                        .iter_mut()
-                        .zip(vals.chunks_exact_mut(vw))
-                        .zip(flgs.chunks_exact_mut(fw))
-                        .enumerate()
-                    {
-                        let i = shard.path_idx(first + j as u64);
-                        *slot = i;
-                        sampler.draw(i, scenario);
-                        let summary = simulator.run(scenario);
-                        write_row(layout, v, f, summary, scenario);
-                    }
-                    if let Some(progress) = control.progress {
-                        progress(idx.len() as u64);
-                    }
-                    true
-                },
-            )
-            .collect()
-    });
+            .chunks_mut(CHUNK_PATHS)
+            .zip(values.chunks_mut(CHUNK_PATHS * vw))
+            .zip(flags.chunks_mut(CHUNK_PATHS * fw))
+            .enumerate(),
+    );
+    let job = Job {
+        contract,
+        sampler: &sampler,
+        layout,
+        shard: config.shard,
+        control,
+    };
+    let mut done = vec![false; n_chunks];
+    let threads = config.threads.min(n_chunks).max(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let spawn_error = |source| Error::ThreadPool {
+            threads: config.threads,
+            source,
+        };
+        let mut workers = Vec::with_capacity(threads - 1);
+        for k in 1..threads {
+            let (job, queue) = (&job, &queue);
+            let worker = std::thread::Builder::new()
+                .name(format!("offtake-risk-{k}"))
+                .spawn_scoped(scope, move || job.work(queue))
+                .map_err(spawn_error)?;
+            workers.push(worker);
+        }
+        let mut finished = job.work(&queue);
+        for w in workers {
+            // A panicking worker is a bug (the kernel does not panic on a valid contract):
+            // re-raise it rather than report a table with holes.
+            finished.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        for c in finished {
+            done[c] = true;
+        }
+        Ok(())
+    })?;
     let partial = done.iter().any(|d| !d);
     if partial {
-        let keep: Vec<bool> = done
-            .iter()
-            .flat_map(|d| std::iter::repeat_n(*d, CHUNK_PATHS))
-            .collect();
-        table.retain_rows(&keep);
+        table.retain_blocks(&done);
     }
     Ok(Simulation {
         config: config.clone(),
         table,
         partial,
     })
+}
+
+/// What every worker of a run shares.
+struct Job<'a, 'c> {
+    contract: &'c Contract,
+    sampler: &'a FactorSampler,
+    layout: &'a Layout,
+    shard: Shard,
+    control: Control<'a>,
+}
+
+/// A chunk of rows: its index, and its path indices, value block and flag rows.
+type Chunk<'t> = (usize, ((&'t mut [u64], &'t mut [f64]), &'t mut [u8]));
+
+impl Job<'_, '_> {
+    /// Runs chunks from `queue` until it is empty or the run is cancelled; returns the chunks
+    /// finished.
+    fn work<'t, I: Iterator<Item = Chunk<'t>>>(&self, queue: &Mutex<I>) -> Vec<usize> {
+        let mut simulator = Simulator::new(self.contract).with_extent(Extent::Risk);
+        let mut scenario = Scenario::base(self.contract);
+        let fw = self.layout.flag_width();
+        let mut finished = Vec::new();
+        loop {
+            if self
+                .control
+                .cancel
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                break;
+            }
+            // A poisoned lock means another worker panicked; its join re-raises that.
+            let Some((chunk, ((idx, block), flags))) = queue.lock().ok().and_then(|mut q| q.next())
+            else {
+                break;
+            };
+            let first = (chunk * CHUNK_PATHS) as u64;
+            for (j, (slot, f)) in idx.iter_mut().zip(flags.chunks_exact_mut(fw)).enumerate() {
+                let i = self.shard.path_idx(first + j as u64);
+                *slot = i;
+                self.sampler.draw(i, &mut scenario);
+                let summary = simulator.run(&scenario);
+                write_row(self.layout, block, j, f, summary, &scenario);
+            }
+            if let Some(progress) = self.control.progress {
+                progress(idx.len() as u64);
+            }
+            finished.push(chunk);
+        }
+        finished
+    }
 }
 
 #[cfg(test)]

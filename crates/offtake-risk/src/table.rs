@@ -1,11 +1,20 @@
-//! Per-path results in compact row-major columns: ten metrics as f64 (none = NaN, internally
-//! only), verdicts and option/equity flags as bytes, and, when kept, the factors drawn.
+//! Per-path results in compact columns: ten metrics as f64 (none = NaN, internally only),
+//! verdicts and option/equity flags as bytes, and, when kept, the factors drawn.
+//!
+//! Values are stored in blocks of [`BLOCK_ROWS`] rows (the runner's unit of work), each block
+//! column-major: a block holds every row's first value, then every row's second value, and so on.
+//! So the runner still fills disjoint blocks in parallel, while each metric is a few contiguous
+//! slices for the statistics ([`PathTable::metric_blocks`]). Only the last block may be shorter.
+//! Flags are row-major (a few bytes a row, read together).
 //!
 //! About 100 bytes a path without factors (97 MB at 1,000,000 paths); no monthly schedule is kept.
 
 use offtake_engine::{PathSummary, Scenario};
 use offtake_model::Contract;
 use serde::Serialize;
+
+/// Rows per block of values; equal to the runner's chunk of paths, so a chunk is one block.
+pub const BLOCK_ROWS: usize = crate::run::CHUNK_PATHS;
 
 /// A metric recorded for every path (MODEL.md §10; definitions in MODEL.md §6–9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,17 +186,29 @@ impl Layout {
 pub struct PathTable {
     layout: Layout,
     path_idx: Vec<u64>,
+    /// Blocks of [`BLOCK_ROWS`] rows, column-major within a block (see the module docs).
     values: Vec<f64>,
+    /// Row-major, `flag_width` bytes a row.
     flags: Vec<u8>,
 }
 
 impl PathTable {
     /// `rows` rows of NaN / false, to be filled.
     pub(crate) fn with_rows(layout: Layout, rows: usize) -> Self {
+        Self::filled(layout, rows, f64::NAN)
+    }
+
+    /// `rows` rows of zeros, for a writer that fills every cell: zeroed memory comes from the
+    /// allocator untouched, so its pages are first touched by the threads writing them.
+    pub(crate) fn zeroed(layout: Layout, rows: usize) -> Self {
+        Self::filled(layout, rows, 0.0)
+    }
+
+    fn filled(layout: Layout, rows: usize, value: f64) -> Self {
         let (vw, fw) = (layout.value_width(), layout.flag_width());
         PathTable {
             path_idx: vec![0; rows],
-            values: vec![f64::NAN; rows * vw],
+            values: vec![value; rows * vw],
             flags: vec![0; rows * fw],
             layout,
         }
@@ -202,17 +223,22 @@ impl PathTable {
         )
     }
 
-    /// Keeps the rows for which `keep` is true, in order.
-    pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
+    /// Keeps the blocks of [`BLOCK_ROWS`] rows for which `keep` is true, in order. Blocks move
+    /// whole: every block but the last is full, and the last stays last, so the layout holds.
+    pub(crate) fn retain_blocks(&mut self, keep: &[bool]) {
         let (vw, fw) = (self.layout.value_width(), self.layout.flag_width());
+        let rows = self.len();
         let mut out = 0;
-        for (row, k) in keep.iter().enumerate().take(self.len()) {
-            if *k {
-                self.path_idx[out] = self.path_idx[row];
-                self.values.copy_within(row * vw..(row + 1) * vw, out * vw);
-                self.flags.copy_within(row * fw..(row + 1) * fw, out * fw);
-                out += 1;
+        for (block, k) in keep.iter().enumerate() {
+            let start = block * BLOCK_ROWS;
+            if !*k || start >= rows {
+                continue;
             }
+            let end = (start + BLOCK_ROWS).min(rows);
+            self.path_idx.copy_within(start..end, out);
+            self.values.copy_within(start * vw..end * vw, out * vw);
+            self.flags.copy_within(start * fw..end * fw, out * fw);
+            out += end - start;
         }
         self.path_idx.truncate(out);
         self.values.truncate(out * vw);
@@ -239,8 +265,15 @@ impl PathTable {
         &self.path_idx
     }
 
+    /// Where the value of (`row`, `col`) is stored.
+    fn value_pos(&self, row: usize, col: usize) -> usize {
+        let start = row - row % BLOCK_ROWS;
+        let block_rows = (self.len() - start).min(BLOCK_ROWS);
+        start * self.layout.value_width() + col * block_rows + (row - start)
+    }
+
     fn value(&self, row: usize, col: usize) -> f64 {
-        self.values[row * self.layout.value_width() + col]
+        self.values[self.value_pos(row, col)]
     }
 
     fn flag(&self, row: usize, col: usize) -> bool {
@@ -255,7 +288,41 @@ impl PathTable {
 
     /// Every row's metric, in row order.
     pub fn metric_column(&self, m: PathMetric) -> impl Iterator<Item = Option<f64>> + '_ {
-        (0..self.len()).map(move |r| self.metric(r, m))
+        self.metric_blocks(m)
+            .flatten()
+            .map(|x| (!x.is_nan()).then_some(*x))
+    }
+
+    /// Every row's metric, in row order, as contiguous slices (NaN = the path lacks it).
+    pub fn metric_blocks(&self, m: PathMetric) -> impl Iterator<Item = &[f64]> + Clone + '_ {
+        self.value_blocks(m as usize)
+    }
+
+    /// Several metrics block by block: per block of rows, each metric's contiguous slice.
+    pub fn metric_block_sets<const M: usize>(
+        &self,
+        ms: [PathMetric; M],
+    ) -> impl Iterator<Item = [&[f64]; M]> + Clone + '_ {
+        let vw = self.layout.value_width();
+        self.values.chunks(BLOCK_ROWS * vw).map(move |block| {
+            let rows = block.len() / vw;
+            ms.map(|m| &block[m as usize * rows..(m as usize + 1) * rows])
+        })
+    }
+
+    /// Every row's value `col`, in row order, as contiguous slices.
+    fn value_blocks(&self, col: usize) -> impl Iterator<Item = &[f64]> + Clone + '_ {
+        let vw = self.layout.value_width();
+        self.values.chunks(BLOCK_ROWS * vw).map(move |block| {
+            let rows = block.len() / vw;
+            &block[col * rows..(col + 1) * rows]
+        })
+    }
+
+    /// Rows of flags: verdicts, then options exercised, then equity paid (`Layout::flag_width`
+    /// bytes each, 0 or 1).
+    pub(crate) fn flag_rows(&self) -> std::slice::ChunksExact<'_, u8> {
+        self.flags.chunks_exact(self.layout.flag_width())
     }
 
     pub fn verdict(&self, row: usize, v: Verdict) -> bool {
@@ -302,15 +369,6 @@ impl PathTable {
             .then(|| self.value(row, base + g) as i64)
     }
 
-    /// A row's value and flag slices.
-    pub(crate) fn row_values(&self, row: usize) -> (&[f64], &[u8]) {
-        let (vw, fw) = (self.layout.value_width(), self.layout.flag_width());
-        (
-            &self.values[row * vw..(row + 1) * vw],
-            &self.flags[row * fw..(row + 1) * fw],
-        )
-    }
-
     /// A row's value cell (NaN = none), for the paths file.
     pub(crate) fn raw_value(&self, row: usize, col: usize) -> f64 {
         self.value(row, col)
@@ -321,8 +379,8 @@ impl PathTable {
     }
 
     pub(crate) fn set_raw_value(&mut self, row: usize, col: usize, x: f64) {
-        let vw = self.layout.value_width();
-        self.values[row * vw + col] = x;
+        let pos = self.value_pos(row, col);
+        self.values[pos] = x;
     }
 
     pub(crate) fn set_raw_flag(&mut self, row: usize, col: usize, x: bool) {
@@ -334,36 +392,52 @@ impl PathTable {
         self.path_idx[row] = path_idx;
     }
 
-    pub(crate) fn set_row(&mut self, row: usize, path_idx: u64, values: &[f64], flags: &[u8]) {
-        let (vw, fw) = (self.layout.value_width(), self.layout.flag_width());
+    /// Copies `from`'s row `from_row` into `row` under `path_idx`: the metrics and the flags
+    /// (both tables' flag layouts must agree; factors are not copied).
+    pub(crate) fn copy_row(
+        &mut self,
+        row: usize,
+        path_idx: u64,
+        from: &PathTable,
+        from_row: usize,
+    ) {
         self.path_idx[row] = path_idx;
-        self.values[row * vw..(row + 1) * vw].copy_from_slice(values);
-        self.flags[row * fw..(row + 1) * fw].copy_from_slice(flags);
+        for col in 0..PathMetric::ALL.len() {
+            self.set_raw_value(row, col, from.value(from_row, col));
+        }
+        let fw = self.layout.flag_width();
+        self.flags[row * fw..(row + 1) * fw]
+            .copy_from_slice(&from.flags[from_row * fw..(from_row + 1) * fw]);
     }
 }
 
-/// Writes one path into its row slices.
+/// Writes one path: row `row` of a block of values (`block.len() / value_width` rows,
+/// column-major) and the row's flags.
 pub(crate) fn write_row(
     layout: &Layout,
-    values: &mut [f64],
+    block: &mut [f64],
+    row: usize,
     flags: &mut [u8],
     summary: &PathSummary,
     scenario: &Scenario,
 ) {
+    let rows = block.len() / layout.value_width();
+    let mut put = |col: usize, x: f64| block[col * rows + row] = x;
     for m in PathMetric::ALL {
-        values[m as usize] = m.of(summary).unwrap_or(f64::NAN);
+        put(m as usize, m.of(summary).unwrap_or(f64::NAN));
     }
     if layout.factors {
-        let f = &mut values[PathMetric::ALL.len()..];
-        f[0] = scenario.demand_factor;
-        f[1] = scenario.power_factor;
-        f[2] = scenario.capex_factor;
+        let base = PathMetric::ALL.len();
+        put(base, scenario.demand_factor);
+        put(base + 1, scenario.power_factor);
+        put(base + 2, scenario.capex_factor);
         let nt = layout.tranche_ids.len();
-        for (slot, d) in f[3..3 + nt].iter_mut().zip(&scenario.delay_months) {
-            *slot = *d as f64;
+        for (k, d) in scenario.delay_months.iter().take(nt).enumerate() {
+            put(base + 3 + k, *d as f64);
         }
-        for (slot, s) in f[3 + nt..].iter_mut().zip(&scenario.slip_months) {
-            *slot = *s as f64;
+        let ng = layout.generation_names.len();
+        for (g, s) in scenario.slip_months.iter().take(ng).enumerate() {
+            put(base + 3 + nt + g, *s as f64);
         }
     }
     let v = &summary.verdicts;

@@ -13,7 +13,7 @@ use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::UnderwritingJson;
 use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
-use offtake_risk::{Control, RunConfig, report, simulate};
+use offtake_risk::{Control, RunConfig, report_with_threads, simulate};
 
 use crate::termsheet::load_or_exit;
 
@@ -178,12 +178,13 @@ fn run_risk(
     }
     let started = Instant::now();
     let sim = simulate(contract, &config, Control::default())?;
-    let risk = report(
+    let risk = report_with_threads(
         contract,
         config.seed,
         config.n_paths,
         &sim.table,
         sim.partial,
+        config.threads,
     )?;
     if !quiet {
         eprintln!(

@@ -11,8 +11,8 @@ use std::time::Instant;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::format::{pct, times, usd};
 use offtake_risk::{
-    Control, PathMetric, RiskReport, RunConfig, Shard, Summary, merge, report, simulate,
-    write_paths,
+    Control, PathMetric, RiskReport, RunConfig, Shard, Summary, merge, report, report_with_threads,
+    simulate, write_paths,
 };
 
 use crate::termsheet::load_or_exit;
@@ -209,12 +209,13 @@ pub fn run(args: &Args) -> u8 {
         return emit(&line).map_or(1, |()| code);
     }
     let started = Instant::now();
-    let r = match report(
+    let r = match report_with_threads(
         contract,
         config.seed,
         config.n_paths,
         &sim.table,
         sim.partial,
+        config.threads,
     ) {
         Ok(r) => r,
         Err(e) => {
