@@ -12,7 +12,7 @@
 use offtake_engine::Scenario;
 use offtake_model::{Contract, DelaySpec, Distribution, RiskSpec, ScalarFactor};
 use rand_distr::{Distribution as _, StandardNormal};
-use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::distribution::Normal;
 
 use crate::Result;
 use crate::copula::Copula;
@@ -143,7 +143,7 @@ impl FactorSampler {
             copula.correlate(&eps[..k], &mut z[..k]);
             for (f, zi) in copula.factors.iter().zip(z) {
                 if let Some(m) = &self.scalars[*f as usize] {
-                    values[*f as usize] = m.quantile(self.std_normal.cdf(zi));
+                    values[*f as usize] = m.from_standard_normal(zi, &self.std_normal);
                     correlated[*f as usize] = true;
                 }
             }
