@@ -265,19 +265,15 @@ pub fn round_months(x: f64) -> i64 {
     // Half away from zero, as `f64::round`, but inline (that is a libm call on baseline
     // x86-64, once per delay and slip of every path). Below 2⁵² in magnitude the cast
     // truncates and x − trunc(x) is exact; beyond, x is already whole. The cast saturates.
+    // Branch-free: the half is as likely to be above as below, so a branch would mispredict
+    // on every other draw (frac is 0 beyond 2⁵², where the subtraction is not exact).
     let whole = x as i64;
-    let rounded = if x.abs() < 4_503_599_627_370_496.0 {
-        let frac = x - whole as f64;
-        if frac >= 0.5 {
-            whole + 1
-        } else if frac <= -0.5 {
-            whole - 1
-        } else {
-            whole
-        }
+    let frac = if x.abs() < 4_503_599_627_370_496.0 {
+        x - whole as f64
     } else {
-        whole
+        0.0
     };
+    let rounded = whole + i64::from(frac >= 0.5) - i64::from(frac <= -0.5);
     rounded.max(0)
 }
 
