@@ -4,7 +4,9 @@
 //! kernels are the hot loop of every Monte Carlo path, so they evaluate several coefficients
 //! per step (Horner in x⁸ over Estrin-evaluated chunks of 8 for the plain polynomial, in x⁴
 //! over cubic chunks for the pair with a slope bound): the chunk polynomials are independent,
-//! which lets the CPU overlap them instead of waiting on one long multiply-add chain. No
+//! which lets the CPU overlap them instead of waiting on one long multiply-add chain. The
+//! IRR refinement, which evaluates one series many times, uses the paired variants: even and
+//! odd coefficients in the two lanes of one operand, half the arithmetic a coefficient. No
 //! `mul_add`: without the FMA target feature it compiles to a slow libm call.
 
 /// Σ_t c[t]·x^t.
@@ -51,6 +53,118 @@ pub(crate) fn horner_reversed(c: &[f64], x: f64) -> f64 {
         acc = acc * x8 + (low + high * x4);
     }
     acc
+}
+
+/// Σ_t c[t]·x^t as E(x²) + x·O(x²), the even- and odd-indexed coefficients evaluated side by
+/// side: each adjacent pair c[2j], c[2j+1] is one two-lane operand (SSE2 packs the two lanes
+/// into one instruction), so a coefficient costs about half the arithmetic of [`horner`]'s.
+/// In y = x²: Horner in y⁸ over Estrin-evaluated chunks of 8 pairs, the partial top chunk
+/// padded with zeros and evaluated the same way (no serial Horner at the chain's start). For a
+/// root finder that evaluates one series again and again; its rounding differs from
+/// [`horner`]'s, which is why NPV keeps [`horner`].
+#[inline]
+pub(crate) fn horner_paired(c: &[f64], x: f64) -> f64 {
+    if c.len() < 16 {
+        // Less than a chunk: padding would cost more than it saves.
+        return horner(c, x);
+    }
+    let (pairs, odd) = c.as_chunks::<2>();
+    let (body, top) = pairs.as_chunks::<8>();
+    let powers = PairPowers::of(x);
+    // The top chunk: the remaining pairs, then the lone last coefficient (an even index).
+    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match top.get(i) {
+        Some(&pair) => pair,
+        None if i == top.len() => [odd.first().copied().unwrap_or(0.0), 0.0],
+        None => [0.0; 2],
+    });
+    let mut acc = powers.chunk(&padded);
+    for ch in body.iter().rev() {
+        acc = add(mul(acc, powers.y8), powers.chunk(ch));
+    }
+    acc[0] + x * acc[1]
+}
+
+/// Σ_t c[t]·x^(n−t) with n = c.len() − 1, as [`horner_reversed`], evaluated as
+/// [`horner_paired`] does (pairs taken from the end: c[n−1−2j] carries x^(2j+1) and c[n−2j]
+/// carries x^(2j)).
+#[inline]
+pub(crate) fn horner_reversed_paired(c: &[f64], x: f64) -> f64 {
+    if c.len() < 16 {
+        return horner_reversed(c, x);
+    }
+    let (odd, pairs) = c.as_rchunks::<2>();
+    let (top, body) = pairs.as_rchunks::<8>();
+    let powers = PairPowers::of(x);
+    // The top chunk ends with the remaining pairs, preceded by the lone first coefficient
+    // (an even power: the second lane).
+    let skip = 8 - top.len();
+    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match i.checked_sub(skip) {
+        Some(j) => top[j],
+        None if i + 1 == skip => [0.0, odd.first().copied().unwrap_or(0.0)],
+        None => [0.0; 2],
+    });
+    let mut acc = powers.chunk_reversed(&padded);
+    for ch in body {
+        acc = add(mul(acc, powers.y8), powers.chunk_reversed(ch));
+    }
+    acc[1] + x * acc[0]
+}
+
+fn add(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [a[0] + b[0], a[1] + b[1]]
+}
+
+fn mul(a: [f64; 2], y: f64) -> [f64; 2] {
+    [a[0] * y, a[1] * y]
+}
+
+/// y = x², y², y⁴, y⁸ for chunks of 8 coefficient pairs.
+struct PairPowers {
+    y: f64,
+    y2: f64,
+    y4: f64,
+    y8: f64,
+}
+
+impl PairPowers {
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        let y = x * x;
+        let y2 = y * y;
+        let y4 = y2 * y2;
+        Self {
+            y,
+            y2,
+            y4,
+            y8: y4 * y4,
+        }
+    }
+
+    /// Σ_{i<8} ch[i]·y^i, lane by lane, by Estrin's scheme.
+    #[inline(always)]
+    fn chunk(&self, ch: &[[f64; 2]; 8]) -> [f64; 2] {
+        let Self { y, y2, y4, .. } = *self;
+        let q = |i: usize| {
+            add(
+                add(ch[i], mul(ch[i + 1], y)),
+                mul(add(ch[i + 2], mul(ch[i + 3], y)), y2),
+            )
+        };
+        add(q(0), mul(q(4), y4))
+    }
+
+    /// Σ_{i<8} ch[7 − i]·y^i, lane by lane, by Estrin's scheme.
+    #[inline(always)]
+    fn chunk_reversed(&self, ch: &[[f64; 2]; 8]) -> [f64; 2] {
+        let Self { y, y2, y4, .. } = *self;
+        let q = |i: usize| {
+            add(
+                add(ch[i + 3], mul(ch[i + 2], y)),
+                mul(add(ch[i + 1], mul(ch[i], y)), y2),
+            )
+        };
+        add(q(4), mul(q(0), y4))
+    }
 }
 
 /// (Σ_t c[t]·x^t, Σ_t t·|c[t]|·x^t) in one pass: the polynomial and a bound used to prove it
@@ -141,7 +255,7 @@ mod tests {
 
     #[test]
     fn chunked_horner_matches_naive_sum_for_every_remainder() {
-        for len in 0..=27 {
+        for len in 0..=50 {
             let c: Vec<f64> = (0..len)
                 .map(|t| (t as f64 * 1.7 - 3.0).sin() * 100.0)
                 .collect();
@@ -151,6 +265,16 @@ mod tests {
                 assert!(
                     (a - b).abs() <= 1e-13 * scale,
                     "len {len} x {x}: {a} vs {b}"
+                );
+                let (a, b) = (horner_paired(&c, x), naive(&c, x));
+                assert!(
+                    (a - b).abs() <= 1e-13 * scale,
+                    "short len {len} x {x}: {a} vs {b}"
+                );
+                let (a, b) = (horner_reversed_paired(&c, x), naive_reversed(&c, x));
+                assert!(
+                    (a - b).abs() <= 1e-13 * scale,
+                    "short rev len {len} x {x}: {a} vs {b}"
                 );
                 let (a, b) = (horner_reversed(&c, x), naive_reversed(&c, x));
                 assert!(
