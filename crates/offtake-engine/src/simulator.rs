@@ -874,10 +874,7 @@ impl<'c> Simulator<'c> {
     #[inline(always)]
     fn simulate_portable(&mut self) {
         self.place_tranches();
-        if self.mode == DemandMode::Contract {
-            self.decide_options();
-        }
-        self.capacity();
+        self.capacity_and_options();
         self.capex_and_debt();
         let mut m = Metrics {
             debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
@@ -951,13 +948,26 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// §3: options in decision order on trailing ΣU/ΣC of firm and earlier-exercised tranches.
+    /// §3: capacity_mw(t) and PFLOP/s(t) of the tranches that exist, and the options. Firm
+    /// tranches are added first (file order); then each option, in decision order, is decided on
+    /// the trailing 12-month ΣU/ΣC of what is in place by then (firm and earlier-exercised
+    /// tranches: exactly the rows added so far) and added when exercised. A run at constant
+    /// utilization (the break-even search) keeps the last decisions.
     #[inline(always)]
-    fn decide_options(&mut self) {
+    fn capacity_and_options(&mut self) {
         let n = self.n;
+        self.capacity_mw[..n].fill(0.0);
+        self.pflops[..n].fill(0.0);
+        self.pv_capacity = 0.0;
+        let deciding = self.mode == DemandMode::Contract;
         for k in 0..self.tranches.len() {
-            self.exists[k] = self.tranches[k].option.is_none();
-            self.trailing[k] = None;
+            if self.tranches[k].option.is_none() {
+                self.exists[k] = true;
+                self.add_tranche(k);
+            } else if deciding {
+                self.exists[k] = false;
+                self.trailing[k] = None;
+            }
         }
         let usage = self.usage();
         for i in 0..self.option_order.len() {
@@ -965,35 +975,23 @@ impl<'c> Simulator<'c> {
             let Some((decision, threshold)) = self.tranches[k].option else {
                 continue;
             };
-            if decision >= n as i64 {
-                continue;
-            }
-            let hi = to_period(decision);
-            let lo = hi.saturating_sub(12);
-            // PFLOP/s of each window period, summed over the tranches in file order.
-            let mut window = [0.0; 12];
-            for j in 0..self.tranches.len() {
-                if !self.exists[j] {
-                    continue;
+            if deciding && decision < n as i64 {
+                let hi = to_period(decision);
+                let lo = hi.saturating_sub(12);
+                let (mut sum_c, mut sum_u) = (0.0, 0.0);
+                for t in lo..hi {
+                    let c = self.pflops[t] * self.hours[t];
+                    sum_c += c;
+                    sum_u += usage.used(c, self.demand_curve[t], self.hours[t]);
                 }
-                let (a, b) = self.fit_range[j];
-                for f in &self.fits[a..b] {
-                    let ppm = self.generations[f.generation].pflops_per_mw;
-                    for t in f.period.max(lo)..f.end.min(hi) {
-                        window[t - lo] += self.tranches[j].mw_at(self.online[j], t as i64) * ppm;
-                    }
+                if sum_c > 0.0 {
+                    let ratio = sum_u / sum_c;
+                    self.trailing[k] = Some(ratio);
+                    self.exists[k] = at_least(ratio, threshold);
                 }
             }
-            let (mut sum_c, mut sum_u) = (0.0, 0.0);
-            for (t, pflops) in (lo..hi).zip(window) {
-                let c = pflops * self.hours[t];
-                sum_c += c;
-                sum_u += usage.used(c, self.demand_curve[t], self.hours[t]);
-            }
-            if sum_c > 0.0 {
-                let ratio = sum_u / sum_c;
-                self.trailing[k] = Some(ratio);
-                self.exists[k] = at_least(ratio, threshold);
+            if self.exists[k] {
+                self.add_tranche(k);
             }
         }
         for k in 0..self.tranches.len() {
@@ -1010,56 +1008,48 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// §3: capacity_mw(t) and PFLOP/s(t) of the tranches that exist, added tranche by tranche
-    /// in file order (each period's sum in the same order as a per-period loop would).
+    /// Adds tranche k's mw_k·a_k(t) to capacity_mw and its PFLOP/s, fit by fit, and
+    /// Σ capacity_mw(t)·v^(t+1) to `pv_capacity` (PV of fixed opex per USD/MW-month, §9).
     #[inline(always)]
-    fn capacity(&mut self) {
-        let n = self.n;
-        let capacity = &mut self.capacity_mw[..n];
-        let pflops = &mut self.pflops[..n];
+    fn add_tranche(&mut self, k: usize) {
+        let capacity = &mut self.capacity_mw[..self.n];
+        let pflops = &mut self.pflops[..self.n];
         let (factor, factor_sum) = (&self.provider_factor, &self.provider_factor_sum);
-        capacity.fill(0.0);
-        pflops.fill(0.0);
-        // Σ capacity_mw(t)·v^(t+1), segment by segment: PV of fixed opex per USD/MW-month (§9).
+        let tr = &self.tranches[k];
+        let o = self.online[k];
         let mut pv_capacity = 0.0;
-        for (k, tr) in self.tranches.iter().enumerate() {
-            if !self.exists[k] {
-                continue;
-            }
-            let o = self.online[k];
-            // Periods from here on are past the ramp: a_k = 1.
-            let ramp_end = to_period(o + tr.ramp.max(1) - 1);
-            let (a, b) = self.fit_range[k];
-            for f in &self.fits[a..b] {
-                let ppm = self.generations[f.generation].pflops_per_mw;
-                let split = ramp_end.clamp(f.period, f.end);
-                if f.period < split {
-                    // Ramping: mw·(t−o+1)/R from the table.
-                    let ramp = &tr.ramp_mw[f.period - to_period(o)..split - to_period(o)];
-                    for ((c, p), &mw) in capacity[f.period..split]
-                        .iter_mut()
-                        .zip(&mut pflops[f.period..split])
-                        .zip(ramp)
-                    {
-                        *c += mw;
-                        *p += mw * ppm;
-                    }
-                    for (&mw, v) in ramp.iter().zip(&factor[f.period..split]) {
-                        pv_capacity += mw * v;
-                    }
-                }
-                let full = tr.mw * ppm;
-                for (c, p) in capacity[split..f.end]
+        // Periods from here on are past the ramp: a_k = 1.
+        let ramp_end = to_period(o + tr.ramp.max(1) - 1);
+        let (a, b) = self.fit_range[k];
+        for f in &self.fits[a..b] {
+            let ppm = self.generations[f.generation].pflops_per_mw;
+            let split = ramp_end.clamp(f.period, f.end);
+            if f.period < split {
+                // Ramping: mw·(t−o+1)/R from the table.
+                let ramp = &tr.ramp_mw[f.period - to_period(o)..split - to_period(o)];
+                for ((c, p), &mw) in capacity[f.period..split]
                     .iter_mut()
-                    .zip(&mut pflops[split..f.end])
+                    .zip(&mut pflops[f.period..split])
+                    .zip(ramp)
                 {
-                    *c += tr.mw;
-                    *p += full;
+                    *c += mw;
+                    *p += mw * ppm;
                 }
-                pv_capacity += tr.mw * (factor_sum[f.end] - factor_sum[split]);
+                for (&mw, v) in ramp.iter().zip(&factor[f.period..split]) {
+                    pv_capacity += mw * v;
+                }
             }
+            let full = tr.mw * ppm;
+            for (c, p) in capacity[split..f.end]
+                .iter_mut()
+                .zip(&mut pflops[split..f.end])
+            {
+                *c += tr.mw;
+                *p += full;
+            }
+            pv_capacity += tr.mw * (factor_sum[f.end] - factor_sum[split]);
         }
-        self.pv_capacity = pv_capacity;
+        self.pv_capacity += pv_capacity;
     }
 
     /// §6: facility and chip capex, straight-line depreciation (yearly sums, and the monthly
