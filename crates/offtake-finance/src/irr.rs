@@ -964,18 +964,18 @@ fn secant_in_bracket(
     for iteration in 0..SECANT_STEPS + BISECTION_STEPS {
         let (x, gx) = current;
         if iteration > 0 || start.is_none() {
-            step = gx * (x - previous.0) / (gx - previous.1);
             // Inverse quadratic interpolation through the last three points when it lands
-            // inside the bracket: it follows the curvature the secant misses.
-            if let Some((x0, g0)) = older {
-                let (x1, g1) = previous;
-                let iqi = x0 * g1 * gx / ((g0 - g1) * (g0 - gx))
-                    + x1 * g0 * gx / ((g1 - g0) * (g1 - gx))
-                    + x * g0 * g1 / ((gx - g0) * (gx - g1));
-                if iqi > a && iqi < b {
-                    step = x - iqi;
-                }
-            }
+            // inside the bracket: it follows the curvature the secant misses. Its Lagrange
+            // weights sum to 1, so the step from x is Σ weight·(x_i − x): over one common
+            // denominator, one division (on the path each evaluation waits for).
+            let (x1, g1) = previous;
+            let iqi_step = older.and_then(|(x0, g0)| {
+                let (d01, d0x, d1x) = (g0 - g1, g0 - gx, g1 - gx);
+                let to_iqi = gx * ((x0 - x) * g1 * d1x - (x1 - x) * g0 * d0x) / (d01 * d0x * d1x);
+                let iqi = x + to_iqi;
+                (iqi > a && iqi < b).then_some(-to_iqi)
+            });
+            step = iqi_step.unwrap_or_else(|| gx * (x - x1) / (gx - g1));
         }
         if step.abs() <= xtol {
             // Close the bracket just past x − step, in the direction of the step.
@@ -1403,6 +1403,22 @@ mod tests {
         let flat = |x: f64| if x < 0.9 { -1e-300 } else { 1.0 };
         let (x, _) = secant_in_bracket(flat, (0.1, flat(0.1)), (1.0, 1.0), None, 1e-12);
         assert!((x - 0.9).abs() <= 1e-12, "{x}");
+    }
+
+    #[test]
+    fn inverse_quadratic_steps_converge_in_few_evaluations() {
+        // Superlinear steps (interpolation through three points) on a curved function: a
+        // wrong interpolated step would be rejected or bisected, still converging but slowly.
+        let evaluations = std::cell::Cell::new(0);
+        let g = |x: f64| {
+            evaluations.set(evaluations.get() + 1);
+            x.exp() - 2.0
+        };
+        let (x, certified) =
+            secant_in_bracket(g, (0.0, -1.0), (1.0, 1.0f64.exp() - 2.0), None, 1e-13);
+        assert!(certified);
+        assert!((x - 2.0f64.ln()).abs() <= 1e-13, "{x}");
+        assert!(evaluations.get() <= 6, "{} evaluations", evaluations.get());
     }
 
     #[test]
