@@ -45,8 +45,8 @@
 use std::sync::OnceLock;
 
 use crate::poly::{
-    horner, horner_paired, horner_reversed, horner_reversed_paired,
-    horner_reversed_with_slope_bound, horner_with_slope_bound,
+    horner, horner_paired, horner_paired_at_two, horner_reversed, horner_reversed_paired,
+    horner_reversed_paired_at_two, horner_reversed_with_slope_bound, horner_with_slope_bound,
 };
 
 /// An IRR and whether it was chosen among several roots.
@@ -552,7 +552,8 @@ struct FlowShape {
     /// bit; zeros after the last non-zero sum only add flips. So the flips are at least the
     /// sign changes (zeros skipped), and equal to them when no sum is ±0: a bound on the
     /// roots all the same. A larger bound only sends a series down a longer path
-    /// (certifying, or walking the grid), never to a different answer.
+    /// (certifying, or walking the grid), never to a different answer. Zero flows at the
+    /// start (or end) are the common cause of zero sums: see [`without_leading_zeros`].
     shape: Shape,
 }
 
@@ -615,8 +616,8 @@ impl FlowShape {
             first_sign,
             last_sign,
             shape: Shape {
-                prefix_changes: prefix_flips as usize,
-                suffix_changes: suffix_flips as usize,
+                prefix_changes: without_leading_zeros(prefix_flips, flows.iter().copied()),
+                suffix_changes: without_leading_zeros(suffix_flips, flows.iter().rev().copied()),
             },
         })
     }
@@ -626,6 +627,19 @@ impl FlowShape {
 #[inline]
 fn sign_bit(x: f64) -> u64 {
     x.to_bits() >> 63
+}
+
+/// `flips`, or the exact count when `flows` starts with a zero and `flips` ≥ 2: the running
+/// sums over leading zero flows are +0, and when the first non-zero flow is negative they add
+/// two flips (a series with zero flows before its first payment, or, from the end, after its
+/// last), which would send such a series down a longer path. Zero sums elsewhere take exact
+/// cancellation: rare, and left as they are.
+fn without_leading_zeros(flips: u64, flows: impl Iterator<Item = f64> + Clone) -> usize {
+    if flips >= 2 && flows.clone().next() == Some(0.0) {
+        sign_changes_of_running_sum(flows)
+    } else {
+        flips as usize
+    }
 }
 
 /// `flips` is at least the sign changes of the running sums of `flows` (zeros skipped), and
@@ -888,10 +902,24 @@ fn refine_certified(poly: &Polynomial<'_>, cell: Cell) -> (f64, bool) {
                 moment - mf * total,
                 curvature - 2.0 * mf * moment + mf * (mf + 1.0) * total,
             );
-            secant_in_bracket(g, (x_hi, cell.f_hi), (x_lo, cell.f_lo), Some(start), xtol)
+            let g_at_two = |v: f64, u: f64| {
+                let (w, z) = (1.0 / v, 1.0 / u);
+                let (head_v, head_u) = horner_reversed_paired_at_two(head, w, z);
+                let (tail_v, tail_u) = horner_paired_at_two(tail, v, u);
+                (head_v * w + tail_v, head_u * z + tail_u)
+            };
+            secant_in_bracket(
+                g,
+                g_at_two,
+                (x_hi, cell.f_hi),
+                (x_lo, cell.f_lo),
+                Some(start),
+                xtol,
+            )
         } else {
             secant_in_bracket(
                 |v| horner_paired(flows, v),
+                |v, u| horner_paired_at_two(flows, v, u),
                 (x_hi, cell.f_hi),
                 (x_lo, cell.f_lo),
                 None,
@@ -913,6 +941,7 @@ fn refine_certified(poly: &Polynomial<'_>, cell: Cell) -> (f64, bool) {
         ));
         secant_in_bracket(
             |w| horner_reversed_paired(poly.flows, w),
+            |w, z| horner_reversed_paired_at_two(poly.flows, w, z),
             (x_lo, cell.f_lo),
             (x_hi, cell.f_hi),
             start,
@@ -931,13 +960,16 @@ fn refine_certified(poly: &Polynomial<'_>, cell: Cell) -> (f64, bool) {
 ///
 /// It stops when a step is below `xtol` and one more evaluation `xtol` beyond the new point
 /// shows a sign change (the root then lies between the last point and the probe, within `xtol`
-/// of the new point), or when the bracket is narrower than `xtol`. The flag returned is true
-/// when the answer rests on evaluated points alone (a sign change between the last point and
-/// the probe, or an exact zero), false when it rests on the bracket's ends. With `start`, only
+/// of the new point), when the points `xtol` either side of a secant point predicted that
+/// close to the root (evaluated together by `g_at_two`) show one, or when the bracket is
+/// narrower than `xtol`. The flag returned is true when the answer rests on evaluated points
+/// alone (a sign change between the last point and the probe or between the two neighbours,
+/// or an exact zero), false when it rests on the bracket's ends. With `start`, only
 /// the sign of g(a) is read (g(b) not at all), so a caller may pass a sign it has inferred,
 /// and must check it when the flag is false.
 fn secant_in_bracket(
     g: impl Fn(f64) -> f64,
+    g_at_two: impl Fn(f64, f64) -> (f64, f64),
     (mut a, g_a): (f64, f64),
     (mut b, g_b): (f64, f64),
     start: Option<(f64, f64, f64, f64)>,
@@ -961,6 +993,8 @@ fn secant_in_bracket(
         None => ((a, g_a), (b, g_b), g_b * (b - a) / (g_b - g_a)),
     };
     let mut older: Option<(f64, f64)> = None;
+    // |step| of the last three iterations, latest first (0: none yet).
+    let mut past_steps = [0.0f64; 3];
     for iteration in 0..SECANT_STEPS + BISECTION_STEPS {
         let (x, gx) = current;
         if iteration > 0 || start.is_none() {
@@ -1001,11 +1035,49 @@ fn secant_in_bracket(
             continue;
         }
         let secant = x - step;
-        let next = if iteration < SECANT_STEPS && secant > a && secant < b {
-            secant
-        } else {
-            0.5 * (a + b)
-        };
+        let in_bracket = iteration < SECANT_STEPS && secant > a && secant < b;
+        // Interpolation through three points has error e_(k+1) ≈ K·e_k·e_(k−1)·e_(k−2), the
+        // steps track the errors, and K from the last steps gives the next step after this
+        // one as step²/|step three iterations back|. When that is well below `xtol`, the
+        // secant point is very likely within `xtol` of the root: evaluate g at both points
+        // `xtol` either side of it in one pass (two independent evaluations overlap) instead
+        // of at the point and then at a probe. A sign change between them ends the search
+        // (the root is within `xtol` of the point); otherwise the nearer one goes on as a
+        // plain step's evaluation would.
+        let predicted = step * step / past_steps[2];
+        past_steps = [step.abs(), past_steps[0], past_steps[1]];
+        if in_bracket && predicted <= 0.5 * xtol {
+            let (below, above) = (secant - xtol, secant + xtol);
+            if below > a && above < b {
+                let (g_below, g_above) = g_at_two(below, above);
+                if g_below == 0.0 {
+                    return (below, true);
+                }
+                if g_above == 0.0 {
+                    return (above, true);
+                }
+                if signs_differ(g_below, g_above) {
+                    return (secant, true);
+                }
+                // Both on one side of the root: the one nearer to it is the new end there.
+                let nearer = if (g_below < 0.0) == a_negative {
+                    a = above;
+                    (above, g_above)
+                } else {
+                    b = below;
+                    (below, g_below)
+                };
+                if iteration > 0 || start.is_none() {
+                    older = Some(previous);
+                }
+                (previous, current) = (current, nearer);
+                if b - a <= xtol {
+                    return (0.5 * (a + b), false);
+                }
+                continue;
+            }
+        }
+        let next = if in_bracket { secant } else { 0.5 * (a + b) };
         let g_next = g(next);
         if g_next == 0.0 {
             return (next, true);
@@ -1371,6 +1443,22 @@ mod tests {
     }
 
     #[test]
+    fn zero_flows_at_either_end_keep_the_exact_bounds_and_the_fast_path() {
+        // Running sums 0, 0, −100, −50, 10, 5, 5, 5 and from the end 0, 0, −5, 55, 105, 5, …:
+        // one change each, three sign-bit flips each.
+        let flows = [0.0, 0.0, -100.0, 50.0, 60.0, -5.0, 0.0, 0.0];
+        let shape = FlowShape::of(&flows).unwrap();
+        assert_eq!(
+            (shape.shape.prefix_changes, shape.shape.suffix_changes),
+            (1, 1)
+        );
+        let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
+        let irr = fast_path(&poly, &shape).unwrap().unwrap();
+        assert_eq!(Some(irr), irr_monthly_end(&flows));
+        assert!(poly.eval(irr.rate - 1e-9) > 0.0 && poly.eval(irr.rate + 1e-9) < 0.0);
+    }
+
+    #[test]
     fn laguerre_bounds_count_the_scaled_running_sums() {
         let flows = refresh_series();
         let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
@@ -1396,12 +1484,26 @@ mod tests {
         let g = |x: f64| x * x * x - 0.5;
         let root = 0.5f64.cbrt();
         for start in [None, Some((1.0, 0.5, 3.0, 6.0))] {
-            let (x, _) = secant_in_bracket(g, (0.5, g(0.5)), (1.0, g(1.0)), start, 1e-13);
+            let (x, _) = secant_in_bracket(
+                g,
+                |x, z| (g(x), g(z)),
+                (0.5, g(0.5)),
+                (1.0, g(1.0)),
+                start,
+                1e-13,
+            );
             assert!((x - root).abs() <= 1e-13, "{start:?}: {x} vs {root}");
         }
         // A flat function far from its root still ends (bisection takes over).
         let flat = |x: f64| if x < 0.9 { -1e-300 } else { 1.0 };
-        let (x, _) = secant_in_bracket(flat, (0.1, flat(0.1)), (1.0, 1.0), None, 1e-12);
+        let (x, _) = secant_in_bracket(
+            flat,
+            |x, z| (flat(x), flat(z)),
+            (0.1, flat(0.1)),
+            (1.0, 1.0),
+            None,
+            1e-12,
+        );
         assert!((x - 0.9).abs() <= 1e-12, "{x}");
     }
 
@@ -1414,11 +1516,38 @@ mod tests {
             evaluations.set(evaluations.get() + 1);
             x.exp() - 2.0
         };
-        let (x, certified) =
-            secant_in_bracket(g, (0.0, -1.0), (1.0, 1.0f64.exp() - 2.0), None, 1e-13);
+        let (x, certified) = secant_in_bracket(
+            g,
+            |x, z| (g(x), g(z)),
+            (0.0, -1.0),
+            (1.0, 1.0f64.exp() - 2.0),
+            None,
+            1e-13,
+        );
         assert!(certified);
         assert!((x - 2.0f64.ln()).abs() <= 1e-13, "{x}");
         assert!(evaluations.get() <= 6, "{} evaluations", evaluations.get());
+    }
+
+    #[test]
+    fn last_step_and_its_check_share_one_pass_when_the_root_is_predicted_close() {
+        // g(x) = x³ − 0.5: the steps shrink superlinearly, so the last secant point is
+        // evaluated together with its neighbours `xtol` either side, which straddle the root.
+        let (singles, pairs) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let g = |x: f64| {
+            singles.set(singles.get() + 1);
+            x * x * x - 0.5
+        };
+        let g_at_two = |x: f64, z: f64| {
+            pairs.set(pairs.get() + 1);
+            (x * x * x - 0.5, z * z * z - 0.5)
+        };
+        let root = 0.5f64.cbrt();
+        let xtol = 1e-13;
+        let (x, certified) = secant_in_bracket(g, g_at_two, (0.5, -0.375), (1.0, 0.5), None, xtol);
+        assert!(certified);
+        assert!((x - root).abs() <= xtol, "{x} vs {root}");
+        assert_eq!(pairs.get(), 1, "{} single evaluations", singles.get());
     }
 
     #[test]

@@ -110,6 +110,52 @@ pub(crate) fn horner_reversed_paired(c: &[f64], x: f64) -> f64 {
     acc[1] + x * acc[0]
 }
 
+/// [`horner_paired`] at two points in one pass: the two evaluations are independent, so the
+/// CPU overlaps them and the pair costs far less than two passes one after the other.
+#[inline]
+pub(crate) fn horner_paired_at_two(c: &[f64], x: f64, z: f64) -> (f64, f64) {
+    if c.len() < 16 {
+        return (horner(c, x), horner(c, z));
+    }
+    let (pairs, odd) = c.as_chunks::<2>();
+    let (body, top) = pairs.as_chunks::<8>();
+    let (px, pz) = (PairPowers::of(x), PairPowers::of(z));
+    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match top.get(i) {
+        Some(&pair) => pair,
+        None if i == top.len() => [odd.first().copied().unwrap_or(0.0), 0.0],
+        None => [0.0; 2],
+    });
+    let (mut ax, mut az) = (px.chunk(&padded), pz.chunk(&padded));
+    for ch in body.iter().rev() {
+        ax = add(mul(ax, px.y8), px.chunk(ch));
+        az = add(mul(az, pz.y8), pz.chunk(ch));
+    }
+    (ax[0] + x * ax[1], az[0] + z * az[1])
+}
+
+/// [`horner_reversed_paired`] at two points in one pass, as [`horner_paired_at_two`].
+#[inline]
+pub(crate) fn horner_reversed_paired_at_two(c: &[f64], x: f64, z: f64) -> (f64, f64) {
+    if c.len() < 16 {
+        return (horner_reversed(c, x), horner_reversed(c, z));
+    }
+    let (odd, pairs) = c.as_rchunks::<2>();
+    let (top, body) = pairs.as_rchunks::<8>();
+    let (px, pz) = (PairPowers::of(x), PairPowers::of(z));
+    let skip = 8 - top.len();
+    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match i.checked_sub(skip) {
+        Some(j) => top[j],
+        None if i + 1 == skip => [0.0, odd.first().copied().unwrap_or(0.0)],
+        None => [0.0; 2],
+    });
+    let (mut ax, mut az) = (px.chunk_reversed(&padded), pz.chunk_reversed(&padded));
+    for ch in body {
+        ax = add(mul(ax, px.y8), px.chunk_reversed(ch));
+        az = add(mul(az, pz.y8), pz.chunk_reversed(ch));
+    }
+    (ax[1] + x * ax[0], az[1] + z * az[0])
+}
+
 fn add(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
     [a[0] + b[0], a[1] + b[1]]
 }
@@ -276,6 +322,24 @@ mod tests {
                     (a - b).abs() <= 1e-13 * scale,
                     "short rev len {len} x {x}: {a} vs {b}"
                 );
+                let y = x * 0.75 + 0.1;
+                let (a, b) = (
+                    horner_paired_at_two(&c, x, y),
+                    horner_paired_at_two(&c, y, x),
+                );
+                assert_eq!(
+                    a,
+                    (horner_paired(&c, x), horner_paired(&c, y)),
+                    "two len {len}"
+                );
+                assert_eq!(b, (a.1, a.0), "two len {len}");
+                let (a, b) = (
+                    horner_reversed_paired_at_two(&c, x, y),
+                    horner_reversed_paired_at_two(&c, y, x),
+                );
+                let want = (horner_reversed_paired(&c, x), horner_reversed_paired(&c, y));
+                assert_eq!(a, want, "two rev len {len}");
+                assert_eq!(b, (a.1, a.0), "two rev len {len}");
                 let (a, b) = (horner_reversed(&c, x), naive_reversed(&c, x));
                 assert!(
                     (a - b).abs() <= 1e-13 * scale,
