@@ -257,20 +257,18 @@ impl Polynomial<'_> {
     /// (−1, r_i). `None` when a power of x leaves the normal range of f64.
     fn laguerre_bounds(&self, i: usize) -> Option<(usize, usize)> {
         let x = self.grid_factor(i);
-        let (mut power, mut sum) = (1.0, 0.0);
-        let mut above = SignChanges::default();
-        for &c in self.flows {
-            sum += c * power;
-            above.push(sum);
-            power *= x;
-        }
         // From the end the flows are scaled by x^(t−n+1) = (1/x)^(n−1−t): the same signs.
         let inverse = 1.0 / x;
-        let (mut grown, mut sum) = (1.0, 0.0);
-        let mut below = SignChanges::default();
-        for &c in self.flows.iter().rev() {
-            sum += c * grown;
-            below.push(sum);
+        let (mut power, mut grown) = (1.0, 1.0);
+        let (mut from_start, mut from_end) = (0.0, 0.0);
+        let (mut above, mut below) = (SignChanges::default(), SignChanges::default());
+        // Both ends in one loop: independent chains the CPU overlaps.
+        for (&c, &d) in self.flows.iter().zip(self.flows.iter().rev()) {
+            from_start += c * power;
+            above.push(from_start);
+            power *= x;
+            from_end += d * grown;
+            below.push(from_end);
             grown *= inverse;
         }
         (power >= f64::MIN_POSITIVE && grown.is_finite()).then_some((above.changes, below.changes))
