@@ -263,6 +263,28 @@ fn add_per_period(years: &mut [f64], amount: f64, start: usize, end: usize) {
     }
 }
 
+/// The loans that repay a run's draws of `draw` each, for a tranche online at o < T, as
+/// (first repayment period ≤ T, principal): draws before o grow to o and are repaid from o + 1
+/// as one pooled loan (Σ_p (1+i)^(o−p) over them is a difference of running sums of the growth
+/// table, exponents o−last … o−first); a draw at or after o is repaid from the next period.
+fn for_each_loan(
+    run: SpendRun,
+    o: usize,
+    draw: f64,
+    debt_growth_sum: &[f64],
+    mut loan: impl FnMut(usize, f64),
+) {
+    let last_unit = run.first + run.count - 1;
+    if run.first < o {
+        let last_before = last_unit.min(o - 1);
+        let growth = debt_growth_sum[o - run.first + 1] - debt_growth_sum[o - last_before];
+        loan(o + 1, draw * growth);
+    }
+    for p in run.first.max(o)..=last_unit {
+        loan(p + 1, draw);
+    }
+}
+
 /// The contract's tables a spend run's effect is computed from.
 struct SpendTables<'a> {
     n: usize,
@@ -327,27 +349,20 @@ impl SpendTables<'_> {
             }
             return effect;
         }
-        // A level loan repaid from `start`: its payments in start … T−1 and what is owed after.
+        // A level loan repaid from `start` (≤ T): its payments in start … T−1 and what is owed
+        // after.
         let tenor = loan.n_payments() as usize;
-        let mut repay = |start: usize, principal: f64| {
-            let end = (start + tenor).min(n);
-            add_per_period(year_service, principal * loan.payment(), start, end);
-            effect.outstanding += principal * self.balance_left[end.max(start) - start];
-        };
-        // Draws before o_k grow to o_k and are repaid from o_k + 1 (one pooled loan); a draw
-        // at or after o_k is repaid from the next period.
-        let o = to_period(o);
-        if run.first < o {
-            // Σ_p (1+i)^(o−p) over the draws before o: a difference of running sums of the
-            // growth table (exponents o−last … o−first).
-            let last_before = last_unit.min(o - 1);
-            let growth =
-                self.debt_growth_sum[o - run.first + 1] - self.debt_growth_sum[o - last_before];
-            repay(o + 1, draw * growth);
-        }
-        for p in run.first.max(o)..=last_unit {
-            repay(p + 1, draw);
-        }
+        for_each_loan(
+            run,
+            to_period(o),
+            draw,
+            self.debt_growth_sum,
+            |start, principal| {
+                let end = (start + tenor).min(n);
+                add_per_period(year_service, principal * loan.payment(), start, end);
+                effect.outstanding += principal * self.balance_left[end - start];
+            },
+        );
         effect
     }
 }
@@ -401,7 +416,8 @@ pub struct Simulator<'c> {
     pub(crate) mode: DemandMode,
     extent: Extent,
     /// Run the AVX2/FMA build of the kernel where the CPU has it (a test switches it off to
-    /// compare the two).
+    /// compare the two). Read only on x86-64.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     wide: bool,
 
     // Per-run state.
@@ -1249,28 +1265,16 @@ impl<'c> Simulator<'c> {
             if o >= n_i {
                 continue;
             }
-            // Draws before o_k grow to o_k and are repaid from o_k + 1 (one pooled loan); a
-            // draw at or after o_k is repaid from the next period.
-            let o = to_period(o);
-            if run.first < o {
-                let last_before = last_unit.min(o - 1);
-                let growth =
-                    self.debt_growth_sum[o - run.first + 1] - self.debt_growth_sum[o - last_before];
-                add_loan(
-                    &mut self.loan_start_balance,
-                    &mut self.loan_starts,
-                    o + 1,
-                    draw * growth,
-                );
-            }
-            for p in run.first.max(o)..=last_unit {
-                add_loan(
-                    &mut self.loan_start_balance,
-                    &mut self.loan_starts,
-                    p + 1,
-                    draw,
-                );
-            }
+            let (balances, starts) = (&mut self.loan_start_balance, &mut self.loan_starts);
+            for_each_loan(
+                run,
+                to_period(o),
+                draw,
+                &self.debt_growth_sum,
+                |start, principal| {
+                    add_loan(balances, starts, start, principal);
+                },
+            );
         }
         if let Some((_, loan)) = self.debt {
             let tenor = loan.n_payments() as usize;

@@ -295,6 +295,8 @@ pub fn report_with_threads(
 /// pass overlap their in-order sums); pairs are shared among up to `threads` threads. Each
 /// summary is pure and computed from the table in path order, so threads change nothing.
 fn metric_summaries(table: &PathTable, threads: usize) -> Vec<(PathMetric, Summary)> {
+    // Pairs cover every metric only while there is an even number of them.
+    const { assert!(PathMetric::ALL.len() % 2 == 0) };
     let pairs: Vec<[PathMetric; 2]> = PathMetric::ALL
         .chunks_exact(2)
         .map(|p| [p[0], p[1]])

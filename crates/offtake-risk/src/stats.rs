@@ -65,6 +65,8 @@ pub fn summaries<'a, const M: usize, I>(blocks: I) -> [Summary; M]
 where
     I: Iterator<Item = [&'a [f64]; M]> + Clone,
 {
+    // Bucket slots are numbered in a u8 (u8::MAX = none): at most 12 a column.
+    const { assert!(12 * M < u8::MAX as usize) };
     // The first value of each column (the shift of its mean) and the key range of its first
     // block (the span of its histogram).
     let mut shift = [f64::NAN; M];
