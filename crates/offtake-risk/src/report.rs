@@ -296,7 +296,7 @@ pub fn report_with_threads(
 /// summary is pure and computed from the table in path order, so threads change nothing.
 fn metric_summaries(table: &PathTable, threads: usize) -> Vec<(PathMetric, Summary)> {
     // Pairs cover every metric only while there is an even number of them.
-    const { assert!(PathMetric::ALL.len() % 2 == 0) };
+    const { assert!(PathMetric::ALL.len().is_multiple_of(2)) };
     let pairs: Vec<[PathMetric; 2]> = PathMetric::ALL
         .chunks_exact(2)
         .map(|p| [p[0], p[1]])
