@@ -68,15 +68,8 @@ pub(crate) fn horner_paired(c: &[f64], x: f64) -> f64 {
         // Less than a chunk: padding would cost more than it saves.
         return horner(c, x);
     }
-    let (pairs, odd) = c.as_chunks::<2>();
-    let (body, top) = pairs.as_chunks::<8>();
+    let (body, padded) = chunks_with_padded_top(c);
     let powers = PairPowers::of(x);
-    // The top chunk: the remaining pairs, then the lone last coefficient (an even index).
-    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match top.get(i) {
-        Some(&pair) => pair,
-        None if i == top.len() => [odd.first().copied().unwrap_or(0.0), 0.0],
-        None => [0.0; 2],
-    });
     let mut acc = powers.chunk(&padded);
     for ch in body.iter().rev() {
         acc = add(mul(acc, powers.y8), powers.chunk(ch));
@@ -92,17 +85,8 @@ pub(crate) fn horner_reversed_paired(c: &[f64], x: f64) -> f64 {
     if c.len() < 16 {
         return horner_reversed(c, x);
     }
-    let (odd, pairs) = c.as_rchunks::<2>();
-    let (top, body) = pairs.as_rchunks::<8>();
+    let (padded, body) = chunks_with_padded_top_reversed(c);
     let powers = PairPowers::of(x);
-    // The top chunk ends with the remaining pairs, preceded by the lone first coefficient
-    // (an even power: the second lane).
-    let skip = 8 - top.len();
-    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match i.checked_sub(skip) {
-        Some(j) => top[j],
-        None if i + 1 == skip => [0.0, odd.first().copied().unwrap_or(0.0)],
-        None => [0.0; 2],
-    });
     let mut acc = powers.chunk_reversed(&padded);
     for ch in body {
         acc = add(mul(acc, powers.y8), powers.chunk_reversed(ch));
@@ -117,14 +101,8 @@ pub(crate) fn horner_paired_at_two(c: &[f64], x: f64, z: f64) -> (f64, f64) {
     if c.len() < 16 {
         return (horner(c, x), horner(c, z));
     }
-    let (pairs, odd) = c.as_chunks::<2>();
-    let (body, top) = pairs.as_chunks::<8>();
+    let (body, padded) = chunks_with_padded_top(c);
     let (px, pz) = (PairPowers::of(x), PairPowers::of(z));
-    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match top.get(i) {
-        Some(&pair) => pair,
-        None if i == top.len() => [odd.first().copied().unwrap_or(0.0), 0.0],
-        None => [0.0; 2],
-    });
     let (mut ax, mut az) = (px.chunk(&padded), pz.chunk(&padded));
     for ch in body.iter().rev() {
         ax = add(mul(ax, px.y8), px.chunk(ch));
@@ -139,21 +117,45 @@ pub(crate) fn horner_reversed_paired_at_two(c: &[f64], x: f64, z: f64) -> (f64, 
     if c.len() < 16 {
         return (horner_reversed(c, x), horner_reversed(c, z));
     }
-    let (odd, pairs) = c.as_rchunks::<2>();
-    let (top, body) = pairs.as_rchunks::<8>();
+    let (padded, body) = chunks_with_padded_top_reversed(c);
     let (px, pz) = (PairPowers::of(x), PairPowers::of(z));
-    let skip = 8 - top.len();
-    let padded: [[f64; 2]; 8] = std::array::from_fn(|i| match i.checked_sub(skip) {
-        Some(j) => top[j],
-        None if i + 1 == skip => [0.0, odd.first().copied().unwrap_or(0.0)],
-        None => [0.0; 2],
-    });
     let (mut ax, mut az) = (px.chunk_reversed(&padded), pz.chunk_reversed(&padded));
     for ch in body {
         ax = add(mul(ax, px.y8), px.chunk_reversed(ch));
         az = add(mul(az, pz.y8), pz.chunk_reversed(ch));
     }
     (ax[1] + x * ax[0], az[1] + z * az[0])
+}
+
+/// The coefficients as chunks of 8 pairs for the paired kernels, lowest powers first, and the
+/// top chunk: the remaining pairs, then the lone last coefficient (an even index), padded
+/// with zeros.
+#[inline(always)]
+fn chunks_with_padded_top(c: &[f64]) -> (&[[[f64; 2]; 8]], [[f64; 2]; 8]) {
+    let (pairs, odd) = c.as_chunks::<2>();
+    let (body, top) = pairs.as_chunks::<8>();
+    let padded = std::array::from_fn(|i| match top.get(i) {
+        Some(&pair) => pair,
+        None if i == top.len() => [odd.first().copied().unwrap_or(0.0), 0.0],
+        None => [0.0; 2],
+    });
+    (body, padded)
+}
+
+/// [`chunks_with_padded_top`] for the reversed kernels, pairs taken from the end: the top
+/// chunk ends with the remaining pairs, preceded by the lone first coefficient (an even power:
+/// the second lane) and zeros.
+#[inline(always)]
+fn chunks_with_padded_top_reversed(c: &[f64]) -> ([[f64; 2]; 8], &[[[f64; 2]; 8]]) {
+    let (odd, pairs) = c.as_rchunks::<2>();
+    let (top, body) = pairs.as_rchunks::<8>();
+    let skip = 8 - top.len();
+    let padded = std::array::from_fn(|i| match i.checked_sub(skip) {
+        Some(j) => top[j],
+        None if i + 1 == skip => [0.0, odd.first().copied().unwrap_or(0.0)],
+        None => [0.0; 2],
+    });
+    (padded, body)
 }
 
 fn add(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
