@@ -1398,49 +1398,37 @@ impl<'c> Simulator<'c> {
         // Z is the zero-usage twin of the payments (§9's coverage).
         let (mut shortfall_total, mut pv_zero_usage, mut owed_idle) = (0.0, 0.0, 0.0);
         if let Some((lo, hi)) = self.floor_window {
-            let floor_of = |t: usize| floor_share * available_ph[t] * price[t];
-            if self.settle_annual {
-                for year in lo / 12..=hi / 12 {
-                    let (wa, wb) = ((12 * year).max(lo), (12 * year + 11).min(hi));
-                    let (mut floors, mut usage) = (0.0, 0.0);
-                    for (t, charge) in (wa..=wb).zip(&usage_charge[wa..=wb]) {
-                        let floor = floor_of(t);
-                        floors += floor;
-                        usage += charge;
-                        if DETAIL {
-                            self.floor_charge[t] = floor;
-                        }
-                    }
-                    let shortfall = (floors - usage).max(0.0);
-                    let zero_usage = floors.max(0.0);
-                    shortfall_total += shortfall;
-                    pv_zero_usage += zero_usage * factor[wb];
-                    owed_idle += zero_usage;
-                    payments[wb] += shortfall;
-                    ebitda[wb] += shortfall;
-                    fcf[wb] += shortfall;
-                    if DETAIL {
-                        self.shortfall[wb] = shortfall;
-                        self.zero_usage_revenue[wb] = zero_usage;
-                    }
-                }
-            } else {
-                for t in lo..=hi {
-                    let floor = floor_of(t);
-                    let shortfall = (floor - usage_charge[t]).max(0.0);
-                    let zero_usage = floor.max(0.0);
-                    shortfall_total += shortfall;
-                    pv_zero_usage += zero_usage * factor[t];
-                    owed_idle += zero_usage;
-                    payments[t] += shortfall;
-                    ebitda[t] += shortfall;
-                    fcf[t] += shortfall;
+            // Settlement groups: each window period alone (monthly), or the window's part of
+            // each contract year (annual), settled in the group's last period.
+            let mut first = lo;
+            while first <= hi {
+                let last = if self.settle_annual {
+                    (12 * (first / 12) + 11).min(hi)
+                } else {
+                    first
+                };
+                let (mut floors, mut usage) = (0.0, 0.0);
+                for (t, charge) in (first..=last).zip(&usage_charge[first..=last]) {
+                    let floor = floor_share * available_ph[t] * price[t];
+                    floors += floor;
+                    usage += charge;
                     if DETAIL {
                         self.floor_charge[t] = floor;
-                        self.shortfall[t] = shortfall;
-                        self.zero_usage_revenue[t] = zero_usage;
                     }
                 }
+                let shortfall = (floors - usage).max(0.0);
+                let zero_usage = floors.max(0.0);
+                shortfall_total += shortfall;
+                pv_zero_usage += zero_usage * factor[last];
+                owed_idle += zero_usage;
+                payments[last] += shortfall;
+                ebitda[last] += shortfall;
+                fcf[last] += shortfall;
+                if DETAIL {
+                    self.shortfall[last] = shortfall;
+                    self.zero_usage_revenue[last] = zero_usage;
+                }
+                first = last + 1;
             }
         }
 
