@@ -29,6 +29,25 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `n` values present and `missing` absent, no statistic filled in yet.
+    fn counts_only(n: u64, missing: u64) -> Summary {
+        let total = n + missing;
+        Summary {
+            n,
+            missing,
+            missing_share: (total > 0).then(|| missing as f64 / total as f64),
+            mean: None,
+            sd: None,
+            p5: None,
+            p10: None,
+            p50: None,
+            p90: None,
+            p95: None,
+            min: None,
+            max: None,
+        }
+    }
+
     /// From values in path order (`None` = the path lacks the metric; so does a NaN).
     pub fn of(values: impl Iterator<Item = Option<f64>>) -> Summary {
         let column: Vec<f64> = values.map(|v| v.unwrap_or(f64::NAN)).collect();
@@ -194,22 +213,8 @@ where
     }
     std::array::from_fn(|m| {
         let missing = total - n[m];
-        let missing_share = (total > 0).then(|| missing as f64 / total as f64);
         if n[m] == 0 {
-            return Summary {
-                n: 0,
-                missing,
-                missing_share,
-                mean: None,
-                sd: None,
-                p5: None,
-                p10: None,
-                p50: None,
-                p90: None,
-                p95: None,
-                min: None,
-                max: None,
-            };
+            return Summary::counts_only(0, missing);
         }
         let mut value_at = |(cell, rank): (usize, usize)| {
             let slot = slot_of[cell] as usize;
@@ -233,9 +238,6 @@ where
             lerp_numpy(value_at(a), value_at(b), wanted[m][i].2)
         });
         Summary {
-            n: n[m],
-            missing,
-            missing_share,
             mean: Some(mean[m]),
             sd: (n[m] > 1).then(|| (ss[m] / (n[m] - 1) as f64).sqrt()),
             p5: Some(q[0]),
@@ -245,6 +247,7 @@ where
             p95: Some(q[4]),
             min: Some(min),
             max: Some(max),
+            ..Summary::counts_only(n[m], missing)
         }
     })
 }
@@ -424,21 +427,7 @@ mod tests {
         let mut xs: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
         let total = column.len() as u64;
         let n = xs.len() as u64;
-        let missing_share = (total > 0).then(|| (total - n) as f64 / total as f64);
-        let mut s = Summary {
-            n,
-            missing: total - n,
-            missing_share,
-            mean: None,
-            sd: None,
-            p5: None,
-            p10: None,
-            p50: None,
-            p90: None,
-            p95: None,
-            min: None,
-            max: None,
-        };
+        let mut s = Summary::counts_only(n, total - n);
         if xs.is_empty() {
             return s;
         }
