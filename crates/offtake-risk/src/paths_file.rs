@@ -29,8 +29,10 @@ use crate::run::{Shard, Simulation};
 use crate::table::{Layout, PathMetric, PathTable, Verdict};
 use crate::{Error, Result};
 
-/// Version of the file layout; bumped on any change to columns or header.
-pub const FORMAT: u32 = 1;
+/// Version of the file layout; bumped on any change to columns, header or the paths' generator
+/// (shards of different formats never merge). 2: path generators are PCG (`crate::rng`), not
+/// ChaCha8.
+pub const FORMAT: u32 = 2;
 /// Key of the header in the file's key-value metadata.
 pub const HEADER_KEY: &str = "offtake.risk";
 const ROW_GROUP_ROWS: usize = 65_536;

@@ -17,13 +17,13 @@ use statrs::distribution::Normal;
 use crate::Result;
 use crate::copula::Copula;
 use crate::marginal::{Marginal, round_months};
-use crate::rng::{path_rng_from_key, run_key};
+use crate::rng::RunKey;
 
 /// `[risk]` prepared for drawing paths.
 #[derive(Debug, Clone)]
 pub struct FactorSampler {
     seed: u64,
-    key: [u8; 32],
+    key: RunKey,
     /// Per `ScalarFactor`, `None` = stays at 1.
     scalars: [Option<Marginal>; 3],
     copula: Option<Copula>,
@@ -71,7 +71,7 @@ impl FactorSampler {
         }
         Ok(FactorSampler {
             seed: spec.seed,
-            key: run_key(spec.seed),
+            key: RunKey::of(spec.seed),
             scalars,
             copula: Copula::new(&spec.correlation),
             delays,
@@ -83,7 +83,7 @@ impl FactorSampler {
     fn base(seed: u64, n_tranches: usize, n_generations: usize) -> Self {
         FactorSampler {
             seed,
-            key: run_key(seed),
+            key: RunKey::of(seed),
             scalars: [None, None, None],
             copula: None,
             delays: vec![None; n_tranches],
@@ -95,7 +95,7 @@ impl FactorSampler {
     /// The same factors drawn under another seed (`--seed`).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
-        self.key = run_key(seed);
+        self.key = RunKey::of(seed);
         self
     }
 
@@ -130,7 +130,7 @@ impl FactorSampler {
 
     /// Draws path `path_idx` into `scenario` (sized by `Scenario::base`), without allocating.
     pub fn draw(&self, path_idx: u64, scenario: &mut Scenario) {
-        let mut rng = path_rng_from_key(self.key, path_idx);
+        let mut rng = self.key.path_rng(path_idx);
         let mut values = [1.0f64; 3];
         let mut correlated = [false; 3];
         if let Some(copula) = &self.copula {
