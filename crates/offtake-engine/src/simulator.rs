@@ -562,11 +562,14 @@ impl<'a> RunningSum<'a> {
             self.sum += *self.x.get(self.next)?;
             self.next += 1;
         }
-        while !(self.sum >= lowest) {
+        loop {
+            // Not `while sum < lowest`: a NaN sum never reaches, as in `value >= lowest`.
+            if self.sum >= lowest {
+                return Some(self.next - 1);
+            }
             self.sum += *self.x.get(self.next)?;
             self.next += 1;
         }
-        Some(self.next - 1)
     }
 }
 
