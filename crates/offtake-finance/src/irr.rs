@@ -548,10 +548,10 @@ struct FlowShape {
     /// from the first's to the second's, through any ±0 in between, so it flips at least once
     /// when their signs differ; before the first non-zero sum it starts and ends at the same
     /// bit; zeros after the last non-zero sum only add flips. So the flips are at least the
-    /// sign changes (zeros skipped), and equal to them when no sum is ±0: a bound on the
-    /// roots all the same. A larger bound only sends a series down a longer path
+    /// sign changes (zeros skipped), and equal to them when no sum from the first non-zero
+    /// flow on is ±0: a bound on the roots all the same. A larger bound only sends a series down a longer path
     /// (certifying, or walking the grid), never to a different answer. Zero flows at the
-    /// start (or end) are the common cause of zero sums: see [`without_leading_zeros`].
+    /// start (or end) would be the common cause of zero sums: they are counted out exactly.
     shape: Shape,
 }
 
@@ -570,8 +570,17 @@ impl FlowShape {
         // (an exclusive or: few operations a flow, where this loop spends its time): the count
         // with zeros skipped when no running sum is ±0, never below it otherwise. The first
         // non-zero running sum from the start is the first non-zero flow itself (0 + c = c
-        // exactly), so starting from the end flows' sign bits counts no flip before it.
-        let (mut prefix_bit, mut suffix_bit) = (sign_bit(first_sign), sign_bit(last_sign));
+        // exactly), and the sums before it are +0 (0 + ±0 = +0). So without leading zero flows,
+        // starting from the first non-zero flow's sign bit counts no flip before it; with them,
+        // starting from +0's bit counts exactly one flip there when that flow is negative, which
+        // is taken off below (and the same from the end).
+        let leading_zero = flows.first() == Some(&0.0);
+        let trailing_zero = flows.last() == Some(&0.0);
+        let start_bit = |zero: bool, sign: f64| if zero { 0 } else { sign_bit(sign) };
+        let (mut prefix_bit, mut suffix_bit) = (
+            start_bit(leading_zero, first_sign),
+            start_bit(trailing_zero, last_sign),
+        );
         let (mut prefix_flips, mut suffix_flips) = (0, 0);
         // The running sums from both ends in one loop: independent chains of additions.
         let mut step = |c: f64, d: f64| {
@@ -614,8 +623,8 @@ impl FlowShape {
             first_sign,
             last_sign,
             shape: Shape {
-                prefix_changes: without_leading_zeros(prefix_flips, flows.iter().copied()),
-                suffix_changes: without_leading_zeros(suffix_flips, flows.iter().rev().copied()),
+                prefix_changes: (prefix_flips - start_bit(!leading_zero, first_sign)) as usize,
+                suffix_changes: (suffix_flips - start_bit(!trailing_zero, last_sign)) as usize,
             },
         })
     }
@@ -627,26 +636,15 @@ fn sign_bit(x: f64) -> u64 {
     x.to_bits() >> 63
 }
 
-/// `flips`, or the exact count when `flows` starts with a zero and `flips` ≥ 2: the running
-/// sums over leading zero flows are +0, and when the first non-zero flow is negative they add
-/// two flips (a series with zero flows before its first payment, or, from the end, after its
-/// last), which would send such a series down a longer path. Zero sums elsewhere take exact
-/// cancellation: rare, and left as they are.
-fn without_leading_zeros(flips: u64, flows: impl Iterator<Item = f64> + Clone) -> usize {
-    if flips >= 2 && flows.clone().next() == Some(0.0) {
-        sign_changes_of_running_sum(flows)
-    } else {
-        flips as usize
-    }
-}
-
 /// `flips` is at least the sign changes of the running sums of `flows` (zeros skipped), and
-/// equal to them when no running sum is ±0 ([`FlowShape`]'s `shape`).
+/// equal to them when no running sum from the first non-zero flow on is ±0 ([`FlowShape`]'s
+/// `shape`).
 #[cfg(test)]
 fn flips_bound_changes(flips: usize, flows: impl Iterator<Item = f64> + Clone) -> bool {
     let changes = sign_changes_of_running_sum(flows.clone());
+    // Zero sums over leading zero flows are counted out exactly; others may add flips.
     let mut sum = 0.0;
-    let zero_sum = flows.into_iter().any(|c| {
+    let zero_sum = flows.into_iter().skip_while(|&c| c == 0.0).any(|c| {
         sum += c;
         sum == 0.0
     });
