@@ -1398,13 +1398,17 @@ impl<'c> Simulator<'c> {
     }
 
     /// §4–6, period by period with no running state (the compiler vectorizes it): C(t), U(t),
-    /// the usage charge and the power cost.
+    /// the usage charge and the power cost, and each period as if outside the take-or-pay
+    /// window: payments are the usage charges, EBITDA and FCF follow (the window's shortfalls,
+    /// the true-up, the residual and tax are added by [`Self::billing_and_tax`]). The usage
+    /// charge and the power cost are kept as series only at the Full extent.
     #[inline(always)]
     fn usage_and_opex<const DETAIL: bool>(&mut self, used_of: impl Fn(f64, f64, f64) -> f64) {
         let n = self.n;
         let p = &self.contract.provider;
         let (idle, busy) = (p.idle_power, 1.0 - p.idle_power);
         let (pue, power_factor) = (p.pue, self.power_factor);
+        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         // Equal-length views let the compiler drop the bounds checks.
         let hours = &self.hours[..n];
         let price = &self.price[..n];
@@ -1412,10 +1416,15 @@ impl<'c> Simulator<'c> {
         let curve = &self.demand_curve[..n];
         let capacity = &self.capacity_mw[..n];
         let pflops = &self.pflops[..n];
+        let capex = &self.capex[..n];
         let available_ph = &mut self.available_ph[..n];
         let used_ph = &mut self.used_ph[..n];
-        let usage_charge = &mut self.usage_charge[..n];
-        let power_cost = &mut self.power_cost[..n];
+        let payments = &mut self.payments[..n];
+        let ebitda = &mut self.ebitda[..n];
+        let fcf = &mut self.fcf[..n];
+        let usage_charge_out = &mut self.usage_charge[..n];
+        let power_cost_out = &mut self.power_cost[..n];
+        let fixed_opex_out = &mut self.fixed_opex[..n];
         let utilization_out = &mut self.utilization[..n];
         let energy_out = &mut self.energy[..n];
         for t in 0..n {
@@ -1424,11 +1433,19 @@ impl<'c> Simulator<'c> {
             let used = used_of(avail, curve[t], hours[t]);
             let utilization = if avail > 0.0 { used / avail } else { 0.0 };
             let energy = cap * hours[t] * pue * (idle + busy * utilization);
+            let usage_charge = used * price[t];
+            let power_cost = energy * power_price[t] * power_factor;
+            let fixed_opex = fixed_per_mw_month * cap;
+            let e = usage_charge - power_cost - fixed_opex;
             available_ph[t] = avail;
             used_ph[t] = used;
-            usage_charge[t] = used * price[t];
-            power_cost[t] = energy * power_price[t] * power_factor;
+            payments[t] = usage_charge;
+            ebitda[t] = e;
+            fcf[t] = e - capex[t];
             if DETAIL {
+                usage_charge_out[t] = usage_charge;
+                power_cost_out[t] = power_cost;
+                fixed_opex_out[t] = fixed_opex;
                 utilization_out[t] = utilization;
                 energy_out[t] = energy;
             }
@@ -1450,30 +1467,16 @@ impl<'c> Simulator<'c> {
         let p = &self.contract.provider;
         let floor_share = self.floor;
         let tax_rate = p.tax_rate;
-        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         let residual_value = self.summary.metrics.residual_value;
-        let usage_charge = &self.usage_charge[..n];
         let available_ph = &self.available_ph[..n];
         let price = &self.price[..n];
-        let power_cost = &self.power_cost[..n];
-        let capacity = &self.capacity_mw[..n];
-        let capex = &self.capex[..n];
         let factor = &self.provider_factor[..n];
         let payments = &mut self.payments[..n];
         let fcf = &mut self.fcf[..n];
         let ebitda = &mut self.ebitda[..n];
 
-        // Every period as if outside the take-or-pay window: payments are usage charges.
-        for t in 0..n {
-            let fixed_opex = fixed_per_mw_month * capacity[t];
-            let e = usage_charge[t] - power_cost[t] - fixed_opex;
-            payments[t] = usage_charge[t];
-            ebitda[t] = e;
-            fcf[t] = e - capex[t];
-            if DETAIL {
-                self.fixed_opex[t] = fixed_opex;
-            }
-        }
+        // Every period is already billed as if outside the take-or-pay window
+        // ([`Self::usage_and_opex`]): payments are the usage charges so far.
         if DETAIL {
             self.floor_charge[..n].fill(0.0);
             self.shortfall[..n].fill(0.0);
@@ -1495,7 +1498,9 @@ impl<'c> Simulator<'c> {
                     first
                 };
                 let (mut floors, mut usage) = (0.0, 0.0);
-                for (t, charge) in (first..=last).zip(&usage_charge[first..=last]) {
+                // Payments in the group are still the usage charges: the shortfall is added
+                // after the loop, to the group's last period.
+                for (t, charge) in (first..=last).zip(&payments[first..=last]) {
                     let floor = floor_share * available_ph[t] * price[t];
                     floors += floor;
                     usage += charge;
