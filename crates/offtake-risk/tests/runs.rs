@@ -3,10 +3,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use offtake_engine::{Scenario, underwrite};
+use offtake_engine::{Scenario, Simulator, underwrite};
 use offtake_model::{Contract, parse};
 use offtake_risk::{
-    Control, Error, FactorSampler, PathMetric, RunConfig, Shard, merge, report, simulate,
+    Control, Error, FactorSampler, PathMetric, RunConfig, Shard, Verdict, merge, report, simulate,
     write_paths,
 };
 
@@ -70,19 +70,64 @@ fn a_path_with_every_factor_at_base_is_the_deterministic_engine() {
 
 #[test]
 fn every_row_is_the_engine_on_that_paths_draw() {
+    // The workers' simulators are warm (the spend-effect cache fills as paths come); every row
+    // must still be what a fresh simulator at the Full extent gives on that path's draw, bit for
+    // bit, flags included.
     let c = example();
-    let sim = simulate(&c, &config(&c, 40, 2), Control::default()).unwrap();
+    let n = 600;
+    let sim = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
     let sampler = FactorSampler::new(&c).unwrap();
     let mut s = Scenario::base(&c);
-    for r in [0usize, 7, 39] {
+    let (mut delayed, mut slipped, mut declined) = (0, 0, 0);
+    for r in 0..n as usize {
+        sampler.draw(sim.table.path_idx(r), &mut s);
+        delayed += usize::from(s.delay_months.iter().any(|d| *d > 0));
+        slipped += usize::from(s.slip_months.iter().any(|d| *d > 0));
+        let want = Simulator::new(&c).run(&s).clone();
+        for (m, w) in PathMetric::ALL.iter().zip(metrics_of(&want.metrics)) {
+            assert_eq!(
+                sim.table.metric(r, *m).map(f64::to_bits),
+                w.map(f64::to_bits),
+                "path {r} {m:?}"
+            );
+        }
+        let v = &want.verdicts;
+        assert_eq!(
+            sim.table.verdict(r, Verdict::Contracted),
+            v.contracted,
+            "{r}"
+        );
+        assert_eq!(
+            sim.table.verdict(r, Verdict::Financeable),
+            v.financeable,
+            "{r}"
+        );
+        assert_eq!(
+            sim.table.verdict(r, Verdict::Deliverable),
+            v.deliverable,
+            "{r}"
+        );
+        for (j, k) in sim.table.layout().option_tranches.iter().enumerate() {
+            assert_eq!(
+                sim.table.option_exercised(r, j),
+                want.options_exercised[*k],
+                "{r}"
+            );
+            declined += usize::from(!want.options_exercised[*k]);
+        }
+        for (e, paid) in want.equity_paid_period.iter().enumerate() {
+            assert_eq!(sim.table.equity_paid(r, e), paid.is_some(), "{r}");
+        }
+    }
+    // The draws move what the cache is keyed by, and options are declined on some paths.
+    assert!(delayed > n as usize / 2 && slipped > n as usize / 2 && declined > 0);
+    // The row is also `underwrite`'s outcome on that draw (the public entry point).
+    for r in [0usize, 7, 399] {
         sampler.draw(sim.table.path_idx(r), &mut s);
         let want = underwrite(&c, &s);
         for (m, w) in PathMetric::ALL.iter().zip(metrics_of(&want.metrics)) {
             assert_eq!(sim.table.metric(r, *m), w, "path {r} {m:?}");
         }
-        let exercised = &want.options;
-        let o3 = exercised.iter().find(|o| o.tranche == "phase-3").unwrap();
-        assert_eq!(sim.table.option_exercised(r, 0), o3.exercised);
     }
 }
 
@@ -303,4 +348,68 @@ fn the_tornado_moves_one_factor_at_a_time_and_ranks_by_npv_swing() {
         serde_json::to_value(&delay.high).unwrap(),
         serde_json::json!(p90.round() as i64)
     );
+}
+
+#[test]
+fn warm_simulators_match_fresh_ones_on_every_engine_case() {
+    // The golden and reference corner cases (options, refits, debt, settlement, equity
+    // triggers, ramps…), each given a `[risk]` table that moves every tranche and generation
+    // and scales demand, power and capex: each row of a two-worker run equals a fresh Full
+    // simulator on that row's draw.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files: Vec<_> = ["crates/offtake-engine/tests/cases", "tools/reference/cases"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "{}", files.len());
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let base = parse(&text).unwrap();
+        if base.risk.is_some() {
+            continue;
+        }
+        let mut risk = String::from(
+            "\n[risk]\nseed = 3\npaths = 150\n\
+             demand_factor = { dist = \"lognormal\", median = 1.0, sigma = 0.3 }\n\
+             power_factor = { dist = \"uniform\", min = 0.7, max = 1.4 }\n\
+             capex_factor = { dist = \"pert\", min = 0.8, mode = 1.0, max = 1.5 }\n\
+             delay_months = { dist = \"triangular\", min = 0, mode = 3, max = 15 }\n\
+             correlation = [[\"demand_factor\", \"capex_factor\", -0.4]]\n",
+        );
+        for g in &base.generations {
+            risk += &format!(
+                "slip_months.\"{}\" = {{ dist = \"discrete\", values = [0, 4, 13], weights = [2, 1, 1] }}\n",
+                g.name
+            );
+        }
+        let c = parse(&(text + &risk)).unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+        let n = 150;
+        let sim = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
+        let sampler = FactorSampler::new(&c).unwrap();
+        let mut s = Scenario::base(&c);
+        for r in 0..n as usize {
+            sampler.draw(sim.table.path_idx(r), &mut s);
+            let want = Simulator::new(&c).run(&s).clone();
+            for (m, w) in PathMetric::ALL.iter().zip(metrics_of(&want.metrics)) {
+                assert_eq!(
+                    sim.table.metric(r, *m).map(f64::to_bits),
+                    w.map(f64::to_bits),
+                    "{}: path {r} {m:?}",
+                    file.display()
+                );
+            }
+            for (j, k) in sim.table.layout().option_tranches.iter().enumerate() {
+                assert_eq!(sim.table.option_exercised(r, j), want.options_exercised[*k]);
+            }
+            for (e, paid) in want.equity_paid_period.iter().enumerate() {
+                assert_eq!(sim.table.equity_paid(r, e), paid.is_some());
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked}");
 }
