@@ -18,11 +18,6 @@ pub enum Error {
     BadShardSyntax { text: String },
     #[error("the shard {index}/{count} has no paths: there are only {paths} paths")]
     EmptyShard { index: u64, count: u64, paths: u64 },
-    #[error("cannot start {threads} worker threads: {source}")]
-    ThreadPool {
-        threads: usize,
-        source: std::io::Error,
-    },
     /// A validated distribution that the sampling crates still refuse (a bug: offtake-model
     /// should have rejected it).
     #[error("cannot sample {dist} distribution: {message}")]

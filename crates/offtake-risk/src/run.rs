@@ -172,20 +172,18 @@ pub fn simulate(
     };
     let mut done = vec![false; n_chunks];
     let threads = config.threads.min(n_chunks).max(1);
-    std::thread::scope(|scope| -> Result<()> {
-        let spawn_error = |source| Error::ThreadPool {
-            threads: config.threads,
-            source,
-        };
-        let mut workers = Vec::with_capacity(threads - 1);
-        for k in 1..threads {
-            let (job, queue) = (&job, &queue);
-            let worker = std::thread::Builder::new()
-                .name(format!("offtake-risk-{k}"))
-                .spawn_scoped(scope, move || job.work(queue))
-                .map_err(spawn_error)?;
-            workers.push(worker);
-        }
+    std::thread::scope(|scope| {
+        // A worker that cannot start only means fewer threads (as for the statistics): the
+        // others and the caller's thread take its chunks, and the results do not change.
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|k| {
+                let (job, queue) = (&job, &queue);
+                std::thread::Builder::new()
+                    .name(format!("offtake-risk-{k}"))
+                    .spawn_scoped(scope, move || job.work(queue))
+                    .ok()
+            })
+            .collect();
         let mut finished = job.work(&queue);
         for w in workers {
             // A panicking worker is a bug (the kernel does not panic on a valid contract):
@@ -195,8 +193,7 @@ pub fn simulate(
         for c in finished {
             done[c] = true;
         }
-        Ok(())
-    })?;
+    });
     let partial = done.iter().any(|d| !d);
     if partial {
         table.retain_blocks(&done);
