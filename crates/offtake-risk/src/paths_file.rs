@@ -171,22 +171,20 @@ fn columns(layout: &Layout) -> Vec<Column> {
             Source::Flag(v as usize),
         ));
     }
-    let nv = Verdict::ALL.len();
     for (j, id) in layout.option_ids().enumerate() {
         out.push(col(
             format!("option_exercised_{id}"),
             Physical::Bool,
             false,
-            Source::Flag(nv + j),
+            Source::Flag(layout.option_flag(j)),
         ));
     }
-    let no = layout.option_tranches.len();
     for (e, id) in layout.equity_ids.iter().enumerate() {
         out.push(col(
             format!("equity_paid_{id}"),
             Physical::Bool,
             false,
-            Source::Flag(nv + no + e),
+            Source::Flag(layout.equity_flag(e)),
         ));
     }
     out

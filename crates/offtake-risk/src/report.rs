@@ -221,7 +221,6 @@ pub fn report_with_threads(
     };
     let paths_with_irr = irrs().count() as u64;
     let below_hurdle = irrs().filter(|irr| **irr < hurdle_floor).count() as u64;
-    let n_options = layout.option_tranches.len();
     let probabilities = Probabilities {
         contracted: flag_share(Verdict::Contracted as usize),
         financeable: flag_share(Verdict::Financeable as usize),
@@ -234,7 +233,7 @@ pub fn report_with_threads(
             .enumerate()
             .map(|(j, id)| OptionProbability {
                 tranche: id.to_string(),
-                exercised: flag_share(Verdict::ALL.len() + j),
+                exercised: flag_share(layout.option_flag(j)),
             })
             .collect(),
         equity: layout
@@ -243,7 +242,7 @@ pub fn report_with_threads(
             .enumerate()
             .map(|(e, id)| EquityProbability {
                 id: id.clone(),
-                paid: flag_share(Verdict::ALL.len() + n_options + e),
+                paid: flag_share(layout.equity_flag(e)),
             })
             .collect(),
     };

@@ -177,7 +177,17 @@ impl Layout {
 
     /// Verdicts, then options exercised, then equity paid. Never 0.
     pub fn flag_width(&self) -> usize {
-        Verdict::ALL.len() + self.option_tranches.len() + self.equity_ids.len()
+        self.equity_flag(self.equity_ids.len())
+    }
+
+    /// The flag column of option `j` (an index into `option_tranches`).
+    pub fn option_flag(&self, j: usize) -> usize {
+        Verdict::ALL.len() + j
+    }
+
+    /// The flag column of equity tranche `e` (file order).
+    pub fn equity_flag(&self, e: usize) -> usize {
+        self.option_flag(self.option_tranches.len()) + e
     }
 }
 
@@ -331,14 +341,11 @@ impl PathTable {
 
     /// `option` indexes `Layout::option_tranches`.
     pub fn option_exercised(&self, row: usize, option: usize) -> bool {
-        self.flag(row, Verdict::ALL.len() + option)
+        self.flag(row, self.layout.option_flag(option))
     }
 
     pub fn equity_paid(&self, row: usize, equity: usize) -> bool {
-        self.flag(
-            row,
-            Verdict::ALL.len() + self.layout.option_tranches.len() + equity,
-        )
+        self.flag(row, self.layout.equity_flag(equity))
     }
 
     /// The scalar factors drawn (demand, power, capex), when kept.
@@ -441,21 +448,18 @@ pub(crate) fn write_row(
         }
     }
     let v = &summary.verdicts;
-    flags[0] = u8::from(v.contracted);
-    flags[1] = u8::from(v.financeable);
-    flags[2] = u8::from(v.deliverable);
-    let mut col = Verdict::ALL.len();
-    for k in &layout.option_tranches {
-        flags[col] = u8::from(summary.options_exercised.get(*k).copied().unwrap_or(false));
-        col += 1;
+    flags[Verdict::Contracted as usize] = u8::from(v.contracted);
+    flags[Verdict::Financeable as usize] = u8::from(v.financeable);
+    flags[Verdict::Deliverable as usize] = u8::from(v.deliverable);
+    for (j, k) in layout.option_tranches.iter().enumerate() {
+        let exercised = summary.options_exercised.get(*k).copied().unwrap_or(false);
+        flags[layout.option_flag(j)] = u8::from(exercised);
     }
     for e in 0..layout.equity_ids.len() {
-        flags[col] = u8::from(
-            summary
-                .equity_paid_period
-                .get(e)
-                .is_some_and(Option::is_some),
-        );
-        col += 1;
+        let paid = summary
+            .equity_paid_period
+            .get(e)
+            .is_some_and(Option::is_some);
+        flags[layout.equity_flag(e)] = u8::from(paid);
     }
 }
