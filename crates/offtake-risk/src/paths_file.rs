@@ -663,3 +663,46 @@ pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
         table: merged,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{Control, RunConfig, simulate};
+
+    #[test]
+    fn files_of_another_format_are_refused_by_read_and_merge() {
+        let contract =
+            offtake_model::parse(include_str!("../../../examples/amazon-anthropic-2026.toml"))
+                .unwrap();
+        let config = RunConfig {
+            n_paths: 10,
+            threads: 1,
+            keep_factors: true,
+            ..RunConfig::from_contract(&contract)
+        };
+        let sim = simulate(&contract, &config, Control::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let current = dir.path().join("current.parquet");
+        write_paths(&current, &contract, &sim).unwrap();
+        assert_eq!(read_header(&current).unwrap().format, FORMAT);
+        // A file written while path generators were ChaCha8 (format 1).
+        let old = dir.path().join("old.parquet");
+        let header = PathsHeader {
+            format: 1,
+            ..PathsHeader::of(&contract, &sim)
+        };
+        write_table(&old, &header, &sim.table).unwrap();
+        let refused = |e: Error| {
+            matches!(
+                e,
+                Error::FormatVersion {
+                    found: 1,
+                    expected: FORMAT,
+                    ..
+                }
+            ) && e.to_string().contains("format 1")
+        };
+        assert!(refused(read_header(&old).unwrap_err()));
+        assert!(refused(merge(&contract, &[current, old]).unwrap_err()));
+    }
+}

@@ -4,7 +4,8 @@
 //! Derivation (restated in docs/risk.md): the run key (k₀, k₁) is the first two outputs of
 //! SplitMix64 started at `seed` (Steele, Lea & Flood 2014; Vigna's reference `splitmix64.c`).
 //! Path i's generator is PCG's 128-bit MCG with the XSL-RR output (`rand_pcg::Pcg64Mcg`, O'Neill
-//! 2014) started at the state (h << 64) | l, where h and l are SplitMix64's finalizer applied to
+//! 2014) started at the state (h << 64) | l | 1 (an MCG state is odd; `Pcg64Mcg::new` sets the
+//! lowest bit), where h and l are SplitMix64's finalizer applied to
 //! k₀ + (i+1)·γ and k₁ + (i+1)·γ (γ = 0x9E3779B97F4A7C15, wrapping): that is, h is the
 //! (i+1)-th output of SplitMix64 started at k₀, and l the same from k₁. The finalizer is a
 //! bijection, so no two paths of a run start at the same state; a path takes a few dozen draws
@@ -86,6 +87,10 @@ mod tests {
         assert_eq!(rng.next_u64(), 0xC5A9_5B34_70B5_FB5F);
         assert_eq!(rng.next_u64(), 0x95AF_726C_4362_CF0E);
         assert_eq!(rng.next_u64(), 0xBC66_6884_61DB_6975);
+        // Path 0's l is even: its state takes the set lowest bit.
+        let mut rng = path_rng(42, 0);
+        assert_eq!(rng.next_u64(), 0x76CC_2E2B_25C1_61F1);
+        assert_eq!(rng.next_u64(), 0xCACC_9CF2_A193_2E40);
     }
 
     #[test]

@@ -72,9 +72,9 @@ fn a_path_with_every_factor_at_base_is_the_deterministic_engine() {
 fn every_row_is_the_engine_on_that_paths_draw() {
     // The workers' simulators are warm (the spend-effect cache fills as paths come); every row
     // must still be what a fresh simulator at the Full extent gives on that path's draw, bit for
-    // bit, flags included.
+    // bit, flags included. Three chunks: both workers run.
     let c = example();
-    let n = 600;
+    let n = 2 * offtake_risk::CHUNK_PATHS as u64 + 100;
     let sim = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
     let sampler = FactorSampler::new(&c).unwrap();
     let mut s = Scenario::base(&c);
@@ -354,8 +354,8 @@ fn the_tornado_moves_one_factor_at_a_time_and_ranks_by_npv_swing() {
 fn warm_simulators_match_fresh_ones_on_every_engine_case() {
     // The golden and reference corner cases (options, refits, debt, settlement, equity
     // triggers, ramps…), each given a `[risk]` table that moves every tranche and generation
-    // and scales demand, power and capex: each row of a two-worker run equals a fresh Full
-    // simulator on that row's draw.
+    // and scales demand, power and capex: each row of a run (one chunk: one warm simulator
+    // runs every path) equals a fresh Full simulator on that row's draw.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files: Vec<_> = ["crates/offtake-engine/tests/cases", "tools/reference/cases"]
         .iter()
@@ -402,6 +402,10 @@ fn warm_simulators_match_fresh_ones_on_every_engine_case() {
                     file.display()
                 );
             }
+            let v = &want.verdicts;
+            assert_eq!(sim.table.verdict(r, Verdict::Contracted), v.contracted);
+            assert_eq!(sim.table.verdict(r, Verdict::Financeable), v.financeable);
+            assert_eq!(sim.table.verdict(r, Verdict::Deliverable), v.deliverable);
             for (j, k) in sim.table.layout().option_tranches.iter().enumerate() {
                 assert_eq!(sim.table.option_exercised(r, j), want.options_exercised[*k]);
             }
