@@ -77,14 +77,21 @@ class Law:
 
     def __init__(self, spec):
         self.kind = spec["dist"]
-        s = spec
+        # Parameters may be plain numbers or provenance tables {value = …} (MODEL.md §11).
+        s = {k: (v if k in ("dist", "values", "weights") else offtake_ref.num(v))
+             for k, v in spec.items()}
         if self.kind == "fixed":
-            self.points = [(float(s["value"]), 1.0)]
+            self.points = [(s["value"], 1.0)]
         elif self.kind == "discrete":
-            w = [float(x) for x in s["weights"]]
-            self.points = [(float(v), wi / sum(w)) for v, wi in zip(s["values"], w)]
+            w = [offtake_ref.num(x) for x in s["weights"]]
+            merged = {}
+            # A value listed twice carries both weights.
+            for v, wi in zip(s["values"], w):
+                v = offtake_ref.num(v)
+                merged[v] = merged.get(v, 0.0) + wi / sum(w)
+            self.points = sorted(merged.items())
         elif self.kind == "pert":
-            lo, mode, hi = float(s["min"]), float(s["mode"]), float(s["max"])
+            lo, mode, hi = s["min"], s["mode"], s["max"]
             a = 1 + 4 * (mode - lo) / (hi - lo)
             b = 1 + 4 * (hi - mode) / (hi - lo)
             self.lo, self.span = lo, hi - lo
@@ -98,10 +105,10 @@ class Law:
     def cdf(self, x):
         s, k = self.s, self.kind
         if k == "uniform":
-            lo, hi = float(s["min"]), float(s["max"])
+            lo, hi = s["min"], s["max"]
             return min(1.0, max(0.0, (x - lo) / (hi - lo)))
         if k == "triangular":
-            a, c, b = float(s["min"]), float(s["mode"]), float(s["max"])
+            a, c, b = s["min"], s["mode"], s["max"]
             if x <= a:
                 return 0.0
             if x >= b:
@@ -112,11 +119,11 @@ class Law:
         if k == "lognormal":
             if x <= 0:
                 return 0.0
-            return STD.cdf((math.log(x) - math.log(float(s["median"]))) / float(s["sigma"]))
+            return STD.cdf((math.log(x) - math.log(s["median"])) / s["sigma"])
         if k == "normal":
-            m, sd = float(s["mean"]), float(s["sd"])
-            lo = float(s.get("min", -math.inf))
-            hi = float(s.get("max", math.inf))
+            m, sd = s["mean"], s["sd"]
+            lo = s.get("min", -math.inf)
+            hi = s.get("max", math.inf)
             f = lambda v: STD.cdf((v - m) / sd) if math.isfinite(v) else (0.0 if v < 0 else 1.0)
             if x <= lo:
                 return 0.0
@@ -250,12 +257,6 @@ def check_draws(risk, cols, header):
                 flag(f"delay_months_{tid}: no distribution but non-zero months drawn")
             continue
         check_frequencies(f"delay_months_{tid}", col, law.months_pmf(), n)
-    delays = [cols[f"delay_months_{t}"] for t in layout["tranche_ids"]]
-    for i in range(len(delays)):
-        for j in range(i + 1, len(delays)):
-            r = pearson(delays[i], delays[j])
-            if abs(r) > 5 / math.sqrt(n):
-                flag(f"delays of tranches {i} and {j} correlated: {r:.4f}")
     slips = risk.get("slip_months", {})
     for g in layout["generation_names"]:
         col = cols[f"slip_months_{g}"]
@@ -264,8 +265,17 @@ def check_draws(risk, cols, header):
                 flag(f"slip_months_{g}: no distribution but non-zero months drawn")
             continue
         check_frequencies(f"slip_months_{g}", col, Law(slips[g]).months_pmf(), n)
+    correlated = set()
     for a, b, rho in risk.get("correlation", []):
+        rho = offtake_ref.num(rho)
+        correlated |= {(a, b), (b, a)}
+        if a not in risk or b not in risk:
+            print(f"      copula {a} ~ {b}: a factor without a distribution, nothing to check")
+            continue
         laws = (Law(risk[a]), Law(risk[b]))
+        if any(not law.continuous and len(law.points) == 1 for law in laws):
+            print(f"      copula {a} ~ {b}: a constant factor has no rank correlation")
+            continue
         got = pearson(ranks(cols[a]), ranks(cols[b]))
         if all(law.continuous for law in laws):
             want, how = 6 / math.pi * math.asin(rho / 2), "(6/pi)asin(rho/2)"
@@ -279,6 +289,34 @@ def check_draws(risk, cols, header):
             print("ok    " + line)
         else:
             flag(line)
+    check_independence(cols, n, correlated)
+
+
+def check_independence(cols, n, correlated):
+    """Every two factor columns that vary and are not a `correlation` pair are independent
+    (MODEL.md §10: delays drawn independently per tranche; the copula only where listed):
+    their rank correlation is within 4 standard errors (1/sqrt(n)) of 0."""
+    names = [c for c in cols if c in SCALARS or c.startswith(("delay_months_", "slip_months_"))]
+    scores = {}
+    for c in names:
+        r = ranks(cols[c])
+        mean = math.fsum(r) / n
+        sd = math.sqrt(math.fsum((x - mean) ** 2 for x in r))
+        if sd > 0:
+            scores[c] = [(x - mean) / sd for x in r]
+    varying = list(scores)
+    worst, pairs = 0.0, 0
+    for i, a in enumerate(varying):
+        for b in varying[i + 1:]:
+            if (a, b) in correlated:
+                continue
+            rho = math.fsum(x * y for x, y in zip(scores[a], scores[b]))
+            pairs += 1
+            worst = max(worst, abs(rho) * math.sqrt(n))
+            if abs(rho) > 4 / math.sqrt(n):
+                flag(f"independence: {a} and {b} have rank correlation {rho:.4f}")
+    print(f"ok    independence: {pairs} pairs of uncorrelated factors, worst |rank correlation| "
+          f"at {worst:.2f} standard errors (limit 4)")
 
 
 def copula_rank_correlation(laws, rho, steps=20_000):
@@ -316,6 +354,10 @@ def copula_rank_correlation(laws, rho, steps=20_000):
         if b is None:
             # E[Φ(rho·z1 + s·W)] = Φ(rho·z1 / sqrt(1 + s²)).
             g_b = STD.cdf(rho * z1 / math.sqrt(1 + s * s))
+        elif s == 0.0:
+            # |rho| = 1: z2 = rho·z1.
+            th, mids = b
+            g_b = mids[bisect.bisect_left(th, rho * z1) - 1]
         else:
             th, mids = b
             cdf = [0.0 if t == -math.inf else 1.0 if t == math.inf else
@@ -404,7 +446,8 @@ def check_statistics(report, cols, header, hurdle):
         if rel(probs[v], share) > 1e-12:
             flag(f"P({v}): report {probs[v]}, recomputed {share}")
     irrs = [x for x in cols["provider_irr"] if x is not None]
-    below = sum(1 for x in irrs if x < hurdle) / len(irrs) if irrs else None
+    # Below the hurdle: not IRR ≥ hurdle under the preamble's 1e-9 relative tolerance.
+    below = sum(1 for x in irrs if not offtake_ref.ge_tol(x, hurdle)) / len(irrs) if irrs else None
     if below is not None and rel(probs["irr_below_hurdle"], below) > 1e-12:
         flag(f"P(IRR < hurdle): report {probs['irr_below_hurdle']}, recomputed {below}")
     layout = header["layout"]
@@ -437,7 +480,9 @@ def main(argv):
     with open(args.file, "rb") as fh:
         raw = tomllib.load(fh)
     risk = raw.get("risk", {})
-    hurdle = float(offtake_ref.num(raw.get("thresholds", {}).get("hurdle", 0.0)))
+    sheet = offtake_ref.load(args.file)
+    # MODEL.md §9: the hurdle defaults to the provider's discount rate (the reference's reading).
+    hurdle = sheet.th_hurdle
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "paths.parquet")
         cmd = [args.bin, "risk", args.file, "--paths", str(args.paths), "--json", "--quiet",
@@ -453,7 +498,7 @@ def main(argv):
         flag(f"rows: {n} rows, path indices not 0..{args.paths}")
     print(f"{args.file}: {n} paths, seed {header['seed']}")
     check_draws(risk, cols, header)
-    check_paths(offtake_ref.load(args.file), cols, header, args.rows)
+    check_paths(sheet, cols, header, args.rows)
     check_statistics(report, cols, header, hurdle)
     if flags:
         print(f"{len(flags)} flagged")
