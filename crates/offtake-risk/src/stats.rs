@@ -300,43 +300,6 @@ fn from_order_key(k: u64) -> f64 {
 const BUCKET_BITS: u32 = 12;
 const BUCKETS: usize = 1 << BUCKET_BITS;
 
-/// numpy-linear quantiles at ascending `ps` of non-empty `xs`, found by selection instead of a
-/// full sort: each `select_nth_unstable` works on the part at or above the previous order
-/// statistic, so five quantiles cost a few O(n) passes. The order statistics, and so the
-/// results, are exactly those of [`quantile_sorted`] on the sorted values. `xs` is reordered.
-pub fn quantiles_by_selection<const K: usize>(xs: &mut [f64], ps: [f64; K]) -> [f64; K] {
-    let n = xs.len();
-    let mut out = [0.0; K];
-    if n == 0 {
-        return out;
-    }
-    let mut start = 0;
-    for (q, p) in out.iter_mut().zip(ps) {
-        if n == 1 {
-            *q = xs[0];
-            continue;
-        }
-        let (lo, t) = virtual_index(n, p);
-        // Quantiles come in ascending order, so lo ≥ start: xs[start..] holds exactly the
-        // order statistics from `start` up, in some order.
-        let lo = lo.max(start);
-        xs[start..].select_nth_unstable_by(lo - start, f64::total_cmp);
-        let a = xs[lo];
-        let b = if lo + 1 < n {
-            xs[lo + 1..]
-                .iter()
-                .copied()
-                .min_by(f64::total_cmp)
-                .unwrap_or(a)
-        } else {
-            a
-        };
-        *q = lerp_numpy(a, b, t);
-        start = lo;
-    }
-    out
-}
-
 /// numpy `_QuantileMethods["linear"]["get_virtual_index"]`: h = (n − 1)·p as (⌊h⌋, h − ⌊h⌋).
 fn virtual_index(n: usize, p: f64) -> (usize, f64) {
     let h = ((n - 1) as f64 * p).clamp(0.0, (n - 1) as f64);
@@ -368,16 +331,6 @@ pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
     lerp_numpy(xs[lo], xs[hi], t)
 }
 
-/// Share of `flags` that are true; none without paths.
-pub fn share(flags: impl Iterator<Item = bool>) -> Option<f64> {
-    let (mut yes, mut all) = (0u64, 0u64);
-    for f in flags {
-        all += 1;
-        yes += u64::from(f);
-    }
-    (all > 0).then(|| yes as f64 / all as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,31 +348,6 @@ mod tests {
         assert_eq!(quantile_sorted(&[7.0], 0.05), 7.0);
         assert_eq!(quantile_sorted(&[1.0, 2.0], 1.0), 2.0);
         assert_eq!(quantile_sorted(&[1.0, 2.0], 0.0), 1.0);
-    }
-
-    #[test]
-    fn selection_equals_sorting_bit_for_bit() {
-        // A deterministic scramble with ties, negatives and a long tail.
-        let mut xs: Vec<f64> = (0..10_007u64)
-            .map(|i| {
-                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-                (h % 997) as f64 * if h % 3 == 0 { -1.5 } else { 1.0 } + (h % 7) as f64 * 1e9
-            })
-            .collect();
-        let ps = [0.0, 0.05, 0.10, 0.50, 0.90, 0.95, 1.0];
-        let mut sorted = xs.clone();
-        sorted.sort_unstable_by(f64::total_cmp);
-        let want = ps.map(|p| quantile_sorted(&sorted, p));
-        assert_eq!(quantiles_by_selection(&mut xs, ps), want);
-        for n in 1..6 {
-            let mut small: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64).collect();
-            let mut s = small.clone();
-            s.sort_unstable_by(f64::total_cmp);
-            assert_eq!(
-                quantiles_by_selection(&mut small, ps),
-                ps.map(|p| quantile_sorted(&s, p))
-            );
-        }
     }
 
     /// The straightforward definition: collect, sum in order, sort, interpolate.
@@ -538,11 +466,5 @@ mod tests {
         let one = Summary::of([Some(5.0)].into_iter());
         assert_eq!((one.mean, one.sd, one.p95), (Some(5.0), None, Some(5.0)));
         assert_eq!(Summary::of(std::iter::empty()).missing_share, None);
-    }
-
-    #[test]
-    fn share_counts_true_flags() {
-        assert_eq!(share([true, false, true, true].into_iter()), Some(0.75));
-        assert_eq!(share(std::iter::empty()), None);
     }
 }
