@@ -1801,17 +1801,22 @@ mod tests {
         })
     }
 
-    #[test]
-    fn clause_by_clause_trigger_scan_matches_the_period_by_period_one() {
-        // xorshift64*: series with zeros, dips, negative payments and capacity that falls, and
-        // clause sets of every metric in every order, with thresholds near the values reached.
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = move || {
+    /// Uniforms in [0, 1) from a fixed xorshift64* sequence: the same test inputs on every run.
+    pub(super) fn uniforms(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
             state ^= state >> 12;
             state ^= state << 25;
             state ^= state >> 27;
             (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        };
+        }
+    }
+
+    #[test]
+    fn clause_by_clause_trigger_scan_matches_the_period_by_period_one() {
+        // Series with zeros, dips, negative payments and capacity that falls, and clause sets
+        // of every metric in every order, with thresholds near the values reached.
+        let mut next = uniforms(0x9E37_79B9_7F4A_7C15);
         let n = 48;
         let mut checked_some = 0;
         for case in 0..4000 {
@@ -1920,13 +1925,8 @@ mod wide_tests {
             eprintln!("no AVX2/FMA on this CPU: only the portable kernel runs");
             return;
         }
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = move |lo: f64, hi: f64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            lo + (hi - lo) * (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = super::tests::uniforms(0x2545_F491_4F6C_DD1D);
+        let mut next = move |lo: f64, hi: f64| lo + (hi - lo) * uniform();
         for sheet in SHEETS {
             let c = offtake_model::parse(sheet).unwrap();
             let mut wide = Simulator::new(&c);
