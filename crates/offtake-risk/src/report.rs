@@ -213,14 +213,13 @@ pub fn report_with_threads(
     let flag_share = |col: usize| (rows > 0).then(|| yes[col] as f64 / rows as f64);
     let hurdle = contract.thresholds.hurdle;
     let hurdle_floor = hurdle - 1e-9 * hurdle.abs().max(1.0);
-    let irrs = || {
-        table
-            .metric_blocks(PathMetric::ProviderIrr)
-            .flatten()
-            .filter(|x| !x.is_nan())
-    };
-    let paths_with_irr = irrs().count() as u64;
-    let below_hurdle = irrs().filter(|irr| **irr < hurdle_floor).count() as u64;
+    let (paths_with_irr, below_hurdle) = table
+        .metric_blocks(PathMetric::ProviderIrr)
+        .flatten()
+        .filter(|x| !x.is_nan())
+        .fold((0u64, 0u64), |(n, below), irr| {
+            (n + 1, below + u64::from(*irr < hurdle_floor))
+        });
     let probabilities = Probabilities {
         contracted: flag_share(Verdict::Contracted as usize),
         financeable: flag_share(Verdict::Financeable as usize),
