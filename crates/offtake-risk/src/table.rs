@@ -305,7 +305,7 @@ impl PathTable {
 
     /// Every row's metric, in row order, as contiguous slices (NaN = the path lacks it).
     pub fn metric_blocks(&self, m: PathMetric) -> impl Iterator<Item = &[f64]> + Clone + '_ {
-        self.value_blocks(m as usize)
+        self.metric_block_sets([m]).map(|[column]| column)
     }
 
     /// Several metrics block by block: per block of rows, each metric's contiguous slice.
@@ -317,15 +317,6 @@ impl PathTable {
         self.values.chunks(BLOCK_ROWS * vw).map(move |block| {
             let rows = block.len() / vw;
             ms.map(|m| &block[m as usize * rows..(m as usize + 1) * rows])
-        })
-    }
-
-    /// Every row's value `col`, in row order, as contiguous slices.
-    fn value_blocks(&self, col: usize) -> impl Iterator<Item = &[f64]> + Clone + '_ {
-        let vw = self.layout.value_width();
-        self.values.chunks(BLOCK_ROWS * vw).map(move |block| {
-            let rows = block.len() / vw;
-            &block[col * rows..(col + 1) * rows]
         })
     }
 
