@@ -34,6 +34,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import offtake_ref  # noqa: E402
+from compare import rel  # noqa: E402  (relative difference |a−b|/max(1,|a|,|b|))
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 METRICS = [
@@ -49,10 +50,6 @@ flags = []
 def flag(what):
     flags.append(what)
     print("FLAG  " + what)
-
-
-def rel(a, b):
-    return abs(a - b) / max(1.0, abs(a), abs(b))
 
 
 # ---------------------------------------------------------------- MODEL.md §10 distributions
