@@ -6,6 +6,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod calendar;
 mod condition;
 mod contract;
 mod distribution;

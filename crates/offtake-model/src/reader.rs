@@ -633,7 +633,7 @@ impl Bound {
         match self {
             Bound::Positive => x > 0.0,
             Bound::Years => {
-                (1..=MAX_MONTHS as i64).contains(&crate::validate::months_from_years(x))
+                (1..=MAX_MONTHS as i64).contains(&crate::calendar::months_from_years(x))
             }
             Bound::NonNegative => x >= 0.0,
             Bound::Fraction => (0.0..=1.0).contains(&x),

@@ -1,0 +1,133 @@
+//! `[demand]`: a curve of PFLOP/s or of utilization.
+
+use toml::de::DeValue;
+
+use super::Ctx;
+use crate::calendar::fmt_month;
+use crate::contract::{CurvePoint, Demand};
+use crate::error::Problem;
+use crate::reader::{Table, Value, type_name};
+
+pub(super) const DEMAND_KEYS: &[&str] = &["pflops", "utilization"];
+
+impl Ctx<'_> {
+    pub(super) fn curve(
+        &mut self,
+        v: &Value<'_>,
+        path: &str,
+        fraction: bool,
+    ) -> Option<Vec<CurvePoint>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of [\"YYYY-MM\", number] points",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                path,
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.r.error(Problem::EmptyCurve, v.span(), path);
+            return None;
+        }
+        let mut points: Vec<CurvePoint> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("{path}[{i}]");
+            let pair = match item.get_ref() {
+                DeValue::Array(p) if p.len() == 2 => p,
+                _ => {
+                    self.r.error(Problem::BadCurvePoint, item.span(), field);
+                    ok = false;
+                    continue;
+                }
+            };
+            let month = self.r.date_value(&pair[0], field.clone());
+            let value = self.r.number_full(&pair[1], &field).and_then(|num| {
+                self.r.check_num(num, &field, |value| {
+                    if fraction && !(0.0..=1.0).contains(&value) {
+                        Some((
+                            Problem::FractionOutOfRange {
+                                what: "utilization".into(),
+                                value,
+                            },
+                            None,
+                        ))
+                    } else if !fraction && value < 0.0 {
+                        Some((
+                            Problem::OutOfRange {
+                                what: "demand".into(),
+                                bound: "at least 0",
+                                value,
+                            },
+                            None,
+                        ))
+                    } else {
+                        None
+                    }
+                })
+            });
+            if value.is_none() {
+                ok = false;
+            }
+            match (month, value) {
+                (Some(month), Some((value, _))) => {
+                    if let Some(prev) = points.last()
+                        && month <= prev.month
+                    {
+                        self.r.error_help(
+                            Problem::CurveNotIncreasing {
+                                month: fmt_month(month),
+                                previous: fmt_month(prev.month),
+                            },
+                            pair[0].span(),
+                            field,
+                            "give each month once, in increasing order",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    points.push(CurvePoint { month, value });
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(points)
+    }
+
+    pub(super) fn demand(&mut self, t: &Table<'_, '_>) -> Option<Demand> {
+        self.r.check_keys(t, DEMAND_KEYS);
+        match (t.get("pflops"), t.get("utilization")) {
+            (Some(p), None) => self.curve(p, "demand.pflops", false).map(Demand::Pflops),
+            (None, Some(u)) => self
+                .curve(u, "demand.utilization", true)
+                .map(Demand::Utilization),
+            (Some(p), Some(u)) => {
+                // The second of the two is the one too many.
+                let (at, key) = if p.span().start > u.span().start {
+                    (p.span(), "demand.pflops")
+                } else {
+                    (u.span(), "demand.utilization")
+                };
+                self.r.error_help(
+                    Problem::DemandShape { found: "both" },
+                    at,
+                    key,
+                    "absolute demand (pflops) or relative (utilization), not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.r.error_help(
+                    Problem::DemandShape { found: "neither" },
+                    t.span(),
+                    "demand",
+                    "e.g. pflops = [[\"2026-07\", 250e3], [\"2028-07\", 1.6e6]]",
+                );
+                None
+            }
+        }
+    }
+}

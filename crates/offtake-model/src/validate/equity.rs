@@ -1,0 +1,193 @@
+//! `[[equity]]`: equity tranches paid on a date or on a milestone condition.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use super::{Ctx, opt_or};
+use crate::condition::{ConditionError, parse_condition};
+use crate::contract::{EquityTranche, EquityTrigger, Metric};
+use crate::error::Problem;
+use crate::reader::{Bound, Table, suggest_or_list};
+
+pub(super) const EQUITY_KEYS: &[&str] = &["id", "amount", "round_trip", "at", "when", "deadline"];
+
+impl Ctx<'_> {
+    pub(super) fn equity(&mut self, top: &Table<'_, '_>) -> Vec<EquityTranche> {
+        let mut out: Vec<EquityTranche> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (i, (map, span)) in self.array(top, "equity").into_iter().enumerate() {
+            let id = map
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == "id")
+                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
+            let prefix = format!("equity.{}", id.unwrap_or_else(|| format!("[{i}]")));
+            let t = Table {
+                map,
+                span: (span.start, span.end),
+                label: "[[equity]]",
+                prefix: &prefix,
+            };
+            self.r.check_keys(&t, EQUITY_KEYS);
+            let id = self.r.id(&t, "id");
+            let amount = self.r.bounded(&t, "amount", true, Bound::NonNegative);
+            let round_trip = opt_or(
+                self.r.bounded(&t, "round_trip", false, Bound::Fraction),
+                &t,
+                "round_trip",
+                0.0,
+            );
+            let at = self.r.date(&t, "at", false);
+            let when = self.r.string(&t, "when", false);
+            let deadline = self.r.date(&t, "deadline", false);
+            let id_text = id.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+            let trigger = match (t.get("at"), t.get("when")) {
+                (Some(a), Some(w)) => {
+                    // The second of the two is the one too many.
+                    let (at, key) = if a.span().start > w.span().start {
+                        (a.span(), "at")
+                    } else {
+                        (w.span(), "when")
+                    };
+                    self.r.error_help(
+                        Problem::EquityTrigger {
+                            id: id_text.clone(),
+                            found: "both",
+                        },
+                        at,
+                        t.field(key),
+                        "give `at = \"YYYY-MM\"` for a payment on a date, or `when = \"metric >= number\"` for a milestone",
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.r.error_help(
+                        Problem::EquityTrigger {
+                            id: id_text.clone(),
+                            found: "neither",
+                        },
+                        span.clone(),
+                        t.field("at"),
+                        "give `at = \"YYYY-MM\"` for a payment on a date, or `when = \"metric >= number\"` for a milestone",
+                    );
+                    None
+                }
+                (Some(_), None) => {
+                    if let Some(v) = t.get("deadline") {
+                        self.r.error_help(
+                            Problem::DeadlineOnAt,
+                            v.span(),
+                            t.field("deadline"),
+                            "remove the deadline, or make the tranche conditional with `when`",
+                        );
+                    }
+                    at.map(|date| EquityTrigger::At { date })
+                }
+                // A `when` that is not a string is already reported.
+                (None, Some(_)) if when.is_none() => None,
+                (None, Some(w)) => {
+                    let text = when.unwrap_or_default();
+                    match parse_condition(&text) {
+                        Ok(clauses) => {
+                            // utilization_12m is a fraction (MODEL.md §7): a threshold above 1
+                            // can never hold and one below 0 always does.
+                            let bad = clauses.iter().find(|c| {
+                                c.metric == Metric::Utilization12m
+                                    && !(0.0..=1.0).contains(&c.threshold)
+                            });
+                            match bad {
+                                Some(c) => {
+                                    self.r.error_help(
+                                        Problem::FractionOutOfRange {
+                                            what: "the `utilization_12m` threshold".into(),
+                                            value: c.threshold,
+                                        },
+                                        condition_span(
+                                            self.r.src,
+                                            w.span(),
+                                            &text,
+                                            "utilization_12m",
+                                        ),
+                                        t.field("when"),
+                                        "utilization_12m is used over available compute, 0..1",
+                                    );
+                                    None
+                                }
+                                None => Some(EquityTrigger::When {
+                                    clauses,
+                                    text,
+                                    deadline,
+                                }),
+                            }
+                        }
+                        Err(e) => {
+                            let metrics = Metric::ALL.map(Metric::name);
+                            let at = match &e {
+                                ConditionError::UnknownMetric(part)
+                                | ConditionError::Malformed(part) => {
+                                    condition_span(self.r.src, w.span(), &text, part)
+                                }
+                                ConditionError::Empty => w.span(),
+                            };
+                            let (problem, help) = match e {
+                                ConditionError::UnknownMetric(name) => {
+                                    let help = suggest_or_list(&name, &metrics, "metrics");
+                                    (Problem::UnknownMetric { name }, help)
+                                }
+                                ConditionError::Malformed(part) => (
+                                    Problem::BadCondition {
+                                        message: format!("`{part}` is not `metric >= number`"),
+                                    },
+                                    "write clauses as `metric >= number` joined by `and`"
+                                        .to_string(),
+                                ),
+                                ConditionError::Empty => (
+                                    Problem::BadCondition {
+                                        message: "the condition is empty".into(),
+                                    },
+                                    "write clauses as `metric >= number` joined by `and`"
+                                        .to_string(),
+                                ),
+                            };
+                            self.r.error_help(problem, at, t.field("when"), help);
+                            None
+                        }
+                    }
+                }
+            };
+            let Some((id, id_span)) = id else { continue };
+            if !seen.insert(id.clone()) {
+                self.r.error(
+                    Problem::DuplicateId { kind: "equity", id },
+                    id_span,
+                    t.field("id"),
+                );
+                continue;
+            }
+            if let (Some(amount), Some(round_trip), Some(trigger)) = (amount, round_trip, trigger) {
+                out.push(EquityTranche {
+                    id,
+                    amount,
+                    round_trip,
+                    trigger,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The span of `part` inside the condition string `text` written at `span`, when the string is
+/// written plainly (no escapes), so the diagnostic points at the bad clause; else the whole string.
+fn condition_span(src: &str, span: Range<usize>, text: &str, part: &str) -> Range<usize> {
+    let literal = src.get(span.clone()).unwrap_or_default();
+    let plain = literal.len() == text.len() + 2
+        && (literal.starts_with('"') || literal.starts_with('\''))
+        && literal.get(1..literal.len() - 1) == Some(text);
+    match text.find(part) {
+        Some(i) if plain && !part.is_empty() => {
+            let start = span.start + 1 + i;
+            start..start + part.len()
+        }
+        _ => span,
+    }
+}

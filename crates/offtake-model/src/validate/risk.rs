@@ -1,0 +1,566 @@
+//! `[risk]`: distributions of the risk factors and their correlations (MODEL.md §10, §12).
+
+use std::ops::Range;
+
+use toml::de::DeValue;
+
+use super::{Ctx, Names};
+use crate::contract::{Correlation, DelaySpec, RiskSpec, ScalarFactor};
+use crate::distribution::Distribution;
+use crate::error::Problem;
+use crate::reader::{Reader, Table, Value, suggest_or_list, type_name};
+
+pub(super) const RISK_KEYS: &[&str] = &[
+    "seed",
+    "paths",
+    "demand_factor",
+    "power_factor",
+    "capex_factor",
+    "delay_months",
+    "slip_months",
+    "correlation",
+];
+
+impl Ctx<'_> {
+    pub(super) fn distribution(&mut self, v: &Value<'_>, path: &str) -> Option<Distribution> {
+        let DeValue::Table(map) = v.get_ref() else {
+            self.r.error_help(
+                Problem::WrongType {
+                    expected: "a distribution table",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                path,
+                "e.g. { dist = \"triangular\", min = 0, mode = 2, max = 12 }",
+            );
+            return None;
+        };
+        let label = format!("the distribution `{path}`");
+        let t = Table {
+            map,
+            span: (v.span().start, v.span().end),
+            label: &label,
+            prefix: path,
+        };
+        let name = self.r.string(&t, "dist", true)?;
+        let span = t.span();
+        let keys: &[&str] = match name.as_str() {
+            "fixed" => &["dist", "value"],
+            "uniform" => &["dist", "min", "max"],
+            "triangular" | "pert" => &["dist", "min", "mode", "max"],
+            "normal" => &["dist", "mean", "sd", "min", "max"],
+            "lognormal" => &["dist", "median", "sigma"],
+            "discrete" => &["dist", "values", "weights"],
+            _ => {
+                let help = suggest_or_list(&name, &Distribution::NAMES, "distributions");
+                self.r.error_help(
+                    Problem::UnknownDistribution { name },
+                    t.get("dist").map(|v| v.span()).unwrap_or(span),
+                    t.field("dist"),
+                    help,
+                );
+                return None;
+            }
+        };
+        self.r.check_keys(&t, keys);
+        let num = |r: &mut Reader<'_>, k: &str, req: bool| r.number(&t, k, req);
+        let dist = match name.as_str() {
+            "fixed" => Distribution::Fixed {
+                value: num(&mut self.r, "value", true)?,
+            },
+            "uniform" => {
+                let (min, max) = (num(&mut self.r, "min", true), num(&mut self.r, "max", true));
+                Distribution::Uniform {
+                    min: min?,
+                    max: max?,
+                }
+            }
+            "triangular" | "pert" => {
+                let (min, mode, max) = (
+                    num(&mut self.r, "min", true),
+                    num(&mut self.r, "mode", true),
+                    num(&mut self.r, "max", true),
+                );
+                let (min, mode, max) = (min?, mode?, max?);
+                if name == "pert" {
+                    Distribution::Pert { min, mode, max }
+                } else {
+                    Distribution::Triangular { min, mode, max }
+                }
+            }
+            "normal" => {
+                let (mean, sd) = (num(&mut self.r, "mean", true), num(&mut self.r, "sd", true));
+                let (min, max) = (
+                    num(&mut self.r, "min", false),
+                    num(&mut self.r, "max", false),
+                );
+                Distribution::Normal {
+                    mean: mean?,
+                    sd: sd?,
+                    min,
+                    max,
+                }
+            }
+            "lognormal" => {
+                let (median, sigma) = (
+                    num(&mut self.r, "median", true),
+                    num(&mut self.r, "sigma", true),
+                );
+                Distribution::Lognormal {
+                    median: median?,
+                    sigma: sigma?,
+                }
+            }
+            _ => {
+                let values = self.number_list(&t, "values");
+                let weights = self.number_list(&t, "weights");
+                Distribution::Discrete {
+                    values: values?,
+                    weights: weights?,
+                }
+            }
+        };
+        if let Some((key, message)) = distribution_problem(&dist) {
+            // Point at the offending parameter when it is there, else at the whole table.
+            let at = t.get(key).map_or(span, |v| v.span());
+            self.r.error(
+                Problem::BadDistribution {
+                    dist: dist.name(),
+                    message,
+                },
+                at,
+                t.field(key),
+            );
+            return None;
+        }
+        Some(dist)
+    }
+
+    pub(super) fn number_list(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Vec<f64>> {
+        let Some(v) = t.get(key) else {
+            self.r.missing(t, key);
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of numbers",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                t.field(key),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(
+                self.r
+                    .number_value(item, &format!("{}[{i}]", t.field(key)))?
+                    .0,
+            );
+        }
+        Some(out)
+    }
+
+    pub(super) fn risk(
+        &mut self,
+        t: &Table<'_, '_>,
+        gen_names: &Names,
+        tranche_ids: &Names,
+    ) -> Option<RiskSpec> {
+        let allowed = RISK_KEYS;
+        for (k, _) in t.map.iter() {
+            let key = k.get_ref().as_ref();
+            if !allowed.contains(&key) {
+                let help = suggest_or_list(key, allowed, "[risk] takes");
+                self.r.error_help(
+                    Problem::UnknownFactor {
+                        name: key.to_string(),
+                    },
+                    k.span(),
+                    t.field(key),
+                    help,
+                );
+            }
+        }
+        let seed = self.r.count(t, "seed").unwrap_or(0);
+        let paths = match t.get("paths") {
+            Some(v) => match self.r.count(t, "paths") {
+                Some(n) if (1..=RiskSpec::MAX_PATHS).contains(&n) => Some(n),
+                Some(n) => {
+                    self.r.error(
+                        Problem::OutOfRange {
+                            what: "`paths`".into(),
+                            bound: "from 1 to 100,000,000",
+                            value: n as f64,
+                        },
+                        v.span(),
+                        t.field("paths"),
+                    );
+                    None
+                }
+                None => None,
+            },
+            None => Some(10_000),
+        };
+        let scalar =
+            |c: &mut Self, key: &str| t.get(key).and_then(|v| c.distribution(v, &t.field(key)));
+        let demand_factor = scalar(self, "demand_factor");
+        let power_factor = scalar(self, "power_factor");
+        let capex_factor = scalar(self, "capex_factor");
+        let delay_months = t.get("delay_months").and_then(|v| {
+            let is_single = v
+                .get_ref()
+                .as_table()
+                .is_some_and(|m| m.iter().any(|(k, _)| k.get_ref().as_ref() == "dist"));
+            if is_single || v.get_ref().as_table().is_none() {
+                return self
+                    .distribution(v, "risk.delay_months")
+                    .map(|dist| DelaySpec::Each { dist });
+            }
+            let mut table = Vec::new();
+            for (k, dv) in v.get_ref().as_table()?.iter() {
+                let id = k.get_ref().as_ref();
+                match tranche_ids.position(id) {
+                    Some(i) => {
+                        if let Some(d) = self.distribution(dv, &format!("risk.delay_months.{id}")) {
+                            table.push((i, d));
+                        }
+                    }
+                    None => {
+                        let help = tranche_ids.help(id, "tranches");
+                        self.r.error_help(
+                            Problem::UnknownTranche {
+                                id: id.to_string(),
+                                known: tranche_ids.known(),
+                            },
+                            k.span(),
+                            format!("risk.delay_months.{id}"),
+                            help,
+                        );
+                    }
+                }
+            }
+            table.sort_by_key(|(i, _)| *i);
+            Some(DelaySpec::PerTranche { table })
+        });
+        let mut slip_months = Vec::new();
+        if let Some(v) = t.get("slip_months") {
+            match v.get_ref() {
+                DeValue::Table(m) => {
+                    for (k, dv) in m.iter() {
+                        let name = k.get_ref().as_ref();
+                        match gen_names.position(name) {
+                            Some(i) => {
+                                if let Some(d) =
+                                    self.distribution(dv, &format!("risk.slip_months.{name}"))
+                                {
+                                    slip_months.push((i, d));
+                                }
+                            }
+                            None => {
+                                let help = gen_names.help(name, "known generations");
+                                self.r.error_help(
+                                    Problem::UnknownGeneration {
+                                        name: name.to_string(),
+                                        known: gen_names.known(),
+                                    },
+                                    k.span(),
+                                    format!("risk.slip_months.{name}"),
+                                    help,
+                                );
+                            }
+                        }
+                    }
+                }
+                other => self.r.error(
+                    Problem::WrongType {
+                        expected: "a table of generation = distribution",
+                        found: type_name(other),
+                    },
+                    v.span(),
+                    "risk.slip_months",
+                ),
+            }
+        }
+        slip_months.sort_by_key(|(i, _)| *i);
+        // Whether each scalar factor is named in [risk], valid or not: a bad distribution is
+        // reported once, not again at every correlation naming it.
+        let named = ScalarFactor::ALL.map(|f| t.get(f.name()).is_some());
+        let correlation = self.correlation(t, named);
+        Some(RiskSpec {
+            seed,
+            paths: paths?,
+            demand_factor,
+            power_factor,
+            capex_factor,
+            delay_months,
+            slip_months,
+            correlation: correlation?,
+        })
+    }
+
+    pub(super) fn correlation(
+        &mut self,
+        t: &Table<'_, '_>,
+        named: [bool; 3],
+    ) -> Option<Vec<Correlation>> {
+        let Some(v) = t.get("correlation") else {
+            return Some(Vec::new());
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.r.error(
+                Problem::WrongType {
+                    expected: "an array of [factor, factor, rho]",
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                "risk.correlation",
+            );
+            return None;
+        };
+        let mut out: Vec<Correlation> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("risk.correlation[{i}]");
+            // Points at the offending factor or rho when there is one, else at the entry.
+            let bad = |c: &mut Self, message: String, at: Range<usize>| {
+                c.r.error_help(
+                    Problem::BadCorrelation { message },
+                    at,
+                    field.clone(),
+                    "write [\"demand_factor\", \"power_factor\", 0.3]; factors: demand_factor, power_factor, capex_factor",
+                );
+            };
+            let Some(triple) = item.get_ref().as_array().filter(|a| a.len() == 3) else {
+                bad(
+                    self,
+                    "each entry is [factor, factor, rho]".into(),
+                    item.span(),
+                );
+                ok = false;
+                continue;
+            };
+            let mut factors = Vec::new();
+            for fv in &triple[..2] {
+                match fv.get_ref().as_str() {
+                    Some(name) => match ScalarFactor::from_name(name) {
+                        Some(f) => {
+                            if !named[f as usize] {
+                                bad(
+                                    self,
+                                    format!(
+                                        "`{name}` has no distribution in [risk], so it cannot be correlated"
+                                    ),
+                                    fv.span(),
+                                );
+                                ok = false;
+                            }
+                            factors.push(f);
+                        }
+                        None if ["delay_months", "slip_months"].contains(&name)
+                            || name.starts_with("slip_months.") =>
+                        {
+                            bad(
+                                self,
+                                format!(
+                                    "`{name}` is not a scalar factor; only demand_factor, power_factor and capex_factor can be correlated"
+                                ),
+                                fv.span(),
+                            );
+                            ok = false;
+                        }
+                        None => {
+                            bad(self, format!("unknown factor `{name}`"), fv.span());
+                            ok = false;
+                        }
+                    },
+                    None => {
+                        bad(self, "factor names are strings".into(), fv.span());
+                        ok = false;
+                    }
+                }
+            }
+            let rho = self.r.number_value(&triple[2], &field).map(|(x, _)| x);
+            let (Some(rho), [a, b]) = (rho, factors.as_slice()) else {
+                ok = false;
+                continue;
+            };
+            if !(-1.0..=1.0).contains(&rho) {
+                bad(
+                    self,
+                    format!(
+                        "|rho| must be at most 1, found {}",
+                        crate::error::fmt_num(rho)
+                    ),
+                    triple[2].span(),
+                );
+                ok = false;
+                continue;
+            }
+            if a == b {
+                bad(
+                    self,
+                    format!("`{}` is correlated with itself", a.name()),
+                    item.span(),
+                );
+                ok = false;
+                continue;
+            }
+            if out
+                .iter()
+                .any(|c| (c.a == *a && c.b == *b) || (c.a == *b && c.b == *a))
+            {
+                bad(
+                    self,
+                    format!("the pair {} / {} is given twice", a.name(), b.name()),
+                    item.span(),
+                );
+                ok = false;
+                continue;
+            }
+            out.push(Correlation { a: *a, b: *b, rho });
+        }
+        if !ok {
+            return None;
+        }
+        let m = correlation_matrix(&out);
+        let det = det3(&m);
+        // All principal minors of a 3×3 correlation matrix with |ρ| ≤ 1 are ≥ 0 except possibly
+        // the determinant, so PSD ⇔ det ≥ 0 (with a small tolerance for rounding).
+        if det < -1e-12 {
+            self.r.error_help(
+                Problem::NotPositiveSemiDefinite { determinant: det },
+                v.span(),
+                "risk.correlation",
+                "these correlations cannot hold at once; weaken one of them",
+            );
+            return None;
+        }
+        Some(out)
+    }
+}
+
+/// The 3×3 correlation matrix of the scalar factors, in `ScalarFactor` order.
+pub fn correlation_matrix(pairs: &[Correlation]) -> [[f64; 3]; 3] {
+    let mut m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    for c in pairs {
+        m[c.a as usize][c.b as usize] = c.rho;
+        m[c.b as usize][c.a as usize] = c.rho;
+    }
+    m
+}
+
+fn det3(m: &[[f64; 3]; 3]) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
+
+/// Parameter checks of MODEL.md §12 for one distribution. Months (delays, slips) need no check
+/// of their own: draws of months are rounded and floored at 0 by the sampler (MODEL.md §10), so
+/// any support is meaningful.
+pub fn check_distribution(d: &Distribution) -> Result<(), String> {
+    match distribution_problem(d) {
+        Some((_, message)) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a distribution's parameters, and the parameter to point at.
+///
+/// Beyond MODEL.md §12, a range `max − min` or a weight total that overflows to infinity is
+/// refused: the sampler (offtake-risk) divides by them.
+fn distribution_problem(d: &Distribution) -> Option<(&'static str, String)> {
+    let n = crate::error::fmt_num;
+    let spread = |min: f64, max: f64| {
+        (!(max - min).is_finite()).then(|| {
+            (
+                "max",
+                format!("the range max − min = {} − {} overflows", n(max), n(min)),
+            )
+        })
+    };
+    match d {
+        Distribution::Fixed { .. } => None,
+        Distribution::Uniform { min, max } => {
+            if min > max {
+                Some(("min", format!("min {} > max {}", n(*min), n(*max))))
+            } else {
+                spread(*min, *max)
+            }
+        }
+        Distribution::Triangular { min, mode, max } | Distribution::Pert { min, mode, max } => {
+            if min > mode {
+                Some(("min", format!("min {} > mode {}", n(*min), n(*mode))))
+            } else if mode > max {
+                Some(("mode", format!("mode {} > max {}", n(*mode), n(*max))))
+            } else {
+                spread(*min, *max)
+            }
+        }
+        Distribution::Normal { sd, min, max, mean } => {
+            if *sd <= 0.0 {
+                return Some(("sd", format!("sd must be > 0, found {}", n(*sd))));
+            }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo >= hi
+            {
+                return Some((
+                    "min",
+                    format!("min {} must be below max {}", n(*lo), n(*hi)),
+                ));
+            }
+            // Truncation far in a tail leaves no mass to sample from.
+            let z_lo = min.map_or(f64::NEG_INFINITY, |lo| (lo - mean) / sd);
+            let z_hi = max.map_or(f64::INFINITY, |hi| (hi - mean) / sd);
+            if z_lo > 8.0 {
+                return Some((
+                    "min",
+                    "the bounds leave no probability mass (min is more than 8 sd above the mean)"
+                        .into(),
+                ));
+            }
+            if z_hi < -8.0 {
+                return Some((
+                    "max",
+                    "the bounds leave no probability mass (max is more than 8 sd below the mean)"
+                        .into(),
+                ));
+            }
+            None
+        }
+        Distribution::Lognormal { median, sigma } => {
+            if *median <= 0.0 {
+                Some((
+                    "median",
+                    format!("median must be > 0, found {}", n(*median)),
+                ))
+            } else if *sigma <= 0.0 {
+                Some(("sigma", format!("sigma must be > 0, found {}", n(*sigma))))
+            } else {
+                None
+            }
+        }
+        Distribution::Discrete { values, weights } => {
+            let total: f64 = weights.iter().sum();
+            if values.is_empty() {
+                Some(("values", "values is empty".into()))
+            } else if values.len() != weights.len() {
+                Some((
+                    "weights",
+                    format!("{} values but {} weights", values.len(), weights.len()),
+                ))
+            } else if weights.iter().any(|w| *w < 0.0) {
+                Some(("weights", "weights must not be negative".into()))
+            } else if total <= 0.0 {
+                Some(("weights", "weights must sum to a positive number".into()))
+            } else if !total.is_finite() {
+                Some(("weights", "the weights' sum overflows".into()))
+            } else {
+                None
+            }
+        }
+    }
+}
