@@ -6,7 +6,9 @@
 
 mod cmd;
 mod diagnostics;
+mod error;
 mod output;
+mod present;
 mod termsheet;
 
 use std::process::ExitCode;
@@ -48,9 +50,9 @@ enum Command {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let code = match cli.command {
+    let result = match cli.command {
         Command::Check(args) => cmd::check::run(&args),
-        Command::Init(args) => report(cmd::init::run(&args)),
+        Command::Init(args) => cmd::init::run(&args),
         Command::Underwrite(args) => cmd::underwrite::run(&args),
         Command::Compare(args) => cmd::compare::run(&args),
         Command::Portfolio(args) => cmd::portfolio::run(&args),
@@ -60,7 +62,15 @@ fn main() -> ExitCode {
         Command::Risk(args) => cmd::risk::run(&args),
         Command::Report(args) => cmd::report::run(&args),
     };
-    ExitCode::from(code)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(message) = e.message() {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
 
 /// Logs go to stderr, off unless asked for: `OFFTAKE_LOG=debug offtake …` (`RUST_LOG` syntax).
@@ -73,15 +83,4 @@ fn init_logging() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
-}
-
-/// Prints an error chain and returns the exit code.
-fn report(result: anyhow::Result<()>) -> u8 {
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            1
-        }
-    }
 }

@@ -4,6 +4,8 @@ use std::path::Path;
 
 use offtake_model::{Contract, Variant};
 
+use crate::error::{CliError, CliResult};
+
 /// A term sheet read from a file and validated.
 pub struct Loaded {
     pub path: String,
@@ -12,48 +14,17 @@ pub struct Loaded {
     pub contract: Contract,
 }
 
-/// Why a term sheet could not be loaded; the diagnostics are already printed to stderr.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: the term sheet is not valid")]
-    Invalid { path: String },
-}
-
-impl LoadError {
-    /// Exit code: 2 for bad input, 1 for files that cannot be read.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            LoadError::Io { .. } => 1,
-            LoadError::Invalid { .. } => 2,
-        }
-    }
-}
-
-/// [`load`] for a command that stops on a bad term sheet: says why on stderr and gives the exit
-/// code.
-pub fn load_or_exit(path: &Path, variants: &[Variant]) -> Result<Loaded, u8> {
-    load(path, variants).map_err(|e| {
-        eprintln!("error: {e}");
-        e.exit_code()
-    })
-}
-
-pub fn load(path: &Path, variants: &[Variant]) -> Result<Loaded, LoadError> {
+/// Reads, decodes and validates the term sheet `path` (with `variants` applied). Diagnostics are
+/// printed to stderr; the error says the file is not valid (exit 2) or cannot be read (exit 1).
+pub fn load(path: &Path, variants: &[Variant]) -> CliResult<Loaded> {
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: display.clone(),
-        source,
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| CliError::failure(format!("{display}: {source}")))?;
     let text = match offtake_model::decode(&bytes) {
         Ok(t) => t.to_string(),
         Err(e) => {
             crate::diagnostics::render(&display, "", &e, &mut std::io::stderr());
-            return Err(LoadError::Invalid { path: display });
+            return Err(not_valid(&display));
         }
     };
     let started = std::time::Instant::now();
@@ -74,7 +45,11 @@ pub fn load(path: &Path, variants: &[Variant]) -> Result<Loaded, LoadError> {
         }),
         Err(e) => {
             crate::diagnostics::render(&display, &text, &e, &mut std::io::stderr());
-            Err(LoadError::Invalid { path: display })
+            Err(not_valid(&display))
         }
     }
+}
+
+fn not_valid(path: &str) -> CliError {
+    CliError::invalid(format!("{path}: the term sheet is not valid"))
 }

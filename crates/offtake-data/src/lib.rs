@@ -79,9 +79,9 @@ pub use deals::{
 };
 pub use groups::{DealGroup, DealGroups, GroupLink, LinkReason, group_deals};
 pub use sec::{
-    AnnualCapex, CAPEX_TAGS, CompanyFacts, Fact, PeriodValue, Revision, annual_capex,
+    AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, PeriodValue, Revision, annual_capex,
     companyconcept_url, companyfacts_url, fiscal_year_of, parse_cik, parse_companyconcept,
-    parse_companyfacts, period_values,
+    parse_companyfacts, parse_document, period_values,
 };
 pub use summary::{
     CapexCoverage, ClaimSummary, Concentration, ConflictGroup, EvidenceSplit, ExcludedClaim,
@@ -125,6 +125,14 @@ pub enum Error {
         document: &'static str,
         source: serde_json::Error,
     },
+    /// A file given as an SEC document that is not JSON at all.
+    #[error("not valid JSON: {source}")]
+    NotJson { source: serde_json::Error },
+    /// JSON that is neither SEC document [`parse_document`] knows.
+    #[error(
+        "neither an SEC companyfacts document (no `facts` member) nor a companyconcept document (no `tag` and `units` members)"
+    )]
+    UnknownDocument,
     /// A date field in SEC JSON that is not `YYYY-MM-DD`.
     #[error(
         "{document} JSON: fact {tag} ({accn}): field `{field}` is not a YYYY-MM-DD date: {value:?}"

@@ -159,6 +159,40 @@ struct RawCompanyConcept {
 const COMPANYFACTS: &str = "companyfacts";
 const COMPANYCONCEPT: &str = "companyconcept";
 
+/// Which SEC document a JSON text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    CompanyFacts,
+    CompanyConcept,
+}
+
+impl Document {
+    /// `companyfacts` or `companyconcept`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Document::CompanyFacts => COMPANYFACTS,
+            Document::CompanyConcept => COMPANYCONCEPT,
+        }
+    }
+}
+
+/// Detects the document kind from its top-level members (`facts`: companyfacts; `tag` and
+/// `units`: companyconcept) and parses it.
+pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|source| Error::NotJson { source })?;
+    let kind = match value.as_object() {
+        Some(o) if o.contains_key("facts") => Document::CompanyFacts,
+        Some(o) if o.contains_key("units") && o.contains_key("tag") => Document::CompanyConcept,
+        _ => return Err(Error::UnknownDocument),
+    };
+    let parsed = match kind {
+        Document::CompanyFacts => parse_companyfacts(json),
+        Document::CompanyConcept => parse_companyconcept(json),
+    };
+    parsed.map(|f| (kind, f))
+}
+
 /// Parses a `companyfacts` response (`https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`).
 pub fn parse_companyfacts(json: &str) -> Result<CompanyFacts> {
     let raw: RawCompanyFacts = serde_json::from_str(json).map_err(|source| Error::Json {
@@ -404,6 +438,21 @@ pub fn annual_capex(facts: &CompanyFacts) -> Result<Vec<AnnualCapex>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_detected() {
+        let facts = r#"{"cik":1,"entityName":"X","facts":{}}"#;
+        assert_eq!(parse_document(facts).unwrap().0, Document::CompanyFacts);
+        let concept = r#"{"cik":1,"taxonomy":"us-gaap","tag":"T","entityName":"X","units":{}}"#;
+        assert_eq!(parse_document(concept).unwrap().0, Document::CompanyConcept);
+        let not_json = parse_document("{").unwrap_err().to_string();
+        assert!(not_json.starts_with("not valid JSON: "), "{not_json}");
+        let other = parse_document("[1]").unwrap_err().to_string();
+        assert!(
+            other.starts_with("neither an SEC companyfacts document"),
+            "{other}"
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

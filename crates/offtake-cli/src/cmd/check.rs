@@ -7,6 +7,7 @@ use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
 use offtake_report::document::firm_and_option_mw;
 use offtake_report::format::{mw, usd};
 
+use crate::error::{CliError, CliResult};
 use crate::termsheet::load;
 
 #[derive(clap::Args)]
@@ -16,19 +17,23 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
-/// Exit code: 0 when every file is valid, 2 when any is not (1 when one cannot be read).
-pub fn run(args: &Args) -> u8 {
-    let mut code = 0;
+/// Every file is checked. Exit code: 0 when every file is valid, 2 when any is not (1 when one
+/// cannot be read).
+pub fn run(args: &Args) -> CliResult {
+    let mut worst: Option<CliError> = None;
     for path in &args.files {
         match load(path, &[]) {
             Ok(loaded) => print!("{}", summary(&loaded.path, &loaded.contract)),
             Err(e) => {
-                eprintln!("error: {e}");
-                code = code.max(e.exit_code());
+                let e = e.printed();
+                worst = Some(match worst {
+                    Some(w) => w.worse(e),
+                    None => e,
+                });
             }
         }
     }
-    code
+    worst.map_or(Ok(()), Err)
 }
 
 /// The short summary `check` prints for a valid term sheet.

@@ -7,7 +7,8 @@ use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
 use offtake_report::compare::{CompareJson, Run};
 
-use crate::termsheet::load_or_exit;
+use crate::error::{CliError, CliResult};
+use crate::termsheet::load;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,19 +23,14 @@ pub struct Args {
 }
 
 /// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
-pub fn run(args: &Args) -> u8 {
-    let loaded = match load_or_exit(&args.file, &[]) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+pub fn run(args: &Args) -> CliResult {
+    let loaded = load(&args.file, &[])?;
     let base = &loaded.contract;
-    let terms = match offtake_model::alternative_terms(&loaded.text) {
-        Ok(t) => t,
-        Err(e) => {
-            crate::diagnostics::render(&loaded.path, &loaded.text, &e, &mut std::io::stderr());
-            return 2;
-        }
+    let invalid = |e: &offtake_model::Error| {
+        crate::diagnostics::render(&loaded.path, &loaded.text, e, &mut std::io::stderr());
+        CliError::Invalid(None)
     };
+    let terms = offtake_model::alternative_terms(&loaded.text).map_err(|e| invalid(&e))?;
     let mut runs = vec![Run::new(
         base,
         &underwrite(base, &Scenario::base(base)),
@@ -47,34 +43,19 @@ pub fn run(args: &Args) -> u8 {
                 term: term.clone(),
                 n,
             };
-            let contract =
-                match offtake_model::parse_with(&loaded.text, std::slice::from_ref(&variant)) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        // An alternative can break a rule the base keeps (a floor above 1).
-                        eprintln!("error: variant {term}={n}:");
-                        crate::diagnostics::render(
-                            &loaded.path,
-                            &loaded.text,
-                            &e,
-                            &mut std::io::stderr(),
-                        );
-                        return 2;
-                    }
-                };
+            let contract = offtake_model::parse_with(&loaded.text, std::slice::from_ref(&variant))
+                .map_err(|e| {
+                    // An alternative can break a rule the base keeps (a floor above 1).
+                    eprintln!("error: variant {term}={n}:");
+                    invalid(&e)
+                })?;
             let outcome = underwrite(&contract, &Scenario::base(&contract));
             let index = runs.len();
             runs.push(Run::new(&contract, &outcome, Some(&variant), index));
         }
     }
     let text = if args.json {
-        match CompareJson::new(base, &runs).to_string_pretty() {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
-        }
+        CompareJson::new(base, &runs).to_string_pretty()?
     } else {
         offtake_report::compare::terminal(base, &runs)
     };

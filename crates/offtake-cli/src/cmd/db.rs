@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use offtake_store::{PgStore, PortfolioStore, SCHEMA_VERSION, SqliteStore};
 
+use crate::error::{CliError, CliResult};
+
 /// The database flags shared by `portfolio`, `deals`, `sec` and `db` (global: they may follow
 /// any of their subcommands).
 #[derive(clap::Args, Debug, Clone)]
@@ -137,11 +139,12 @@ pub enum OpenError {
     },
 }
 
-impl OpenError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OpenError::Missing { .. } => 1,
-            OpenError::Store { source, .. } => exit_code(source),
+impl From<OpenError> for CliError {
+    fn from(e: OpenError) -> Self {
+        let message = e.to_string();
+        match &e {
+            OpenError::Missing { .. } => CliError::Failure(Some(message)),
+            OpenError::Store { source, .. } => CliError::from_store(source, message),
         }
     }
 }
@@ -168,18 +171,14 @@ pub fn open(args: &DbArgs, access: Access) -> Result<Store, OpenError> {
     }
 }
 
-/// Exit code for a store error: 2 when the input is at fault (bad data, unknown id, a deal
-/// already stored), 1 otherwise (busy, database or IO failures). Nothing was written either way.
-pub fn exit_code(e: &offtake_store::Error) -> u8 {
-    use offtake_store::Error as E;
-    match e {
-        E::Data(_)
-        | E::NotFound { .. }
-        | E::DuplicateDeal { .. }
-        | E::DuplicateRow { .. }
-        | E::InvalidSchemaName { .. } => 2,
-        _ => 1,
-    }
+/// Opens the database and runs `f` on it.
+pub fn with_store(
+    args: &DbArgs,
+    access: Access,
+    f: impl FnOnce(&mut dyn PortfolioStore) -> CliResult,
+) -> CliResult {
+    let mut store = open(args, access)?;
+    f(store.portfolio())
 }
 
 pub type Args = WithDb<Command>;
@@ -190,55 +189,38 @@ pub enum Command {
     Info,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     match args.command {
         Command::Info => info(&args.db),
     }
 }
 
-fn info(args: &DbArgs) -> u8 {
+fn info(args: &DbArgs) -> CliResult {
     let location = Location::parse(&args.db);
-    let mut store = match open(args, Access::Read) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
-    };
+    let mut store = open(args, Access::Read)?;
     let backend = match &store {
         Store::Sqlite(_) => "SQLite".to_string(),
         Store::Postgres(_) => format!("PostgreSQL, schema {}", args.db_schema),
     };
-    let counts = (|| -> offtake_store::Result<_> {
-        let version = store.schema_version()?;
-        let s = store.portfolio();
-        Ok((
-            version,
-            s.count_term_sheets()?,
-            s.public_deals()?.len(),
-            s.annual_capex()?,
-        ))
-    })();
-    match counts {
-        Ok((version, sheets, deals, capex)) => {
-            let mut companies: Vec<u64> = capex.iter().map(|c| c.cik).collect();
-            companies.dedup();
-            println!("database        {} ({backend})", location.display());
-            println!("schema version  {version} (this build writes {SCHEMA_VERSION})");
-            println!("term sheets     {sheets}");
-            println!("public deals    {deals} rows");
-            println!(
-                "annual capex    {} fiscal years of {} companies",
-                capex.len(),
-                companies.len()
-            );
-            0
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit_code(&e)
-        }
-    }
+    let version = store.schema_version()?;
+    let s = store.portfolio();
+    let (sheets, deals, capex) = (
+        s.count_term_sheets()?,
+        s.public_deals()?.len(),
+        s.annual_capex()?,
+    );
+    let mut companies: Vec<u64> = capex.iter().map(|c| c.cik).collect();
+    companies.dedup();
+    println!("database        {} ({backend})", location.display());
+    println!("schema version  {version} (this build writes {SCHEMA_VERSION})");
+    println!("term sheets     {sheets}");
+    println!("public deals    {deals} rows");
+    println!(
+        "annual capex    {} fiscal years of {} companies",
+        capex.len(),
+        companies.len()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

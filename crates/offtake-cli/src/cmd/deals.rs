@@ -8,10 +8,10 @@ use offtake_data::ConflictGroup;
 use offtake_report::format::usd;
 use offtake_store::PortfolioStore;
 
-use crate::cmd::db::{Access, DbArgs, WithDb};
-use crate::cmd::portfolio::{
-    Failure, csv_text, gw_range, num, opt, print_out, usd_range, with_store,
-};
+use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
+use crate::error::{CliError, CliResult};
+use crate::output::{pretty, print_out};
+use crate::present::{gw_range, usd_range};
 
 pub type Args = WithDb<Command>;
 
@@ -40,40 +40,28 @@ pub struct ConflictsArgs {
     pub disagreeing: bool,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     match &args.command {
         Command::Import(a) => import(&args.db, a),
         Command::Conflicts(a) => with_store(&args.db, Access::Read, |s| conflicts(s, a)),
     }
 }
 
-fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
+fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
     let path = args.file.display().to_string();
     // Read and parse before opening the database: a bad file creates nothing.
-    let text = match std::fs::read(&args.file) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {path}: not UTF-8 text ({e}); nothing was imported");
-                return 2;
-            }
-        },
-        Err(e) => {
-            eprintln!("error: {path}: {e}");
-            return 1;
-        }
-    };
-    let rows = match offtake_data::parse_deals_csv(&text) {
-        Ok(rows) => rows,
-        Err(e) => {
-            eprintln!("error: {path}: {e}; nothing was imported");
-            return 2;
-        }
-    };
+    let bytes = std::fs::read(&args.file).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::invalid(format!(
+            "{path}: not UTF-8 text ({e}); nothing was imported"
+        ))
+    })?;
+    let rows = offtake_data::parse_deals_csv(&text)
+        .map_err(|e| CliError::invalid(format!("{path}: {e}; nothing was imported")))?;
     with_store(db, Access::Write, |store| {
         let report = store
             .import_deals(&rows)
-            .map_err(|e| Failure::nothing_imported(&path, e))?;
+            .map_err(|e| CliError::from(e).wrap(&path, "nothing was imported"))?;
         let mut out = format!(
             "{path}: {} inserted, {} updated, {} unchanged",
             report.inserted, report.updated, report.unchanged
@@ -90,16 +78,13 @@ fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
     })
 }
 
-fn conflicts(store: &mut dyn PortfolioStore, args: &ConflictsArgs) -> Result<(), Failure> {
+fn conflicts(store: &mut dyn PortfolioStore, args: &ConflictsArgs) -> CliResult {
     let mut groups = store.conflicts()?;
     if args.disagreeing {
         groups.retain(|g| g.claims_disagree);
     }
     if args.json {
-        let mut text = serde_json::to_string_pretty(&groups)
-            .map_err(|e| Failure::new(1, format!("JSON: {e}")))?;
-        text.push('\n');
-        return print_out(&text);
+        return print_out(&pretty(&groups)?);
     }
     if groups.is_empty() {
         return print_out(
@@ -182,70 +167,4 @@ fn conflicts_text(groups: &[ConflictGroup]) -> String {
         }
     }
     out
-}
-
-/// One line per claim of every group with several claims.
-pub fn conflicts_csv(groups: &[ConflictGroup]) -> Result<String, Failure> {
-    let range = |r: Option<offtake_data::summary::Range>| match r {
-        Some(r) => (num(r.low), num(r.high)),
-        None => (String::new(), String::new()),
-    };
-    csv_text(
-        &[
-            "group_id",
-            "claims_disagree",
-            "group_committed_low_usd",
-            "group_committed_high_usd",
-            "group_equity_low_usd",
-            "group_equity_high_usd",
-            "group_capacity_low_gw",
-            "group_capacity_high_gw",
-            "deal_id",
-            "announced_date",
-            "buyer",
-            "provider",
-            "deal_type",
-            "committed_value_usd",
-            "value_qualifier",
-            "counted_value_usd",
-            "capacity_gw",
-            "evidence",
-            "left_out",
-            "source_title",
-            "source_url",
-        ],
-        groups.iter().flat_map(|g| {
-            let (cl, ch) = range(g.committed_usd);
-            let (el, eh) = range(g.equity_usd);
-            let (gl, gh) = range(g.capacity_gw);
-            g.claims.iter().map(move |c| {
-                vec![
-                    g.group_id.clone(),
-                    g.claims_disagree.to_string(),
-                    cl.clone(),
-                    ch.clone(),
-                    el.clone(),
-                    eh.clone(),
-                    gl.clone(),
-                    gh.clone(),
-                    c.deal_id.clone(),
-                    c.announced_date.to_string(),
-                    c.buyer.clone(),
-                    c.provider.clone(),
-                    c.deal_type.as_str().to_string(),
-                    opt(c.committed_value_usd),
-                    c.value_qualifier.as_str().to_string(),
-                    opt(c.counted_value_usd),
-                    opt(c.capacity_gw),
-                    c.evidence.as_str().to_string(),
-                    c.exclusion
-                        .as_ref()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default(),
-                    c.source_title.clone(),
-                    c.source_url.clone(),
-                ]
-            })
-        }),
-    )
 }

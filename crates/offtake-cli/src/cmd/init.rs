@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use crate::error::{CliError, CliResult};
 
 const TEMPLATE: &str = include_str!("../../templates/term-sheet.toml");
 
@@ -20,7 +20,7 @@ pub fn template(id: &str) -> String {
     TEMPLATE.replace("{{id}}", id)
 }
 
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(args: &Args) -> CliResult {
     let path = if args.name.ends_with(".toml") {
         PathBuf::from(&args.name)
     } else {
@@ -30,19 +30,28 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .file_stem()
         .and_then(|s| s.to_str())
         .filter(|s| !s.is_empty())
-        .context("NAME must name a file, e.g. `offtake init my-deal`")?
+        .ok_or_else(|| CliError::failure("NAME must name a file, e.g. `offtake init my-deal`"))?
         .to_string();
     if id.contains('"') || id.contains('\\') {
-        bail!("NAME may not contain quotes or backslashes");
+        return Err(CliError::failure(
+            "NAME may not contain quotes or backslashes",
+        ));
     }
     if path.exists() && !args.force {
-        bail!("{} exists; use --force to replace it", path.display());
+        return Err(CliError::failure(format!(
+            "{} exists; use --force to replace it",
+            path.display()
+        )));
     }
     let text = template(&id);
     // The template must stay valid: refuse to write one that is not.
-    offtake_model::parse(&text)
-        .map_err(|e| anyhow::anyhow!("internal error: the template does not validate: {e}"))?;
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    offtake_model::parse(&text).map_err(|e| {
+        CliError::failure(format!(
+            "internal error: the template does not validate: {e}"
+        ))
+    })?;
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::failure(format!("writing {}: {e}", path.display())))?;
     println!(
         "wrote {} — edit it, then run `offtake check {}`",
         path.display(),

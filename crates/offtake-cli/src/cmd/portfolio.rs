@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use offtake_data::{Figure, PublicDealSummary};
 use offtake_engine::{Scenario, underwrite};
@@ -13,7 +13,10 @@ use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary}
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cmd::db::{self, Access, DbArgs, WithDb};
+use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
+use crate::error::{CliError, CliResult};
+use crate::output::{pretty, print_out};
+use crate::present::{conflicts_csv, csv_text, gw_range, num, opt, usd_range};
 use crate::termsheet::{Loaded, load};
 
 pub type Args = WithDb<Command>;
@@ -86,7 +89,7 @@ pub struct SummaryArgs {
     pub csv: Option<PathBuf>,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     match &args.command {
         Command::Add(a) => add(&args.db, a),
         Command::List(a) => with_store(&args.db, Access::Read, |s| list(s, a.json)),
@@ -95,74 +98,6 @@ pub fn run(args: &Args) -> u8 {
         Command::Export(a) => with_store(&args.db, Access::Read, |s| export(s, a)),
         Command::Summary(a) => with_store(&args.db, Access::Read, |s| summary(s, a)),
     }
-}
-
-/// A failed command: the message and the exit code.
-pub struct Failure {
-    pub message: String,
-    pub code: u8,
-}
-
-impl From<offtake_store::Error> for Failure {
-    fn from(e: offtake_store::Error) -> Self {
-        Failure {
-            code: db::exit_code(&e),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl Failure {
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
-        Failure {
-            message: message.into(),
-            code,
-        }
-    }
-
-    /// A store error while importing `label` (a file or URL): the import's transaction wrote
-    /// nothing, and the message says so.
-    pub fn nothing_imported(label: &str, e: offtake_store::Error) -> Self {
-        let mut f = Failure::from(e);
-        f.message = format!("{label}: {}; nothing was imported", f.message);
-        f
-    }
-}
-
-/// Opens the database, runs `f`, prints any error and returns the exit code.
-pub fn with_store(
-    args: &DbArgs,
-    access: Access,
-    f: impl FnOnce(&mut dyn PortfolioStore) -> Result<(), Failure>,
-) -> u8 {
-    let mut store = match db::open(args, access) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return e.exit_code();
-        }
-    };
-    match f(store.portfolio()) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            e.code
-        }
-    }
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not a failure.
-pub fn print_out(text: &str) -> Result<(), Failure> {
-    crate::output::to_stdout(text).map_err(|e| Failure::new(1, format!("writing to stdout: {e}")))
-}
-
-fn pretty(value: &impl Serialize) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value)
-        .map(|mut s| {
-            s.push('\n');
-            s
-        })
-        .map_err(|e| Failure::new(1, format!("JSON: {e}")))
 }
 
 // ---- add ----
@@ -174,35 +109,37 @@ struct Prepared {
     result: Value,
 }
 
-fn add(db_args: &DbArgs, args: &AddArgs) -> u8 {
+fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
     // 1. Validate every file before anything is written.
     let mut loaded = Vec::new();
-    let mut code = 0;
+    let mut worst: Option<CliError> = None;
     for path in &args.files {
         match load(path, &[]) {
             Ok(l) => loaded.push(l),
             Err(e) => {
-                eprintln!("error: {e}");
-                code = code.max(e.exit_code());
+                let e = e.printed();
+                worst = Some(match worst {
+                    Some(w) => w.worse(e),
+                    None => e,
+                });
             }
         }
     }
-    if code != 0 {
+    if let Some(worst) = worst {
         let bad = args.files.len() - loaded.len();
         eprintln!(
             "error: {bad} of {} term sheet(s) could not be added; nothing was written",
             args.files.len()
         );
-        return code;
+        return Err(worst);
     }
     let mut first_file: BTreeMap<&str, &str> = BTreeMap::new();
     for l in &loaded {
         if let Some(other) = first_file.insert(&l.contract.deal.id, &l.path) {
-            eprintln!(
-                "error: {} and {} both define deal `{}`; nothing was written",
+            return Err(CliError::invalid(format!(
+                "{} and {} both define deal `{}`; nothing was written",
                 other, l.path, l.contract.deal.id
-            );
-            return 2;
+            )));
         }
     }
     // 2. Underwrite each (base case) and encode what is stored.
@@ -210,13 +147,9 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> u8 {
     for l in loaded {
         let outcome = underwrite(&l.contract, &Scenario::base(&l.contract));
         let result = offtake_report::underwriting_json(&l.contract, &outcome);
-        let validated = match serde_json::to_value(&l.contract) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("error: {}: encoding the contract as JSON: {e}", l.path);
-                return 1;
-            }
-        };
+        let validated = serde_json::to_value(&l.contract).map_err(|e| {
+            CliError::failure(format!("{}: encoding the contract as JSON: {e}", l.path))
+        })?;
         prepared.push(Prepared {
             loaded: l,
             validated,
@@ -246,13 +179,10 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> u8 {
             })
             .collect();
         let added = store.add_many(&sheets, on_duplicate).map_err(|e| match e {
-            offtake_store::Error::DuplicateDeal { deal_id, id } => Failure::new(
-                2,
-                format!(
-                    "deal `{deal_id}` is already in the portfolio as id {id}; nothing was written \
+            offtake_store::Error::DuplicateDeal { deal_id, id } => CliError::invalid(format!(
+                "deal `{deal_id}` is already in the portfolio as id {id}; nothing was written \
                          (use --replace to overwrite it, or `offtake portfolio remove {id}`)"
-                ),
-            ),
+            )),
             other => other.into(),
         })?;
         let mut out = String::new();
@@ -352,7 +282,7 @@ struct ListEntry {
     verdicts: Option<Value>,
 }
 
-fn list(store: &mut dyn PortfolioStore, json: bool) -> Result<(), Failure> {
+fn list(store: &mut dyn PortfolioStore, json: bool) -> CliResult {
     let mut entries = Vec::new();
     for summary in store.list()? {
         let result = store.show(summary.id)?.result;
@@ -461,7 +391,7 @@ const METRIC_ORDER: [&str; 34] = [
     "exit_value",
 ];
 
-fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> Result<(), Failure> {
+fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
     let sheet = store.show(args.id)?;
     if args.json {
         return print_out(&pretty(&sheet)?);
@@ -513,23 +443,15 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> Result<(), Failure> 
     print_out(&out)
 }
 
-fn remove(store: &mut dyn PortfolioStore, id: i64) -> Result<(), Failure> {
+fn remove(store: &mut dyn PortfolioStore, id: i64) -> CliResult {
     let deal_id = store.show(id)?.summary.deal_id;
     store.remove(id)?;
     print_out(&format!("removed id {id} ({deal_id})\n"))
 }
 
-fn export(store: &mut dyn PortfolioStore, args: &ExportArgs) -> Result<(), Failure> {
+fn export(store: &mut dyn PortfolioStore, args: &ExportArgs) -> CliResult {
     let text = store.export(args.id)?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text.as_bytes())
-                .map_err(|e| Failure::new(1, format!("writing {}: {e}", path.display())))?;
-            eprintln!("wrote {}", path.display());
-            Ok(())
-        }
-        None => print_out(&text),
-    }
+    crate::output::write_text(args.output.as_deref(), &text)
 }
 
 // ---- summary ----
@@ -542,7 +464,7 @@ struct SummaryJson<'a> {
     conflicts: Vec<&'a offtake_data::ConflictGroup>,
 }
 
-fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs) -> Result<(), Failure> {
+fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs) -> CliResult {
     let summary = store.summary()?;
     let conflicts = store.conflicts()?;
     let disagreeing: Vec<&offtake_data::ConflictGroup> =
@@ -562,31 +484,9 @@ fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs) -> Result<(), Fai
         summary_text(summary.n_term_sheets, &summary.public_deals, &disagreeing)
     };
     if let (Some(dir), Some(files)) = (&args.csv, csv_files) {
-        write_csv_dir(dir, &files)?;
+        crate::output::write_dir(dir, &files)?;
     }
     print_out(&text)
-}
-
-/// `$1.80B` or `$1.80B–$11.60B`.
-pub fn usd_range(low: f64, high: f64) -> String {
-    if low == high {
-        usd(high)
-    } else {
-        format!("{}–{}", usd(low), usd(high))
-    }
-}
-
-/// `5 GW` or `4.5–6 GW`.
-pub fn gw_range(low: f64, high: f64) -> String {
-    let gw = |x: f64| {
-        let s = format!("{x:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    };
-    if low == high {
-        format!("{} GW", gw(high))
-    } else {
-        format!("{}–{} GW", gw(low), gw(high))
-    }
 }
 
 /// Share of the high end resting on each evidence grade.
@@ -838,28 +738,6 @@ fn by_high(map: &BTreeMap<String, Figure>) -> impl Iterator<Item = (String, &Fig
 
 // ---- summary as CSV ----
 
-pub fn csv_text(
-    header: &[&str],
-    rows: impl IntoIterator<Item = Vec<String>>,
-) -> Result<String, Failure> {
-    let fail = |e: &dyn std::fmt::Display| Failure::new(1, format!("CSV: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).map_err(|e| fail(&e))?;
-    for row in rows {
-        w.write_record(&row).map_err(|e| fail(&e))?;
-    }
-    let bytes = w.into_inner().map_err(|e| fail(&e))?;
-    String::from_utf8(bytes).map_err(|e| fail(&e))
-}
-
-pub fn num(x: f64) -> String {
-    offtake_report::format::plain(x)
-}
-
-pub fn opt(x: Option<f64>) -> String {
-    x.map(num).unwrap_or_default()
-}
-
 const FIGURE_COLUMNS: [&str; 14] = [
     "low",
     "high",
@@ -900,7 +778,7 @@ fn figure_cells(f: &Figure) -> Vec<String> {
 fn figure_csv<'a>(
     key: &str,
     figures: impl IntoIterator<Item = (String, &'a Figure)>,
-) -> Result<String, Failure> {
+) -> CliResult<String> {
     let mut header = vec![key];
     header.extend(FIGURE_COLUMNS);
     csv_text(
@@ -925,7 +803,7 @@ fn by_year(m: &BTreeMap<i32, Figure>) -> Vec<(String, &Figure)> {
 fn summary_csv(
     s: &PublicDealSummary,
     conflicts: &[offtake_data::ConflictGroup],
-) -> Result<Vec<(&'static str, String)>, Failure> {
+) -> CliResult<Vec<(&'static str, String)>> {
     let mut files = vec![
         (
             "totals.csv",
@@ -1022,10 +900,7 @@ fn summary_csv(
             }),
         )?,
     ));
-    files.push((
-        "conflicts.csv",
-        crate::cmd::deals::conflicts_csv(conflicts)?,
-    ));
+    files.push(("conflicts.csv", conflicts_csv(conflicts)?));
     files.push((
         "excluded.csv",
         csv_text(
@@ -1043,29 +918,9 @@ fn summary_csv(
     Ok(files)
 }
 
-fn write_csv_dir(dir: &Path, files: &[(&str, String)]) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::new(1, format!("creating {}: {e}", dir.display())))?;
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| Failure::new(1, format!("writing {}: {e}", path.display())))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_collapse_when_claims_agree() {
-        assert_eq!(usd_range(60e9, 100e9), "$60.00B–$100.00B");
-        assert_eq!(usd_range(280e9, 280e9), "$280.00B");
-        assert_eq!(gw_range(5.0, 5.0), "5 GW");
-        assert_eq!(gw_range(1.25, 6.0), "1.25–6 GW");
-    }
 
     #[test]
     fn metrics_are_formatted_by_what_they_measure() {

@@ -15,7 +15,9 @@ use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
 use offtake_risk::{Control, RunConfig, report_with_threads, simulate};
 
-use crate::termsheet::load_or_exit;
+use crate::error::{CliError, CliResult};
+use crate::output::write_file;
+use crate::termsheet::load;
 
 /// The document to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,33 +80,22 @@ enum Rendered {
 
 /// Exit code: 0 ok, 2 invalid input (flags or term sheet; nothing written), 1 other failures
 /// (including an output that cannot be written).
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     let Some(format) = args.format.or_else(|| Format::from_path(&args.output)) else {
-        eprintln!(
-            "error: say which document to write: --format html|xlsx|csv|json (or give OUT an extension such as .html)"
-        );
-        return 2;
+        return Err(CliError::invalid(
+            "say which document to write: --format html|xlsx|csv|json (or give OUT an extension such as .html)",
+        ));
     };
     if args.risk && matches!(format, Format::Csv | Format::Json) {
-        eprintln!(
-            "error: --risk adds a section to the HTML and XLSX reports; for risk as JSON use `offtake risk --json`"
-        );
-        return 2;
+        return Err(CliError::invalid(
+            "--risk adds a section to the HTML and XLSX reports; for risk as JSON use `offtake risk --json`",
+        ));
     }
-    let loaded = match load_or_exit(&args.file, &args.variants) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+    let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));
     let risk = if args.risk {
-        match run_risk(contract, args.paths, args.quiet) {
-            Ok(view) => Some(view),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
-        }
+        Some(run_risk(contract, args.paths, args.quiet)?)
     } else {
         None
     };
@@ -120,48 +111,28 @@ pub fn run(args: &Args) -> u8 {
         risk: risk.as_ref(),
     };
     let rendered = match format {
-        Format::Html => offtake_report::html::render(&doc).map(|s| Rendered::File(s.into_bytes())),
-        Format::Xlsx => offtake_report::xlsx::render(&doc).map(Rendered::File),
-        Format::Json => UnderwritingJson::new(contract, &outcome)
-            .with_variants(contract, &args.variants)
-            .to_string_pretty()
-            .map(|s| Rendered::File(s.into_bytes())),
-        Format::Csv => Ok(Rendered::CsvDir),
-    };
-    let rendered = match rendered {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Format::Html => Rendered::File(offtake_report::html::render(&doc)?.into_bytes()),
+        Format::Xlsx => Rendered::File(offtake_report::xlsx::render(&doc)?),
+        Format::Json => Rendered::File(
+            UnderwritingJson::new(contract, &outcome)
+                .with_variants(contract, &args.variants)
+                .to_string_pretty()?
+                .into_bytes(),
+        ),
+        Format::Csv => Rendered::CsvDir,
     };
     match rendered {
-        Rendered::File(bytes) => {
-            if let Err(e) = std::fs::write(&args.output, bytes) {
-                eprintln!("error: writing {}: {e}", args.output.display());
-                return 1;
-            }
-            if !args.quiet {
-                eprintln!("wrote {}", args.output.display());
-            }
-        }
+        Rendered::File(bytes) => write_file(&args.output, &bytes, args.quiet),
         Rendered::CsvDir => {
-            match offtake_report::csv::write_dir(&args.output, contract, &outcome) {
-                Ok(paths) => {
-                    if !args.quiet {
-                        for p in paths {
-                            eprintln!("wrote {}", p.display());
-                        }
-                    }
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 1;
+            let paths = offtake_report::csv::write_dir(&args.output, contract, &outcome)?;
+            if !args.quiet {
+                for p in paths {
+                    eprintln!("wrote {}", p.display());
                 }
             }
+            Ok(())
         }
     }
-    0
 }
 
 /// Runs the Monte Carlo of the term sheet's [risk] (`paths` overrides its path count).

@@ -15,13 +15,12 @@ use offtake_risk::{
     simulate, write_paths,
 };
 
-use crate::termsheet::load_or_exit;
+use crate::error::{CliError, CliResult, INTERRUPTED};
+use crate::output::print_out;
+use crate::termsheet::load;
 
 /// Environment variables a batch scheduler sets to the index of an array task, in the order read.
 pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
-
-/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).
-const INTERRUPTED: u8 = 130;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -86,41 +85,31 @@ pub struct MergeArgs {
 static CANCEL: AtomicBool = AtomicBool::new(false);
 
 /// Exit code: 0 ok, 2 invalid input (flags or term sheet), 1 other failures, 130 interrupted.
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     if let Some(Sub::Merge(m)) = &args.command {
         return run_merge(m);
     }
     let Some(file) = &args.file else {
-        eprintln!("error: give a term sheet: offtake risk FILE");
-        return 2;
+        return Err(CliError::invalid("give a term sheet: offtake risk FILE"));
     };
     // Flags first: nothing is read or run when they are wrong.
-    let shard = match resolve_shard(args) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let shard = resolve_shard(args)?;
     if shard.is_some() && args.paths_out.is_none() {
-        eprintln!("error: a shard run needs --paths-out FILE (merge combines those files)");
-        return 2;
+        return Err(CliError::invalid(
+            "a shard run needs --paths-out FILE (merge combines those files)",
+        ));
     }
     // A long run must not end on a directory that does not exist.
     if let Some(out) = &args.paths_out {
         let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
         if dir.is_some_and(|d| !d.is_dir()) {
-            eprintln!(
-                "error: --paths-out {}: the directory does not exist",
+            return Err(CliError::invalid(format!(
+                "--paths-out {}: the directory does not exist",
                 out.display()
-            );
-            return 2;
+            )));
         }
     }
-    let loaded = match load_or_exit(file, &args.variants) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+    let loaded = load(file, &args.variants)?;
     let contract = &loaded.contract;
     let mut config = RunConfig::from_contract(contract);
     config.seed = args.seed.unwrap_or(config.seed);
@@ -130,10 +119,7 @@ pub fn run(args: &Args) -> u8 {
     }
     config.shard = shard.unwrap_or(Shard::ALL);
     config.keep_factors = args.paths_out.is_some();
-    if let Err(e) = config.check() {
-        eprintln!("error: {e}");
-        return 2;
-    }
+    config.check().map_err(CliError::invalid)?;
     if contract.risk.is_none() && !args.quiet {
         eprintln!(
             "note: {} has no [risk] table: every factor stays at base, so every path is the base case",
@@ -154,13 +140,7 @@ pub fn run(args: &Args) -> u8 {
         progress: Some(&tick),
     };
     let started = Instant::now();
-    let sim = match simulate(contract, &config, control) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
+    let sim = simulate(contract, &config, control)?;
     let elapsed = started.elapsed().as_secs_f64();
     tracing::info!(
         paths = sim.table.len(),
@@ -184,15 +164,16 @@ pub fn run(args: &Args) -> u8 {
         );
     }
     if let Some(path) = &args.paths_out {
-        if let Err(e) = write_paths(path, contract, &sim) {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        write_paths(path, contract, &sim)?;
         if !args.quiet {
             eprintln!("wrote {}", path.display());
         }
     }
-    let code = if sim.partial { INTERRUPTED } else { 0 };
+    let done = if sim.partial {
+        Err(CliError::Interrupted)
+    } else {
+        Ok(())
+    };
     if shard.is_some() {
         let line = format!(
             "shard {}: {} of {} paths{}; combine every shard with `offtake risk merge {} FILES...`\n",
@@ -206,64 +187,38 @@ pub fn run(args: &Args) -> u8 {
             },
             loaded.path
         );
-        return emit(&line).map_or(1, |()| code);
+        print_out(&line)?;
+        return done;
     }
     let started = Instant::now();
-    let r = match report_with_threads(
+    let r = report_with_threads(
         contract,
         config.seed,
         config.n_paths,
         &sim.table,
         sim.partial,
         config.threads,
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
+    )?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "statistics and tornado computed"
     );
     let started = Instant::now();
-    let printed = print_report(&r, contract, args.json);
+    print_report(&r, contract, args.json)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report printed");
-    match printed {
-        Ok(()) => code,
-        Err(()) => 1,
-    }
+    done
 }
 
-fn run_merge(m: &MergeArgs) -> u8 {
-    let loaded = match load_or_exit(&m.file, &m.variants) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+fn run_merge(m: &MergeArgs) -> CliResult {
+    let loaded = load(&m.file, &m.variants)?;
     let contract = &loaded.contract;
-    let merged = match merge(contract, &m.shards) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
-    let r = match report(contract, merged.seed, merged.n_paths, &merged.table, false) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
-    match print_report(&r, contract, m.json) {
-        Ok(()) => 0,
-        Err(()) => 1,
-    }
+    let merged = merge(contract, &m.shards)?;
+    let r = report(contract, merged.seed, merged.n_paths, &merged.table, false)?;
+    print_report(&r, contract, m.json)
 }
 
 /// `--shard I/N`, or `--shards N` with I from the scheduler's environment.
-fn resolve_shard(args: &Args) -> Result<Option<Shard>, String> {
+fn resolve_shard(args: &Args) -> CliResult<Option<Shard>> {
     if let Some(s) = args.shard {
         return Ok(Some(s));
     }
@@ -274,18 +229,18 @@ fn resolve_shard(args: &Args) -> Result<Option<Shard>, String> {
         .iter()
         .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
         .ok_or_else(|| {
-            format!(
+            CliError::invalid(format!(
                 "--shards {count} takes the shard index from ${} or ${}, and neither is set; use --shard I/{count}",
                 SHARD_INDEX_ENV[0], SHARD_INDEX_ENV[1]
-            )
+            ))
         })?;
     let index: u64 = value
         .trim()
         .parse()
-        .map_err(|_| format!("${var} = `{value}` is not a shard index"))?;
+        .map_err(|_| CliError::invalid(format!("${var} = `{value}` is not a shard index")))?;
     Shard::new(index, count)
         .map(Some)
-        .map_err(|e| format!("{e} (index from ${var})"))
+        .map_err(|e| CliError::invalid(format!("{e} (index from ${var})")))
 }
 
 fn install_ctrlc() {
@@ -326,24 +281,13 @@ fn rate(x: f64) -> String {
     }
 }
 
-/// Writes to stdout; a closed pipe is not a failure.
-fn emit(text: &str) -> Result<(), ()> {
-    crate::output::to_stdout(text).map_err(|e| eprintln!("error: writing to stdout: {e}"))
-}
-
-fn print_report(r: &RiskReport, contract: &Contract, json: bool) -> Result<(), ()> {
+fn print_report(r: &RiskReport, contract: &Contract, json: bool) -> CliResult {
     let text = if json {
-        match serde_json::to_string_pretty(r) {
-            Ok(s) => s + "\n",
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(());
-            }
-        }
+        serde_json::to_string_pretty(r).map_err(CliError::failure)? + "\n"
     } else {
         terminal(r, contract)
     };
-    emit(&text)
+    print_out(&text)
 }
 
 /// How a metric's values read.

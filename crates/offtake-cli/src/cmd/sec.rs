@@ -10,11 +10,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use offtake_data::{AnnualCapex, CompanyFacts, PROVIDER_COMPANIES};
+use offtake_data::{AnnualCapex, CompanyFacts, Document, PROVIDER_COMPANIES, parse_document};
 use offtake_store::PortfolioStore;
 
-use crate::cmd::db::{Access, DbArgs, WithDb};
-use crate::cmd::portfolio::{Failure, print_out, with_store};
+use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
+use crate::error::{CliError, CliResult};
+use crate::output::print_out;
 
 pub type Args = WithDb<Command>;
 
@@ -51,7 +52,7 @@ fn parse_cik_arg(text: &str) -> Result<u64, String> {
     offtake_data::parse_cik(text).map_err(|e| e.to_string())
 }
 
-pub fn run(args: &Args) -> u8 {
+pub fn run(args: &Args) -> CliResult {
     match &args.command {
         Command::Import(a) => import(&args.db, a),
         Command::Fetch(a) => fetch(&args.db, a),
@@ -60,56 +61,18 @@ pub fn run(args: &Args) -> u8 {
 
 // ---- import ----
 
-/// Which SEC document a JSON text is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Document {
-    CompanyFacts,
-    CompanyConcept,
-}
-
-/// Detects the document kind from its top-level members and parses it.
-pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts), String> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
-    let kind = match value.as_object() {
-        Some(o) if o.contains_key("facts") => Document::CompanyFacts,
-        Some(o) if o.contains_key("units") && o.contains_key("tag") => Document::CompanyConcept,
-        _ => {
-            return Err(
-                "neither an SEC companyfacts document (no `facts` member) nor a companyconcept \
-                 document (no `tag` and `units` members)"
-                    .to_string(),
-            );
-        }
-    };
-    let parsed = match kind {
-        Document::CompanyFacts => offtake_data::parse_companyfacts(json),
-        Document::CompanyConcept => offtake_data::parse_companyconcept(json),
-    };
-    parsed.map(|f| (kind, f)).map_err(|e| e.to_string())
-}
-
-fn import(db: &DbArgs, args: &ImportArgs) -> u8 {
+fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
     let path = args.file.display().to_string();
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
+    let text = std::fs::read_to_string(&args.file).map_err(|e| {
         // Not UTF-8 text: bad input, not an IO failure.
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            eprintln!("error: {path}: not valid JSON: {e}; nothing was imported");
-            return 2;
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            CliError::invalid(format!("{path}: not valid JSON: {e}; nothing was imported"))
+        } else {
+            CliError::failure(format!("{path}: {e}"))
         }
-        Err(e) => {
-            eprintln!("error: {path}: {e}");
-            return 1;
-        }
-    };
-    let (kind, facts) = match parse_document(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {path}: {e}; nothing was imported");
-            return 2;
-        }
-    };
+    })?;
+    let (kind, facts) = parse_document(&text)
+        .map_err(|e| CliError::invalid(format!("{path}: {e}; nothing was imported")))?;
     with_store(db, Access::Write, |store| {
         let out = import_facts(store, &path, kind, &facts)?;
         print_out(&out)
@@ -122,10 +85,10 @@ fn import_facts(
     label: &str,
     kind: Document,
     facts: &CompanyFacts,
-) -> Result<String, Failure> {
+) -> CliResult<String> {
     let report = store
         .import_sec(facts)
-        .map_err(|e| Failure::nothing_imported(label, e))?;
+        .map_err(|e| CliError::from(e).wrap(label, "nothing was imported"))?;
     let capex: Vec<AnnualCapex> = store
         .annual_capex()?
         .into_iter()
@@ -135,10 +98,7 @@ fn import_facts(
     let _ = writeln!(
         out,
         "{label}: {} for {}: {} facts inserted, {} updated, {} unchanged",
-        match kind {
-            Document::CompanyFacts => "companyfacts",
-            Document::CompanyConcept => "companyconcept",
-        },
+        kind.name(),
         company_label(facts.cik, &facts.entity_name),
         report.inserted,
         report.updated,
@@ -266,20 +226,20 @@ fn wait_for_sec_slot() {
 }
 
 /// The User-Agent to send, or why there is none. The SEC asks for a name and an email.
-pub fn user_agent(given: Option<&str>) -> Result<String, String> {
+pub fn user_agent(given: Option<&str>) -> CliResult<String> {
     const HOW: &str = "pass --user-agent \"Your Name you@example.com\" or set \
                        OFFTAKE_SEC_USER_AGENT; nothing was fetched";
     let ua = given.map(str::trim).unwrap_or("");
     if ua.is_empty() {
-        return Err(format!(
+        return Err(CliError::invalid(format!(
             "data.sec.gov requires every request to declare who is asking in its User-Agent \
              (a name and a contact email): {HOW}"
-        ));
+        )));
     }
     if !ua.contains('@') || ua.chars().any(char::is_control) {
-        return Err(format!(
+        return Err(CliError::invalid(format!(
             "the User-Agent {ua:?} has no contact email; the SEC asks for a name and an email: {HOW}"
-        ));
+        )));
     }
     Ok(ua.to_string())
 }
@@ -344,48 +304,25 @@ fn download(url: &str, user_agent: &str) -> Result<String, FetchError> {
         })
 }
 
-fn fetch(db: &DbArgs, args: &FetchArgs) -> u8 {
-    let ua = match user_agent(args.user_agent.as_deref()) {
-        Ok(ua) => ua,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
+    let ua = user_agent(args.user_agent.as_deref())?;
     // Download and parse everything first: a failure writes nothing.
     let mut documents = Vec::new();
     for &cik in &args.cik {
         let url = offtake_data::companyfacts_url(cik);
         eprintln!("GET {url}");
-        let text = match download(&url, &ua) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}; nothing was imported");
-                return 1;
-            }
-        };
-        let facts = match offtake_data::parse_companyfacts(&text) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("error: {url}: {e}; nothing was imported");
-                return 1;
-            }
-        };
+        let text = download(&url, &ua)
+            .map_err(|e| CliError::failure(format!("{e}; nothing was imported")))?;
+        let facts = offtake_data::parse_companyfacts(&text)
+            .map_err(|e| CliError::failure(format!("{url}: {e}; nothing was imported")))?;
         documents.push((url, cik, text, facts));
     }
     if let Some(dir) = &args.save {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: creating {}: {e}", dir.display());
-            return 1;
-        }
-        for (_, cik, text, _) in &documents {
-            let path = dir.join(format!("CIK{cik:010}.json"));
-            if let Err(e) = std::fs::write(&path, text) {
-                eprintln!("error: writing {}: {e}", path.display());
-                return 1;
-            }
-            eprintln!("wrote {}", path.display());
-        }
+        let files: Vec<(String, &str)> = documents
+            .iter()
+            .map(|(_, cik, text, _)| (format!("CIK{cik:010}.json"), text.as_str()))
+            .collect();
+        crate::output::write_dir(dir, &files)?;
     }
     with_store(db, Access::Write, |store| {
         let mut out = String::new();
@@ -456,9 +393,16 @@ mod tests {
 
     #[test]
     fn a_user_agent_needs_a_name_and_an_email() {
-        assert!(user_agent(None).unwrap_err().contains("User-Agent"));
+        let message = |given| {
+            user_agent(given)
+                .unwrap_err()
+                .message()
+                .unwrap()
+                .to_string()
+        };
+        assert!(message(None).contains("User-Agent"));
         assert!(user_agent(Some("   ")).is_err());
-        assert!(user_agent(Some("offtake")).unwrap_err().contains("email"));
+        assert!(message(Some("offtake")).contains("email"));
         assert!(user_agent(Some("Jane\nDoe j@x.org")).is_err());
         assert_eq!(
             user_agent(Some(" Jane Doe jane@example.com ")).unwrap(),
@@ -475,16 +419,6 @@ mod tests {
             "https://data.sec.gov/api/xbrl/companyfacts/CIK0000789019.json"
         );
         assert!(parse_cik_arg("78x").is_err());
-    }
-
-    #[test]
-    fn documents_are_detected() {
-        let facts = r#"{"cik":1,"entityName":"X","facts":{}}"#;
-        assert_eq!(parse_document(facts).unwrap().0, Document::CompanyFacts);
-        let concept = r#"{"cik":1,"taxonomy":"us-gaap","tag":"T","entityName":"X","units":{}}"#;
-        assert_eq!(parse_document(concept).unwrap().0, Document::CompanyConcept);
-        assert!(parse_document("{").unwrap_err().contains("not valid JSON"));
-        assert!(parse_document("[1]").unwrap_err().contains("neither"));
     }
 
     #[test]

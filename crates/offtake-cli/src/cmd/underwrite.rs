@@ -7,7 +7,8 @@ use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 
-use crate::termsheet::load_or_exit;
+use crate::error::CliResult;
+use crate::termsheet::load;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,42 +31,20 @@ pub struct Args {
 
 /// Exit code: 0 ok, 2 invalid term sheet (diagnostics already printed), 1 other failures.
 /// Nothing is written unless the term sheet is valid and every output has been rendered.
-pub fn run(args: &Args) -> u8 {
-    let loaded = match load_or_exit(&args.file, &args.variants) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+pub fn run(args: &Args) -> CliResult {
+    let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));
     let report = if args.json {
         UnderwritingJson::new(contract, &outcome)
             .with_variants(contract, &args.variants)
-            .to_string_pretty()
+            .to_string_pretty()?
     } else {
-        Ok(offtake_report::terminal::underwriting(
-            contract,
-            &outcome,
-            &args.variants,
-        ))
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        offtake_report::terminal::underwriting(contract, &outcome, &args.variants)
     };
     if let Some(dir) = &args.csv {
-        match offtake_report::csv::write_dir(dir, contract, &outcome) {
-            Ok(paths) => {
-                for p in paths {
-                    eprintln!("wrote {}", p.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
+        for p in offtake_report::csv::write_dir(dir, contract, &outcome)? {
+            eprintln!("wrote {}", p.display());
         }
     }
     crate::output::write_text(args.output.as_deref(), &report)

@@ -1,0 +1,151 @@
+//! The one error type of every command, and the exit code it maps to (0 ok, 1 failure, 2 invalid
+//! input, 130 interrupted).
+
+use std::fmt::Display;
+
+/// Why a command did not succeed. A message, when there is one, is printed once by `main` as
+/// `error: MESSAGE`; `None` means what went wrong is already on stderr (term-sheet diagnostics).
+#[derive(Debug)]
+pub enum CliError {
+    /// The input is at fault (flags, a term sheet, a data file, an unknown id): exit 2.
+    Invalid(Option<String>),
+    /// The run failed (a file, the database, the network): exit 1.
+    Failure(Option<String>),
+    /// Stopped by Ctrl-C after writing what was finished: exit 130 (128 + SIGINT).
+    Interrupted,
+}
+
+/// A command's result.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+impl CliError {
+    /// Bad input, with the message to print.
+    pub fn invalid(message: impl Display) -> Self {
+        CliError::Invalid(Some(message.to_string()))
+    }
+
+    /// A failed run, with the message to print.
+    pub fn failure(message: impl Display) -> Self {
+        CliError::Failure(Some(message.to_string()))
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Invalid(_) => 2,
+            CliError::Failure(_) => 1,
+            CliError::Interrupted => INTERRUPTED,
+        }
+    }
+
+    /// The message still to print, if any.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            CliError::Invalid(m) | CliError::Failure(m) => m.as_deref(),
+            CliError::Interrupted => None,
+        }
+    }
+
+    /// The same error with `prefix: ` before its message (and `; suffix` after it).
+    pub fn wrap(self, prefix: &str, suffix: &str) -> Self {
+        let f = |m: Option<String>| {
+            m.map(|m| {
+                let mut s = format!("{prefix}: {m}");
+                if !suffix.is_empty() {
+                    s.push_str("; ");
+                    s.push_str(suffix);
+                }
+                s
+            })
+        };
+        match self {
+            CliError::Invalid(m) => CliError::Invalid(f(m)),
+            CliError::Failure(m) => CliError::Failure(f(m)),
+            CliError::Interrupted => CliError::Interrupted,
+        }
+    }
+
+    /// Prints the message now (for a command that goes on to its next file) and returns the
+    /// error without it.
+    pub fn printed(self) -> CliError {
+        if let Some(message) = self.message() {
+            eprintln!("error: {message}");
+        }
+        match self {
+            CliError::Invalid(_) => CliError::Invalid(None),
+            CliError::Failure(_) => CliError::Failure(None),
+            CliError::Interrupted => CliError::Interrupted,
+        }
+    }
+
+    /// Of two errors, the one with the higher exit code (for commands that go on after one).
+    pub fn worse(self, other: CliError) -> CliError {
+        if other.exit_code() > self.exit_code() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).
+pub const INTERRUPTED: u8 = 130;
+
+/// A store error: 2 when the input is at fault (bad data, an unknown id, a deal already stored),
+/// 1 otherwise (busy, database or IO failures). Nothing was written either way.
+impl From<offtake_store::Error> for CliError {
+    fn from(e: offtake_store::Error) -> Self {
+        let message = e.to_string();
+        CliError::from_store(&e, message)
+    }
+}
+
+impl CliError {
+    /// `message` about the store error `e`, with the exit code `e` gets.
+    pub fn from_store(e: &offtake_store::Error, message: String) -> Self {
+        use offtake_store::Error as E;
+        match e {
+            E::Data(_)
+            | E::NotFound { .. }
+            | E::DuplicateDeal { .. }
+            | E::DuplicateRow { .. }
+            | E::InvalidSchemaName { .. } => CliError::Invalid(Some(message)),
+            _ => CliError::Failure(Some(message)),
+        }
+    }
+}
+
+/// A risk error during a run (flags were checked before it started): exit 1.
+impl From<offtake_risk::Error> for CliError {
+    fn from(e: offtake_risk::Error) -> Self {
+        CliError::failure(e)
+    }
+}
+
+/// Rendering a document failed: exit 1.
+impl From<offtake_report::Error> for CliError {
+    fn from(e: offtake_report::Error) -> Self {
+        CliError::failure(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_and_messages() {
+        assert_eq!(CliError::invalid("x").exit_code(), 2);
+        assert_eq!(CliError::failure("x").exit_code(), 1);
+        assert_eq!(CliError::Interrupted.exit_code(), 130);
+        assert_eq!(CliError::Invalid(None).message(), None);
+        let e = CliError::failure("disk full").wrap("a.csv", "nothing was imported");
+        assert_eq!(e.message(), Some("a.csv: disk full; nothing was imported"));
+        assert_eq!(
+            CliError::failure("a")
+                .worse(CliError::Invalid(None))
+                .exit_code(),
+            2
+        );
+    }
+}
