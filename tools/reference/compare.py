@@ -4,10 +4,14 @@
 Runs `offtake underwrite FILE --json` and the reference on each term sheet, then prints, per
 metric and per monthly series, the worst relative difference |a−b| / max(1, |a|, |b|), flagging
 anything over 1e-6, and any mismatch in verdicts, options, equity periods, fits, online periods,
-option decisions, yearly DSCR.
+option decisions, yearly DSCR; under MODEL v2 also the delivery ratio, the v2 series and the
+binding flag.
 
-Usage: python3 compare.py [--bin PATH] [--verbose] FILE...   (default: the example, the engine's
-golden cases and tools/reference/cases/*.toml). Exit 1 when anything is flagged.
+Usage: python3 compare.py [--bin PATH] [--verbose] [--model auto|1.2|2.0] FILE...   (default: the
+examples, the engine's golden cases and tools/reference/cases/*.toml). `--model auto` (default)
+reads the engine's JSON: MODEL v2.0 when it reports `metrics.delivery_ratio`, else v1.2 (the
+reference then runs with v1.2's readings and the v2 names are not compared). Exit 1 when anything
+is flagged.
 """
 
 import glob
@@ -22,6 +26,23 @@ sys.path.insert(0, HERE)
 import offtake_ref  # noqa: E402
 
 FLAG = 1e-6
+
+# Names MODEL v2 (issue 15) adds to `underwrite --json`; not compared against a v1.2 engine.
+V2_METRICS = {"delivery_ratio"}
+V2_SERIES = {"capacity_charge", "true_up_annual", "promised_capacity_mw"}
+
+
+def engine_model(eng):
+    """The MODEL version an engine's JSON speaks: 2.0 when it reports the delivery ratio."""
+    return "2.0" if "delivery_ratio" in eng.get("metrics", {}) else "1.2"
+
+
+def engine_binding(eng):
+    """`deal.binding`, or a top-level `binding` member (both accepted); None when absent."""
+    deal = eng.get("deal")
+    if isinstance(deal, dict) and "binding" in deal:
+        return deal["binding"]
+    return eng.get("binding")
 
 
 def rel(a, b):
@@ -45,13 +66,22 @@ def engine(binary, path):
 def compare(eng, ref):
     """Return (rows, problems): rows = [(kind, name, worst rel, detail)]."""
     rows = []
+    v2 = ref.get("model", "1.2") == "2.0"
     for name, rv in ref["metrics"].items():
+        if name in V2_METRICS and not v2:
+            continue
         ev = eng["metrics"].get(name, "<missing>")
         if ev == "<missing>":
             rows.append(("metric", name, float("inf"), f"engine lacks {name}"))
             continue
         rows.append(("metric", name, rel(ev, rv), f"engine={ev!r} ref={rv!r}"))
+    # v2 totals without an agreed name: compared when the engine reports them under that name
+    for name, rv in ref.get("extra_metrics", {}).items():
+        if v2 and name in eng["metrics"]:
+            rows.append(("metric", name, rel(eng["metrics"][name], rv), f"engine={eng['metrics'][name]!r} ref={rv!r}"))
     for name, rs in ref["monthly"].items():
+        if name in V2_SERIES and not v2:
+            continue
         es = eng["monthly"].get(name)
         if es is None or len(es) != len(rs):
             rows.append(("series", name, float("inf"), "missing or wrong length"))
@@ -71,6 +101,17 @@ def compare(eng, ref):
     ed = [a["dscr"] for a in eng["annual"]]
     worst = max((rel(a, b) for a, b in zip(ed, ref["annual_dscr"])), default=0.0)
     rows.append(("annual", "dscr", worst, f"engine={ed} ref={ref['annual_dscr']}" if worst > FLAG else ""))
+    if v2:
+        eb = engine_binding(eng)
+        same = eb == ref["deal"]["binding"]
+        rows.append(("exact", "binding", 0.0 if same else float("inf"),
+                     "" if same else f"engine={eb!r} ref={ref['deal']['binding']!r}"))
+        # the yearly delivery ratio, when the engine lists it per contract year
+        if eng["annual"] and "delivery_ratio" in eng["annual"][0]:
+            ey = [a["delivery_ratio"] for a in eng["annual"]]
+            ry = ref["annual_delivery_ratio"]
+            worst = max((rel(a, b) for a, b in zip(ey, ry)), default=0.0) if len(ey) == len(ry) else float("inf")
+            rows.append(("annual", "delivery_ratio", worst, f"engine={ey} ref={ry}" if worst > FLAG else ""))
     for key in ("verdicts", "options", "equity"):
         same = eng[key] == ref[key]
         rows.append(("exact", key, 0.0 if same else float("inf"),
@@ -108,6 +149,7 @@ def default_files():
 def main(argv):
     binary = os.path.join(ROOT, "target", "debug", "offtake")
     verbose = False
+    model = "auto"
     files = []
     it = iter(argv[1:])
     for a in it:
@@ -115,6 +157,8 @@ def main(argv):
             binary = next(it)
         elif a == "--verbose":
             verbose = True
+        elif a == "--model":
+            model = next(it)
         else:
             files.append(a)
     files = files or default_files()
@@ -129,12 +173,13 @@ def main(argv):
             summary.append((name, float("inf"), "engine error"))
             flagged_any = True
             continue
-        ref = offtake_ref.run(offtake_ref.load(path))
+        m = engine_model(eng) if model == "auto" else model
+        ref = offtake_ref.run(offtake_ref.load(path), model=m)
         rows = compare(eng, ref)
         flagged = [r for r in rows if r[2] > FLAG]
         worst = max(rows, key=lambda r: r[2])
         summary.append((name, worst[2], f"{worst[0]}:{worst[1]}"))
-        print(f"== {name}: worst {worst[2]:.3g} ({worst[0]} {worst[1]}), {len(flagged)} flagged")
+        print(f"== {name} (MODEL {m}): worst {worst[2]:.3g} ({worst[0]} {worst[1]}), {len(flagged)} flagged")
         for kind, metric, d, detail in rows:
             if d > FLAG or verbose:
                 mark = "FLAG" if d > FLAG else "    "

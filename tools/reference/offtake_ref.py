@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the offtake model (MODEL.md v1.2, §1–9).
+"""Independent reference implementation of the offtake model (MODEL.md v2.0 §1–9 and §13).
 
 Written from /work/shared/MODEL.md alone, to cross-check the Rust engine. Pure Python 3.11
 standard library. Runs one term sheet in the base scenario (every risk factor at base) unless
-factors are passed to `run`. Readings of ambiguous passages are listed in README.md.
+factors are passed to `run`. Readings of ambiguous passages are listed in README.md ("Readings"
+for v1.2, "v2 readings" for §13 and the v2 amendments).
 
-Usage: python3 offtake_ref.py TERM_SHEET.toml [--pretty]   (prints JSON)
+`run(sheet, model="2.0")` is MODEL v2.0; `model="1.2"` turns off the four deliberate v2 changes
+(excused minimums, the buyer's hand-back of shares, binding, the delivery-ratio test) so that a
+sheet without v2 keys can be checked against a v1.2 engine.
+
+Usage: python3 offtake_ref.py TERM_SHEET.toml [--pretty] [--model 1.2|2.0]   (prints JSON)
 """
 
 import calendar
@@ -125,11 +130,21 @@ class Sheet:
         self.raw = raw
         deal = raw["deal"]
         self.id = deal["id"]
+        self.binding = deal.get("binding", True)
+        if not isinstance(self.binding, bool):
+            raise TypeError("[deal] binding must be a boolean")
         self.start = month_index(deal["start"])
         if "term_months" in deal:
             self.T = int(num(deal["term_months"]))
         else:
             self.T = whole_months(num(deal["term_years"]))
+        pr = raw["pricing"]
+        self.list_price = num(pr["list_price"])
+        self.discount = num(pr.get("discount", 0.0))
+        self.escalation = num(pr.get("escalation", 0.0))
+        self.capacity_charge = num(pr.get("capacity_charge", 0.0))  # §13, USD per MW-month
+        if self.list_price < 0 or self.capacity_charge < 0:
+            raise ValueError("§12 v2: a negative price or capacity charge")
         self.gens = []
         for g in raw["generation"]:
             self.gens.append(
@@ -139,8 +154,12 @@ class Sheet:
                     ppm=num(g["pflops_per_mw"]),
                     ccpm=num(g["chip_capex_per_mw"]),
                     life=whole_months(num(g["life_years"])),
+                    # §13: list price by generation, default [pricing] list_price
+                    list=num(g["list_price"]) if "list_price" in g else self.list_price,
                 )
             )
+            if self.gens[-1]["list"] < 0:
+                raise ValueError("§12 v2: a negative generation list_price")
         self.gen_index = {g["name"]: i for i, g in enumerate(self.gens)}
         self.tranches = []
         for tr in raw["tranche"]:
@@ -167,10 +186,6 @@ class Sheet:
             self.demand_mode = "utilization"
             pts = dem["utilization"]
         self.demand_pts = [(month_index(p[0]) - self.start, num(p[1])) for p in pts]
-        pr = raw["pricing"]
-        self.list_price = num(pr["list_price"])
-        self.discount = num(pr.get("discount", 0.0))
-        self.escalation = num(pr.get("escalation", 0.0))
         top = raw.get("take_or_pay")
         if top is not None:
             self.top = dict(
@@ -181,8 +196,26 @@ class Sheet:
             )
         else:
             self.top = None
-        com = raw.get("commitment")
-        self.min_total_spend = num(com["min_total_spend"]) if com and "min_total_spend" in com else None
+        com = raw.get("commitment") or {}
+        self.min_total_spend = num(com["min_total_spend"]) if "min_total_spend" in com else None
+        # §13: yearly minimums, contract years 1-based → {year index 0-based: USD}
+        self.min_annual = {}
+        nyears = (self.T + 11) // 12
+        for entry in com.get("min_annual_spend", []):
+            y = num(entry[0])
+            if y != int(y) or not 1 <= int(y) <= nyears:
+                raise ValueError(f"§12 v2: min_annual_spend year {entry[0]!r} outside 1..{nyears}")
+            if int(y) - 1 in self.min_annual:
+                raise ValueError(f"§12 v2: min_annual_spend year {int(y)} listed twice")
+            amt = num(entry[1])
+            if amt < 0:
+                raise ValueError("§12 v2: a negative minimum")
+            self.min_annual[int(y) - 1] = amt
+        if self.min_total_spend is not None and self.min_total_spend < 0:
+            raise ValueError("§12 v2: a negative minimum")
+        self.excused = com.get("excused_by_non_delivery", True)
+        if not isinstance(self.excused, bool):
+            raise TypeError("[commitment] excused_by_non_delivery must be a boolean")
         p = raw["provider"]
         self.fac_capex = num(p["facility_capex_per_mw"])
         self.fac_life = whole_months(num(p["facility_life_years"]))
@@ -215,15 +248,20 @@ class Sheet:
                     at=(month_index(e["at"]) - self.start) if "at" in e else None,
                     when=e.get("when"),
                     deadline=(month_index(e["deadline"]) - self.start) if "deadline" in e else None,
+                    consideration=num(e.get("consideration", 1.0)),  # §7 v2
                 )
             )
+            if not 0.0 <= self.equity[-1]["consideration"] <= 1.0:
+                raise ValueError("§12 v2: consideration outside 0..1")
         b = raw.get("buyer", {})
         self.buyer_rate = num(b["discount_rate"]) if "discount_rate" in b else self.disc
-        self.value_per_ph = num(b["value_per_pflop_hour"]) if "value_per_pflop_hour" in b else self.list_price
+        self.value_given = "value_per_pflop_hour" in b
+        self.value_per_ph = num(b["value_per_pflop_hour"]) if self.value_given else self.list_price
         th = raw.get("thresholds", {})
         self.th_coverage = num(th.get("coverage", 1.0))
         self.th_dscr = num(th.get("dscr", 1.30))
         self.th_hurdle = num(th["hurdle"]) if "hurdle" in th else self.disc
+        self.th_delivery = num(th.get("delivery", 0.95))  # §9 v2
 
 
 def parse_condition(text):
@@ -237,8 +275,15 @@ def parse_condition(text):
     return terms
 
 
-def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=None, slips=None):
-    """Evaluate one path of MODEL.md §1–9. Base scenario by default."""
+def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=None, slips=None,
+        model="2.0"):
+    """Evaluate one path of MODEL.md §1–9 and §13. Base scenario by default.
+
+    model="1.2" evaluates the v1.2 readings of the four v2 changes (no excuse, no hand-back of
+    shares in the buyer view, binding ignored, no delivery-ratio test)."""
+    if model not in ("1.2", "2.0"):
+        raise ValueError(f"model must be 1.2 or 2.0, not {model!r}")
+    v2 = model == "2.0"
     S = sheet
     T = S.T
     delays = delays or {}
@@ -297,10 +342,11 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         return 1.0 if n >= R else n / R
 
     def tranche_series(k):
-        """(mw·a, pflops) per period for tranche k."""
+        """(mw·a, pflops, generation index or None) per period for tranche k."""
         mw = S.tranches[k]["mw"]
         cap = [0.0] * T
         pfl = [0.0] * T
+        gen = [None] * T
         fl = fits[k]
         for t in range(T):
             a = active(k, t)
@@ -312,7 +358,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
                     g = gi
             cap[t] = mw * a
             pfl[t] = mw * a * S.gens[g]["ppm"]
-        return cap, pfl
+            gen[t] = g
+        return cap, pfl, gen
 
     tser = [tranche_series(k) for k in range(ntr)]
 
@@ -343,7 +390,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         cap = [0.0] * T
         pfl = [0.0] * T
         for k in members:
-            c, p = tser[k]
+            c, p, _ = tser[k]
             for t in range(T):
                 cap[t] += c[t]
                 pfl[t] += p[t]
@@ -377,9 +424,56 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     cap, pfl, C, U = aggregate(members)
     util = [U[t] / C[t] if C[t] != 0.0 else 0.0 for t in range(T)]
 
-    # §5 price and billing
-    price = [S.list_price * (1 - S.discount) * (1 + S.escalation) ** (t // 12) for t in range(T)]
-    B = [U[t] * price[t] for t in range(T)]
+    # §13 promised schedule and delivery ratio: â_k is a_k with o_k replaced by n_k = max(0, online_k)
+    def promised(k, t):
+        n = max(0, S.tranches[k]["online"])
+        if t < n:
+            return 0.0
+        R = S.tranches[k]["R"]
+        if R == 0:
+            return 1.0
+        m = t - n + 1
+        return 1.0 if m >= R else m / R
+
+    prom = [math.fsum(S.tranches[k]["mw"] * promised(k, t) for k in members) for t in range(T)]
+    years = [(12 * y, min(12 * y + 11, T - 1)) for y in range((T + 11) // 12)]
+
+    def ratio(lo, hi):
+        den = math.fsum(prom[lo:hi + 1])
+        return math.fsum(cap[lo:hi + 1]) / den if den != 0.0 else 1.0
+
+    delta = ratio(0, T - 1)
+    delta_y = [ratio(lo, hi) for lo, hi in years]
+
+    # §5 price and billing; §13 prices by generation
+    esc = [(1 + S.escalation) ** (t // 12) for t in range(T)]
+    price = [S.list_price * (1 - S.discount) * esc[t] for t in range(T)]
+    one_price = all(g["list"] == S.list_price for g in S.gens)
+    if one_price:
+        # every generation at [pricing] list_price: Σ_k U_k·p = U·p (v1's formulas, bit for bit)
+        B = [U[t] * price[t] for t in range(T)]
+        CP = None  # the floor is floor·C(t)·p(t)
+        UL = [U[t] * S.list_price for t in range(T)]  # Σ_k U_k·list_g
+    else:
+        B = [0.0] * T
+        CP = [0.0] * T
+        UL = [0.0] * T
+        for t in range(T):
+            if C[t] == 0.0:
+                continue
+            pb, pc, pl = [], [], []
+            for k in members:
+                _, pk, gk = tser[k]
+                if pk[t] == 0.0:
+                    continue
+                Ck = pk[t] * hours[t]
+                Uk = U[t] * Ck / C[t]
+                lg = S.gens[gk[t]]["list"]
+                pg = lg * (1 - S.discount) * esc[t]
+                pb.append(Uk * pg)
+                pc.append(Ck * pg)
+                pl.append(Uk * lg)
+            B[t], CP[t], UL[t] = math.fsum(pb), math.fsum(pc), math.fsum(pl)
     F = [0.0] * T
     Sh = [0.0] * T
     Sh0 = [0.0] * T  # shortfall with zero usage (§9 coverage)
@@ -387,7 +481,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         w0 = max(0, S.top["frm"])
         w1 = min(T - 1, S.top["until"])
         for t in range(w0, w1 + 1):
-            F[t] = S.top["floor"] * C[t] * price[t]
+            # one price: v1's floor·C·p in v1's order of operations
+            F[t] = S.top["floor"] * C[t] * price[t] if one_price else S.top["floor"] * CP[t]
         if S.top["settle"] == "monthly":
             for t in range(w0, w1 + 1):
                 Sh[t] = max(0.0, F[t] - B[t])
@@ -404,13 +499,27 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
                 Sh0[hi] += max(0.0, sf)
         else:
             raise ValueError("settle must be monthly or annual")
+    # §13 capacity charge on delivered capacity, escalated, no discount
+    K = [S.capacity_charge * esc[t] * cap[t] for t in range(T)]
+    # §13 minimums: e_y = δ_y and e = δ when excused (v2 default), else 1
+    excused = v2 and S.excused
+    Xy = [0.0] * T
+    Xy0 = [0.0] * T
+    for y, m in S.min_annual.items():
+        lo, hi = years[y]
+        e_y = delta_y[y] if excused else 1.0
+        Xy[hi] = max(0.0, m * e_y - math.fsum(B[t] + Sh[t] + K[t] for t in range(lo, hi + 1)))
+        Xy0[hi] = max(0.0, m * e_y - math.fsum(Sh0[t] + K[t] for t in range(lo, hi + 1)))
     X = [0.0] * T
     X0 = [0.0] * T
     if S.min_total_spend is not None:
-        X[T - 1] = max(0.0, S.min_total_spend - math.fsum(B[t] + Sh[t] for t in range(T)))
-        X0[T - 1] = max(0.0, S.min_total_spend - math.fsum(Sh0))
-    P = [B[t] + Sh[t] + X[t] for t in range(T)]
-    Z = [Sh0[t] + X0[t] for t in range(T)]
+        e = delta if excused else 1.0
+        X[T - 1] = max(0.0, S.min_total_spend * e - math.fsum(B[t] + Sh[t] + K[t] + Xy[t] for t in range(T)))
+        X0[T - 1] = max(0.0, S.min_total_spend * e - math.fsum(Sh0[t] + K[t] + Xy0[t] for t in range(T)))
+    P = [B[t] + Sh[t] + K[t] + Xy[t] + X[t] for t in range(T)]
+    binding = S.binding or not v2
+    # §13 zero-usage revenue; a non-binding deal has ZR ≡ 0
+    Z = [Sh0[t] + K[t] + Xy0[t] + X0[t] if binding else 0.0 for t in range(T)]
 
     # §6 provider economics
     energy = [cap[t] * hours[t] * S.pue * (S.idle_power + (1 - S.idle_power) * util[t]) for t in range(T)]
@@ -446,7 +555,6 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
 
     tax = [0.0] * T
     lcf = 0.0
-    years = [(12 * y, min(12 * y + 11, T - 1)) for y in range((T + 11) // 12)]
     for lo, hi in years:
         inc = math.fsum(ebitda[t] - dep[t] for t in range(lo, hi + 1))
         taxable = max(0.0, inc - lcf)
@@ -543,6 +651,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     eq_paid = [0.0] * T
     eq_period = {}
     eq_rt = 0.0
+    eq_consid = []
     for e in S.equity:
         paid = None
         if e["at"] is not None:
@@ -560,22 +669,35 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         if paid is not None:
             eq_paid[paid] += e["amount"]
             eq_rt += e["round_trip"] * e["amount"]
+            eq_consid.append(e["consideration"] * e["amount"])
     eq_total = math.fsum(eq_paid)
+    # §7 v2: the shares the buyer hands over, at exit_multiple, in T−1
+    handback = S.exit_multiple * math.fsum(eq_consid)
 
     deal_cf = [fcf[t] - eq_paid[t] for t in range(T)]
-    deal_cf[T - 1] += S.exit_multiple * eq_total
+    deal_cf[T - 1] += handback
 
-    # §8 buyer
-    buyer_cf = [U[t] * S.value_per_ph - P[t] + eq_paid[t] for t in range(T)]
+    # §8 buyer; §13 value by generation
+    if S.value_given:
+        value = [U[t] * S.value_per_ph for t in range(T)]
+    else:
+        value = UL  # Σ_k U_k·list_g (= U·list_price with one price)
+    buyer_cf = [value[t] - P[t] + eq_paid[t] for t in range(T)]
+    if v2:
+        buyer_cf[T - 1] -= handback
     sumP = math.fsum(P)
     sumU = math.fsum(U)
+    sumUL = math.fsum(UL)
     eff_price = sumP / sumU if sumU != 0 else None
-    eff_disc = (1 - eff_price / S.list_price) if eff_price is not None else None
+    if one_price:
+        eff_disc = (1 - eff_price / S.list_price) if eff_price is not None else None
+    else:
+        eff_disc = (1 - sumP / sumUL) if sumUL != 0 else None
 
     # §9 verdicts
     pv_costs = npv([capex[t] + fixed[t] for t in range(T)], S.disc)
     coverage = npv(Z, S.disc) / pv_costs if pv_costs != 0 else None
-    contracted = coverage is not None and ge_tol(coverage, S.th_coverage)
+    contracted = binding and coverage is not None and ge_tol(coverage, S.th_coverage)
     financeable = True if min_dscr is None else ge_tol(min_dscr, S.th_dscr)
     deliverable = True
     deliv = []
@@ -596,6 +718,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
                     ok = False
         deliv.append((tr["id"], ok))
         deliverable = deliverable and ok
+    if v2:
+        deliverable = deliverable and ge_tol(delta, S.th_delivery)
 
     pirr, pmulti, proots = irr(fcf)
     dirr, dmulti, _ = irr(deal_cf)
@@ -615,7 +739,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         buyer_npv=npv(buyer_cf, S.buyer_rate),
         effective_price=eff_price,
         effective_discount=eff_disc,
-        idle_payments=math.fsum(Sh) + math.fsum(X),
+        idle_payments=math.fsum(Sh) + math.fsum(Xy) + math.fsum(X),
         total_payments=sumP,
         total_usage_charges=math.fsum(B),
         total_shortfall=math.fsum(Sh),
@@ -633,6 +757,14 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         coverage=coverage,
         circularity=(eq_rt / sumP) if sumP != 0 else None,
         equity_paid_total=eq_total,
+        delivery_ratio=delta,
+    )
+    # v2 figures without an agreed engine name: compared only when the engine reports them
+    extra_metrics = dict(
+        total_capacity_charges=math.fsum(K),
+        total_true_up_annual=math.fsum(Xy),
+        equity_handback=handback if v2 else 0.0,
+        total_zero_usage_revenue=math.fsum(Z),
     )
     monthly = dict(
         hours=hours, capacity_mw=cap, pflops=pfl, available_pflop_hours=C, used_pflop_hours=U,
@@ -641,11 +773,15 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         capex=capex, depreciation=dep, tax=tax, residual=residual, fcf=fcf, cfads=cfads,
         debt_draw=draw, debt_service=ds, equity_paid=eq_paid, provider_deal_cf=deal_cf,
         buyer_cf=buyer_cf, zero_usage_revenue=Z,
+        capacity_charge=K, true_up_annual=Xy, promised_capacity_mw=prom,
     )
     tranche_capacity = {S.tranches[k]["id"]: (tser[k][0] if exists[k] else [0.0] * T) for k in range(ntr)}
     return dict(
-        deal=dict(id=S.id, term_months=T, start=month_label(S.start)),
+        deal=dict(id=S.id, term_months=T, start=month_label(S.start), binding=S.binding),
+        model=model,
         metrics=metrics,
+        extra_metrics=extra_metrics,
+        annual_delivery_ratio=delta_y,
         verdicts=dict(contracted=contracted, financeable=financeable, deliverable=deliverable),
         options={d["tranche"]: d["exercised"] for d in decisions},
         option_decisions=decisions,
@@ -669,7 +805,8 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    out = run(load(argv[1]))
+    model = argv[argv.index("--model") + 1] if "--model" in argv else "2.0"
+    out = run(load(argv[1]), model=model)
     print(json.dumps(out, indent=1 if "--pretty" in argv else None))
     return 0
 
