@@ -1,9 +1,19 @@
 #!/usr/bin/env python3
 """Differential fuzzing: random valid term sheets through the engine CLI and the reference.
 
-Usage: python3 fuzz.py [N] [SEED] [--bin PATH]. Each sheet exercising every mechanism of
-MODEL.md §1–9 at random; a sheet on which anything differs by more than 1e-6 is written to
-/tmp/offtake-fuzz/fail-SEED-I.toml and listed. Exit 1 when any case is flagged.
+Usage: python3 fuzz.py [N] [SEED] [--bin PATH] [--v2 | --ref-only]. Each sheet exercising every mechanism of
+MODEL.md §1–9 at random; with --v2 also the keys of MODEL v2 §13 and the v2 amendments
+(`[deal] binding`, `[[generation]] list_price`, `[pricing] capacity_charge`, `[commitment]
+min_annual_spend` and `excused_by_non_delivery`, `[[equity]] consideration`, `[thresholds]
+delivery`, dates as provenance tables), each with some probability. The v2 keys come from a
+second generator seeded from SEED, so sheet I with --v2 is sheet I without it plus v2 keys, and
+the sheets without --v2 are those of earlier versions of this script. The reference runs as the
+MODEL version the engine's JSON speaks (compare.engine_model). A sheet on which anything differs
+by more than 1e-6 is written to /tmp/offtake-fuzz/fail-SEED-I.toml and listed. Exit 1 when any
+case is flagged. --ref-only (implies --v2) runs no engine: it checks properties of §13 on the
+reference alone (P = B + S + K + X_y + X, 0 ≤ δ ≤ 1, a non-binding deal never contracted and with
+ZR ≡ 0, delaying a tranche never raises the minimums owed, nothing delivered with excuse means no
+true-ups).
 """
 
 import os
@@ -24,7 +34,16 @@ def month(abs_idx, day=False):
     return s + "-15" if day else s
 
 
-def sheet(rng):
+def date(rng2, text):
+    """A date string, or (v2, sometimes) the same date as a provenance table."""
+    if rng2 is not None and rng2.random() < 0.15:
+        return f'{{ value = "{text}", evidence = "{rng2.choice(["reported", "estimated"])}" }}'
+    return f'"{text}"'
+
+
+def sheet(rng, rng2=None):
+    """One random sheet from rng; rng2 (MODEL v2 keys) is drawn from only when given."""
+    v2 = rng2 is not None
     start = 2027 * 12 + rng.randrange(12)
     T = rng.choice([12, 13, 18, 24, 30, 36, 48, 60, 120])
     lines = ["[deal]", 'id = "fuzz"', f'start = "{month(start)}"']
@@ -32,6 +51,8 @@ def sheet(rng):
         lines.append(f"term_months = {T}")
     else:
         lines.append(f"term_years = {T / 12!r}")
+    if v2 and rng2.random() < 0.2:
+        lines.append("binding = false")
     # generations in roadmap order
     ngen = rng.randint(1, 3)
     av = sorted(start + rng.randint(-24, T // 2) for _ in range(ngen))
@@ -42,12 +63,14 @@ def sheet(rng):
                   f"pflops_per_mw = {rng.choice([1, 2.5, 4, 8]) * (1 + g)}",
                   f"chip_capex_per_mw = {rng.choice([0, 2000, 8000, 30000])}",
                   f"life_years = {rng.choice([0.5, 1, 1.125, 2, 3, 5])}"]
+        if v2 and rng2.random() < 0.4:
+            lines.append(f"list_price = {rng2.choice([0.0, 0.5, 1.0, 2.0, 3.5, 5.0])}")
     ntr = rng.randint(1, 4)
     for k in range(ntr):
         online = start + rng.randint(-6, T + 6)
         bm = rng.choice([0, 0, 2, 5, 12])
         lines += ["", "[[tranche]]", f'id = "t{k}"', f"mw = {rng.choice([1, 3, 5, 7.5, 10, 20])}",
-                  f'online = "{month(online)}"']
+                  f"online = {date(rng2, month(online))}"]
         if rng.random() < 0.6:
             lines.append(f"ramp_months = {rng.choice([1, 3, 4, 9])}")
         if bm:
@@ -70,6 +93,8 @@ def sheet(rng):
         lines.append(f"pflops = [{pts}]")
     lines += ["", "[pricing]", f"list_price = {rng.choice([1.0, 2.0, 3.5])}",
               f"discount = {rng.choice([0.0, 0.1, 0.3])}", f"escalation = {rng.choice([-0.1, 0.0, 0.03])}"]
+    if v2 and rng2.random() < 0.4:
+        lines.append(f"capacity_charge = {rng2.choice([0, 100, 1000, 5000])}")
     if rng.random() < 0.6:
         lines += ["", "[take_or_pay]", f"floor = {rng.choice([0.3, 0.6, 0.9])}",
                   f'settle = "{rng.choice(["monthly", "annual"])}"']
@@ -78,8 +103,18 @@ def sheet(rng):
             lines.append(f'from = "{month(a)}"')
         if rng.random() < 0.6:
             lines.append(f'until = "{month(b)}"')
+    commitment = []
     if rng.random() < 0.4:
-        lines += ["", "[commitment]", f"min_total_spend = {rng.choice([1e4, 1e5, 1e6, 5e6])}"]
+        commitment.append(f"min_total_spend = {rng.choice([1e4, 1e5, 1e6, 5e6])}")
+    if v2 and rng2.random() < 0.4:
+        nyears = (T + 11) // 12
+        ys = sorted(rng2.sample(range(1, nyears + 1), rng2.randint(1, nyears)))
+        pts = ", ".join(f"[{y}, {rng2.choice([0, 1e3, 1e4, 1e5, 1e6])}]" for y in ys)
+        commitment.append(f"min_annual_spend = [{pts}]")
+    if v2 and commitment and rng2.random() < 0.3:
+        commitment.append("excused_by_non_delivery = false")
+    if commitment:
+        lines += ["", "[commitment]"] + commitment
     lines += ["", "[provider]", f"facility_capex_per_mw = {rng.choice([0, 5000, 20000, 80000])}",
               f"facility_life_years = {rng.choice([1.5, 2.125, 10, 20])}",
               f"power_price = {rng.choice([0, 0.2, 1.0])}", f"power_escalation = {rng.choice([-0.05, 0, 0.02])}",
@@ -99,6 +134,8 @@ def sheet(rng):
     for e in range(rng.randint(0, 3)):
         lines += ["", "[[equity]]", f'id = "e{e}"', f"amount = {rng.choice([1000, 50000])}",
                   f"round_trip = {rng.choice([0.0, 0.5, 1.0])}"]
+        if v2 and rng2.random() < 0.5:
+            lines.append(f"consideration = {rng2.choice([0.0, 0.25, 1.0])}")
         if rng.random() < 0.4:
             lines.append(f'at = "{month(start + rng.randint(-3, T + 3))}"')
         else:
@@ -109,9 +146,63 @@ def sheet(rng):
             lines.append(f'when = "{" and ".join(conds)}"')
             if rng.random() < 0.5:
                 lines.append(f'deadline = "{month(start + rng.randint(-3, T + 3))}"')
+    thresholds = []
     if rng.random() < 0.5:
-        lines += ["", "[thresholds]", f"coverage = {rng.choice([0.2, 1.0])}", f"dscr = {rng.choice([1.0, 1.3])}"]
+        thresholds += [f"coverage = {rng.choice([0.2, 1.0])}", f"dscr = {rng.choice([1.0, 1.3])}"]
+    if v2 and rng2.random() < 0.3:
+        thresholds.append(f"delivery = {rng2.choice([0.5, 0.95, 1.0])}")
+    if thresholds:
+        lines += ["", "[thresholds]"] + thresholds
     return "\n".join(lines) + "\n"
+
+
+def minimums_owed(sheet, out):
+    """Σ_y m_y·e_y + M·e of MODEL §13 from the reference's output."""
+    excused = sheet.excused
+    owed = 0.0
+    for y, m in sheet.min_annual.items():
+        owed += m * (out["annual_delivery_ratio"][y] if excused else 1.0)
+    if sheet.min_total_spend is not None:
+        owed += sheet.min_total_spend * (out["metrics"]["delivery_ratio"] if excused else 1.0)
+    return owed
+
+
+def self_check(text, rng):
+    """Properties of MODEL v2 §13 on the reference alone (no engine). Returns problems."""
+    sh = offtake_ref.Sheet(tomllib.loads(text))
+    out = offtake_ref.run(sh)
+    mo = out["monthly"]
+    T = len(mo["payments"])
+    bad = []
+    for t in range(T):
+        parts = mo["usage_charge"][t] + mo["shortfall"][t] + mo["capacity_charge"][t] \
+            + mo["true_up_annual"][t] + mo["true_up"][t]
+        if compare.rel(parts, mo["payments"][t]) > 1e-12:
+            bad.append(f"P != B+S+K+X_y+X at t={t}")
+            break
+    d = out["metrics"]["delivery_ratio"]
+    if not -1e-12 <= d <= 1 + 1e-12:
+        bad.append(f"delivery ratio {d} outside 0..1")
+    if not sh.binding and (out["verdicts"]["contracted"] or any(mo["zero_usage_revenue"])):
+        bad.append("non-binding deal contracted or with zero-usage revenue")
+    # delaying a tranche never raises the minimums owed
+    k = rng.randrange(len(sh.tranches))
+    late = offtake_ref.run(sh, delays={sh.tranches[k]["id"]: rng.choice([1, 3, 12, 1000])})
+    if minimums_owed(sh, late) > minimums_owed(sh, out) * (1 + 1e-12) + 1e-9:
+        bad.append(f"delaying {sh.tranches[k]['id']} raised the minimums owed")
+    # with excuse, no capacity delivered means no minimums (and no zero-usage true-ups)
+    # (MODEL: δ(Y) = 1 when nothing is promised in Y, so a year or term without promised capacity
+    # keeps its minimum; the property holds where something was promised)
+    never = offtake_ref.run(sh, delays={tr["id"]: 100000 for tr in sh.tranches})
+    if sh.excused:
+        prom = never["monthly"]["promised_capacity_mw"]
+        for y in range((T + 11) // 12):
+            lo, hi = 12 * y, min(12 * y + 11, T - 1)
+            if any(prom[lo:hi + 1]) and never["monthly"]["true_up_annual"][hi]:
+                bad.append(f"yearly minimum owed in year {y + 1} with nothing delivered")
+        if any(prom) and never["monthly"]["true_up"][T - 1]:
+            bad.append("total minimum owed with nothing delivered")
+    return bad
 
 
 def main(argv):
@@ -121,13 +212,31 @@ def main(argv):
         i = args.index("--bin")
         binary = args[i + 1]
         del args[i:i + 2]
+    v2 = "--v2" in args or "--ref-only" in args
+    ref_only = "--ref-only" in args
+    args = [a for a in args if a not in ("--v2", "--ref-only")]
     n = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 1
     rng = random.Random(seed)
+    rng2 = random.Random(seed + 1_000_003) if v2 else None
+    models = {}
     os.makedirs("/tmp/offtake-fuzz", exist_ok=True)
     invalid = flagged = 0
+    if ref_only:
+        checker = random.Random(seed + 2_000_003)
+        for i in range(n):
+            text = sheet(rng, rng2)
+            problems = self_check(text, checker)
+            if problems:
+                flagged += 1
+                keep = f"/tmp/offtake-fuzz/self-{seed}-{i}.toml"
+                with open(keep, "w") as fh:
+                    fh.write(text)
+                print(f"[{i}] {keep}: " + "; ".join(problems))
+        print(f"{n} sheets with v2 keys checked on the reference alone, {flagged} flagged")
+        return 1 if flagged else 0
     for i in range(n):
-        text = sheet(rng)
+        text = sheet(rng, rng2)
         path = f"/tmp/offtake-fuzz/case-{seed}-{i}.toml"
         with open(path, "w") as fh:
             fh.write(text)
@@ -138,7 +247,9 @@ def main(argv):
             if invalid <= 5:
                 print(f"[{i}] engine rejected: {str(err).splitlines()[-1][:200]}")
             continue
-        ref = offtake_ref.run(offtake_ref.Sheet(tomllib.loads(text)))
+        model = compare.engine_model(eng)
+        models[model] = models.get(model, 0) + 1
+        ref = offtake_ref.run(offtake_ref.Sheet(tomllib.loads(text)), model=model)
         rows = [r for r in compare.compare(eng, ref) if r[2] > compare.FLAG]
         if rows:
             flagged += 1
@@ -147,7 +258,8 @@ def main(argv):
             print(f"[{i}] {keep}: " + "; ".join(f"{k}:{m} {d:.3g}" for k, m, d, _ in rows[:6]))
         else:
             os.remove(path)
-    print(f"{n} sheets, {invalid} rejected by the engine, {flagged} flagged")
+    print(f"{n} sheets{' with v2 keys' if v2 else ''}, {invalid} rejected by the engine, {flagged} flagged"
+          f" (reference as MODEL {', '.join(f'{m}: {c}' for m, c in sorted(models.items())) or '-'})")
     return 1 if flagged else 0
 
 

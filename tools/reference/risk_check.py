@@ -34,6 +34,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import offtake_ref  # noqa: E402
+import compare  # noqa: E402
 from compare import rel  # noqa: E402  (relative difference |a−b|/max(1,|a|,|b|))
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -382,7 +383,7 @@ def check_frequencies(name, values, pmf, n):
               "5-sigma limit")
 
 
-def check_paths(sheet, cols, header, rows):
+def check_paths(sheet, cols, header, rows, model="2.0"):
     layout = header["layout"]
     n = len(cols["path_idx"])
     picked = sorted({round(i * (n - 1) / max(1, rows - 1)) for i in range(rows)})
@@ -397,6 +398,7 @@ def check_paths(sheet, cols, header, rows):
             capex_factor=cols["capex_factor"][r],
             delays=delays,
             slips=slips,
+            model=model,
         )
         for m in METRICS:
             a, b = cols[m][r], ref["metrics"][m]
@@ -468,6 +470,9 @@ def main(argv):
     ap.add_argument("--paths", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--rows", type=int, default=200, help="rows checked against the reference")
+    ap.add_argument("--model", default="auto", choices=["auto", "1.2", "2.0"],
+                    help="MODEL version of the reference; auto: 2.0 when the engine's underwrite "
+                         "JSON reports metrics.delivery_ratio, else 1.2")
     args = ap.parse_args(argv)
     try:
         import pyarrow.parquet as pq
@@ -495,7 +500,10 @@ def main(argv):
         flag(f"rows: {n} rows, path indices not 0..{args.paths}")
     print(f"{args.file}: {n} paths, seed {header['seed']}")
     check_draws(risk, cols, header)
-    check_paths(sheet, cols, header, args.rows)
+    model = args.model
+    if model == "auto":
+        model = compare.engine_model(compare.engine(args.bin, args.file))
+    check_paths(sheet, cols, header, args.rows, model)
     check_statistics(report, cols, header, hurdle)
     if flags:
         print(f"{len(flags)} flagged")
