@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Check the hand-worked `# expect:` lines of the staged MODEL v2 golden cases against the
+Python reference (offtake_ref.py, MODEL 2.0).
+
+The lines use the format of crates/offtake-engine/tests/golden.rs: `# expect: <path> = <value>`
+with `<path>` in the engine's Outcome JSON (`metrics.x`, `schedule.x[t]`, `verdicts.x`,
+`annual[y].delivery_ratio`), `<value>` a number, true/false, none; numbers within
+1e-9·max(1, |expected|) unless the line ends with `~ <relative tolerance>`. `# scenario:` lines
+(`delay_months = [..]` per tranche in file order, `slip_months = [..]` per generation,
+`demand_factor`, `power_factor`, `capex_factor`) change the base scenario.
+
+Usage: python3 check.py [FILE...]   (default: every *.toml beside this script). Exit 1 on a miss.
+"""
+
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import offtake_ref  # noqa: E402
+
+
+def scenario(text, sheet):
+    kw = {}
+    for line in text.splitlines():
+        rest = line.strip().removeprefix("# scenario:")
+        if rest == line.strip():
+            continue
+        key, value = (s.strip() for s in rest.split("=", 1))
+        if key in ("demand_factor", "power_factor", "capex_factor"):
+            kw[key] = float(value)
+        elif key == "delay_months":
+            kw["delays"] = {tr["id"]: m for tr, m in zip(sheet.tranches, json.loads(value))}
+        elif key == "slip_months":
+            kw["slips"] = {g["name"]: m for g, m in zip(sheet.gens, json.loads(value))}
+        else:
+            raise ValueError(f"unknown scenario factor {key}")
+    return kw
+
+
+def lookup(out, path):
+    """Outcome path → the reference's output."""
+    head, _, rest = path.partition(".")
+    if head == "metrics":
+        name = rest
+        if name in out["metrics"]:
+            return out["metrics"][name]
+        return out["extra_metrics"][name]
+    if head == "verdicts":
+        return out["verdicts"][rest]
+    if head == "schedule":
+        name, _, idx = rest.partition("[")
+        return out["monthly"][name][int(idx.rstrip("]"))]
+    if head.startswith("annual[") and rest == "delivery_ratio":
+        return out["annual_delivery_ratio"][int(head[7:].rstrip("]"))]
+    raise KeyError(path)
+
+
+def check(path):
+    with open(path) as fh:
+        text = fh.read()
+    sheet = offtake_ref.load(path)
+    out = offtake_ref.run(sheet, **scenario(text, sheet))
+    misses, n = [], 0
+    for line in text.splitlines():
+        rest = line.strip().removeprefix("# expect:")
+        if rest == line.strip():
+            continue
+        key, expected = (s.strip() for s in rest.split("=", 1))
+        tol = 1e-9
+        if "~" in expected:
+            expected, t = (s.strip() for s in expected.split("~"))
+            tol = float(t)
+        actual = lookup(out, key)
+        if expected == "none":
+            ok = actual is None
+        elif expected in ("true", "false"):
+            ok = actual is (expected == "true")
+        else:
+            e = float(expected.replace("_", ""))
+            ok = isinstance(actual, (int, float)) and not isinstance(actual, bool) \
+                and abs(actual - e) <= tol * max(1.0, abs(e))
+        n += 1
+        if not ok:
+            misses.append(f"{key}: expected {expected}, reference {actual!r}")
+    return n, misses
+
+
+def main(argv):
+    files = argv[1:] or sorted(glob.glob(os.path.join(HERE, "*.toml")))
+    bad = 0
+    for f in files:
+        n, misses = check(f)
+        print(f"{'ok  ' if not misses else 'MISS'} {os.path.basename(f)}: {n} expectations"
+              + "".join(f"\n     {m}" for m in misses))
+        bad += bool(misses) or n == 0
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
