@@ -1,7 +1,7 @@
 //! Where a command's text goes: stdout (a closed pipe is not a failure) or an `-o FILE`.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -32,12 +32,57 @@ pub fn pretty(value: &impl Serialize) -> CliResult<String> {
         .map_err(|e| CliError::failure(format!("JSON: {e}")))
 }
 
-/// Writes `bytes` to the file `path`, saying `wrote PATH` on stderr unless `quiet`.
+/// Writes `bytes` to the file `path` atomically ([`write_atomic`]), saying `wrote PATH` on
+/// stderr unless `quiet`.
 pub fn write_file(path: &Path, bytes: &[u8], quiet: bool) -> CliResult {
-    std::fs::write(path, bytes)
-        .map_err(|e| CliError::failure(format!("writing {}: {e}", path.display())))?;
+    write_atomic(path, |tmp| {
+        tmp.write_all(bytes)
+            .map_err(|e| CliError::failure(format!("writing {}: {e}", path.display())))
+    })?;
     if !quiet {
         eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Writes the file `path` so that it holds either its previous content or the complete new one,
+/// whatever happens (a kill, a full disk): `fill` writes a temporary file in the same directory,
+/// which is then synced and renamed over `path`. A new file gets the permissions `fs::write`
+/// would give it (0666 less the umask); a replaced one keeps its own.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut tempfile::NamedTempFile) -> CliResult,
+) -> CliResult {
+    let fail = |e: std::io::Error| CliError::failure(format!("writing {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::failure(format!(
+            "writing {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".offtake-").suffix(".part");
+    #[cfg(unix)]
+    let permissions = {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        std::fs::Permissions::from_mode(mode)
+    };
+    #[cfg(unix)]
+    builder.permissions(permissions);
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
+    fill(&mut tmp)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    // The rename itself survives a power cut once the directory is synced (best effort: not
+    // every file system lets a directory be opened for it).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
     Ok(())
 }
@@ -50,12 +95,127 @@ pub fn write_text(output: Option<&Path>, text: &str) -> CliResult {
     }
 }
 
-/// Creates `dir` if missing and writes each `(file name, contents)` into it.
-pub fn write_dir<N: AsRef<Path>, T: AsRef<[u8]>>(dir: &Path, files: &[(N, T)]) -> CliResult {
+/// Creates `dir` if missing and writes each `(file name, contents)` into it, each atomically.
+pub fn write_dir<N: AsRef<Path>, T: AsRef<[u8]>>(
+    dir: &Path,
+    files: &[(N, T)],
+    quiet: bool,
+) -> CliResult {
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::failure(format!("creating {}: {e}", dir.display())))?;
     for (name, contents) in files {
-        write_file(&dir.join(name), contents.as_ref(), false)?;
+        write_file(&dir.join(name), contents.as_ref(), quiet)?;
     }
     Ok(())
+}
+
+/// The files `--csv DIR` (and `report --format csv`) writes into DIR.
+pub const CSV_FILES: [&str; 2] = ["monthly.csv", "annual.csv"];
+
+/// The files of a directory output: `dir/name` for each name.
+pub fn in_dir(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    names.iter().map(|n| dir.join(n)).collect()
+}
+
+/// A format offtake reads or writes, as a file's extension names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Html,
+    Xlsx,
+    Json,
+    Csv,
+    Parquet,
+    Toml,
+    /// Terminal text: no extension names it.
+    Text,
+}
+
+impl Kind {
+    /// The format `path`'s extension names, if it names one.
+    pub fn of(path: &Path) -> Option<Kind> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "html" | "htm" => Kind::Html,
+            "xlsx" => Kind::Xlsx,
+            "json" => Kind::Json,
+            "csv" => Kind::Csv,
+            "parquet" | "pq" => Kind::Parquet,
+            "toml" => Kind::Toml,
+            _ => return None,
+        })
+    }
+
+    /// What a file of this format is, and the extension to give it.
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Html => ("HTML", "html"),
+            Kind::Xlsx => ("XLSX", "xlsx"),
+            Kind::Json => ("JSON", "json"),
+            Kind::Csv => ("CSV", "csv"),
+            Kind::Parquet => ("Parquet", "parquet"),
+            Kind::Toml => ("a TOML term sheet", "toml"),
+            Kind::Text => ("terminal text", "txt"),
+        }
+    }
+}
+
+/// Refuses (exit 2) an output whose extension names another format than the one written:
+/// `--paths-out x.csv` (Parquet) or `report --format xlsx -o x.html`. Other extensions, and none,
+/// are accepted as they are.
+pub fn check_extension(flag: &str, path: &Path, writes: Kind) -> CliResult {
+    match Kind::of(path) {
+        Some(named) if named != writes => {
+            let ext = path.extension().unwrap_or_default().to_string_lossy();
+            let ((named, _), (writes, good)) = (named.describe(), writes.describe());
+            Err(CliError::invalid(format!(
+                "{flag} {}: a .{ext} name says {named}, but this writes {writes}; \
+                 use a .{good} name (or a name without a known extension)",
+                path.display()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses (exit 2), before anything runs, an output that would replace one of the inputs: the
+/// same file once links are resolved, or a hard link of it (same device and inode). `outputs`
+/// are `(flag, path)`; outputs that do not exist yet cannot be an input.
+pub fn refuse_inputs<O: AsRef<Path>, I: AsRef<Path>>(
+    outputs: &[(&str, O)],
+    inputs: &[I],
+) -> CliResult {
+    for (flag, out) in outputs {
+        let out = out.as_ref();
+        let Ok(out_meta) = std::fs::metadata(out) else {
+            continue;
+        };
+        let out_real = std::fs::canonicalize(out).ok();
+        for input in inputs {
+            let input = input.as_ref();
+            let Ok(in_meta) = std::fs::metadata(input) else {
+                continue;
+            };
+            let same_path = out_real.is_some() && out_real == std::fs::canonicalize(input).ok();
+            if same_path || same_inode(&out_meta, &in_meta) {
+                let what = if same_path { "" } else { "a hard link of " };
+                return Err(CliError::invalid(format!(
+                    "{flag} {} is {what}the input {}: refusing to write over it (choose another output)",
+                    out.display(),
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }

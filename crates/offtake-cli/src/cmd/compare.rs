@@ -8,6 +8,7 @@ use offtake_model::Variant;
 use offtake_report::compare::{CompareJson, Run};
 
 use crate::error::{CliError, CliResult};
+use crate::output::{Kind, check_extension, refuse_inputs};
 use crate::termsheet::load;
 
 #[derive(clap::Args)]
@@ -24,6 +25,10 @@ pub struct Args {
 
 /// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
 pub fn run(args: &Args) -> CliResult {
+    if let Some(out) = &args.output {
+        refuse_inputs(&[("-o", out)], &[&args.file])?;
+        check_extension("-o", out, if args.json { Kind::Json } else { Kind::Text })?;
+    }
     let loaded = load(&args.file, &[])?;
     let base = &loaded.contract;
     let invalid = |e: &offtake_model::Error| {

@@ -36,6 +36,16 @@ pub struct DbArgs {
     pub db_schema: String,
 }
 
+impl DbArgs {
+    /// The SQLite file, an input no output may replace (`None` for PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match Location::parse(&self.db) {
+            Location::Sqlite(path) => Some(path),
+            Location::Postgres(_) => None,
+        }
+    }
+}
+
 /// The arguments of a database command group (`portfolio`, `deals`, `sec`, `db`): the shared
 /// [`DbArgs`] and the group's subcommand `C`.
 #[derive(clap::Args)]

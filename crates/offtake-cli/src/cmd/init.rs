@@ -50,8 +50,7 @@ pub fn run(args: &Args) -> CliResult {
             "internal error: the template does not validate: {e}"
         ))
     })?;
-    std::fs::write(&path, text)
-        .map_err(|e| CliError::failure(format!("writing {}: {e}", path.display())))?;
+    crate::output::write_file(&path, text.as_bytes(), true)?;
     println!(
         "wrote {} — edit it, then run `offtake check {}`",
         path.display(),

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
 use crate::error::{CliError, CliResult};
-use crate::output::{pretty, print_out};
+use crate::output::{Kind, check_extension, pretty, print_out, refuse_inputs};
 use crate::present::{conflicts_csv, csv_text, gw_range, num, opt, usd_range};
 use crate::termsheet::{Loaded, load};
 
@@ -95,8 +95,14 @@ pub fn run(args: &Args) -> CliResult {
         Command::List(a) => with_store(&args.db, Access::Read, |s| list(s, a.json)),
         Command::Show(a) => with_store(&args.db, Access::Read, |s| show(s, a)),
         Command::Remove(a) => with_store(&args.db, Access::Read, |s| remove(s, a.id)),
-        Command::Export(a) => with_store(&args.db, Access::Read, |s| export(s, a)),
-        Command::Summary(a) => with_store(&args.db, Access::Read, |s| summary(s, a)),
+        Command::Export(a) => {
+            if let Some(out) = &a.output {
+                refuse_inputs(&[("-o", out)], args.db.sqlite_file().as_slice())?;
+                check_extension("-o", out, Kind::Toml)?;
+            }
+            with_store(&args.db, Access::Read, |s| export(s, a))
+        }
+        Command::Summary(a) => with_store(&args.db, Access::Read, |s| summary(s, a, &args.db)),
     }
 }
 
@@ -464,7 +470,7 @@ struct SummaryJson<'a> {
     conflicts: Vec<&'a offtake_data::ConflictGroup>,
 }
 
-fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs) -> CliResult {
+fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs, db: &DbArgs) -> CliResult {
     let summary = store.summary()?;
     let conflicts = store.conflicts()?;
     let disagreeing: Vec<&offtake_data::ConflictGroup> =
@@ -484,7 +490,12 @@ fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs) -> CliResult {
         summary_text(summary.n_term_sheets, &summary.public_deals, &disagreeing)
     };
     if let (Some(dir), Some(files)) = (&args.csv, csv_files) {
-        crate::output::write_dir(dir, &files)?;
+        let outputs: Vec<_> = files
+            .iter()
+            .map(|(name, _)| ("--csv", dir.join(name)))
+            .collect();
+        refuse_inputs(&outputs, db.sqlite_file().as_slice())?;
+        crate::output::write_dir(dir, &files, false)?;
     }
     print_out(&text)
 }

@@ -16,7 +16,9 @@ use offtake_report::risk_view::RiskView;
 use offtake_risk::{Control, RunConfig, report_with_threads, simulate};
 
 use crate::error::{CliError, CliResult};
-use crate::output::write_file;
+use crate::output::{
+    CSV_FILES, Kind, check_extension, in_dir, refuse_inputs, write_dir, write_file,
+};
 use crate::termsheet::load;
 
 /// The document to write.
@@ -35,13 +37,21 @@ pub enum Format {
 impl Format {
     /// The format an output path's extension names, if any.
     fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "html" | "htm" => Some(Format::Html),
-            "xlsx" => Some(Format::Xlsx),
-            "json" => Some(Format::Json),
-            "csv" => Some(Format::Csv),
+        match Kind::of(path)? {
+            Kind::Html => Some(Format::Html),
+            Kind::Xlsx => Some(Format::Xlsx),
+            Kind::Json => Some(Format::Json),
+            Kind::Csv => Some(Format::Csv),
             _ => None,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Format::Html => Kind::Html,
+            Format::Xlsx => Kind::Xlsx,
+            Format::Json => Kind::Json,
+            Format::Csv => Kind::Csv,
         }
     }
 }
@@ -91,6 +101,14 @@ pub fn run(args: &Args) -> CliResult {
             "--risk adds a section to the HTML and XLSX reports; for risk as JSON use `offtake risk --json`",
         ));
     }
+    // An output that is an input, or whose extension names another format, is refused up front.
+    let outputs = match format {
+        Format::Csv => in_dir(&args.output, &CSV_FILES),
+        _ => vec![args.output.clone()],
+    };
+    let outputs: Vec<(&str, PathBuf)> = outputs.into_iter().map(|p| ("-o", p)).collect();
+    refuse_inputs(&outputs, &[&args.file])?;
+    check_extension("-o", &args.output, format.kind())?;
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));
@@ -124,13 +142,9 @@ pub fn run(args: &Args) -> CliResult {
     match rendered {
         Rendered::File(bytes) => write_file(&args.output, &bytes, args.quiet),
         Rendered::CsvDir => {
-            let paths = offtake_report::csv::write_dir(&args.output, contract, &outcome)?;
-            if !args.quiet {
-                for p in paths {
-                    eprintln!("wrote {}", p.display());
-                }
-            }
-            Ok(())
+            let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
+            let files = [(CSV_FILES[0], monthly), (CSV_FILES[1], annual)];
+            write_dir(&args.output, &files, args.quiet)
         }
     }
 }

@@ -16,7 +16,7 @@ use offtake_risk::{
 };
 
 use crate::error::{CliError, CliResult, INTERRUPTED};
-use crate::output::print_out;
+use crate::output::{Kind, check_extension, print_out, refuse_inputs, write_atomic};
 use crate::termsheet::load;
 
 /// Environment variables a batch scheduler sets to the index of an array task, in the order read.
@@ -99,8 +99,10 @@ pub fn run(args: &Args) -> CliResult {
             "a shard run needs --paths-out FILE (merge combines those files)",
         ));
     }
-    // A long run must not end on a directory that does not exist.
+    // A long run must not end on a directory that does not exist, nor write over its input.
     if let Some(out) = &args.paths_out {
+        refuse_inputs(&[("--paths-out", out)], &[file])?;
+        check_extension("--paths-out", out, Kind::Parquet)?;
         let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
         if dir.is_some_and(|d| !d.is_dir()) {
             return Err(CliError::invalid(format!(
@@ -164,7 +166,7 @@ pub fn run(args: &Args) -> CliResult {
         );
     }
     if let Some(path) = &args.paths_out {
-        write_paths(path, contract, &sim)?;
+        write_atomic(path, |tmp| Ok(write_paths(tmp.path(), contract, &sim)?))?;
         if !args.quiet {
             eprintln!("wrote {}", path.display());
         }

@@ -15,7 +15,7 @@ use offtake_store::PortfolioStore;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
 use crate::error::{CliError, CliResult};
-use crate::output::print_out;
+use crate::output::{print_out, refuse_inputs};
 
 pub type Args = WithDb<Command>;
 
@@ -306,6 +306,15 @@ fn download(url: &str, user_agent: &str) -> Result<String, FetchError> {
 
 fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
     let ua = user_agent(args.user_agent.as_deref())?;
+    let saved = |cik: u64| format!("CIK{cik:010}.json");
+    if let Some(dir) = &args.save {
+        let outputs: Vec<_> = args
+            .cik
+            .iter()
+            .map(|c| ("--save", dir.join(saved(*c))))
+            .collect();
+        refuse_inputs(&outputs, db.sqlite_file().as_slice())?;
+    }
     // Download and parse everything first: a failure writes nothing.
     let mut documents = Vec::new();
     for &cik in &args.cik {
@@ -320,9 +329,9 @@ fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
     if let Some(dir) = &args.save {
         let files: Vec<(String, &str)> = documents
             .iter()
-            .map(|(_, cik, text, _)| (format!("CIK{cik:010}.json"), text.as_str()))
+            .map(|(_, cik, text, _)| (saved(*cik), text.as_str()))
             .collect();
-        crate::output::write_dir(dir, &files)?;
+        crate::output::write_dir(dir, &files, false)?;
     }
     with_store(db, Access::Write, |store| {
         let mut out = String::new();

@@ -8,6 +8,7 @@ use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 
 use crate::error::CliResult;
+use crate::output::{CSV_FILES, Kind, check_extension, in_dir, refuse_inputs, write_dir};
 use crate::termsheet::load;
 
 #[derive(clap::Args)]
@@ -32,6 +33,17 @@ pub struct Args {
 /// Exit code: 0 ok, 2 invalid term sheet (diagnostics already printed), 1 other failures.
 /// Nothing is written unless the term sheet is valid and every output has been rendered.
 pub fn run(args: &Args) -> CliResult {
+    let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
+    if let Some(out) = &args.output {
+        outputs.push(("-o", out.clone()));
+    }
+    if let Some(dir) = &args.csv {
+        outputs.extend(in_dir(dir, &CSV_FILES).into_iter().map(|p| ("--csv", p)));
+    }
+    refuse_inputs(&outputs, &[&args.file])?;
+    if let Some(out) = &args.output {
+        check_extension("-o", out, if args.json { Kind::Json } else { Kind::Text })?;
+    }
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
     let outcome = underwrite(contract, &Scenario::base(contract));
@@ -43,9 +55,12 @@ pub fn run(args: &Args) -> CliResult {
         offtake_report::terminal::underwriting(contract, &outcome, &args.variants)
     };
     if let Some(dir) = &args.csv {
-        for p in offtake_report::csv::write_dir(dir, contract, &outcome)? {
-            eprintln!("wrote {}", p.display());
-        }
+        let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
+        write_dir(
+            dir,
+            &[(CSV_FILES[0], monthly), (CSV_FILES[1], annual)],
+            false,
+        )?;
     }
     crate::output::write_text(args.output.as_deref(), &report)
 }
