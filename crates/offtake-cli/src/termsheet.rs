@@ -43,6 +43,10 @@ pub fn load(path: &Path, variants: &[Variant]) -> CliResult<Loaded> {
             text,
             contract,
         }),
+        // The term sheet is fine; the variant is not.
+        Err(e) if e.is_variant() => Err(CliError::invalid(format!(
+            "--variant does not fit {display}: {e}"
+        ))),
         Err(e) => {
             crate::diagnostics::render(&display, &text, &e, &mut std::io::stderr());
             Err(not_valid(&display))

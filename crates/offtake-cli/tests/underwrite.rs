@@ -160,7 +160,10 @@ fn unknown_variant_exits_2_and_writes_nothing() {
         .args(["underwrite", EXAMPLE, "--variant", "pricing.discount=3"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("variant 3 does not exist"));
+        .stderr(predicate::str::contains("variant 3 does not exist"))
+        // The variant is wrong, not the term sheet.
+        .stderr(predicate::str::contains("--variant does not fit"))
+        .stderr(predicate::str::contains("not valid").not());
     offtake()
         .args(["underwrite", EXAMPLE, "--variant", "pricing.discount"])
         .assert()

@@ -331,6 +331,16 @@ impl Contract {
         months_between(self.deal.start, date)
     }
 
+    /// Every term that carries alternatives, with how many, in reading order: what `compare`
+    /// runs, taken from the inputs (the same list as [`crate::alternative_terms`] of the text).
+    pub fn alternative_terms(&self) -> Vec<(String, usize)> {
+        self.inputs
+            .iter()
+            .filter(|i| !i.alternatives.is_empty())
+            .map(|i| (i.path.clone(), i.alternatives.len()))
+            .collect()
+    }
+
     pub fn term_months(&self) -> usize {
         self.deal.term_months as usize
     }

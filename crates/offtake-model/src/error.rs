@@ -203,6 +203,20 @@ pub enum Error {
     BadVariantSyntax { text: String },
 }
 
+impl Error {
+    /// True for the errors of `--variant` choices (`UnknownVariant`, `VariantOutOfRange`,
+    /// `ConflictingVariants`, `BadVariantSyntax`): the term sheet is fine, the variant is not.
+    pub fn is_variant(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownVariant { .. }
+                | Error::VariantOutOfRange { .. }
+                | Error::ConflictingVariants { .. }
+                | Error::BadVariantSyntax { .. }
+        )
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod distribution;
 mod error;
 mod provenance;
 mod reader;
+mod syntax;
 mod validate;
 
 pub use condition::{ConditionError, parse_condition};
@@ -22,6 +23,7 @@ pub use error::{Diagnostic, Error, Problem, Result, line_col};
 pub use provenance::{Alternative, Evidence, Input, Source};
 pub use validate::{check_distribution, correlation_matrix};
 
+use syntax::parse_toml;
 use toml::de::DeTable;
 
 /// The largest term sheet accepted: term sheets are a few KB; this bounds the work on garbage.
@@ -85,14 +87,40 @@ pub fn parse(src: &str) -> Result<Contract> {
 /// the same n (`ConflictingVariants`). Rules joining several terms are checked on the selected
 /// values, so a variant can make a valid file invalid.
 pub fn parse_with(src: &str, variants: &[Variant]) -> Result<Contract> {
-    if src.len() > MAX_BYTES {
-        return Err(Error::TooLarge {
-            bytes: src.len(),
-            limit: MAX_BYTES,
-        });
+    check_size(src)?;
+    let selected = select(variants)?;
+    let sheet = TermSheet::read(src)?;
+    validate::validate(src, &sheet.root, &selected)
+}
+
+/// A term sheet's TOML, read once and validated as often as needed: `compare` runs every
+/// alternative of a file without parsing its text again for each.
+pub struct TermSheet<'s> {
+    src: &'s str,
+    root: DeTable<'s>,
+}
+
+impl<'s> TermSheet<'s> {
+    /// Reads the TOML of a term sheet; its syntax errors are `Error::Invalid`, located.
+    pub fn read(src: &'s str) -> Result<Self> {
+        check_size(src)?;
+        Ok(TermSheet {
+            src,
+            root: parse_toml(src)?,
+        })
     }
-    // Every named term must exist, n = 0 (the base) included; one term may be named twice only
-    // with the same n.
+
+    /// The validated contract with the given alternatives selected: what [`parse_with`] returns
+    /// for the same text and variants.
+    pub fn contract(&self, variants: &[Variant]) -> Result<Contract> {
+        let selected = select(variants)?;
+        validate::validate(self.src, &self.root, &selected)
+    }
+}
+
+/// Every named term must exist, n = 0 (the base) included; one term may be named twice only
+/// with the same n.
+fn select(variants: &[Variant]) -> Result<std::collections::BTreeMap<String, usize>> {
     let mut selected = std::collections::BTreeMap::new();
     for v in variants {
         if let Some(&n) = selected.get(&v.term)
@@ -106,43 +134,23 @@ pub fn parse_with(src: &str, variants: &[Variant]) -> Result<Contract> {
         }
         selected.insert(v.term.clone(), v.n);
     }
-    let root = parse_toml(src)?;
-    validate::validate(src, &root, &selected)
+    Ok(selected)
 }
 
-/// Every term that carries alternatives, with how many: what `compare` runs.
-pub fn alternative_terms(src: &str) -> Result<Vec<(String, usize)>> {
+fn check_size(src: &str) -> Result<()> {
     if src.len() > MAX_BYTES {
         return Err(Error::TooLarge {
             bytes: src.len(),
             limit: MAX_BYTES,
         });
     }
-    let root = parse_toml(src)?;
-    Ok(validate::alternative_terms(src, &root))
+    Ok(())
 }
 
-fn parse_toml(src: &str) -> Result<DeTable<'_>> {
-    let (root, errors) = DeTable::parse_recoverable(src);
-    if errors.is_empty() {
-        return Ok(root.into_inner());
-    }
-    let mut diagnostics: Vec<Diagnostic> = errors
-        .into_iter()
-        .map(|e| {
-            let span = e.span().unwrap_or(0..0);
-            Diagnostic {
-                problem: Problem::Syntax {
-                    message: e.message().trim().to_string(),
-                },
-                span,
-                field: String::new(),
-                help: None,
-            }
-        })
-        .collect();
-    // The parser does not report in file order (a missing comma is found after the bad value
-    // before it); diagnostics are always in file order.
-    diagnostics.sort_by_key(|d| d.span.start);
-    Err(Error::Invalid { diagnostics })
+/// Every term that carries alternatives, with how many: what `compare` runs. For a valid file
+/// this is [`Contract::alternative_terms`]; this one also reads files with other problems.
+pub fn alternative_terms(src: &str) -> Result<Vec<(String, usize)>> {
+    check_size(src)?;
+    let root = parse_toml(src)?;
+    Ok(validate::alternative_terms(src, &root))
 }

@@ -1446,3 +1446,50 @@ fn alternative_terms_of_the_example() {
         Err(Error::Invalid { .. })
     ));
 }
+
+/// `compare` reads the text once and validates the tree per alternative: the terms it takes from
+/// the base contract's inputs and the contracts `TermSheet` gives are those of
+/// `alternative_terms` and `parse_with`, errors included.
+#[test]
+fn one_reading_gives_every_alternative() {
+    // A third term with alternatives, the second of which breaks `max_mw` (a rule joining terms).
+    let src = edit(
+        "max_mw = ",
+        "max_mw = { value = 5000, alternatives = [{ value = 6000 }, { value = 1 }] }\nx_max_mw = ",
+    )
+    .replace("x_max_mw = ", "# was: ");
+    let sheet = offtake_model::TermSheet::read(&src).unwrap();
+    let base = sheet.contract(&[]).unwrap();
+    assert_eq!(base, parse(&src).unwrap());
+    let terms = base.alternative_terms();
+    assert_eq!(terms, alternative_terms(&src).unwrap());
+    assert_eq!(terms.len(), 3, "{terms:?}");
+    for (term, count) in terms {
+        for n in 0..=count + 1 {
+            let v = [Variant {
+                term: term.clone(),
+                n,
+            }];
+            assert_eq!(sheet.contract(&v), parse_with(&src, &v), "{term}={n}");
+        }
+    }
+    let broken = [Variant {
+        term: "deal.max_mw".into(),
+        n: 2,
+    }];
+    assert!(matches!(
+        sheet.contract(&broken),
+        Err(Error::Invalid { .. })
+    ));
+}
+
+#[test]
+fn variant_errors_are_told_apart_from_term_sheet_errors() {
+    let unknown = parse_with(EXAMPLE, &["nosuch.term=1".parse::<Variant>().unwrap()]).unwrap_err();
+    assert!(unknown.is_variant(), "{unknown}");
+    let beyond =
+        parse_with(EXAMPLE, &["pricing.discount=9".parse::<Variant>().unwrap()]).unwrap_err();
+    assert!(beyond.is_variant(), "{beyond}");
+    assert!("x".parse::<Variant>().unwrap_err().is_variant());
+    assert!(!parse("x = = 1").unwrap_err().is_variant());
+}

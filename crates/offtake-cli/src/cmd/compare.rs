@@ -35,20 +35,22 @@ pub fn run(args: &Args) -> CliResult {
         crate::diagnostics::render(&loaded.path, &loaded.text, e, &mut std::io::stderr());
         CliError::Invalid(None)
     };
-    let terms = offtake_model::alternative_terms(&loaded.text).map_err(|e| invalid(&e))?;
+    // The text is parsed once; each alternative is a validation of the same tree.
+    let sheet = offtake_model::TermSheet::read(&loaded.text).map_err(|e| invalid(&e))?;
     let mut runs = vec![Run::new(
         base,
         &underwrite(base, &Scenario::base(base)),
         None,
         0,
     )];
-    for (term, count) in terms {
+    for (term, count) in base.alternative_terms() {
         for n in 1..=count {
             let variant = Variant {
                 term: term.clone(),
                 n,
             };
-            let contract = offtake_model::parse_with(&loaded.text, std::slice::from_ref(&variant))
+            let contract = sheet
+                .contract(std::slice::from_ref(&variant))
                 .map_err(|e| {
                     // An alternative can break a rule the base keeps (a floor above 1).
                     eprintln!("error: variant {term}={n}:");
