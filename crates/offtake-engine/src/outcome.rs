@@ -115,7 +115,8 @@ pub struct VerdictDetails {
     pub deliverable: VerdictDetail,
 }
 
-/// Monthly series, one value per period t = 0 … T−1.
+/// Monthly series, one value per period t = 0 … T−1: the simulator's own buffers, filled in
+/// place during a run and cloned into the [`Outcome`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Schedule {
     /// First day of each period's month.
@@ -124,6 +125,10 @@ pub struct Schedule {
     pub capacity_mw: Vec<f64>,
     /// PFLOP/s installed and active.
     pub pflops: Vec<f64>,
+    /// PFLOP/s the buyer asks for before capping at what is available (MODEL.md §4, with the
+    /// run's demand_factor): d(t)·demand_factor, or min(1, u(t)·demand_factor)·pflops(t).
+    /// Not in the JSON document (charts read it).
+    pub requested_pflops: Vec<f64>,
     /// C(t).
     pub available_pflop_hours: Vec<f64>,
     /// U(t).
@@ -163,6 +168,9 @@ pub struct Schedule {
     pub tranche_ids: Vec<String>,
     /// mw_k · a_k(t) per tranche (file order), 0 for an unexercised option.
     pub tranche_capacity_mw: Vec<Vec<f64>>,
+    /// PFLOP/s per tranche (file order): mw_k · a_k(t) × PFLOP/s per MW of the generation
+    /// fitted at t; the rows add up to `pflops`. Not in the JSON document (charts read it).
+    pub tranche_pflops: Vec<Vec<f64>>,
 }
 
 /// One contract year (periods 12y … 12y+11, the last may be shorter).

@@ -1,76 +1,43 @@
-//! Builds the full [`Outcome`] of a simulator's last run: schedule, annual rows, decisions,
+//! [`Simulator::outcome`]: the full [`Outcome`] of a simulator's last run, the monthly series as
+//! the simulator keeps them (cloned), and built from them: schedule, annual rows, decisions,
 //! verdict details and the legibility figures (which re-run the path, so this allocates).
 
 use crate::simulator::Simulator;
 use crate::{
-    AnnualRow, EquityPayment, Legibility, OptionDecision, Outcome, Schedule, TrancheDeliverability,
+    AnnualRow, EquityPayment, Legibility, OptionDecision, Outcome, TrancheDeliverability,
     TrancheFits, VerdictDetail, VerdictDetails,
 };
 
 /// Bisection steps for the break-even utilization: 2^−50 of [0, 1] is below 1e-15.
 const BREAK_EVEN_STEPS: usize = 50;
 
-pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
+impl Simulator<'_> {
+    /// The full detail of the last run (allocates). A simulator that runs less than
+    /// [`Extent::Full`](crate::Extent::Full) re-runs the path in full first.
+    pub fn outcome(&self) -> Outcome {
+        outcome(&self.at_full_extent())
+    }
+}
+
+fn outcome(sim: &Simulator<'_>) -> Outcome {
     let c = sim.contract;
     let n = sim.n;
     let summary = &sim.summary;
     let m = summary.metrics;
-
-    let tranche_capacity_mw = (0..c.tranches.len())
-        .map(|k| {
-            if sim.exists[k] {
-                sim.tranche_capacity_row(k)
-            } else {
-                vec![0.0; n]
-            }
-        })
-        .collect();
-    let schedule = Schedule {
-        months: (0..n).map(|t| c.period_start(t as i64)).collect(),
-        hours: sim.hours.clone(),
-        capacity_mw: sim.capacity_mw.clone(),
-        pflops: sim.pflops.clone(),
-        available_pflop_hours: sim.available_ph.clone(),
-        used_pflop_hours: sim.used_ph.clone(),
-        utilization: sim.utilization.clone(),
-        price: sim.price.clone(),
-        usage_charge: sim.usage_charge.clone(),
-        floor: sim.floor_charge.clone(),
-        shortfall: sim.shortfall.clone(),
-        true_up: sim.true_up.clone(),
-        payments: sim.payments.clone(),
-        energy_mwh: sim.energy.clone(),
-        power_cost: sim.power_cost.clone(),
-        fixed_opex: sim.fixed_opex.clone(),
-        ebitda: sim.ebitda.clone(),
-        capex: sim.capex.clone(),
-        depreciation: sim.depreciation.clone(),
-        tax: sim.tax.clone(),
-        residual: sim.residual.clone(),
-        fcf: sim.fcf.clone(),
-        cfads: sim.cfads.clone(),
-        debt_draw: sim.debt_draw.clone(),
-        debt_service: sim.debt_service.clone(),
-        equity_paid: sim.equity_paid.clone(),
-        provider_deal_cf: sim.deal_cf.clone(),
-        buyer_cf: sim.buyer_cf.clone(),
-        zero_usage_revenue: sim.zero_usage_revenue.clone(),
-        tranche_ids: c.tranches.iter().map(|t| t.id.clone()).collect(),
-        tranche_capacity_mw,
-    };
+    let s = &sim.series;
 
     let annual = (0..n.div_ceil(12))
         .map(|y| {
             let first = 12 * y;
             let last = (first + 11).min(n - 1);
             let sum = |v: &[f64]| v[first..=last].iter().sum::<f64>();
-            let available = sum(&sim.available_ph);
-            let used = sum(&sim.used_ph);
+            let available = sum(&s.available_pflop_hours);
+            let used = sum(&s.used_pflop_hours);
             AnnualRow {
                 year: y,
                 first_period: first,
                 last_period: last,
-                capacity_mw: sim.capacity_mw[last],
+                capacity_mw: s.capacity_mw[last],
                 available_pflop_hours: available,
                 used_pflop_hours: used,
                 utilization: if available > 0.0 {
@@ -78,19 +45,19 @@ pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
                 } else {
                     0.0
                 },
-                usage_charge: sum(&sim.usage_charge),
-                shortfall: sum(&sim.shortfall),
-                true_up: sum(&sim.true_up),
-                payments: sum(&sim.payments),
-                power_cost: sum(&sim.power_cost),
-                fixed_opex: sum(&sim.fixed_opex),
-                ebitda: sum(&sim.ebitda),
-                capex: sum(&sim.capex),
-                depreciation: sum(&sim.depreciation),
-                tax: sum(&sim.tax),
-                fcf: sum(&sim.fcf),
-                cfads: sum(&sim.cfads),
-                debt_service: sum(&sim.debt_service),
+                usage_charge: sum(&s.usage_charge),
+                shortfall: sum(&s.shortfall),
+                true_up: sum(&s.true_up),
+                payments: sum(&s.payments),
+                power_cost: sum(&s.power_cost),
+                fixed_opex: sum(&s.fixed_opex),
+                ebitda: sum(&s.ebitda),
+                capex: sum(&s.capex),
+                depreciation: sum(&s.depreciation),
+                tax: sum(&s.tax),
+                fcf: sum(&s.fcf),
+                cfads: sum(&s.cfads),
+                debt_service: sum(&s.debt_service),
                 dscr: sim.dscr[y],
             }
         })
@@ -184,7 +151,7 @@ pub(crate) fn outcome(sim: &Simulator<'_>) -> Outcome {
         metrics: m,
         verdicts: summary.verdicts,
         verdict_details,
-        schedule,
+        schedule: s.clone(),
         annual,
         options,
         fits,
@@ -231,8 +198,8 @@ fn deliverability(sim: &Simulator<'_>) -> Vec<TrancheDeliverability> {
 }
 
 fn legibility(sim: &Simulator<'_>) -> Legibility {
-    let committed_spend: f64 = sim.zero_usage_revenue.iter().sum();
-    let mw_years = sim.capacity_mw.iter().sum::<f64>() / 12.0;
+    let committed_spend: f64 = sim.series.zero_usage_revenue.iter().sum();
+    let mw_years = sim.series.capacity_mw.iter().sum::<f64>() / 12.0;
     let per_mw_year = |x: f64| (mw_years > 0.0).then(|| x / mw_years);
     let floor_capex_coverage =
         (sim.pv_capex != 0.0).then(|| sim.pv_zero_usage_revenue / sim.pv_capex);

@@ -214,10 +214,10 @@ fn the_examples_text_is_stable() {
 
 #[test]
 fn the_capacity_chart_draws_the_engines_compute() {
-    let (contract, outcome) = example();
+    let (_, outcome) = example();
     let s = &outcome.schedule;
     // Tranche layers (MW × PFLOP/s per MW of the chips fitted) stack to the engine's PFLOP/s.
-    let layers = offtake_report::charts::tranche_pflops(&contract, &outcome);
+    let layers = &s.tranche_pflops;
     assert_eq!(layers.len(), s.tranche_ids.len());
     for t in 0..s.months.len() {
         let stacked: f64 = layers.iter().map(|l| l[t]).sum();
@@ -229,7 +229,7 @@ fn the_capacity_chart_draws_the_engines_compute() {
     }
     // Used = min(available, requested) (MODEL.md §4), so the requested line is never below the
     // used one and meets it wherever capacity suffices.
-    let requested = offtake_report::charts::requested_pflops(&contract, &outcome);
+    let requested = &s.requested_pflops;
     let mut met = 0;
     for (t, wanted) in requested.iter().enumerate() {
         let used = s.used_pflop_hours[t] / s.hours[t];

@@ -1,0 +1,62 @@
+//! Small arithmetic shared by the phases: fixed-order sums, escalation, discount factors.
+
+use offtake_finance::MonthlyDiscount;
+
+/// (1+r)^y for contract year y, by exponent (MODEL.md §5, §6: stepped by contract year).
+pub(super) fn yearly_factor(rate: f64, t: usize) -> f64 {
+    (1.0 + rate).powi(i32::try_from(t / 12).unwrap_or(i32::MAX))
+}
+
+pub(super) fn to_period(p: i64) -> usize {
+    usize::try_from(p.max(0)).unwrap_or(0)
+}
+
+/// Σ x with four interleaved accumulators (a fixed order: the same for every run).
+pub(super) fn sum(x: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let chunks = x.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (lane, v) in lanes.iter_mut().zip(c) {
+            *lane += v;
+        }
+    }
+    let tail: f64 = rest.iter().fold(0.0, |a, v| a + v);
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
+/// Σ x·y with four interleaved accumulators.
+pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .fold(0.0, |a, (u, v)| a + u * v);
+    for (cx, cy) in xs.zip(ys) {
+        for ((lane, u), v) in lanes.iter_mut().zip(cx).zip(cy) {
+            *lane += u * v;
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
+/// [0, x₀, x₀+x₁, …]: sums of the first m values, m = 0 … len.
+pub(super) fn running_sums(x: &[f64]) -> Vec<f64> {
+    let mut sum = 0.0;
+    std::iter::once(0.0)
+        .chain(x.iter().map(|v| {
+            sum += v;
+            sum
+        }))
+        .collect()
+}
+
+/// End-of-month discount factors v^(t+1) for t = 0 … n−1, each by its own exponent.
+pub(super) fn discount_factors(rate: f64, n: usize) -> Vec<f64> {
+    match MonthlyDiscount::new(rate) {
+        Ok(d) => (0..n).map(|t| d.factor(t)).collect(),
+        Err(_) => vec![f64::NAN; n],
+    }
+}

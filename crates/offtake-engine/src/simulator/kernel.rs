@@ -1,0 +1,113 @@
+//! One path in phase order, and the run-time choice between the portable build of the kernel
+//! and the one compiled for AVX2/FMA (the workspace's only `unsafe`).
+
+use crate::Metrics;
+
+use super::{Extent, Simulator};
+
+impl Simulator<'_> {
+    /// One path, MODEL.md §2–9, from the loaded scenario: compiled for AVX2 and FMA as well,
+    /// and run that way where the CPU has them. Rust never fuses or reorders floating-point
+    /// operations on its own, so the wider vectors give the same bits (a unit test compares
+    /// the two on varied paths).
+    pub(super) fn simulate(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: `simulate_wide` needs AVX2 and FMA, and the CPU has both (checked above).
+            #[allow(unsafe_code)]
+            unsafe {
+                self.simulate_wide();
+            }
+            return;
+        }
+        self.simulate_portable();
+    }
+
+    /// [`Self::simulate_portable`] compiled with AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn simulate_wide(&mut self) {
+        self.simulate_portable();
+    }
+
+    #[inline(always)]
+    fn simulate_portable(&mut self) {
+        self.place_tranches();
+        self.capacity_and_options();
+        if self.extent == Extent::Full {
+            self.tranche_series();
+        }
+        self.capex_and_debt();
+        let mut m = Metrics {
+            debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
+            debt_drawn: self.summary.metrics.debt_drawn,
+            total_capex: self.summary.metrics.total_capex,
+            ..Metrics::default()
+        };
+        if self.extent == Extent::Full {
+            self.periods::<true>(&mut m);
+        } else {
+            self.periods::<false>(&mut m);
+        }
+        self.equity(&mut m);
+        self.summarize(m);
+    }
+}
+
+/// The AVX2/FMA build of the kernel against the portable one: the same bits on every sheet
+/// and varied scenarios (outcomes compared field by field, f64 by bits through `PartialEq` on
+/// values that are never NaN here).
+#[cfg(all(test, target_arch = "x86_64"))]
+mod wide_tests {
+    use super::*;
+    use crate::Scenario;
+
+    const SHEETS: [&str; 6] = [
+        include_str!("../../../../examples/amazon-anthropic-2026.toml"),
+        include_str!("../../../../examples/microsoft-iren-2025.toml"),
+        include_str!("../../tests/cases/settle_monthly.toml"),
+        include_str!("../../tests/cases/debt_dscr.toml"),
+        include_str!("../../tests/cases/delay_and_slip.toml"),
+        include_str!("../../tests/cases/milestone_equity.toml"),
+    ];
+
+    #[test]
+    fn wide_and_portable_kernels_give_the_same_bits() {
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            eprintln!("no AVX2/FMA on this CPU: only the portable kernel runs");
+            return;
+        }
+        let mut uniform = crate::simulator::test_support::uniforms(0x2545_F491_4F6C_DD1D);
+        let mut next = move |lo: f64, hi: f64| lo + (hi - lo) * uniform();
+        for sheet in SHEETS {
+            let c = offtake_model::parse(sheet).unwrap();
+            let mut wide = Simulator::new(&c);
+            let mut portable = Simulator::new(&c);
+            portable.wide = false;
+            for i in 0..64 {
+                let scenario = if i == 0 {
+                    Scenario::base(&c)
+                } else {
+                    Scenario {
+                        demand_factor: next(0.0, 2.0),
+                        power_factor: next(0.5, 2.0),
+                        capex_factor: next(0.5, 1.6),
+                        delay_months: (0..c.tranches.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect(),
+                        slip_months: (0..c.generations.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect(),
+                    }
+                };
+                let a = wide.run(&scenario).clone();
+                let b = portable.run(&scenario).clone();
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "path {i}");
+                let bits = |x: f64| x.to_bits();
+                assert_eq!(bits(a.metrics.provider_npv), bits(b.metrics.provider_npv));
+                assert_eq!(wide.series.fcf, portable.series.fcf, "path {i}");
+                assert_eq!(wide.outcome(), portable.outcome(), "path {i}");
+            }
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! The Monte Carlo kernel: one path of MODEL.md §3–9 over buffers allocated once per contract.
+//!
+//! [`Simulator::new`] turns the contract into per-period tables that no scenario changes (hours,
+//! price and power price with their escalation, the demand curve, discount factors and their
+//! running sums, debt growth and loan balances, ramp fractions) and sizes every buffer;
+//! [`Simulator::run`] then fills the buffers in place, in the order of MODEL.md: generations,
+//! fits and options (§2–3), capacity (§3), capex, depreciation and debt (§6), then the periods
+//! in three passes: usage and power cost (§4, §6; no running state, so vectorized), billing,
+//! EBITDA, tax, FCF and payback by contract year (§5–6), sums and present values; then equity
+//! (§7), the buyer (§8), IRR and the verdicts (§9).
+//!
+//! Cost is O(T·tranches): depreciation, net book value and debt service enter the yearly tax and
+//! DSCR sums in closed form (whole unit-months, counted in integers), so no capex run is walked
+//! period by period unless the full [`Outcome`] needs its monthly schedule. Sums are taken in a
+//! fixed order that does not depend on the [`Extent`], so every figure two extents both compute
+//! is bit for bit the same.
+
+mod arith;
+mod capex;
+mod equity;
+mod kernel;
+mod periods;
+mod placement;
+mod summary;
+mod terms;
+
+use offtake_finance::LevelLoan;
+use offtake_model::{Contract, Demand, EquityTrigger, Settlement, TrancheKind};
+
+use crate::{PathSummary, Scenario, Schedule};
+use arith::{discount_factors, running_sums, to_period, yearly_factor};
+use capex::{EffectKeys, KeyedRun, SpendEffect};
+pub(crate) use placement::Fit;
+pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
+use terms::{curve_value, ramp_table};
+
+/// Relative tolerance of the option test, equity conditions and verdict thresholds (MODEL.md
+/// preamble).
+const TOLERANCE: f64 = 1e-9;
+
+/// `a ≥ b` with MODEL.md's relative tolerance: a ≥ b − 1e-9·max(1, |b|).
+pub(crate) fn at_least(a: f64, b: f64) -> bool {
+    a >= lowest_passing(b)
+}
+
+/// The smallest value that passes `at_least(·, b)`.
+fn lowest_passing(b: f64) -> f64 {
+    b - TOLERANCE * b.abs().max(1.0)
+}
+
+/// How demand is set for a run: as the contract says, or a constant utilization (for the
+/// break-even search of the legibility figures, with option decisions held fixed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DemandMode {
+    Contract,
+    ConstantUtilization(f64),
+}
+
+/// Which metrics [`Simulator::run`] computes. Every figure a level computes is computed by the
+/// same arithmetic at every level, so it is bit for bit the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Extent {
+    /// Every field of [`Metrics`] and every monthly series of the [`Outcome`]: what
+    /// [`crate::underwrite`] reports.
+    #[default]
+    Full,
+    /// What the Monte Carlo reports (offtake-risk's path metrics, verdicts, options and equity
+    /// flags, the tornado), nothing else: the deal view's IRR is not computed
+    /// (`provider_deal_irr` None, `provider_deal_irr_multiple_roots` false), nor the sums no
+    /// risk output uses (`total_usage_charges`, `total_power_cost`, `total_fixed_opex`,
+    /// `total_available_pflop_hours`, `average_utilization`, `peak_capacity_mw`: left at 0 or
+    /// None), nor the monthly series beyond those the metrics need. Every other field is the
+    /// same as at [`Extent::Full`], bit for bit. [`Simulator::outcome`] still reports
+    /// everything (it re-runs the path in full).
+    Risk,
+    /// Only `provider_npv` and what it needs (the break-even search of the legibility figures):
+    /// no IRR either.
+    ProviderNpv,
+}
+
+/// Preallocated state for running one contract under many scenarios.
+#[derive(Debug, Clone)]
+pub struct Simulator<'c> {
+    pub(crate) contract: &'c Contract,
+    /// T.
+    pub(crate) n: usize,
+    pub(crate) tranches: Vec<TrancheTerms>,
+    pub(crate) generations: Vec<GenerationTerms>,
+    pub(crate) equity_rules: Vec<EquityRule>,
+    /// Option tranche indices in decision order (exercise period, then file order).
+    option_order: Vec<usize>,
+    /// Take-or-pay window [lo, hi] in periods; None when empty or no take-or-pay.
+    pub(crate) floor_window: Option<(usize, usize)>,
+    floor: f64,
+    settle_annual: bool,
+    min_total_spend: Option<f64>,
+    /// (debt_share, loan of 1 USD over 12n months).
+    debt: Option<(f64, LevelLoan)>,
+    /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
+    debt_growth: Vec<f64>,
+    /// Σ_{j<m} (1+i)^j, m = 0 … T: sums of consecutive growth factors.
+    debt_growth_sum: Vec<f64>,
+    /// What is left of a loan of 1 USD after m payments, m = 0 … T.
+    balance_left: Vec<f64>,
+
+    // Per-period tables fixed by the contract (hours and price are in `series`).
+    /// power_price·(1+power_escalation)^⌊t/12⌋.
+    power_price: Vec<f64>,
+    /// d(t) or u(t) before demand_factor.
+    demand_curve: Vec<f64>,
+    demand_is_pflops: bool,
+    /// (1+r)^(−(t+1)/12) at the provider's and the buyer's discount rates (MODEL.md §1); NaN
+    /// when a rate is invalid (a validated contract has none).
+    provider_factor: Vec<f64>,
+    buyer_factor: Vec<f64>,
+    /// Σ_{s<t} provider_factor[s], t = 0 … T.
+    provider_factor_sum: Vec<f64>,
+
+    // The scenario of the last run (missing delays and slips read as 0).
+    pub(crate) demand_factor: f64,
+    pub(crate) power_factor: f64,
+    pub(crate) capex_factor: f64,
+    pub(crate) delay: Vec<i64>,
+    pub(crate) slip: Vec<i64>,
+    pub(crate) mode: DemandMode,
+    extent: Extent,
+    /// Run the AVX2/FMA build of the kernel where the CPU has it (a test switches it off to
+    /// compare the two). Read only on x86-64.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    wide: bool,
+
+    // Per-run state.
+    pub(crate) available: Vec<i64>,
+    pub(crate) online: Vec<i64>,
+    pub(crate) exists: Vec<bool>,
+    pub(crate) trailing: Vec<Option<f64>>,
+    pub(crate) first_generation: Vec<Option<usize>>,
+    /// Fits in tranche order, each tranche's in period order.
+    pub(crate) fits: Vec<Fit>,
+    /// Per tranche: its fits, `fits[a..b]`.
+    fit_range: Vec<(usize, usize)>,
+    spend_runs: Vec<KeyedRun>,
+    /// The effect cache of [`Simulator::capex_and_debt`]: keys, effects, and their yearly
+    /// depreciation and debt service (2 × years per effect, in effect order).
+    effect_keys: EffectKeys,
+    effects: Vec<SpendEffect>,
+    effect_years: Vec<f64>,
+    /// Loan balance whose level payments start in period s (index s, 0 ..= T).
+    loan_start_balance: Vec<f64>,
+    /// The periods with a loan starting, in the order first drawn.
+    loan_starts: Vec<usize>,
+    pub(crate) dscr: Vec<Option<f64>>,
+    /// Per contract year: Σ depreciation, Σ debt service, Σ CFADS.
+    year_depreciation: Vec<f64>,
+    year_service: Vec<f64>,
+    year_cfads: Vec<f64>,
+
+    /// The monthly series: the Outcome's [`Schedule`], filled in place (hours, price, months
+    /// and tranche ids are fixed by the contract). The Risk and ProviderNpv extents write only
+    /// capacity_mw, pflops, available_pflop_hours, used_pflop_hours, payments, capex and fcf;
+    /// the others, and the per-tranche rows, are the Full outcome's.
+    pub(crate) series: Schedule,
+
+    // Figures kept for the outcome.
+    pub(crate) pv_zero_usage_revenue: f64,
+    pub(crate) pv_capex: f64,
+    pub(crate) pv_fixed_opex: f64,
+    /// Σ capacity_mw(t)·v^(t+1) at the provider's rate.
+    pv_capacity: f64,
+    pub(crate) failing_tranches: usize,
+
+    pub(crate) summary: PathSummary,
+}
+
+impl<'c> Simulator<'c> {
+    /// Precomputes everything that does not depend on the scenario and allocates every buffer.
+    pub fn new(contract: &'c Contract) -> Self {
+        let n = contract.term_months();
+        let n_i = n as i64;
+        let hours: Vec<f64> = (0..n)
+            .map(|t| offtake_model::hours_in_month(contract.period_start(t as i64)))
+            .collect();
+        let pricing = &contract.pricing;
+        let net_list = pricing.list_price * (1.0 - pricing.discount);
+        let price: Vec<f64> = (0..n)
+            .map(|t| net_list * yearly_factor(pricing.escalation, t))
+            .collect();
+        let provider = &contract.provider;
+        let power_price = (0..n)
+            .map(|t| provider.power_price * yearly_factor(provider.power_escalation, t))
+            .collect();
+        let points: Vec<(i64, f64)> = contract
+            .demand
+            .points()
+            .iter()
+            .map(|p| (contract.period_of(p.month), p.value))
+            .collect();
+        let demand_curve = (0..n_i).map(|t| curve_value(&points, t)).collect();
+        let demand_is_pflops = matches!(contract.demand, Demand::Pflops(_));
+
+        let tranches: Vec<TrancheTerms> = contract
+            .tranches
+            .iter()
+            .map(|tr| TrancheTerms {
+                ramp_mw: ramp_table(tr.mw, i64::from(tr.ramp_months)),
+                mw: tr.mw,
+                online: contract.period_of(tr.online),
+                ramp: i64::from(tr.ramp_months),
+                build: i64::from(tr.build_months),
+                deadline: tr.deadline.map(|d| contract.period_of(d)),
+                promised: tr.generation,
+                option: match tr.kind {
+                    TrancheKind::Firm => None,
+                    TrancheKind::Option {
+                        exercise,
+                        exercise_utilization,
+                    } => Some((contract.period_of(exercise).max(0), exercise_utilization)),
+                },
+            })
+            .collect();
+        let mut option_order: Vec<usize> = (0..tranches.len())
+            .filter(|&k| tranches[k].option.is_some())
+            .collect();
+        // Stable sort: ties keep file order (MODEL.md §3).
+        option_order.sort_by_key(|&k| tranches[k].option.map_or(0, |(e, _)| e));
+
+        let generations = contract
+            .generations
+            .iter()
+            .map(|g| GenerationTerms {
+                available: contract.period_of(g.available),
+                pflops_per_mw: g.pflops_per_mw,
+                chip_capex_per_mw: g.chip_capex_per_mw,
+                life: i64::from(g.life_months),
+            })
+            .collect();
+
+        let equity_rules = contract
+            .equity
+            .iter()
+            .map(|e| match &e.trigger {
+                EquityTrigger::At { date } => {
+                    let p = contract.period_of(*date).max(0);
+                    EquityRule::At((p < n_i).then(|| to_period(p)))
+                }
+                EquityTrigger::When {
+                    clauses, deadline, ..
+                } => {
+                    let last = deadline.map_or(n_i - 1, |d| contract.period_of(d).max(0));
+                    EquityRule::When {
+                        clauses: clauses
+                            .iter()
+                            .map(|c| (c.metric, lowest_passing(c.threshold)))
+                            .collect(),
+                        last: to_period(last.min(n_i - 1)),
+                    }
+                }
+            })
+            .collect();
+
+        let (floor_window, floor, settle_annual) = match &contract.take_or_pay {
+            None => (None, 0.0, false),
+            Some(tp) => {
+                let lo = tp.from.map_or(0, |d| contract.period_of(d)).max(0);
+                let hi = tp
+                    .until
+                    .map_or(n_i - 1, |d| contract.period_of(d))
+                    .min(n_i - 1);
+                let window = (lo <= hi).then(|| (to_period(lo), to_period(hi)));
+                (window, tp.floor, tp.settle == Settlement::Annual)
+            }
+        };
+        // No `[commitment]` means no true-up at all (MODEL.md §12), not a minimum of 0.
+        let min_total_spend = contract.commitment.as_ref().map(|c| c.min_total_spend);
+        // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
+        let (debt, debt_growth, balance_left) = match contract.financing.as_ref().and_then(|f| {
+            let i = f.interest_rate / 12.0;
+            LevelLoan::new(1.0, i, f.tenor_months)
+                .ok()
+                .map(|loan| (f.debt_share, i.ln_1p(), loan))
+        }) {
+            Some((share, ln_growth, loan)) => (
+                Some((share, loan)),
+                (0..n).map(|m| (m as f64 * ln_growth).exp()).collect(),
+                (0..=n)
+                    .map(|m| loan.balance_after(u32::try_from(m).unwrap_or(u32::MAX)))
+                    .collect(),
+            ),
+            None => (None, Vec::new(), Vec::new()),
+        };
+
+        let provider_factor = discount_factors(provider.discount_rate, n);
+        let n_tr = tranches.len();
+        let n_gen = contract.generations.len();
+        let n_years = n.div_ceil(12);
+        let zeros = vec![0.0; n];
+        let series = Schedule {
+            months: (0..n).map(|t| contract.period_start(t as i64)).collect(),
+            hours,
+            price,
+            tranche_ids: contract.tranches.iter().map(|t| t.id.clone()).collect(),
+            tranche_capacity_mw: vec![zeros.clone(); n_tr],
+            tranche_pflops: vec![zeros.clone(); n_tr],
+            capacity_mw: zeros.clone(),
+            pflops: zeros.clone(),
+            requested_pflops: zeros.clone(),
+            available_pflop_hours: zeros.clone(),
+            used_pflop_hours: zeros.clone(),
+            utilization: zeros.clone(),
+            usage_charge: zeros.clone(),
+            floor: zeros.clone(),
+            shortfall: zeros.clone(),
+            true_up: zeros.clone(),
+            payments: zeros.clone(),
+            energy_mwh: zeros.clone(),
+            power_cost: zeros.clone(),
+            fixed_opex: zeros.clone(),
+            ebitda: zeros.clone(),
+            capex: zeros.clone(),
+            depreciation: zeros.clone(),
+            tax: zeros.clone(),
+            residual: zeros.clone(),
+            fcf: zeros.clone(),
+            cfads: zeros.clone(),
+            debt_draw: zeros.clone(),
+            debt_service: zeros.clone(),
+            equity_paid: zeros.clone(),
+            provider_deal_cf: zeros.clone(),
+            buyer_cf: zeros.clone(),
+            zero_usage_revenue: zeros,
+        };
+        let effect_keys = EffectKeys::new(n, &tranches, n_gen);
+        Simulator {
+            contract,
+            n,
+            tranches,
+            generations,
+            equity_rules,
+            option_order,
+            floor_window,
+            floor,
+            settle_annual,
+            min_total_spend,
+            debt,
+            debt_growth_sum: running_sums(&debt_growth),
+            debt_growth,
+            balance_left,
+            power_price,
+            demand_curve,
+            demand_is_pflops,
+            provider_factor_sum: running_sums(&provider_factor),
+            provider_factor,
+            buyer_factor: discount_factors(contract.buyer.discount_rate, n),
+            demand_factor: 1.0,
+            power_factor: 1.0,
+            capex_factor: 1.0,
+            delay: vec![0; n_tr],
+            slip: vec![0; n_gen],
+            mode: DemandMode::Contract,
+            extent: Extent::Full,
+            wide: true,
+            available: vec![0; n_gen],
+            online: vec![0; n_tr],
+            exists: vec![false; n_tr],
+            trailing: vec![None; n_tr],
+            first_generation: vec![None; n_tr],
+            // A tranche is fitted at most once per period.
+            fits: Vec::with_capacity(n_tr * n + 1),
+            fit_range: vec![(0, 0); n_tr],
+            // Per tranche: two facility runs (landed in period 0, the rest) and one per fit.
+            spend_runs: Vec::with_capacity(n_tr * (n + 2) + 1),
+            effect_keys,
+            effects: Vec::new(),
+            effect_years: Vec::new(),
+            loan_start_balance: vec![0.0; n + 1],
+            loan_starts: Vec::with_capacity(n + 1),
+            dscr: vec![None; n_years],
+            year_depreciation: vec![0.0; n_years],
+            year_service: vec![0.0; n_years],
+            year_cfads: vec![0.0; n_years],
+            series,
+            pv_zero_usage_revenue: 0.0,
+            pv_capex: 0.0,
+            pv_fixed_opex: 0.0,
+            pv_capacity: 0.0,
+            failing_tranches: 0,
+            summary: PathSummary {
+                options_exercised: vec![false; n_tr],
+                equity_paid_period: vec![None; contract.equity.len()],
+                ..PathSummary::default()
+            },
+        }
+    }
+
+    /// Sets which metrics each [`run`](Self::run) computes (default [`Extent::Full`]).
+    pub fn with_extent(mut self, extent: Extent) -> Self {
+        self.extent = extent;
+        self
+    }
+
+    /// Which metrics each run computes.
+    pub fn extent(&self) -> Extent {
+        self.extent
+    }
+
+    /// The contract this simulator runs.
+    pub fn contract(&self) -> &'c Contract {
+        self.contract
+    }
+
+    /// Runs one path; returns its summary. Allocates nothing except the first time the
+    /// simulator meets a spend run's key (a tranche's online period, a fit), when the effect
+    /// cache of `capex_and_debt` grows: a warm simulator allocates nothing.
+    pub fn run(&mut self, scenario: &Scenario) -> &PathSummary {
+        self.load_scenario(scenario);
+        self.mode = DemandMode::Contract;
+        self.simulate();
+        &self.summary
+    }
+
+    /// Copies the scenario into the preallocated buffers (missing delays and slips are 0).
+    fn load_scenario(&mut self, scenario: &Scenario) {
+        self.demand_factor = scenario.demand_factor;
+        self.power_factor = scenario.power_factor;
+        self.capex_factor = scenario.capex_factor;
+        for (k, d) in self.delay.iter_mut().enumerate() {
+            *d = scenario.delay_months.get(k).copied().unwrap_or(0);
+        }
+        for (g, s) in self.slip.iter_mut().enumerate() {
+            *s = scenario.slip_months.get(g).copied().unwrap_or(0);
+        }
+    }
+
+    /// This simulator with its last run at [`Extent::Full`]: itself, or a copy that re-runs the
+    /// path in full (for the outcome's monthly series).
+    pub(crate) fn at_full_extent(&self) -> std::borrow::Cow<'_, Self> {
+        if self.extent == Extent::Full {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut full = self.clone();
+            full.extent = Extent::Full;
+            full.simulate();
+            std::borrow::Cow::Owned(full)
+        }
+    }
+
+    /// Re-runs the last scenario with a constant utilization and the same option decisions;
+    /// returns the provider NPV (the legibility break-even search).
+    pub(crate) fn provider_npv_at_utilization(&mut self, utilization: f64) -> f64 {
+        self.mode = DemandMode::ConstantUtilization(utilization);
+        self.extent = Extent::ProviderNpv;
+        self.simulate();
+        self.summary.metrics.provider_npv
+    }
+}
+
+#[cfg(test)]
+mod test_support {
+    /// Uniforms in [0, 1) from a fixed xorshift64* sequence: the same test inputs on every run.
+    pub(super) fn uniforms(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! MODEL.md §4–6 and §8 over the periods: usage, power and fixed opex, billing (floors,
+//! shortfall, true-up), EBITDA, yearly tax, FCF, CFADS, payback, sums and present values.
+
+use crate::Metrics;
+
+use super::arith::{dot, sum};
+use super::placement::Usage;
+use super::{Extent, Simulator};
+
+impl Simulator<'_> {
+    /// §4–6 and §8 over the periods, in three passes: per-period quantities that need no
+    /// running state ([`Self::usage_and_opex`]), then billing (floors, shortfall, true-up),
+    /// EBITDA, yearly tax with losses carried forward, FCF, CFADS and payback in period order,
+    /// then the sums and present values the metrics need. `DETAIL` also stores every monthly
+    /// series of the outcome; either way the arithmetic is the same.
+    #[inline(always)]
+    pub(super) fn periods<const DETAIL: bool>(&mut self, m: &mut Metrics) {
+        match self.usage() {
+            Usage::Pflops(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, hours| {
+                    avail.min(curve * factor * hours)
+                });
+            }
+            Usage::Utilization(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, _| (curve * factor).min(1.0) * avail);
+            }
+            Usage::Constant(u) => self.usage_and_opex::<DETAIL>(|avail, _, _| u * avail),
+        }
+        if DETAIL {
+            let usage = self.usage();
+            let n = self.n;
+            let (pflops, curve) = (&self.series.pflops[..n], &self.demand_curve[..n]);
+            for ((requested, &p), &d) in self.series.requested_pflops[..n]
+                .iter_mut()
+                .zip(pflops)
+                .zip(curve)
+            {
+                *requested = usage.requested(p, d);
+            }
+        }
+        self.billing_and_tax::<DETAIL>(m);
+        self.sums_and_present_values(m);
+    }
+
+    /// §4–6, period by period with no running state (the compiler vectorizes it): C(t), U(t),
+    /// the usage charge and the power cost, and each period as if outside the take-or-pay
+    /// window: payments are the usage charges, EBITDA and FCF follow (the window's shortfalls,
+    /// the true-up, the residual and tax are added by [`Self::billing_and_tax`]). The usage
+    /// charge and the power cost are kept as series only at the Full extent.
+    #[inline(always)]
+    pub(super) fn usage_and_opex<const DETAIL: bool>(
+        &mut self,
+        used_of: impl Fn(f64, f64, f64) -> f64,
+    ) {
+        let n = self.n;
+        let p = &self.contract.provider;
+        let (idle, busy) = (p.idle_power, 1.0 - p.idle_power);
+        let (pue, power_factor) = (p.pue, self.power_factor);
+        let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
+        // Equal-length views let the compiler drop the bounds checks.
+        let hours = &self.series.hours[..n];
+        let price = &self.series.price[..n];
+        let power_price = &self.power_price[..n];
+        let curve = &self.demand_curve[..n];
+        let capacity = &self.series.capacity_mw[..n];
+        let pflops = &self.series.pflops[..n];
+        let capex = &self.series.capex[..n];
+        let available_ph = &mut self.series.available_pflop_hours[..n];
+        let used_ph = &mut self.series.used_pflop_hours[..n];
+        let payments = &mut self.series.payments[..n];
+        let ebitda = &mut self.series.ebitda[..n];
+        let fcf = &mut self.series.fcf[..n];
+        let usage_charge_out = &mut self.series.usage_charge[..n];
+        let power_cost_out = &mut self.series.power_cost[..n];
+        let fixed_opex_out = &mut self.series.fixed_opex[..n];
+        let utilization_out = &mut self.series.utilization[..n];
+        let energy_out = &mut self.series.energy_mwh[..n];
+        for t in 0..n {
+            let cap = capacity[t];
+            let avail = pflops[t] * hours[t];
+            let used = used_of(avail, curve[t], hours[t]);
+            let utilization = if avail > 0.0 { used / avail } else { 0.0 };
+            let energy = cap * hours[t] * pue * (idle + busy * utilization);
+            let usage_charge = used * price[t];
+            let power_cost = energy * power_price[t] * power_factor;
+            let fixed_opex = fixed_per_mw_month * cap;
+            let e = usage_charge - power_cost - fixed_opex;
+            available_ph[t] = avail;
+            used_ph[t] = used;
+            payments[t] = usage_charge;
+            ebitda[t] = e;
+            fcf[t] = e - capex[t];
+            if DETAIL {
+                usage_charge_out[t] = usage_charge;
+                power_cost_out[t] = power_cost;
+                fixed_opex_out[t] = fixed_opex;
+                utilization_out[t] = utilization;
+                energy_out[t] = energy;
+            }
+        }
+    }
+
+    /// §5–6: payments (usage; in the take-or-pay window the shortfall, monthly or per year ∩
+    /// window in its last period; the true-up in T−1), EBITDA, FCF (residual in T−1), then each
+    /// contract year's tax on Σ (EBITDA − depreciation) with losses carried forward, CFADS per
+    /// year, and payback (MODEL.md §6: the first recovery of cumulative FCF, as
+    /// `offtake_finance::payback_months` counts it).
+    ///
+    /// In passes over whole ranges rather than period by period, so the compiler vectorizes
+    /// the elementwise ones: every period as if outside the window, then the window's
+    /// shortfalls, the true-up, the years' tax, and the payback scan.
+    #[inline(always)]
+    pub(super) fn billing_and_tax<const DETAIL: bool>(&mut self, m: &mut Metrics) {
+        let n = self.n;
+        let p = &self.contract.provider;
+        let floor_share = self.floor;
+        let tax_rate = p.tax_rate;
+        let residual_value = self.summary.metrics.residual_value;
+        let available_ph = &self.series.available_pflop_hours[..n];
+        let price = &self.series.price[..n];
+        let factor = &self.provider_factor[..n];
+        let payments = &mut self.series.payments[..n];
+        let fcf = &mut self.series.fcf[..n];
+        let ebitda = &mut self.series.ebitda[..n];
+
+        // Every period is already billed as if outside the take-or-pay window
+        // ([`Self::usage_and_opex`]): payments are the usage charges so far.
+        if DETAIL {
+            self.series.floor[..n].fill(0.0);
+            self.series.shortfall[..n].fill(0.0);
+            self.series.zero_usage_revenue[..n].fill(0.0);
+        }
+
+        // The window: F(t) = floor·C·p; monthly settlement pays S = max(0, F − B) in each
+        // period, annual settlement max(0, Σ F − Σ B) in the last window period of each year.
+        // Z is the zero-usage twin of the payments (§9's coverage).
+        let (mut shortfall_total, mut pv_zero_usage, mut owed_idle) = (0.0, 0.0, 0.0);
+        if let Some((lo, hi)) = self.floor_window {
+            // Settlement groups: each window period alone (monthly), or the window's part of
+            // each contract year (annual), settled in the group's last period.
+            let mut first = lo;
+            while first <= hi {
+                let last = if self.settle_annual {
+                    (12 * (first / 12) + 11).min(hi)
+                } else {
+                    first
+                };
+                let (mut floors, mut usage) = (0.0, 0.0);
+                // Payments in the group are still the usage charges: the shortfall is added
+                // after the loop, to the group's last period.
+                for (t, charge) in (first..=last).zip(&payments[first..=last]) {
+                    let floor = floor_share * available_ph[t] * price[t];
+                    floors += floor;
+                    usage += charge;
+                    if DETAIL {
+                        self.series.floor[t] = floor;
+                    }
+                }
+                let shortfall = (floors - usage).max(0.0);
+                let zero_usage = floors.max(0.0);
+                shortfall_total += shortfall;
+                pv_zero_usage += zero_usage * factor[last];
+                owed_idle += zero_usage;
+                payments[last] += shortfall;
+                ebitda[last] += shortfall;
+                fcf[last] += shortfall;
+                if DETAIL {
+                    self.series.shortfall[last] = shortfall;
+                    self.series.zero_usage_revenue[last] = zero_usage;
+                }
+                first = last + 1;
+            }
+        }
+
+        // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
+        let billed = sum(payments);
+        let last = n - 1;
+        let true_up = self.min_total_spend.map_or(0.0, |m| (m - billed).max(0.0));
+        let owed = self
+            .min_total_spend
+            .map_or(0.0, |m| (m - owed_idle).max(0.0));
+        pv_zero_usage += owed * factor[last];
+        payments[last] += true_up;
+        ebitda[last] += true_up;
+        fcf[last] += true_up + residual_value;
+        if DETAIL {
+            self.series.zero_usage_revenue[last] += owed;
+            self.series.true_up[..n].fill(0.0);
+            self.series.true_up[last] = true_up;
+            self.series.tax[..n].fill(0.0);
+        }
+
+        // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid in
+        // the year's last period.
+        let (mut tax_total, mut losses) = (0.0, 0.0);
+        for (year, months) in ebitda.chunks(12).enumerate() {
+            let b = 12 * year + months.len() - 1;
+            let year_ebitda = sum(months);
+            let taxable = year_ebitda - self.year_depreciation[year];
+            let mut tax = 0.0;
+            if taxable < 0.0 {
+                losses -= taxable;
+            } else {
+                let used_losses = losses.min(taxable);
+                losses -= used_losses;
+                tax = tax_rate * (taxable - used_losses);
+            }
+            tax_total += tax;
+            fcf[b] -= tax;
+            self.year_cfads[year] = year_ebitda - tax;
+            if DETAIL {
+                self.series.tax[b] = tax;
+            }
+        }
+        if DETAIL {
+            for (t, cfads) in self.series.cfads[..n].iter_mut().enumerate() {
+                *cfads = ebitda[t] - self.series.tax[t];
+            }
+        }
+
+        // Payback: the first period with cumulative FCF ≥ 0 after it was negative.
+        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, None);
+        for (t, flow) in fcf.iter().enumerate() {
+            cumulative += flow;
+            if was_negative && cumulative >= 0.0 {
+                payback = Some(t + 1);
+                break;
+            }
+            was_negative |= cumulative < 0.0;
+        }
+
+        // Σ P = Σ (B + S) + X.
+        m.total_true_up = true_up;
+        m.total_payments = billed + true_up;
+        m.total_shortfall = shortfall_total;
+        m.idle_payments = shortfall_total + true_up;
+        m.total_tax = tax_total;
+        m.residual_value = residual_value;
+        // The first recovery; else never negative: 0; negative and never recovered, or NaN
+        // before a recovery: none.
+        m.payback_months = match payback {
+            Some(t) => u32::try_from(t).ok(),
+            None if was_negative || cumulative.is_nan() => None,
+            None => Some(0),
+        };
+        self.pv_zero_usage_revenue = pv_zero_usage;
+    }
+
+    /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each over
+    /// interleaved accumulators (a fixed order: the same for every run and extent).
+    #[inline(always)]
+    pub(super) fn sums_and_present_values(&mut self, m: &mut Metrics) {
+        let n = self.n;
+        let c = self.contract;
+        let factor = &self.provider_factor[..n];
+        let buyer_factor = &self.buyer_factor[..n];
+        let capacity = &self.series.capacity_mw[..n];
+        let fixed_per_mw_month = c.provider.fixed_opex_per_mw_year / 12.0;
+        m.total_used_pflop_hours = sum(&self.series.used_pflop_hours);
+        m.provider_npv = dot(&self.series.fcf, factor);
+        // Buyer cash flow U·value − P (equity is added in `equity`).
+        let value = c.buyer.value_per_pflop_hour;
+        m.buyer_npv = value * dot(&self.series.used_pflop_hours, buyer_factor)
+            - dot(&self.series.payments, buyer_factor);
+        self.pv_fixed_opex = fixed_per_mw_month * self.pv_capacity;
+        m.capacity_mw_at_end = capacity[n - 1];
+        if self.extent == Extent::Full {
+            // Figures no Monte Carlo output uses.
+            m.total_usage_charges = sum(&self.series.usage_charge);
+            m.total_power_cost = sum(&self.series.power_cost);
+            m.total_fixed_opex = fixed_per_mw_month * sum(capacity);
+            m.total_available_pflop_hours = sum(&self.series.available_pflop_hours);
+            m.peak_capacity_mw = capacity.iter().fold(0.0, |a, &b| b.max(a));
+            m.average_utilization = (m.total_available_pflop_hours > 0.0)
+                .then(|| m.total_used_pflop_hours / m.total_available_pflop_hours);
+        }
+    }
+}

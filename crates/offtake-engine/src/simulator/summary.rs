@@ -1,0 +1,84 @@
+//! MODEL.md §6–9: IRRs, effective price, DSCR, coverage, deliverability and the verdicts.
+
+use offtake_finance::irr_monthly_end;
+
+use crate::{Metrics, Verdicts};
+
+use super::{Extent, Simulator, at_least};
+
+impl Simulator<'_> {
+    /// §6–9: IRR and payback, DSCR, coverage, deliverability and the verdicts.
+    #[inline(always)]
+    pub(super) fn summarize(&mut self, mut m: Metrics) {
+        let n = self.n;
+        let c = self.contract;
+        if self.extent != Extent::ProviderNpv
+            && let Some(irr) = irr_monthly_end(&self.series.fcf)
+        {
+            m.provider_irr = Some(irr.rate);
+            m.irr_multiple_roots = irr.multiple_roots;
+        }
+        if self.extent == Extent::Full
+            && let Some(irr) = irr_monthly_end(&self.series.provider_deal_cf)
+        {
+            m.provider_deal_irr = Some(irr.rate);
+            m.provider_deal_irr_multiple_roots = irr.multiple_roots;
+        }
+        if m.total_used_pflop_hours > 0.0 {
+            let price = m.total_payments / m.total_used_pflop_hours;
+            m.effective_price = Some(price);
+            m.effective_discount = Some(1.0 - price / c.pricing.list_price);
+        }
+
+        // DSCR per contract year with debt service (§6).
+        let (mut min_dscr, mut sum_dscr, mut n_dscr) = (f64::INFINITY, 0.0, 0usize);
+        for y in 0..n.div_ceil(12) {
+            let service = self.year_service[y];
+            self.dscr[y] = (service > 0.0).then(|| self.year_cfads[y] / service);
+            if let Some(d) = self.dscr[y] {
+                min_dscr = min_dscr.min(d);
+                sum_dscr += d;
+                n_dscr += 1;
+            }
+        }
+        if n_dscr > 0 {
+            m.min_dscr = Some(min_dscr);
+            m.avg_dscr = Some(sum_dscr / n_dscr as f64);
+        }
+
+        // Coverage (§9): PV of zero-usage revenue over PV of capex and fixed opex.
+        let costs = self.pv_capex + self.pv_fixed_opex;
+        m.coverage = (costs != 0.0).then(|| self.pv_zero_usage_revenue / costs);
+
+        // Deliverable (§9, §12).
+        let n_i = n as i64;
+        self.failing_tranches = 0;
+        for (k, tr) in self.tranches.iter().enumerate() {
+            if !self.exists[k] {
+                continue;
+            }
+            let Some(deadline) = tr.deadline else {
+                continue;
+            };
+            let o = self.online[k];
+            let ok = o < n_i
+                && o <= deadline.max(0)
+                && match (tr.promised, self.first_generation[k]) {
+                    (Some(promised), Some(fitted)) => fitted >= promised,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
+            if !ok {
+                self.failing_tranches += 1;
+            }
+        }
+
+        let t = &c.thresholds;
+        self.summary.verdicts = Verdicts {
+            contracted: m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
+            financeable: m.min_dscr.is_none_or(|d| at_least(d, t.dscr)),
+            deliverable: self.failing_tranches == 0,
+        };
+        self.summary.metrics = m;
+    }
+}

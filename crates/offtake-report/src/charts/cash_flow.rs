@@ -1,0 +1,148 @@
+//! Provider free cash flow by contract year, cumulative FCF and payback.
+
+use offtake_engine::Outcome;
+use offtake_model::Contract;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
+    colour, contract_year_axis, contract_year_label, house_legend, house_mesh, line_swatch,
+    nice_step, padded_range, svg_chart, usd_billions_label,
+};
+use crate::Result;
+use crate::style;
+
+/// Where cumulative FCF first recovers (MODEL.md §6 payback), on the contract-year axis:
+/// the end of period `payback_months − 1`.
+fn payback_x(payback_months: u32) -> f64 {
+    -0.5 + f64::from(payback_months) / 12.0
+}
+
+/// Provider free cash flow by contract year (bars) with cumulative FCF (line) and the payback
+/// point marked.
+pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) -> Result<String> {
+    const NAME: &str = "provider cash flow";
+    const TITLE: &str = "Provider free cash flow by contract year with cumulative FCF and payback";
+    let err = chart_error(NAME);
+    let rows = &outcome.annual;
+    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let b = 1e-9;
+    let fcf: Vec<f64> = rows.iter().map(|r| r.fcf * b).collect();
+    let cumulative: Vec<f64> = fcf
+        .iter()
+        .scan(0.0, |acc, x| {
+            *acc += x;
+            Some(*acc)
+        })
+        .collect();
+    let lo = fcf.iter().chain(&cumulative).copied().fold(0.0, f64::min);
+    let hi = fcf.iter().chain(&cumulative).copied().fold(0.0, f64::max);
+    let (y_lo, y_hi) = padded_range(lo, hi + (hi - lo) * (LEGEND_HEADROOM - 1.0));
+    let step = nice_step(y_hi - y_lo, 6.0);
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            y_lo..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
+            .disable_x_mesh()
+            .y_labels(8)
+            .x_label_formatter(&|x| contract_year_label(*x))
+            .y_label_formatter(&|y| usd_billions_label(*y, step))
+            .x_desc(desc)
+            .y_desc("USD billions")
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x0, 0.0), (x1, 0.0)],
+                colour(style::MUTED).stroke_width(1),
+            )))
+            .map_err(|e| err(e.to_string()))?;
+        let positive = colour(style::TEAL);
+        let negative = colour(style::RED);
+        for (label, sign_ok, fill) in [
+            ("FCF in the year (inflow)", true, positive),
+            ("FCF in the year (outflow)", false, negative),
+        ] {
+            let bars: Vec<Rectangle<(f64, f64)>> = fcf
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| (**v >= 0.0) == sign_ok)
+                .map(|(y, v)| {
+                    let x = y as f64;
+                    Rectangle::new([(x - 0.36, 0.0), (x + 0.36, *v)], fill.mix(0.9).filled())
+                })
+                .collect();
+            if bars.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(bars)
+                .map_err(|e| err(e.to_string()))?
+                .label(label)
+                .legend(bar_swatch(fill));
+        }
+        // Cumulative FCF at each year end (right edge of the year's slot), from 0 at the start.
+        let ink = colour(style::NAVY);
+        let mut points = vec![(x0, 0.0)];
+        points.extend(
+            cumulative
+                .iter()
+                .enumerate()
+                .map(|(y, c)| (y as f64 + 0.5, *c)),
+        );
+        chart
+            .draw_series(LineSeries::new(points.clone(), ink.stroke_width(3)))
+            .map_err(|e| err(e.to_string()))?
+            .label("cumulative FCF (year end)")
+            .legend(line_swatch(ink, 3));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .skip(1)
+                    .map(|p| Circle::new(*p, 4, ink.filled())),
+            )
+            .map_err(|e| err(e.to_string()))?;
+        if let Some(m) = outcome.metrics.payback_months.filter(|m| *m > 0) {
+            let x = payback_x(m);
+            let marker = colour(style::PLUM);
+            let when = crate::format::month(contract.period_start(i64::from(m) - 1));
+            chart
+                .draw_series(std::iter::once(Circle::new((x, 0.0), 8, marker.filled())))
+                .map_err(|e| err(e.to_string()))?
+                .label(format!("payback: {when} ({m} months)"))
+                .legend(move |(x, y)| Circle::new((x + 7, y), 6, marker.filled()));
+            let label_style = (FONT, canvas.legend)
+                .into_font()
+                .color(&marker)
+                .pos(Pos::new(HPos::Center, VPos::Top));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("payback {when}"),
+                    (x, -(y_hi - y_lo) * 0.03),
+                    label_style,
+                )))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperLeft, canvas)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payback_sits_at_the_end_of_its_month() {
+        // 12 months: the end of Y1's slot, the boundary with Y2.
+        assert_eq!(payback_x(12), 0.5);
+        assert!((payback_x(18) - 1.0).abs() < 1e-12);
+    }
+}

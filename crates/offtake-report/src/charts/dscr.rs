@@ -1,0 +1,119 @@
+//! DSCR by contract year against the financeability threshold.
+
+use offtake_engine::Outcome;
+use offtake_model::Contract;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
+    colour, contract_year_axis, contract_year_label, decimals_for, house_legend, house_mesh,
+    line_swatch, nice_step, padded_range, svg_chart,
+};
+use crate::Result;
+use crate::style;
+
+/// DSCR by contract year against the financeability threshold (MODEL.md §6, §9). `None` when
+/// no year has debt service: there is nothing to draw and the report says so in words.
+pub fn dscr_by_year(
+    contract: &Contract,
+    outcome: &Outcome,
+    canvas: Canvas,
+) -> Result<Option<String>> {
+    const NAME: &str = "DSCR by year";
+    const TITLE: &str = "Debt service coverage ratio by contract year against the threshold";
+    let err = chart_error(NAME);
+    let rows = &outcome.annual;
+    if rows.iter().all(|r| r.dscr.is_none()) {
+        return Ok(None);
+    }
+    let threshold = contract.thresholds.dscr;
+    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let values: Vec<f64> = rows.iter().filter_map(|r| r.dscr).collect();
+    // A year with tiny debt service can have a DSCR of 50×; cap the axis so the threshold stays
+    // readable and print the true value on the bar.
+    let cap = (threshold * 6.0).max(3.0);
+    let hi = values.iter().copied().fold(threshold, f64::max).min(cap);
+    let lo = values.iter().copied().fold(0.0, f64::min).max(-cap);
+    let (y_lo, y_hi) = padded_range(lo, hi * LEGEND_HEADROOM);
+    let step = nice_step(y_hi - y_lo, 6.0);
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            y_lo..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
+            .disable_x_mesh()
+            .y_labels(7)
+            .x_label_formatter(&|x| contract_year_label(*x))
+            .y_label_formatter(&|y| format!("{:.*}×", decimals_for(step).max(1), y))
+            .x_desc(desc)
+            .y_desc("DSCR (CFADS / debt service)")
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let pass = colour(style::NAVY);
+        let fail = colour(style::RED);
+        for (label, passing, fill) in [
+            ("DSCR at or above threshold", true, pass),
+            ("DSCR below threshold", false, fail),
+        ] {
+            // Same tolerance as the verdict (MODEL.md: a ≥ b − 1e-9·max(1,|b|)).
+            let ok = |d: f64| d >= threshold - 1e-9 * threshold.abs().max(1.0);
+            let bars: Vec<Rectangle<(f64, f64)>> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(y, r)| r.dscr.map(|d| (y, d)))
+                .filter(|(_, d)| ok(*d) == passing)
+                .map(|(y, d)| {
+                    let x = y as f64;
+                    Rectangle::new(
+                        [(x - 0.36, 0.0), (x + 0.36, d.clamp(y_lo, y_hi))],
+                        fill.mix(0.9).filled(),
+                    )
+                })
+                .collect();
+            if bars.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(bars)
+                .map_err(|e| err(e.to_string()))?
+                .label(label)
+                .legend(bar_swatch(fill));
+        }
+        let value_style = (FONT, canvas.note)
+            .into_font()
+            .color(&colour(style::INK))
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series(rows.iter().enumerate().map(|(y, r)| {
+                let text = r
+                    .dscr
+                    .map_or_else(|| "no debt service".to_string(), |d| format!("{d:.2}×"));
+                let at = r.dscr.map_or(0.0, |d| d.clamp(y_lo, y_hi).max(0.0));
+                Text::new(
+                    text,
+                    (y as f64, at + (y_hi - y_lo) * 0.01),
+                    value_style.clone(),
+                )
+            }))
+            .map_err(|e| err(e.to_string()))?;
+        let line = colour(style::RED);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, threshold), (x1, threshold)],
+                10,
+                6,
+                line.stroke_width(2),
+            ))
+            .map_err(|e| err(e.to_string()))?
+            .label(format!("threshold {threshold:.2}×"))
+            .legend(line_swatch(line, 2));
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
+        Ok(())
+    })
+    .map(Some)
+}

@@ -1,0 +1,390 @@
+//! Report charts drawn with plotters' SVG backend, each returned as a standalone `<svg>` string.
+//!
+//! Every chart is drawn on a logical [`Canvas`] and then made responsive: the fixed
+//! `width`/`height` attributes are dropped so the `viewBox` scales the drawing to its container,
+//! and a `<title>` names it for screen readers. [`Canvas::WIDE`] suits a desktop column or an A4
+//! page; [`Canvas::NARROW`] is drawn for phones, where a wide chart scaled to 360 px would have
+//! 6 px text.
+//! Charts present the engine's series and compute none of their own (requested and per-tranche
+//! PFLOP/s are `Schedule` series); [`histogram_bins`] is a small pure function so tests can check
+//! the numbers apart from the drawing. One chart per file.
+
+mod capacity;
+mod cash_flow;
+mod dscr;
+mod histogram;
+mod payments;
+mod probabilities;
+mod tornado;
+
+use std::ops::Range;
+
+use offtake_model::Contract;
+use plotters::chart::MeshStyle;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, ValueFormatter};
+use plotters::prelude::*;
+
+use crate::style::{self, Rgb};
+use crate::{Error, Result};
+
+pub use capacity::{GenerationChange, capacity_vs_demand, generation_changes};
+pub use cash_flow::cash_flow_by_year;
+pub use dscr::dscr_by_year;
+pub use histogram::{Mark, ValueAxis, histogram, histogram_bins};
+pub use payments::payments_by_year;
+pub use probabilities::probabilities;
+pub use tornado::{TornadoBar, tornado};
+
+/// The logical size of a chart and its type sizes, in SVG user units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Canvas {
+    pub width: u32,
+    pub height: u32,
+    /// Tick labels.
+    pub label: u32,
+    /// Axis descriptions.
+    pub desc: u32,
+    /// Legend entries and mark labels.
+    pub legend: u32,
+    /// Value labels on bars and rules.
+    pub note: u32,
+    /// At most this many calendar-year ticks.
+    pub max_year_ticks: i64,
+}
+
+impl Canvas {
+    /// Desktop and print: about 1:2, shown up to ~1000 px wide or across an A4 page.
+    pub const WIDE: Canvas = Canvas {
+        width: 860,
+        height: 430,
+        label: 15,
+        desc: 16,
+        legend: 14,
+        note: 13,
+        max_year_ticks: 12,
+    };
+    /// Phones: shown about 360 px wide, so fewer, larger labels on a squarer canvas.
+    pub const NARROW: Canvas = Canvas {
+        width: 520,
+        height: 470,
+        label: 17,
+        desc: 17,
+        legend: 16,
+        note: 15,
+        max_year_ticks: 6,
+    };
+}
+
+const FONT: &str = "sans-serif";
+
+/// How far above the data the value axis reaches on bar charts, leaving room for the legend.
+const LEGEND_HEADROOM: f64 = 1.3;
+
+fn colour(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+fn chart_error(chart: &'static str) -> impl Fn(String) -> Error {
+    move |message| Error::Chart { chart, message }
+}
+
+/// Turns plotters' fixed-size SVG (`size` = the canvas) into one that scales with its container.
+fn responsive(svg: &str, size: (u32, u32), title: &str) -> String {
+    let fixed = format!(r#"<svg width="{}" height="{}" "#, size.0, size.1);
+    let body = svg.replacen(
+        &fixed,
+        r#"<svg class="chart" preserveAspectRatio="xMidYMid meet" role="img" "#,
+        1,
+    );
+    // The title goes right after the opening tag so it is the accessible name of the image.
+    match body.find('>') {
+        Some(end) => format!(
+            "{}><title>{}</title>{}",
+            &body[..end],
+            style::escape(title),
+            &body[end + 1..]
+        ),
+        None => body,
+    }
+}
+
+/// Draws one chart on a white `size` SVG canvas and returns it made [`responsive`] with `title`.
+fn svg_chart(
+    name: &'static str,
+    size: (u32, u32),
+    title: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
+    let err = chart_error(name);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        draw(&root)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(responsive(&svg, size, title))
+}
+
+/// A chart on `DB` over the coordinates `X` and `Y` describe.
+type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// The plot area of every chart: 12 units of margin (`margin_right` on the right), 52 for the
+/// x labels and `y_label_area` for the y labels.
+fn cartesian<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
+    name: &'static str,
+    root: &'a DrawingArea<DB, Shift>,
+    (margin_right, y_label_area): (u32, u32),
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, DB, X, Y>> {
+    ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(margin_right)
+        .x_label_area_size(52)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| chart_error(name)(e.to_string()))
+}
+
+/// Margins and y-label area of the charts over time and over a value axis.
+const PLOT_MARGINS: (u32, u32) = (24, 78);
+
+/// The mesh every chart shares: light grid, muted axes, ink labels in the canvas's sizes. The
+/// caller adds what is particular: which grid lines, label counts, formatters, descriptions.
+fn house_mesh<'a, 'b, X, Y, XT, YT, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    canvas: Canvas,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(colour(style::GRID).mix(0.6))
+        .bold_line_style(colour(style::GRID))
+        .axis_style(colour(style::MUTED))
+        .label_style((FONT, canvas.label).into_font().color(&colour(style::INK)))
+        .axis_desc_style((FONT, canvas.desc).into_font().color(&colour(style::INK)));
+    mesh
+}
+
+/// The legend box every chart shares, at `position`.
+fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    name: &'static str,
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    canvas: Canvas,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(10)
+        .label_font((FONT, canvas.legend).into_font().color(&colour(style::INK)))
+        .background_style(WHITE.mix(0.9))
+        .border_style(colour(style::GRID))
+        .draw()
+        .map_err(|e| chart_error(name)(e.to_string()))
+}
+
+/// The legend swatch of a bar series: a 14 × 12 block of its fill.
+fn bar_swatch(fill: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], fill.filled())
+}
+
+/// The legend swatch of a line series: a 14-unit stroke of its colour and width.
+fn line_swatch(line: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], line.stroke_width(width))
+}
+
+/// An `f64` axis whose ticks are exactly the given values: contract years must tick at every
+/// whole year (plotters' own choice could be 2.5, 5, …), bar rows at every row.
+#[derive(Debug, Clone)]
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(range: Range<f64>, ticks: Vec<f64>) -> Self {
+        Ticked {
+            lo: range.start,
+            hi: range.end,
+            ticks,
+        }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        if self.hi == self.lo {
+            return (limit.0 + limit.1) / 2;
+        }
+        let along = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + (f64::from(limit.1 - limit.0) * along).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Nice tick step for a span of `span` with about `ticks` ticks (1, 2 or 5 × 10^k).
+fn nice_step(span: f64, ticks: f64) -> f64 {
+    if span <= 0.0 || !span.is_finite() {
+        return 1.0;
+    }
+    let raw = span / ticks;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let norm = raw / magnitude;
+    let nice = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+/// Axis bounds padded to whole ticks, always including zero.
+fn padded_range(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = lo.min(0.0);
+    let hi = hi.max(0.0);
+    if hi - lo <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let step = nice_step(hi - lo, 6.0);
+    let lo = if lo < 0.0 {
+        (lo / step).floor() * step
+    } else {
+        0.0
+    };
+    let hi = if hi > 0.0 {
+        (hi * 1.04 / step).ceil() * step
+    } else {
+        0.0
+    };
+    (lo, hi)
+}
+
+/// Decimals that tell ticks `step` apart.
+fn decimals_for(step: f64) -> usize {
+    if step >= 1.0 || step <= 0.0 {
+        0
+    } else {
+        (-step.log10().floor()) as usize
+    }
+}
+
+/// Formats a value in billions of USD for an axis whose ticks are `step` apart.
+fn usd_billions_label(v: f64, step: f64) -> String {
+    let d = decimals_for(step);
+    if v < 0.0 {
+        format!("-${:.*}B", d, -v)
+    } else {
+        format!("${v:.d$}B")
+    }
+}
+
+/// The calendar position of period `t`: year + month/12, so ticks land on 1 January.
+fn year_position(contract: &Contract, t: usize) -> f64 {
+    use chrono::Datelike;
+    let d = contract.period_start(t as i64);
+    f64::from(d.year()) + f64::from(d.month0()) / 12.0
+}
+
+/// Whole-year ticks between two calendar positions (at most about 12 labels).
+fn year_ticks(x0: f64, x1: f64, max_ticks: i64) -> Vec<f64> {
+    let first = x0.ceil() as i64;
+    let last = x1.floor() as i64;
+    let span = (last - first + 1).max(1);
+    let max_ticks = max_ticks.max(1);
+    let every = (span + max_ticks - 1) / max_ticks;
+    (first..=last)
+        .filter(|y| (y - first) % every == 0)
+        .map(|y| y as f64)
+        .collect()
+}
+
+/// "Y1" … labels for contract years, with the year's first month for the axis description.
+fn contract_year_axis(contract: &Contract, years: usize) -> (f64, f64, Vec<f64>, String) {
+    let first = crate::format::month(contract.deal.start);
+    let desc = format!("Contract year (Y1 starts {first})");
+    (
+        -0.5,
+        years as f64 - 0.5,
+        (0..years).map(|y| y as f64).collect(),
+        desc,
+    )
+}
+
+fn contract_year_label(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 && x >= 0.0 {
+        format!("Y{}", x.round() as i64 + 1)
+    } else {
+        String::new()
+    }
+}
+
+/// Reads one figure of a contract year.
+type AnnualValue = fn(&offtake_engine::AnnualRow) -> f64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_1_2_5() {
+        assert_eq!(nice_step(10.0, 5.0), 2.0);
+        assert_eq!(nice_step(7.0, 6.0), 2.0);
+        assert_eq!(nice_step(0.9, 6.0), 0.2);
+        assert_eq!(nice_step(300.0, 6.0), 50.0);
+    }
+
+    #[test]
+    fn padded_range_includes_zero_and_rounds_out() {
+        assert_eq!(padded_range(0.0, 9.3), (0.0, 10.0));
+        let (lo, hi) = padded_range(-3.2, 12.0);
+        assert!(lo <= -3.2 && hi >= 12.0 && lo < 0.0);
+        assert_eq!(padded_range(0.0, 0.0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn contract_year_labels_only_on_whole_years() {
+        assert_eq!(contract_year_label(0.0), "Y1");
+        assert_eq!(contract_year_label(9.0), "Y10");
+        assert_eq!(contract_year_label(0.5), "");
+    }
+
+    #[test]
+    fn year_ticks_are_whole_years_inside_the_range() {
+        assert_eq!(year_ticks(2026.5, 2036.5, 12).first(), Some(&2027.0));
+        assert_eq!(year_ticks(2026.5, 2036.5, 12).last(), Some(&2036.0));
+        assert!(year_ticks(2026.0, 2076.0, 12).len() <= 12);
+        assert_eq!(
+            year_ticks(2026.5, 2036.5, 5),
+            vec![2027.0, 2029.0, 2031.0, 2033.0, 2035.0]
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Buyer payments by contract year.
+
+use offtake_engine::Outcome;
+use offtake_model::Contract;
+use plotters::prelude::*;
+
+use super::{
+    AnnualValue, Canvas, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
+    colour, contract_year_axis, contract_year_label, house_legend, house_mesh, nice_step,
+    padded_range, svg_chart, usd_billions_label,
+};
+use crate::Result;
+use crate::style::{self, Rgb};
+
+/// Buyer payments by contract year, stacked: usage charges, take-or-pay shortfall, true-up.
+pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) -> Result<String> {
+    const NAME: &str = "payments by year";
+    const TITLE: &str = "Buyer payments by contract year: usage, shortfall and true-up";
+    let err = chart_error(NAME);
+    let rows = &outcome.annual;
+    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let b = 1e-9;
+    let top = rows
+        .iter()
+        .map(|r| (r.usage_charge + r.shortfall + r.true_up) * b)
+        .fold(0.0, f64::max);
+    // Headroom above the tallest bar keeps the legend off the bars.
+    let (_, y_hi) = padded_range(0.0, top * LEGEND_HEADROOM);
+    let step = nice_step(y_hi, 6.0);
+    svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
+        let mut chart = cartesian(
+            NAME,
+            root,
+            PLOT_MARGINS,
+            Ticked::new(x0..x1, ticks),
+            0.0..y_hi,
+        )?;
+        house_mesh(&mut chart, canvas)
+            .disable_x_mesh()
+            .y_labels(7)
+            .x_label_formatter(&|x| contract_year_label(*x))
+            .y_label_formatter(&|y| usd_billions_label(*y, step))
+            .x_desc(desc)
+            .y_desc("Payments, USD billions")
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let parts: [(&str, Rgb, AnnualValue); 3] = [
+            ("usage charges", style::NAVY, |r| r.usage_charge),
+            ("take-or-pay shortfall", style::AMBER, |r| r.shortfall),
+            ("minimum-spend true-up", style::RED, |r| r.true_up),
+        ];
+        let mut base = vec![0.0; rows.len()];
+        for (label, fill, value) in parts {
+            let fill = colour(fill);
+            let bars: Vec<Rectangle<(f64, f64)>> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| value(r) > 0.0)
+                .map(|(y, r)| {
+                    let x = y as f64;
+                    Rectangle::new(
+                        [(x - 0.36, base[y]), (x + 0.36, base[y] + value(r) * b)],
+                        fill.filled(),
+                    )
+                })
+                .collect();
+            chart
+                .draw_series(bars)
+                .map_err(|e| err(e.to_string()))?
+                .label(label)
+                .legend(bar_swatch(fill));
+            for (y, r) in rows.iter().enumerate() {
+                base[y] += value(r) * b;
+            }
+        }
+        house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
+        Ok(())
+    })
+}
