@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 use offtake_model::{Diagnostic, Error};
 
-/// Writes every problem of `err` for the term sheet `path` (source `src`) to `out`.
-pub fn render(path: &str, src: &str, err: &Error, out: &mut dyn Write) {
+/// Writes every problem of `err` for the term sheet `path` (source `src`) to `out`; the count at
+/// the end adds "nothing was written" for a command that would have written something (`writes`).
+pub fn render(path: &str, src: &str, err: &Error, writes: bool, out: &mut dyn Write) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match err {
         Error::Invalid { diagnostics } => {
@@ -16,8 +17,9 @@ pub fn render(path: &str, src: &str, err: &Error, out: &mut dyn Write) {
             let n = diagnostics.len();
             let _ = writeln!(
                 out,
-                "{path}: {n} problem{} found; nothing was written",
-                if n == 1 { "" } else { "s" }
+                "{path}: {n} problem{} found{}",
+                if n == 1 { "" } else { "s" },
+                if writes { "; nothing was written" } else { "" }
             );
         }
         other => {

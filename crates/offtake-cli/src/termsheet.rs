@@ -17,13 +17,22 @@ pub struct Loaded {
 /// Reads, decodes and validates the term sheet `path` (with `variants` applied). Diagnostics are
 /// printed to stderr; the error says the file is not valid (exit 2) or cannot be read (exit 1).
 pub fn load(path: &Path, variants: &[Variant]) -> CliResult<Loaded> {
+    load_with(path, variants, true)
+}
+
+/// [`load`] for `check`, which writes nothing (so its diagnostics do not say nothing was).
+pub fn load_to_check(path: &Path) -> CliResult<Loaded> {
+    load_with(path, &[], false)
+}
+
+fn load_with(path: &Path, variants: &[Variant], writes: bool) -> CliResult<Loaded> {
     let display = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|source| CliError::failure(format!("{display}: {source}")))?;
     let text = match offtake_model::decode(&bytes) {
         Ok(t) => t.to_string(),
         Err(e) => {
-            crate::diagnostics::render(&display, "", &e, &mut std::io::stderr());
+            crate::diagnostics::render(&display, "", &e, writes, &mut std::io::stderr());
             return Err(not_valid(&display));
         }
     };
@@ -48,7 +57,7 @@ pub fn load(path: &Path, variants: &[Variant]) -> CliResult<Loaded> {
             "--variant does not fit {display}: {e}"
         ))),
         Err(e) => {
-            crate::diagnostics::render(&display, &text, &e, &mut std::io::stderr());
+            crate::diagnostics::render(&display, &text, &e, writes, &mut std::io::stderr());
             Err(not_valid(&display))
         }
     }

@@ -40,7 +40,9 @@ fn check_reports_every_problem_with_line_and_exits_2() {
         ))
         .stderr(predicate::str::contains("did you mean `ramp_months`?"))
         .stderr(predicate::str::contains("bad.toml:104:7 [provider.pue]"))
-        .stderr(predicate::str::contains("2 problems found"));
+        .stderr(predicate::str::contains("2 problems found"))
+        // check writes nothing, so it does not say that nothing was written.
+        .stderr(predicate::str::contains("nothing was written").not());
 }
 
 #[test]
@@ -119,4 +121,30 @@ fn every_bundled_example_checks_and_underwrites() {
         }
     }
     assert!(n >= 2, "expected the bundled examples, found {n}");
+}
+
+#[test]
+fn init_refuses_an_id_that_is_not_a_safe_file_name_and_deal_id() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["my deal", "a\"b", "_x", ".toml", "", "x\u{1b}[31m"] {
+        offtake()
+            .current_dir(dir.path())
+            .args(["init", name])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "is not a safe deal id and file name",
+            ));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A directory with a space is fine; the advice quotes the path so it can be pasted.
+    std::fs::create_dir(dir.path().join("my deals")).unwrap();
+    offtake()
+        .current_dir(dir.path())
+        .args(["init", "my deals/deal-1"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "run `offtake check 'my deals/deal-1.toml'`",
+        ));
 }

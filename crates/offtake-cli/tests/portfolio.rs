@@ -195,6 +195,39 @@ fn the_database_is_offtake_db_by_default_or_offtake_db_from_the_environment() {
 }
 
 #[test]
+fn show_export_and_remove_take_the_deal_id_as_well_as_the_number() {
+    let dir = tempfile::tempdir().unwrap();
+    offtake(dir.path())
+        .args(["portfolio", "add", EXAMPLE])
+        .assert()
+        .code(0);
+    let deal = "amazon-anthropic-2026";
+    let shown = stdout_of(offtake(dir.path()).args(["portfolio", "show", deal]));
+    assert!(shown.contains(deal), "{shown}");
+    assert_eq!(
+        stdout_of(offtake(dir.path()).args(["portfolio", "show", "1"])),
+        shown
+    );
+    let exported = offtake(dir.path())
+        .args(["portfolio", "export", deal])
+        .output()
+        .unwrap();
+    assert_eq!(exported.stdout, std::fs::read(EXAMPLE).unwrap());
+    offtake(dir.path())
+        .args(["portfolio", "show", "no-such-deal"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no term sheet with deal id \"no-such-deal\"",
+        ));
+    offtake(dir.path())
+        .args(["portfolio", "remove", deal])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!("removed id 1 ({deal})")));
+}
+
+#[test]
 fn re_adding_a_deal_is_refused_unless_replace() {
     let dir = tempfile::tempdir().unwrap();
     offtake(dir.path())

@@ -8,7 +8,7 @@ use offtake_report::document::firm_and_option_mw;
 use offtake_report::format::{mw, usd};
 
 use crate::error::{CliError, CliResult};
-use crate::termsheet::load;
+use crate::termsheet::load_to_check;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,7 +22,7 @@ pub struct Args {
 pub fn run(args: &Args) -> CliResult {
     let mut worst: Option<CliError> = None;
     for path in &args.files {
-        match load(path, &[]) {
+        match load_to_check(path) {
             Ok(loaded) => print!("{}", summary(&loaded.path, &loaded.contract)),
             Err(e) => {
                 let e = e.printed();

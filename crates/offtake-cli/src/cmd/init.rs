@@ -20,22 +20,42 @@ pub fn template(id: &str) -> String {
     TEMPLATE.replace("{{id}}", id)
 }
 
+/// Whether `id` is safe both as a deal id and as a file name: 1 to 64 ASCII letters, digits, `-`,
+/// `_` and `.`, starting with a letter or digit (no spaces, quotes, slashes or control characters).
+pub fn is_safe_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `path` as a shell word: as it is when plain, else in single quotes.
+fn shell_word(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
 pub fn run(args: &Args) -> CliResult {
     let path = if args.name.ends_with(".toml") {
         PathBuf::from(&args.name)
     } else {
         PathBuf::from(format!("{}.toml", args.name))
     };
-    let id = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| CliError::failure("NAME must name a file, e.g. `offtake init my-deal`"))?
-        .to_string();
-    if id.contains('"') || id.contains('\\') {
-        return Err(CliError::failure(
-            "NAME may not contain quotes or backslashes",
-        ));
+    let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if !is_safe_id(id) {
+        return Err(CliError::invalid(format!(
+            "{:?} is not a safe deal id and file name: use 1 to 64 letters, digits, `-`, `_` \
+             and `.`, starting with a letter or digit, e.g. `offtake init my-deal`",
+            id
+        )));
     }
     if path.exists() && !args.force {
         return Err(CliError::failure(format!(
@@ -43,7 +63,7 @@ pub fn run(args: &Args) -> CliResult {
             path.display()
         )));
     }
-    let text = template(&id);
+    let text = template(id);
     // The template must stay valid: refuse to write one that is not.
     offtake_model::parse(&text).map_err(|e| {
         CliError::failure(format!(
@@ -51,16 +71,42 @@ pub fn run(args: &Args) -> CliResult {
         ))
     })?;
     crate::output::write_file(&path, text.as_bytes(), true)?;
+    let shown = path.display().to_string();
     println!(
-        "wrote {} — edit it, then run `offtake check {}`",
-        path.display(),
-        path.display()
+        "wrote {shown} — edit it, then run `offtake check {}`",
+        shell_word(&shown)
     );
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_must_be_safe_file_names_and_deal_ids() {
+        for ok in ["my-deal", "deal_2026.v2", "A1"] {
+            assert!(is_safe_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".toml",
+            "-x",
+            "a b",
+            "a\"b",
+            "a\\b",
+            "a/b",
+            "é",
+            "x\u{1b}[31m",
+            &"x".repeat(65),
+        ] {
+            assert!(!is_safe_id(bad), "{bad:?}");
+        }
+        assert_eq!(shell_word("deals/my-deal.toml"), "deals/my-deal.toml");
+        assert_eq!(shell_word("my deals/x.toml"), "'my deals/x.toml'");
+        assert_eq!(shell_word("it's/x.toml"), "'it'\\''s/x.toml'");
+    }
+
     #[test]
     fn template_validates() {
         let c = offtake_model::parse(&super::template("my-deal")).unwrap();

@@ -57,14 +57,14 @@ pub struct JsonArgs {
 
 #[derive(clap::Args)]
 pub struct IdArgs {
-    /// Portfolio id (the first column of `offtake portfolio list`).
-    pub id: i64,
+    /// Portfolio id (the first column of `offtake portfolio list`) or deal id.
+    pub id: String,
 }
 
 #[derive(clap::Args)]
 pub struct ShowArgs {
-    /// Portfolio id (the first column of `offtake portfolio list`).
-    pub id: i64,
+    /// Portfolio id (the first column of `offtake portfolio list`) or deal id.
+    pub id: String,
     /// Print the stored record (TOML text, validated contract, result) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -72,8 +72,8 @@ pub struct ShowArgs {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// Portfolio id (the first column of `offtake portfolio list`).
-    pub id: i64,
+    /// Portfolio id (the first column of `offtake portfolio list`) or deal id.
+    pub id: String,
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -94,7 +94,7 @@ pub fn run(args: &Args) -> CliResult {
         Command::Add(a) => add(&args.db, a),
         Command::List(a) => with_store(&args.db, Access::Read, |s| list(s, a.json)),
         Command::Show(a) => with_store(&args.db, Access::Read, |s| show(s, a)),
-        Command::Remove(a) => with_store(&args.db, Access::Read, |s| remove(s, a.id)),
+        Command::Remove(a) => with_store(&args.db, Access::Read, |s| remove(s, &a.id)),
         Command::Export(a) => {
             if let Some(out) = &a.output {
                 refuse_inputs(&[("-o", out)], args.db.sqlite_file().as_slice())?;
@@ -398,7 +398,8 @@ const METRIC_ORDER: [&str; 34] = [
 ];
 
 fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
-    let sheet = store.show(args.id)?;
+    let id = resolve(store, &args.id)?;
+    let sheet = store.show(id)?;
     if args.json {
         return print_out(&pretty(&sheet)?);
     }
@@ -449,14 +450,35 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
     print_out(&out)
 }
 
-fn remove(store: &mut dyn PortfolioStore, id: i64) -> CliResult {
+/// The portfolio id `text` names: a number is a portfolio id (the first column of `portfolio
+/// list`) when one is stored, otherwise `text` is a deal id.
+fn resolve(store: &mut dyn PortfolioStore, text: &str) -> CliResult<i64> {
+    let number = text.trim().parse::<i64>().ok();
+    let stored = store.list()?;
+    if let Some(n) = number.filter(|n| stored.iter().any(|s| s.id == *n)) {
+        return Ok(n);
+    }
+    match stored.iter().find(|s| s.deal_id == text) {
+        Some(s) => Ok(s.id),
+        None if number.is_some() => Err(CliError::invalid(format!(
+            "no term sheet with id {text} in the portfolio"
+        ))),
+        None => Err(CliError::invalid(format!(
+            "no term sheet with deal id {text:?} in the portfolio (`offtake portfolio list` shows them)"
+        ))),
+    }
+}
+
+fn remove(store: &mut dyn PortfolioStore, text: &str) -> CliResult {
+    let id = resolve(store, text)?;
     let deal_id = store.show(id)?.summary.deal_id;
     store.remove(id)?;
     print_out(&format!("removed id {id} ({deal_id})\n"))
 }
 
 fn export(store: &mut dyn PortfolioStore, args: &ExportArgs) -> CliResult {
-    let text = store.export(args.id)?;
+    let id = resolve(store, &args.id)?;
+    let text = store.export(id)?;
     crate::output::write_text(args.output.as_deref(), &text)
 }
 

@@ -263,14 +263,34 @@ fn progress_bar(len: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template(
-        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} paths  {per_sec}  ETA {eta}",
-    )
-    .map(|s| s.progress_chars("=> "));
+    let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = w.write_str(&whole_rate(state.per_sec()));
+    };
+    let style = indicatif::ProgressStyle::with_template(&progress_template(len))
+        .map(|s| s.with_key("rate", rate).progress_chars("=> "));
     if let Ok(style) = style {
         bar.set_style(style);
     }
     Some(bar)
+}
+
+/// The bar's layout. Every field but the bar has a fixed width (the count padded to the total's
+/// width, the rate and ETA padded), so the bar does not jump as the numbers change.
+fn progress_template(len: u64) -> String {
+    let width = indicatif::HumanCount(len).to_string().len();
+    format!(
+        "{{elapsed_precise}} [{{wide_bar}}] {{human_pos:>{width}}}/{{human_len}} paths {{rate}} paths/s  ETA {{eta:>4}}"
+    )
+}
+
+/// Paths per second as a whole number with thousands separators, padded to a steady width.
+fn whole_rate(per_sec: f64) -> String {
+    let n = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    format!("{:>9}", indicatif::HumanCount(n).to_string())
 }
 
 fn rate(x: f64) -> String {
@@ -487,4 +507,24 @@ pub fn terminal(r: &RiskReport, contract: &Contract) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_shows_a_whole_rate_in_steady_widths() {
+        assert_eq!(whole_rate(304_380.526_4), "  304,381");
+        assert_eq!(whole_rate(7.4), "        7");
+        assert_eq!(whole_rate(f64::NAN), "        0");
+        assert!((0..7).all(|k| whole_rate(10f64.powi(k)).len() == 9));
+        let template = progress_template(1_000_000);
+        assert!(
+            template.contains("{human_pos:>9}/{human_len}"),
+            "{template}"
+        );
+        assert!(!template.contains("per_sec"));
+        assert!(indicatif::ProgressStyle::with_template(&template).is_ok());
+    }
 }
