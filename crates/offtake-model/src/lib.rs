@@ -13,6 +13,7 @@ mod distribution;
 mod error;
 mod provenance;
 mod reader;
+pub mod rules;
 mod syntax;
 mod validate;
 

@@ -212,7 +212,8 @@ pub fn report_with_threads(
     let rows = table.len() as u64;
     let flag_share = |col: usize| (rows > 0).then(|| yes[col] as f64 / rows as f64);
     let hurdle = contract.thresholds.hurdle;
-    let hurdle_floor = hurdle - 1e-9 * hurdle.abs().max(1.0);
+    // Below the hurdle: fails MODEL.md's tolerant ≥ (`rules::at_least`).
+    let hurdle_floor = offtake_model::rules::lowest_passing(hurdle);
     let (paths_with_irr, below_hurdle) = table
         .metric_blocks(PathMetric::ProviderIrr)
         .flatten()

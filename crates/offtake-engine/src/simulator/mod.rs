@@ -25,28 +25,15 @@ mod summary;
 mod terms;
 
 use offtake_finance::LevelLoan;
+use offtake_model::rules::{curve_value, lowest_passing};
 use offtake_model::{Contract, Demand, EquityTrigger, Settlement, TrancheKind};
 
 use crate::{PathSummary, Scenario, Schedule};
 use arith::{discount_factors, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
 pub(crate) use placement::Fit;
+use terms::ramp_table;
 pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
-use terms::{curve_value, ramp_table};
-
-/// Relative tolerance of the option test, equity conditions and verdict thresholds (MODEL.md
-/// preamble).
-const TOLERANCE: f64 = 1e-9;
-
-/// `a ≥ b` with MODEL.md's relative tolerance: a ≥ b − 1e-9·max(1, |b|).
-pub(crate) fn at_least(a: f64, b: f64) -> bool {
-    a >= lowest_passing(b)
-}
-
-/// The smallest value that passes `at_least(·, b)`.
-fn lowest_passing(b: f64) -> f64 {
-    b - TOLERANCE * b.abs().max(1.0)
-}
 
 /// How demand is set for a run: as the contract says, or a constant utilization (for the
 /// break-even search of the legibility figures, with option decisions held fixed).

@@ -1,6 +1,8 @@
 //! MODEL.md §4–6 and §8 over the periods: usage, power and fixed opex, billing (floors,
 //! shortfall, true-up), EBITDA, yearly tax, FCF, CFADS, payback, sums and present values.
 
+use offtake_finance::payback_months;
+
 use crate::Metrics;
 
 use super::arith::{dot, sum};
@@ -103,8 +105,7 @@ impl Simulator<'_> {
     /// §5–6: payments (usage; in the take-or-pay window the shortfall, monthly or per year ∩
     /// window in its last period; the true-up in T−1), EBITDA, FCF (residual in T−1), then each
     /// contract year's tax on Σ (EBITDA − depreciation) with losses carried forward, CFADS per
-    /// year, and payback (MODEL.md §6: the first recovery of cumulative FCF, as
-    /// `offtake_finance::payback_months` counts it).
+    /// year, and payback (MODEL.md §6: `offtake_finance::payback_months` of the FCF).
     ///
     /// In passes over whole ranges rather than period by period, so the compiler vectorizes
     /// the elementwise ones: every period as if outside the window, then the window's
@@ -218,17 +219,6 @@ impl Simulator<'_> {
             }
         }
 
-        // Payback: the first period with cumulative FCF ≥ 0 after it was negative.
-        let (mut cumulative, mut was_negative, mut payback) = (0.0, false, None);
-        for (t, flow) in fcf.iter().enumerate() {
-            cumulative += flow;
-            if was_negative && cumulative >= 0.0 {
-                payback = Some(t + 1);
-                break;
-            }
-            was_negative |= cumulative < 0.0;
-        }
-
         // Σ P = Σ (B + S) + X.
         m.total_true_up = true_up;
         m.total_payments = billed + true_up;
@@ -236,13 +226,9 @@ impl Simulator<'_> {
         m.idle_payments = shortfall_total + true_up;
         m.total_tax = tax_total;
         m.residual_value = residual_value;
-        // The first recovery; else never negative: 0; negative and never recovered, or NaN
-        // before a recovery: none.
-        m.payback_months = match payback {
-            Some(t) => u32::try_from(t).ok(),
-            None if was_negative || cumulative.is_nan() => None,
-            None => Some(0),
-        };
+        // Payback (§6): the first recovery of cumulative FCF; 0 if never negative; none if
+        // never recovered or NaN before a recovery.
+        m.payback_months = payback_months(fcf).and_then(|t| u32::try_from(t).ok());
         self.pv_zero_usage_revenue = pv_zero_usage;
     }
 

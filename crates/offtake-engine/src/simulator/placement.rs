@@ -1,8 +1,10 @@
 //! MODEL.md §2–3: generations' availability, each tranche's online period and fits, capacity
 //! and PFLOP/s, and the option decisions.
 
+use offtake_model::rules::at_least;
+
 use super::arith::to_period;
-use super::{DemandMode, Simulator, at_least};
+use super::{DemandMode, Simulator};
 
 /// U(t) from C(t), resolved once per run from the demand mode and the contract's curve kind.
 #[derive(Debug, Clone, Copy)]

@@ -1,10 +1,11 @@
 //! MODEL.md §6–9: IRRs, effective price, DSCR, coverage, deliverability and the verdicts.
 
 use offtake_finance::irr_monthly_end;
+use offtake_model::rules::at_least;
 
 use crate::{Metrics, Verdicts};
 
-use super::{Extent, Simulator, at_least};
+use super::{Extent, Simulator};
 
 impl Simulator<'_> {
     /// §6–9: IRR and payback, DSCR, coverage, deliverability and the verdicts.

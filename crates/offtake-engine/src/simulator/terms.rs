@@ -60,27 +60,3 @@ pub(crate) enum EquityRule {
         last: usize,
     },
 }
-
-/// Linear interpolation in the period index of each point, flat outside (MODEL.md §4).
-pub(super) fn curve_value(points: &[(i64, f64)], t: i64) -> f64 {
-    let Some(&(p0, v0)) = points.first() else {
-        return 0.0;
-    };
-    if t <= p0 {
-        return v0;
-    }
-    for w in points.windows(2) {
-        let ((pa, va), (pb, vb)) = (w[0], w[1]);
-        if t == pb {
-            return vb;
-        }
-        if t < pb {
-            // The convex form stays within [min(va, vb), max(va, vb)]: a curve falling to 0
-            // never gives a value a few ulps below 0 (which would turn sign tests, MODEL.md
-            // preamble, on rounding noise).
-            let w = (t - pa) as f64 / (pb - pa) as f64;
-            return va * (1.0 - w) + vb * w;
-        }
-    }
-    points.last().map_or(0.0, |&(_, v)| v)
-}

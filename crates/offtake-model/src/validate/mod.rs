@@ -44,11 +44,6 @@ const TOP_KEYS: &[&str] = &[
 // Each table's file holds the keys that table allows (`DEAL_KEYS` in deal.rs, …); docs/term-sheet.md
 // lists each and a unit test below keeps them in step.
 
-/// Relative tolerance of MODEL.md (a ≥ b holds when a ≥ b − 1e-9·max(1,|b|)).
-fn ge_tol(a: f64, b: f64) -> bool {
-    a >= b - 1e-9 * b.abs().max(1.0)
-}
-
 struct Ctx<'v> {
     r: Reader<'v>,
     /// Where `[deal] max_mw`'s value is, for the check against the sum of tranches.
@@ -204,7 +199,7 @@ pub(crate) fn validate(
     }
     if let Some(max) = deal.as_ref().and_then(|d| d.max_mw) {
         let total: f64 = tranches.iter().map(|(t, _)| t.mw).sum();
-        if !ge_tol(max, total) {
+        if !crate::rules::at_least(max, total) {
             let span = c.max_mw_span.clone();
             c.r.error_help(
                 Problem::OverMaxMw { total, max },

@@ -60,8 +60,8 @@ pub fn dscr_by_year(
             ("DSCR at or above threshold", true, pass),
             ("DSCR below threshold", false, fail),
         ] {
-            // Same tolerance as the verdict (MODEL.md: a ≥ b − 1e-9·max(1,|b|)).
-            let ok = |d: f64| d >= threshold - 1e-9 * threshold.abs().max(1.0);
+            // The verdict's test (MODEL.md's tolerance).
+            let ok = |d: f64| offtake_model::rules::at_least(d, threshold);
             let bars: Vec<Rectangle<(f64, f64)>> = rows
                 .iter()
                 .enumerate()
