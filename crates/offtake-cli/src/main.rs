@@ -9,6 +9,7 @@ mod diagnostics;
 mod error;
 mod output;
 mod present;
+mod stored;
 mod termsheet;
 
 use std::process::ExitCode;

@@ -122,15 +122,16 @@ fn round_trip(dir: &Path, db: &[&str]) {
         std::fs::read(EXAMPLE).unwrap()
     );
 
+    // `show` presents the stored result with `underwrite`'s own view.
     let shown = stdout_of(&mut run(&["portfolio", "show", &id]));
-    assert!(
-        shown.contains("provider_npv") && shown.contains("min_dscr"),
-        "{shown}"
-    );
+    let underwritten = stdout_of(offtake(dir).args(["underwrite", EXAMPLE]));
+    assert!(shown.ends_with(&underwritten), "{shown}");
     let shown = json_of(&mut run(&["portfolio", "show", &id, "--json"]));
     assert_eq!(shown["validated"]["deal"]["id"], "amazon-anthropic-2026");
+    // The stored result is typed and versioned: the engine's Outcome under `outcome`.
+    assert_eq!(shown["result"]["version"], 2);
     assert_eq!(
-        shown["result"]["metrics"]["provider_npv"],
+        shown["result"]["outcome"]["metrics"]["provider_npv"],
         entry["metrics"]["provider_npv"]
     );
 
@@ -225,6 +226,43 @@ fn show_export_and_remove_take_the_deal_id_as_well_as_the_number() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(format!("removed id 1 ({deal})")));
+}
+
+#[test]
+fn a_result_stored_by_an_earlier_version_is_named_with_how_to_refresh_it() {
+    let dir = tempfile::tempdir().unwrap();
+    offtake(dir.path())
+        .args(["portfolio", "add", EXAMPLE])
+        .assert()
+        .code(0);
+    // What builds before the typed result stored: the untyped `underwrite --json` document.
+    let v1: Value = json_of(offtake(dir.path()).args(["underwrite", EXAMPLE, "--json"]));
+    let mut store = offtake_store::SqliteStore::open(dir.path().join("offtake.db")).unwrap();
+    offtake_store::PortfolioStore::set_result(&mut store, 1, &v1).unwrap();
+    drop(store);
+    let advice = "store a current one with `offtake portfolio export 1 -o deal.toml` then \
+                  `offtake portfolio add --replace deal.toml`";
+    offtake(dir.path())
+        .args(["portfolio", "show", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the stored result of id 1 was written by an earlier offtake (result version 1, untyped)",
+        ))
+        .stderr(predicate::str::contains(advice));
+    let listed = stdout_of(offtake(dir.path()).args(["portfolio", "list"]));
+    assert!(
+        listed.contains("note: the stored result of id 1"),
+        "{listed}"
+    );
+    let list = json_of(offtake(dir.path()).args(["portfolio", "list", "--json"]));
+    assert!(list[0]["metrics"].is_null());
+    assert!(
+        list[0]["result_note"]
+            .as_str()
+            .unwrap()
+            .contains("earlier offtake")
+    );
 }
 
 #[test]

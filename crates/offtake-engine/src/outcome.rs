@@ -5,11 +5,11 @@
 //! is defined in `docs/model.md`.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The headline figures of one path (MODEL.md §5–9). `None` means "does not exist" (no IRR, no
 /// debt service, nothing used), never NaN.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Metrics {
     /// NPV of the unlevered project cash flow (FCF) at the provider's discount rate (§6).
     pub provider_npv: f64,
@@ -77,7 +77,7 @@ pub struct Metrics {
 }
 
 /// The three verdicts of MODEL.md §9.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Verdicts {
     pub contracted: bool,
     pub financeable: bool,
@@ -96,7 +96,7 @@ pub struct PathSummary {
 }
 
 /// One verdict with the figure it rests on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerdictDetail {
     pub passed: bool,
     /// The figure tested (coverage, min DSCR, number of failing tranches); none when it does not
@@ -108,7 +108,7 @@ pub struct VerdictDetail {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerdictDetails {
     pub contracted: VerdictDetail,
     pub financeable: VerdictDetail,
@@ -117,7 +117,7 @@ pub struct VerdictDetails {
 
 /// Monthly series, one value per period t = 0 … T−1: the simulator's own buffers, filled in
 /// place during a run and cloned into the [`Outcome`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Schedule {
     /// First day of each period's month.
     pub months: Vec<NaiveDate>,
@@ -174,7 +174,7 @@ pub struct Schedule {
 }
 
 /// One contract year (periods 12y … 12y+11, the last may be shorter).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AnnualRow {
     pub year: usize,
     pub first_period: usize,
@@ -203,7 +203,7 @@ pub struct AnnualRow {
 }
 
 /// How an option was decided (MODEL.md §3).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionDecision {
     pub tranche: String,
     /// The period the decision is made in (an exercise date before start decides in period 0);
@@ -216,7 +216,7 @@ pub struct OptionDecision {
 }
 
 /// The chips a tranche runs on (MODEL.md §3).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrancheFits {
     pub tranche: String,
     /// o_k (may be ≥ T: never online).
@@ -226,7 +226,7 @@ pub struct TrancheFits {
 }
 
 /// When an equity tranche was paid (MODEL.md §7).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EquityPayment {
     pub id: String,
     pub amount: f64,
@@ -234,7 +234,7 @@ pub struct EquityPayment {
 }
 
 /// The deliverability test of one tranche (MODEL.md §9).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrancheDeliverability {
     pub tranche: String,
     /// Firm, or an exercised option.
@@ -253,7 +253,7 @@ pub struct TrancheDeliverability {
 }
 
 /// What the headline terms imply, in plain units (definitions in docs/model.md).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Legibility {
     /// Undiscounted revenue the buyer owes with zero usage (floors + true-up with B = 0).
     pub committed_spend: f64,
@@ -270,7 +270,7 @@ pub struct Legibility {
 }
 
 /// Everything one run produces.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub metrics: Metrics,
     pub verdicts: Verdicts,

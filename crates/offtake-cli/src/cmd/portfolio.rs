@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_data::{Figure, PublicDealSummary};
-use offtake_engine::{Scenario, underwrite};
-use offtake_report::format::{mw, pct, quantity, times, usd};
+use offtake_engine::{Metrics, Outcome, Scenario, Verdicts, underwrite};
+use offtake_report::format::{pct, times, usd};
 use offtake_report::terminal::Table;
 use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary};
 use serde::Serialize;
@@ -17,6 +17,7 @@ use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
 use crate::error::{CliError, CliResult};
 use crate::output::{Kind, check_extension, pretty, print_out, refuse_inputs};
 use crate::present::{conflicts_csv, csv_text, gw_range, num, opt, usd_range};
+use crate::stored::StoredResult;
 use crate::termsheet::{Loaded, load};
 
 pub type Args = WithDb<Command>;
@@ -113,6 +114,7 @@ struct Prepared {
     loaded: Loaded,
     validated: Value,
     result: Value,
+    headline: String,
 }
 
 fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
@@ -152,7 +154,10 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
     let mut prepared = Vec::with_capacity(loaded.len());
     for l in loaded {
         let outcome = underwrite(&l.contract, &Scenario::base(&l.contract));
-        let result = offtake_report::underwriting_json(&l.contract, &outcome);
+        let headline = headline(&outcome);
+        let result = StoredResult::new(outcome).to_value().map_err(|e| {
+            CliError::failure(format!("{}: encoding the result as JSON: {e}", l.path))
+        })?;
         let validated = serde_json::to_value(&l.contract).map_err(|e| {
             CliError::failure(format!("{}: encoding the contract as JSON: {e}", l.path))
         })?;
@@ -160,6 +165,7 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
             loaded: l,
             validated,
             result,
+            headline,
         });
     }
     // 3. One transaction for all of them.
@@ -197,10 +203,7 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
             let _ = writeln!(
                 out,
                 "{verb} {} as id {} from {}: {}",
-                a.deal_id,
-                a.id,
-                p.loaded.path,
-                headline(Some(&p.result))
+                a.deal_id, a.id, p.loaded.path, p.headline
             );
         }
         print_out(&out)
@@ -209,73 +212,27 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
 
 // ---- reading stored results ----
 
-fn metric(result: Option<&Value>, key: &str) -> Option<f64> {
-    result?.get("metrics")?.get(key)?.as_f64()
+fn yes_no(v: bool) -> String {
+    if v { "yes" } else { "no" }.to_string()
 }
-
-fn verdict(result: Option<&Value>, key: &str) -> Option<bool> {
-    result?.get("verdicts")?.get(key)?.as_bool()
-}
-
-fn yes_no(v: Option<bool>) -> String {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "-",
-    }
-    .to_string()
-}
-
-const VERDICTS: [&str; 3] = ["contracted", "financeable", "deliverable"];
 
 /// One line: provider NPV, IRR and the three verdicts.
-fn headline(result: Option<&Value>) -> String {
-    if result.is_none() {
-        return "no stored result".to_string();
-    }
-    let verdicts: Vec<String> = VERDICTS
-        .iter()
-        .map(|v| format!("{v} {}", yes_no(verdict(result, v))))
-        .collect();
+fn headline(o: &Outcome) -> String {
+    let (m, v) = (&o.metrics, &o.verdicts);
     format!(
-        "provider NPV {}, IRR {}; {}",
-        metric(result, "provider_npv").map_or("-".into(), usd),
-        metric(result, "provider_irr").map_or("none".into(), pct),
-        verdicts.join(", ")
+        "provider NPV {}, IRR {}; contracted {}, financeable {}, deliverable {}",
+        usd(m.provider_npv),
+        m.provider_irr.map_or("none".into(), pct),
+        yes_no(v.contracted),
+        yes_no(v.financeable),
+        yes_no(v.deliverable)
     )
 }
 
-/// A metric as people read it, by what its name says it measures.
-fn metric_text(key: &str, value: &Value) -> String {
-    if let Some(b) = value.as_bool() {
-        return yes_no(Some(b));
-    }
-    let Some(x) = value.as_f64() else {
-        return if value.is_null() {
-            "none".into()
-        } else {
-            value.to_string()
-        };
-    };
-    if key.ends_with("_irr")
-        || key.contains("utilization")
-        || key.contains("discount")
-        || key == "circularity"
-    {
-        pct(x)
-    } else if key.contains("dscr") || key == "coverage" {
-        times(x)
-    } else if key.ends_with("_months") {
-        format!("{x:.0} months")
-    } else if key.ends_with("pflop_hours") {
-        format!("{} PFLOP-h", quantity(x))
-    } else if key.contains("_mw") {
-        format!("{} MW", mw(x))
-    } else if key == "effective_price" {
-        format!("${x:.2}/PFLOP-h")
-    } else {
-        usd(x)
-    }
+/// The stored result of `id`, typed; `Err` says why it cannot be read and how to refresh it.
+fn stored(id: i64, result: Option<&Value>) -> Result<Outcome, String> {
+    let value = result.ok_or_else(|| format!("id {id} has no stored underwriting result"))?;
+    StoredResult::read(id, value).map(|r| r.outcome)
 }
 
 // ---- list, show, remove, export ----
@@ -284,14 +241,17 @@ fn metric_text(key: &str, value: &Value) -> String {
 struct ListEntry {
     #[serde(flatten)]
     summary: TermSheetSummary,
-    metrics: Option<Value>,
-    verdicts: Option<Value>,
+    metrics: Option<Metrics>,
+    verdicts: Option<Verdicts>,
+    /// Why the stored result cannot be read (an older version), when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_note: Option<String>,
 }
 
 fn list(store: &mut dyn PortfolioStore, json: bool) -> CliResult {
     let mut entries = Vec::new();
     for summary in store.list()? {
-        let result = store.show(summary.id)?.result;
+        let result = stored(summary.id, store.show(summary.id)?.result.as_ref());
         entries.push((summary, result));
     }
     if json {
@@ -299,8 +259,9 @@ fn list(store: &mut dyn PortfolioStore, json: bool) -> CliResult {
             .into_iter()
             .map(|(summary, result)| ListEntry {
                 summary,
-                metrics: result.as_ref().and_then(|r| r.get("metrics").cloned()),
-                verdicts: result.as_ref().and_then(|r| r.get("verdicts").cloned()),
+                metrics: result.as_ref().ok().map(|o| o.metrics),
+                verdicts: result.as_ref().ok().map(|o| o.verdicts),
+                result_note: result.err(),
             })
             .collect();
         return print_out(&pretty(&entries)?);
@@ -329,24 +290,37 @@ fn list(store: &mut dyn PortfolioStore, json: bool) -> CliResult {
             true, false, false, false, false, true, true, true, true, false, false, false,
         ],
     );
+    let mut notes = String::new();
     for (s, result) in &entries {
-        let r = result.as_ref();
-        table.row(vec![
+        let mut row = vec![
             s.id.to_string(),
             s.deal_id.clone(),
             clip(&s.name, 40),
             s.buyer.clone(),
             s.provider.clone(),
-            metric(r, "provider_npv").map_or("-".into(), usd),
-            metric(r, "provider_irr").map_or("none".into(), pct),
-            metric(r, "buyer_npv").map_or("-".into(), usd),
-            metric(r, "effective_price").map_or("none".into(), |x| format!("{x:.2}")),
-            yes_no(verdict(r, "contracted")),
-            yes_no(verdict(r, "financeable")),
-            yes_no(verdict(r, "deliverable")),
-        ]);
+        ];
+        match result {
+            Ok(o) => {
+                let (m, v) = (&o.metrics, &o.verdicts);
+                row.extend([
+                    usd(m.provider_npv),
+                    m.provider_irr.map_or("none".into(), pct),
+                    usd(m.buyer_npv),
+                    m.effective_price
+                        .map_or("none".into(), |x| format!("{x:.2}")),
+                    yes_no(v.contracted),
+                    yes_no(v.financeable),
+                    yes_no(v.deliverable),
+                ]);
+            }
+            Err(why) => {
+                row.extend(std::iter::repeat_n("-".to_string(), 7));
+                let _ = writeln!(notes, "note: {why}");
+            }
+        }
+        table.row(row);
     }
-    print_out(&table.render(0))
+    print_out(&(table.render(0) + &notes))
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -358,44 +332,6 @@ fn clip(text: &str, max: usize) -> String {
         s
     }
 }
-
-/// Metrics in the engine's order (`offtake_engine::Metrics`); any others follow by name.
-const METRIC_ORDER: [&str; 34] = [
-    "provider_npv",
-    "provider_irr",
-    "irr_multiple_roots",
-    "payback_months",
-    "min_dscr",
-    "avg_dscr",
-    "debt_outstanding_at_end",
-    "debt_drawn",
-    "provider_deal_npv",
-    "provider_deal_irr",
-    "provider_deal_irr_multiple_roots",
-    "buyer_npv",
-    "effective_price",
-    "effective_discount",
-    "idle_payments",
-    "total_payments",
-    "total_usage_charges",
-    "total_shortfall",
-    "total_true_up",
-    "total_capex",
-    "total_power_cost",
-    "total_fixed_opex",
-    "total_tax",
-    "residual_value",
-    "total_available_pflop_hours",
-    "total_used_pflop_hours",
-    "average_utilization",
-    "peak_capacity_mw",
-    "capacity_mw_at_end",
-    "coverage",
-    "circularity",
-    "equity_paid_total",
-    "equity_paid",
-    "exit_value",
-];
 
 fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
     let id = resolve(store, &args.id)?;
@@ -416,37 +352,21 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
         sheet.toml_text.len(),
         s.id
     );
-    let Some(result) = result else {
-        let _ = writeln!(out, "  no stored underwriting result");
-        return print_out(&out);
-    };
-    let _ = writeln!(out, "\nVerdicts (base case, as stored)");
-    for v in VERDICTS {
-        let detail = result.get("verdict_details").and_then(|d| d.get(v));
-        let note = detail
-            .and_then(|d| d.get("note"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let _ = writeln!(
-            out,
-            "  {v:<12} {:<4} {note}",
-            yes_no(verdict(Some(result), v))
-        );
-    }
-    let _ = writeln!(out, "\nMetrics (base case, as stored)");
-    let mut table = Table::new(&["metric", "value"], &[false, true]);
-    if let Some(metrics) = result.get("metrics").and_then(Value::as_object) {
-        let known = METRIC_ORDER
-            .iter()
-            .filter_map(|k| metrics.get_key_value(*k));
-        let others = metrics
-            .iter()
-            .filter(|(k, _)| !METRIC_ORDER.contains(&k.as_str()));
-        for (key, value) in known.chain(others) {
-            table.row(vec![key.clone(), metric_text(key, value)]);
-        }
-    }
-    out.push_str(&table.render(2));
+    let outcome = stored(s.id, result).map_err(CliError::failure)?;
+    // The stored text is the term sheet that was underwritten; the view is `underwrite`'s.
+    let contract = offtake_model::parse(&sheet.toml_text).map_err(|e| {
+        CliError::failure(format!(
+            "id {}: the stored term sheet does not validate with this build ({e}); \
+             `offtake portfolio export {}` writes it back",
+            s.id, s.id
+        ))
+    })?;
+    let _ = writeln!(out, "\nUnderwriting result as stored (base case):\n");
+    out.push_str(&offtake_report::terminal::underwriting(
+        &contract,
+        &outcome,
+        &[],
+    ));
     print_out(&out)
 }
 
@@ -954,20 +874,6 @@ fn summary_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn metrics_are_formatted_by_what_they_measure() {
-        assert_eq!(metric_text("provider_irr", &Value::from(0.125)), "12.5%");
-        assert_eq!(metric_text("min_dscr", &Value::from(1.5)), "1.50×");
-        assert_eq!(metric_text("provider_npv", &Value::from(-2.5e9)), "-$2.50B");
-        assert_eq!(metric_text("payback_months", &Value::from(61)), "61 months");
-        assert_eq!(
-            metric_text("peak_capacity_mw", &Value::from(5000.0)),
-            "5000 MW"
-        );
-        assert_eq!(metric_text("coverage", &Value::Null), "none");
-        assert_eq!(metric_text("irr_multiple_roots", &Value::from(false)), "no");
-    }
 
     #[test]
     fn shares_split_the_high_end() {
