@@ -46,48 +46,38 @@ impl CliError {
         }
     }
 
-    /// The same error with `prefix: ` before its message (and `; suffix` after it).
-    pub fn wrap(self, prefix: &str, suffix: &str) -> Self {
-        let f = |m: Option<String>| {
-            m.map(|m| {
-                let mut s = format!("{prefix}: {m}");
-                if !suffix.is_empty() {
-                    s.push_str("; ");
-                    s.push_str(suffix);
-                }
-                s
-            })
-        };
+    /// The same kind of error with its message changed by `f`.
+    fn map_message(self, f: impl FnOnce(String) -> Option<String>) -> Self {
         match self {
-            CliError::Invalid(m) => CliError::Invalid(f(m)),
-            CliError::Failure(m) => CliError::Failure(f(m)),
+            CliError::Invalid(m) => CliError::Invalid(m.and_then(f)),
+            CliError::Failure(m) => CliError::Failure(m.and_then(f)),
             CliError::Interrupted => CliError::Interrupted,
         }
+    }
+
+    /// A failed import of `label` (a file or URL): its transaction wrote nothing, and the message
+    /// says so.
+    pub fn nothing_imported(self, label: &str) -> Self {
+        self.map_message(|m| Some(format!("{label}: {m}; nothing was imported")))
     }
 
     /// Prints the message now (for a command that goes on to its next file) and returns the
     /// error without it.
     pub fn printed(self) -> CliError {
-        if let Some(message) = self.message() {
-            eprintln!("error: {message}");
-        }
-        match self {
-            CliError::Invalid(_) => CliError::Invalid(None),
-            CliError::Failure(_) => CliError::Failure(None),
-            CliError::Interrupted => CliError::Interrupted,
-        }
+        self.map_message(|m| {
+            eprintln!("error: {m}");
+            None
+        })
     }
 
-    /// Of two errors, the one with the higher exit code (for commands that go on after one).
-    pub fn worse(self, other: CliError) -> CliError {
-        if other.exit_code() > self.exit_code() {
-            other
-        } else {
-            self
+    /// The worse of `self` and an earlier error (the higher exit code).
+    pub fn worse(self, earlier: Option<CliError>) -> CliError {
+        match earlier {
+            Some(e) if e.exit_code() >= self.exit_code() => e,
+            _ => self,
         }
     }
 }
-
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT, the shell convention).
 pub const INTERRUPTED: u8 = 130;
 
@@ -139,11 +129,17 @@ mod tests {
         assert_eq!(CliError::failure("x").exit_code(), 1);
         assert_eq!(CliError::Interrupted.exit_code(), 130);
         assert_eq!(CliError::Invalid(None).message(), None);
-        let e = CliError::failure("disk full").wrap("a.csv", "nothing was imported");
+        let e = CliError::failure("disk full").nothing_imported("a.csv");
         assert_eq!(e.message(), Some("a.csv: disk full; nothing was imported"));
         assert_eq!(
+            CliError::Invalid(None)
+                .worse(Some(CliError::Failure(None)))
+                .exit_code(),
+            2
+        );
+        assert_eq!(
             CliError::failure("a")
-                .worse(CliError::Invalid(None))
+                .worse(Some(CliError::Invalid(None)))
                 .exit_code(),
             2
         );

@@ -157,7 +157,15 @@ fn paths_out_writes_parquet_next_to_the_report() {
     assert_eq!(&bytes[..4], b"PAR1");
     // The run itself merges as a one-shard run into the same report.
     let single = json_of(&["risk", EXAMPLE, "--paths", "100", "--json", "--quiet"]);
-    let merged = json_of(&["risk", "merge", EXAMPLE, out.to_str().unwrap(), "--json"]);
+    // (`-q` is accepted by merge as by the run.)
+    let merged = json_of(&[
+        "risk",
+        "merge",
+        EXAMPLE,
+        out.to_str().unwrap(),
+        "--json",
+        "-q",
+    ]);
     assert_eq!(single, merged);
 }
 

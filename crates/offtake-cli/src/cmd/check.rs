@@ -25,11 +25,7 @@ pub fn run(args: &Args) -> CliResult {
         match load_to_check(path) {
             Ok(loaded) => print!("{}", summary(&loaded.path, &loaded.contract)),
             Err(e) => {
-                let e = e.printed();
-                worst = Some(match worst {
-                    Some(w) => w.worse(e),
-                    None => e,
-                });
+                worst = Some(e.printed().worse(worst));
             }
         }
     }

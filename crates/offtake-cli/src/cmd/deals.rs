@@ -61,7 +61,7 @@ fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
     with_store(db, Access::Write, |store| {
         let report = store
             .import_deals(&rows)
-            .map_err(|e| CliError::from(e).wrap(&path, "nothing was imported"))?;
+            .map_err(|e| CliError::from(e).nothing_imported(&path))?;
         let mut out = format!(
             "{path}: {} inserted, {} updated, {} unchanged",
             report.inserted, report.updated, report.unchanged

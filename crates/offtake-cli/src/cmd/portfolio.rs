@@ -125,11 +125,7 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
         match load(path, &[]) {
             Ok(l) => loaded.push(l),
             Err(e) => {
-                let e = e.printed();
-                worst = Some(match worst {
-                    Some(w) => w.worse(e),
-                    None => e,
-                });
+                worst = Some(e.printed().worse(worst));
             }
         }
     }

@@ -79,6 +79,9 @@ pub struct MergeArgs {
     /// The variants the shards ran with: TERM=N (repeatable).
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
+    /// Accepted as `offtake risk -q` is (merge shows no progress: only errors reach stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Set by Ctrl-C; a second Ctrl-C exits at once.

@@ -88,7 +88,7 @@ fn import_facts(
 ) -> CliResult<String> {
     let report = store
         .import_sec(facts)
-        .map_err(|e| CliError::from(e).wrap(label, "nothing was imported"))?;
+        .map_err(|e| CliError::from(e).nothing_imported(label))?;
     let capex: Vec<AnnualCapex> = store
         .annual_capex()?
         .into_iter()
