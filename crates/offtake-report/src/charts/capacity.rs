@@ -8,9 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error, colour, decimals_for,
-    house_legend, house_mesh, line_swatch, nice_step, padded_range, svg_chart, year_position,
-    year_ticks,
+    Canvas, FONT, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error, clip, colour,
+    decimals_for, drawable, house_legend, house_mesh, line_swatch, nice_step, padded_range,
+    svg_chart, year_position, year_ticks,
 };
 use crate::Result;
 use crate::style;
@@ -59,34 +59,42 @@ pub fn capacity_vs_demand(
     let n = s.months.len();
     // EFLOP/s keeps the axis numbers short; 1 EFLOP/s = 1,000 PFLOP/s.
     let to_eflops = 1e-3;
-    let layers = &s.tranche_pflops;
-    let requested = &s.requested_pflops;
-    let used: Vec<f64> = (0..n)
-        .map(|t| {
-            if s.hours[t] > 0.0 {
-                s.used_pflop_hours[t] / s.hours[t]
-            } else {
-                0.0
-            }
-        })
+    let used_raw = |t: usize| {
+        if s.hours[t] > 0.0 {
+            s.used_pflop_hours[t] / s.hours[t]
+        } else {
+            0.0
+        }
+    };
+    // Every value in EFLOP/s as drawn ([`drawable`]: any value, even infinite, has a place).
+    let eflops = |v: f64| drawable(v * to_eflops);
+    let layers: Vec<Vec<f64>> = s
+        .tranche_pflops
+        .iter()
+        .map(|l| l.iter().map(|&v| eflops(v)).collect())
         .collect();
+    let requested: Vec<f64> = s.requested_pflops.iter().map(|&v| eflops(v)).collect();
+    let used: Vec<f64> = (0..n).map(|t| eflops(used_raw(t))).collect();
     let x_of = |t: usize| year_position(contract, t);
     let x0 = x_of(0);
     let x1 = x0 + n as f64 / 12.0;
-    let top = (0..n)
-        .map(|t| {
-            let stacked: f64 = layers.iter().map(|l| l[t]).sum();
-            stacked.max(requested[t]).max(used[t])
-        })
-        .fold(0.0, f64::max)
-        * to_eflops;
+    let top = drawable(
+        (0..n)
+            .map(|t| {
+                let stacked: f64 = s.tranche_pflops.iter().map(|l| l[t]).sum();
+                stacked.max(s.requested_pflops[t]).max(used_raw(t))
+            })
+            .fold(0.0, f64::max)
+            * to_eflops,
+    );
     // Capacity grows to the right, so the legend sits top left above the early years' data.
     let (_, y_hi) = padded_range(0.0, top * 1.45);
-    let step = nice_step(y_hi, 6.0);
+    let y = axis(0.0, y_hi);
+    let step = nice_step(y.end - y.start, 6.0);
 
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
         let x_range = Ticked::new(x0..x1, year_ticks(x0, x1, canvas.max_year_ticks));
-        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_range, 0.0..y_hi)?;
+        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_range, y.clone())?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
             .y_labels(7)
@@ -101,7 +109,7 @@ pub fn capacity_vs_demand(
         // capacity is a monthly figure, so it is flat within the month.
         let mut below = vec![0.0; n];
         for (k, layer) in layers.iter().enumerate() {
-            let above: Vec<f64> = (0..n).map(|t| below[t] + layer[t] * to_eflops).collect();
+            let above: Vec<f64> = (0..n).map(|t| clip(below[t] + layer[t], &y)).collect();
             let mut outline = Vec::with_capacity(4 * n);
             for (t, top) in above.iter().enumerate() {
                 outline.push((x_of(t), *top));
@@ -128,7 +136,7 @@ pub fn capacity_vs_demand(
         let used_colour = colour(style::AMBER);
         chart
             .draw_series(LineSeries::new(
-                (0..n).map(|t| (mid(t), used[t] * to_eflops)),
+                (0..n).map(|t| (mid(t), clip(used[t], &y))),
                 used_colour.stroke_width(3),
             ))
             .map_err(|e| err(e.to_string()))?
@@ -138,7 +146,7 @@ pub fn capacity_vs_demand(
         let requested_colour = colour(style::PLUM);
         chart
             .draw_series(DashedLineSeries::new(
-                (0..n).map(|t| (mid(t), requested[t] * to_eflops)),
+                (0..n).map(|t| (mid(t), clip(requested[t], &y))),
                 8,
                 5,
                 requested_colour.stroke_width(3),
@@ -159,7 +167,7 @@ pub fn capacity_vs_demand(
             let x = x_of(*period);
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(x, 0.0), (x, y_hi)],
+                    [(x, 0.0), (x, y.end)],
                     5,
                     4,
                     marker.stroke_width(1),
@@ -171,7 +179,7 @@ pub fn capacity_vs_demand(
             if canvas.width < Canvas::WIDE.width {
                 continue;
             }
-            let y = y_hi * if i % 2 == 0 { 0.99 } else { 0.72 };
+            let label_y = y.end * if i % 2 == 0 { 0.99 } else { 0.72 };
             let text_style = (FONT, canvas.note)
                 .into_font()
                 .transform(FontTransform::Rotate270)
@@ -180,7 +188,7 @@ pub fn capacity_vs_demand(
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("refit {}", labels.join(", ")),
-                    (x, y),
+                    (x, label_y),
                     text_style,
                 )))
                 .map_err(|e| err(e.to_string()))?;

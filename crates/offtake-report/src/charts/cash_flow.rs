@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
-    colour, contract_year_axis, contract_year_label, house_legend, house_mesh, line_swatch,
-    nice_step, padded_range, svg_chart, usd_billions_label,
+    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error,
+    clip, colour, contract_year_axis, contract_year_label, drawable, house_legend, house_mesh,
+    line_swatch, nice_step, padded_range, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style;
@@ -28,17 +28,19 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
     let rows = &outcome.annual;
     let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
     let b = 1e-9;
-    let fcf: Vec<f64> = rows.iter().map(|r| r.fcf * b).collect();
+    let fcf: Vec<f64> = rows.iter().map(|r| drawable(r.fcf * b)).collect();
     let cumulative: Vec<f64> = fcf
         .iter()
         .scan(0.0, |acc, x| {
             *acc += x;
-            Some(*acc)
+            Some(drawable(*acc))
         })
         .collect();
     let lo = fcf.iter().chain(&cumulative).copied().fold(0.0, f64::min);
     let hi = fcf.iter().chain(&cumulative).copied().fold(0.0, f64::max);
     let (y_lo, y_hi) = padded_range(lo, hi + (hi - lo) * (LEGEND_HEADROOM - 1.0));
+    let y_axis = axis(y_lo, y_hi);
+    let (y_lo, y_hi) = (y_axis.start, y_axis.end);
     let step = nice_step(y_hi - y_lo, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
         let mut chart = cartesian(
@@ -46,7 +48,7 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
             root,
             PLOT_MARGINS,
             Ticked::new(x0..x1, ticks),
-            y_lo..y_hi,
+            y_axis.clone(),
         )?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
@@ -75,7 +77,10 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 .filter(|(_, v)| (**v >= 0.0) == sign_ok)
                 .map(|(y, v)| {
                     let x = y as f64;
-                    Rectangle::new([(x - 0.36, 0.0), (x + 0.36, *v)], fill.mix(0.9).filled())
+                    Rectangle::new(
+                        [(x - 0.36, 0.0), (x + 0.36, clip(*v, &y_axis))],
+                        fill.mix(0.9).filled(),
+                    )
                 })
                 .collect();
             if bars.is_empty() {
@@ -94,7 +99,7 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
             cumulative
                 .iter()
                 .enumerate()
-                .map(|(y, c)| (y as f64 + 0.5, *c)),
+                .map(|(y, c)| (y as f64 + 0.5, clip(*c, &y_axis))),
         );
         chart
             .draw_series(LineSeries::new(points.clone(), ink.stroke_width(3)))

@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
-    colour, contract_year_axis, contract_year_label, decimals_for, house_legend, house_mesh,
-    line_swatch, nice_step, padded_range, svg_chart,
+    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error,
+    clip, colour, contract_year_axis, contract_year_label, decimals_for, drawable, house_legend,
+    house_mesh, line_swatch, nice_step, padded_range, svg_chart,
 };
 use crate::Result;
 use crate::style;
@@ -28,14 +28,18 @@ pub fn dscr_by_year(
         return Ok(None);
     }
     let threshold = contract.thresholds.dscr;
+    // Drawn values (the bars' labels print the true ones).
+    let line_at = drawable(threshold);
     let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
-    let values: Vec<f64> = rows.iter().filter_map(|r| r.dscr).collect();
+    let values: Vec<f64> = rows.iter().filter_map(|r| r.dscr.map(drawable)).collect();
     // A year with tiny debt service can have a DSCR of 50×; cap the axis so the threshold stays
     // readable and print the true value on the bar.
-    let cap = (threshold * 6.0).max(3.0);
-    let hi = values.iter().copied().fold(threshold, f64::max).min(cap);
+    let cap = (line_at * 6.0).clamp(3.0, 1e300);
+    let hi = values.iter().copied().fold(line_at, f64::max).min(cap);
     let lo = values.iter().copied().fold(0.0, f64::min).max(-cap);
     let (y_lo, y_hi) = padded_range(lo, hi * LEGEND_HEADROOM);
+    let y_axis = axis(y_lo, y_hi);
+    let (y_lo, y_hi) = (y_axis.start, y_axis.end);
     let step = nice_step(y_hi - y_lo, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
         let mut chart = cartesian(
@@ -43,7 +47,7 @@ pub fn dscr_by_year(
             root,
             PLOT_MARGINS,
             Ticked::new(x0..x1, ticks),
-            y_lo..y_hi,
+            y_axis.clone(),
         )?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
@@ -70,7 +74,7 @@ pub fn dscr_by_year(
                 .map(|(y, d)| {
                     let x = y as f64;
                     Rectangle::new(
-                        [(x - 0.36, 0.0), (x + 0.36, d.clamp(y_lo, y_hi))],
+                        [(x - 0.36, 0.0), (x + 0.36, clip(d, &y_axis))],
                         fill.mix(0.9).filled(),
                     )
                 })
@@ -93,7 +97,7 @@ pub fn dscr_by_year(
                 let text = r
                     .dscr
                     .map_or_else(|| "no debt service".to_string(), |d| format!("{d:.2}×"));
-                let at = r.dscr.map_or(0.0, |d| d.clamp(y_lo, y_hi).max(0.0));
+                let at = r.dscr.map_or(0.0, |d| clip(d, &y_axis).max(0.0));
                 Text::new(
                     text,
                     (y as f64, at + (y_hi - y_lo) * 0.01),
@@ -104,7 +108,7 @@ pub fn dscr_by_year(
         let line = colour(style::RED);
         chart
             .draw_series(DashedLineSeries::new(
-                [(x0, threshold), (x1, threshold)],
+                [(x0, clip(line_at, &y_axis)), (x1, clip(line_at, &y_axis))],
                 10,
                 6,
                 line.stroke_width(2),

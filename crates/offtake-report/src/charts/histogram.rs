@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, PLOT_MARGINS, cartesian, chart_error, colour, decimals_for, house_mesh,
-    nice_step, padded_range, svg_chart, usd_billions_label,
+    Canvas, FONT, PLOT_MARGINS, axis as value_axis, cartesian, chart_error, colour, decimals_for,
+    drawable, house_mesh, nice_step, padded_range, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style::{self, Rgb};
@@ -109,7 +109,7 @@ pub fn histogram(
     let scaled: Vec<f64> = values
         .iter()
         .filter(|v| v.is_finite())
-        .map(|v| v * scale)
+        .map(|v| drawable(v * scale))
         .collect();
     let n = scaled.len().max(1) as f64;
     let (lo, hi) = scaled
@@ -131,11 +131,13 @@ pub fn histogram(
         .fold(0.0, f64::max);
     let (_, y_hi) = padded_range(0.0, top * 1.15);
     let pad = (hi - lo) * 0.03;
-    let (x0, x1) = (lo - pad, hi + pad);
+    let x_axis = value_axis(lo - pad, hi + pad);
+    let y_axis = value_axis(0.0, y_hi);
+    let (x0, x1, y_hi) = (x_axis.start, x_axis.end, y_axis.end);
     let x_step = nice_step(x1 - x0, 8.0);
     let y_step = nice_step(y_hi, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), title, |root| {
-        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x0..x1, 0.0..y_hi)?;
+        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_axis, y_axis)?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
             .x_labels(8)

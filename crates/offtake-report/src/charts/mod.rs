@@ -227,11 +227,12 @@ impl Ranged for Ticked {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        if self.hi == self.lo {
+        let along = (value - self.lo) / (self.hi - self.lo);
+        if !along.is_finite() {
             return (limit.0 + limit.1) / 2;
         }
-        let along = (value - self.lo) / (self.hi - self.lo);
-        limit.0 + (f64::from(limit.1 - limit.0) * along).round() as i32
+        // Held near the axis: a point far outside would overflow the pixel offset.
+        limit.0 + (f64::from(limit.1 - limit.0) * along.clamp(-1.0, 2.0)).round() as i32
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
@@ -245,6 +246,40 @@ impl Ranged for Ticked {
     fn range(&self) -> Range<f64> {
         self.lo..self.hi
     }
+}
+
+/// The largest magnitude a chart draws. Plotters ticks an `f64` axis by searching for a step,
+/// and over an infinite span (or one that overflows) that search never ends: so values beyond
+/// this, infinities included, are drawn at the limit and NaN at 0, and every axis is finite.
+const AXIS_LIMIT: f64 = 1e300;
+
+/// `v` as a chart draws it: NaN as 0, clamped to ±[`AXIS_LIMIT`]. Ordinary values are unchanged.
+fn drawable(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-AXIS_LIMIT, AXIS_LIMIT)
+    }
+}
+
+/// An `f64` axis plotters can tick in bounded time: finite ends in order with a span that
+/// rounding next to the ends cannot erase. Every chart's `f64` axis comes through here;
+/// ordinary ranges pass unchanged.
+fn axis(lo: f64, hi: f64) -> Range<f64> {
+    let (a, b) = (drawable(lo), drawable(hi));
+    let (lo, hi) = (a.min(b), a.max(b));
+    let magnitude = lo.abs().max(hi.abs());
+    if hi - lo > 1e-9 * magnitude {
+        return lo..hi;
+    }
+    let pad = (1e-6 * magnitude).max(0.5);
+    lo - pad..hi + pad
+}
+
+/// `v` drawn on `range`: [`drawable`], then held inside the axis (plotters maps a point far
+/// outside it to a pixel offset that overflows).
+fn clip(v: f64, range: &Range<f64>) -> f64 {
+    drawable(v).clamp(range.start, range.end)
 }
 
 /// Nice tick step for a span of `span` with about `ticks` ticks (1, 2 or 5 × 10^k).

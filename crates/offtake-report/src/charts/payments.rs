@@ -5,9 +5,9 @@ use offtake_model::Contract;
 use plotters::prelude::*;
 
 use super::{
-    AnnualValue, Canvas, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, bar_swatch, cartesian, chart_error,
-    colour, contract_year_axis, contract_year_label, house_legend, house_mesh, nice_step,
-    padded_range, svg_chart, usd_billions_label,
+    AnnualValue, Canvas, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian,
+    chart_error, clip, colour, contract_year_axis, contract_year_label, drawable, house_legend,
+    house_mesh, nice_step, padded_range, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style::{self, Rgb};
@@ -24,16 +24,18 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
         .iter()
         .map(|r| (r.usage_charge + r.shortfall + r.true_up) * b)
         .fold(0.0, f64::max);
+    let top = drawable(top);
     // Headroom above the tallest bar keeps the legend off the bars.
     let (_, y_hi) = padded_range(0.0, top * LEGEND_HEADROOM);
-    let step = nice_step(y_hi, 6.0);
+    let y_axis = axis(0.0, y_hi);
+    let step = nice_step(y_axis.end - y_axis.start, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
         let mut chart = cartesian(
             NAME,
             root,
             PLOT_MARGINS,
             Ticked::new(x0..x1, ticks),
-            0.0..y_hi,
+            y_axis.clone(),
         )?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
@@ -59,7 +61,10 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
                 .map(|(y, r)| {
                     let x = y as f64;
                     Rectangle::new(
-                        [(x - 0.36, base[y]), (x + 0.36, base[y] + value(r) * b)],
+                        [
+                            (x - 0.36, clip(base[y], &y_axis)),
+                            (x + 0.36, clip(base[y] + value(r) * b, &y_axis)),
+                        ],
                         fill.filled(),
                     )
                 })

@@ -3,9 +3,12 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Canvas, FONT, Ticked, cartesian, chart_error, colour, house_mesh, svg_chart};
+use super::{Canvas, FONT, Ticked, cartesian, chart_error, clip, colour, house_mesh, svg_chart};
 use crate::Result;
 use crate::style;
+
+/// The percent axis, with room right of 100% for the value labels.
+const PERCENT: std::ops::Range<f64> = 0.0..116.0;
 
 /// Probabilities (0..1) as horizontal bars, labelled with the percentage.
 pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Result<String> {
@@ -19,8 +22,7 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
             NAME,
             root,
             (40, canvas.width * 30 / 100),
-            // Room right of 100% for the value labels.
-            Ticked::new(0.0..116.0, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
+            Ticked::new(PERCENT, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
             Ticked::new(-0.6..m as f64 - 0.4, rows),
         )?;
         let name_of = |y: &f64| -> String {
@@ -43,7 +45,7 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
             .draw_series(items.iter().enumerate().map(|(i, (_, p))| {
                 let y = (m - 1 - i) as f64;
                 Rectangle::new(
-                    [(0.0, y - 0.3), (p * 100.0, y + 0.3)],
+                    [(0.0, y - 0.3), (clip(p * 100.0, &PERCENT), y + 0.3)],
                     fill.mix(0.85).filled(),
                 )
             }))
@@ -57,7 +59,7 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
                 let y = (m - 1 - i) as f64;
                 Text::new(
                     format!(" {}", crate::format::pct(*p)),
-                    (p * 100.0, y),
+                    (clip(p * 100.0, &PERCENT), y),
                     value_style.clone(),
                 )
             }))

@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, Ticked, bar_swatch, cartesian, chart_error, colour, house_legend, house_mesh,
-    nice_step, svg_chart, usd_billions_label,
+    Canvas, FONT, Ticked, axis, bar_swatch, cartesian, chart_error, clip, colour, drawable,
+    house_legend, house_mesh, nice_step, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style;
@@ -40,14 +40,17 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         .chain([base])
         .fold(f64::INFINITY, f64::min)
         * b;
+    let lo = drawable(lo);
     let hi = ranked
         .iter()
         .flat_map(|t| [t.at_p10, t.at_p90])
         .chain([base])
         .fold(f64::NEG_INFINITY, f64::max)
         * b;
+    let hi = drawable(hi);
     let span = (hi - lo).max(1e-6);
-    let (x0, x1) = (lo - span * 0.12, hi + span * 0.12);
+    let x_axis = axis(lo - span * 0.12, hi + span * 0.12);
+    let (x0, x1) = (x_axis.start, x_axis.end);
     let x_step = nice_step(x1 - x0, 7.0);
     let names: Vec<String> = ranked.iter().map(|t| t.factor.clone()).collect();
     // Row i sits at y = m − 1 − i so the largest swing is at the top.
@@ -58,7 +61,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
             NAME,
             root,
             (24, canvas.width * 22 / 100),
-            x0..x1,
+            x_axis.clone(),
             Ticked::new(-0.6..m as f64 - 0.4, rows),
         )?;
         let name_of = |y: &f64| -> String {
@@ -96,8 +99,8 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
                     let y = (m - 1 - i) as f64 + offset;
                     Rectangle::new(
                         [
-                            (base * b, y - TORNADO_HALF),
-                            (pick(t) * b, y + TORNADO_HALF),
+                            (clip(base * b, &x_axis), y - TORNADO_HALF),
+                            (clip(pick(t) * b, &x_axis), y + TORNADO_HALF),
                         ],
                         fill.mix(0.9).filled(),
                     )
@@ -115,6 +118,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
                     VPos::Center,
                 ))
         };
+        let x_range = &x_axis;
         chart
             .draw_series(ranked.iter().enumerate().flat_map(|(i, t)| {
                 let y = (m - 1 - i) as f64;
@@ -125,7 +129,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
                         let pad = span * 0.01 * if left { -1.0 } else { 1.0 };
                         Text::new(
                             crate::format::usd(v),
-                            (v * b + pad, y + offset),
+                            (clip(v * b + pad, x_range), y + offset),
                             value_style(left),
                         )
                     })
@@ -134,7 +138,10 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         let ink = colour(style::INK);
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(base * b, -0.6), (base * b, m as f64 - 0.4)],
+                vec![
+                    (clip(base * b, &x_axis), -0.6),
+                    (clip(base * b, &x_axis), m as f64 - 0.4),
+                ],
                 ink.stroke_width(2),
             )))
             .map_err(|e| err(e.to_string()))?
