@@ -135,43 +135,22 @@ impl Store {
     }
 }
 
-/// Why the database could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    #[error(
-        "no portfolio database at {path}: add a term sheet or import data first, or pick another with --db PATH (env OFFTAKE_DB)"
-    )]
-    Missing { path: String },
-    #[error("opening the portfolio database {location}: {source}")]
-    Store {
-        location: String,
-        source: Box<offtake_store::Error>,
-    },
-}
-
-impl From<OpenError> for CliError {
-    fn from(e: OpenError) -> Self {
-        let message = e.to_string();
-        match &e {
-            OpenError::Missing { .. } => CliError::Failure(Some(message)),
-            OpenError::Store { source, .. } => CliError::from_store(source, message),
-        }
-    }
-}
-
-/// Opens (and migrates) the database `args` selects.
-pub fn open(args: &DbArgs, access: Access) -> Result<Store, OpenError> {
+/// Opens (and migrates) the database `args` selects. A missing SQLite file is an error for
+/// [`Access::Read`] (exit 1); a store error keeps its exit code.
+pub fn open(args: &DbArgs, access: Access) -> CliResult<Store> {
     let location = Location::parse(&args.db);
-    let wrap = |source| OpenError::Store {
-        location: location.display(),
-        source: Box::new(source),
+    let wrap = |e: offtake_store::Error| {
+        let message = format!("opening the portfolio database {}: {e}", location.display());
+        CliError::from_store(&e, message)
     };
     match &location {
         Location::Sqlite(path) => {
             if access == Access::Read && !path.exists() {
-                return Err(OpenError::Missing {
-                    path: path.display().to_string(),
-                });
+                return Err(CliError::failure(format!(
+                    "no portfolio database at {}: add a term sheet or import data first, or pick \
+                     another with --db PATH (env OFFTAKE_DB)",
+                    path.display()
+                )));
             }
             SqliteStore::open(path).map(Store::Sqlite).map_err(wrap)
         }

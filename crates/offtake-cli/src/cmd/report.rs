@@ -82,12 +82,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// A rendered document, ready to write.
-enum Rendered {
-    File(Vec<u8>),
-    CsvDir,
-}
-
 /// Exit code: 0 ok, 2 invalid input (flags or term sheet; nothing written), 1 other failures
 /// (including an output that cannot be written).
 pub fn run(args: &Args) -> CliResult {
@@ -128,25 +122,20 @@ pub fn run(args: &Args) -> CliResult {
         file_name: &file_name,
         risk: risk.as_ref(),
     };
-    let rendered = match format {
-        Format::Html => Rendered::File(offtake_report::html::render(&doc)?.into_bytes()),
-        Format::Xlsx => Rendered::File(offtake_report::xlsx::render(&doc)?),
-        Format::Json => Rendered::File(
-            UnderwritingJson::new(contract, &outcome)
-                .with_variants(contract, &args.variants)
-                .to_string_pretty()?
-                .into_bytes(),
-        ),
-        Format::Csv => Rendered::CsvDir,
-    };
-    match rendered {
-        Rendered::File(bytes) => write_file(&args.output, &bytes, args.quiet),
-        Rendered::CsvDir => {
+    let bytes = match format {
+        Format::Html => offtake_report::html::render(&doc)?.into_bytes(),
+        Format::Xlsx => offtake_report::xlsx::render(&doc)?,
+        Format::Json => UnderwritingJson::new(contract, &outcome)
+            .with_variants(contract, &args.variants)
+            .to_string_pretty()?
+            .into_bytes(),
+        Format::Csv => {
             let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
             let files = [(CSV_FILES[0], monthly), (CSV_FILES[1], annual)];
-            write_dir(&args.output, &files, args.quiet)
+            return write_dir(&args.output, &files, args.quiet);
         }
-    }
+    };
+    write_file(&args.output, &bytes, args.quiet)
 }
 
 /// Runs the Monte Carlo of the term sheet's [risk] (`paths` overrides its path count).

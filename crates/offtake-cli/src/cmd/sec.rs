@@ -244,25 +244,10 @@ pub fn user_agent(given: Option<&str>) -> CliResult<String> {
     Ok(ua.to_string())
 }
 
-/// Why a download failed.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error(
-        "GET {url}: HTTP 404: the SEC has no XBRL company facts for this CIK (check the number)"
-    )]
-    NotFound { url: String },
-    #[error(
-        "GET {url}: HTTP {status}: the SEC refused the request (it blocks clients without a real name and email in the User-Agent, and clients over 10 requests per second)"
-    )]
-    Refused { url: String, status: u16 },
-    #[error("GET {url}: {source}")]
-    Http { url: String, source: ureq::Error },
-}
-
 /// Companyfacts documents of the largest filers run to tens of megabytes.
 const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
 
-fn download(url: &str, user_agent: &str) -> Result<String, FetchError> {
+fn download(url: &str, user_agent: &str) -> CliResult<String> {
     wait_for_sec_slot();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(120)))
@@ -273,35 +258,23 @@ fn download(url: &str, user_agent: &str) -> Result<String, FetchError> {
         .header("User-Agent", user_agent)
         .header("Accept", "application/json")
         .call();
-    let mut response = match response {
-        Ok(r) => r,
-        Err(ureq::Error::StatusCode(404)) => {
-            return Err(FetchError::NotFound {
-                url: url.to_string(),
-            });
-        }
-        Err(ureq::Error::StatusCode(status @ (403 | 429))) => {
-            return Err(FetchError::Refused {
-                url: url.to_string(),
-                status,
-            });
-        }
-        Err(source) => {
-            return Err(FetchError::Http {
-                url: url.to_string(),
-                source,
-            });
-        }
-    };
+    let fail = |why: String| CliError::failure(format!("GET {url}: {why}; nothing was imported"));
+    let mut response = response.map_err(|e| match e {
+        ureq::Error::StatusCode(404) => fail(
+            "HTTP 404: the SEC has no XBRL company facts for this CIK (check the number)".into(),
+        ),
+        ureq::Error::StatusCode(status @ (403 | 429)) => fail(format!(
+            "HTTP {status}: the SEC refused the request (it blocks clients without a real name \
+             and email in the User-Agent, and clients over 10 requests per second)"
+        )),
+        other => fail(other.to_string()),
+    })?;
     response
         .body_mut()
         .with_config()
         .limit(MAX_DOCUMENT_BYTES)
         .read_to_string()
-        .map_err(|source| FetchError::Http {
-            url: url.to_string(),
-            source,
-        })
+        .map_err(|e| fail(e.to_string()))
 }
 
 fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
@@ -320,8 +293,7 @@ fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
     for &cik in &args.cik {
         let url = offtake_data::companyfacts_url(cik);
         eprintln!("GET {url}");
-        let text = download(&url, &ua)
-            .map_err(|e| CliError::failure(format!("{e}; nothing was imported")))?;
+        let text = download(&url, &ua)?;
         let facts = offtake_data::parse_companyfacts(&text)
             .map_err(|e| CliError::failure(format!("{url}: {e}; nothing was imported")))?;
         documents.push((url, cik, text, facts));
