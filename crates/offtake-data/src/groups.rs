@@ -169,15 +169,35 @@ pub fn group_deals(rows: &[DealRow]) -> DealGroups {
             parent[ra.max(rb)] = ra.min(rb);
         }
     };
-    for (i, row) in rows.iter().enumerate() {
-        let base = base_id(&row.deal_id);
-        if base != row.deal_id
-            && let Some(&j) = position.get(base)
-        {
-            union(i, j, LinkReason::ClaimSuffix, &mut parent);
+    // Each row's own links: its claim suffix and the rows its note names.
+    let own_links: Vec<(Option<usize>, Vec<usize>)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let base = base_id(&row.deal_id);
+            let suffix = (base != row.deal_id)
+                .then(|| position.get(base).copied())
+                .flatten();
+            let mut named = referenced_rows(&row.note, &position);
+            named.retain(|j| *j != i);
+            (suffix, named)
+        })
+        .collect();
+    // A claim row is a claim about the deal it names itself (by suffix or in its note); another
+    // deal's note naming it ("see X for the contradicted claim") is a cross-reference, not the
+    // same deal, unless the claim row names no row of its own. Otherwise a claim would bridge
+    // two deals (OpenAI's Broadcom deal and Anthropic's Broadcom order via AVGO-CLAIM-2025-10).
+    let names_own_deal = |j: usize| {
+        let (suffix, named) = &own_links[j];
+        suffix.is_some() || !named.is_empty()
+    };
+    for (i, (suffix, named)) in own_links.iter().enumerate() {
+        if let Some(j) = suffix {
+            union(i, *j, LinkReason::ClaimSuffix, &mut parent);
         }
-        for j in referenced_rows(&row.note, &position) {
-            if i != j {
+        let from_claim = is_claim_row(&rows[i].deal_id);
+        for &j in named {
+            if from_claim || !is_claim_row(&rows[j].deal_id) || !names_own_deal(j) {
                 union(i, j, LinkReason::NoteReference, &mut parent);
             }
         }

@@ -22,7 +22,13 @@
 //!    (`AMD-META-2026-02-VAL60` → `AMD-META-2026-02`).
 //! 2. **Note reference.** A row whose `note` names another row's `deal_id` (as a whole token) joins
 //!    that row (`AVGO-CLAIM-2025-10` ↔ `ANTH-AVGO-2025-12-TPU`; `OAI-ORCL-2025-09-300B` →
-//!    `ORCL-2025-06-30B`).
+//!    `ORCL-2025-06-30B`), with one exception: a *claim row* (an id with a claim token anywhere,
+//!    `AVGO-CLAIM-2025-10` too) is a claim about the deal it names itself, by suffix or in its own
+//!    note. Another deal's note naming such a claim row is a cross-reference ("see X for the
+//!    contradicted claim") and links nothing, so a claim never bridges two deals:
+//!    `AVGO-OAI-2025-10` (OpenAI's 10 GW) names `AVGO-CLAIM-2025-10`, which names Anthropic's
+//!    `ANTH-AVGO-2025-12-TPU`; the claim joins Anthropic's order, OpenAI's deal stays apart. A claim
+//!    row that names no row of its own joins the rows whose notes name it.
 //!
 //! The group id is the id of the group's *lead*: the earliest row (by `announced_date`, then id)
 //! that is not a claim row; if all are claim rows, the earliest claim row.

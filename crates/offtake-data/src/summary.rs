@@ -19,9 +19,10 @@ pub enum Exclusion {
     LiabilityCap,
     /// `more_than_per_year` without `term_years`: an annual rate that cannot be totalled.
     AnnualRateWithoutTerm,
-    /// Named by a `superseded` status row (`by` is its id), or the row's own note says
-    /// "treat as superseded" (`by` is the row's own id).
+    /// Named by a `superseded` status row (`by` is its id).
     Superseded { by: String },
+    /// The row's own note says "treat as superseded".
+    SupersededByOwnNote,
 }
 
 impl fmt::Display for Exclusion {
@@ -30,6 +31,7 @@ impl fmt::Display for Exclusion {
             Self::LiabilityCap => f.write_str("liability cap, not spend"),
             Self::AnnualRateWithoutTerm => f.write_str("annual rate with no stated term"),
             Self::Superseded { by } => write!(f, "superseded (per {by})"),
+            Self::SupersededByOwnNote => f.write_str("superseded (its note says so)"),
         }
     }
 }
@@ -224,7 +226,7 @@ struct RowEval<'a> {
 }
 
 fn evaluate(rows: &[DealRow]) -> Vec<RowEval<'_>> {
-    let mut superseded_by: BTreeMap<&str, String> = BTreeMap::new();
+    let mut superseded_by: BTreeMap<&str, Exclusion> = BTreeMap::new();
     for status in rows
         .iter()
         .filter(|r| r.value_qualifier == ValueQualifier::Superseded)
@@ -233,7 +235,9 @@ fn evaluate(rows: &[DealRow]) -> Vec<RowEval<'_>> {
             if other.deal_id != status.deal_id && mentions(&status.note, &other.deal_id) {
                 superseded_by
                     .entry(other.deal_id.as_str())
-                    .or_insert_with(|| status.deal_id.clone());
+                    .or_insert_with(|| Exclusion::Superseded {
+                        by: status.deal_id.clone(),
+                    });
             }
         }
     }
@@ -245,7 +249,7 @@ fn evaluate(rows: &[DealRow]) -> Vec<RowEval<'_>> {
         {
             superseded_by
                 .entry(row.deal_id.as_str())
-                .or_insert_with(|| row.deal_id.clone());
+                .or_insert(Exclusion::SupersededByOwnNote);
         }
     }
 
@@ -260,13 +264,13 @@ fn evaluate(rows: &[DealRow]) -> Vec<RowEval<'_>> {
                 Stream::Compute
             };
             let has_number = row.committed_value_usd.is_some() || row.capacity_gw.is_some();
-            if let Some(by) = superseded_by.get(row.deal_id.as_str()) {
+            if let Some(why) = superseded_by.get(row.deal_id.as_str()) {
                 return RowEval {
                     row,
                     value: None,
                     gw: None,
                     stream,
-                    exclusion: has_number.then(|| Exclusion::Superseded { by: by.clone() }),
+                    exclusion: has_number.then(|| why.clone()),
                 };
             }
             let (value, exclusion) = match (row.value_qualifier, row.committed_value_usd) {

@@ -65,6 +65,17 @@ fn readme_conflicts_and_overlaps_are_linked() {
         groups.group_of("MSFT-OAI-2025-10-AZURE"),
         groups.group_of("OAI-AWS-2025-11")
     );
+    // OpenAI's 10 GW Broadcom deal only points at the contradicted claim that it was Broadcom's
+    // $10B customer; that claim names Anthropic's $21B order, which it belongs with. The claim
+    // row must not bridge the two deals.
+    assert_ne!(
+        groups.group_of("AVGO-OAI-2025-10"),
+        groups.group_of("ANTH-AVGO-2025-12-TPU")
+    );
+    assert_eq!(
+        groups.group_of("AVGO-OAI-2025-10"),
+        Some("AVGO-OAI-2025-10")
+    );
     // The lead is the earliest non-claim row.
     assert_eq!(
         groups.group_of("AMD-META-2026-02-VAL60"),
@@ -105,10 +116,13 @@ fn conflicting_claims_are_ranges_with_sources() {
         .find(|c| c.deal_id == "AVGO-CLAIM-2025-10")
         .unwrap();
     assert_eq!(claim.counted_value_usd, None);
-    assert!(matches!(
-        claim.exclusion,
-        Some(Exclusion::Superseded { .. })
-    ));
+    // Its own note says "treat as superseded": said so, not "superseded (per itself)".
+    assert_eq!(claim.exclusion, Some(Exclusion::SupersededByOwnNote));
+    assert_eq!(
+        claim.exclusion.as_ref().unwrap().to_string(),
+        "superseded (its note says so)"
+    );
+    assert!(avgo.claims.iter().all(|c| c.buyer != "OpenAI"), "{avgo:?}");
 
     // The NVIDIA LOI was replaced by a $30B equity investment: no compute value remains.
     let nvda = group("NVDA-OAI-2025-09-LOI");
@@ -138,12 +152,7 @@ fn exclusions_follow_the_documented_rules() {
     assert_eq!(
         excluded,
         vec![
-            (
-                "AVGO-CLAIM-2025-10",
-                &Exclusion::Superseded {
-                    by: "AVGO-CLAIM-2025-10".into()
-                }
-            ),
+            ("AVGO-CLAIM-2025-10", &Exclusion::SupersededByOwnNote),
             (
                 "NVDA-OAI-2025-09-LOI",
                 &Exclusion::Superseded {

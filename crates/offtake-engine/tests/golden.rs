@@ -8,6 +8,11 @@
 //! scenario (`demand_factor`, `power_factor`, `capex_factor`, `delay_months = [..]`,
 //! `slip_months = [..]`).
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the golden cases are files this test reads"
+)]
+
 use offtake_engine::{Scenario, Simulator, underwrite};
 use serde_json::Value;
 

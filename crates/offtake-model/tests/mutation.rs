@@ -2,6 +2,11 @@
 //! nightly): mutated term sheets never panic, and every diagnostic is in file order, inside the
 //! file, with a line and a snippet. Also replays the inputs the fuzzer found.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the regression inputs are files this test reads"
+)]
+
 use offtake_model::{
     Contract, Error, Result, Variant, alternative_terms, decode, parse, parse_with,
 };

@@ -4,6 +4,11 @@
 //! Most cases are the bundled example with a single edit, so each asserts that exactly that one
 //! mistake is reported, on the line of the edit.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the linear-time test times the parser"
+)]
+
 use std::time::{Duration, Instant};
 
 use offtake_model::{

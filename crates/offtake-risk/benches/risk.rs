@@ -6,7 +6,7 @@
 
 use offtake_engine::{Scenario, Simulator};
 use offtake_model::{Contract, parse};
-use offtake_risk::{Control, FactorSampler, RunConfig, report, report_with_threads, simulate};
+use offtake_risk::{Control, FactorSampler, RunConfig, RunOptions, report, simulate};
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
 
@@ -19,11 +19,12 @@ fn example() -> Contract {
 }
 
 fn config(c: &Contract, n_paths: u64, threads: usize) -> RunConfig {
-    RunConfig {
-        n_paths,
-        threads,
-        ..RunConfig::from_contract(c)
-    }
+    let options = RunOptions {
+        n_paths: Some(n_paths),
+        threads: Some(threads),
+        ..RunOptions::default()
+    };
+    RunConfig::new(c, options).expect("a valid configuration")
 }
 
 mod risk {
@@ -91,14 +92,16 @@ mod stats {
     #[divan::bench(name = "report_100k_paths", sample_count = 5, sample_size = 1)]
     fn report_100k(b: divan::Bencher) {
         let c = example();
-        let sim = simulate(&c, &config(&c, 100_000, 2), Control::default()).expect("runs");
-        b.bench(|| report(&c, 42, 100_000, &sim.table, false).expect("reports"));
+        let threads = RunConfig::default_threads();
+        let sim = simulate(&c, &config(&c, 100_000, threads), Control::default()).expect("runs");
+        b.bench(|| report(&c, &sim).expect("reports"));
     }
 
     #[divan::bench(name = "report_100k_paths_1_thread", sample_count = 5, sample_size = 1)]
     fn report_100k_1_thread(b: divan::Bencher) {
         let c = example();
-        let sim = simulate(&c, &config(&c, 100_000, 2), Control::default()).expect("runs");
-        b.bench(|| report_with_threads(&c, 42, 100_000, &sim.table, false, 1).expect("reports"));
+        // The statistics use the run's threads: one.
+        let sim = simulate(&c, &config(&c, 100_000, 1), Control::default()).expect("runs");
+        b.bench(|| report(&c, &sim).expect("reports"));
     }
 }

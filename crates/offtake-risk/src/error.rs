@@ -22,10 +22,10 @@ pub enum Error {
     /// should have rejected it).
     #[error("cannot sample {dist} distribution: {message}")]
     Sampler { dist: &'static str, message: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
+    /// Writing a paths file failed (the caller knows its name).
+    #[error("writing the paths file: {source}")]
+    WritePaths {
+        source: parquet::errors::ParquetError,
     },
     #[error("{path}: {source}")]
     Parquet {

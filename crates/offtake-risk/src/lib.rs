@@ -22,11 +22,9 @@ pub mod table;
 
 pub use error::{Error, Result};
 pub use marginal::{Marginal, round_months};
-pub use paths_file::{Merged, PathsHeader, merge, read_header, read_paths, write_paths};
-pub use report::{
-    RiskReport, Tornado, TornadoRow, contract_fingerprint, report, report_with_threads, tornado,
-};
-pub use run::{CHUNK_PATHS, Control, RunConfig, Shard, Simulation, simulate};
+pub use paths_file::{PathsHeader, merge, read_header, read_paths, write_paths};
+pub use report::{RiskReport, Tornado, TornadoRow, contract_fingerprint, report, tornado};
+pub use run::{CHUNK_PATHS, Control, RunConfig, RunOptions, Shard, Simulation, simulate};
 pub use sampler::{DEFAULT_PATHS, FactorSampler};
 pub use stats::{Summary, quantile_sorted};
 pub use table::{Layout, PathMetric, PathTable, Verdict};

@@ -9,7 +9,7 @@
 //! key-value metadata `offtake.risk` holds a JSON [`PathsHeader`]: the run's identity (term-sheet
 //! fingerprint, seed, paths, shard) that merge checks.
 
-use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,13 +19,13 @@ use parquet::column::reader::ColumnReader;
 use parquet::data_type::{BoolType, DoubleType, Int32Type, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
 use serde::{Deserialize, Serialize};
 
 use crate::report::contract_fingerprint;
-use crate::run::{Shard, Simulation};
+use crate::run::{RunConfig, Shard, Simulation};
 use crate::table::{Layout, PathMetric, PathTable, Verdict};
 use crate::{Error, Result};
 
@@ -63,10 +63,10 @@ impl PathsHeader {
             writer: concat!("offtake-risk ", env!("CARGO_PKG_VERSION")).to_string(),
             deal_id: contract.deal.id.clone(),
             contract_fingerprint: contract_fingerprint(contract),
-            seed: sim.config.seed,
-            n_paths: sim.config.n_paths,
-            shard_index: sim.config.shard.index,
-            shard_count: sim.config.shard.count,
+            seed: sim.config.seed(),
+            n_paths: sim.config.n_paths(),
+            shard_index: sim.config.shard().index,
+            shard_count: sim.config.shard().count,
             rows: sim.table.len() as u64,
             partial: sim.partial,
             layout: sim.table.layout().clone(),
@@ -199,17 +199,15 @@ fn physical_type(p: Physical) -> PhysicalType {
     }
 }
 
-/// Writes `sim`'s rows with its header to `path` (created or truncated).
-pub fn write_paths(path: &Path, contract: &Contract, sim: &Simulation) -> Result<()> {
+/// Writes `sim`'s rows with its header to `out` (the caller opens, and after this returns
+/// flushes and renames, the file; `out` is buffered here).
+pub fn write_paths<W: Write + Send>(out: W, contract: &Contract, sim: &Simulation) -> Result<()> {
     let header = PathsHeader::of(contract, sim);
-    write_table(path, &header, &sim.table)
+    write_table(out, &header, &sim.table)
 }
 
-fn write_table(path: &Path, header: &PathsHeader, table: &PathTable) -> Result<()> {
-    let pq = |source| Error::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
+fn write_table<W: Write + Send>(out: W, header: &PathsHeader, table: &PathTable) -> Result<()> {
+    let pq = |source| Error::WritePaths { source };
     let cols = columns(table.layout());
     let fields = cols
         .iter()
@@ -229,10 +227,8 @@ fn write_table(path: &Path, header: &PathsHeader, table: &PathTable) -> Result<(
         .with_fields(fields)
         .build()
         .map_err(pq)?;
-    let header_json = serde_json::to_string(header).map_err(|e| Error::NotAPathsFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let header_json = serde_json::to_string(header)
+        .map_err(|e| pq(parquet::errors::ParquetError::General(e.to_string())))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -241,12 +237,8 @@ fn write_table(path: &Path, header: &PathsHeader, table: &PathTable) -> Result<(
             header_json,
         )]))
         .build();
-    let file = File::create(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let mut writer =
-        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq)?;
+        SerializedFileWriter::new(out, Arc::new(schema), Arc::new(props)).map_err(pq)?;
     let mut start = 0;
     // An empty file still gets its schema and header (an interrupted shard may have no rows).
     while start < table.len() {
@@ -315,24 +307,23 @@ fn unreachable_column() -> parquet::errors::Result<usize> {
     ))
 }
 
-/// Reads the header of a paths file (metadata only).
-pub fn read_header(path: &Path) -> Result<PathsHeader> {
-    let reader = open(path)?;
-    header_of(path, &reader)
+/// Reads the header of a paths file (metadata only); `name` is the file's name in messages.
+pub fn read_header<R: ChunkReader + 'static>(name: &Path, file: R) -> Result<PathsHeader> {
+    let reader = open(name, file)?;
+    header_of(name, &reader)
 }
 
-fn open(path: &Path) -> Result<SerializedFileReader<File>> {
-    let file = File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn open<R: ChunkReader + 'static>(name: &Path, file: R) -> Result<SerializedFileReader<R>> {
     SerializedFileReader::new(file).map_err(|source| Error::Parquet {
-        path: path.to_path_buf(),
+        path: name.to_path_buf(),
         source,
     })
 }
 
-fn header_of(path: &Path, reader: &SerializedFileReader<File>) -> Result<PathsHeader> {
+fn header_of<R: ChunkReader + 'static>(
+    path: &Path,
+    reader: &SerializedFileReader<R>,
+) -> Result<PathsHeader> {
     let not = |reason: String| Error::NotAPathsFile {
         path: path.to_path_buf(),
         reason,
@@ -357,10 +348,24 @@ fn header_of(path: &Path, reader: &SerializedFileReader<File>) -> Result<PathsHe
     serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))
 }
 
-/// Reads a paths file: its header and rows (checked against the columns the header implies).
-pub fn read_paths(path: &Path) -> Result<(PathsHeader, PathTable)> {
-    let reader = open(path)?;
-    let header = header_of(path, &reader)?;
+/// Reads a paths file: its header and rows (checked against the columns the header implies);
+/// `name` is the file's name in messages.
+pub fn read_paths<R: ChunkReader + 'static>(
+    name: &Path,
+    file: R,
+) -> Result<(PathsHeader, PathTable)> {
+    let reader = open(name, file)?;
+    let header = header_of(name, &reader)?;
+    let table = read_table(name, &reader, &header)?;
+    Ok((header, table))
+}
+
+/// The rows of an open paths file whose header is `header`.
+fn read_table<R: ChunkReader + 'static>(
+    path: &Path,
+    reader: &SerializedFileReader<R>,
+    header: &PathsHeader,
+) -> Result<PathTable> {
     let pq = |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
@@ -459,7 +464,7 @@ pub fn read_paths(path: &Path) -> Result<(PathsHeader, PathTable)> {
     if first != rows {
         return Err(bad("*", "row groups hold fewer rows than the file".into()));
     }
-    Ok((header, table))
+    Ok(table)
 }
 
 /// Reads `n` records (looping: a call may return fewer).
@@ -515,22 +520,25 @@ fn spread(
         .collect())
 }
 
-/// The rows of every shard of one run, in path order: exactly the table a single run gives
-/// (without factors).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Merged {
-    pub seed: u64,
-    pub n_paths: u64,
-    pub table: PathTable,
-}
-
-/// Merges the paths files of every shard of one run of `contract`. Refuses files of another term
-/// sheet, seed, path count or shard count, interrupted shards, duplicates and gaps.
-pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
+/// Merges the paths files of every shard of one run of `contract` (each with its name for
+/// messages) into the simulation a single run gives (rows in path order, without factors).
+/// Refuses files of another term sheet, seed, path count or shard count, interrupted shards,
+/// duplicates and gaps.
+pub fn merge<R: ChunkReader + 'static>(
+    contract: &Contract,
+    shards: Vec<(PathBuf, R)>,
+) -> Result<Simulation> {
+    let (files, readers): (Vec<PathBuf>, Vec<R>) = shards.into_iter().unzip();
     let first = files.first().ok_or(Error::NothingToMerge)?;
+    let readers = files
+        .iter()
+        .zip(readers)
+        .map(|(f, r)| open(f, r))
+        .collect::<Result<Vec<_>>>()?;
     let headers = files
         .iter()
-        .map(|f| read_header(f))
+        .zip(&readers)
+        .map(|(f, r)| header_of(f, r))
         .collect::<Result<Vec<_>>>()?;
     let fingerprint = contract_fingerprint(contract);
     let reference = &headers[0];
@@ -632,8 +640,8 @@ pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
     let mut merged = PathTable::with_rows(Layout::new(contract, false), rows);
     let mut filled = vec![false; rows];
     // One shard in memory at a time next to the merged table.
-    for f in files {
-        let (h, table) = read_paths(f)?;
+    for ((f, reader), h) in files.iter().zip(&readers).zip(&headers) {
+        let table = read_table(f, reader, h)?;
         let shard = h.shard();
         for r in 0..table.len() {
             let i = table.path_idx(r);
@@ -657,41 +665,47 @@ pub fn merge(contract: &Contract, files: &[PathBuf]) -> Result<Merged> {
             merged.copy_row(pos, i, &table, r);
         }
     }
-    Ok(Merged {
-        seed: reference.seed,
-        n_paths,
+    Ok(Simulation {
+        config: RunConfig::whole(reference.seed, n_paths)?,
         table: merged,
+        partial: false,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::{Control, RunConfig, simulate};
+    use crate::run::{Control, RunOptions, simulate};
+    use bytes::Bytes;
+
+    fn written(header: &PathsHeader, table: &PathTable) -> Bytes {
+        let mut out = Vec::new();
+        write_table(&mut out, header, table).unwrap();
+        Bytes::from(out)
+    }
 
     #[test]
     fn files_of_another_format_are_refused_by_read_and_merge() {
         let contract =
             offtake_model::parse(include_str!("../../../examples/amazon-anthropic-2026.toml"))
                 .unwrap();
-        let config = RunConfig {
-            n_paths: 10,
-            threads: 1,
+        let options = RunOptions {
+            n_paths: Some(10),
+            threads: Some(1),
             keep_factors: true,
-            ..RunConfig::from_contract(&contract)
+            ..RunOptions::default()
         };
+        let config = RunConfig::new(&contract, options).unwrap();
         let sim = simulate(&contract, &config, Control::default()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let current = dir.path().join("current.parquet");
-        write_paths(&current, &contract, &sim).unwrap();
-        assert_eq!(read_header(&current).unwrap().format, FORMAT);
+        let current = written(&PathsHeader::of(&contract, &sim), &sim.table);
+        let name = Path::new("current.parquet");
+        assert_eq!(read_header(name, current.clone()).unwrap().format, FORMAT);
         // A file written while path generators were ChaCha8 (format 1).
-        let old = dir.path().join("old.parquet");
         let header = PathsHeader {
             format: 1,
             ..PathsHeader::of(&contract, &sim)
         };
-        write_table(&old, &header, &sim.table).unwrap();
+        let old = written(&header, &sim.table);
         let refused = |e: Error| {
             matches!(
                 e,
@@ -702,7 +716,10 @@ mod tests {
                 }
             ) && e.to_string().contains("format 1")
         };
-        assert!(refused(read_header(&old).unwrap_err()));
-        assert!(refused(merge(&contract, &[current, old]).unwrap_err()));
+        assert!(refused(
+            read_header(Path::new("old"), old.clone()).unwrap_err()
+        ));
+        let shards = vec![(name.to_path_buf(), current), (PathBuf::from("old"), old)];
+        assert!(refused(merge(&contract, shards).unwrap_err()));
     }
 }

@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 use crate::Result;
 use crate::copula::spearman_of_copula;
 use crate::marginal::round_months;
+use crate::run::Simulation;
 use crate::sampler::FactorSampler;
 use crate::stats::{Summary, summaries};
 use crate::table::{PathMetric, PathTable, Verdict};
@@ -176,29 +177,16 @@ pub fn contract_fingerprint(contract: &Contract) -> String {
     format!("fnv1a64:{h:016x}")
 }
 
-/// The report of `table` (the finished paths of a run of `n_paths` paths with `seed`), its
-/// statistics computed on as many threads as the machine offers.
-pub fn report(
-    contract: &Contract,
-    seed: u64,
-    n_paths: u64,
-    table: &PathTable,
-    partial: bool,
-) -> Result<RiskReport> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    report_with_threads(contract, seed, n_paths, table, partial, threads)
-}
-
-/// [`report`] with its statistics computed on at most `threads` threads (the caller's and
-/// scoped ones; a run's `--threads`). The result does not depend on `threads`.
-pub fn report_with_threads(
-    contract: &Contract,
-    seed: u64,
-    n_paths: u64,
-    table: &PathTable,
-    partial: bool,
-    threads: usize,
-) -> Result<RiskReport> {
+/// The report of a run (or of a merge of its shards: the same report, bit for bit), its
+/// statistics computed on at most the run's threads (the caller's and scoped ones). The result
+/// does not depend on the number of threads.
+pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
+    let (seed, n_paths, threads) = (
+        sim.config.seed(),
+        sim.config.n_paths(),
+        sim.config.threads(),
+    );
+    let (table, partial) = (&sim.table, sim.partial);
     let sampler = FactorSampler::new(contract)?;
     let layout = table.layout();
     let metrics = MetricSummaries(metric_summaries(table, threads));

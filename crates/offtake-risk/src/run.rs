@@ -11,11 +11,12 @@ use offtake_engine::{Extent, Scenario, Simulator};
 use offtake_model::{Contract, RiskSpec};
 
 use crate::sampler::{FactorSampler, spec_defaults};
-use crate::table::{Layout, PathTable, write_row};
+use crate::table::{BLOCK_ROWS, Layout, PathTable, write_row};
 use crate::{Error, Result};
 
-/// Paths per unit of work: ~1–10 ms, so cancellation is prompt and load balances.
-pub const CHUNK_PATHS: usize = 1024;
+/// Paths per unit of work: ~1–10 ms, so cancellation is prompt and load balances. One chunk
+/// fills one block of the table.
+pub const CHUNK_PATHS: usize = BLOCK_ROWS;
 
 /// Which paths a process runs: those with index i ≡ `index` (mod `count`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -71,51 +72,116 @@ impl std::fmt::Display for Shard {
     }
 }
 
-/// What to run: resolved from `[risk]` and the caller's overrides, checked by [`RunConfig::check`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunConfig {
-    pub seed: u64,
-    pub n_paths: u64,
-    pub threads: usize,
-    pub shard: Shard,
+/// The caller's choices for a run, each overriding `[risk]` (or the defaults) when given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Default: `[risk]` seed, else 0.
+    pub seed: Option<u64>,
+    /// Default: `[risk]` paths, else [`crate::DEFAULT_PATHS`].
+    pub n_paths: Option<u64>,
+    /// Default: as many as the machine offers.
+    pub threads: Option<usize>,
+    /// Default: every path ([`Shard::ALL`]).
+    pub shard: Option<Shard>,
     /// Keep the factors drawn in each row (for a paths file).
     pub keep_factors: bool,
 }
 
+/// What to run: `[risk]` with the caller's [`RunOptions`], checked once by [`RunConfig::new`],
+/// so a `RunConfig` that exists can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    seed: u64,
+    n_paths: u64,
+    threads: usize,
+    shard: Shard,
+    keep_factors: bool,
+}
+
 impl RunConfig {
-    /// `[risk]`'s seed and paths (seed 0, 10,000 paths without `[risk]`), every shard, and as
-    /// many threads as the machine offers.
-    pub fn from_contract(contract: &Contract) -> Self {
+    /// `[risk]`'s seed and paths (seed 0, 10,000 paths without `[risk]`) with `options` applied;
+    /// rejects what cannot run (no paths or too many, no threads, a shard that does not exist
+    /// or has no paths) before any work starts.
+    pub fn new(contract: &Contract, options: RunOptions) -> Result<Self> {
         let (seed, n_paths) = spec_defaults(contract);
-        RunConfig {
-            seed,
-            n_paths,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
-            shard: Shard::ALL,
-            keep_factors: false,
-        }
+        Self::checked(
+            options.seed.unwrap_or(seed),
+            options.n_paths.unwrap_or(n_paths),
+            options.threads.unwrap_or_else(Self::default_threads),
+            options.shard.unwrap_or(Shard::ALL),
+            options.keep_factors,
+        )
     }
 
-    /// Rejects what cannot run, before any work starts.
-    pub fn check(&self) -> Result<()> {
-        if !(1..=RiskSpec::MAX_PATHS).contains(&self.n_paths) {
+    /// The whole run of `n_paths` paths with `seed` (what a merge of its shards rebuilds).
+    pub(crate) fn whole(seed: u64, n_paths: u64) -> Result<Self> {
+        Self::checked(seed, n_paths, Self::default_threads(), Shard::ALL, false)
+    }
+
+    /// As many threads as the machine offers (1 if it cannot tell).
+    pub fn default_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+
+    fn checked(
+        seed: u64,
+        n_paths: u64,
+        threads: usize,
+        shard: Shard,
+        keep_factors: bool,
+    ) -> Result<Self> {
+        if !(1..=RiskSpec::MAX_PATHS).contains(&n_paths) {
             return Err(Error::PathCount {
-                paths: self.n_paths,
+                paths: n_paths,
                 max: RiskSpec::MAX_PATHS,
             });
         }
-        if self.threads == 0 {
+        if threads == 0 {
             return Err(Error::NoThreads);
         }
-        Shard::new(self.shard.index, self.shard.count)?;
-        if self.shard.n_paths(self.n_paths) == 0 {
+        let shard = Shard::new(shard.index, shard.count)?;
+        if shard.n_paths(n_paths) == 0 {
             return Err(Error::EmptyShard {
-                index: self.shard.index,
-                count: self.shard.count,
-                paths: self.n_paths,
+                index: shard.index,
+                count: shard.count,
+                paths: n_paths,
             });
         }
-        Ok(())
+        Ok(RunConfig {
+            seed,
+            n_paths,
+            threads,
+            shard,
+            keep_factors,
+        })
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Paths of the whole run (every shard).
+    pub fn n_paths(&self) -> u64 {
+        self.n_paths
+    }
+
+    /// Worker threads (≥ 1); results do not depend on it.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    pub fn shard(&self) -> Shard {
+        self.shard
+    }
+
+    /// Rows keep the factors drawn (for a paths file).
+    pub fn keep_factors(&self) -> bool {
+        self.keep_factors
+    }
+
+    /// Paths this process runs (its shard's share of the run).
+    pub fn shard_paths(&self) -> u64 {
+        self.shard.n_paths(self.n_paths)
     }
 }
 
@@ -143,7 +209,6 @@ pub fn simulate(
     config: &RunConfig,
     control: Control<'_>,
 ) -> Result<Simulation> {
-    config.check()?;
     let sampler = FactorSampler::new(contract)?.with_seed(config.seed);
     let layout = Layout::new(contract, config.keep_factors);
     let rows =

@@ -13,8 +13,8 @@ use offtake_engine::{PathSummary, Scenario};
 use offtake_model::Contract;
 use serde::Serialize;
 
-/// Rows per block of values; equal to the runner's chunk of paths, so a chunk is one block.
-pub const BLOCK_ROWS: usize = crate::run::CHUNK_PATHS;
+/// Rows per block of values; the runner's chunk of paths (`run::CHUNK_PATHS`) is one block.
+pub const BLOCK_ROWS: usize = 1024;
 
 /// A metric recorded for every path (MODEL.md §10; definitions in MODEL.md §6–9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

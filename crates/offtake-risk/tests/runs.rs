@@ -1,13 +1,21 @@
 //! Runs through the engine: the base path is the deterministic engine, results do not depend on
 //! threads or shards, interruption keeps finished paths, bad configurations are refused.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the test reads the bundled term sheets from disk"
+)]
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use offtake_engine::{Scenario, Simulator, underwrite};
 use offtake_model::{Contract, parse};
+use std::path::PathBuf;
+
+use bytes::Bytes;
 use offtake_risk::{
-    Control, Error, FactorSampler, PathMetric, RunConfig, Shard, Verdict, merge, report, simulate,
-    write_paths,
+    Control, Error, FactorSampler, PathMetric, RunConfig, RunOptions, Shard, Simulation, Verdict,
+    merge, report, simulate, write_paths,
 };
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -16,12 +24,27 @@ fn example() -> Contract {
     parse(EXAMPLE).unwrap()
 }
 
-fn config(c: &Contract, n_paths: u64, threads: usize) -> RunConfig {
-    RunConfig {
-        n_paths,
-        threads,
-        ..RunConfig::from_contract(c)
+fn options(n_paths: u64, threads: usize) -> RunOptions {
+    RunOptions {
+        n_paths: Some(n_paths),
+        threads: Some(threads),
+        ..RunOptions::default()
     }
+}
+
+fn config(c: &Contract, n_paths: u64, threads: usize) -> RunConfig {
+    RunConfig::new(c, options(n_paths, threads)).unwrap()
+}
+
+/// A paths file in memory.
+fn paths_file(c: &Contract, sim: &Simulation) -> Bytes {
+    let mut out = Vec::new();
+    write_paths(&mut out, c, sim).unwrap();
+    Bytes::from(out)
+}
+
+fn named(name: &str, file: &Bytes) -> (PathBuf, Bytes) {
+    (PathBuf::from(name), file.clone())
 }
 
 fn metrics_of(m: &offtake_engine::Metrics) -> [Option<f64>; 10] {
@@ -139,18 +162,20 @@ fn same_seed_same_report_for_any_thread_count() {
     let three = simulate(&c, &config(&c, 3000, 3), Control::default()).unwrap();
     assert_eq!(one.table, two.table);
     assert_eq!(one.table, three.table);
-    let r1 = serde_json::to_string(&report(&c, one.config.seed, 3000, &one.table, false).unwrap())
-        .unwrap();
-    let r2 = serde_json::to_string(&report(&c, two.config.seed, 3000, &two.table, false).unwrap())
-        .unwrap();
+    let r1 = serde_json::to_string(&report(&c, &one).unwrap()).unwrap();
+    let r2 = serde_json::to_string(&report(&c, &two).unwrap()).unwrap();
     assert_eq!(r1, r2);
     // And a different seed changes it.
     let other = simulate(
         &c,
-        &RunConfig {
-            seed: 43,
-            ..config(&c, 3000, 2)
-        },
+        &RunConfig::new(
+            &c,
+            RunOptions {
+                seed: Some(43),
+                ..options(3000, 2)
+            },
+        )
+        .unwrap(),
         Control::default(),
     )
     .unwrap();
@@ -160,51 +185,51 @@ fn same_seed_same_report_for_any_thread_count() {
 #[test]
 fn shards_merged_equal_the_single_run() {
     let c = example();
-    let dir = tempfile::tempdir().unwrap();
     let n = 2500;
     let single = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
-    let want =
-        serde_json::to_string(&report(&c, single.config.seed, n, &single.table, false).unwrap())
-            .unwrap();
+    let want = serde_json::to_string(&report(&c, &single).unwrap()).unwrap();
     let mut files = Vec::new();
     // Shards written in a scrambled order, merged in another.
     for index in [2u64, 0, 1] {
-        let cfg = RunConfig {
-            shard: Shard::new(index, 3).unwrap(),
-            keep_factors: true,
-            ..config(&c, n, 1)
-        };
+        let cfg = RunConfig::new(
+            &c,
+            RunOptions {
+                shard: Some(Shard::new(index, 3).unwrap()),
+                keep_factors: true,
+                ..options(n, 1)
+            },
+        )
+        .unwrap();
         let sim = simulate(&c, &cfg, Control::default()).unwrap();
-        assert_eq!(sim.table.len() as u64, cfg.shard.n_paths(n));
-        let path = dir.path().join(format!("shard-{index}.parquet"));
-        write_paths(&path, &c, &sim).unwrap();
-        files.push(path);
+        assert_eq!(sim.table.len() as u64, cfg.shard_paths());
+        files.push(named(&format!("shard-{index}"), &paths_file(&c, &sim)));
     }
-    let merged = merge(&c, &files).unwrap();
-    let got = serde_json::to_string(
-        &report(&c, merged.seed, merged.n_paths, &merged.table, false).unwrap(),
-    )
-    .unwrap();
+    let merged = merge(&c, files.clone()).unwrap();
+    let got = serde_json::to_string(&report(&c, &merged).unwrap()).unwrap();
     assert_eq!(got, want);
 
     // A shard missing, given twice, or of another run is refused.
     assert!(matches!(
-        merge(&c, &files[..2]),
+        merge(&c, files[..2].to_vec()),
         Err(Error::MissingShards { .. })
     ));
     let dup = vec![files[0].clone(), files[0].clone(), files[1].clone()];
-    assert!(matches!(merge(&c, &dup), Err(Error::DuplicateShard { .. })));
-    let other_seed = RunConfig {
-        seed: 1,
-        shard: Shard::new(0, 3).unwrap(),
-        ..config(&c, n, 1)
+    assert!(matches!(merge(&c, dup), Err(Error::DuplicateShard { .. })));
+    let other_seed = RunOptions {
+        seed: Some(1),
+        shard: Some(Shard::new(0, 3).unwrap()),
+        ..options(n, 1)
     };
-    let sim = simulate(&c, &other_seed, Control::default()).unwrap();
-    let odd = dir.path().join("odd.parquet");
-    write_paths(&odd, &c, &sim).unwrap();
-    let mixed = vec![files[0].clone(), files[1].clone(), odd.clone()];
+    let sim = simulate(
+        &c,
+        &RunConfig::new(&c, other_seed).unwrap(),
+        Control::default(),
+    )
+    .unwrap();
+    let odd = named("odd", &paths_file(&c, &sim));
+    let mixed = vec![files[0].clone(), files[1].clone(), odd];
     assert!(matches!(
-        merge(&c, &mixed),
+        merge(&c, mixed),
         Err(Error::ShardMismatch {
             what: "the seed",
             ..
@@ -213,7 +238,7 @@ fn shards_merged_equal_the_single_run() {
     let other_contract =
         parse(&EXAMPLE.replace("discount_rate = 0.09", "discount_rate = 0.10")).unwrap();
     assert!(matches!(
-        merge(&other_contract, &files),
+        merge(&other_contract, files),
         Err(Error::ContractMismatch { .. })
     ));
 }
@@ -221,15 +246,17 @@ fn shards_merged_equal_the_single_run() {
 #[test]
 fn the_paths_file_round_trips_every_column() {
     let c = example();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = RunConfig {
-        keep_factors: true,
-        ..config(&c, 300, 2)
-    };
+    let cfg = RunConfig::new(
+        &c,
+        RunOptions {
+            keep_factors: true,
+            ..options(300, 2)
+        },
+    )
+    .unwrap();
     let sim = simulate(&c, &cfg, Control::default()).unwrap();
-    let path = dir.path().join("paths.parquet");
-    write_paths(&path, &c, &sim).unwrap();
-    let (header, table) = offtake_risk::read_paths(&path).unwrap();
+    let file = paths_file(&c, &sim);
+    let (header, table) = offtake_risk::read_paths("paths.parquet".as_ref(), file).unwrap();
     assert_eq!(table, sim.table);
     assert_eq!((header.seed, header.n_paths, header.rows), (42, 300, 300));
     // Delays are whole months ≥ 0 and some path has no IRR or some has: nulls survive.
@@ -260,7 +287,7 @@ fn cancelling_keeps_the_finished_paths_and_says_partial() {
         sim.table.path_indices()[..1024],
         full.table.path_indices()[..]
     );
-    let r = report(&c, 42, 20 * 1024, &sim.table, true).unwrap();
+    let r = report(&c, &sim).unwrap();
     assert!(r.partial && r.notes.iter().any(|n| n.contains("interrupted")));
     assert_eq!(r.n_paths_run, sim.table.len() as u64);
 }
@@ -268,34 +295,37 @@ fn cancelling_keeps_the_finished_paths_and_says_partial() {
 #[test]
 fn bad_configurations_are_refused_before_any_work() {
     let c = example();
-    let bad = |cfg: RunConfig| simulate(&c, &cfg, Control::default()).unwrap_err();
-    assert!(matches!(bad(config(&c, 0, 1)), Error::PathCount { .. }));
+    let bad = |o: RunOptions| RunConfig::new(&c, o).unwrap_err();
+    assert!(matches!(bad(options(0, 1)), Error::PathCount { .. }));
     assert!(matches!(
-        bad(config(&c, offtake_model::RiskSpec::MAX_PATHS + 1, 1)),
+        bad(options(offtake_model::RiskSpec::MAX_PATHS + 1, 1)),
         Error::PathCount { .. }
     ));
-    assert!(matches!(bad(config(&c, 10, 0)), Error::NoThreads));
+    assert!(matches!(bad(options(10, 0)), Error::NoThreads));
     assert!(matches!(
-        bad(RunConfig {
-            shard: Shard { index: 3, count: 2 },
-            ..config(&c, 10, 1)
+        bad(RunOptions {
+            shard: Some(Shard { index: 3, count: 2 }),
+            ..options(10, 1)
         }),
         Error::BadShard { .. }
     ));
     assert!(matches!(
-        bad(RunConfig {
-            shard: Shard { index: 5, count: 8 },
-            ..config(&c, 3, 1)
+        bad(RunOptions {
+            shard: Some(Shard { index: 5, count: 8 }),
+            ..options(3, 1)
         }),
         Error::EmptyShard { .. }
     ));
+    // Without overrides, `[risk]`'s seed and paths.
+    let default = RunConfig::new(&c, RunOptions::default()).unwrap();
+    assert_eq!((default.seed(), default.n_paths()), (42, 10_000));
 }
 
 #[test]
 fn without_a_risk_table_every_path_is_the_base_case_and_the_report_says_so() {
     let c = parse(EXAMPLE.split("[risk]").next().unwrap()).unwrap();
     let sim = simulate(&c, &config(&c, 20, 1), Control::default()).unwrap();
-    let r = report(&c, 0, 20, &sim.table, false).unwrap();
+    let r = report(&c, &sim).unwrap();
     assert!(r.base_only && r.notes[0].contains("no [risk]"));
     let npv = r.metrics.get(PathMetric::ProviderNpv).unwrap();
     assert_eq!(npv.sd, Some(0.0));
@@ -307,7 +337,7 @@ fn without_a_risk_table_every_path_is_the_base_case_and_the_report_says_so() {
 fn the_tornado_moves_one_factor_at_a_time_and_ranks_by_npv_swing() {
     let c = example();
     let sim = simulate(&c, &config(&c, 10, 1), Control::default()).unwrap();
-    let r = report(&c, 42, 10, &sim.table, false).unwrap();
+    let r = report(&c, &sim).unwrap();
     let names: Vec<&str> = r.tornado.rows.iter().map(|t| t.factor.as_str()).collect();
     for f in [
         "demand_factor",

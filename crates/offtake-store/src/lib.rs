@@ -129,6 +129,8 @@ pub struct NewTermSheet<'a> {
     pub validated: &'a serde_json::Value,
     /// The underwriting result, if it was run.
     pub result: Option<&'a serde_json::Value>,
+    /// When it was added (the caller reads the clock; stored as RFC 3339).
+    pub added_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What [`PortfolioStore::add_many`] does with a deal id that is already stored.

@@ -333,7 +333,7 @@ impl PortfolioStore for PgStore {
                 id,
             });
         }
-        let added_at = chrono::Utc::now().to_rfc3339();
+        let added_at = t.added_at.to_rfc3339();
         let id = insert_term_sheet(&mut tx, t, &validated, result.as_deref(), &added_at)?;
         tx.commit()?;
         Ok(id)
@@ -346,12 +346,12 @@ impl PortfolioStore for PgStore {
     ) -> Result<Vec<Added>> {
         check_batch(term_sheets)?;
         let encoded = encode_term_sheets(term_sheets)?;
-        let added_at = chrono::Utc::now().to_rfc3339();
         let mut tx = self.client.transaction()?;
         // As in `add`: the duplicate checks and the writes see the same table.
         tx.batch_execute("LOCK TABLE term_sheet IN SHARE ROW EXCLUSIVE MODE")?;
         let mut added = Vec::with_capacity(term_sheets.len());
         for (t, (validated, result)) in term_sheets.iter().zip(&encoded) {
+            let added_at = t.added_at.to_rfc3339();
             let (id, replaced) = match (term_sheet_id(&mut tx, t.deal_id)?, on_duplicate) {
                 (Some(id), OnDuplicate::Refuse) => {
                     return Err(Error::DuplicateDeal {

@@ -305,7 +305,7 @@ impl PortfolioStore for SqliteStore {
                 id,
             });
         }
-        let added_at = chrono::Utc::now().to_rfc3339();
+        let added_at = t.added_at.to_rfc3339();
         let id = insert_term_sheet(&tx, t, &validated, result.as_deref(), &added_at)?;
         tx.commit()?;
         Ok(id)
@@ -319,10 +319,10 @@ impl PortfolioStore for SqliteStore {
         check_batch(term_sheets)?;
         // Serialise everything before taking the write lock, so the lock is held only for SQL.
         let encoded = encode_term_sheets(term_sheets)?;
-        let added_at = chrono::Utc::now().to_rfc3339();
         let tx = self.write_tx()?;
         let mut added = Vec::with_capacity(term_sheets.len());
         for (t, (validated, result)) in term_sheets.iter().zip(&encoded) {
+            let added_at = t.added_at.to_rfc3339();
             let (id, replaced) = match (term_sheet_id(&tx, t.deal_id)?, on_duplicate) {
                 (Some(id), OnDuplicate::Refuse) => {
                     return Err(Error::DuplicateDeal {

@@ -170,6 +170,8 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
     } else {
         OnDuplicate::Refuse
     };
+    // The one clock reading of the batch: every sheet is stamped with it.
+    let added_at = chrono::Utc::now();
     with_store(db_args, Access::Write, |store| {
         let sheets: Vec<NewTermSheet<'_>> = prepared
             .iter()
@@ -183,6 +185,7 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
                     provider: deal.provider.as_deref().unwrap_or(""),
                     validated: &p.validated,
                     result: Some(&p.result),
+                    added_at,
                 }
             })
             .collect();

@@ -13,7 +13,7 @@ use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::UnderwritingJson;
 use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
-use offtake_risk::{Control, RunConfig, report_with_threads, simulate};
+use offtake_risk::{Control, RunConfig, RunOptions, report, simulate};
 
 use crate::error::{CliError, CliResult};
 use crate::output::{
@@ -144,22 +144,17 @@ fn run_risk(
     paths: Option<u64>,
     quiet: bool,
 ) -> Result<RiskView, offtake_risk::Error> {
-    let mut config = RunConfig::from_contract(contract);
-    config.n_paths = paths.unwrap_or(config.n_paths);
-    config.check()?;
+    let options = RunOptions {
+        n_paths: paths,
+        ..RunOptions::default()
+    };
+    let config = RunConfig::new(contract, options)?;
     if contract.risk.is_none() && !quiet {
         eprintln!("note: the term sheet has no [risk] table: every path is the base case");
     }
     let started = Instant::now();
     let sim = simulate(contract, &config, Control::default())?;
-    let risk = report_with_threads(
-        contract,
-        config.seed,
-        config.n_paths,
-        &sim.table,
-        sim.partial,
-        config.threads,
-    )?;
+    let risk = report(contract, &sim)?;
     if !quiet {
         eprintln!(
             "risk: {} paths in {:.2} s",

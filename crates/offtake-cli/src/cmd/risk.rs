@@ -11,7 +11,7 @@ use std::time::Instant;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::format::{pct, times, usd};
 use offtake_risk::{
-    Control, PathMetric, RiskReport, RunConfig, Shard, Summary, merge, report, report_with_threads,
+    Control, PathMetric, RiskReport, RunConfig, RunOptions, Shard, Summary, merge, report,
     simulate, write_paths,
 };
 
@@ -116,15 +116,14 @@ pub fn run(args: &Args) -> CliResult {
     }
     let loaded = load(file, &args.variants)?;
     let contract = &loaded.contract;
-    let mut config = RunConfig::from_contract(contract);
-    config.seed = args.seed.unwrap_or(config.seed);
-    config.n_paths = args.paths.unwrap_or(config.n_paths);
-    if let Some(k) = args.threads {
-        config.threads = usize::try_from(k).unwrap_or(1);
-    }
-    config.shard = shard.unwrap_or(Shard::ALL);
-    config.keep_factors = args.paths_out.is_some();
-    config.check().map_err(CliError::invalid)?;
+    let options = RunOptions {
+        seed: args.seed,
+        n_paths: args.paths,
+        threads: args.threads.map(|k| usize::try_from(k).unwrap_or(1)),
+        shard,
+        keep_factors: args.paths_out.is_some(),
+    };
+    let config = RunConfig::new(contract, options).map_err(CliError::invalid)?;
     if contract.risk.is_none() && !args.quiet {
         eprintln!(
             "note: {} has no [risk] table: every factor stays at base, so every path is the base case",
@@ -133,7 +132,7 @@ pub fn run(args: &Args) -> CliResult {
     }
 
     install_ctrlc();
-    let shard_paths = config.shard.n_paths(config.n_paths);
+    let shard_paths = config.shard_paths();
     let bar = progress_bar(shard_paths, args.quiet);
     let tick = |n: u64| {
         if let Some(b) = &bar {
@@ -149,7 +148,7 @@ pub fn run(args: &Args) -> CliResult {
     let elapsed = started.elapsed().as_secs_f64();
     tracing::info!(
         paths = sim.table.len(),
-        threads = config.threads,
+        threads = config.threads(),
         seconds = elapsed,
         partial = sim.partial,
         "monte carlo run finished"
@@ -163,13 +162,17 @@ pub fn run(args: &Args) -> CliResult {
             "{} paths in {elapsed:.2} s ({} paths/s, {} thread{}){}",
             sim.table.len(),
             rate(n / elapsed.max(1e-9)),
-            config.threads,
-            if config.threads == 1 { "" } else { "s" },
+            config.threads(),
+            if config.threads() == 1 { "" } else { "s" },
             if sim.partial { ", interrupted" } else { "" }
         );
     }
     if let Some(path) = &args.paths_out {
-        write_atomic(path, |tmp| Ok(write_paths(tmp.path(), contract, &sim)?))?;
+        // Risk writes into the temporary file; write_atomic syncs and renames it.
+        write_atomic(path, |tmp| {
+            write_paths(tmp.as_file_mut(), contract, &sim)
+                .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))
+        })?;
         if !args.quiet {
             eprintln!("wrote {}", path.display());
         }
@@ -182,9 +185,9 @@ pub fn run(args: &Args) -> CliResult {
     if shard.is_some() {
         let line = format!(
             "shard {}: {} of {} paths{}; combine every shard with `offtake risk merge {} FILES...`\n",
-            config.shard,
+            config.shard(),
             sim.table.len(),
-            config.n_paths,
+            config.n_paths(),
             if sim.partial {
                 " (interrupted: this file cannot be merged; run the shard again)"
             } else {
@@ -196,14 +199,7 @@ pub fn run(args: &Args) -> CliResult {
         return done;
     }
     let started = Instant::now();
-    let r = report_with_threads(
-        contract,
-        config.seed,
-        config.n_paths,
-        &sim.table,
-        sim.partial,
-        config.threads,
-    )?;
+    let r = report(contract, &sim)?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "statistics and tornado computed"
@@ -217,8 +213,14 @@ pub fn run(args: &Args) -> CliResult {
 fn run_merge(m: &MergeArgs) -> CliResult {
     let loaded = load(&m.file, &m.variants)?;
     let contract = &loaded.contract;
-    let merged = merge(contract, &m.shards)?;
-    let r = report(contract, merged.seed, merged.n_paths, &merged.table, false)?;
+    let mut shards = Vec::with_capacity(m.shards.len());
+    for path in &m.shards {
+        let file = std::fs::File::open(path)
+            .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
+        shards.push((path.clone(), file));
+    }
+    let merged = merge(contract, shards)?;
+    let r = report(contract, &merged)?;
     print_report(&r, contract, m.json)
 }
 

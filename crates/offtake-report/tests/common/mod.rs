@@ -41,11 +41,13 @@ pub fn document<'a>(
 /// A Monte Carlo of `contract` over `n_paths` paths with its `[risk]` seed: the report and the
 /// view the documents draw.
 pub fn monte_carlo(contract: &Contract, n_paths: u64) -> (offtake_risk::RiskReport, RiskView) {
-    let mut config = offtake_risk::RunConfig::from_contract(contract);
-    config.n_paths = n_paths;
+    let options = offtake_risk::RunOptions {
+        n_paths: Some(n_paths),
+        ..offtake_risk::RunOptions::default()
+    };
+    let config = offtake_risk::RunConfig::new(contract, options).unwrap();
     let sim = offtake_risk::simulate(contract, &config, offtake_risk::Control::default()).unwrap();
-    let report =
-        offtake_risk::report(contract, config.seed, config.n_paths, &sim.table, false).unwrap();
+    let report = offtake_risk::report(contract, &sim).unwrap();
     let view = RiskView::from_run(&report, &sim.table);
     (report, view)
 }
