@@ -7,9 +7,12 @@ use offtake_engine::{Metrics, Outcome, Verdicts};
 use offtake_model::{Contract, Variant};
 use serde::Serialize;
 
-use crate::format::{mw, none, pct, times, usd};
+use crate::format::{months, mw, none, pct, times, usd};
 use crate::json::{DealJson, SCHEMA_VERSION, VariantJson};
-use crate::terminal::{Table, deal_title};
+use crate::labels::{Metric, VERDICTS, yes_no};
+use crate::screen::{Screen, Tone};
+use crate::table::{Cell, Table};
+use crate::terminal::deal_title;
 
 /// One run of the comparison: the base case or one alternative of one term.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,62 +116,66 @@ impl<'a> CompareJson<'a> {
     }
 }
 
-/// A row of the comparison table: a label and how to show a run's figure.
-type Row = (&'static str, fn(&Metrics) -> String);
+/// A row of the comparison table: the metric and how to show a run's figure.
+type Row = (Metric, fn(&Metrics) -> String);
 
 /// A verdict row: a label and which verdict it shows.
 type VerdictRow = (&'static str, fn(&Verdicts) -> bool);
 
 fn rows() -> Vec<Row> {
     vec![
-        ("provider NPV", |m| usd(m.provider_npv)),
-        ("provider IRR", |m| {
+        (Metric::ProviderNpv, |m| usd(m.provider_npv)),
+        (Metric::ProviderIrr, |m| {
             m.provider_irr.map_or_else(|| "none".into(), pct)
         }),
-        ("payback", |m| {
+        (Metric::Payback, |m| {
             m.payback_months
-                .map_or_else(|| "none".into(), |p| format!("{p} months"))
+                .map_or_else(|| "none".into(), |p| months(f64::from(p)))
         }),
-        ("min DSCR", |m| {
+        (Metric::MinDscr, |m| {
             m.min_dscr.map_or_else(|| "none".into(), times)
         }),
-        ("avg DSCR", |m| {
+        (Metric::AvgDscr, |m| {
             m.avg_dscr.map_or_else(|| "none".into(), times)
         }),
-        (
-            "debt outstanding at end",
-            |m| usd(m.debt_outstanding_at_end),
-        ),
-        ("deal NPV (with equity)", |m| usd(m.provider_deal_npv)),
-        ("buyer NPV", |m| usd(m.buyer_npv)),
-        ("effective price", |m| {
+        (Metric::DebtOutstandingAtEnd, |m| {
+            usd(m.debt_outstanding_at_end)
+        }),
+        (Metric::DealNpv, |m| usd(m.provider_deal_npv)),
+        (Metric::BuyerNpv, |m| usd(m.buyer_npv)),
+        (Metric::EffectivePrice, |m| {
             m.effective_price
                 .map_or_else(|| "none".into(), |p| format!("{}/PFLOP-h", usd(p)))
         }),
-        ("effective discount", |m| {
+        (Metric::EffectiveDiscount, |m| {
             m.effective_discount.map_or_else(|| "none".into(), pct)
         }),
-        ("total payments", |m| usd(m.total_payments)),
-        ("usage charges", |m| usd(m.total_usage_charges)),
-        ("shortfall", |m| usd(m.total_shortfall)),
-        ("true-up", |m| usd(m.total_true_up)),
-        ("idle payments", |m| usd(m.idle_payments)),
-        ("total capex", |m| usd(m.total_capex)),
-        ("peak capacity", |m| {
+        (Metric::TotalPayments, |m| usd(m.total_payments)),
+        (Metric::UsageCharges, |m| usd(m.total_usage_charges)),
+        (Metric::Shortfall, |m| usd(m.total_shortfall)),
+        (Metric::TrueUp, |m| usd(m.total_true_up)),
+        (Metric::IdlePayments, |m| usd(m.idle_payments)),
+        (Metric::TotalCapex, |m| usd(m.total_capex)),
+        (Metric::PeakCapacity, |m| {
             format!("{} MW", mw(m.peak_capacity_mw))
         }),
-        ("coverage", |m| {
+        (Metric::Coverage, |m| {
             m.coverage.map_or_else(|| "none".into(), times)
         }),
-        ("equity paid", |m| usd(m.equity_paid_total)),
-        ("circularity", |m| {
+        (Metric::EquityPaid, |m| usd(m.equity_paid_total)),
+        (Metric::Circularity, |m| {
             m.circularity.map_or_else(|| "none".into(), pct)
         }),
     ]
 }
 
-/// The comparison table; `runs[0]` is the base case.
+/// The comparison table; `runs[0]` is the base case. For a pipe: no colour, 120 columns.
 pub fn terminal(base: &Contract, runs: &[Run]) -> String {
+    terminal_on(base, runs, &Screen::PLAIN)
+}
+
+/// The comparison table on `screen`: verdicts coloured, the legend wrapped to its width.
+pub fn terminal_on(base: &Contract, runs: &[Run], screen: &Screen) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", deal_title(base));
     let alternatives = runs.len().saturating_sub(1);
@@ -197,41 +204,40 @@ pub fn terminal(base: &Contract, runs: &[Run]) -> String {
         ]);
     }
     s.push('\n');
-    s.push_str(&legend.render(2));
+    s.push_str(&legend.render_on(2, screen));
 
     let mut header: Vec<&str> = vec![""];
     header.extend(runs.iter().map(|r| r.id.as_str()));
     let mut right = vec![false];
     right.extend(runs.iter().map(|_| true));
     let mut t = Table::new(&header, &right);
-    for (label, show) in rows() {
-        let mut row = vec![label.to_string()];
-        row.extend(runs.iter().map(|r| show(&r.metrics)));
+    for (metric, show) in rows() {
+        let mut row = vec![Cell::from(metric.label())];
+        row.extend(runs.iter().map(|r| Cell::from(show(&r.metrics))));
         t.row(row);
     }
     let base_verdicts = runs.first().map(|r| r.verdicts).unwrap_or_default();
     let verdict_rows: [VerdictRow; 3] = [
-        ("contracted", |v| v.contracted),
-        ("financeable", |v| v.financeable),
-        ("deliverable", |v| v.deliverable),
+        (VERDICTS[0].1, |v| v.contracted),
+        (VERDICTS[1].1, |v| v.financeable),
+        (VERDICTS[2].1, |v| v.deliverable),
     ];
     let mut flipped = false;
     for (label, get) in verdict_rows {
-        let mut row = vec![label.to_string()];
+        let mut row = vec![Cell::from(label)];
         for r in runs {
             let value = get(&r.verdicts);
             let flip = value != get(&base_verdicts);
             flipped |= flip;
-            row.push(format!(
-                "{}{}",
-                if value { "yes" } else { "NO" },
-                if flip { "*" } else { "" }
+            row.push(Cell::new(
+                format!("{}{}", yes_no(value), if flip { "*" } else { "" }),
+                Tone::of(value),
             ));
         }
         t.row(row);
     }
     s.push('\n');
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
     if flipped {
         let _ = writeln!(s, "  * verdict differs from the base case");
     } else if alternatives > 0 {

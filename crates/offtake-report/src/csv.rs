@@ -76,14 +76,11 @@ pub fn render(contract: &Contract, outcome: &Outcome) -> Result<(String, String)
     Ok((text(monthly), text(annual)))
 }
 
-/// Writes `monthly.csv` and `annual.csv` into `dir` (created if missing); returns their paths.
-/// Both files are rendered before either is written.
+/// Writes `monthly.csv` and `annual.csv` into `dir`, which the caller has created; returns
+/// their paths. Both files are rendered before either is written. This crate creates no
+/// directory: where outputs go is the caller's decision.
 pub fn write_dir(dir: &Path, contract: &Contract, outcome: &Outcome) -> Result<[PathBuf; 2]> {
     let (monthly, annual) = render(contract, outcome)?;
-    std::fs::create_dir_all(dir).map_err(|source| Error::File {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     let monthly_path = dir.join("monthly.csv");
     let annual_path = dir.join("annual.csv");
     for (path, text) in [(&monthly_path, monthly), (&annual_path, annual)] {

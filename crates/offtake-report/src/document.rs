@@ -6,6 +6,7 @@
 use offtake_engine::Outcome;
 use offtake_model::{Contract, Input, Variant};
 
+use crate::labels::Metric;
 use crate::risk_view::RiskView;
 
 /// Everything a credit-committee document shows: one run of one contract, optionally with its
@@ -58,14 +59,18 @@ pub enum Figure {
 impl Figure {
     /// The figure for people, spelled as in the terminal view.
     pub fn text(&self) -> String {
-        use crate::format::{mw, none, pct, quantity, times, usd};
+        use crate::format::{months, mw, mw_years, none, pct, quantity, times, usd};
         match *self {
             Figure::Usd(x) => usd(x),
             Figure::Fraction(x) => pct(x),
             Figure::Times(x) => times(x),
-            Figure::Months(m) => format!("{m} months ({:.1} years)", f64::from(m) / 12.0),
+            Figure::Months(m) => format!(
+                "{} ({} years)",
+                months(f64::from(m)),
+                crate::format::trimmed(f64::from(m) / 12.0, 1)
+            ),
             Figure::Mw(x) => format!("{} MW", mw(x)),
-            Figure::MwYears(x) => format!("{} MW-years", quantity(x)),
+            Figure::MwYears(x) => mw_years(x),
             Figure::PflopHours(x) => format!("{} PFLOP-hours", quantity(x)),
             Figure::UsdPerPflopHour(x) => format!("{}/PFLOP-hour", usd(x)),
             Figure::UsdPerMwYear(x) => format!("{}/MW-year", usd(x)),
@@ -125,30 +130,26 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
     let m = &outcome.metrics;
     let l = &outcome.legibility;
     let debt = contract.financing.is_some() && m.debt_drawn > 0.0;
-    let h = |group, label, figure| Headline {
+    let h = |group, metric: Metric, figure| Headline {
         group,
-        label,
+        label: metric.label(),
         figure,
     };
     vec![
+        h("Provider", Metric::ProviderNpv, Figure::Usd(m.provider_npv)),
         h(
             "Provider",
-            "Provider NPV (unlevered)",
-            Figure::Usd(m.provider_npv),
-        ),
-        h(
-            "Provider",
-            "Provider IRR",
+            Metric::ProviderIrr,
             or_absent(m.provider_irr, Figure::Fraction, "FCF never changes sign"),
         ),
         h(
             "Provider",
-            "Hurdle rate",
+            Metric::Hurdle,
             Figure::Fraction(contract.thresholds.hurdle),
         ),
         h(
             "Provider",
-            "Payback",
+            Metric::Payback,
             m.payback_months.map_or(
                 Figure::Absent("cumulative FCF never recovers"),
                 Figure::Months,
@@ -156,38 +157,50 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
         ),
         h(
             "Provider",
-            "Deal-view NPV (after equity)",
+            Metric::DealNpv,
             Figure::Usd(m.provider_deal_npv),
         ),
         h(
             "Provider",
-            "Deal-view IRR",
+            Metric::DealIrr,
             or_absent(m.provider_deal_irr, Figure::Fraction, "no sign change"),
         ),
-        h("Provider", "Total capex", Figure::Usd(m.total_capex)),
-        h("Provider", "Power cost", Figure::Usd(m.total_power_cost)),
-        h("Provider", "Fixed opex", Figure::Usd(m.total_fixed_opex)),
-        h("Provider", "Tax", Figure::Usd(m.total_tax)),
-        h("Provider", "Residual value", Figure::Usd(m.residual_value)),
+        h("Provider", Metric::TotalCapex, Figure::Usd(m.total_capex)),
+        h(
+            "Provider",
+            Metric::PowerCost,
+            Figure::Usd(m.total_power_cost),
+        ),
+        h(
+            "Provider",
+            Metric::FixedOpex,
+            Figure::Usd(m.total_fixed_opex),
+        ),
+        h("Provider", Metric::Tax, Figure::Usd(m.total_tax)),
+        h(
+            "Provider",
+            Metric::ResidualValue,
+            Figure::Usd(m.residual_value),
+        ),
         h(
             "Financing",
-            "Minimum DSCR",
+            Metric::MinDscr,
             or_absent(m.min_dscr, Figure::Times, "no debt"),
         ),
         h(
             "Financing",
-            "Average DSCR",
+            Metric::AvgDscr,
             or_absent(m.avg_dscr, Figure::Times, "no debt"),
         ),
         h(
             "Financing",
-            "DSCR threshold",
+            Metric::DscrThreshold,
             Figure::Times(contract.thresholds.dscr),
         ),
-        h("Financing", "Debt drawn", Figure::Usd(m.debt_drawn)),
+        h("Financing", Metric::DebtDrawn, Figure::Usd(m.debt_drawn)),
         h(
             "Financing",
-            "Debt outstanding at end",
+            Metric::DebtOutstandingAtEnd,
             if debt {
                 Figure::Usd(m.debt_outstanding_at_end)
             } else {
@@ -196,90 +209,94 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
         ),
         h(
             "Financing",
-            "Coverage (zero-usage revenue / capex + fixed opex, PV)",
+            Metric::Coverage,
             or_absent(m.coverage, Figure::Times, "no costs"),
         ),
         h(
             "Financing",
-            "Coverage threshold",
+            Metric::CoverageThreshold,
             Figure::Times(contract.thresholds.coverage),
         ),
-        h("Payments", "Total payments", Figure::Usd(m.total_payments)),
         h(
             "Payments",
-            "Usage charges",
+            Metric::TotalPayments,
+            Figure::Usd(m.total_payments),
+        ),
+        h(
+            "Payments",
+            Metric::UsageCharges,
             Figure::Usd(m.total_usage_charges),
         ),
         h(
             "Payments",
-            "Take-or-pay shortfall",
+            Metric::Shortfall,
             Figure::Usd(m.total_shortfall),
         ),
+        h("Payments", Metric::TrueUp, Figure::Usd(m.total_true_up)),
         h(
             "Payments",
-            "Minimum-spend true-up",
-            Figure::Usd(m.total_true_up),
-        ),
-        h(
-            "Payments",
-            "Idle payments (shortfall + true-up)",
+            Metric::IdlePayments,
             Figure::Usd(m.idle_payments),
         ),
-        h("Buyer", "Buyer NPV", Figure::Usd(m.buyer_npv)),
+        h("Buyer", Metric::BuyerNpv, Figure::Usd(m.buyer_npv)),
         h(
             "Buyer",
-            "Effective price",
+            Metric::EffectivePrice,
             or_absent(m.effective_price, Figure::UsdPerPflopHour, "nothing used"),
         ),
         h(
             "Buyer",
-            "Effective discount to list",
+            Metric::EffectiveDiscount,
             or_absent(m.effective_discount, Figure::Fraction, "nothing used"),
         ),
         h(
             "Buyer",
-            "Equity paid to the buyer",
+            Metric::EquityPaid,
             Figure::Usd(m.equity_paid_total),
         ),
         h(
             "Buyer",
-            "Circularity (round-trip equity / payments)",
+            Metric::Circularity,
             or_absent(m.circularity, Figure::Fraction, "no payments"),
         ),
-        h("Capacity", "Peak capacity", Figure::Mw(m.peak_capacity_mw)),
         h(
             "Capacity",
-            "Capacity at end",
+            Metric::PeakCapacity,
+            Figure::Mw(m.peak_capacity_mw),
+        ),
+        h(
+            "Capacity",
+            Metric::CapacityAtEnd,
             Figure::Mw(m.capacity_mw_at_end),
         ),
         h(
             "Capacity",
-            "Compute available",
+            Metric::ComputeAvailable,
             Figure::PflopHours(m.total_available_pflop_hours),
         ),
         h(
             "Capacity",
-            "Compute used",
+            Metric::ComputeUsed,
             Figure::PflopHours(m.total_used_pflop_hours),
         ),
         h(
             "Capacity",
-            "Average utilization",
+            Metric::AverageUtilization,
             or_absent(m.average_utilization, Figure::Fraction, "no capacity"),
         ),
         h(
             "Terms in plain units",
-            "Committed spend (owed with zero usage)",
+            Metric::CommittedSpend,
             Figure::Usd(l.committed_spend),
         ),
         h(
             "Terms in plain units",
-            "Capacity over the term",
+            Metric::MwYears,
             Figure::MwYears(l.mw_years),
         ),
         h(
             "Terms in plain units",
-            "Committed spend per MW-year",
+            Metric::CommittedPerMwYear,
             or_absent(
                 l.committed_spend_per_mw_year,
                 Figure::UsdPerMwYear,
@@ -288,18 +305,18 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
         ),
         h(
             "Terms in plain units",
-            "Payments per MW-year",
+            Metric::PaymentsPerMwYear,
             or_absent(l.payments_per_mw_year, Figure::UsdPerMwYear, "no capacity"),
         ),
         h(
             "Terms in plain units",
-            "Break-even utilization (provider NPV = 0)",
+            Metric::BreakEvenUtilization,
             or_absent(l.break_even_utilization, Figure::Fraction, "none in 0–100%"),
         ),
         h(
             "Terms in plain units",
-            "Floor-to-capex coverage (PV)",
-            or_absent(l.floor_capex_coverage, Figure::Times, "no capex"),
+            Metric::FloorCapexCoverage,
+            or_absent(l.floor_capex_coverage, Figure::Fraction, "no capex"),
         ),
     ]
 }

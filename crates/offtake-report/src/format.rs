@@ -3,55 +3,102 @@
 
 use chrono::NaiveDate;
 
-/// USD in the largest sensible unit: `$1.23B`, `$450.0M`, `$12.5k`, `$1.70`; `$0` for zero.
+/// The comparison signs of every view: `≥` and `≤`, never `>=` and `<=`.
+pub const GE: &str = "≥";
+pub const LE: &str = "≤";
+
+/// A number with thousands separators and `decimals` decimals: `1234567.8` → `1,234,567.8`.
+/// A value that rounds to zero has no sign (`-0.0001` → `0.00`); not finite → `n/a`.
+pub fn number(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let text = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// [`number`] with trailing zeros of the decimals dropped: `1500.0` → `1,500`, `4.50` → `4.5`.
+pub fn trimmed(x: f64, max_decimals: usize) -> String {
+    let s = number(x, max_decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A count: `100000` → `100,000`.
+pub fn count(n: u64) -> String {
+    number(n as f64, 0)
+}
+
+/// A magnitude in the largest sensible unit (`T`, `B`, `M`, `k` from `k_from`), with `prefix`
+/// after the sign: the one scaling rule behind [`usd`] and [`quantity`].
+fn scaled(x: f64, prefix: &str, k_from: f64, small: impl Fn(f64) -> String) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let a = x.abs();
+    let (value, decimals, suffix) = if a >= 1e12 {
+        (a / 1e12, 2, "T")
+    } else if a >= 1e9 {
+        (a / 1e9, 2, "B")
+    } else if a >= 1e6 {
+        (a / 1e6, 1, "M")
+    } else if a >= k_from {
+        (a / 1e3, 1, "k")
+    } else {
+        let body = small(a);
+        let zero = !body.bytes().any(|b| (b'1'..=b'9').contains(&b));
+        let sign = if x < 0.0 && !zero { "-" } else { "" };
+        return format!("{sign}{prefix}{body}");
+    };
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{prefix}{}{suffix}", number(value, decimals))
+}
+
+/// USD in the largest sensible unit: `$1.23B`, `$450.0M`, `$12.5k`, `$1.70`; `$0` for zero;
+/// never `-$0.00`.
 pub fn usd(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".to_string();
-    }
-    let a = x.abs();
-    let sign = if x < 0.0 { "-" } else { "" };
-    if a == 0.0 {
-        "$0".to_string()
-    } else if a >= 1e12 {
-        format!("{sign}${:.2}T", a / 1e12)
-    } else if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.1}M", a / 1e6)
-    } else if a >= 1e3 {
-        format!("{sign}${:.1}k", a / 1e3)
-    } else {
-        format!("{sign}${a:.2}")
-    }
+    scaled(x, "$", 1e3, |a| {
+        if a == 0.0 {
+            "0".to_string()
+        } else {
+            number(a, 2)
+        }
+    })
 }
 
-/// A large count in the largest sensible unit without a currency: `186.0M`, `12.34B`, `650`.
+/// A large count in the largest sensible unit without a currency: `186.0M`, `12.34B`, `1,250`.
 pub fn quantity(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".to_string();
-    }
-    let a = x.abs();
-    let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 1e12 {
-        format!("{sign}{:.2}T", a / 1e12)
-    } else if a >= 1e9 {
-        format!("{sign}{:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}{:.1}M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{sign}{:.1}k", a / 1e3)
-    } else {
-        plain(x)
-    }
+    scaled(x, "", 1e4, |a| trimmed(a, 6))
 }
 
-/// A number as written: the shortest decimal that reads back as `x`, trimmed to 6 decimals.
+/// A number as written in a term sheet: the shortest decimal that reads back as `x`, trimmed to
+/// 6 decimals, no separators (`0.12`, `650`); for labels that name a term's value and for CSV.
 pub fn plain(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".to_string();
     }
     if x == x.trunc() && x.abs() < 1e15 {
-        return format!("{x:.0}");
+        return format!("{:.0}", x + 0.0);
     }
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -62,16 +109,19 @@ pub fn plain(x: f64) -> String {
     }
 }
 
-/// MW: whole numbers without decimals, otherwise one decimal; `0` for −0.
+/// MW: at most one decimal, thousands separated: `1,500`, `3,166.7`, `0.5`; `0` for −0.
 pub fn mw(x: f64) -> String {
-    // An empty f64 sum (no option tranches) is −0.0; adding +0.0 makes it +0.0 and leaves every
-    // other value as it is.
-    let x = x + 0.0;
-    if x == x.trunc() {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
+    trimmed(x, 1)
+}
+
+/// GW: at most two decimals, thousands separated: `5`, `1.25`, `4.5`.
+pub fn gw(x: f64) -> String {
+    trimmed(x, 2)
+}
+
+/// MW-years of capacity: `1,007.9 MW-years`.
+pub fn mw_years(x: f64) -> String {
+    format!("{} MW-years", trimmed(x, 1))
 }
 
 /// A fraction as a percentage with one decimal: `0.142` → `14.2%`.
@@ -79,7 +129,15 @@ pub fn pct(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".to_string();
     }
-    format!("{:.1}%", x * 100.0)
+    format!("{}%", number(x * 100.0, 1))
+}
+
+/// A difference of two rates in percentage points: `0.021` → `2.1pp`.
+pub fn pp(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{}pp", number(x * 100.0, 1))
 }
 
 /// A ratio (coverage, DSCR): `1.42×`.
@@ -87,7 +145,23 @@ pub fn times(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".to_string();
     }
-    format!("{x:.2}×")
+    format!("{}×", number(x, 2))
+}
+
+/// A number of months: `58 months`, `1 month`, `12.5 months` (a mean over paths).
+pub fn months(x: f64) -> String {
+    let n = trimmed(x, 1);
+    if n == "1" {
+        "1 month".to_string()
+    } else {
+        format!("{n} months")
+    }
+}
+
+/// Text the engine wrote for people (a verdict's note) spelled as every view spells it: `≥`
+/// and `≤` for comparisons. The JSON keeps the engine's text.
+pub fn prose(text: &str) -> String {
+    text.replace(">=", GE).replace("<=", LE)
 }
 
 /// A month as `YYYY-MM`.
@@ -196,10 +270,10 @@ impl InputUnit {
             InputUnit::Pflops => format!("{} PFLOP/s", quantity(x)),
             InputUnit::Mw => format!("{} MW", mw(x)),
             InputUnit::Fraction => pct(x),
-            InputUnit::Years => format!("{} years", plain(x)),
-            InputUnit::Months => format!("{} months", plain(x)),
-            InputUnit::Times => format!("{}×", plain(x)),
-            InputUnit::Plain => plain(x),
+            InputUnit::Years => format!("{} years", trimmed(x, 6)),
+            InputUnit::Months => format!("{} months", trimmed(x, 6)),
+            InputUnit::Times => format!("{}×", trimmed(x, 6)),
+            InputUnit::Plain => trimmed(x, 6),
         }
     }
 
@@ -221,41 +295,67 @@ impl InputUnit {
 mod tests {
     use super::*;
 
+    /// Inputs and what people see: one table for every spelling of a number.
     #[test]
-    fn money_uses_the_largest_sensible_unit() {
-        assert_eq!(usd(1.234e9), "$1.23B");
-        assert_eq!(usd(450e6), "$450.0M");
-        assert_eq!(usd(-2.5e9), "-$2.50B");
-        assert_eq!(usd(12_500.0), "$12.5k");
-        assert_eq!(usd(1.7), "$1.70");
-        assert_eq!(usd(0.0), "$0");
-        assert_eq!(usd(3.2e12), "$3.20T");
-        assert_eq!(usd(f64::NAN), "n/a");
-    }
-
-    #[test]
-    fn plain_numbers_read_as_written() {
-        assert_eq!(plain(0.12), "0.12");
-        assert_eq!(plain(650.0), "650");
-        assert_eq!(plain(-0.05), "-0.05");
-        assert_eq!(plain(1e-9), "0");
-        assert_eq!(quantity(1.86e8), "186.0M");
-        assert_eq!(quantity(650.0), "650");
-    }
-
-    #[test]
-    fn capacity_in_mw() {
-        assert_eq!(mw(1500.0), "1500");
-        assert_eq!(mw(12.5), "12.5");
-        assert_eq!(mw(-0.0), "0");
-        assert_eq!(mw(std::iter::empty::<f64>().sum()), "0");
-    }
-
-    #[test]
-    fn ratios_and_percentages() {
-        assert_eq!(pct(0.142), "14.2%");
-        assert_eq!(times(1.4249), "1.42×");
-        assert_eq!(none("no debt"), "none (no debt)");
+    fn every_number_is_spelled_by_one_table() {
+        let cases: &[(&str, String, &str)] = &[
+            ("usd", usd(1.234e9), "$1.23B"),
+            ("usd", usd(450e6), "$450.0M"),
+            ("usd", usd(-2.5e9), "-$2.50B"),
+            ("usd", usd(12_500.0), "$12.5k"),
+            ("usd", usd(1.7), "$1.70"),
+            ("usd", usd(0.0), "$0"),
+            ("usd", usd(-0.0), "$0"),
+            ("usd", usd(-0.001), "$0.00"),
+            ("usd", usd(1e12), "$1.00T"),
+            ("usd", usd(3.2e12), "$3.20T"),
+            ("usd", usd(4.5e15), "$4,500.00T"),
+            ("usd", usd(f64::NAN), "n/a"),
+            ("usd", usd(f64::INFINITY), "n/a"),
+            ("quantity", quantity(1.86e8), "186.0M"),
+            ("quantity", quantity(650.0), "650"),
+            ("quantity", quantity(1250.0), "1,250"),
+            ("quantity", quantity(1e12), "1.00T"),
+            ("quantity", quantity(-0.0), "0"),
+            ("mw", mw(1500.0), "1,500"),
+            ("mw", mw(3_166.666_667), "3,166.7"),
+            ("mw", mw(12.5), "12.5"),
+            ("mw", mw(0.5), "0.5"),
+            ("mw", mw(-0.0), "0"),
+            ("mw", mw(std::iter::empty::<f64>().sum()), "0"),
+            ("mw", mw(499.96), "500"),
+            ("gw", gw(5.0), "5"),
+            ("gw", gw(1.25), "1.25"),
+            ("gw", gw(4.5), "4.5"),
+            ("mw_years", mw_years(1_007.916_667), "1,007.9 MW-years"),
+            ("mw_years", mw_years(35_190.0), "35,190 MW-years"),
+            ("pct", pct(0.142), "14.2%"),
+            ("pct", pct(-0.0), "0.0%"),
+            ("pct", pct(-0.000_01), "0.0%"),
+            ("pct", pct(12.5), "1,250.0%"),
+            ("pp", pp(0.021), "2.1pp"),
+            ("times", times(1.4249), "1.42×"),
+            ("times", times(1e12), "1,000,000,000,000.00×"),
+            ("times", times(f64::NEG_INFINITY), "n/a"),
+            ("months", months(58.0), "58 months"),
+            ("months", months(1.0), "1 month"),
+            ("months", months(60.26), "60.3 months"),
+            ("count", count(100_000), "100,000"),
+            ("number", number(1_234_567.84, 1), "1,234,567.8"),
+            ("number", number(-1000.0, 0), "-1,000"),
+            ("number", number(999.0, 0), "999"),
+            ("number", number(-0.0001, 2), "0.00"),
+            ("plain", plain(0.12), "0.12"),
+            ("plain", plain(650.0), "650"),
+            ("plain", plain(-0.05), "-0.05"),
+            ("plain", plain(1e-9), "0"),
+            ("plain", plain(-0.0), "0"),
+            ("none", none("no debt"), "none (no debt)"),
+            ("prose", prose("needs >= 1.3, <= 2"), "needs ≥ 1.3, ≤ 2"),
+        ];
+        for (what, got, want) in cases {
+            assert_eq!(got, want, "{what}");
+        }
     }
 
     #[test]
@@ -272,8 +372,12 @@ mod tests {
         assert_eq!(InputUnit::of_path("pricing.discount").label(0.12), "0.12");
         assert_eq!(InputUnit::of_path("provider.pue").show(1.15), "1.15×");
         assert_eq!(
-            InputUnit::of_path("tranche.phase-1.mw").show(500.0),
-            "500 MW"
+            InputUnit::of_path("tranche.phase-1.mw").show(1500.0),
+            "1,500 MW"
+        );
+        assert_eq!(
+            InputUnit::of_path("generation.T3.pflops_per_mw").show(1250.0),
+            "1,250 PFLOP/s per MW"
         );
     }
 }

@@ -14,11 +14,16 @@ mod error;
 pub mod format;
 pub mod html;
 pub mod json;
+pub mod labels;
+pub mod risk_terminal;
 pub mod risk_view;
+pub mod screen;
 pub mod series;
 pub mod style;
+pub mod table;
 pub mod terminal;
 pub mod xlsx;
 
 pub use error::{Error, Result};
 pub use json::{SCHEMA_VERSION, UnderwritingJson, underwriting_json};
+pub use screen::{Screen, Tone, sanitize};

@@ -10,6 +10,7 @@ use offtake_model::Contract;
 use offtake_risk::{PathMetric, PathTable, RiskReport, Summary};
 
 use crate::charts::{Mark, TornadoBar, ValueAxis};
+use crate::labels::{Metric, VERDICTS};
 use crate::style;
 
 /// One metric's distribution over paths, drawn as a histogram.
@@ -133,18 +134,34 @@ fn axis_of(m: PathMetric) -> ValueAxis {
 }
 
 fn label_of(m: PathMetric) -> &'static str {
-    match m {
-        PathMetric::ProviderNpv => "Provider NPV",
-        PathMetric::ProviderIrr => "Provider IRR",
-        PathMetric::PaybackMonths => "Payback",
-        PathMetric::MinDscr => "Minimum DSCR",
-        PathMetric::AvgDscr => "Average DSCR",
-        PathMetric::Coverage => "Coverage",
-        PathMetric::BuyerNpv => "Buyer NPV",
-        PathMetric::EffectivePrice => "Effective price",
-        PathMetric::TotalPayments => "Total payments",
-        PathMetric::IdlePayments => "Idle payments",
-    }
+    Metric::of_path_metric(m).label()
+}
+
+/// What each probability of a run is (verdicts, IRR below the hurdle, each option exercised,
+/// each equity tranche paid) and its share of paths, absent when no path could tell; the
+/// terminal and the documents list the same lines.
+pub fn probabilities(report: &RiskReport) -> Vec<(String, Option<f64>)> {
+    let p = &report.probabilities;
+    let mut out: Vec<(String, Option<f64>)> = VERDICTS
+        .iter()
+        .map(|(_, label)| label.to_string())
+        .zip([p.contracted, p.financeable, p.deliverable])
+        .collect();
+    out.push((
+        format!("IRR below the {} hurdle", crate::format::pct(p.hurdle)),
+        p.irr_below_hurdle,
+    ));
+    out.extend(
+        p.options
+            .iter()
+            .map(|o| (format!("Option {} exercised", o.tranche), o.exercised)),
+    );
+    out.extend(
+        p.equity
+            .iter()
+            .map(|e| (format!("Equity {} paid", e.id), e.paid)),
+    );
+    out
 }
 
 impl RiskView {
@@ -174,26 +191,7 @@ impl RiskView {
             ),
             histogram(PathMetric::ProviderIrr, "Provider IRR, %", true),
         ];
-        let p = &report.probabilities;
-        let mut probabilities: Vec<(String, Option<f64>)> = vec![
-            ("Contracted".to_string(), p.contracted),
-            ("Financeable".to_string(), p.financeable),
-            ("Deliverable".to_string(), p.deliverable),
-            (
-                format!("IRR below the {} hurdle", crate::format::pct(p.hurdle)),
-                p.irr_below_hurdle,
-            ),
-        ];
-        probabilities.extend(
-            p.options
-                .iter()
-                .map(|o| (format!("Option {} exercised", o.tranche), o.exercised)),
-        );
-        probabilities.extend(
-            p.equity
-                .iter()
-                .map(|e| (format!("Equity {} paid", e.id), e.paid)),
-        );
+        let probabilities = probabilities(report);
         let stats = report
             .metrics
             .0

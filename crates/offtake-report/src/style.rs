@@ -69,33 +69,8 @@ pub fn evidence_colours(grade: Option<Evidence>) -> (Rgb, Rgb) {
     }
 }
 
-/// A plain number with thousands separators and `decimals` decimals: `1234567.8` → `1,234,567.8`.
-pub fn number(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "n/a".to_string();
-    }
-    let text = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = text
-        .split_once('.')
-        .map_or((text.as_str(), ""), |(i, f)| (i, f));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
+/// Numbers are spelled by [`crate::format`]; charts group thousands with the same function.
+pub use crate::format::number;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -116,14 +91,6 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn number_groups_thousands_and_keeps_sign() {
-        assert_eq!(number(1_234_567.84, 1), "1,234,567.8");
-        assert_eq!(number(-1000.0, 0), "-1,000");
-        assert_eq!(number(999.0, 0), "999");
-        assert_eq!(number(-0.0001, 2), "0.00");
-    }
 
     #[test]
     fn escape_covers_markup() {

@@ -1,99 +1,71 @@
 //! The terminal view of one underwriting run: headline, verdicts with their figures, what the
 //! terms imply, tables by contract year, options, chips, equity, delivery, and the inputs the
-//! results rest on that are not disclosed. Plain text (no colour), so it can be piped and diffed.
+//! results rest on that are not disclosed. Plain text that fits 120 columns; verdicts coloured
+//! when the [`Screen`] allows; every user string sanitized.
 
 use std::fmt::Write as _;
 
 use offtake_engine::{AnnualRow, Outcome, VerdictDetail};
 use offtake_model::{Contract, EquityTrigger, Input, Variant};
 
-use crate::format::{InputUnit, mw, none, pct, quantity, times, usd};
+use crate::format::{
+    GE, InputUnit, LE, months, mw, mw_years, none, pct, prose, quantity, times, usd,
+};
 use crate::json::VariantJson;
-
-/// A text table: right-aligned numbers, left-aligned labels, two spaces between columns.
-#[derive(Debug, Clone, Default)]
-pub struct Table {
-    pub header: Vec<String>,
-    /// Per column: right-align (numbers) or not.
-    pub right: Vec<bool>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn new(header: &[&str], right: &[bool]) -> Table {
-        Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
-            right: right.to_vec(),
-            rows: Vec::new(),
-        }
-    }
-
-    pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    /// The table, each line indented by `indent` spaces, trailing spaces trimmed.
-    pub fn render(&self, indent: usize) -> String {
-        let n = self.header.len();
-        let mut width = vec![0; n];
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            for (w, cell) in width.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let mut out = String::new();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let mut line = " ".repeat(indent);
-            for (i, cell) in row.iter().enumerate().take(n) {
-                let pad = width[i] - cell.chars().count();
-                if i > 0 {
-                    line.push_str("  ");
-                }
-                if self.right.get(i).copied().unwrap_or(false) {
-                    line.push_str(&" ".repeat(pad));
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    line.push_str(&" ".repeat(pad));
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
-    }
-}
+use crate::labels::{Metric, VERDICTS, yes_no};
+use crate::screen::{Screen, Tone, sanitize};
+use crate::table::flow;
+pub use crate::table::{Cell, Table};
 
 /// Width of the label column of the headline blocks.
-const LABEL: usize = 26;
+const LABEL: usize = 29;
 
+/// A labelled line of a headline block; `value` is sanitized.
 fn line(s: &mut String, label: &str, value: &str) {
-    let _ = writeln!(s, "  {label:<LABEL$}{value}");
+    let _ = writeln!(s, "  {label:<LABEL$}{}", sanitize(value));
 }
 
-/// The full terminal report of `outcome`, a run of `contract` with `variants` selected.
+/// A line labelled by its metric.
+fn metric(s: &mut String, m: Metric, value: &str) {
+    line(s, m.label(), value);
+}
+
+/// The full terminal report of `outcome`, a run of `contract` with `variants` selected, for a
+/// pipe or a file (no colour, 120 columns).
 pub fn underwriting(contract: &Contract, outcome: &Outcome, variants: &[Variant]) -> String {
+    underwriting_on(contract, outcome, variants, &Screen::PLAIN)
+}
+
+/// The full terminal report on `screen`.
+pub fn underwriting_on(
+    contract: &Contract,
+    outcome: &Outcome,
+    variants: &[Variant],
+    screen: &Screen,
+) -> String {
     let mut s = String::new();
     header(&mut s, contract, variants);
-    verdicts(&mut s, outcome);
+    verdicts(&mut s, outcome, screen);
     headline(&mut s, contract, outcome);
     legibility(&mut s, outcome);
-    annual(&mut s, contract, outcome);
-    options(&mut s, contract, outcome);
-    chips(&mut s, contract, outcome);
-    equity(&mut s, contract, outcome);
-    delivery(&mut s, contract, outcome);
-    inputs(&mut s, contract);
+    annual(&mut s, contract, outcome, screen);
+    options(&mut s, contract, outcome, screen);
+    chips(&mut s, contract, outcome, screen);
+    equity(&mut s, contract, outcome, screen);
+    delivery(&mut s, contract, outcome, screen);
+    inputs(&mut s, contract, screen);
     s
 }
 
-/// The first line of a terminal report: `id — name` (just the id when the deal has no name).
-pub(crate) fn deal_title(c: &Contract) -> String {
+/// The first line of a terminal report: `id — name` (just the id when the deal has no name),
+/// sanitized.
+pub fn deal_title(c: &Contract) -> String {
     let d = &c.deal;
-    match &d.name {
+    sanitize(&match &d.name {
         Some(n) => format!("{} — {n}", d.id),
         None => d.id.clone(),
-    }
+    })
+    .into_owned()
 }
 
 fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
@@ -113,7 +85,7 @@ fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
         d.start.format("%Y-%m"),
         end.format("%Y-%m")
     ));
-    let _ = writeln!(s, "  {}", parties.join(" · "));
+    let _ = writeln!(s, "  {}", sanitize(&parties.join(" · ")));
     let selected: Vec<&Variant> = variants.iter().filter(|v| v.n > 0).collect();
     if selected.is_empty() {
         let _ = writeln!(s, "  base case (no --variant)");
@@ -132,18 +104,29 @@ fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
         } else {
             format!(": {}", why.join(", "))
         };
-        let _ = writeln!(s, "  variant {}{why}", v.label());
+        let _ = writeln!(s, "  variant {}", sanitize(&format!("{}{why}", v.label())));
     }
 }
 
-fn verdicts(s: &mut String, o: &Outcome) {
+fn verdicts(s: &mut String, o: &Outcome, screen: &Screen) {
     let _ = writeln!(s, "\nVerdicts");
     let d = &o.verdict_details;
-    verdict(s, "contracted", &d.contracted, "coverage", Kind::AtLeast);
-    verdict(s, "financeable", &d.financeable, "min DSCR", Kind::AtLeast);
+    let [contracted, financeable, deliverable] = VERDICTS.map(|(_, label)| label);
+    let coverage = Metric::Coverage.label();
     verdict(
         s,
-        "deliverable",
+        screen,
+        contracted,
+        &d.contracted,
+        coverage,
+        Kind::AtLeast,
+    );
+    let dscr = Metric::MinDscr.label();
+    verdict(s, screen, financeable, &d.financeable, dscr, Kind::AtLeast);
+    verdict(
+        s,
+        screen,
+        deliverable,
         &d.deliverable,
         "failing tranches",
         Kind::AtMost,
@@ -158,8 +141,8 @@ enum Kind {
     AtMost,
 }
 
-fn verdict(s: &mut String, name: &str, v: &VerdictDetail, what: &str, kind: Kind) {
-    let mark = if v.passed { "yes" } else { "NO" };
+fn verdict(s: &mut String, screen: &Screen, name: &str, v: &VerdictDetail, what: &str, kind: Kind) {
+    let mark = yes_no(v.passed);
     // The sign follows the engine's verdict (which applies MODEL.md's tolerance), so the line
     // never contradicts it.
     let figure = match (kind, v.figure) {
@@ -167,19 +150,25 @@ fn verdict(s: &mut String, name: &str, v: &VerdictDetail, what: &str, kind: Kind
         (Kind::AtLeast, Some(x)) => format!(
             "{what} {} {} {} required",
             times(x),
-            if v.passed { "≥" } else { "<" },
+            if v.passed { GE } else { "<" },
             times(v.threshold)
         ),
         (Kind::AtMost, Some(x)) => format!(
             "{} {what} ({} {} allowed)",
             mw(x),
-            if v.passed { "≤" } else { ">" },
+            if v.passed { LE } else { ">" },
             mw(v.threshold)
         ),
     };
-    let _ = writeln!(s, "  {name:<12}{mark:<5}{figure}");
+    let padded = format!("{mark:<5}");
+    let _ = writeln!(
+        s,
+        "  {name:<13}{}{}{figure}",
+        screen.paint(Tone::of(v.passed), mark),
+        &padded[mark.len()..]
+    );
     if !v.note.is_empty() {
-        let _ = writeln!(s, "  {:<17}{}", "", v.note);
+        let _ = writeln!(s, "  {:<18}{}", "", sanitize(&prose(&v.note)));
     }
 }
 
@@ -190,45 +179,58 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         "\nProvider (unlevered, at its {} discount rate)",
         pct(c.provider.discount_rate)
     );
-    line(s, "NPV", &usd(m.provider_npv));
-    line(
+    metric(s, Metric::ProviderNpv, &usd(m.provider_npv));
+    metric(
         s,
-        "IRR",
+        Metric::ProviderIrr,
         &irr(m.provider_irr, m.irr_multiple_roots, c.thresholds.hurdle),
     );
     let payback = match m.payback_months {
         Some(0) => "0 months (cumulative FCF is never negative)".to_string(),
         Some(p) => format!(
-            "{p} months (cumulative FCF ≥ 0 from {})",
+            "{} (cumulative FCF {GE} 0 from {})",
+            months(f64::from(p)),
             c.period_start(i64::from(p) - 1).format("%Y-%m")
         ),
         None => none("cumulative FCF does not recover within the term"),
     };
-    line(s, "payback", &payback);
-    let dscr = match (m.min_dscr, m.avg_dscr) {
-        (Some(min), Some(avg)) => format!(
-            "{} / {} (threshold {})",
-            times(min),
-            times(avg),
-            times(c.thresholds.dscr)
-        ),
-        _ if c.financing.is_none() => none("no debt: the term sheet has no [financing]"),
-        _ => none("no debt service within the term"),
-    };
-    line(s, "DSCR min / avg", &dscr);
+    metric(s, Metric::Payback, &payback);
+    match (m.min_dscr, m.avg_dscr) {
+        (Some(min), Some(avg)) => {
+            metric(
+                s,
+                Metric::MinDscr,
+                &format!(
+                    "{} ({} {})",
+                    times(min),
+                    Metric::DscrThreshold.label(),
+                    times(c.thresholds.dscr)
+                ),
+            );
+            metric(s, Metric::AvgDscr, &times(avg));
+        }
+        _ => {
+            let why = if c.financing.is_none() {
+                none("no debt: the term sheet has no [financing]")
+            } else {
+                none("no debt service within the term")
+            };
+            metric(s, Metric::MinDscr, &why);
+        }
+    }
     if c.financing.is_some() {
-        line(s, "debt drawn", &usd(m.debt_drawn));
+        metric(s, Metric::DebtDrawn, &usd(m.debt_drawn));
         let owed = if m.debt_outstanding_at_end > 0.0 {
             format!("{} (a refinancing need)", usd(m.debt_outstanding_at_end))
         } else {
             usd(0.0)
         };
-        line(s, "debt outstanding at end", &owed);
+        metric(s, Metric::DebtOutstandingAtEnd, &owed);
     }
-    line(s, "deal NPV (with equity)", &usd(m.provider_deal_npv));
-    line(
+    metric(s, Metric::DealNpv, &usd(m.provider_deal_npv));
+    metric(
         s,
-        "deal IRR (with equity)",
+        Metric::DealIrr,
         &irr(
             m.provider_deal_irr,
             m.provider_deal_irr_multiple_roots,
@@ -242,7 +244,7 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         pct(c.buyer.discount_rate),
         usd(c.buyer.value_per_pflop_hour)
     );
-    line(s, "NPV", &usd(m.buyer_npv));
+    metric(s, Metric::BuyerNpv, &usd(m.buyer_npv));
     let price = match (m.effective_price, m.effective_discount) {
         (Some(p), Some(d)) => format!(
             "{}/PFLOP-hour, {} {} list {}/PFLOP-hour",
@@ -253,10 +255,10 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         ),
         _ => none("no compute used"),
     };
-    line(s, "effective price", &price);
-    line(
+    metric(s, Metric::EffectivePrice, &price);
+    metric(
         s,
-        "idle payments",
+        Metric::IdlePayments,
         &format!(
             "{} for compute not used (shortfall {}, true-up {})",
             usd(m.idle_payments),
@@ -264,12 +266,12 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
             usd(m.total_true_up)
         ),
     );
-    line(s, "equity received", &usd(m.equity_paid_total));
+    metric(s, Metric::EquityPaid, &usd(m.equity_paid_total));
 
     let _ = writeln!(s, "\nDeal");
-    line(
+    metric(
         s,
-        "total payments",
+        Metric::TotalPayments,
         &format!(
             "{} (usage {}, shortfall {}, true-up {})",
             usd(m.total_payments),
@@ -278,43 +280,41 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
             usd(m.total_true_up)
         ),
     );
-    line(s, "total capex", &usd(m.total_capex));
-    line(
+    metric(s, Metric::TotalCapex, &usd(m.total_capex));
+    metric(s, Metric::PowerCost, &usd(m.total_power_cost));
+    metric(s, Metric::FixedOpex, &usd(m.total_fixed_opex));
+    metric(s, Metric::Tax, &usd(m.total_tax));
+    metric(
         s,
-        "power / fixed opex / tax",
-        &format!(
-            "{} / {} / {}",
-            usd(m.total_power_cost),
-            usd(m.total_fixed_opex),
-            usd(m.total_tax)
-        ),
+        Metric::ComputeAvailable,
+        &format!("{} PFLOP-hours", quantity(m.total_available_pflop_hours)),
     );
-    let utilization = m
-        .average_utilization
-        .map_or_else(|| none("no capacity"), pct);
-    line(
+    metric(
         s,
-        "compute",
-        &format!(
-            "{} PFLOP-hours available, {} used (utilization {utilization})",
-            quantity(m.total_available_pflop_hours),
-            quantity(m.total_used_pflop_hours)
-        ),
+        Metric::ComputeUsed,
+        &format!("{} PFLOP-hours", quantity(m.total_used_pflop_hours)),
     );
-    line(
+    metric(
         s,
-        "capacity",
-        &format!(
-            "peak {} MW, {} MW at end",
-            mw(m.peak_capacity_mw),
-            mw(m.capacity_mw_at_end)
-        ),
+        Metric::AverageUtilization,
+        &m.average_utilization
+            .map_or_else(|| none("no capacity"), pct),
+    );
+    metric(
+        s,
+        Metric::PeakCapacity,
+        &format!("{} MW", mw(m.peak_capacity_mw)),
+    );
+    metric(
+        s,
+        Metric::CapacityAtEnd,
+        &format!("{} MW", mw(m.capacity_mw_at_end)),
     );
     let circularity = m.circularity.map_or_else(
         || none("no payments"),
         |x| format!("{} of payments come back as round-trip equity", pct(x)),
     );
-    line(s, "circularity", &circularity);
+    metric(s, Metric::Circularity, &circularity);
     let coverage = m.coverage.map_or_else(
         || none("no capex or fixed opex"),
         |x| {
@@ -324,7 +324,7 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
             )
         },
     );
-    line(s, "coverage", &coverage);
+    metric(s, Metric::Coverage, &coverage);
 }
 
 fn irr(rate: Option<f64>, multiple: bool, hurdle: f64) -> String {
@@ -346,28 +346,28 @@ fn irr(rate: Option<f64>, multiple: bool, hurdle: f64) -> String {
 fn legibility(s: &mut String, o: &Outcome) {
     let l = &o.legibility;
     let _ = writeln!(s, "\nWhat the headline terms imply");
-    line(
+    metric(
         s,
-        "committed spend",
+        Metric::CommittedSpend,
         &format!(
             "{} owed at zero usage (floors, then the true-up)",
             usd(l.committed_spend)
         ),
     );
-    let per = l.committed_spend_per_mw_year.map_or_else(
-        || none("no capacity"),
-        |x| format!("{}/MW-year over {} MW-years", usd(x), quantity(l.mw_years)),
-    );
-    line(s, "committed per MW-year", &per);
-    line(
+    metric(s, Metric::MwYears, &mw_years(l.mw_years));
+    let per = l
+        .committed_spend_per_mw_year
+        .map_or_else(|| none("no capacity"), |x| format!("{}/MW-year", usd(x)));
+    metric(s, Metric::CommittedPerMwYear, &per);
+    metric(
         s,
-        "paid per MW-year",
+        Metric::PaymentsPerMwYear,
         &l.payments_per_mw_year
             .map_or_else(|| none("no capacity"), |x| format!("{}/MW-year", usd(x))),
     );
-    line(
+    metric(
         s,
-        "break-even utilization",
+        Metric::BreakEvenUtilization,
         &l.break_even_utilization.map_or_else(
             || none("no constant utilization in 0–100% gives provider NPV 0"),
             |x| {
@@ -378,9 +378,9 @@ fn legibility(s: &mut String, o: &Outcome) {
             },
         ),
     );
-    line(
+    metric(
         s,
-        "floors cover capex",
+        Metric::FloorCapexCoverage,
         &l.floor_capex_coverage.map_or_else(
             || none("no capex"),
             |x| format!("{} of PV(capex) owed at zero usage", pct(x)),
@@ -388,7 +388,7 @@ fn legibility(s: &mut String, o: &Outcome) {
     );
 }
 
-fn annual(s: &mut String, c: &Contract, o: &Outcome) {
+fn annual(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     if o.annual.is_empty() {
         return;
     }
@@ -442,7 +442,7 @@ fn annual(s: &mut String, c: &Contract, o: &Outcome) {
         usd(total(|r| r.true_up)),
         usd(total(|r| r.payments)),
     ]);
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
 
     let _ = writeln!(s, "\nBy contract year: provider cash");
     let mut t = Table::new(
@@ -486,10 +486,10 @@ fn annual(s: &mut String, c: &Contract, o: &Outcome) {
         usd(total(|r| r.debt_service)),
         String::new(),
     ]);
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
 }
 
-fn options(s: &mut String, c: &Contract, o: &Outcome) {
+fn options(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     if o.options.is_empty() {
         return;
     }
@@ -514,22 +514,22 @@ fn options(s: &mut String, c: &Contract, o: &Outcome) {
                 .to_string()
         };
         t.row(vec![
-            d.tranche.clone(),
-            mw(tranche_mw),
-            decided,
-            d.trailing_utilization.map_or_else(|| "none".into(), pct),
-            pct(d.threshold),
-            if d.exercised {
-                "exercised".into()
+            Cell::from(d.tranche.clone()),
+            Cell::from(mw(tranche_mw)),
+            Cell::from(decided),
+            Cell::from(d.trailing_utilization.map_or_else(|| "none".into(), pct)),
+            Cell::from(pct(d.threshold)),
+            Cell::from(if d.exercised {
+                "exercised"
             } else {
-                "not exercised".into()
-            },
+                "not exercised"
+            }),
         ]);
     }
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
 }
 
-fn chips(s: &mut String, c: &Contract, o: &Outcome) {
+fn chips(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     if o.fits.is_empty() {
         return;
     }
@@ -566,10 +566,10 @@ fn chips(s: &mut String, c: &Contract, o: &Outcome) {
         };
         t.row(vec![f.tranche.clone(), online, gens]);
     }
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
 }
 
-fn equity(s: &mut String, c: &Contract, o: &Outcome) {
+fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     if o.equity.is_empty() {
         return;
     }
@@ -602,11 +602,11 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome) {
             pct(spec.map_or(0.0, |x| x.round_trip)),
         ]);
     }
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
     let _ = writeln!(s, "  total paid {}", usd(o.metrics.equity_paid_total));
 }
 
-fn delivery(s: &mut String, c: &Contract, o: &Outcome) {
+fn delivery(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     let tested: Vec<_> = o
         .deliverability
         .iter()
@@ -644,15 +644,15 @@ fn delivery(s: &mut String, c: &Contract, o: &Outcome) {
             None => {}
         }
         t.row(vec![
-            d.tranche.clone(),
-            month_of(d.online_period),
-            d.deadline_period.map_or_else(|| "-".into(), month_of),
-            d.promised_generation.clone().unwrap_or_else(|| "-".into()),
-            d.fitted_generation.clone().unwrap_or_else(|| "-".into()),
-            result.join(", "),
+            Cell::from(d.tranche.clone()),
+            Cell::from(month_of(d.online_period)),
+            Cell::from(d.deadline_period.map_or_else(|| "-".into(), month_of)),
+            Cell::from(d.promised_generation.clone().unwrap_or_else(|| "-".into())),
+            Cell::from(d.fitted_generation.clone().unwrap_or_else(|| "-".into())),
+            Cell::new(result.join(", "), Tone::of(d.passed)),
         ]);
     }
-    s.push_str(&t.render(2));
+    s.push_str(&t.render_on(2, screen));
 }
 
 /// Inputs under `[risk]` describe the Monte Carlo and do not move a single run.
@@ -660,7 +660,7 @@ fn used_by_a_run(i: &Input) -> bool {
     !i.path.starts_with("risk.")
 }
 
-fn inputs(s: &mut String, c: &Contract) {
+fn inputs(s: &mut String, c: &Contract, screen: &Screen) {
     let used: Vec<&Input> = c.inputs.iter().filter(|i| used_by_a_run(i)).collect();
     let undisclosed: Vec<&Input> = used
         .iter()
@@ -701,14 +701,17 @@ fn inputs(s: &mut String, c: &Contract) {
         }
     }
     for i in undisclosed.iter().filter(|i| i.evidence.is_none()) {
-        ungraded.push(format!(
-            "{} {}",
-            i.path,
-            InputUnit::of_path(&i.path).show(i.value)
-        ));
+        ungraded.push(
+            sanitize(&format!(
+                "{} {}",
+                i.path,
+                InputUnit::of_path(&i.path).show(i.value)
+            ))
+            .into_owned(),
+        );
     }
-    if !t.rows.is_empty() {
-        s.push_str(&t.render(2));
+    if !t.is_empty() {
+        s.push_str(&t.render_on(2, screen));
     }
     if !ungraded.is_empty() {
         let _ = writeln!(
@@ -716,7 +719,7 @@ fn inputs(s: &mut String, c: &Contract) {
             "  ungraded (plain numbers, no source), {}:",
             ungraded.len()
         );
-        wrap(s, &ungraded, " · ", 4, 100);
+        s.push_str(&flow(&ungraded, " · ", 4, 100));
     }
     let risk = c.inputs.len() - used.len();
     if risk > 0 {
@@ -724,54 +727,5 @@ fn inputs(s: &mut String, c: &Contract) {
             s,
             "  ({risk} [risk] inputs not listed: a single run uses every risk factor at base)"
         );
-    }
-}
-
-/// Joins `items` with `sep`, wrapping lines at `width` characters, each indented by `indent`.
-fn wrap(s: &mut String, items: &[String], sep: &str, indent: usize, width: usize) {
-    let mut current = String::new();
-    for item in items {
-        let added = if current.is_empty() {
-            item.chars().count()
-        } else {
-            current.chars().count() + sep.chars().count() + item.chars().count()
-        };
-        if !current.is_empty() && indent + added > width {
-            let _ = writeln!(s, "{}{current}", " ".repeat(indent));
-            current.clear();
-        }
-        if !current.is_empty() {
-            current.push_str(sep);
-        }
-        current.push_str(item);
-    }
-    if !current.is_empty() {
-        let _ = writeln!(s, "{}{current}", " ".repeat(indent));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_align_numbers_right_and_labels_left() {
-        let mut t = Table::new(&["name", "value"], &[false, true]);
-        t.row(vec!["a".into(), "$1.00B".into()]);
-        t.row(vec!["longer".into(), "$2".into()]);
-        assert_eq!(
-            t.render(1),
-            " name     value\n a       $1.00B\n longer      $2\n"
-        );
-    }
-
-    #[test]
-    fn wrapping_keeps_lines_under_the_width() {
-        let items: Vec<String> = (0..20).map(|i| format!("item-{i}")).collect();
-        let mut s = String::new();
-        wrap(&mut s, &items, " · ", 2, 30);
-        assert!(s.lines().count() > 1);
-        assert!(s.lines().all(|l| l.chars().count() <= 30), "{s}");
-        assert_eq!(s.matches("item-").count(), 20);
     }
 }

@@ -16,7 +16,8 @@ use rust_xlsxwriter::{
 use crate::Result;
 use crate::charts::ValueAxis;
 use crate::document::{self, Figure, Report};
-use crate::format::InputUnit;
+use crate::format::{InputUnit, prose};
+use crate::labels::{VERDICTS, yes_no};
 use crate::risk_view::RiskView;
 use crate::series::{Aggregation, AnnualColumn, annual_columns, monthly_series};
 use crate::style::{self, Rgb};
@@ -241,24 +242,21 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     )?;
     row += 1;
     let v = &o.verdict_details;
-    for (name, detail, figure_format) in [
-        ("Contracted (coverage)", &v.contracted, &f.times),
-        ("Financeable (minimum DSCR)", &v.financeable, &f.times),
-        ("Deliverable (failing tranches)", &v.deliverable, &f.int),
-    ] {
+    for ((_, name), (detail, figure_format)) in VERDICTS.into_iter().zip([
+        (&v.contracted, &f.times),
+        (&v.financeable, &f.times),
+        (&v.deliverable, &f.int),
+    ]) {
         ws.write_string_with_format(row, 0, name, &f.bold)?;
-        if detail.passed {
-            ws.write_string_with_format(row, 1, "yes", &f.pass)?;
-        } else {
-            ws.write_string_with_format(row, 1, "no", &f.fail)?;
-        }
+        let passed = if detail.passed { &f.pass } else { &f.fail };
+        ws.write_string_with_format(row, 1, yes_no(detail.passed), passed)?;
         match detail.figure {
             Some(x) => ws.write_number_with_format(row, 2, x, figure_format)?,
             None => ws.write_string(row, 2, "none")?,
         };
         ws.write_number_with_format(row, 3, detail.threshold, figure_format)?;
         // Not wrapped: the note runs on into the empty cells to its right.
-        ws.write_string_with_format(row, 4, &detail.note, &f.text)?;
+        ws.write_string_with_format(row, 4, prose(&detail.note), &f.text)?;
         row += 1;
     }
     row += 1;
@@ -717,16 +715,16 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
             ws,
             row,
             &[
-                "tornado factor",
-                "setting at P10",
-                "setting at P90",
-                "provider NPV at P10",
-                "provider NPV at P90",
+                "Tornado factor",
+                "Setting at P10",
+                "Setting at P90",
+                "Provider NPV at P10",
+                "Provider NPV at P90",
                 "NPV swing",
-                "IRR at P10",
-                "IRR at P90",
-                "min DSCR at P10",
-                "min DSCR at P90",
+                "Provider IRR at P10",
+                "Provider IRR at P90",
+                "Minimum DSCR at P10",
+                "Minimum DSCR at P90",
             ],
             f,
         )?;

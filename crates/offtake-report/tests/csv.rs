@@ -77,10 +77,10 @@ fn annual_csv_reads_back_to_the_same_numbers() {
 }
 
 #[test]
-fn write_dir_creates_the_directory_and_both_files() {
+fn write_dir_writes_both_files_into_the_directory_it_is_given() {
     let (c, o) = example();
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("nested/out");
+    let target = dir.path().to_path_buf();
     let [monthly, annual] = offtake_report::csv::write_dir(&target, &c, &o).unwrap();
     assert_eq!(monthly, target.join("monthly.csv"));
     assert_eq!(annual, target.join("annual.csv"));
@@ -91,6 +91,15 @@ fn write_dir_creates_the_directory_and_both_files() {
             .unwrap()
             .starts_with("year,")
     );
+}
+
+#[test]
+fn write_dir_creates_no_directory() {
+    let (c, o) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nested/out");
+    assert!(offtake_report::csv::write_dir(&missing, &c, &o).is_err());
+    assert!(!dir.path().join("nested").exists());
 }
 
 #[test]

@@ -1,12 +1,25 @@
 //! The terminal view: a snapshot of the bundled example and what must always be on screen.
 
 use offtake_model::Variant;
+use offtake_report::Screen;
 use offtake_report::compare::{Flips, Run};
-use offtake_report::terminal::underwriting;
+use offtake_report::risk_terminal::risk;
+use offtake_report::terminal::{underwriting, underwriting_on};
 
 mod common;
 
-use common::{EXAMPLE, run};
+use common::{EXAMPLE, IREN, monte_carlo, run};
+
+/// Every line of `text` fits `width` columns.
+fn assert_fits(text: &str, width: usize, what: &str) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "{what}: a line of {} columns:\n{line}",
+            line.chars().count()
+        );
+    }
+}
 
 fn variant(term: &str, n: usize) -> Variant {
     Variant {
@@ -27,22 +40,22 @@ fn headline_verdicts_and_sections_are_shown_with_units() {
     let text = underwriting(&c, &o, &[]);
     for needle in [
         "Verdicts",
-        "contracted",
-        "financeable",
-        "deliverable",
-        "coverage",
-        "min DSCR",
+        "Contracted",
+        "Financeable",
+        "Deliverable",
+        "Coverage",
+        "Minimum DSCR",
         "required",
-        "NPV",
-        "IRR",
-        "payback",
-        "effective price",
+        "Provider NPV",
+        "Provider IRR",
+        "Payback",
+        "Effective price",
         "/PFLOP-hour",
-        "idle payments",
-        "total capex",
-        "circularity",
+        "Idle payments",
+        "Total capex",
+        "Circularity",
         "What the headline terms imply",
-        "break-even utilization",
+        "Break-even utilization",
         "/MW-year",
         "By contract year",
         "Options",
@@ -80,7 +93,8 @@ fn undisclosed_inputs_are_grouped_by_grade_with_their_source() {
     let text = underwriting(&c, &o, &[]);
     let inputs = &text[text.find("Inputs the results rest on").unwrap()..];
     assert!(inputs.contains("reported   pricing.discount"));
-    assert!(inputs.contains("capacity-lock-report; alternatives 0.12, 0.18"));
+    assert!(inputs.contains("capacity-lock-report; alternatives"));
+    assert!(inputs.contains("0.12, 0.18"));
     assert!(inputs.contains("assumed    take_or_pay.floor"));
     // Disclosed inputs are not listed.
     assert!(!inputs.contains("commitment.min_total_spend"));
@@ -112,12 +126,11 @@ fn absent_values_say_none_and_why() {
     let (c, o) = run(&no_debt, &[]);
     let text = underwriting(&c, &o, &[]);
     assert!(
-        text.contains(
-            "DSCR min / avg            none (no debt: the term sheet has no [financing])"
-        ),
+        text.lines().any(|l| l.starts_with("  Minimum DSCR ")
+            && l.ends_with("none (no debt: the term sheet has no [financing])")),
         "{text}"
     );
-    assert!(!text.contains("debt drawn"));
+    assert!(!text.contains("Debt drawn"));
 }
 
 #[test]
@@ -135,7 +148,7 @@ fn compare_marks_verdicts_that_flip() {
     let text = offtake_report::compare::terminal(&bc, &runs);
     assert!(text.contains("pricing.discount=1 (0.12)"));
     assert!(text.contains("* verdict differs from the base case"));
-    let contracted = text.lines().find(|l| l.contains("contracted")).unwrap();
+    let contracted = text.lines().find(|l| l.contains("Contracted")).unwrap();
     assert_eq!(contracted.matches('*').count(), 1, "{contracted}");
     assert_eq!(
         Flips::between(&runs[0].verdicts, &runs[2].verdicts),
@@ -144,4 +157,84 @@ fn compare_marks_verdicts_that_flip() {
             ..Flips::default()
         }
     );
+}
+
+#[test]
+fn every_table_fits_120_columns() {
+    for (name, src) in [("example", EXAMPLE), ("iren", IREN)] {
+        let (c, o) = run(src, &[]);
+        assert_fits(&underwriting(&c, &o, &[]), 120, name);
+        let (report, _) = monte_carlo(&c, 300);
+        assert_fits(&risk(&report, &c, &Screen::PLAIN), 120, name);
+        let runs = vec![Run::new(&c, &o, None, 0)];
+        assert_fits(&offtake_report::compare::terminal(&c, &runs), 120, name);
+    }
+}
+
+#[test]
+fn wide_lifts_the_limit_and_shows_the_tails() {
+    let (c, _) = run(EXAMPLE, &[]);
+    let (report, _) = monte_carlo(&c, 300);
+    let wide = Screen {
+        colour: false,
+        width: None,
+    };
+    let narrow = risk(&report, &c, &Screen::PLAIN);
+    let text = risk(&report, &c, &wide);
+    assert!(text.contains("P95") && !narrow.contains("P95"));
+    assert!(text.lines().any(|l| l.chars().count() > 120));
+}
+
+#[test]
+fn risk_terminal_snapshot() {
+    let (c, _) = run(EXAMPLE, &[]);
+    let (report, _) = monte_carlo(&c, 300);
+    insta::assert_snapshot!("example_risk", risk(&report, &c, &Screen::PLAIN));
+}
+
+#[test]
+fn verdicts_are_coloured_only_when_the_screen_allows() {
+    let (c, o) = run(EXAMPLE, &[]);
+    let plain = underwriting(&c, &o, &[]);
+    assert!(!plain.contains('\x1b'));
+    let colour = Screen {
+        colour: true,
+        width: Some(120),
+    };
+    let text = underwriting_on(&c, &o, &[], &colour);
+    // The example is not contracted (red) and is financeable (green).
+    assert!(text.contains("\x1b[1;31mNO\x1b[0m"), "{text}");
+    assert!(text.contains("\x1b[32myes\x1b[0m"));
+    let strip = |s: &str| {
+        s.replace("\x1b[1;31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[0m", "")
+    };
+    assert_eq!(strip(&text), plain);
+}
+
+#[test]
+fn control_characters_in_user_strings_are_escaped() {
+    let evil = EXAMPLE
+        .replace(
+            "name = \"Amazon–Anthropic expanded strategic collaboration\"",
+            "name = \"Evil\\u001b[2J\\u001b]0;pwned\\u0007 deal\"",
+        )
+        .replace("buyer = \"Anthropic\"", "buyer = \"An\\rthropic\\u009b\"")
+        .replace(
+            "evidence = \"estimated\", note = \"~0.67",
+            "evidence = \"estimated\", source = \"capacity-lock-report\", note = \"~0.67",
+        );
+    let (c, o) = run(&evil, &[]);
+    assert!(c.deal.name.as_deref().unwrap().contains('\x1b'));
+    let text = underwriting(&c, &o, &[]);
+    assert!(
+        !text.chars().any(|ch| ch.is_control() && ch != '\n'),
+        "{text}"
+    );
+    assert!(text.contains("Evil\\u{1b}[2J\\u{1b}]0;pwned\\u{7} deal"));
+    assert!(text.contains("An\\rthropic\\u{9b} (buyer)"));
+    let (report, _) = monte_carlo(&c, 50);
+    let text = risk(&report, &c, &Screen::PLAIN);
+    assert!(!text.chars().any(|ch| ch.is_control() && ch != '\n'));
 }

@@ -477,16 +477,16 @@ fn summary_shows_verdicts_and_headline_numbers_as_numbers() {
             })
             .unwrap_or_else(|| panic!("no row {label}"))
     };
-    let npv = find("Provider NPV (unlevered)");
+    let npv = find("Provider NPV");
     assert!(close(
         number(&summary, npv, 2),
         outcome.metrics.provider_npv
     ));
-    let contracted = find("Contracted (coverage)");
+    let contracted = find("Contracted");
     let passed = if outcome.verdicts.contracted {
         "yes"
     } else {
-        "no"
+        "NO"
     };
     assert_eq!(text(&summary, contracted, 1), passed);
     assert!(close(

@@ -10,6 +10,7 @@ use offtake_report::document::Report;
 use offtake_report::risk_view::RiskView;
 
 pub const EXAMPLE: &str = include_str!("../../../../examples/amazon-anthropic-2026.toml");
+pub const IREN: &str = include_str!("../../../../examples/microsoft-iren-2025.toml");
 
 /// The term sheet `src` with `variants` selected, underwritten on its base scenario.
 pub fn run(src: &str, variants: &[Variant]) -> (Contract, Outcome) {

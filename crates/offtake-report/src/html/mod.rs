@@ -11,12 +11,15 @@ use std::fmt::Write as _;
 use offtake_engine::{Outcome, VerdictDetail};
 use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
 
+mod css;
+mod risk;
+
 use crate::Result;
 use crate::charts::{self, Canvas};
 use crate::document::{self, Conclusion, Report};
 use crate::format::{InputUnit, mw, none, pct, times, usd};
-use crate::risk_view::RiskView;
-use crate::style::{self, escape};
+use crate::labels::{Metric, VERDICTS};
+use crate::style::escape;
 
 /// The whole report as one HTML document.
 pub fn render(report: &Report<'_>) -> Result<String> {
@@ -42,7 +45,7 @@ pub fn render(report: &Report<'_>) -> Result<String> {
 "#,
         version = env!("CARGO_PKG_VERSION"),
         title = escape(&title),
-        css = stylesheet(),
+        css = css::stylesheet(),
     );
     cover(&mut h, report);
     verdicts(&mut h, c, o);
@@ -54,7 +57,7 @@ pub fn render(report: &Report<'_>) -> Result<String> {
     annual(&mut h, c, o);
     decisions(&mut h, c, o);
     if let Some(risk) = report.risk {
-        risk_section(&mut h, c, risk)?;
+        risk::section(&mut h, c, risk)?;
     }
     inputs(&mut h, c);
     let _ = write!(
@@ -146,7 +149,7 @@ fn verdict_card(h: &mut String, name: &str, d: &VerdictDetail, figure: String, r
         name = escape(name),
         figure = escape(&figure),
         rule = escape(&rule),
-        note = escape(&d.note),
+        note = escape(&crate::format::prose(&d.note)),
     );
 }
 
@@ -158,22 +161,25 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
 <div class="verdicts">
 "#,
     );
+    let [contracted, financeable, deliverable] = VERDICTS.map(|(_, label)| label);
     verdict_card(
         h,
-        "Contracted",
+        contracted,
         &v.contracted,
         format!(
-            "coverage {}",
+            "{} {}",
+            Metric::Coverage.label(),
             v.contracted.figure.map_or_else(|| none("no costs"), times)
         ),
         format!("needs ≥ {}", times(c.thresholds.coverage)),
     );
     verdict_card(
         h,
-        "Financeable",
+        financeable,
         &v.financeable,
         format!(
-            "minimum DSCR {}",
+            "{} {}",
+            Metric::MinDscr.label(),
             v.financeable.figure.map_or_else(|| none("no debt"), times)
         ),
         format!("needs ≥ {}", times(c.thresholds.dscr)),
@@ -181,7 +187,7 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
     let failing = v.deliverable.figure.unwrap_or(0.0);
     verdict_card(
         h,
-        "Deliverable",
+        deliverable,
         &v.deliverable,
         format!(
             "{} tranche(s) late or short of their generation",
@@ -201,19 +207,21 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
     };
     let kpis: [(&str, String, String); 8] = [
         (
-            "Provider NPV",
+            Metric::ProviderNpv.label(),
             usd(m.provider_npv),
             format!("at {} (unlevered)", pct(c.provider.discount_rate)),
         ),
         (
-            "Provider IRR",
+            Metric::ProviderIrr.label(),
             m.provider_irr.map_or_else(|| none("no sign change"), pct),
             irr_vs_hurdle,
         ),
         (
-            "Payback",
-            m.payback_months
-                .map_or_else(|| none("never recovers"), |p| format!("{p} months")),
+            Metric::Payback.label(),
+            m.payback_months.map_or_else(
+                || none("never recovers"),
+                |p| crate::format::months(f64::from(p)),
+            ),
             m.payback_months
                 .filter(|p| *p > 0)
                 .map(|p| {
@@ -225,31 +233,31 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
                 .unwrap_or_default(),
         ),
         (
-            "Minimum DSCR",
+            Metric::MinDscr.label(),
             m.min_dscr.map_or_else(|| none("no debt"), times),
             m.avg_dscr
-                .map(|a| format!("average {}", times(a)))
+                .map(|a| format!("{} {}", Metric::AvgDscr.label(), times(a)))
                 .unwrap_or_default(),
         ),
         (
-            "Total payments",
+            Metric::TotalPayments.label(),
             usd(m.total_payments),
             format!("{} usage", usd(m.total_usage_charges)),
         ),
         (
-            "Idle payments",
+            Metric::IdlePayments.label(),
             usd(m.idle_payments),
             "shortfall + true-up: paid, not used".to_string(),
         ),
         (
-            "Effective price",
+            Metric::EffectivePrice.label(),
             m.effective_price.map_or_else(|| none("nothing used"), usd),
             m.effective_discount
                 .map(|d| format!("per PFLOP-hour, {} below list", pct(d)))
                 .unwrap_or_else(|| "per PFLOP-hour".to_string()),
         ),
         (
-            "Average utilization",
+            Metric::AverageUtilization.label(),
             m.average_utilization
                 .map_or_else(|| none("no capacity"), pct),
             format!("peak {} MW", mw(m.peak_capacity_mw)),
@@ -640,115 +648,6 @@ fn decisions(h: &mut String, c: &Contract, o: &Outcome) {
     h.push_str("</section>\n");
 }
 
-fn risk_section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<()> {
-    let _ = write!(
-        h,
-        "<section id=\"risk\">\n<h2>Risk: Monte Carlo over {} paths</h2>\n<p class=\"note\">{}</p>\n",
-        crate::style::number(risk.n_paths as f64, 0),
-        escape(&risk.description)
-    );
-    h.push_str("<div class=\"chart-pair\">\n");
-    for hist in &risk.histograms {
-        let marks = hist.marks(c);
-        let missing = if hist.share_missing > 0.0 {
-            format!(
-                " {} of paths have no value (not plotted).",
-                pct(hist.share_missing)
-            )
-        } else {
-            String::new()
-        };
-        figure(
-            h,
-            |canvas| {
-                charts::histogram(
-                    &hist.title,
-                    &hist.x_desc,
-                    &hist.values,
-                    hist.axis,
-                    &marks,
-                    canvas,
-                )
-            },
-            &format!(
-                "{}, share of paths per bin, {} paths with a value: P10 {}, P50 {}, P90 {}.{missing}",
-                hist.x_desc,
-                crate::style::number(hist.values.len() as f64, 0),
-                hist.show(hist.p10),
-                hist.show(hist.p50),
-                hist.show(hist.p90),
-            ),
-        )?;
-    }
-    h.push_str("</div>\n");
-    if !risk.tornado.is_empty() {
-        let bars = risk.tornado_bars();
-        figure(
-            h,
-            |canvas| charts::tornado(risk.base_npv, &bars, canvas),
-            "Provider NPV with one factor at a time moved to its marginal P10 and P90, the others at base; \
-             ranked by swing. Delay moves every tranche together; each generation's slip is its own factor.",
-        )?;
-        h.push_str(
-            "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base</caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th></tr></thead>\n<tbody>\n",
-        );
-        let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or_else(|| "none".to_string(), f);
-        for t in &risk.tornado {
-            let _ = writeln!(
-                h,
-                "<tr><th scope=\"row\"><code>{}</code></th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
-                escape(&t.factor),
-                escape(&t.p10_setting),
-                escape(&t.p90_setting),
-                usd(t.npv_at_p10),
-                usd(t.npv_at_p90),
-                opt(t.irr_at_p10, pct),
-                opt(t.irr_at_p90, pct),
-                opt(t.min_dscr_at_p10, times),
-                opt(t.min_dscr_at_p90, times),
-            );
-        }
-        let _ = writeln!(
-            h,
-            "</tbody>\n</table></div>\n<p class=\"note\">Base provider NPV {}.</p>",
-            usd(risk.base_npv)
-        );
-    }
-    if !risk.probabilities.is_empty() {
-        figure(
-            h,
-            |canvas| {
-                charts::probabilities(
-                    "Probabilities of the verdicts and events",
-                    &risk.probabilities,
-                    canvas,
-                )
-            },
-            "Share of Monte Carlo paths in which each verdict holds or each event happens.",
-        )?;
-    }
-    if !risk.stats.is_empty() {
-        h.push_str(
-            "<div class=\"table-wrap\"><table>\n<caption>Distribution of each metric over paths</caption>\n<thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">No value</th></tr></thead>\n<tbody>\n",
-        );
-        for s in &risk.stats {
-            let _ = writeln!(
-                h,
-                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                escape(&s.name),
-                s.show(s.mean),
-                s.show(s.p10),
-                s.show(s.p50),
-                s.show(s.p90),
-                pct(s.share_missing),
-            );
-        }
-        h.push_str("</tbody>\n</table></div>\n");
-    }
-    h.push_str("</section>\n");
-    Ok(())
-}
-
 fn badge(grade: Option<Evidence>) -> String {
     let name = grade.map_or("ungraded", Evidence::name);
     format!("<span class=\"badge {name}\">{name}</span>")
@@ -860,117 +759,4 @@ fn inputs(h: &mut String, c: &Contract) {
         h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str("</section>\n");
-}
-
-/// The stylesheet: one palette (crate::style), system fonts, responsive, print rules.
-fn stylesheet() -> String {
-    let badge_rules: String = Evidence::ALL
-        .iter()
-        .copied()
-        .map(Some)
-        .chain([None])
-        .map(|g| {
-            let (bg, fg) = style::evidence_colours(g);
-            format!(
-                ".badge.{} {{ background: {}; color: {}; }}\n",
-                g.map_or("ungraded", Evidence::name),
-                bg.hex(),
-                fg.hex()
-            )
-        })
-        .collect();
-    format!(
-        r#":root {{ --ink: {ink}; --muted: {muted}; --grid: {grid}; --navy: {navy}; --pass: {pass}; --fail: {fail}; --bg: #F5F6F8; }}
-*, *::before, *::after {{ box-sizing: border-box; }}
-html {{ -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }}
-body {{ margin: 0; background: var(--bg); color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }}
-main {{ max-width: 1080px; margin: 0 auto; padding: 24px 20px 40px; }}
-code {{ font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }}
-a {{ color: var(--navy); }}
-h1 {{ font-size: 1.75rem; line-height: 1.2; margin: .2rem 0 .8rem; }}
-h2 {{ font-size: 1.25rem; margin: 0 0 .8rem; padding-bottom: .3rem; border-bottom: 2px solid var(--navy); }}
-header.cover {{ padding: 8px 0 4px; }}
-.kicker {{ margin: 0; text-transform: uppercase; letter-spacing: .08em; font-size: .78rem; color: var(--muted); }}
-.facts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 4px 18px; margin: 0; }}
-.facts div {{ display: flex; gap: 8px; }}
-.facts dt {{ color: var(--muted); min-width: 6.5em; }}
-.facts dd {{ margin: 0; }}
-section {{ background: #fff; border: 1px solid var(--grid); border-radius: 8px; padding: 18px 20px; margin: 18px 0; }}
-.verdicts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(230px, 1fr)); gap: 12px; }}
-.verdict {{ border: 1px solid; border-radius: 8px; padding: 12px 14px; }}
-.verdict.pass {{ background: #E9F5EE; border-color: #A8D2B8; }}
-.verdict.fail {{ background: #FBEBE7; border-color: #E8AE9F; }}
-.verdict-name {{ font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }}
-.verdict-state {{ font-size: 1.35rem; font-weight: 700; }}
-.verdict.pass .verdict-state {{ color: var(--pass); }}
-.verdict.fail .verdict-state {{ color: var(--fail); }}
-.verdict-figure {{ font-weight: 600; }}
-.verdict-rule {{ font-size: .85rem; color: var(--muted); }}
-.verdict-note {{ font-size: .85rem; margin: .4rem 0 0; }}
-.kpis {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin-top: 14px; }}
-.kpi {{ border: 1px solid var(--grid); border-radius: 8px; padding: 10px 12px; }}
-.kpi-label {{ font-size: .78rem; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }}
-.kpi-value {{ font-size: 1.3rem; font-weight: 700; font-variant-numeric: tabular-nums; }}
-.kpi-sub {{ font-size: .8rem; color: var(--muted); }}
-.provenance-note, .note {{ font-size: .88rem; color: var(--muted); }}
-.groups {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 6px 24px; }}
-.table-wrap {{ overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 0 0 12px; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .88rem; }}
-caption {{ text-align: left; font-weight: 700; padding: 6px 0; }}
-th, td {{ padding: 5px 8px; border-bottom: 1px solid var(--grid); text-align: left; vertical-align: top; }}
-thead th {{ background: #EEF1F5; font-weight: 600; white-space: nowrap; }}
-tfoot th, tfoot td {{ font-weight: 700; border-top: 2px solid var(--ink); }}
-.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
-table.figures th {{ font-weight: normal; }}
-table.annual {{ font-size: .82rem; }}
-table.annual th {{ white-space: nowrap; }}
-tr.dim td {{ color: var(--muted); }}
-td strong {{ white-space: nowrap; }}
-.line {{ color: var(--muted); font-size: .78rem; white-space: nowrap; }}
-td.feeds {{ font-size: .78rem; color: var(--muted); min-width: 9em; }}
-.badge {{ display: inline-block; padding: 0 8px; border-radius: 999px; font-size: .75rem; font-weight: 600; line-height: 1.6; white-space: nowrap; }}
-{badge_rules}.grades .count {{ margin-right: 10px; font-weight: 600; }}
-figure {{ margin: 0 0 16px; }}
-figure svg, svg.chart {{ display: block; width: 100%; height: auto; }}
-.chart-narrow {{ display: none; }}
-figcaption {{ font-size: .85rem; color: var(--muted); margin-top: 6px; }}
-footer {{ font-size: .8rem; color: var(--muted); padding: 0 4px; }}
-@media (max-width: 640px) {{
-  body {{ font-size: 14px; }}
-  main {{ padding: 12px 8px 24px; }}
-  section {{ padding: 12px 10px; margin: 12px 0; }}
-  h1 {{ font-size: 1.35rem; }}
-  .kpi-value {{ font-size: 1.1rem; }}
-  .groups {{ grid-template-columns: 1fr; }}
-  .chart-wide {{ display: none; }}
-  .chart-narrow {{ display: block; }}
-}}
-@media print {{
-  @page {{ margin: 12mm; }}
-  * {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
-  body {{ background: #fff; font-size: 9.5pt; }}
-  main {{ max-width: none; padding: 0; }}
-  section {{ border: none; border-radius: 0; padding: 0; margin: 0 0 6mm; break-before: page; }}
-  section.keep-with-cover {{ break-before: auto; }}
-  figure, .verdict, .kpi, table.figures, table.resting {{ break-inside: avoid; }}
-  .chart-wide {{ display: block; }}
-  .chart-narrow {{ display: none; }}
-  figure svg, svg.chart {{ max-height: 110mm; }}
-  tr {{ break-inside: avoid; }}
-  thead {{ display: table-header-group; }}
-  .table-wrap {{ overflow: visible; }}
-  h2 {{ break-after: avoid; }}
-  table {{ font-size: 8pt; }}
-  th, td {{ padding: 3px 5px; }}
-  code {{ overflow-wrap: anywhere; }}
-  a {{ color: inherit; text-decoration: none; }}
-}}
-"#,
-        ink = style::INK.hex(),
-        muted = style::MUTED.hex(),
-        grid = style::GRID.hex(),
-        navy = style::NAVY.hex(),
-        pass = style::GREEN.hex(),
-        fail = style::RED.hex(),
-    )
 }

@@ -1,0 +1,122 @@
+//! The Monte Carlo section of the HTML report: histograms, tornado, probabilities and the
+//! distribution of each metric (MODEL.md §10), drawn from the [`RiskView`].
+
+use std::fmt::Write as _;
+
+use offtake_model::Contract;
+
+use super::figure;
+use crate::Result;
+use crate::charts;
+use crate::format::{pct, times, usd};
+use crate::risk_view::RiskView;
+use crate::style::escape;
+
+pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<()> {
+    let _ = write!(
+        h,
+        "<section id=\"risk\">\n<h2>Risk: Monte Carlo over {} paths</h2>\n<p class=\"note\">{}</p>\n",
+        crate::style::number(risk.n_paths as f64, 0),
+        escape(&risk.description)
+    );
+    h.push_str("<div class=\"chart-pair\">\n");
+    for hist in &risk.histograms {
+        let marks = hist.marks(c);
+        let missing = if hist.share_missing > 0.0 {
+            format!(
+                " {} of paths have no value (not plotted).",
+                pct(hist.share_missing)
+            )
+        } else {
+            String::new()
+        };
+        figure(
+            h,
+            |canvas| {
+                charts::histogram(
+                    &hist.title,
+                    &hist.x_desc,
+                    &hist.values,
+                    hist.axis,
+                    &marks,
+                    canvas,
+                )
+            },
+            &format!(
+                "{}, share of paths per bin, {} paths with a value: P10 {}, P50 {}, P90 {}.{missing}",
+                hist.x_desc,
+                crate::style::number(hist.values.len() as f64, 0),
+                hist.show(hist.p10),
+                hist.show(hist.p50),
+                hist.show(hist.p90),
+            ),
+        )?;
+    }
+    h.push_str("</div>\n");
+    if !risk.tornado.is_empty() {
+        let bars = risk.tornado_bars();
+        figure(
+            h,
+            |canvas| charts::tornado(risk.base_npv, &bars, canvas),
+            "Provider NPV with one factor at a time moved to its marginal P10 and P90, the others at base; \
+             ranked by swing. Delay moves every tranche together; each generation's slip is its own factor.",
+        )?;
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base</caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th></tr></thead>\n<tbody>\n",
+        );
+        let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or_else(|| "none".to_string(), f);
+        for t in &risk.tornado {
+            let _ = writeln!(
+                h,
+                "<tr><th scope=\"row\"><code>{}</code></th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
+                escape(&t.factor),
+                escape(&t.p10_setting),
+                escape(&t.p90_setting),
+                usd(t.npv_at_p10),
+                usd(t.npv_at_p90),
+                opt(t.irr_at_p10, pct),
+                opt(t.irr_at_p90, pct),
+                opt(t.min_dscr_at_p10, times),
+                opt(t.min_dscr_at_p90, times),
+            );
+        }
+        let _ = writeln!(
+            h,
+            "</tbody>\n</table></div>\n<p class=\"note\">Base provider NPV {}.</p>",
+            usd(risk.base_npv)
+        );
+    }
+    if !risk.probabilities.is_empty() {
+        figure(
+            h,
+            |canvas| {
+                charts::probabilities(
+                    "Probabilities of the verdicts and events",
+                    &risk.probabilities,
+                    canvas,
+                )
+            },
+            "Share of Monte Carlo paths in which each verdict holds or each event happens.",
+        )?;
+    }
+    if !risk.stats.is_empty() {
+        h.push_str(
+            "<div class=\"table-wrap\"><table>\n<caption>Distribution of each metric over paths</caption>\n<thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">No value</th></tr></thead>\n<tbody>\n",
+        );
+        for s in &risk.stats {
+            let _ = writeln!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&s.name),
+                s.show(s.mean),
+                s.show(s.p10),
+                s.show(s.p50),
+                s.show(s.p90),
+                pct(s.share_missing),
+            );
+        }
+        h.push_str("</tbody>\n</table></div>\n");
+    }
+    h.push_str("</section>\n");
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! The terminal view of a Monte Carlo run (`offtake risk`, `offtake risk merge`): what was
+//! varied, each metric's distribution, the probabilities and the tornado, in the labels and
+//! spellings of every other view. Fits 120 columns; `--wide` adds the tails (P5, P95, min, max)
+//! and splits the tornado's pairs into columns.
+
+use std::fmt::Write as _;
+
+use offtake_model::Contract;
+use offtake_risk::{PathMetric, RiskReport};
+
+use crate::format::{count, months, pct, pp, times, usd};
+use crate::labels::Metric;
+use crate::risk_view::probabilities;
+use crate::screen::{Screen, Tone, sanitize};
+use crate::table::{Cell, Table, flow};
+
+/// How a metric's values read over paths.
+pub fn show(m: PathMetric, x: f64) -> String {
+    match m {
+        PathMetric::ProviderIrr => pct(x),
+        PathMetric::PaybackMonths => months(x),
+        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => times(x),
+        PathMetric::EffectivePrice => format!("{}/PFLOP-h", usd(x)),
+        PathMetric::ProviderNpv
+        | PathMetric::BuyerNpv
+        | PathMetric::TotalPayments
+        | PathMetric::IdlePayments => usd(x),
+    }
+}
+
+fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map_or_else(|| "none".to_string(), f)
+}
+
+/// The report for a terminal (or a pipe: [`Screen::PLAIN`]).
+pub fn risk(r: &RiskReport, contract: &Contract, screen: &Screen) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{}: Monte Carlo, {} of {} paths, seed {}",
+        sanitize(&r.deal_id),
+        count(r.n_paths_run),
+        count(r.n_paths),
+        r.seed,
+    );
+    if r.partial {
+        let _ = write!(s, "  {}", screen.paint(Tone::Warn, "PARTIAL: interrupted"));
+    }
+    s.push('\n');
+    for n in &r.notes {
+        let _ = writeln!(s, "note: {}", sanitize(n));
+    }
+    if !r.factors.is_empty() {
+        let list: Vec<String> = r
+            .factors
+            .iter()
+            .map(|f| format!("{} {}", f.factor, f.dist.name()))
+            .collect();
+        let _ = writeln!(s, "Factors varied:");
+        let width = screen.width.unwrap_or(usize::MAX);
+        s.push_str(&flow(&list, ", ", 2, width));
+    }
+    for c in &r.correlation {
+        let _ = writeln!(
+            s,
+            "correlation: {} ~ {}  copula ρ {:.2} (rank correlation {:.3})",
+            sanitize(c.a.name()),
+            sanitize(c.b.name()),
+            c.rho,
+            c.spearman
+        );
+    }
+    s.push('\n');
+    s.push_str(&metrics(r, screen));
+    probabilities_block(&mut s, r, screen);
+    tornado(&mut s, r, screen);
+    if contract.financing.is_none() {
+        let _ = writeln!(
+            s,
+            "\nno [financing]: no debt, so no DSCR (financeable by definition)"
+        );
+    }
+    s
+}
+
+fn metrics(r: &RiskReport, screen: &Screen) -> String {
+    let wide = screen.wide();
+    let mut header = vec!["Metric"];
+    if wide {
+        header.push("n");
+    }
+    header.extend(["Mean", "SD", "P10", "P50", "P90"]);
+    if wide {
+        header.extend(["P5", "P95", "Min", "Max"]);
+    }
+    header.push("No value");
+    let mut right = vec![true; header.len()];
+    right[0] = false;
+    let mut t = Table::new(&header, &right);
+    for (m, sum) in &r.metrics.0 {
+        let f = |x: f64| show(*m, x);
+        let sd = match m {
+            // An IRR's spread is in percentage points, not a rate.
+            PathMetric::ProviderIrr => opt(sum.sd, pp),
+            _ => opt(sum.sd, f),
+        };
+        let mut row = vec![Metric::of_path_metric(*m).label().to_string()];
+        if wide {
+            row.push(count(sum.n));
+        }
+        row.extend([
+            sd.clone(),
+            opt(sum.p10, f),
+            opt(sum.p50, f),
+            opt(sum.p90, f),
+        ]);
+        row.insert(if wide { 2 } else { 1 }, opt(sum.mean, f));
+        if wide {
+            row.extend([
+                opt(sum.p5, f),
+                opt(sum.p95, f),
+                opt(sum.min, f),
+                opt(sum.max, f),
+            ]);
+        }
+        row.push(opt(sum.missing_share, pct));
+        t.row(row);
+    }
+    t.render_on(0, screen)
+}
+
+fn probabilities_block(s: &mut String, r: &RiskReport, screen: &Screen) {
+    let p = &r.probabilities;
+    let _ = writeln!(s, "\nProbabilities (share of paths)");
+    let mut t = Table::headless(&[false, true, false]);
+    for (k, (what, share)) in probabilities(r).into_iter().enumerate() {
+        // The three verdicts are coloured by whether they hold on every path.
+        let tone = match (k < 3, share) {
+            (true, Some(x)) if x >= 1.0 => Tone::Pass,
+            (true, Some(x)) if x < 0.5 => Tone::Fail,
+            (true, Some(_)) => Tone::Warn,
+            _ => Tone::Plain,
+        };
+        let detail = if k == 3 {
+            format!("of {} paths with an IRR", count(p.paths_with_irr))
+        } else {
+            String::new()
+        };
+        t.row(vec![
+            Cell::from(what),
+            Cell::new(opt(share, pct), tone),
+            Cell::from(detail),
+        ]);
+    }
+    s.push_str(&t.render_on(2, screen));
+}
+
+fn tornado(s: &mut String, r: &RiskReport, screen: &Screen) {
+    let t = &r.tornado;
+    let _ = writeln!(
+        s,
+        "\nTornado: each factor at its P10 and P90, the others at base\n  base case: {} {}, {} {}, {} {}",
+        Metric::ProviderNpv.label(),
+        usd(t.base.provider_npv),
+        Metric::ProviderIrr.label(),
+        opt(t.base.provider_irr, pct),
+        Metric::MinDscr.label(),
+        opt(t.base.min_dscr, times)
+    );
+    if t.rows.is_empty() {
+        let _ = writeln!(s, "  no factor has a distribution");
+        return;
+    }
+    let pair = |a: String, b: String| format!("{a} / {b}");
+    let table = if screen.wide() {
+        let mut table = Table::new(
+            &[
+                "Factor", "P10", "P90", "NPV@P10", "NPV@P90", "Swing", "IRR@P10", "IRR@P90",
+                "DSCR@P10", "DSCR@P90",
+            ],
+            &[false, true, true, true, true, true, true, true, true, true],
+        );
+        for row in &t.rows {
+            table.row(vec![
+                row.factor.clone(),
+                row.low.to_string(),
+                row.high.to_string(),
+                usd(row.at_low.provider_npv),
+                usd(row.at_high.provider_npv),
+                usd(row.npv_swing),
+                opt(row.at_low.provider_irr, pct),
+                opt(row.at_high.provider_irr, pct),
+                opt(row.at_low.min_dscr, times),
+                opt(row.at_high.min_dscr, times),
+            ]);
+        }
+        table
+    } else {
+        let mut table = Table::new(
+            &[
+                "Factor",
+                "P10 / P90",
+                "Provider NPV",
+                "Swing",
+                "Provider IRR",
+                "Minimum DSCR",
+            ],
+            &[false, false, true, true, true, true],
+        );
+        for row in &t.rows {
+            table.row(vec![
+                row.factor.clone(),
+                pair(row.low.to_string(), row.high.to_string()),
+                pair(usd(row.at_low.provider_npv), usd(row.at_high.provider_npv)),
+                usd(row.npv_swing),
+                pair(
+                    opt(row.at_low.provider_irr, pct),
+                    opt(row.at_high.provider_irr, pct),
+                ),
+                pair(
+                    opt(row.at_low.min_dscr, times),
+                    opt(row.at_high.min_dscr, times),
+                ),
+            ]);
+        }
+        table
+    };
+    s.push_str(&table.render_on(2, screen));
+}
