@@ -15,6 +15,8 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod labels;
+pub mod portfolio;
+pub mod public_deals;
 pub mod risk_terminal;
 pub mod risk_view;
 pub mod screen;

@@ -240,8 +240,13 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(std::mem::take(&mut current));
                 continue;
             }
-            // A word longer than the column: split it.
-            let rest = word.split_off(width);
+            // A word longer than the column: split it after its last `-`, `_`, `.` or `/` that
+            // fits, else at the width.
+            let at = word[..width]
+                .iter()
+                .rposition(|c| matches!(c, '-' | '_' | '.' | '/'))
+                .map_or(width, |k| k + 1);
+            let rest = word.split_off(at);
             lines.push(word.into_iter().collect());
             word = rest;
         }
@@ -331,6 +336,10 @@ mod tests {
     #[test]
     fn long_words_are_split() {
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(
+            wrap("amazon-anthropic-2026", 12),
+            vec!["amazon-", "anthropic-", "2026"]
+        );
         assert_eq!(wrap("ab cd ef", 5), vec!["ab cd", "ef"]);
     }
 }
