@@ -93,12 +93,21 @@ fn round_trip(dir: &Path, db: &[&str]) {
         .stdout(predicate::str::contains(
             "added amazon-anthropic-2026 as id",
         ))
-        .stdout(predicate::str::contains("provider NPV"));
+        .stdout(predicate::str::contains("Provider NPV"));
+
+    // The summary starts with the user's own term sheets.
+    let summary = stdout_of(&mut run(&["portfolio", "summary"]));
+    assert!(summary.starts_with("Your term sheets: 1 "), "{summary}");
+    assert!(summary.contains("Contracted 0 of 1"), "{summary}");
+    assert!(summary.contains("Public deals: none imported"), "{summary}");
 
     let listed = stdout_of(&mut run(&["portfolio", "list"]));
     assert!(listed.contains("amazon-anthropic-2026"), "{listed}");
-    assert!(listed.contains("Anthropic") && listed.contains("Amazon Web Services"));
-    assert!(listed.contains("financeable"), "{listed}");
+    assert!(listed.contains("Anthropic /"), "{listed}");
+    let wide = stdout_of(&mut run(&["portfolio", "list", "--wide"]));
+    assert!(wide.contains("Anthropic") && wide.contains("Amazon Web Services"));
+    assert!(listed.contains("Financeable"), "{listed}");
+    assert!(listed.lines().all(|l| l.chars().count() <= 120), "{listed}");
     let list = json_of(&mut run(&["portfolio", "list", "--json"]));
     let entry = &list.as_array().unwrap()[0];
     assert_eq!(entry["deal_id"], "amazon-anthropic-2026");
@@ -145,6 +154,10 @@ fn round_trip(dir: &Path, db: &[&str]) {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("no term sheets"));
+    // With nothing stored, the summary says what to import instead of empty tables.
+    let empty = stdout_of(&mut run(&["portfolio", "summary"]));
+    assert!(empty.starts_with("The portfolio is empty."), "{empty}");
+    assert!(empty.contains("offtake deals import") && !empty.contains("Totals"));
     run(&["portfolio", "export", &id])
         .assert()
         .code(2)

@@ -133,12 +133,12 @@ fn the_terminal_report_has_every_section() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("200 of 200 paths, seed 42"))
-        .stdout(predicate::str::contains("provider IRR"))
-        .stdout(predicate::str::contains("effective price"))
-        .stdout(predicate::str::contains("IRR below hurdle"))
-        .stdout(predicate::str::contains("option phase-3"))
-        .stdout(predicate::str::contains("equity milestone"))
-        .stdout(predicate::str::contains("tornado"))
+        .stdout(predicate::str::contains("Provider IRR"))
+        .stdout(predicate::str::contains("Effective price"))
+        .stdout(predicate::str::contains("IRR below the 9.0% hurdle"))
+        .stdout(predicate::str::contains("Option phase-3 exercised"))
+        .stdout(predicate::str::contains("Equity milestone paid"))
+        .stdout(predicate::str::contains("Tornado"))
         .stdout(predicate::str::contains("delay_months"))
         .stderr(predicate::str::is_empty());
 }
@@ -325,4 +325,20 @@ fn a_bad_risk_table_is_refused_with_its_line() {
             .stdout(predicate::str::is_empty())
             .stderr(predicate::str::contains(says));
     }
+}
+
+#[test]
+fn wide_shows_the_tails_and_the_default_fits_120_columns() {
+    let narrow = offtake()
+        .args(["risk", EXAMPLE, "--paths", "200", "--quiet"])
+        .output()
+        .unwrap();
+    let narrow = String::from_utf8(narrow.stdout).unwrap();
+    assert!(narrow.lines().all(|l| l.chars().count() <= 120), "{narrow}");
+    assert!(!narrow.contains("P95") && !narrow.contains('\x1b'));
+    offtake()
+        .args(["risk", EXAMPLE, "--paths", "200", "--quiet", "--wide"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("P95"));
 }

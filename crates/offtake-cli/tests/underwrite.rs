@@ -35,9 +35,9 @@ fn underwrite_prints_headline_and_verdicts() {
         .code(0)
         .stdout(predicate::str::contains("amazon-anthropic-2026"))
         .stdout(predicate::str::contains("Verdicts"))
-        .stdout(predicate::str::is_match(r"contracted +(yes|NO) +coverage").unwrap())
-        .stdout(predicate::str::is_match(r"financeable +(yes|NO) +min DSCR").unwrap())
-        .stdout(predicate::str::is_match(r"deliverable +(yes|NO)").unwrap())
+        .stdout(predicate::str::is_match(r"Contracted +(yes|NO) +Coverage").unwrap())
+        .stdout(predicate::str::is_match(r"Financeable +(yes|NO) +Minimum DSCR").unwrap())
+        .stdout(predicate::str::is_match(r"Deliverable +(yes|NO)").unwrap())
         .stdout(predicate::str::contains("By contract year"))
         .stdout(predicate::str::contains("not disclosed"));
 }
@@ -215,8 +215,8 @@ fn compare_lists_every_alternative_side_by_side() {
         .stdout(predicate::str::contains(
             "commitment.min_total_spend=1 ($33.00B)",
         ))
-        .stdout(predicate::str::is_match(r"(?m)^  contracted +").unwrap())
-        .stdout(predicate::str::contains("provider NPV"));
+        .stdout(predicate::str::is_match(r"(?m)^  Contracted +").unwrap())
+        .stdout(predicate::str::contains("Provider NPV"));
 }
 
 #[test]

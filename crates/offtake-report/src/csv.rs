@@ -1,16 +1,17 @@
 //! CSV views of one run: `monthly.csv` (one row per period) and `annual.csv` (one row per
-//! contract year). Numbers at full precision: Rust's `f64` Display is the shortest decimal that
-//! parses back to the same value; an absent value (no DSCR) is an empty field.
+//! contract year), written to writers or returned as text; the caller decides where they go
+//! (this crate creates no file or directory). Numbers at full precision: Rust's `f64` Display is
+//! the shortest decimal that parses back to the same value; an absent value (no DSCR) is an empty
+//! field.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use offtake_engine::Outcome;
 use offtake_model::Contract;
 
+use crate::Result;
 use crate::format::month;
 use crate::series::{annual_columns, monthly_series};
-use crate::{Error, Result};
 
 /// Writes `monthly.csv`: `month`, `period`, every monthly series (docs/output.md), then
 /// `capacity_mw.<tranche>` per tranche in file order.
@@ -74,22 +75,6 @@ pub fn render(contract: &Contract, outcome: &Outcome) -> Result<(String, String)
     // The writers only ever receive UTF-8 text.
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
     Ok((text(monthly), text(annual)))
-}
-
-/// Writes `monthly.csv` and `annual.csv` into `dir`, which the caller has created; returns
-/// their paths. Both files are rendered before either is written. This crate creates no
-/// directory: where outputs go is the caller's decision.
-pub fn write_dir(dir: &Path, contract: &Contract, outcome: &Outcome) -> Result<[PathBuf; 2]> {
-    let (monthly, annual) = render(contract, outcome)?;
-    let monthly_path = dir.join("monthly.csv");
-    let annual_path = dir.join("annual.csv");
-    for (path, text) in [(&monthly_path, monthly), (&annual_path, annual)] {
-        std::fs::write(path, text).map_err(|source| Error::File {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    Ok([monthly_path, annual_path])
 }
 
 /// Full precision; empty when absent.

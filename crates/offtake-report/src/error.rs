@@ -1,7 +1,5 @@
 //! The one error type of offtake-report: what can go wrong while writing a report.
 
-use std::path::PathBuf;
-
 /// Errors of offtake-report. Building a report cannot fail; writing one can.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -9,12 +7,6 @@ pub enum Error {
     #[error("writing the report: {source}")]
     Io {
         #[from]
-        source: std::io::Error,
-    },
-    /// Creating or writing a named file or directory.
-    #[error("writing {}: {source}", path.display())]
-    File {
-        path: PathBuf,
         source: std::io::Error,
     },
     #[error("writing CSV: {source}")]

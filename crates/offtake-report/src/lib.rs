@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod charts;
+pub mod check;
 pub mod compare;
 pub mod csv;
 pub mod document;

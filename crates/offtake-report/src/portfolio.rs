@@ -86,7 +86,7 @@ pub fn list_text(deals: &[StoredDeal], screen: &Screen) -> String {
                 .any(|m| m.label() == *h)
         })
         .collect();
-    let mut t = Table::new(&header, &right);
+    let mut t = Table::new(&header, &right).keep(1);
     for d in deals {
         let r = d.result.as_ref();
         let mut row = vec![
@@ -195,7 +195,7 @@ pub fn own_deals_text(deals: &[StoredDeal], screen: &Screen) -> String {
     header.extend(VERDICTS.map(|(_, label)| label));
     let mut right = vec![true, false, true, true, true];
     right.extend([false; 3]);
-    let mut t = Table::new(&header, &right);
+    let mut t = Table::new(&header, &right).keep(1);
     for d in deals {
         let r = d.result.as_ref();
         let money = |f: fn(&StoredFigures) -> f64| r.map_or("-".into(), |r| usd(f(r)));

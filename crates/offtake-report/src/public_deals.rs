@@ -261,7 +261,7 @@ pub fn summary_text(
     }
     if !s.excluded.is_empty() {
         let _ = writeln!(out, "\nLeft out of totals");
-        let mut table = Table::new(&["claim", "value", "why"], &[false, true, false]);
+        let mut table = Table::new(&["claim", "value", "why"], &[false, true, false]).keep(0);
         for e in &s.excluded {
             table.row(vec![
                 e.deal_id.clone(),
@@ -329,7 +329,8 @@ pub fn conflicts_text(groups: &[ConflictGroup], screen: &Screen) -> String {
                 "source",
             ],
             &[false, false, false, false, false, false],
-        );
+        )
+        .keep(0);
         for c in &g.claims {
             let mut value = match c.committed_value_usd {
                 Some(v) => format!("{} ({})", usd(v), c.value_qualifier.as_str()),
@@ -629,4 +630,38 @@ pub fn conflicts_csv(groups: &[ConflictGroup]) -> Result<String> {
             })
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_collapse_when_claims_agree() {
+        assert_eq!(usd_range(60e9, 100e9), "$60.00B–$100.00B");
+        assert_eq!(usd_range(280e9, 280e9), "$280.00B");
+        assert_eq!(gw_range(5.0, 5.0), "5 GW");
+        assert_eq!(gw_range(1.25, 6.0), "1.25–6 GW");
+        assert_eq!(gw_range(1500.0, 1500.0), "1,500 GW");
+    }
+
+    #[test]
+    fn shares_split_the_high_end() {
+        let f = Figure {
+            low: 1.0,
+            high: 4.0,
+            high_by_evidence: offtake_data::EvidenceSplit {
+                disclosed: 1.0,
+                reported: 3.0,
+                estimated: 0.0,
+                unverified: 0.0,
+            },
+            ..Figure::default()
+        };
+        assert_eq!(
+            shares(&f),
+            ["25.0%", "75.0%", "0.0%", "0.0%"].map(String::from)
+        );
+        assert_eq!(shares(&Figure::default())[0], "-");
+    }
 }

@@ -179,7 +179,8 @@ fn tornado(s: &mut String, r: &RiskReport, screen: &Screen) {
                 "DSCR@P10", "DSCR@P90",
             ],
             &[false, true, true, true, true, true, true, true, true, true],
-        );
+        )
+        .keep(0);
         for row in &t.rows {
             table.row(vec![
                 row.factor.clone(),
@@ -206,7 +207,8 @@ fn tornado(s: &mut String, r: &RiskReport, screen: &Screen) {
                 "Minimum DSCR",
             ],
             &[false, false, true, true, true, true],
-        );
+        )
+        .keep(0);
         for row in &t.rows {
             table.row(vec![
                 row.factor.clone(),

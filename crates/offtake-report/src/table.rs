@@ -44,6 +44,8 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// No header line (a list whose title says what the columns are).
     pub headless: bool,
+    /// Text columns that wrap only when wrapping the others is not enough (ids), by index.
+    pub keep: Vec<usize>,
 }
 
 /// The narrowest a text column is wrapped to.
@@ -56,7 +58,14 @@ impl Table {
             right: right.to_vec(),
             rows: Vec::new(),
             headless: false,
+            keep: Vec::new(),
         }
+    }
+
+    /// Column `i` wraps only as a last resort (an id that should stay whole).
+    pub fn keep(mut self, i: usize) -> Table {
+        self.keep.push(i);
+        self
     }
 
     /// A table without a header line; `right` says which columns are numbers.
@@ -66,6 +75,7 @@ impl Table {
             right: right.to_vec(),
             rows: Vec::new(),
             headless: true,
+            keep: Vec::new(),
         }
     }
 
@@ -162,24 +172,29 @@ impl Table {
                     .clamp(1, MIN_TEXT)
             })
             .collect();
-        while total(width) > limit {
-            let widest = (0..width.len())
-                .filter(|&i| !self.right.get(i).copied().unwrap_or(false) && width[i] > floor[i])
-                // On a tie the rightmost column (notes, sources) wraps first.
-                .max_by_key(|&i| (width[i], i));
-            let Some(i) = widest else { return };
-            let over = total(width) - limit;
-            // Take what is over, but never below the floor, and no narrower than the next widest
-            // text column in one step (so the widest columns shrink together).
-            let next = (0..width.len())
-                .filter(|&j| j != i && !self.right.get(j).copied().unwrap_or(false))
-                .map(|j| width[j])
-                .max()
-                .unwrap_or(0);
-            let step = over
-                .min(width[i] - floor[i])
-                .min(width[i].saturating_sub(next).max(1));
-            width[i] -= step;
+        // Text columns wrap first; kept columns (ids) only when that is not enough.
+        let text = |i: usize| !self.right.get(i).copied().unwrap_or(false);
+        for last_resort in [false, true] {
+            let wraps = |i: usize| text(i) && (last_resort || !self.keep.contains(&i));
+            while total(width) > limit {
+                let widest = (0..width.len())
+                    .filter(|&i| wraps(i) && width[i] > floor[i])
+                    // On a tie the rightmost column (notes, sources) wraps first.
+                    .max_by_key(|&i| (width[i], i));
+                let Some(i) = widest else { break };
+                let over = total(width) - limit;
+                // Take what is over, but never below the floor, and no narrower than the next
+                // widest text column in one step (so the widest columns shrink together).
+                let next = (0..width.len())
+                    .filter(|&j| j != i && wraps(j))
+                    .map(|j| width[j])
+                    .max()
+                    .unwrap_or(0);
+                let step = over
+                    .min(width[i] - floor[i])
+                    .min(width[i].saturating_sub(next).max(1));
+                width[i] -= step;
+            }
         }
     }
 }
@@ -240,11 +255,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(std::mem::take(&mut current));
                 continue;
             }
-            // A word longer than the column: split it after its last `-`, `_`, `.` or `/` that
+            // A word longer than the column: split it after its last `-`, `–`, `_`, `.` or `/` that
             // fits, else at the width.
             let at = word[..width]
                 .iter()
-                .rposition(|c| matches!(c, '-' | '_' | '.' | '/'))
+                .rposition(|c| matches!(c, '-' | '–' | '_' | '.' | '/'))
                 .map_or(width, |k| k + 1);
             let rest = word.split_off(at);
             lines.push(word.into_iter().collect());
@@ -331,6 +346,23 @@ mod tests {
         let mut t = Table::headless(&[false, true]);
         t.row(vec!["a", "1"]);
         assert_eq!(t.render(0), "a  1\n");
+    }
+
+    #[test]
+    fn kept_columns_wrap_last() {
+        let mut t = Table::new(&["id", "note"], &[false, false]).keep(0);
+        t.row(vec![
+            "a-rather-long-identifier",
+            "words that can wrap when needed here",
+        ]);
+        let fits = |w: usize| Screen {
+            colour: false,
+            width: Some(w),
+        };
+        let text = t.render_on(0, &fits(50));
+        assert!(text.contains("a-rather-long-identifier"), "{text}");
+        let text = t.render_on(0, &fits(30));
+        assert!(text.lines().all(|l| l.chars().count() <= 30), "{text}");
     }
 
     #[test]

@@ -501,7 +501,8 @@ fn options(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     let mut t = Table::new(
         &["tranche", "MW", "decided", "trailing util", "threshold", ""],
         &[false, true, false, true, true, false],
-    );
+    )
+    .keep(0);
     for d in &o.options {
         let tranche_mw = c
             .tranche_index(&d.tranche)
@@ -538,7 +539,7 @@ fn chips(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
         "\nChips by tranche (generation fitted when online and at each refresh)"
     );
     let n = c.term_months() as i64;
-    let mut t = Table::new(&["tranche", "online", "generations"], &[false; 3]);
+    let mut t = Table::new(&["tranche", "online", "generations"], &[false; 3]).keep(0);
     for f in &o.fits {
         let unexercised = o
             .options
@@ -577,7 +578,8 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     let mut t = Table::new(
         &["tranche", "amount", "trigger", "paid", "round-trip"],
         &[false, true, false, false, true],
-    );
+    )
+    .keep(0);
     for e in &o.equity {
         let spec = c.equity.iter().find(|x| x.id == e.id);
         let trigger = match spec.map(|x| &x.trigger) {
@@ -630,7 +632,8 @@ fn delivery(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
             "tranche", "online", "deadline", "promised", "fitted", "result",
         ],
         &[false; 6],
-    );
+    )
+    .keep(0);
     for d in tested {
         let mut result = Vec::new();
         match d.on_time {
@@ -680,7 +683,8 @@ fn inputs(s: &mut String, c: &Contract, screen: &Screen) {
     let mut t = Table::new(
         &["grade", "term", "value", "line", "source"],
         &[false, false, true, true, false],
-    );
+    )
+    .keep(1);
     let mut ungraded = Vec::new();
     for grade in offtake_model::Evidence::ALL {
         for i in undisclosed.iter().filter(|i| i.evidence == Some(grade)) {

@@ -75,39 +75,3 @@ fn annual_csv_reads_back_to_the_same_numbers() {
     assert_eq!(&rows[0][1], "2026-07");
     assert_eq!(&rows[rows.len() - 1][2], "2036-06");
 }
-
-#[test]
-fn write_dir_writes_both_files_into_the_directory_it_is_given() {
-    let (c, o) = example();
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().to_path_buf();
-    let [monthly, annual] = offtake_report::csv::write_dir(&target, &c, &o).unwrap();
-    assert_eq!(monthly, target.join("monthly.csv"));
-    assert_eq!(annual, target.join("annual.csv"));
-    let text = std::fs::read_to_string(&monthly).unwrap();
-    assert_eq!(text.lines().count(), 1 + c.term_months());
-    assert!(
-        std::fs::read_to_string(&annual)
-            .unwrap()
-            .starts_with("year,")
-    );
-}
-
-#[test]
-fn write_dir_creates_no_directory() {
-    let (c, o) = example();
-    let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("nested/out");
-    assert!(offtake_report::csv::write_dir(&missing, &c, &o).is_err());
-    assert!(!dir.path().join("nested").exists());
-}
-
-#[test]
-fn write_dir_reports_the_path_it_could_not_write() {
-    let (c, o) = example();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a-file");
-    std::fs::write(&file, "x").unwrap();
-    let err = offtake_report::csv::write_dir(&file.join("sub"), &c, &o).unwrap_err();
-    assert!(err.to_string().contains("a-file"), "{err}");
-}

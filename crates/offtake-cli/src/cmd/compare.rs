@@ -21,6 +21,9 @@ pub struct Args {
     /// Write the comparison to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Let tables be wider than 120 columns instead of wrapping their text columns.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
@@ -64,7 +67,8 @@ pub fn run(args: &Args) -> CliResult {
     let text = if args.json {
         CompareJson::new(base, &runs).to_string_pretty()?
     } else {
-        offtake_report::compare::terminal(base, &runs)
+        let screen = crate::present::screen(args.wide, args.output.is_some());
+        offtake_report::compare::terminal_on(base, &runs, &screen)
     };
     crate::output::write_text(args.output.as_deref(), &text)
 }

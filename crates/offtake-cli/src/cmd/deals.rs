@@ -4,14 +4,11 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use offtake_data::ConflictGroup;
-use offtake_report::format::usd;
 use offtake_store::PortfolioStore;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
 use crate::error::{CliError, CliResult};
 use crate::output::{pretty, print_out};
-use crate::present::{gw_range, usd_range};
 
 pub type Args = WithDb<Command>;
 
@@ -38,6 +35,9 @@ pub struct ConflictsArgs {
     /// Only groups whose claims give different numbers.
     #[arg(long)]
     pub disagreeing: bool,
+    /// Let tables be wider than 120 columns instead of wrapping their text columns.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 pub fn run(args: &Args) -> CliResult {
@@ -91,80 +91,8 @@ fn conflicts(store: &mut dyn PortfolioStore, args: &ConflictsArgs) -> CliResult 
             "no deal group has several claims (import a deal list with `offtake deals import CSV`)\n",
         );
     }
-    print_out(&conflicts_text(&groups))
-}
-
-fn conflicts_text(groups: &[ConflictGroup]) -> String {
-    let mut out = String::new();
-    let n_disagree = groups.iter().filter(|g| g.claims_disagree).count();
-    let _ = writeln!(
-        out,
-        "{} deal groups with several claims, {n_disagree} of them disagreeing. A group counts as \
-         the range low–high of its counted claims, never their sum.",
-        groups.len()
-    );
-    for g in groups {
-        let mut ranges = Vec::new();
-        if let Some(r) = g.committed_usd {
-            ranges.push(format!("committed {}", usd_range(r.low, r.high)));
-        }
-        if let Some(r) = g.equity_usd {
-            ranges.push(format!("equity {}", usd_range(r.low, r.high)));
-        }
-        if let Some(r) = g.capacity_gw {
-            ranges.push(format!("capacity {}", gw_range(r.low, r.high)));
-        }
-        if ranges.is_empty() {
-            ranges.push("no counted figure".into());
-        }
-        let _ = writeln!(
-            out,
-            "\n{}{}: {}",
-            g.group_id,
-            if g.claims_disagree {
-                " (claims disagree)"
-            } else {
-                ""
-            },
-            ranges.join(", ")
-        );
-        for c in &g.claims {
-            let value = match c.committed_value_usd {
-                Some(v) => format!("{} ({})", usd(v), c.value_qualifier.as_str()),
-                None => c.value_qualifier.as_str().to_string(),
-            };
-            let counted = match (&c.exclusion, c.counted_value_usd) {
-                (Some(why), _) => format!("left out: {why}"),
-                (None, Some(v)) if Some(v) != c.committed_value_usd => {
-                    format!("counted as {}", usd(v))
-                }
-                _ => String::new(),
-            };
-            let gw = c
-                .capacity_gw
-                .map(|g| format!(", {}", gw_range(g, g)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<28} {}  {} → {}  {}{gw}  [{}]{}",
-                c.deal_id,
-                c.announced_date,
-                c.buyer,
-                c.provider,
-                value,
-                c.evidence.as_str(),
-                if counted.is_empty() {
-                    String::new()
-                } else {
-                    format!("  {counted}")
-                }
-            );
-            let _ = writeln!(
-                out,
-                "  {:<28} source: {} <{}>",
-                "", c.source_title, c.source_url
-            );
-        }
-    }
-    out
+    let screen = crate::present::screen(args.wide, false);
+    print_out(&offtake_report::public_deals::conflicts_text(
+        &groups, &screen,
+    ))
 }

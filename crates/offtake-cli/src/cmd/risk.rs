@@ -2,17 +2,14 @@
 //! that keeps finished paths, `--paths-out` Parquet, `--shard I/N` scale-out and
 //! `offtake risk merge` to combine shards into exactly the single-run result.
 
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use offtake_model::{Contract, RiskSpec, Variant};
-use offtake_report::format::{pct, times, usd};
 use offtake_risk::{
-    Control, PathMetric, RiskReport, RunConfig, RunOptions, Shard, Summary, merge, report,
-    simulate, write_paths,
+    Control, RiskReport, RunConfig, RunOptions, Shard, merge, report, simulate, write_paths,
 };
 
 use crate::error::{CliError, CliResult, INTERRUPTED};
@@ -58,6 +55,10 @@ pub struct Args {
     /// Run an alternative of a sourced term: TERM=N (repeatable).
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
+    /// Show every statistic (P5, P95, min, max) and the tornado's settings in their own
+    /// columns, wider than 120 columns.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -82,6 +83,9 @@ pub struct MergeArgs {
     /// Accepted as `offtake risk -q` is (merge shows no progress: only errors reach stderr).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Every statistic and the tornado's settings in their own columns (wider than 120).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Set by Ctrl-C; a second Ctrl-C exits at once.
@@ -205,7 +209,7 @@ pub fn run(args: &Args) -> CliResult {
         "statistics and tornado computed"
     );
     let started = Instant::now();
-    print_report(&r, contract, args.json)?;
+    print_report(&r, contract, args.json, args.wide)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report printed");
     done
 }
@@ -221,7 +225,7 @@ fn run_merge(m: &MergeArgs) -> CliResult {
     }
     let merged = merge(contract, shards)?;
     let r = report(contract, &merged)?;
-    print_report(&r, contract, m.json)
+    print_report(&r, contract, m.json, m.wide)
 }
 
 /// `--shard I/N`, or `--shards N` with I from the scheduler's environment.
@@ -308,228 +312,12 @@ fn rate(x: f64) -> String {
     }
 }
 
-fn print_report(r: &RiskReport, contract: &Contract, json: bool) -> CliResult {
+fn print_report(r: &RiskReport, contract: &Contract, json: bool, wide: bool) -> CliResult {
     let text = if json {
         serde_json::to_string_pretty(r).map_err(CliError::failure)? + "\n"
     } else {
-        terminal(r, contract)
+        let screen = crate::present::screen(wide, false);
+        offtake_report::risk_terminal::risk(r, contract, &screen)
     };
     print_out(&text)
-}
-
-/// How a metric's values read.
-fn show(m: PathMetric, x: f64) -> String {
-    match m {
-        PathMetric::ProviderIrr => pct(x),
-        PathMetric::PaybackMonths => format!("{x:.1}"),
-        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => times(x),
-        PathMetric::EffectivePrice => format!("${x:.3}"),
-        _ => usd(x),
-    }
-}
-
-fn label(m: PathMetric) -> &'static str {
-    match m {
-        PathMetric::ProviderNpv => "provider NPV",
-        PathMetric::ProviderIrr => "provider IRR",
-        PathMetric::PaybackMonths => "payback (months)",
-        PathMetric::MinDscr => "min DSCR",
-        PathMetric::AvgDscr => "avg DSCR",
-        PathMetric::Coverage => "coverage",
-        PathMetric::BuyerNpv => "buyer NPV",
-        PathMetric::EffectivePrice => "effective price /PFLOP-h",
-        PathMetric::TotalPayments => "total payments",
-        PathMetric::IdlePayments => "idle payments",
-    }
-}
-
-fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    x.map_or_else(|| "–".to_string(), f)
-}
-
-/// The report for a terminal.
-pub fn terminal(r: &RiskReport, contract: &Contract) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}: Monte Carlo, {} of {} paths, seed {}{}",
-        r.deal_id,
-        r.n_paths_run,
-        r.n_paths,
-        r.seed,
-        if r.partial {
-            "  ** PARTIAL: interrupted **"
-        } else {
-            ""
-        }
-    );
-    for n in &r.notes {
-        let _ = writeln!(s, "note: {n}");
-    }
-    if !r.factors.is_empty() {
-        let list: Vec<String> = r
-            .factors
-            .iter()
-            .map(|f| format!("{} {}", f.factor, f.dist.name()))
-            .collect();
-        let _ = writeln!(s, "factors: {}", list.join(", "));
-    }
-    for c in &r.correlation {
-        let _ = writeln!(
-            s,
-            "correlation: {} ~ {}  copula ρ {:.2} (rank correlation {:.3})",
-            c.a.name(),
-            c.b.name(),
-            c.rho,
-            c.spearman
-        );
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "{:<25} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "metric", "n", "none", "mean", "sd", "P5", "P10", "P50", "P90", "P95", "min", "max"
-    );
-    for (m, sum) in &r.metrics.0 {
-        let f = |x: f64| show(*m, x);
-        let Summary {
-            n,
-            missing_share,
-            mean,
-            sd,
-            p5,
-            p10,
-            p50,
-            p90,
-            p95,
-            min,
-            max,
-            ..
-        } = sum;
-        let sd_text = match m {
-            // An IRR's spread is in percentage points, not a rate.
-            PathMetric::ProviderIrr => opt(*sd, |x| format!("{:.1}pp", x * 100.0)),
-            _ => opt(*sd, f),
-        };
-        let _ = writeln!(
-            s,
-            "{:<25} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-            label(*m),
-            n,
-            opt(*missing_share, pct),
-            opt(*mean, f),
-            sd_text,
-            opt(*p5, f),
-            opt(*p10, f),
-            opt(*p50, f),
-            opt(*p90, f),
-            opt(*p95, f),
-            opt(*min, f),
-            opt(*max, f),
-        );
-    }
-    let p = &r.probabilities;
-    let _ = writeln!(s, "\nprobabilities (share of paths)");
-    let _ = writeln!(
-        s,
-        "  contracted                {:>7}",
-        opt(p.contracted, pct)
-    );
-    let _ = writeln!(
-        s,
-        "  financeable               {:>7}",
-        opt(p.financeable, pct)
-    );
-    let _ = writeln!(
-        s,
-        "  deliverable               {:>7}",
-        opt(p.deliverable, pct)
-    );
-    let _ = writeln!(
-        s,
-        "  IRR below hurdle {:<8} {:>7}  (of {} paths with an IRR)",
-        pct(p.hurdle),
-        opt(p.irr_below_hurdle, pct),
-        p.paths_with_irr
-    );
-    for o in &p.options {
-        let _ = writeln!(
-            s,
-            "  option {:<18} {:>7}  exercised",
-            o.tranche,
-            opt(o.exercised, pct)
-        );
-    }
-    for e in &p.equity {
-        let _ = writeln!(s, "  equity {:<18} {:>7}  paid", e.id, opt(e.paid, pct));
-    }
-    let t = &r.tornado;
-    let _ = writeln!(
-        s,
-        "\ntornado: each factor at its P10 and P90, the others at base (NPV {}, IRR {}, min DSCR {})",
-        usd(t.base.provider_npv),
-        opt(t.base.provider_irr, pct),
-        opt(t.base.min_dscr, times)
-    );
-    if t.rows.is_empty() {
-        let _ = writeln!(s, "  no factor has a distribution");
-    } else {
-        let _ = writeln!(
-            s,
-            "{:<24} {:>14} {:>14} {:>11} {:>11} {:>10} {:>8} {:>8} {:>8} {:>8}",
-            "factor",
-            "P10",
-            "P90",
-            "NPV@P10",
-            "NPV@P90",
-            "swing",
-            "IRR@P10",
-            "IRR@P90",
-            "DSCR@P10",
-            "DSCR@P90"
-        );
-        for row in &t.rows {
-            let _ = writeln!(
-                s,
-                "{:<24} {:>14} {:>14} {:>11} {:>11} {:>10} {:>8} {:>8} {:>8} {:>8}",
-                row.factor,
-                row.low.to_string(),
-                row.high.to_string(),
-                usd(row.at_low.provider_npv),
-                usd(row.at_high.provider_npv),
-                usd(row.npv_swing),
-                opt(row.at_low.provider_irr, pct),
-                opt(row.at_high.provider_irr, pct),
-                opt(row.at_low.min_dscr, times),
-                opt(row.at_high.min_dscr, times),
-            );
-        }
-    }
-    if contract.financing.is_none() {
-        let _ = writeln!(
-            s,
-            "\nno [financing]: no debt, so no DSCR (financeable by definition)"
-        );
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_progress_bar_shows_a_whole_rate_in_steady_widths() {
-        assert_eq!(whole_rate(304_380.526_4), "  304,381");
-        assert_eq!(whole_rate(7.4), "        7");
-        assert_eq!(whole_rate(f64::NAN), "        0");
-        assert!((0..7).all(|k| whole_rate(10f64.powi(k)).len() == 9));
-        let template = progress_template(1_000_000);
-        assert!(
-            template.contains("{human_pos:>9}/{human_len}"),
-            "{template}"
-        );
-        assert!(!template.contains("per_sec"));
-        assert!(indicatif::ProgressStyle::with_template(&template).is_ok());
-    }
 }

@@ -174,7 +174,7 @@ fn capex_text(cik: u64, capex: &[AnnualCapex]) -> String {
             },
         ]);
     }
-    out.push_str(&table.render(2));
+    out.push_str(&table.render_on(2, &crate::present::screen(false, false)));
     out
 }
 

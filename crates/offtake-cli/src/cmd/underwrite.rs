@@ -28,6 +28,9 @@ pub struct Args {
     /// Also write monthly.csv and annual.csv into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// Let tables be wider than 120 columns instead of wrapping their text columns.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Exit code: 0 ok, 2 invalid term sheet (diagnostics already printed), 1 other failures.
@@ -52,7 +55,8 @@ pub fn run(args: &Args) -> CliResult {
             .with_variants(contract, &args.variants)
             .to_string_pretty()?
     } else {
-        offtake_report::terminal::underwriting(contract, &outcome, &args.variants)
+        let screen = crate::present::screen(args.wide, args.output.is_some());
+        offtake_report::terminal::underwriting_on(contract, &outcome, &args.variants, &screen)
     };
     if let Some(dir) = &args.csv {
         let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
