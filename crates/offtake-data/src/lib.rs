@@ -71,6 +71,8 @@
 //! `PaymentsToAcquirePropertyPlantAndEquipment`, falling back to
 //! `PaymentsToAcquireProductiveAssets` for years the first tag lacks, and keeps each period's
 //! revision history. See the module doc for the fiscal-year rule.
+//! [`RateLimiter`] spaces requests to `data.sec.gov` by the SEC's fair-access rule (at most 10 a
+//! second) as a pure schedule: the caller passes the time and does the waiting.
 
 pub mod companies;
 pub mod deals;
@@ -85,9 +87,9 @@ pub use deals::{
 };
 pub use groups::{DealGroup, DealGroups, GroupLink, LinkReason, group_deals};
 pub use sec::{
-    AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, PeriodValue, Revision, annual_capex,
-    companyconcept_url, companyfacts_url, fiscal_year_of, parse_cik, parse_companyconcept,
-    parse_companyfacts, parse_document, period_values,
+    AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, PeriodValue, RateLimiter, Revision,
+    SEC_MIN_INTERVAL, annual_capex, companyconcept_url, companyfacts_url, fiscal_year_of,
+    parse_cik, parse_companyconcept, parse_companyfacts, parse_document, period_values,
 };
 pub use summary::{
     CapexCoverage, ClaimSummary, Concentration, ConflictGroup, EvidenceSplit, ExcludedClaim,

@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use std::time::{Duration, Instant};
+
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +193,37 @@ pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
         Document::CompanyConcept => parse_companyconcept(json),
     };
     parsed.map(|f| (kind, f))
+}
+
+/// The SEC allows at most 10 requests per second; 125 ms apart is 8 per second, with margin.
+pub const SEC_MIN_INTERVAL: Duration = Duration::from_millis(125);
+
+/// Spaces requests at least `interval` apart (a one-slot leaky bucket). It reads no clock: the
+/// caller passes the time and sleeps for the wait returned.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    /// The earliest time the next request may start.
+    next: Option<Instant>,
+}
+
+impl RateLimiter {
+    pub const fn new(interval: Duration) -> Self {
+        RateLimiter {
+            interval,
+            next: None,
+        }
+    }
+
+    /// Books the next slot for a request wanted at `now`; returns how long to wait for it.
+    pub fn reserve(&mut self, now: Instant) -> Duration {
+        let at = match self.next {
+            Some(next) if next > now => next,
+            _ => now,
+        };
+        self.next = Some(at + self.interval);
+        at - now
+    }
 }
 
 /// Parses a `companyfacts` response (`https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`).
@@ -438,6 +471,34 @@ pub fn annual_capex(facts: &CompanyFacts) -> Result<Vec<AnnualCapex>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limiter_spaces_requests_on_a_simulated_clock() {
+        let mut limiter = RateLimiter::new(SEC_MIN_INTERVAL);
+        let t0 = Instant::now();
+        // A burst of 20 requests at the same instant: each waits one more interval.
+        let starts: Vec<Instant> = (0..20).map(|_| t0 + limiter.reserve(t0)).collect();
+        for pair in starts.windows(2) {
+            assert_eq!(pair[1] - pair[0], SEC_MIN_INTERVAL);
+        }
+        // No one-second window holds 10 or more starts (the SEC limit is 10 per second).
+        for (i, s) in starts.iter().enumerate() {
+            let in_window = starts[i..]
+                .iter()
+                .filter(|t| **t - *s < Duration::from_secs(1))
+                .count();
+            assert!(in_window < 10, "{in_window} requests within 1 s");
+        }
+        // After a pause longer than the backlog, the next request goes at once.
+        let later = *starts.last().unwrap() + Duration::from_secs(5);
+        assert_eq!(limiter.reserve(later), Duration::ZERO);
+        // And the one after that waits for its slot, less the time already passed.
+        let soon = later + Duration::from_millis(25);
+        assert_eq!(
+            limiter.reserve(soon),
+            SEC_MIN_INTERVAL - Duration::from_millis(25)
+        );
+    }
 
     #[test]
     fn documents_are_detected() {
