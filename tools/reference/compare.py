@@ -30,6 +30,12 @@ FLAG = 1e-6
 # Names MODEL v2 (issue 15) adds to `underwrite --json`; not compared against a v1.2 engine.
 V2_METRICS = {"delivery_ratio"}
 V2_SERIES = {"capacity_charge", "true_up_annual", "promised_capacity_mw"}
+# Names of MODEL v2 §14 (issue 16) and §15 (issue 17): compared only when the engine reports them,
+# so the comparison passes against an engine without them and checks them once they land.
+LATER_METRICS = {"buyer_pd_term", "credit_adjusted_coverage", "expected_credit_loss",
+                 "llcr", "gearing", "max_ltv", "sponsor_npv", "sponsor_irr", "payment_default"}
+LATER_SERIES = {"guarantee", "backstop", "recovery", "remarket",
+                "draws", "debt_balance", "sponsor_cf", "market_value", "ltv"}
 
 
 def engine_model(eng):
@@ -70,6 +76,8 @@ def compare(eng, ref):
     for name, rv in ref["metrics"].items():
         if name in V2_METRICS and not v2:
             continue
+        if name in LATER_METRICS and name not in eng["metrics"]:
+            continue
         ev = eng["metrics"].get(name, "<missing>")
         if ev == "<missing>":
             rows.append(("metric", name, float("inf"), f"engine lacks {name}"))
@@ -81,6 +89,8 @@ def compare(eng, ref):
             rows.append(("metric", name, rel(eng["metrics"][name], rv), f"engine={eng['metrics'][name]!r} ref={rv!r}"))
     for name, rs in ref["monthly"].items():
         if name in V2_SERIES and not v2:
+            continue
+        if name in LATER_SERIES and name not in eng["monthly"]:
             continue
         es = eng["monthly"].get(name)
         if es is None or len(es) != len(rs):
@@ -112,6 +122,13 @@ def compare(eng, ref):
             ry = ref["annual_delivery_ratio"]
             worst = max((rel(a, b) for a, b in zip(ey, ry)), default=0.0) if len(ey) == len(ry) else float("inf")
             rows.append(("annual", "delivery_ratio", worst, f"engine={ey} ref={ry}" if worst > FLAG else ""))
+    # §14 per-party probabilities of default, when the engine reports its `credit` member
+    if isinstance(eng.get("credit"), dict) and "credit" in ref:
+        ec = eng["credit"]
+        ec = ec.get("pd_term", ec) if isinstance(ec.get("pd_term"), dict) else ec
+        worst = max((rel(ec.get(k), v) for k, v in ref["credit"].items()
+                     if not isinstance(ec.get(k), dict)), default=0.0)
+        rows.append(("exact", "credit", worst, f"engine={ec} ref={ref['credit']}" if worst > FLAG else ""))
     for key in ("verdicts", "options", "equity"):
         same = eng[key] == ref[key]
         rows.append(("exact", key, 0.0 if same else float("inf"),

@@ -257,11 +257,125 @@ class Sheet:
         self.buyer_rate = num(b["discount_rate"]) if "discount_rate" in b else self.disc
         self.value_given = "value_per_pflop_hour" in b
         self.value_per_ph = num(b["value_per_pflop_hour"]) if self.value_given else self.list_price
+        # §14 credit and credit support
+        self.buyer_credit = parse_credit(b.get("credit"), "buyer")
+        self.remarket = num(b.get("remarket", 0.5))
+        if not 0.0 <= self.remarket <= 1.0:
+            raise ValueError("§12 v2: [buyer] remarket outside 0..1")
+        self.guarantees = []
+        self.backstops = []
+        ids = {"buyer"}
+        for kind, lst in (("guarantee", self.guarantees), ("backstop", self.backstops)):
+            for e in raw.get(kind, []):
+                pid = e["id"]
+                if pid in ids:
+                    raise ValueError(f"§12 v2: party id {pid!r} repeats or collides with another party")
+                ids.add(pid)
+                d = dict(id=pid, party=e.get("party"), share=num(e.get("share", 1.0)),
+                         cap=num(e["cap"]) if "cap" in e else None,
+                         credit=parse_credit(e.get("credit"), pid))
+                if not 0.0 <= d["share"] <= 1.0:
+                    raise ValueError(f"§12 v2: {kind} {pid} share outside 0..1")
+                if d["cap"] is not None and d["cap"] < 0:
+                    raise ValueError(f"§12 v2: {kind} {pid} negative cap")
+                if kind == "backstop":
+                    d["price"] = num(e.get("price", 1.0))
+                    if d["price"] < 0:
+                        raise ValueError(f"§12 v2: backstop {pid} negative price")
+                    d["frm"] = (month_index(e["from"]) - self.start) if "from" in e else 0
+                    d["until"] = (month_index(e["until"]) - self.start) if "until" in e else self.T - 1
+                lst.append(d)
+        self.party_ids = [x for x in ids if x != "buyer"]
+        # §15 the lender's view
+        if fin is not None:
+            sizing = fin.get("sizing", "share")
+            if sizing not in ("share", "sculpted"):
+                raise ValueError("§15: sizing must be share or sculpted")
+            if sizing == "sculpted" and "debt_share" in fin:
+                raise ValueError("§12 v2: sizing = sculpted together with debt_share")
+            if sizing == "share" and ("target_dscr" in fin or "max_gearing" in fin):
+                raise ValueError("§12 v2: target_dscr or max_gearing with the share sizing")
+            self.fin["sizing"] = sizing
+            self.fin["dsra"] = int(num(fin.get("dsra_months", 0)))
+            self.fin["eq_rate"] = num(fin["equity_discount_rate"]) if "equity_discount_rate" in fin else self.disc
+        mk = raw.get("market", {})
+        self.chip_resale = None
+        if "chip_resale" in mk:
+            pts = [(num(a), num(f)) for a, f in mk["chip_resale"]]
+            if any(a < 0 for a, _ in pts) or any(f < 0 for _, f in pts) \
+                    or any(pts[j + 1][0] <= pts[j][0] for j in range(len(pts) - 1)) or not pts:
+                raise ValueError("§12 v2: chip_resale ages negative, repeated or decreasing, or a fraction < 0")
+            self.chip_resale = pts
         th = raw.get("thresholds", {})
         self.th_coverage = num(th.get("coverage", 1.0))
         self.th_dscr = num(th.get("dscr", 1.30))
         self.th_hurdle = num(th["hurdle"]) if "hurdle" in th else self.disc
         self.th_delivery = num(th.get("delivery", 0.95))  # §9 v2
+        self.th_llcr = num(th["llcr"]) if "llcr" in th else self.th_dscr  # §15
+        self.th_ltv = num(th.get("ltv", 0.8))  # §15
+        if self.fin is not None and self.fin["sizing"] == "sculpted":
+            self.fin["target"] = num(fin["target_dscr"]) if "target_dscr" in fin else self.th_dscr
+            self.fin["max_gearing"] = num(fin.get("max_gearing", 0.8))
+            if self.fin["target"] <= 0:
+                raise ValueError("§12 v2: target_dscr <= 0")
+            if not 0.0 <= self.fin["max_gearing"] <= 1.0:
+                raise ValueError("§12 v2: max_gearing outside 0..1")
+
+
+def parse_credit(c, who):
+    """§14 `credit` table → hazard λ per year and recovery R (None: no credit, λ = 0)."""
+    if c is None:
+        return None
+    R = num(c.get("recovery", 0.4))
+    if not 0.0 <= R <= 1.0:
+        raise ValueError(f"§12 v2: {who} recovery outside 0..1")
+    has_q, has_s = "annual_default_probability" in c, "spread_bps" in c
+    if has_q == has_s:
+        raise ValueError(f"§12 v2: {who} credit needs exactly one of annual_default_probability, spread_bps")
+    if has_q:
+        q = num(c["annual_default_probability"])
+        if not 0.0 <= q < 1.0:
+            raise ValueError(f"§12 v2: {who} annual_default_probability outside [0, 1)")
+        lam = -math.log1p(-q)
+    else:
+        s = num(c["spread_bps"])
+        if s <= 0:
+            raise ValueError(f"§12 v2: {who} spread_bps <= 0")
+        if R >= 1.0:
+            raise ValueError(f"§12 v2: {who} recovery must be < 1 with a spread")
+        lam = s / 1e4 / (1.0 - R)
+    return dict(lam=lam, R=R)
+
+
+def survival(credit, T):
+    """§14 Q(t) = exp(−λ·τ(t)) for t = 0 … T−1 (1 without credit)."""
+    lam = credit["lam"] if credit else 0.0
+    return [math.exp(-lam * (t + 1) / 12.0) for t in range(T)]
+
+
+def capped(xs, cap):
+    """A promised schedule cut where its cumulative sum reaches cap (the crossing payment in part)."""
+    if cap is None:
+        return list(xs)
+    out, acc = [], 0.0
+    for x in xs:
+        pay = min(x, max(0.0, cap - acc))
+        acc += pay
+        out.append(pay)
+    return out
+
+
+def resale(pts, age):
+    """§15 chip_resale: linear between points by age, flat outside."""
+    if age <= pts[0][0]:
+        return pts[0][1]
+    if age >= pts[-1][0]:
+        return pts[-1][1]
+    for (a0, f0), (a1, f1) in zip(pts, pts[1:]):
+        if a0 <= age <= a1:
+            w = (age - a0) / (a1 - a0)
+            return (1 - w) * f0 + w * f1
+    return pts[-1][1]
 
 
 def parse_condition(text):
@@ -276,11 +390,17 @@ def parse_condition(text):
 
 
 def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=None, slips=None,
-        model="2.0"):
+        model="2.0", resale_factor=1.0, defaults=None):
     """Evaluate one path of MODEL.md §1–9 and §13. Base scenario by default.
 
     model="1.2" evaluates the v1.2 readings of the four v2 changes (no excuse, no hand-back of
-    shares in the buyer view, binding ignored, no delivery-ratio test)."""
+    shares in the buyer view, binding ignored, no delivery-ratio test).
+
+    defaults (§14): None for the base case (nobody defaults; the credit-adjusted coverage is the
+    expectation over default periods), or a dict party id ("buyer", a guarantee or backstop id)
+    → default period (an int, relative to start; < 0 means 0, ≥ T never) for a forced-default
+    path (parties not named do not default; coverage is then the realized figure).
+    resale_factor: the §15 scalar factor on chip_resale."""
     if model not in ("1.2", "2.0"):
         raise ValueError(f"model must be 1.2 or 2.0, not {model!r}")
     v2 = model == "2.0"
@@ -521,13 +641,67 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     # §13 zero-usage revenue; a non-binding deal has ZR ≡ 0
     Z = [Sh0[t] + K[t] + Xy0[t] + X0[t] if binding else 0.0 for t in range(T)]
 
+    # §14 credit and credit support
+    forced = defaults is not None
+    dflt = {}
+    for pid, d in (defaults or {}).items():
+        if pid != "buyer" and pid not in S.party_ids:
+            raise ValueError(f"--default names unknown party {pid!r}")
+        d = max(0, int(d))
+        if d < T:
+            dflt[pid] = d
+    db = dflt.get("buyer", T)  # buyer's default period, T = none within the term
+    # the unused capacity at the contract prices: Σ_k (C_k − U_k)·p_g = Σ_k C_k·p_g − B
+    CPt = [C[t] * price[t] for t in range(T)] if one_price else CP
+    Bcontract = list(B)  # the usage charge as contracted (remarketing base)
+    bk_prom, bk0_prom, bk_paid = {}, {}, {}
+    for bk in S.backstops:
+        w0, w1 = max(0, bk["frm"]), min(T - 1, bk["until"])
+        inw = [w0 <= t <= w1 for t in range(T)]
+        prom = [bk["share"] * max(0.0, CPt[t] - B[t]) * bk["price"] if inw[t] else 0.0 for t in range(T)]
+        zero = [bk["share"] * CPt[t] * bk["price"] if inw[t] else 0.0 for t in range(T)]
+        bk_prom[bk["id"]] = capped(prom, bk["cap"])
+        bk0_prom[bk["id"]] = capped(zero, bk["cap"])
+        dk = dflt.get(bk["id"], T)
+        bk_paid[bk["id"]] = [x if t < dk else 0.0 for t, x in enumerate(bk_prom[bk["id"]])]
+    DF = [(1.0 + S.disc) ** (-(t + 1) / 12.0) for t in range(T)]
+
+    def guarantee_promised(d):
+        """G_d per guarantee: share·ZR(t) for t ≥ d, cut at the cap."""
+        return {g["id"]: [0.0] * d + capped([g["share"] * Z[t] for t in range(d, T)], g["cap"])
+                for g in S.guarantees}
+
+    def claim(d, Gd):
+        """claim_d = Σ_{t≥d} (ZR − Σ_g G_d)·(1+r)^−(τ(t)−τ(d)), floored at 0."""
+        c = math.fsum((Z[t] - math.fsum(Gd[g][t] for g in Gd)) * (1.0 + S.disc) ** (-(t - d) / 12.0)
+                      for t in range(d, T))
+        return max(0.0, c)
+
+    Rb = S.buyer_credit["R"] if S.buyer_credit else 0.4
+    recovery = [0.0] * T
+    remarket = [0.0] * T
+    guar_paid = {g["id"]: [0.0] * T for g in S.guarantees}
+    if db < T:
+        Gd = guarantee_promised(db)
+        recovery[db] = Rb * claim(db, Gd)
+        for g in S.guarantees:
+            dg = dflt.get(g["id"], T)
+            guar_paid[g["id"]] = [x if t < dg else 0.0 for t, x in enumerate(Gd[g["id"]])]
+        for t in range(db, T):
+            remarket[t] = S.remarket * Bcontract[t]
+            B[t] = Sh[t] = K[t] = Xy[t] = X[t] = P[t] = 0.0
+    Gsum = [math.fsum(guar_paid[g][t] for g in guar_paid) for t in range(T)]
+    Bksum = [math.fsum(bk_paid[k][t] for k in bk_paid) for t in range(T)]
+    revenue = [P[t] + recovery[t] + remarket[t] + Gsum[t] + Bksum[t] for t in range(T)]
+
     # §6 provider economics
     energy = [cap[t] * hours[t] * S.pue * (S.idle_power + (1 - S.idle_power) * util[t]) for t in range(T)]
     power = [energy[t] * S.power_price * (1 + S.power_esc) ** (t // 12) * power_factor for t in range(T)]
     fixed = [S.fixed_opex * cap[t] / 12.0 for t in range(T)]
-    ebitda = [P[t] - power[t] - fixed[t] for t in range(T)]
+    ebitda = [revenue[t] - power[t] - fixed[t] for t in range(T)]
 
     spends = []  # (period, amount, life months, tranche)
+    fac_spends = []  # (period, amount, life months): the facility part (§15 market value)
     for k in members:
         tr = S.tranches[k]
         o = onl[k]
@@ -535,11 +709,13 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         if tr["bm"] == 0:
             if o < T:
                 spends.append((o, amt, S.fac_life, k))
+                fac_spends.append((o, amt, S.fac_life))
         else:
             for p in range(o - tr["bm"], o):
                 pp = max(0, p)
                 if pp < T:
                     spends.append((pp, amt / tr["bm"], S.fac_life, k))
+                    fac_spends.append((pp, amt / tr["bm"], S.fac_life))
         for f, g in fits[k]:
             spends.append((f, tr["mw"] * S.gens[g]["ccpm"] * capex_factor, S.gens[g]["life"], k))
     capex = [0.0] * T
@@ -563,8 +739,24 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         else:
             lcf = max(0.0, lcf - inc)
         tax[hi] = S.tax_rate * taxable
+    # §15 market value: chip lots in service at chip_resale(age)·resale_factor + facility book value
+    fac_nbv = [math.fsum(a * max(0, L - (t - s + 1)) / L for s, a, L in fac_spends if s <= t and L > 0)
+               for t in range(T)]
+    chip_mv = [0.0] * T
+    if S.chip_resale is not None:
+        for k in members:
+            fl = fits[k]
+            for j, (f, g) in enumerate(fl):
+                amt = S.tranches[k]["mw"] * S.gens[g]["ccpm"] * capex_factor
+                end = fl[j + 1][0] if j + 1 < len(fl) else T
+                for t in range(f, min(end, T)):
+                    chip_mv[t] += amt * resale(S.chip_resale, (t - f + 1) / 12.0) * resale_factor
+    mv = [chip_mv[t] + fac_nbv[t] for t in range(T)] if S.chip_resale is not None else None
     residual = [0.0] * T
-    residual[T - 1] = S.residual_fraction * nbv
+    if S.chip_resale is not None:
+        residual[T - 1] = chip_mv[T - 1] + S.residual_fraction * fac_nbv[T - 1]
+    else:
+        residual[T - 1] = S.residual_fraction * nbv
     fcf = [ebitda[t] - capex[t] - tax[t] + residual[t] for t in range(T)]
     cfads = [ebitda[t] - tax[t] for t in range(T)]
 
@@ -586,7 +778,44 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     draw = [0.0] * T
     ds = [0.0] * T
     outstanding = 0.0
-    if S.fin is not None and S.fin["share"] > 0:
+    balance = [0.0] * T  # §15 end-of-period balance after draws, interest and service
+    sculpted = S.fin is not None and S.fin["sizing"] == "sculpted"
+    # §15 r0 = 1 + max over firm tranches of n_k (1 with none), capped at T−1 (both sizings)
+    firm_n = [max(0, tr["online"]) for tr in S.tranches if tr["kind"] == "firm"]
+    r0 = max(0, min(T - 1, 1 + (max(firm_n) if firm_n else 0)))
+    sizing = None
+    if sculpted:
+        i = S.fin["rate"] / 12.0
+        N = S.fin["n"]
+        W = list(range(r0, min(T - 1, r0 + N - 1) + 1))
+        base_case = (demand_factor == 1.0 and power_factor == 1.0 and capex_factor == 1.0
+                     and not any(delays.values()) and not any(slips.values()) and not dflt)
+        if base_case:
+            Kc = math.fsum(capex[t] * (1 + i) ** (r0 - 1 - t) for t in range(r0))
+            dss = {t: max(0.0, cfads[t]) / S.fin["target"] for t in W}
+            Dstar = math.fsum(dss[t] * (1 + i) ** (-(t - r0 + 1)) for t in W)
+            if Kc > 0 and Dstar > 0 and S.fin["max_gearing"] > 0:
+                g = min(S.fin["max_gearing"], Dstar / Kc)
+                bound = "gearing" if S.fin["max_gearing"] <= Dstar / Kc else "dscr"
+                DSb = [dss[t] * g * Kc / Dstar if t in dss else 0.0 for t in range(T)]
+            else:
+                g, bound, DSb = 0.0, None, [0.0] * T
+            sizing = dict(r0=r0, window=[W[0], W[-1]] if W else None, K=Kc, D_star=Dstar, g=g,
+                          B0=g * Kc, bound=bound, service=DSb)
+        else:
+            sizing = run(S, model=model)["lender"]["sizing"]
+        g = sizing["g"]
+        for t in range(r0):
+            draw[t] = g * capex[t]
+        B0p = math.fsum(draw[t] * (1 + i) ** (r0 - 1 - t) for t in range(r0))
+        if sizing["B0"] > 0:
+            ds = [x * B0p / sizing["B0"] for x in sizing["service"]]
+        b = 0.0
+        for t in range(T):
+            b = b * (1 + i) + draw[t] - ds[t]
+            balance[t] = b
+        outstanding = max(0.0, balance[T - 1])
+    if S.fin is not None and not sculpted and S.fin["share"] > 0:
         i = S.fin["rate"] / 12.0
         N = S.fin["n"]
         for s, amt, _, k in spends:
@@ -595,6 +824,23 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
                 continue
             draw[s] += D
             o = onl[k]
+            # §15 balance of this draw: capitalized until it starts, then level payments
+            start = o if s < o else s
+            pm = None
+            if not (s < o and o >= T) and N > 0:
+                b0 = D * (1 + i) ** (start - s)
+                pm = b0 * i / (1 - (1 + i) ** (-N)) if i != 0 else b0 / N
+            bb = 0.0
+            for t in range(s, T):
+                if t == s:
+                    bb = D
+                elif pm is None and N <= 0 and t > start:
+                    pass  # tenor 0: owed at once, no payments (v1 reports B0 at the end)
+                else:
+                    bb *= (1 + i)
+                    if pm is not None and start < t <= start + N:
+                        bb = 0.0 if t == start + N else bb - pm
+                balance[t] += bb
             if s < o:
                 if o >= T:
                     outstanding += D * (1 + i) ** (T - 1 - s)
@@ -627,6 +873,60 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     min_dscr = min(ys) if ys else None
     avg_dscr = sum(ys) / len(ys) if ys else None
 
+    # §15 reserve: funded at the end of r0 with Σ DS(r0 … r0+m−1), pays DS − CFADS while it lasts,
+    # what is left leaves in the period of the last service payment; payment default flag
+    m = S.fin["dsra"] if S.fin is not None else 0
+    has_debt = math.fsum(draw) > 0
+    tested = S.fin is not None and has_debt and (sculpted or m > 0)
+    fund = [0.0] * T
+    rel_ = [0.0] * T  # everything that leaves the reserve (shortfalls paid and the final release)
+    pay_default = None
+    if tested:
+        pay_default = False
+        serv = [t for t in range(T) if ds[t] > 0]
+        last = serv[-1] if serv else -1
+        left = 0.0
+        for t in range(r0, T):
+            if t == r0 and m > 0:
+                fund[t] = math.fsum(ds[r0:min(T, r0 + m)])
+                left = fund[t]
+            if ds[t] > 0:
+                if cfads[t] + left < ds[t] - TOL * max(1.0, abs(ds[t])):
+                    pay_default = True
+                if cfads[t] < ds[t]:
+                    use = min(left, ds[t] - cfads[t])
+                    left -= use
+                    rel_[t] += use
+            if t == last:
+                rel_[t] += left
+                left = 0.0
+    # §15 sponsor flow, ratios, LTV
+    sponsor = [fcf[t] + draw[t] - ds[t] - fund[t] + rel_[t] for t in range(T)]
+    sponsor[T - 1] -= outstanding
+    eq_rate = S.fin["eq_rate"] if S.fin is not None else S.disc
+    sirr, smulti, _ = irr(sponsor)
+    sum_capex = math.fsum(capex)
+    gearing = math.fsum(draw) / sum_capex if sum_capex != 0 else None
+    llcr = None
+    if sculpted and has_debt:
+        i = S.fin["rate"] / 12.0
+        W = range(r0, min(T - 1, r0 + S.fin["n"] - 1) + 1)
+        B0p = math.fsum(draw[t] * (1 + i) ** (r0 - 1 - t) for t in range(r0))
+        if B0p > 0:
+            llcr = math.fsum(cfads[t] * (1 + i) ** (-(t - r0 + 1)) for t in W) / B0p
+    ltv = [None] * T
+    max_ltv = None
+    ltv_fail = False
+    if mv is not None and has_debt:
+        for t in range(T):
+            if mv[t] > 0:
+                ltv[t] = balance[t] / mv[t]
+            if balance[t] > 0:
+                if mv[t] <= 0:
+                    ltv_fail = True
+                else:
+                    max_ltv = ltv[t] if max_ltv is None else max(max_ltv, ltv[t])
+
     # §7 equity
     cum_p = []
     cum_u = []
@@ -656,11 +956,12 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         paid = None
         if e["at"] is not None:
             p = max(0, e["at"])
-            if p < T:
+            if p < T and p < db:  # §7 v2: nothing is paid in or after the buyer's default
                 paid = p
         else:
             terms = parse_condition(e["when"])
             last = T - 1 if e["deadline"] is None else min(T - 1, max(0, e["deadline"]))
+            last = min(last, db - 1)
             for t in range(0, last + 1):
                 if all(ge_tol(metric_at[m](t), v) for m, v in terms):
                     paid = t
@@ -673,6 +974,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     eq_total = math.fsum(eq_paid)
     # §7 v2: the shares the buyer hands over, at exit_multiple, in T−1
     handback = S.exit_multiple * math.fsum(eq_consid)
+    if db < T:
+        handback = 0.0  # §14: shares of a buyer that defaults within the term are worth nothing
 
     deal_cf = [fcf[t] - eq_paid[t] for t in range(T)]
     deal_cf[T - 1] += handback
@@ -682,23 +985,75 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         value = [U[t] * S.value_per_ph for t in range(T)]
     else:
         value = UL  # Σ_k U_k·list_g (= U·list_price with one price)
-    buyer_cf = [value[t] - P[t] + eq_paid[t] for t in range(T)]
+    buyer_cf = [value[t] - P[t] + eq_paid[t] if t < db else 0.0 for t in range(T)]
     if v2:
         buyer_cf[T - 1] -= handback
     sumP = math.fsum(P)
     sumU = math.fsum(U)
     sumUL = math.fsum(UL)
-    eff_price = sumP / sumU if sumU != 0 else None
+    # §14: effective price and discount use the buyer's usage before its default
+    sumUb = sumU if db >= T else math.fsum(U[:db])
+    sumULb = sumUL if db >= T else math.fsum(UL[:db])
+    eff_price = sumP / sumUb if sumUb != 0 else None
     if one_price:
         eff_disc = (1 - eff_price / S.list_price) if eff_price is not None else None
     else:
-        eff_disc = (1 - sumP / sumUL) if sumUL != 0 else None
+        eff_disc = (1 - sumP / sumULb) if sumULb != 0 else None
 
     # §9 verdicts
     pv_costs = npv([capex[t] + fixed[t] for t in range(T)], S.disc)
     coverage = npv(Z, S.disc) / pv_costs if pv_costs != 0 else None
-    contracted = binding and coverage is not None and ge_tol(coverage, S.th_coverage)
+    # §14 probabilities of default within the term, per party
+    credits = {"buyer": S.buyer_credit}
+    credits.update({x["id"]: x["credit"] for x in S.guarantees + S.backstops})
+    Qs = {pid: survival(c, T) for pid, c in credits.items()}
+    pd_term = {pid: 1.0 - Qs[pid][T - 1] for pid in credits}
+    pvZ = npv(Z, S.disc)
+    bk0_total = [math.fsum(bk0_prom[k][t] for k in bk0_prom) for t in range(T)]
+    if not binding:
+        num_cov = num_adj = 0.0  # §13: no backstop or guarantee counts
+        credit_loss = 0.0
+    elif forced:
+        # §14 realized: ZR before d + R·claim_d + guarantee payments made + Bk0 until each default
+        got = npv([(Z[t] if t < db else 0.0) + recovery[t] + Gsum[t] for t in range(T)], S.disc)
+        bk0_made = [math.fsum(bk0_prom[bk["id"]][t] for bk in S.backstops if t < dflt.get(bk["id"], T))
+                    for t in range(T)]
+        num_cov = num_adj = got + npv(bk0_made, S.disc)
+        credit_loss = pvZ - got
+    else:
+        Qb = Qs["buyer"]
+        t1 = math.fsum(Z[t] * Qb[t] * DF[t] for t in range(T))
+        t2 = []
+        t3 = []
+        if S.buyer_credit is not None:
+            for d in range(T):
+                pb = (1.0 if d == 0 else Qb[d - 1]) - Qb[d]
+                if pb == 0.0:
+                    continue
+                Gd = guarantee_promised(d)
+                t2.append(pb * DF[d] * Rb * claim(d, Gd))
+                t3.append(pb * math.fsum(Gd[g][t] * Qs[g][t] * DF[t] for g in Gd for t in range(d, T)))
+        t4 = math.fsum(bk0_prom[k][t] * Qs[k][t] * DF[t] for k in bk0_prom for t in range(T))
+        num_adj = t1 + math.fsum(t2) + math.fsum(t3) + t4
+        num_cov = pvZ + npv(bk0_total, S.disc) if S.backstops else None
+        credit_loss = max(0.0, pvZ - (t1 + math.fsum(t2) + math.fsum(t3)))
+    if pv_costs != 0:
+        if num_cov is not None:
+            coverage = num_cov / pv_costs
+        credit_adj = num_adj / pv_costs
+    else:
+        credit_adj = None
+    if not (S.buyer_credit or S.guarantees or S.backstops or forced):
+        credit_adj = coverage  # no credit keys: the same figure, bit for bit
+    contracted = binding and credit_adj is not None and ge_tol(credit_adj, S.th_coverage)
     financeable = True if min_dscr is None else ge_tol(min_dscr, S.th_dscr)
+    # §15 financeable v2
+    if llcr is not None and not ge_tol(llcr, S.th_llcr):
+        financeable = False
+    if mv is not None and has_debt and (ltv_fail or (max_ltv is not None and not ge_tol(S.th_ltv, max_ltv))):
+        financeable = False
+    if pay_default:
+        financeable = False
     deliverable = True
     deliv = []
     for k in members:
@@ -758,6 +1113,17 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         circularity=(eq_rt / sumP) if sumP != 0 else None,
         equity_paid_total=eq_total,
         delivery_ratio=delta,
+        # §14
+        buyer_pd_term=pd_term["buyer"],
+        credit_adjusted_coverage=credit_adj,
+        expected_credit_loss=credit_loss,
+        # §15
+        llcr=llcr,
+        gearing=gearing,
+        max_ltv=max_ltv,
+        sponsor_npv=npv(sponsor, eq_rate),
+        sponsor_irr=sirr,
+        payment_default=pay_default,
     )
     # v2 figures without an agreed engine name: compared only when the engine reports them
     extra_metrics = dict(
@@ -774,6 +1140,9 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         debt_draw=draw, debt_service=ds, equity_paid=eq_paid, provider_deal_cf=deal_cf,
         buyer_cf=buyer_cf, zero_usage_revenue=Z,
         capacity_charge=K, true_up_annual=Xy, promised_capacity_mw=prom,
+        guarantee=Gsum, backstop=Bksum, recovery=recovery, remarket=remarket,
+        draws=draw, debt_balance=balance, sponsor_cf=sponsor,
+        market_value=mv if mv is not None else [None] * T, ltv=ltv,
     )
     tranche_capacity = {S.tranches[k]["id"]: (tser[k][0] if exists[k] else [0.0] * T) for k in range(ntr)}
     return dict(
@@ -793,6 +1162,14 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         deliverability=dict(deliv),
         monthly=monthly,
         tranche_capacity_mw=tranche_capacity,
+        credit=pd_term,
+        defaults={pid: d for pid, d in dflt.items()},
+        credit_detail=dict(
+            guarantee={g: guar_paid[g] for g in guar_paid}, backstop=bk_paid,
+            backstop_zero_usage=bk0_prom, revenue=revenue),
+        lender=dict(
+            sizing=sizing, r0=r0, reserve_funding=fund, reserve_out=rel_,
+            sponsor_irr_multiple_roots=smulti, chip_market_value=chip_mv, facility_book_value=fac_nbv),
     )
 
 
