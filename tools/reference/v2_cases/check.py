@@ -7,7 +7,11 @@ with `<path>` in the engine's Outcome JSON (`metrics.x`, `schedule.x[t]`, `verdi
 `annual[y].delivery_ratio`), `<value>` a number, true/false, none; numbers within
 1e-9·max(1, |expected|) unless the line ends with `~ <relative tolerance>`. `# scenario:` lines
 (`delay_months = [..]` per tranche in file order, `slip_months = [..]` per generation,
-`demand_factor`, `power_factor`, `capex_factor`) change the base scenario.
+`demand_factor`, `power_factor`, `capex_factor`, `resale_factor`) change the base scenario.
+`# defaults: buyer=2027-07, g=2027-04` (MODEL v2 §14, like the CLI's `--default PARTY=YYYY-MM`)
+runs a forced-default path: each named party defaults in that month's period, the others never.
+Paths beyond the engine's Outcome (proposed names for §14/§15): `credit.<party>` (probability of
+default within the term), `sizing.<g|K|D_star|B0|r0|bound>` (the sculpt), `annual[y].dscr`.
 
 Usage: python3 check.py [FILE...]   (default: every *.toml beside this script). Exit 1 on a miss.
 """
@@ -29,7 +33,7 @@ def scenario(text, sheet):
         if rest == line.strip():
             continue
         key, value = (s.strip() for s in rest.split("=", 1))
-        if key in ("demand_factor", "power_factor", "capex_factor"):
+        if key in ("demand_factor", "power_factor", "capex_factor", "resale_factor"):
             kw[key] = float(value)
         elif key == "delay_months":
             kw["delays"] = {tr["id"]: m for tr, m in zip(sheet.tranches, json.loads(value))}
@@ -37,6 +41,14 @@ def scenario(text, sheet):
             kw["slips"] = {g["name"]: m for g, m in zip(sheet.gens, json.loads(value))}
         else:
             raise ValueError(f"unknown scenario factor {key}")
+    for line in text.splitlines():
+        rest = line.strip().removeprefix("# defaults:")
+        if rest == line.strip():
+            continue
+        kw.setdefault("defaults", {})
+        for item in rest.split(","):
+            party, date = (x.strip() for x in item.split("="))
+            kw["defaults"][party] = offtake_ref.month_index(date) - sheet.start
     return kw
 
 
@@ -55,6 +67,12 @@ def lookup(out, path):
         return out["monthly"][name][int(idx.rstrip("]"))]
     if head.startswith("annual[") and rest == "delivery_ratio":
         return out["annual_delivery_ratio"][int(head[7:].rstrip("]"))]
+    if head.startswith("annual[") and rest == "dscr":
+        return out["annual_dscr"][int(head[7:].rstrip("]"))]
+    if head == "credit":
+        return out["credit"][rest]
+    if head == "sizing":
+        return out["lender"]["sizing"][rest]
     raise KeyError(path)
 
 
@@ -76,6 +94,8 @@ def check(path):
         actual = lookup(out, key)
         if expected == "none":
             ok = actual is None
+        elif expected.startswith('"'):
+            ok = actual == expected.strip('"')
         elif expected in ("true", "false"):
             ok = actual is (expected == "true")
         else:
