@@ -16,6 +16,7 @@ ZR ≡ 0, delaying a tranche never raises the minimums owed, nothing delivered w
 true-ups).
 """
 
+import math
 import os
 import random
 import sys
@@ -41,8 +42,20 @@ def date(rng2, text):
     return f'"{text}"'
 
 
-def sheet(rng, rng2=None):
-    """One random sheet from rng; rng2 (MODEL v2 keys) is drawn from only when given."""
+def credit(rng3):
+    """A §14 credit table."""
+    if rng3.random() < 0.5:
+        c = f"annual_default_probability = {rng3.choice([0.0, 0.02, 0.1, 0.3, 0.6])}"
+    else:
+        c = f"spread_bps = {rng3.choice([50, 225, 450, 1500])}"
+    if rng3.random() < 0.6:
+        c += f", recovery = {rng3.choice([0.0, 0.2, 0.4, 0.9])}"
+    return "credit = { " + c + " }"
+
+
+def sheet(rng, rng2=None, rng3=None, rng4=None):
+    """One random sheet from rng; rng2 (MODEL v2 §13 keys), rng3 (§14 credit keys) and rng4 (§15
+    lender keys) are drawn from only when given, so the sheets without them are unchanged."""
     v2 = rng2 is not None
     start = 2027 * 12 + rng.randrange(12)
     T = rng.choice([12, 13, 18, 24, 30, 36, 48, 60, 120])
@@ -124,13 +137,41 @@ def sheet(rng, rng2=None):
               f"residual_fraction = {rng.choice([0.0, 0.0, 0.5, 1.0])}",
               f"exit_multiple = {rng.choice([0.5, 1.0, 2.0])}",
               f"min_refresh_months = {rng.choice([0, 6, 24])}"]
-    if rng.random() < 0.6:
-        lines += ["", "[financing]", f"debt_share = {rng.choice([0.3, 0.6, 1.0])}",
-                  f"interest_rate = {rng.choice([0.0, 0.05, 0.1])}",
-                  f"tenor_years = {rng.choice([0.5, 1, 1.125, 3, 10])}"]
+    has_fin = rng.random() < 0.6
+    if has_fin:
+        fin = [f"debt_share = {rng.choice([0.3, 0.6, 1.0])}",
+               f"interest_rate = {rng.choice([0.0, 0.05, 0.1])}",
+               f"tenor_years = {rng.choice([0.5, 1, 1.125, 3, 10])}"]
+    if rng4 is not None:
+        # §15: sculpted sizing instead of the share, a reserve, the sponsor's rate
+        if not has_fin and rng4.random() < 0.6:
+            has_fin = True
+            fin = [f"debt_share = {rng4.choice([0.3, 0.6, 1.0])}",
+                   f"interest_rate = {rng4.choice([0.0, 0.05, 0.1])}",
+                   f"tenor_years = {rng4.choice([0.5, 1, 1.125, 3, 10])}"]
+        if has_fin and rng4.random() < 0.6:
+            fin[0] = 'sizing = "sculpted"'
+            if rng4.random() < 0.6:
+                fin.append(f"target_dscr = {rng4.choice([1.0, 1.2, 1.35, 2.0])}")
+            if rng4.random() < 0.6:
+                fin.append(f"max_gearing = {rng4.choice([0.0, 0.3, 0.6, 0.8, 1.0])}")
+        if has_fin and rng4.random() < 0.5:
+            fin.append(f"dsra_months = {rng4.choice([0, 1, 3, 6, 12])}")
+        if has_fin and rng4.random() < 0.4:
+            fin.append(f"equity_discount_rate = {rng4.choice([0.0, 0.12, 0.25])}")
+    if has_fin:
+        lines += ["", "[financing]"] + fin
+    buyer = []
     if rng.random() < 0.3:
-        lines += ["", "[buyer]", f"discount_rate = {rng.choice([0.05, 0.12])}",
-                  f"value_per_pflop_hour = {rng.choice([1.0, 2.5])}"]
+        buyer = [f"discount_rate = {rng.choice([0.05, 0.12])}",
+                 f"value_per_pflop_hour = {rng.choice([1.0, 2.5])}"]
+    if rng3 is not None:
+        if rng3.random() < 0.7:
+            buyer.append(credit(rng3))
+        if rng3.random() < 0.4:
+            buyer.append(f"remarket = {rng3.choice([0.0, 0.5, 1.0])}")
+    if buyer:
+        lines += ["", "[buyer]"] + buyer
     for e in range(rng.randint(0, 3)):
         lines += ["", "[[equity]]", f'id = "e{e}"', f"amount = {rng.choice([1000, 50000])}",
                   f"round_trip = {rng.choice([0.0, 0.5, 1.0])}"]
@@ -151,8 +192,37 @@ def sheet(rng, rng2=None):
         thresholds += [f"coverage = {rng.choice([0.2, 1.0])}", f"dscr = {rng.choice([1.0, 1.3])}"]
     if v2 and rng2.random() < 0.3:
         thresholds.append(f"delivery = {rng2.choice([0.5, 0.95, 1.0])}")
+    if rng4 is not None and rng4.random() < 0.3:
+        thresholds.append(f"llcr = {rng4.choice([1.0, 1.3, 1.6])}")
+    if rng4 is not None and rng4.random() < 0.3:
+        thresholds.append(f"ltv = {rng4.choice([0.5, 0.8, 1.2])}")
     if thresholds:
         lines += ["", "[thresholds]"] + thresholds
+    if rng3 is not None:
+        for j in range(rng3.choice([0, 0, 1, 2])):
+            lines += ["", "[[guarantee]]", f'id = "g{j}"', 'party = "guarantor"',
+                      f"share = {rng3.choice([0.25, 0.5, 1.0])}"]
+            if rng3.random() < 0.5:
+                lines.append(f"cap = {rng3.choice([0, 1e3, 1e5, 1e7])}")
+            if rng3.random() < 0.7:
+                lines.append(credit(rng3))
+        for j in range(rng3.choice([0, 0, 1, 2])):
+            lines += ["", "[[backstop]]", f'id = "b{j}"', 'party = "vendor"',
+                      f"share = {rng3.choice([0.25, 0.5, 1.0])}"]
+            if rng3.random() < 0.5:
+                lines.append(f"price = {rng3.choice([0.0, 0.5, 1.0])}")
+            if rng3.random() < 0.5:
+                lines.append(f"cap = {rng3.choice([0, 1e3, 1e5, 1e7])}")
+            if rng3.random() < 0.4:
+                a, b = sorted(rng3.randint(start - 6, start + T + 6) for _ in range(2))
+                lines += [f'from = "{month(a)}"', f'until = "{month(b)}"']
+            if rng3.random() < 0.7:
+                lines.append(credit(rng3))
+    if rng4 is not None and rng4.random() < 0.6:
+        npts = rng4.randint(1, 3)
+        ages = sorted(rng4.sample([0, 0.5, 1, 2, 3, 5], npts))
+        pts = ", ".join(f"[{a}, {rng4.choice([0.0, 0.1, 0.4, 0.8, 1.0])}]" for a in ages)
+        lines += ["", "[market]", f"chip_resale = [{pts}]"]
     return "\n".join(lines) + "\n"
 
 
@@ -205,6 +275,150 @@ def self_check(text, rng):
     return bad
 
 
+def draw_period(cr, T, rng):
+    """§14 Monte Carlo law: u ~ U(0,1), time −ln(1−u)/λ, the first t with τ(t) ≥ time (T: none)."""
+    if cr is None or cr["lam"] == 0.0:
+        return T
+    tm = -math.log1p(-rng.random()) / cr["lam"]
+    d = max(0, math.ceil(12.0 * tm - 1.0))  # τ(d) = (d+1)/12 ≥ tm
+    while d > 0 and d / 12.0 >= tm:  # guard the ceiling against rounding
+        d -= 1
+    while (d + 1) / 12.0 < tm:
+        d += 1
+    return d if d < T else T
+
+
+def close(a, b, tol=1e-9):
+    return compare.rel(a, b) <= tol
+
+
+def credit_check(sh, out, rng, draws):
+    """MODEL v2 §14 properties on the reference alone. Returns problems."""
+    bad = []
+    m, mo = out["metrics"], out["monthly"]
+    T = len(mo["payments"])
+    cov, adj = m["coverage"], m["credit_adjusted_coverage"]
+    # (guarantees stack as written: with shares summing over 1 the support can exceed ZR)
+    stacked = math.fsum(g["share"] for g in sh.guarantees) > 1.0
+    if cov is not None and adj is not None and not stacked and adj > cov * (1 + 1e-12) + 1e-12:
+        bad.append(f"credit-adjusted coverage {adj} above coverage {cov}")
+    if m["expected_credit_loss"] < 0:
+        bad.append("negative expected credit loss")
+    if not (sh.buyer_credit or sh.guarantees or sh.backstops) and adj != cov:
+        bad.append("no credit keys but credit-adjusted coverage != coverage")
+    if any(not 0.0 <= p < 1.0 for p in out["credit"].values()):
+        bad.append("a probability of default outside [0, 1)")
+    # a forced-default path: random parties, random periods
+    parties = ["buyer"] + [g["id"] for g in sh.guarantees] + [b["id"] for b in sh.backstops]
+    forced = {p: rng.randint(-2, T + 2) for p in parties if rng.random() < 0.7}
+    f = offtake_ref.run(sh, defaults=forced, with_irr=False)
+    fm = f["monthly"]
+    dd = {p: max(0, d) for p, d in forced.items() if max(0, d) < T}
+    db = dd.get("buyer", T)
+    if any(fm["payments"][t] for t in range(db, T)):
+        bad.append("buyer payments after its default")
+    if any(fm["buyer_cf"][t] for t in range(db, T)):
+        bad.append("buyer cash flow after its default")
+    if any(p is not None and p >= db for p in f["equity"].values()):
+        bad.append("equity paid at or after the buyer's default")
+    if any(fm["recovery"][t] for t in range(T) if t != db):
+        bad.append("recovery outside the default period")
+    if any(fm["remarket"][t] for t in range(db)):
+        bad.append("remarketing before the default")
+    for kind, lst in (("guarantee", sh.guarantees), ("backstop", sh.backstops)):
+        for x in lst:
+            ser = f["credit_detail"][kind][x["id"]]
+            if any(ser[t] for t in range(dd.get(x["id"], T), T)):
+                bad.append(f"{kind} {x['id']} pays after its own default")
+            if x["cap"] is not None and math.fsum(ser) > x["cap"] * (1 + 1e-12) + 1e-9:
+                bad.append(f"{kind} {x['id']} pays over its cap")
+            if kind == "guarantee" and db == T and any(ser):
+                bad.append(f"guarantee {x['id']} pays without a buyer default")
+    for t in range(T):
+        rev = fm["payments"][t] + fm["recovery"][t] + fm["remarket"][t] + fm["guarantee"][t] + fm["backstop"][t]
+        if not close(fm["ebitda"][t], rev - fm["power_cost"][t] - fm["fixed_opex"][t]):
+            bad.append(f"EBITDA != revenue − power − fixed opex at t={t}")
+            break
+    if f["metrics"]["coverage"] != f["metrics"]["credit_adjusted_coverage"]:
+        bad.append("forced path: coverage != credit-adjusted coverage")
+    # credit-adjusted coverage = the mean realized coverage over default draws (independent parties)
+    laws = {"buyer": sh.buyer_credit}
+    laws.update({x["id"]: x["credit"] for x in sh.guarantees + sh.backstops})
+    if draws and adj is not None and any(c and c["lam"] > 0 for c in laws.values()):
+        vals = []
+        for _ in range(draws):
+            d = {p: draw_period(c, T, rng) for p, c in laws.items()}
+            vals.append(offtake_ref.run(sh, defaults=d, with_irr=False)["metrics"]["credit_adjusted_coverage"])
+        mean = math.fsum(vals) / draws
+        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in vals) / (draws - 1))
+        # a floor for the standard error when rare defaults were not drawn: the realized coverage
+        # moves by at most its no-default value when some party defaults (probability p_any)
+        p_any = 1.0 - math.prod(1.0 - p for p in out["credit"].values())
+        span = max(abs(cov or 0.0), max(abs(v) for v in vals))
+        if p_any * draws < 10:  # rare defaults: few or none drawn, the sample sd is unreliable
+            sd = max(sd, span * math.sqrt(p_any * (1.0 - p_any)))
+        se = sd / math.sqrt(draws)
+        if abs(mean - adj) > 4.5 * se + 1e-9 * max(1.0, abs(adj)):
+            bad.append(f"credit-adjusted coverage {adj:.6g} vs Monte Carlo mean {mean:.6g} (se {se:.3g})")
+    return bad
+
+
+def lender_check(sh, out, rng):
+    """MODEL v2 §15 properties on the reference alone. Returns problems."""
+    bad = []
+    m, mo, L = out["metrics"], out["monthly"], out["lender"]
+    T = len(mo["payments"])
+    # sponsor flow = FCF + draws − service − reserve funding + what leaves the reserve (− debt owed
+    # after T−1, in T−1)
+    for t in range(T):
+        e = mo["fcf"][t] + mo["draws"][t] - mo["debt_service"][t] - L["reserve_funding"][t] + L["reserve_out"][t]
+        if t == T - 1:
+            e -= m["debt_outstanding_at_end"]
+        if not close(e, mo["sponsor_cf"][t]):
+            bad.append(f"sponsor flow identity fails at t={t}")
+            break
+    if math.fsum(L["reserve_out"]) > math.fsum(L["reserve_funding"]) * (1 + 1e-12) + 1e-9:
+        bad.append("more left the reserve than was put in")
+    if any(x is not None and x < -1e-9 for x in mo["debt_balance"]):
+        bad.append("negative debt balance")
+    if mo["market_value"][0] is not None:
+        for t in range(T):
+            if mo["ltv"][t] is not None and not close(mo["ltv"][t] * mo["market_value"][t], mo["debt_balance"][t]):
+                bad.append(f"LTV·MV != balance at t={t}")
+                break
+    sz = L["sizing"]
+    if sh.fin is None or sh.fin["sizing"] != "sculpted" or not sz or sz["g"] == 0.0:
+        return bad
+    i = sh.fin["rate"] / 12.0
+    r0, B0, g, K, Ds = sz["r0"], sz["B0"], sz["g"], sz["K"], sz["D_star"]
+    w0, w1 = sz["window"]
+    tgt = sh.fin["target"]
+    if not close(g, min(sh.fin["max_gearing"], Ds / K)):
+        bad.append("g != min(max_gearing, D*/K)")
+    # PV of the service at the loan rate = the balance at r0 (end of r0 − 1)
+    pv = math.fsum(mo["debt_service"][t] * (1 + i) ** (-(t - r0 + 1)) for t in range(T))
+    if not close(pv, B0) or not close(mo["debt_balance"][r0 - 1] if r0 > 0 else 0.0, B0):
+        bad.append(f"PV of service {pv} / balance at r0 != B0 {B0}")
+    if abs(mo["debt_balance"][w1]) > 1e-9 * max(1.0, B0):
+        bad.append(f"balance {mo['debt_balance'][w1]} at the end of W")
+    ratio = tgt * Ds / (g * K)
+    for y, d in enumerate(out["annual_dscr"]):
+        lo, hi = 12 * y, min(12 * y + 11, T - 1)
+        if lo >= w0 and hi <= w1 and d is not None and all(mo["cfads"][t] >= 0 for t in range(lo, hi + 1)):
+            if not close(d, ratio):
+                bad.append(f"DSCR of year {y + 1} in W = {d}, not target·D*/(g·K) = {ratio}")
+    # a path: service scaled by B0_path/B0; still clears the balance at the end of W
+    if not any(tr["kind"] == "option" for tr in sh.tranches):
+        k = rng.randrange(len(sh.tranches))
+        late = offtake_ref.run(sh, delays={sh.tranches[k]["id"]: rng.choice([1, 3, 12])}, with_irr=False)
+        if math.fsum(late["monthly"]["draws"]) > math.fsum(mo["draws"]) * (1 + 1e-12) + 1e-9:
+            bad.append("a delayed path borrows more than the base case")
+        bl = late["monthly"]["debt_balance"]
+        if abs(bl[w1]) > 1e-9 * max(1.0, B0):
+            bad.append("a delayed path's balance is not 0 at the end of W")
+    return bad
+
+
 def main(argv):
     args = [a for a in argv[1:]]
     binary = os.path.join(ROOT, "target", "debug", "offtake")
@@ -214,29 +428,46 @@ def main(argv):
         del args[i:i + 2]
     v2 = "--v2" in args or "--ref-only" in args
     ref_only = "--ref-only" in args
-    args = [a for a in args if a not in ("--v2", "--ref-only")]
+    with_credit = "--credit" in args
+    with_lender = "--lender" in args
+    draws = 0
+    if "--mc" in args:
+        i = args.index("--mc")
+        draws = int(args[i + 1])
+        del args[i:i + 2]
+    args = [a for a in args if a not in ("--v2", "--ref-only", "--credit", "--lender")]
     n = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 1
     rng = random.Random(seed)
     rng2 = random.Random(seed + 1_000_003) if v2 else None
+    rng3 = random.Random(seed + 3_000_017) if with_credit else None
+    rng4 = random.Random(seed + 4_000_037) if with_lender else None
     models = {}
     os.makedirs("/tmp/offtake-fuzz", exist_ok=True)
     invalid = flagged = 0
     if ref_only:
         checker = random.Random(seed + 2_000_003)
         for i in range(n):
-            text = sheet(rng, rng2)
+            text = sheet(rng, rng2, rng3, rng4)
             problems = self_check(text, checker)
+            sh = offtake_ref.Sheet(tomllib.loads(text))
+            out = offtake_ref.run(sh, with_irr=False)
+            if with_credit:
+                # the Monte Carlo comparison on short terms only (each draw is a full run)
+                problems += credit_check(sh, out, checker, draws if sh.T <= 36 else 0)
+            if with_lender:
+                problems += lender_check(sh, out, checker)
             if problems:
                 flagged += 1
                 keep = f"/tmp/offtake-fuzz/self-{seed}-{i}.toml"
                 with open(keep, "w") as fh:
                     fh.write(text)
                 print(f"[{i}] {keep}: " + "; ".join(problems))
-        print(f"{n} sheets with v2 keys checked on the reference alone, {flagged} flagged")
+        extra = "".join(f" + {x}" for x, on in (("§14 credit", with_credit), ("§15 lender", with_lender)) if on)
+        print(f"{n} sheets with v2 keys{extra} checked on the reference alone, {flagged} flagged")
         return 1 if flagged else 0
     for i in range(n):
-        text = sheet(rng, rng2)
+        text = sheet(rng, rng2, rng3, rng4)
         path = f"/tmp/offtake-fuzz/case-{seed}-{i}.toml"
         with open(path, "w") as fh:
             fh.write(text)

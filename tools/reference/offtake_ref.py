@@ -390,7 +390,7 @@ def parse_condition(text):
 
 
 def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=None, slips=None,
-        model="2.0", resale_factor=1.0, defaults=None):
+        model="2.0", resale_factor=1.0, defaults=None, with_irr=True):
     """Evaluate one path of MODEL.md §1–9 and §13. Base scenario by default.
 
     model="1.2" evaluates the v1.2 readings of the four v2 changes (no excuse, no hand-back of
@@ -400,7 +400,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     expectation over default periods), or a dict party id ("buyer", a guarantee or backstop id)
     → default period (an int, relative to start; < 0 means 0, ≥ T never) for a forced-default
     path (parties not named do not default; coverage is then the realized figure).
-    resale_factor: the §15 scalar factor on chip_resale."""
+    resale_factor: the §15 scalar factor on chip_resale. with_irr=False skips the IRR searches (they
+    are then None: for property checks that do not need them)."""
     if model not in ("1.2", "2.0"):
         raise ValueError(f"model must be 1.2 or 2.0, not {model!r}")
     v2 = model == "2.0"
@@ -803,7 +804,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
             sizing = dict(r0=r0, window=[W[0], W[-1]] if W else None, K=Kc, D_star=Dstar, g=g,
                           B0=g * Kc, bound=bound, service=DSb)
         else:
-            sizing = run(S, model=model)["lender"]["sizing"]
+            sizing = run(S, model=model, with_irr=False)["lender"]["sizing"]
         g = sizing["g"]
         for t in range(r0):
             draw[t] = g * capex[t]
@@ -904,7 +905,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     sponsor = [fcf[t] + draw[t] - ds[t] - fund[t] + rel_[t] for t in range(T)]
     sponsor[T - 1] -= outstanding
     eq_rate = S.fin["eq_rate"] if S.fin is not None else S.disc
-    sirr, smulti, _ = irr(sponsor)
+    sirr, smulti, _ = irr(sponsor) if with_irr else (None, False, [])
     sum_capex = math.fsum(capex)
     gearing = math.fsum(draw) / sum_capex if sum_capex != 0 else None
     llcr = None
@@ -1076,8 +1077,8 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     if v2:
         deliverable = deliverable and ge_tol(delta, S.th_delivery)
 
-    pirr, pmulti, proots = irr(fcf)
-    dirr, dmulti, _ = irr(deal_cf)
+    pirr, pmulti, proots = irr(fcf) if with_irr else (None, False, [])
+    dirr, dmulti, _ = irr(deal_cf) if with_irr else (None, False, [])
 
     metrics = dict(
         provider_npv=npv(fcf, S.disc),
