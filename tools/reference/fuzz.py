@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential fuzzing: random valid term sheets through the engine CLI and the reference.
 
-Usage: python3 fuzz.py [N] [SEED] [--bin PATH] [--v2 | --ref-only]. Each sheet exercising every mechanism of
+Usage: python3 fuzz.py [N] [SEED] [--bin PATH] [--v2 | --ref-only] [--credit] [--lender] [--mc M]. Each sheet exercising every mechanism of
 MODEL.md §1–9 at random; with --v2 also the keys of MODEL v2 §13 and the v2 amendments
 (`[deal] binding`, `[[generation]] list_price`, `[pricing] capacity_charge`, `[commitment]
 min_annual_spend` and `excused_by_non_delivery`, `[[equity]] consideration`, `[thresholds]
@@ -13,7 +13,11 @@ by more than 1e-6 is written to /tmp/offtake-fuzz/fail-SEED-I.toml and listed. E
 case is flagged. --ref-only (implies --v2) runs no engine: it checks properties of §13 on the
 reference alone (P = B + S + K + X_y + X, 0 ≤ δ ≤ 1, a non-binding deal never contracted and with
 ZR ≡ 0, delaying a tranche never raises the minimums owed, nothing delivered with excuse means no
-true-ups).
+true-ups). --credit and --lender add the keys of MODEL v2 §14 ([buyer] credit and remarket,
+[[guarantee]], [[backstop]]) and §15 (sculpted sizing, reserve, equity rate, [market] chip_resale,
+[thresholds] llcr/ltv), each from its own generator; with --ref-only they add the §14/§15
+property checks (README), and --mc M compares the credit-adjusted coverage with the mean over M
+simulated default draws (terms of at most 36 months).
 """
 
 import math

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the offtake model (MODEL.md v2.0 §1–9 and §13).
+"""Independent reference implementation of the offtake model (MODEL.md v2.0 §1–9, §13–15).
 
 Written from /work/shared/MODEL.md alone, to cross-check the Rust engine. Pure Python 3.11
 standard library. Runs one term sheet in the base scenario (every risk factor at base) unless
