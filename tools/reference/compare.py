@@ -7,7 +7,8 @@ anything over 1e-6, and any mismatch in verdicts, options, equity periods, fits,
 option decisions, yearly DSCR; under MODEL v2 also the delivery ratio, the v2 series and the
 binding flag.
 
-Usage: python3 compare.py [--bin PATH] [--verbose] [--model auto|1.2|2.0] FILE...   (default: the
+Usage: python3 compare.py [--bin PATH] [--verbose] [--model auto|1.2|2.0] [--default PARTY=YYYY-MM]...
+FILE...   (default: the
 examples, the engine's golden cases and tools/reference/cases/*.toml). `--model auto` (default)
 reads the engine's JSON: MODEL v2.0 when it reports `metrics.delivery_ratio`, else v1.2 (the
 reference then runs with v1.2's readings and the v2 names are not compared). Exit 1 when anything
@@ -62,8 +63,8 @@ def rel(a, b):
     return abs(a - b) / max(1.0, abs(a), abs(b))
 
 
-def engine(binary, path):
-    out = subprocess.run([binary, "underwrite", path, "--json"], capture_output=True, text=True)
+def engine(binary, path, extra=()):
+    out = subprocess.run([binary, "underwrite", path, "--json", *extra], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"engine failed on {path}: {out.stderr.strip()}")
     return json.loads(out.stdout)
@@ -168,10 +169,13 @@ def main(argv):
     verbose = False
     model = "auto"
     files = []
+    forced = []  # MODEL v2 §14: --default PARTY=YYYY-MM, passed to the engine and the reference
     it = iter(argv[1:])
     for a in it:
         if a == "--bin":
             binary = next(it)
+        elif a == "--default":
+            forced.append(next(it))
         elif a == "--verbose":
             verbose = True
         elif a == "--model":
@@ -184,14 +188,18 @@ def main(argv):
     for path in files:
         name = os.path.relpath(path, ROOT)
         try:
-            eng = engine(binary, path)
+            eng = engine(binary, path, [x for f in forced for x in ("--default", f)])
         except RuntimeError as err:
             print(f"== {name}: {err}")
             summary.append((name, float("inf"), "engine error"))
             flagged_any = True
             continue
         m = engine_model(eng) if model == "auto" else model
-        ref = offtake_ref.run(offtake_ref.load(path), model=m)
+        sheet = offtake_ref.load(path)
+        kw = {}
+        if forced:
+            kw["defaults"] = {f.split("=")[0]: offtake_ref.month_index(f.split("=")[1]) - sheet.start for f in forced}
+        ref = offtake_ref.run(sheet, model=m, **kw)
         rows = compare(eng, ref)
         flagged = [r for r in rows if r[2] > FLAG]
         worst = max(rows, key=lambda r: r[2])

@@ -1037,7 +1037,7 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         t4 = math.fsum(bk0_prom[k][t] * Qs[k][t] * DF[t] for k in bk0_prom for t in range(T))
         num_adj = t1 + math.fsum(t2) + math.fsum(t3) + t4
         num_cov = pvZ + npv(bk0_total, S.disc) if S.backstops else None
-        credit_loss = max(0.0, pvZ - (t1 + math.fsum(t2) + math.fsum(t3)))
+        credit_loss = max(0.0, pvZ - (t1 + math.fsum(t2) + math.fsum(t3))) if S.buyer_credit else 0.0
     if pv_costs != 0:
         if num_cov is not None:
             coverage = num_cov / pv_costs
