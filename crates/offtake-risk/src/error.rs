@@ -27,7 +27,17 @@ pub enum Error {
     WritePaths {
         source: parquet::errors::ParquetError,
     },
-    #[error("{path}: {source}")]
+    /// Not Parquet at all (no `PAR1` marks).
+    #[error(
+        "{path}: not a Parquet file: give the files `offtake risk --paths-out` wrote (they start and end with `PAR1`)"
+    )]
+    NotParquet { path: PathBuf },
+    /// The checksums written with the file do not match it.
+    #[error(
+        "{path}: {what}: the file was altered or damaged after it was written; run its shard again"
+    )]
+    Altered { path: PathBuf, what: &'static str },
+    #[error("{path}: damaged Parquet file ({source}); run its shard again")]
     Parquet {
         path: PathBuf,
         source: parquet::errors::ParquetError,

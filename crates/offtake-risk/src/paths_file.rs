@@ -7,9 +7,12 @@
 //! have it); `contracted`, `financeable`, `deliverable`, `option_exercised_<tranche>`,
 //! `equity_paid_<id>` (BOOLEAN). Snappy-compressed row groups of 65,536 rows. The file's
 //! key-value metadata `offtake.risk` holds a JSON [`PathsHeader`]: the run's identity (term-sheet
-//! fingerprint, seed, paths, shard) that merge checks.
+//! fingerprint, seed, paths, shard) that merge checks; `offtake.risk.checksum` holds a
+//! [`Checksum`]: XXH64 of every byte before the footer (the row data) and of the header's JSON.
+//! Reading verifies both, so an altered or damaged shard is refused and named, never merged.
 
-use std::io::Write;
+use std::hash::Hasher as _;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,7 +21,7 @@ use parquet::basic::{Compression, Repetition, Type as PhysicalType};
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::{BoolType, DoubleType, Int32Type, Int64Type};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
@@ -31,10 +34,54 @@ use crate::{Error, Result};
 
 /// Version of the file layout; bumped on any change to columns, header or the paths' generator
 /// (shards of different formats never merge). 2: path generators are PCG (`crate::rng`), not
-/// ChaCha8.
-pub const FORMAT: u32 = 2;
+/// ChaCha8. 3: a [`Checksum`] of the row data and of the header (`CHECKSUM_KEY`); no page
+/// index, so the row data is every byte before the footer.
+pub const FORMAT: u32 = 3;
 /// Key of the header in the file's key-value metadata.
 pub const HEADER_KEY: &str = "offtake.risk";
+/// Key of the [`Checksum`] in the file's key-value metadata.
+pub const CHECKSUM_KEY: &str = "offtake.risk.checksum";
+/// The one checksum algorithm written and read.
+const XXH64: &str = "xxh64";
+
+/// What a paths file's checksums cover: the bytes from the start of the file to its footer (the
+/// row data: every page of every column) and the header's JSON as stored. XXH64 with seed 0,
+/// as 16 lower-case hex digits. It detects damage and edits, not a forger (who can recompute it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checksum {
+    pub algorithm: String,
+    pub data_bytes: u64,
+    pub data: String,
+    pub header: String,
+}
+
+fn hex64(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+fn xxh64(bytes: &[u8]) -> String {
+    hex64(twox_hash::XxHash64::oneshot(0, bytes))
+}
+
+/// A writer that hashes (and counts) what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: twox_hash::XxHash64,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.write(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
 const ROW_GROUP_ROWS: usize = 65_536;
 
 /// The identity of a paths file.
@@ -229,14 +276,24 @@ fn write_table<W: Write + Send>(out: W, header: &PathsHeader, table: &PathTable)
         .map_err(pq)?;
     let header_json = serde_json::to_string(header)
         .map_err(|e| pq(parquet::errors::ParquetError::General(e.to_string())))?;
+    let header_hash = xxh64(header_json.as_bytes());
+    // Statistics per column chunk only and no offset index: nothing but the footer follows the
+    // pages, so the data checksum covers every byte before the footer.
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_offset_index_disabled(true)
         .set_key_value_metadata(Some(vec![KeyValue::new(
             HEADER_KEY.to_string(),
             header_json,
         )]))
         .build();
+    let out = Hashing {
+        inner: out,
+        hasher: twox_hash::XxHash64::with_seed(0),
+        bytes: 0,
+    };
     let mut writer =
         SerializedFileWriter::new(out, Arc::new(schema), Arc::new(props)).map_err(pq)?;
     let mut start = 0;
@@ -289,6 +346,18 @@ fn write_table<W: Write + Send>(out: W, header: &PathsHeader, table: &PathTable)
         rg.close().map_err(pq)?;
         start = end;
     }
+    // Everything before the footer has reached the hashing writer once the buffer is flushed.
+    writer.flush().map_err(|e| pq(e.into()))?;
+    let data = writer.inner();
+    let checksum = Checksum {
+        algorithm: XXH64.to_string(),
+        data_bytes: data.bytes,
+        data: hex64(data.hasher.finish()),
+        header: header_hash,
+    };
+    let checksum_json = serde_json::to_string(&checksum)
+        .map_err(|e| pq(parquet::errors::ParquetError::General(e.to_string())))?;
+    writer.append_key_value_metadata(KeyValue::new(CHECKSUM_KEY.to_string(), checksum_json));
     writer.close().map_err(pq)?;
     Ok(())
 }
@@ -307,34 +376,115 @@ fn unreachable_column() -> parquet::errors::Result<usize> {
     ))
 }
 
-/// Reads the header of a paths file (metadata only); `name` is the file's name in messages.
+/// Reads the header of a paths file (verified against its checksums, which reads the whole
+/// file once); `name` is the file's name in messages.
 pub fn read_header<R: ChunkReader + 'static>(name: &Path, file: R) -> Result<PathsHeader> {
-    let reader = open(name, file)?;
-    header_of(name, &reader)
+    Ok(open(name, file)?.1)
 }
 
-fn open<R: ChunkReader + 'static>(name: &Path, file: R) -> Result<SerializedFileReader<R>> {
-    SerializedFileReader::new(file).map_err(|source| Error::Parquet {
+/// Opens a paths file: checks that it is Parquet, hashes its row data, reads its header and
+/// verifies both checksums.
+fn open<R: ChunkReader + 'static>(
+    name: &Path,
+    file: R,
+) -> Result<(SerializedFileReader<R>, PathsHeader)> {
+    let damaged = |source| Error::Parquet {
         path: name.to_path_buf(),
         source,
-    })
+    };
+    let altered = |what: &'static str| Error::Altered {
+        path: name.to_path_buf(),
+        what,
+    };
+    // A Parquet file starts and ends with `PAR1`; the 4 bytes before the last are the footer's
+    // length.
+    let len = file.len();
+    let not_parquet = || Error::NotParquet {
+        path: name.to_path_buf(),
+    };
+    if len < 12 {
+        return Err(not_parquet());
+    }
+    let head = file.get_bytes(0, 4).map_err(damaged)?;
+    let tail = file.get_bytes(len - 8, 8).map_err(damaged)?;
+    if head.as_ref() != b"PAR1" {
+        return Err(not_parquet());
+    }
+    if tail.get(4..) != Some(b"PAR1".as_slice()) {
+        return Err(altered("it is cut short (no Parquet footer at its end)"));
+    }
+    let mut footer_len = [0u8; 4];
+    footer_len.copy_from_slice(&tail[..4]);
+    let data_bytes = (len - 8)
+        .checked_sub(u64::from(u32::from_le_bytes(footer_len)))
+        .ok_or_else(|| altered("its footer length points outside the file"))?;
+    let data_hash = hash_prefix(&file, data_bytes).map_err(damaged)?;
+    let reader = SerializedFileReader::new(file).map_err(damaged)?;
+    let (header_json, header) = header_of(name, &reader)?;
+    let checksum = key_value(&reader, CHECKSUM_KEY).ok_or_else(|| altered("it has no checksum"))?;
+    let checksum: Checksum =
+        serde_json::from_str(&checksum).map_err(|_| altered("its checksum is unreadable"))?;
+    if checksum.algorithm != XXH64 {
+        return Err(altered("its checksum algorithm is unknown"));
+    }
+    if checksum.header != xxh64(header_json.as_bytes()) {
+        return Err(altered(
+            "its header does not match the checksum written with it",
+        ));
+    }
+    if checksum.data_bytes != data_bytes || checksum.data != hex64(data_hash) {
+        return Err(altered(
+            "its rows do not match the checksum written with them",
+        ));
+    }
+    Ok((reader, header))
 }
 
+/// XXH64 of the first `n` bytes of `file`.
+fn hash_prefix<R: ChunkReader>(file: &R, n: u64) -> parquet::errors::Result<u64> {
+    let mut hasher = twox_hash::XxHash64::with_seed(0);
+    let mut input = file.get_read(0)?.take(n);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut seen = 0u64;
+    loop {
+        let got = input.read(&mut buf)?;
+        if got == 0 {
+            break;
+        }
+        hasher.write(&buf[..got]);
+        seen += got as u64;
+    }
+    if seen != n {
+        return Err(parquet::errors::ParquetError::EOF(format!(
+            "{seen} bytes before the footer, expected {n}"
+        )));
+    }
+    Ok(hasher.finish())
+}
+
+fn key_value<R: ChunkReader + 'static>(
+    reader: &SerializedFileReader<R>,
+    key: &str,
+) -> Option<String> {
+    reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kvs| kvs.iter().find(|kv| kv.key == key))
+        .and_then(|kv| kv.value.clone())
+}
+
+/// The header's JSON as stored, and the header (of this format).
 fn header_of<R: ChunkReader + 'static>(
     path: &Path,
     reader: &SerializedFileReader<R>,
-) -> Result<PathsHeader> {
+) -> Result<(String, PathsHeader)> {
     let not = |reason: String| Error::NotAPathsFile {
         path: path.to_path_buf(),
         reason,
     };
-    let kv = reader
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .and_then(|kvs| kvs.iter().find(|kv| kv.key == HEADER_KEY))
-        .and_then(|kv| kv.value.clone())
-        .ok_or_else(|| not(format!("no `{HEADER_KEY}` metadata")))?;
+    let kv =
+        key_value(reader, HEADER_KEY).ok_or_else(|| not(format!("no `{HEADER_KEY}` metadata")))?;
     let value: serde_json::Value =
         serde_json::from_str(&kv).map_err(|e| not(format!("bad header: {e}")))?;
     let format = value.get("format").and_then(serde_json::Value::as_u64);
@@ -345,7 +495,8 @@ fn header_of<R: ChunkReader + 'static>(
             expected: FORMAT,
         });
     }
-    serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))
+    let header = serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))?;
+    Ok((kv, header))
 }
 
 /// Reads a paths file: its header and rows (checked against the columns the header implies);
@@ -354,8 +505,7 @@ pub fn read_paths<R: ChunkReader + 'static>(
     name: &Path,
     file: R,
 ) -> Result<(PathsHeader, PathTable)> {
-    let reader = open(name, file)?;
-    let header = header_of(name, &reader)?;
+    let (reader, header) = open(name, file)?;
     let table = read_table(name, &reader, &header)?;
     Ok((header, table))
 }
@@ -530,16 +680,13 @@ pub fn merge<R: ChunkReader + 'static>(
 ) -> Result<Simulation> {
     let (files, readers): (Vec<PathBuf>, Vec<R>) = shards.into_iter().unzip();
     let first = files.first().ok_or(Error::NothingToMerge)?;
-    let readers = files
+    let (readers, headers): (Vec<_>, Vec<_>) = files
         .iter()
         .zip(readers)
         .map(|(f, r)| open(f, r))
-        .collect::<Result<Vec<_>>>()?;
-    let headers = files
-        .iter()
-        .zip(&readers)
-        .map(|(f, r)| header_of(f, r))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let fingerprint = contract_fingerprint(contract);
     let reference = &headers[0];
     let expected_layout = Layout::new(contract, reference.layout.factors);

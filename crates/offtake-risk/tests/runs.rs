@@ -243,6 +243,93 @@ fn shards_merged_equal_the_single_run() {
     ));
 }
 
+/// Two shards of one 3,000-path run of the example, named `shard-0.parquet`, `shard-1.parquet`.
+fn two_shards(c: &Contract) -> Vec<(PathBuf, Bytes)> {
+    (0..2)
+        .map(|index| {
+            let cfg = RunConfig::new(
+                c,
+                RunOptions {
+                    shard: Some(Shard::new(index, 2).unwrap()),
+                    keep_factors: true,
+                    ..options(3000, 1)
+                },
+            )
+            .unwrap();
+            let sim = simulate(c, &cfg, Control::default()).unwrap();
+            named(&format!("shard-{index}.parquet"), &paths_file(c, &sim))
+        })
+        .collect()
+}
+
+#[test]
+fn a_shard_with_one_byte_changed_is_refused_and_named() {
+    let c = example();
+    let shards = two_shards(&c);
+    assert!(merge(&c, shards.clone()).is_ok());
+    let file = shards[1].1.to_vec();
+    let len = file.len();
+    // One byte inverted at 40 places through the middle half of the file (the row data): each
+    // must be refused, naming the shard. Before checksums, most merged silently with wrong rows.
+    let step = (len / 80).max(1);
+    for pos in (len / 4..3 * len / 4).step_by(step) {
+        let mut bytes = file.clone();
+        bytes[pos] = !bytes[pos];
+        let altered = vec![
+            shards[0].clone(),
+            named("shard-1.parquet", &Bytes::from(bytes)),
+        ];
+        match merge(&c, altered) {
+            Ok(_) => panic!("byte {pos} of {len} inverted, and the shard was merged"),
+            Err(e) => assert!(e.to_string().starts_with("shard-1.parquet: "), "{e}"),
+        }
+    }
+    // The header (in the footer) is covered too: the seed 42 edited to 43.
+    let needle = b"\"seed\":42";
+    let at = file
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the header is stored as JSON")
+        + needle.len()
+        - 1;
+    let mut bytes = file.clone();
+    bytes[at] = b'3';
+    let e = merge(
+        &c,
+        vec![
+            shards[0].clone(),
+            named("shard-1.parquet", &Bytes::from(bytes)),
+        ],
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Altered { .. }), "{e}");
+    assert!(e.to_string().contains("header"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_parquet_or_cut_short_says_so() {
+    let c = example();
+    let shards = two_shards(&c);
+    let text = named(
+        "deals.csv",
+        &Bytes::from_static(b"deal_id,announced_date\nA,2025\n"),
+    );
+    let e = merge(&c, vec![shards[0].clone(), text]).unwrap_err();
+    assert!(matches!(e, Error::NotParquet { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with("deals.csv: not a Parquet file"),
+        "{e}"
+    );
+    let empty = named("empty.parquet", &Bytes::new());
+    assert!(matches!(
+        merge(&c, vec![empty, shards[1].clone()]).unwrap_err(),
+        Error::NotParquet { .. }
+    ));
+    let half = shards[1].1.slice(..shards[1].1.len() / 2);
+    let e = merge(&c, vec![shards[0].clone(), named("shard-1.parquet", &half)]).unwrap_err();
+    assert!(e.to_string().contains("cut short"), "{e}");
+}
+
 #[test]
 fn the_paths_file_round_trips_every_column() {
     let c = example();
