@@ -65,7 +65,7 @@ impl CliError {
     /// error without it.
     pub fn printed(self) -> CliError {
         self.map_message(|m| {
-            eprintln!("error: {m}");
+            eprintln!("error: {}", offtake_report::sanitize_lines(&m));
             None
         })
     }

@@ -67,7 +67,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(message) = e.message() {
-                eprintln!("error: {message}");
+                // Messages quote ids, names and paths from files: no control character reaches
+                // the terminal.
+                eprintln!("error: {}", offtake_report::sanitize_lines(message));
             }
             ExitCode::from(e.exit_code())
         }

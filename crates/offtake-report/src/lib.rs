@@ -29,4 +29,4 @@ pub mod xlsx;
 
 pub use error::{Error, Result};
 pub use json::{SCHEMA_VERSION, UnderwritingJson, underwriting_json};
-pub use screen::{Screen, Tone, sanitize};
+pub use screen::{Screen, Tone, sanitize, sanitize_lines};

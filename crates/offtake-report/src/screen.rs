@@ -111,6 +111,35 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`sanitize`] line by line: a multi-line message keeps its line breaks, every other control
+/// character is escaped. For messages on stderr (`error: …`).
+pub fn sanitize_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| sanitize(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A source text safe to echo under a diagnostic, each byte where it was: every character
+/// [`sanitize`] would escape (except line breaks and tabs) becomes a visible one of the same
+/// UTF-8 length (`?`, `¿` or `�`), so spans into the original still point at the same place.
+pub fn sanitize_source(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| needs_escape(c) && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c.len_utf8() {
+                _ if !bad(c) => c,
+                1 => '?',
+                2 => '¿',
+                _ => '\u{fffd}',
+            })
+            .collect(),
+    )
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -159,6 +188,11 @@ mod tests {
         let once = sanitize("\x1b]0;title\x07");
         assert_eq!(sanitize(&once), once);
         assert!(!once.chars().any(char::is_control));
+        assert_eq!(sanitize_lines("a\x1b[2J\nb\r"), "a\\u{1b}[2J\nb\\r");
+        let src = "id = \"x\x1b[31m\u{9b}\u{202e}y\"\n\tz";
+        let safe = sanitize_source(src);
+        assert_eq!(safe.len(), src.len());
+        assert_eq!(safe, "id = \"x?[31m¿\u{fffd}y\"\n\tz");
     }
 
     #[test]
