@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use offtake_model::{Error, Variant, alternative_terms, decode, parse, parse_with};
 
 fn check_located(src: &str, result: &Result<offtake_model::Contract, Error>) {
-    if let Err(Error::Invalid { diagnostics }) = result {
+    if let Err(Error::Invalid { diagnostics, .. }) = result {
         assert!(!diagnostics.is_empty(), "Invalid with no diagnostics");
         for d in diagnostics {
             assert!(

@@ -14,11 +14,24 @@ pub fn render(path: &str, src: &str, err: &Error, writes: bool, out: &mut dyn Wr
     let path = &*offtake_report::sanitize(path);
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match err {
-        Error::Invalid { diagnostics } => {
+        Error::Invalid {
+            diagnostics,
+            omitted,
+        } => {
+            // One line index of the file for every diagnostic (building one per diagnostic made
+            // a file with many problems quadratic).
+            let mut cache = (path, Source::from(src));
             for d in diagnostics {
-                render_one(path, src, d, color, out);
+                render_one(path, src, d, color, &mut cache, out);
             }
-            let n = diagnostics.len();
+            if *omitted > 0 {
+                let _ = writeln!(
+                    out,
+                    "{path}: {omitted} more problem{} not shown",
+                    if *omitted == 1 { "" } else { "s" }
+                );
+            }
+            let n = diagnostics.len() + omitted;
             let _ = writeln!(
                 out,
                 "{path}: {n} problem{} found{}",
@@ -33,7 +46,14 @@ pub fn render(path: &str, src: &str, err: &Error, writes: bool, out: &mut dyn Wr
     }
 }
 
-fn render_one(path: &str, src: &str, d: &Diagnostic, color: bool, out: &mut dyn Write) {
+fn render_one<'p>(
+    path: &'p str,
+    src: &str,
+    d: &Diagnostic,
+    color: bool,
+    cache: &mut (&'p str, Source<&str>),
+    out: &mut dyn Write,
+) {
     let (line, col) = d.line_col(src);
     let span = clamp(src, d.span.clone());
     let field = if d.field.is_empty() {
@@ -59,11 +79,7 @@ fn render_one(path: &str, src: &str, d: &Diagnostic, color: bool, out: &mut dyn 
         report = report.with_help(offtake_report::sanitize_lines(help));
     }
     let mut buf = Vec::new();
-    if report
-        .finish()
-        .write((path, Source::from(src)), &mut buf)
-        .is_err()
-    {
+    if report.finish().write(cache, &mut buf).is_err() {
         let _ = writeln!(out, "error: {path}:{line}:{col}{field}: {}", d.problem);
         return;
     }

@@ -148,3 +148,30 @@ fn init_refuses_an_id_that_is_not_a_safe_file_name_and_deal_id() {
             "run `offtake check 'my deals/deal-1.toml'`",
         ));
 }
+
+/// 100,000 unknown tables (1.4 MB): the first 200 problems are shown, then a count of the rest,
+/// quickly (it took more than a minute and printed 7 MB when every one was rendered, each
+/// against a fresh index of the whole file).
+#[test]
+fn check_of_a_hundred_thousand_problems_shows_the_first_200_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.toml");
+    let text: String = (0..100_000).map(|i| format!("[unknown{i}]\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    let start = std::time::Instant::now();
+    let out = offtake()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("99806 more problems not shown"))
+        .stderr(predicate::str::contains("100006 problems found"))
+        .get_output()
+        .clone();
+    let elapsed = start.elapsed();
+    assert!(out.stderr.len() < 200_000, "{} bytes", out.stderr.len());
+    assert!(
+        elapsed < std::time::Duration::from_secs(30),
+        "took {elapsed:?} (debug build; well under a second in release)"
+    );
+}

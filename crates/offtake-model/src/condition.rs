@@ -1,5 +1,7 @@
 //! The equity condition language (MODEL.md §7): `metric >= number`, joined by `and`.
 
+use std::ops::Range;
+
 use crate::contract::{Clause, Metric};
 
 /// Why a condition does not parse.
@@ -12,35 +14,60 @@ pub enum ConditionError {
     Empty,
 }
 
-/// Parses `cumulative_payments >= 25e9 and capacity_mw >= 1500`.
+/// Parses `cumulative_payments >= 25e9 and capacity_mw >= 1500`; the first fault when there are
+/// several (validation reports every one, through [`pieces`]).
 pub fn parse_condition(text: &str) -> Result<Vec<Clause>, ConditionError> {
     if text.trim().is_empty() {
         return Err(ConditionError::Empty);
     }
-    let mut clauses = Vec::new();
-    for part in split_and(text) {
-        let part = part.trim();
-        let Some((lhs, rhs)) = part.split_once(">=") else {
-            return Err(ConditionError::Malformed(part.to_string()));
-        };
-        let name = lhs.trim();
-        let Some(metric) = Metric::from_name(name) else {
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(ConditionError::Malformed(part.to_string()));
+    pieces(text).into_iter().map(|p| p.result).collect()
+}
+
+/// One clause of a condition as read: where it is, where its metric name is (byte ranges in the
+/// text), and the clause or what is wrong with it.
+pub(crate) struct Piece {
+    pub part: Range<usize>,
+    pub name: Range<usize>,
+    pub result: Result<Clause, ConditionError>,
+}
+
+/// Every clause of a non-empty condition, each read on its own so that every fault is found.
+pub(crate) fn pieces(text: &str) -> Vec<Piece> {
+    let offset = |s: &str| s.as_ptr() as usize - text.as_ptr() as usize;
+    split_and(text)
+        .into_iter()
+        .map(|raw| {
+            let part = raw.trim();
+            let part_range = offset(part)..offset(part) + part.len();
+            let malformed = || ConditionError::Malformed(part.to_string());
+            let Some((lhs, rhs)) = part.split_once(">=") else {
+                return Piece {
+                    name: part_range.clone(),
+                    part: part_range,
+                    result: Err(malformed()),
+                };
+            };
+            let name = lhs.trim();
+            let name_range = offset(name)..offset(name) + name.len();
+            let result = match Metric::from_name(name) {
+                None if name.is_empty()
+                    || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    Err(malformed())
+                }
+                None => Err(ConditionError::UnknownMetric(name.to_string())),
+                Some(metric) => match rhs.trim().replace('_', "").parse::<f64>() {
+                    Ok(threshold) if threshold.is_finite() => Ok(Clause { metric, threshold }),
+                    _ => Err(malformed()),
+                },
+            };
+            Piece {
+                part: part_range,
+                name: name_range,
+                result,
             }
-            return Err(ConditionError::UnknownMetric(name.to_string()));
-        };
-        let threshold: f64 = rhs
-            .trim()
-            .replace('_', "")
-            .parse()
-            .map_err(|_| ConditionError::Malformed(part.to_string()))?;
-        if !threshold.is_finite() {
-            return Err(ConditionError::Malformed(part.to_string()));
-        }
-        clauses.push(Clause { metric, threshold });
-    }
-    Ok(clauses)
+        })
+        .collect()
 }
 
 /// Splits on the word `and` (whitespace around it), so metric names containing "and" survive.

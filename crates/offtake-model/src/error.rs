@@ -178,8 +178,13 @@ pub enum Error {
     TooLarge { bytes: usize, limit: usize },
     #[error("the file is empty")]
     Empty,
-    #[error("{} problem{} in the term sheet", diagnostics.len(), if diagnostics.len() == 1 { "" } else { "s" })]
-    Invalid { diagnostics: Vec<Diagnostic> },
+    /// The problems of the file in file order: the first [`MAX_DIAGNOSTICS`], and how many more
+    /// there were.
+    #[error("{} problem{} in the term sheet", diagnostics.len() + omitted, if diagnostics.len() + omitted == 1 { "" } else { "s" })]
+    Invalid {
+        diagnostics: Vec<Diagnostic>,
+        omitted: usize,
+    },
     #[error("no term `{term}` has alternatives; terms with alternatives: {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]
     UnknownVariant {
         term: String,
@@ -203,7 +208,21 @@ pub enum Error {
     BadVariantSyntax { text: String },
 }
 
+/// The most diagnostics an [`Error::Invalid`] carries: a generated file with a hundred thousand
+/// mistakes is reported by its first ones and a count, in time and space bounded by the file.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
 impl Error {
+    /// `Invalid` with `diagnostics` in file order (problems at one place keep the order they
+    /// were found in), the first [`MAX_DIAGNOSTICS`] kept and the rest counted.
+    pub(crate) fn invalid(diagnostics: Vec<Diagnostic>) -> Error {
+        let mut collected = Diagnostics::default();
+        for d in diagnostics {
+            collected.push(d);
+        }
+        collected.into_error()
+    }
+
     /// True for the errors of `--variant` choices (`UnknownVariant`, `VariantOutOfRange`,
     /// `ConflictingVariants`, `BadVariantSyntax`): the term sheet is fine, the variant is not.
     pub fn is_variant(&self) -> bool {
@@ -218,6 +237,96 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The diagnostics of one file as they are found: the first [`MAX_DIAGNOSTICS`] in file order
+/// are kept, whatever order they are found in, and the others only counted. Any number of
+/// problems costs time linear in their number and bounded memory.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    /// A max-heap on (start, order found): the last kept diagnostic in file order is on top.
+    kept: std::collections::BinaryHeap<Ranked>,
+    found: usize,
+}
+
+#[derive(Debug)]
+struct Ranked {
+    start: usize,
+    seq: usize,
+    diagnostic: Diagnostic,
+}
+
+impl Ranked {
+    fn key(&self) -> (usize, usize) {
+        (self.start, self.seq)
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Diagnostics {
+    /// Whether a diagnostic starting at `start`, found now, would be kept: a caller with an
+    /// expensive message to build (a "did you mean" search) asks first, and calls
+    /// [`Diagnostics::skip`] instead when not.
+    pub fn keeps(&self, start: usize) -> bool {
+        self.kept.len() < MAX_DIAGNOSTICS || self.kept.peek().is_some_and(|top| start < top.start)
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        let ranked = Ranked {
+            start: diagnostic.span.start,
+            seq: self.found,
+            diagnostic,
+        };
+        self.found += 1;
+        if self.kept.len() < MAX_DIAGNOSTICS {
+            self.kept.push(ranked);
+        } else if self.kept.peek().is_some_and(|top| ranked < *top) {
+            self.kept.pop();
+            self.kept.push(ranked);
+        }
+    }
+
+    /// Counts a diagnostic that [`Diagnostics::keeps`] said would not be kept.
+    pub fn skip(&mut self) {
+        self.found += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found == 0
+    }
+
+    pub fn into_error(self) -> Error {
+        let omitted = self.found - self.kept.len();
+        let diagnostics = self
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.diagnostic)
+            .collect();
+        Error::Invalid {
+            diagnostics,
+            omitted,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ mod validate;
 pub use condition::{ConditionError, parse_condition};
 pub use contract::*;
 pub use distribution::Distribution;
-pub use error::{Diagnostic, Error, Problem, Result, line_col};
+pub use error::{Diagnostic, Error, MAX_DIAGNOSTICS, Problem, Result, line_col};
 pub use provenance::{Alternative, Evidence, Input, Source};
 pub use validate::{check_distribution, correlation_matrix};
 

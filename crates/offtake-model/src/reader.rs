@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{Diagnostic, Problem};
+use crate::error::{Diagnostic, Diagnostics, Problem};
 use crate::provenance::{Alternative, Evidence, Input};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
@@ -61,7 +61,7 @@ pub(crate) type Variants = BTreeMap<String, usize>;
 
 pub(crate) struct Reader<'v> {
     pub src: &'v str,
-    pub diags: Vec<Diagnostic>,
+    pub diags: Diagnostics,
     pub inputs: Vec<Input>,
     /// (source id, span, field) of every `source = "…"` reference, checked once sources are known.
     pub source_refs: Vec<(String, Range<usize>, String)>,
@@ -128,7 +128,7 @@ impl<'v> Reader<'v> {
     pub fn new(src: &'v str, variants: &'v Variants) -> Self {
         Reader {
             src,
-            diags: Vec::new(),
+            diags: Diagnostics::default(),
             inputs: Vec::new(),
             source_refs: Vec::new(),
             variants,
@@ -173,6 +173,12 @@ impl<'v> Reader<'v> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if allowed.contains(&key) {
+                continue;
+            }
+            // Past the diagnostics that are kept, a generated file's thousands of unknown keys
+            // are only counted: no "did you mean" search for messages never shown.
+            if !self.diags.keeps(k.span().start) {
+                self.diags.skip();
                 continue;
             }
             let suggestion = suggest(key, allowed);

@@ -55,7 +55,7 @@ const WORDS: &[&str] = &[
 
 /// Asserts the invariants of a parse result on `src`.
 fn check(src: &str, result: &Result<Contract>) {
-    if let Err(Error::Invalid { diagnostics }) = result {
+    if let Err(Error::Invalid { diagnostics, .. }) = result {
         assert!(!diagnostics.is_empty());
         for d in diagnostics {
             assert!(

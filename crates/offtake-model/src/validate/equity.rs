@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::{Ctx, opt_or};
-use crate::condition::{ConditionError, parse_condition};
-use crate::contract::{EquityTranche, EquityTrigger, Metric};
+use crate::condition::{ConditionError, pieces};
+use crate::contract::{Clause, EquityTranche, EquityTrigger, Metric};
 use crate::error::Problem;
 use crate::reader::{Bound, Table, suggest_or_list};
 
@@ -86,72 +86,12 @@ impl Ctx<'_> {
                 (None, Some(_)) if when.is_none() => None,
                 (None, Some(w)) => {
                     let text = when.unwrap_or_default();
-                    match parse_condition(&text) {
-                        Ok(clauses) => {
-                            // utilization_12m is a fraction (MODEL.md §7): a threshold above 1
-                            // can never hold and one below 0 always does.
-                            let bad = clauses.iter().find(|c| {
-                                c.metric == Metric::Utilization12m
-                                    && !(0.0..=1.0).contains(&c.threshold)
-                            });
-                            match bad {
-                                Some(c) => {
-                                    self.r.error_help(
-                                        Problem::FractionOutOfRange {
-                                            what: "the `utilization_12m` threshold".into(),
-                                            value: c.threshold,
-                                        },
-                                        condition_span(
-                                            self.r.src,
-                                            w.span(),
-                                            &text,
-                                            "utilization_12m",
-                                        ),
-                                        t.field("when"),
-                                        "utilization_12m is used over available compute, 0..1",
-                                    );
-                                    None
-                                }
-                                None => Some(EquityTrigger::When {
-                                    clauses,
-                                    text,
-                                    deadline,
-                                }),
-                            }
-                        }
-                        Err(e) => {
-                            let metrics = Metric::ALL.map(Metric::name);
-                            let at = match &e {
-                                ConditionError::UnknownMetric(part)
-                                | ConditionError::Malformed(part) => {
-                                    condition_span(self.r.src, w.span(), &text, part)
-                                }
-                                ConditionError::Empty => w.span(),
-                            };
-                            let (problem, help) = match e {
-                                ConditionError::UnknownMetric(name) => {
-                                    let help = suggest_or_list(&name, &metrics, "metrics");
-                                    (Problem::UnknownMetric { name }, help)
-                                }
-                                ConditionError::Malformed(part) => (
-                                    Problem::BadCondition {
-                                        message: format!("`{part}` is not `metric >= number`"),
-                                    },
-                                    "write clauses as `metric >= number` joined by `and`"
-                                        .to_string(),
-                                ),
-                                ConditionError::Empty => (
-                                    Problem::BadCondition {
-                                        message: "the condition is empty".into(),
-                                    },
-                                    "write clauses as `metric >= number` joined by `and`"
-                                        .to_string(),
-                                ),
-                            };
-                            self.r.error_help(problem, at, t.field("when"), help);
-                            None
-                        }
-                    }
+                    let clauses = self.condition(&text, w.span(), &t.field("when"));
+                    clauses.map(|clauses| EquityTrigger::When {
+                        clauses,
+                        text,
+                        deadline,
+                    })
                 }
             };
             let Some((id, id_span)) = id else { continue };
@@ -174,20 +114,85 @@ impl Ctx<'_> {
         }
         out
     }
+
+    /// The clauses of a `when` condition written at `span`, with every fault of every clause
+    /// reported (an unknown metric, a malformed clause, a `utilization_12m` threshold outside
+    /// 0..1), each located at its clause when the string is written plainly.
+    fn condition(&mut self, text: &str, span: Range<usize>, field: &str) -> Option<Vec<Clause>> {
+        const HELP: &str = "write clauses as `metric >= number` joined by `and`";
+        if text.trim().is_empty() {
+            self.r.error_help(
+                Problem::BadCondition {
+                    message: "the condition is empty".into(),
+                },
+                span,
+                field,
+                HELP,
+            );
+            return None;
+        }
+        let metrics = Metric::ALL.map(Metric::name);
+        let mut clauses = Vec::new();
+        let mut ok = true;
+        for piece in pieces(text) {
+            let at = |range: Range<usize>| condition_span(self.r.src, span.clone(), text, range);
+            match piece.result {
+                // utilization_12m is a fraction (MODEL.md §7): a threshold above 1 can never
+                // hold and one below 0 always does.
+                Ok(c)
+                    if c.metric == Metric::Utilization12m
+                        && !(0.0..=1.0).contains(&c.threshold) =>
+                {
+                    let at = at(piece.name);
+                    self.r.error_help(
+                        Problem::FractionOutOfRange {
+                            what: "the `utilization_12m` threshold".into(),
+                            value: c.threshold,
+                        },
+                        at,
+                        field,
+                        "utilization_12m is used over available compute, 0..1",
+                    );
+                    ok = false;
+                }
+                Ok(c) => clauses.push(c),
+                Err(ConditionError::UnknownMetric(name)) => {
+                    let at = at(piece.name);
+                    let help = suggest_or_list(&name, &metrics, "metrics");
+                    self.r
+                        .error_help(Problem::UnknownMetric { name }, at, field, help);
+                    ok = false;
+                }
+                Err(ConditionError::Malformed(part)) => {
+                    let at = at(piece.part);
+                    self.r.error_help(
+                        Problem::BadCondition {
+                            message: format!("`{part}` is not `metric >= number`"),
+                        },
+                        at,
+                        field,
+                        HELP,
+                    );
+                    ok = false;
+                }
+                Err(ConditionError::Empty) => ok = false,
+            }
+        }
+        ok.then_some(clauses)
+    }
 }
 
-/// The span of `part` inside the condition string `text` written at `span`, when the string is
-/// written plainly (no escapes), so the diagnostic points at the bad clause; else the whole string.
-fn condition_span(src: &str, span: Range<usize>, text: &str, part: &str) -> Range<usize> {
+/// The span of `range` (a byte range of the condition `text`) in the file, when the string at
+/// `span` is written plainly (no escapes), so the diagnostic points at the bad clause; else the
+/// whole string.
+fn condition_span(src: &str, span: Range<usize>, text: &str, range: Range<usize>) -> Range<usize> {
     let literal = src.get(span.clone()).unwrap_or_default();
     let plain = literal.len() == text.len() + 2
         && (literal.starts_with('"') || literal.starts_with('\''))
         && literal.get(1..literal.len() - 1) == Some(text);
-    match text.find(part) {
-        Some(i) if plain && !part.is_empty() => {
-            let start = span.start + 1 + i;
-            start..start + part.len()
-        }
-        _ => span,
+    if plain && !range.is_empty() {
+        span.start + 1 + range.start..span.start + 1 + range.end
+    } else {
+        span
     }
 }

@@ -210,9 +210,7 @@ pub(crate) fn validate(
         }
     }
     if !c.r.diags.is_empty() {
-        let mut diagnostics: Vec<Diagnostic> = c.r.diags;
-        diagnostics.sort_by_key(|d| d.span.start);
-        return Err(Error::Invalid { diagnostics });
+        return Err(c.r.diags.into_error());
     }
     // Variants are checked once the file is valid: a term whose provenance table is broken has
     // no alternatives to count, and the file's own problems come first.
@@ -241,15 +239,15 @@ pub(crate) fn validate(
     }
     // With no diagnostics every required part is present; the `?`s below cannot fail, but a
     // missing part still becomes an error rather than a panic.
-    let incomplete = || Error::Invalid {
-        diagnostics: vec![Diagnostic {
+    let incomplete = || {
+        Error::invalid(vec![Diagnostic {
             problem: Problem::MissingTable {
                 table: "a required table".into(),
             },
             span: 0..0,
             field: String::new(),
             help: None,
-        }],
+        }])
     };
     let provider = provider.ok_or_else(incomplete)?;
     let pricing = pricing.ok_or_else(incomplete)?;

@@ -173,6 +173,10 @@ impl Ctx<'_> {
         for (k, _) in t.map.iter() {
             let key = k.get_ref().as_ref();
             if !allowed.contains(&key) {
+                if !self.r.diags.keeps(k.span().start) {
+                    self.r.diags.skip();
+                    continue;
+                }
                 let help = suggest_or_list(key, allowed, "[risk] takes");
                 self.r.error_help(
                     Problem::UnknownFactor {
