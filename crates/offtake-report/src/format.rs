@@ -86,9 +86,10 @@ pub fn usd(x: f64) -> String {
     })
 }
 
-/// A large count in the largest sensible unit without a currency: `186.0M`, `12.34B`, `1,250`.
+/// A large count in the largest sensible unit without a currency: `186.0M`, `12.34B`, `1,250`;
+/// below 10,000 at most two decimals (`1,007.92`).
 pub fn quantity(x: f64) -> String {
-    scaled(x, "", 1e4, |a| trimmed(a, 6))
+    scaled(x, "", 1e4, |a| trimmed(a, 2))
 }
 
 /// A number as written in a term sheet: the shortest decimal that reads back as `x`, trimmed to
@@ -316,6 +317,7 @@ mod tests {
             ("quantity", quantity(650.0), "650"),
             ("quantity", quantity(1250.0), "1,250"),
             ("quantity", quantity(1e12), "1.00T"),
+            ("quantity", quantity(1_007.916_667), "1,007.92"),
             ("quantity", quantity(-0.0), "0"),
             ("mw", mw(1500.0), "1,500"),
             ("mw", mw(3_166.666_667), "3,166.7"),
