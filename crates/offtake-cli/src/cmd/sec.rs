@@ -159,9 +159,7 @@ fn capex_text(cik: u64, capex: &[AnnualCapex]) -> String {
             "first reported",
         ],
         &[false, false, false, true, false, false, false, true],
-    )
-    // An XBRL tag is one long word: the other columns wrap first.
-    .keep(4);
+    );
     for c in capex {
         let first = c.first_reported_usd();
         table.row(vec![
