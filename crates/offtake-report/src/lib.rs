@@ -6,6 +6,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod capex;
 pub mod charts;
 pub mod check;
 pub mod compare;

@@ -11,9 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use offtake_data::{
-    AnnualCapex, CompanyFacts, Document, PROVIDER_COMPANIES, RateLimiter, SEC_MIN_INTERVAL,
-    parse_document,
+    AnnualCapex, CompanyFacts, Document, RateLimiter, SEC_MIN_INTERVAL, parse_document,
 };
+use offtake_report::capex::{capex_text, company_label};
 use offtake_store::PortfolioStore;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
@@ -107,78 +107,12 @@ fn import_facts(
         report.updated,
         report.unchanged
     );
-    out.push_str(&capex_text(facts.cik, &capex));
+    out.push_str(&capex_text(
+        facts.cik,
+        &capex,
+        &crate::present::screen(false, false),
+    ));
     Ok(out)
-}
-
-/// `MSFT (CIK 789019, MICROSOFT CORPORATION)`.
-fn company_label(cik: u64, entity: &str) -> String {
-    match PROVIDER_COMPANIES.iter().find(|c| c.cik == cik) {
-        Some(c) => format!("{} (CIK {cik}, {entity})", c.ticker),
-        None => format!("CIK {cik} ({entity})"),
-    }
-}
-
-fn ticker(cik: u64) -> String {
-    PROVIDER_COMPANIES
-        .iter()
-        .find(|c| c.cik == cik)
-        .map_or_else(|| format!("CIK {cik}"), |c| c.ticker.to_string())
-}
-
-/// `64551000000` → `64,551,000,000` (values are whole dollars in SEC filings).
-pub fn thousands(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "" };
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}")
-}
-
-fn capex_text(cik: u64, capex: &[AnnualCapex]) -> String {
-    let mut out = String::new();
-    let name = ticker(cik);
-    let _ = writeln!(
-        out,
-        "annual capex of {name} (all stored facts; latest filing per fiscal year):"
-    );
-    let mut table = offtake_report::terminal::Table::new(
-        &[
-            "company",
-            "fiscal year",
-            "period",
-            "capex (USD)",
-            "tag",
-            "filed",
-            "form",
-            "first reported",
-        ],
-        &[false, false, false, true, false, false, false, true],
-    );
-    for c in capex {
-        let first = c.first_reported_usd();
-        table.row(vec![
-            name.clone(),
-            format!("FY{}", c.fiscal_year),
-            format!("{}..{}", c.period_start, c.period_end),
-            thousands(c.value_usd),
-            c.tag.clone(),
-            c.filed.to_string(),
-            c.form.clone(),
-            if first == c.value_usd {
-                "same".into()
-            } else {
-                format!("{} (revised)", thousands(first))
-            },
-        ]);
-    }
-    out.push_str(&table.render_on(2, &crate::present::screen(false, false)));
-    out
 }
 
 // ---- fetch ----
@@ -345,13 +279,5 @@ mod tests {
             "https://data.sec.gov/api/xbrl/companyfacts/CIK0000789019.json"
         );
         assert!(parse_cik_arg("78x").is_err());
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(64_551_000_000.0), "64,551,000,000");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(1000.0), "1,000");
-        assert_eq!(thousands(-1_234_567.0), "-1,234,567");
     }
 }
