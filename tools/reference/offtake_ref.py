@@ -1047,7 +1047,12 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     if not (S.buyer_credit or S.guarantees or S.backstops or forced):
         credit_adj = coverage  # no credit keys: the same figure, bit for bit
     contracted = binding and credit_adj is not None and ge_tol(credit_adj, S.th_coverage)
-    financeable = True if min_dscr is None else ge_tol(min_dscr, S.th_dscr)
+    # No DSCR (no debt service in the term): financeable only when no debt is drawn either
+    # (docs/model.md §9: debt drawn and never serviced within the term is not financeable).
+    if min_dscr is None:
+        financeable = math.fsum(draw) == 0
+    else:
+        financeable = ge_tol(min_dscr, S.th_dscr)
     # §15 financeable v2
     if llcr is not None and not ge_tol(llcr, S.th_llcr):
         financeable = False

@@ -5,6 +5,7 @@
 //! path costs no heap allocation once the simulator is warm (its spend-effect cache grows the
 //! first time it meets a tranche's online period or a fit). How MODEL.md is read where it is silent: `docs/model.md`.
 
+mod finite;
 mod outcome;
 mod report;
 mod simulator;

@@ -282,4 +282,9 @@ pub struct Outcome {
     pub equity: Vec<EquityPayment>,
     pub deliverability: Vec<TrancheDeliverability>,
     pub legibility: Legibility,
+    /// Why some figures could not be computed: an input far outside any real deal made the
+    /// arithmetic overflow, and those figures are reported as 0 (absent when optional);
+    /// contracted and financeable then fail (docs/model.md). None on every ordinary run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_computed: Option<String>,
 }

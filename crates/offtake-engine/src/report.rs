@@ -111,13 +111,42 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
 
     let deliverability = deliverability(sim);
 
+    // Every figure finite or absent (crate::finite): the kernel's metrics already are; the
+    // series, the yearly rows and the legibility figures go through the same pass here.
+    let mut not_finite = sim.not_finite;
+    let computed = not_finite.is_clear();
+    let mut schedule = s.clone();
+    not_finite.schedule(&mut schedule);
+    let mut annual: Vec<AnnualRow> = annual;
+    for row in &mut annual {
+        not_finite.annual_row(row);
+    }
+    let mut options: Vec<OptionDecision> = options;
+    for o in &mut options {
+        not_finite.option("trailing utilization", &mut o.trailing_utilization);
+    }
+    let mut legibility = legibility(sim);
+    if !computed {
+        // The break-even search re-runs a path whose figures cannot be computed.
+        legibility.break_even_utilization = None;
+    }
+    not_finite.legibility(&mut legibility);
+    let not_computed = not_finite.reason();
+
     let th = &c.thresholds;
+    let cannot = |verdict: &str| {
+        let reason = not_computed
+            .as_deref()
+            .unwrap_or("figures cannot be computed");
+        format!("{reason}: not {verdict}")
+    };
     let verdict_details = VerdictDetails {
         contracted: VerdictDetail {
             passed: summary.verdicts.contracted,
             figure: m.coverage,
             threshold: th.coverage,
             note: match m.coverage {
+                _ if !computed => cannot("contracted"),
                 Some(cov) => format!(
                     "coverage {cov:.4} = PV(zero-usage revenue) {} / PV(capex + fixed opex) {}; needs >= {}",
                     usd_words(sim.pv_zero_usage_revenue),
@@ -132,8 +161,15 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
             figure: m.min_dscr,
             threshold: th.dscr,
             note: match m.min_dscr {
+                _ if !computed => cannot("financeable"),
                 Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
-                None => "no debt service in the term: no DSCR, financeable".to_string(),
+                None if m.debt_drawn == 0.0 => {
+                    "no debt service in the term: no DSCR, financeable".to_string()
+                }
+                None => format!(
+                    "{} of debt drawn and no debt service in the term: no DSCR, not financeable",
+                    usd_words(m.debt_drawn)
+                ),
             },
         },
         deliverable: VerdictDetail {
@@ -151,13 +187,14 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         metrics: m,
         verdicts: summary.verdicts,
         verdict_details,
-        schedule: s.clone(),
+        schedule,
         annual,
         options,
         fits,
         equity,
         deliverability,
-        legibility: legibility(sim),
+        legibility,
+        not_computed,
     }
 }
 

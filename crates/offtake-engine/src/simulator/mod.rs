@@ -28,6 +28,7 @@ use offtake_finance::LevelLoan;
 use offtake_model::rules::{curve_value, lowest_passing};
 use offtake_model::{Contract, Demand, EquityTrigger, Settlement, TrancheKind};
 
+use crate::finite::NotFinite;
 use crate::{PathSummary, Scenario, Schedule};
 use arith::{discount_factors, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
@@ -155,6 +156,8 @@ pub struct Simulator<'c> {
     /// Σ capacity_mw(t)·v^(t+1) at the provider's rate.
     pv_capacity: f64,
     pub(crate) failing_tranches: usize,
+    /// The figures of the last run that were not finite numbers (replaced: `crate::finite`).
+    pub(crate) not_finite: NotFinite,
 
     pub(crate) summary: PathSummary,
 }
@@ -371,6 +374,7 @@ impl<'c> Simulator<'c> {
             pv_fixed_opex: 0.0,
             pv_capacity: 0.0,
             failing_tranches: 0,
+            not_finite: NotFinite::default(),
             summary: PathSummary {
                 options_exercised: vec![false; n_tr],
                 equity_paid_period: vec![None; contract.equity.len()],

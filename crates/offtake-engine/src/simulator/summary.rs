@@ -3,6 +3,7 @@
 use offtake_finance::irr_monthly_end;
 use offtake_model::rules::at_least;
 
+use crate::finite::NotFinite;
 use crate::{Metrics, Verdicts};
 
 use super::{Extent, Simulator};
@@ -74,10 +75,26 @@ impl Simulator<'_> {
             }
         }
 
+        // Every figure is finite or absent (crate::finite), the present values behind coverage
+        // included; a path with a figure that is not a finite number passes no money verdict.
+        let mut not_finite = NotFinite::default();
+        not_finite.metrics(&mut m);
+        not_finite.value("PV of zero-usage revenue", &mut self.pv_zero_usage_revenue);
+        not_finite.value("PV of capex", &mut self.pv_capex);
+        not_finite.value("PV of fixed opex", &mut self.pv_fixed_opex);
+        let computed = not_finite.is_clear();
+        self.not_finite = not_finite;
+
         let t = &c.thresholds;
         self.summary.verdicts = Verdicts {
-            contracted: m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
-            financeable: m.min_dscr.is_none_or(|d| at_least(d, t.dscr)),
+            contracted: computed && m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
+            // Without a DSCR (no debt service in the term) only when no debt is drawn either:
+            // debt drawn and never serviced within the term is not financeable (docs/model.md).
+            financeable: computed
+                && match m.min_dscr {
+                    Some(d) => at_least(d, t.dscr),
+                    None => m.debt_drawn == 0.0,
+                },
             deliverable: self.failing_tranches == 0,
         };
         self.summary.metrics = m;
