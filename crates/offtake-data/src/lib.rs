@@ -87,9 +87,10 @@ pub use deals::{
 };
 pub use groups::{DealGroup, DealGroups, GroupLink, LinkReason, group_deals};
 pub use sec::{
-    AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, PeriodValue, RateLimiter, Revision,
-    SEC_MIN_INTERVAL, annual_capex, companyconcept_url, companyfacts_url, fiscal_year_of,
-    parse_cik, parse_companyconcept, parse_companyfacts, parse_document, period_values,
+    AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, MAX_DOCUMENT_BYTES, PeriodValue,
+    RateLimiter, Revision, SEC_MIN_INTERVAL, annual_capex, companyconcept_url, companyfacts_url,
+    fiscal_year_of, parse_cik, parse_companyconcept, parse_companyfacts, parse_document,
+    period_values,
 };
 pub use summary::{
     CapexCoverage, ClaimSummary, Concentration, ConflictGroup, EvidenceSplit, ExcludedClaim,
@@ -141,6 +142,11 @@ pub enum Error {
         "neither an SEC companyfacts document (no `facts` member) nor a companyconcept document (no `tag` and `units` members)"
     )]
     UnknownDocument,
+    /// A document larger than [`sec::MAX_DOCUMENT_BYTES`].
+    #[error(
+        "the document is {bytes} bytes, over the {max}-byte limit for one SEC document (the largest companyfacts documents are tens of megabytes); nothing was parsed"
+    )]
+    TooLarge { bytes: u64, max: u64 },
     /// A date field in SEC JSON that is not `YYYY-MM-DD`.
     #[error(
         "{document} JSON: fact {tag} ({accn}): field `{field}` is not a YYYY-MM-DD date: {value:?}"

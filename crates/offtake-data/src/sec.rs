@@ -133,16 +133,29 @@ struct RawConcept {
     units: BTreeMap<String, Vec<RawFact>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawCik {
-    Number(u64),
-    Text(String),
+/// A CIK as the SEC writes it: a number, or a string of digits (`"0000320193"`, `"CIK320193"`).
+/// A bad one is reported in words, not by serde's name for a private type.
+fn de_cik<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    struct CikVisitor;
+    impl serde::de::Visitor<'_> for CikVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a CIK (a whole number, or a string of 1 to 10 digits)")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<u64, E> {
+            parse_cik(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(CikVisitor)
 }
 
 #[derive(Deserialize)]
 struct RawCompanyFacts {
-    cik: RawCik,
+    #[serde(deserialize_with = "de_cik")]
+    cik: u64,
     #[serde(rename = "entityName")]
     entity_name: String,
     facts: BTreeMap<String, BTreeMap<String, RawConcept>>,
@@ -150,7 +163,8 @@ struct RawCompanyFacts {
 
 #[derive(Deserialize)]
 struct RawCompanyConcept {
-    cik: RawCik,
+    #[serde(deserialize_with = "de_cik")]
+    cik: u64,
     taxonomy: String,
     tag: String,
     #[serde(rename = "entityName")]
@@ -180,12 +194,36 @@ impl Document {
 
 /// Detects the document kind from its top-level members (`facts`: companyfacts; `tag` and
 /// `units`: companyconcept) and parses it.
+/// Refuses a document over [`MAX_DOCUMENT_BYTES`] before parsing it.
 pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|source| Error::NotJson { source })?;
-    let kind = match value.as_object() {
-        Some(o) if o.contains_key("facts") => Document::CompanyFacts,
-        Some(o) if o.contains_key("units") && o.contains_key("tag") => Document::CompanyConcept,
+    if json.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(Error::TooLarge {
+            bytes: json.len() as u64,
+            max: MAX_DOCUMENT_BYTES,
+        });
+    }
+    // Which members the top-level object has, skipping their content without building it.
+    #[derive(Deserialize)]
+    struct Members {
+        facts: Option<serde::de::IgnoredAny>,
+        units: Option<serde::de::IgnoredAny>,
+        tag: Option<serde::de::IgnoredAny>,
+    }
+    let members: Members = match serde_json::from_str(json) {
+        Ok(m) => m,
+        // Valid JSON that is not an object is not an SEC document.
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            return Err(Error::UnknownDocument);
+        }
+        Err(source) => return Err(Error::NotJson { source }),
+    };
+    let kind = match members {
+        Members { facts: Some(_), .. } => Document::CompanyFacts,
+        Members {
+            units: Some(_),
+            tag: Some(_),
+            ..
+        } => Document::CompanyConcept,
         _ => return Err(Error::UnknownDocument),
     };
     let parsed = match kind {
@@ -194,6 +232,11 @@ pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
     };
     parsed.map(|f| (kind, f))
 }
+
+/// The largest SEC document parsed (and fetched): 128 MiB. The largest filers' companyfacts
+/// documents run to tens of megabytes; parsing takes about 4× the document's size in memory
+/// (the text, the raw facts, the typed facts), so 128 MiB needs about 0.5 GB.
+pub const MAX_DOCUMENT_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The SEC allows at most 10 requests per second; 125 ms apart is 8 per second, with margin.
 pub const SEC_MIN_INTERVAL: Duration = Duration::from_millis(125);
@@ -232,7 +275,7 @@ pub fn parse_companyfacts(json: &str) -> Result<CompanyFacts> {
         document: COMPANYFACTS,
         source,
     })?;
-    let cik = raw_cik(raw.cik)?;
+    let cik = raw.cik;
     let mut facts = Vec::new();
     for (taxonomy, concepts) in raw.facts {
         for (tag, concept) in concepts {
@@ -252,7 +295,7 @@ pub fn parse_companyconcept(json: &str) -> Result<CompanyFacts> {
         document: COMPANYCONCEPT,
         source,
     })?;
-    let cik = raw_cik(raw.cik)?;
+    let cik = raw.cik;
     let mut facts = Vec::new();
     push_units(
         COMPANYCONCEPT,
@@ -266,13 +309,6 @@ pub fn parse_companyconcept(json: &str) -> Result<CompanyFacts> {
         entity_name: raw.entity_name,
         facts: dedup_exact(facts),
     })
-}
-
-fn raw_cik(cik: RawCik) -> Result<u64> {
-    match cik {
-        RawCik::Number(n) => Ok(n),
-        RawCik::Text(text) => parse_cik(&text),
-    }
 }
 
 fn push_units(

@@ -205,3 +205,52 @@ fn no_capex_tag_and_malformed_json_are_clear_errors() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_bad_cik_is_described_in_words_not_by_a_type_name() {
+    for (cik, says) in [
+        (
+            "1.5",
+            "a CIK (a whole number, or a string of 1 to 10 digits)",
+        ),
+        (
+            "true",
+            "a CIK (a whole number, or a string of 1 to 10 digits)",
+        ),
+        ("\"12x\"", "invalid CIK \"12x\""),
+    ] {
+        let doc = format!(r#"{{"cik": {cik}, "entityName": "X", "facts": {{}}}}"#);
+        for e in [
+            parse_companyfacts(&doc).unwrap_err(),
+            offtake_data::parse_document(&doc).unwrap_err(),
+        ] {
+            let text = e.to_string();
+            assert!(text.contains(says), "{text}");
+            assert!(
+                !text.contains("Raw") && !text.contains("untagged"),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn documents_over_the_size_limit_are_refused_before_parsing() {
+    let max = offtake_data::MAX_DOCUMENT_BYTES as usize;
+    // A document one byte over the limit (valid JSON: padding spaces).
+    let mut doc = String::from(r#"{"cik": 1, "entityName": "X", "facts": {}}"#);
+    doc.push_str(&" ".repeat(max + 1 - doc.len()));
+    let e = offtake_data::parse_document(&doc).unwrap_err();
+    assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+    doc.pop();
+    assert!(offtake_data::parse_document(&doc).is_ok());
+    // JSON that is not an object is no SEC document; broken JSON is not JSON.
+    assert!(matches!(
+        offtake_data::parse_document("[1, 2]"),
+        Err(Error::UnknownDocument)
+    ));
+    assert!(matches!(
+        offtake_data::parse_document("{\"facts\": "),
+        Err(Error::NotJson { .. })
+    ));
+}

@@ -9,6 +9,17 @@ pub enum Error {
     /// `paths` outside 1 ..= `RiskSpec::MAX_PATHS`.
     #[error("the number of paths must be from 1 to {max}, found {paths}")]
     PathCount { paths: u64, max: u64 },
+    /// The per-path table could not be allocated.
+    #[error(
+        "not enough memory: the per-path table of {} paths needs {} ({bytes_per_row} bytes a path) and the system would not give it; run fewer paths, or split the run into shards on separate processes or machines (`--shard I/N --paths-out FILE`, each holding about 1/N of the table) and combine them with `offtake risk merge` (which needs the whole table without factors)",
+        thousands(*rows),
+        human_bytes(*bytes)
+    )]
+    OutOfMemory {
+        rows: u64,
+        bytes: u64,
+        bytes_per_row: u64,
+    },
     #[error("the number of threads must be at least 1")]
     NoThreads,
     /// `--shard I/N` with N = 0 or I ≥ N.
@@ -94,4 +105,29 @@ pub enum Error {
     },
     #[error("nothing to merge: give at least one paths file")]
     NothingToMerge,
+}
+
+/// `12.3 GB` (decimal units, as `df -H` and memory limits in GB read).
+fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{b:.0} bytes")
+    }
+}
+
+/// `100,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

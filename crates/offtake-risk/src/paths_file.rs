@@ -558,7 +558,7 @@ fn read_table<R: ChunkReader + 'static>(
             format!("holds {rows} rows, but the header says {}", header.rows),
         ));
     }
-    let mut table = PathTable::with_rows(header.layout.clone(), rows);
+    let mut table = PathTable::with_rows(header.layout.clone(), rows)?;
     let mut first = 0usize;
     for g in 0..reader.num_row_groups() {
         let rg = reader.get_row_group(g).map_err(pq)?;
@@ -784,8 +784,12 @@ pub fn merge<R: ChunkReader + 'static>(
         paths: n_paths,
         max: offtake_model::RiskSpec::MAX_PATHS,
     })?;
-    let mut merged = PathTable::with_rows(Layout::new(contract, false), rows);
-    let mut filled = vec![false; rows];
+    let mut merged = PathTable::with_rows(Layout::new(contract, false), rows)?;
+    let mut filled = crate::table::try_vec(rows, false).ok_or(Error::OutOfMemory {
+        rows: n_paths,
+        bytes: n_paths,
+        bytes_per_row: 1,
+    })?;
     // One shard in memory at a time next to the merged table.
     for ((f, reader), h) in files.iter().zip(&readers).zip(&headers) {
         let table = read_table(f, reader, h)?;

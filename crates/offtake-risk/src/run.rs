@@ -216,7 +216,7 @@ pub fn simulate(
             paths: config.n_paths,
             max: RiskSpec::MAX_PATHS,
         })?;
-    let mut table = PathTable::zeroed(layout, rows);
+    let mut table = PathTable::zeroed(layout, rows)?;
     let n_chunks = rows.div_ceil(CHUNK_PATHS);
     let (layout, path_idx, values, flags) = table.parts_mut();
     let (vw, fw) = (layout.value_width(), layout.flag_width());

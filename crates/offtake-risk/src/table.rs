@@ -8,8 +8,11 @@
 //! Flags are row-major (a few bytes a row, read together).
 //!
 //! About 100 bytes a path without factors (97 MB at 1,000,000 paths); no monthly schedule is kept.
+//! Tables are allocated fallibly: too large a run is an [`Error::OutOfMemory`], not an abort.
 
 use offtake_engine::{PathSummary, Scenario};
+
+use crate::{Error, Result};
 use offtake_model::Contract;
 use serde::Serialize;
 
@@ -203,25 +206,49 @@ pub struct PathTable {
 }
 
 impl PathTable {
-    /// `rows` rows of NaN / false, to be filled.
-    pub(crate) fn with_rows(layout: Layout, rows: usize) -> Self {
+    /// Bytes a table of `rows` rows of `layout` holds: the path index, the values and the flags
+    /// (`None` when the count overflows).
+    pub fn bytes_needed(layout: &Layout, rows: u64) -> Option<u64> {
+        let per_row = 8 + 8 * layout.value_width() as u64 + layout.flag_width() as u64;
+        per_row.checked_mul(rows)
+    }
+
+    /// `rows` rows of NaN / false, to be filled; [`Error::OutOfMemory`] when the memory cannot
+    /// be had.
+    pub(crate) fn with_rows(layout: Layout, rows: usize) -> Result<Self> {
         Self::filled(layout, rows, f64::NAN)
     }
 
     /// `rows` rows of zeros, for a writer that fills every cell: zeroed memory comes from the
     /// allocator untouched, so its pages are first touched by the threads writing them.
-    pub(crate) fn zeroed(layout: Layout, rows: usize) -> Self {
+    pub(crate) fn zeroed(layout: Layout, rows: usize) -> Result<Self> {
         Self::filled(layout, rows, 0.0)
     }
 
-    fn filled(layout: Layout, rows: usize, value: f64) -> Self {
+    /// Allocates fallibly ([`try_vec`]), so a table too large for the memory available is an
+    /// error naming its size, not an abort.
+    fn filled(layout: Layout, rows: usize, value: f64) -> Result<Self> {
         let (vw, fw) = (layout.value_width(), layout.flag_width());
-        PathTable {
-            path_idx: vec![0; rows],
-            values: vec![value; rows * vw],
-            flags: vec![0; rows * fw],
+        let too_large = || Error::OutOfMemory {
+            rows: rows as u64,
+            bytes: Self::bytes_needed(&layout, rows as u64).unwrap_or(u64::MAX),
+            bytes_per_row: Self::bytes_needed(&layout, 1).unwrap_or(u64::MAX),
+        };
+        let path_idx = try_vec(rows, 0u64).ok_or_else(too_large)?;
+        let values = rows
+            .checked_mul(vw)
+            .and_then(|n| try_vec(n, value))
+            .ok_or_else(too_large)?;
+        let flags = rows
+            .checked_mul(fw)
+            .and_then(|n| try_vec(n, 0u8))
+            .ok_or_else(too_large)?;
+        Ok(PathTable {
+            path_idx,
+            values,
+            flags,
             layout,
-        }
+        })
     }
 
     pub(crate) fn parts_mut(&mut self) -> (&Layout, &mut [u64], &mut [f64], &mut [u8]) {
@@ -409,6 +436,18 @@ impl PathTable {
     }
 }
 
+/// `n` copies of `value`, or `None` when the allocator cannot give the memory. The memory is
+/// first reserved with `try_reserve_exact` (which fails instead of aborting), released, and then
+/// allocated by `vec!`, which for a zero value asks the allocator for zeroed memory: pages are
+/// then untouched until the threads filling them write (filling them here instead costs seconds
+/// at 100 million paths, and the time of a whole run in a debug build).
+pub(crate) fn try_vec<T: Clone>(n: usize, value: T) -> Option<Vec<T>> {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n).ok()?;
+    drop(probe);
+    Some(vec![value; n])
+}
+
 /// Writes one path: row `row` of a block of values (`block.len() / value_width` rows,
 /// column-major) and the row's flags.
 pub(crate) fn write_row(
@@ -452,5 +491,45 @@ pub(crate) fn write_row(
             .get(e)
             .is_some_and(Option::is_some);
         flags[layout.equity_flag(e)] = u8::from(paid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout {
+            tranche_ids: vec!["a".into()],
+            generation_names: vec!["g".into()],
+            option_tranches: vec![],
+            equity_ids: vec![],
+            factors: false,
+        }
+    }
+
+    #[test]
+    fn a_table_too_large_for_memory_is_an_error_naming_its_size() {
+        // 2^50 rows: 8 PiB of path indices alone, more than any address space gives.
+        let rows = 1usize << 50;
+        let e = PathTable::zeroed(layout(), rows).unwrap_err();
+        let Error::OutOfMemory {
+            bytes,
+            bytes_per_row,
+            ..
+        } = e
+        else {
+            panic!("{e}");
+        };
+        // 8 (index) + 10 metrics × 8 + 3 verdict flags.
+        assert_eq!(bytes_per_row, 91);
+        assert_eq!(bytes, 91 << 50);
+        assert!(e.to_string().contains("1,125,899,906,842,624 paths"), "{e}");
+        // A count whose byte size overflows is the same error, not a panic.
+        assert!(matches!(
+            PathTable::with_rows(layout(), usize::MAX / 4),
+            Err(Error::OutOfMemory { .. })
+        ));
+        assert_eq!(PathTable::zeroed(layout(), 3).unwrap().len(), 3);
     }
 }

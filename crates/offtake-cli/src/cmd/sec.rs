@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use offtake_data::{
-    AnnualCapex, CompanyFacts, Document, RateLimiter, SEC_MIN_INTERVAL, parse_document,
+    AnnualCapex, CompanyFacts, Document, MAX_DOCUMENT_BYTES, RateLimiter, SEC_MIN_INTERVAL,
+    parse_document,
 };
 use offtake_report::capex::{capex_text, company_label};
 use offtake_store::PortfolioStore;
@@ -66,6 +67,17 @@ pub fn run(args: &Args) -> CliResult {
 
 fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
     let path = args.file.display().to_string();
+    // Refused before reading: parsing needs a few times the document's size in memory.
+    let bytes = std::fs::metadata(&args.file)
+        .map_err(|e| CliError::failure(format!("{path}: {e}")))?
+        .len();
+    if bytes > MAX_DOCUMENT_BYTES {
+        let e = offtake_data::Error::TooLarge {
+            bytes,
+            max: MAX_DOCUMENT_BYTES,
+        };
+        return Err(CliError::invalid(format!("{path}: {e}")));
+    }
     let text = std::fs::read_to_string(&args.file).map_err(|e| {
         // Not UTF-8 text: bad input, not an IO failure.
         if e.kind() == std::io::ErrorKind::InvalidData {
@@ -150,9 +162,6 @@ pub fn user_agent(given: Option<&str>) -> CliResult<String> {
     }
     Ok(ua.to_string())
 }
-
-/// Companyfacts documents of the largest filers run to tens of megabytes.
-const MAX_DOCUMENT_BYTES: u64 = 512 * 1024 * 1024;
 
 fn download(url: &str, user_agent: &str) -> CliResult<String> {
     wait_for_sec_slot();
