@@ -21,7 +21,7 @@ pub use condition::{ConditionError, parse_condition};
 pub use contract::*;
 pub use distribution::Distribution;
 pub use error::{Diagnostic, Error, MAX_DIAGNOSTICS, Problem, Result, line_col};
-pub use provenance::{Alternative, Evidence, Input, Source};
+pub use provenance::{Alternative, Evidence, Input, InputValue, Source};
 pub use validate::{check_distribution, correlation_matrix};
 
 use syntax::parse_toml;

@@ -1,6 +1,7 @@
 //! Provenance of inputs (MODEL.md §11): where each number came from and how sure we are of it.
 
-use serde::Serialize;
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
 
 /// How a number is known. Ordered from the firmest to the weakest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -44,23 +45,61 @@ pub struct Source {
     pub kind: Option<String>,
 }
 
+/// The value of an input: a number, or a date (kept as the first day of its month, MODEL.md §1).
+///
+/// In JSON a number is a number and a date is the string `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputValue {
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl InputValue {
+    /// The number, if the input is one.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            InputValue::Number(x) => Some(x),
+            InputValue::Date(_) => None,
+        }
+    }
+
+    /// The date (first day of its month), if the input is one.
+    pub fn date(self) -> Option<NaiveDate> {
+        match self {
+            InputValue::Number(_) => None,
+            InputValue::Date(d) => Some(d),
+        }
+    }
+}
+
+impl Serialize for InputValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            InputValue::Number(x) => s.serialize_f64(*x),
+            InputValue::Date(d) => s.collect_str(&d.format("%Y-%m")),
+        }
+    }
+}
+
 /// One alternative reading of a term, runnable as a variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alternative {
-    pub value: f64,
+    pub value: InputValue,
     pub source: Option<String>,
     pub evidence: Option<Evidence>,
 }
 
-/// A numeric input of the term sheet and what it rests on.
+/// An input of the term sheet and what it rests on: every number, and every date written as a
+/// provenance table (a plain date is not an input, so v1 sheets list the inputs they always did).
 ///
 /// `path` names the term the way `--variant` does: `pricing.discount`,
-/// `generation.Trainium3.pflops_per_mw`, `tranche.phase-1.mw`, `equity.milestone.amount`.
+/// `generation.Trainium3.pflops_per_mw`, `tranche.phase-1.mw`, `equity.milestone.amount`,
+/// `tranche.phase-1.online`.
 /// A plain number has no evidence grade: reports call it "ungraded" and count it as not disclosed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Input {
     pub path: String,
-    pub value: f64,
+    pub value: InputValue,
     pub source: Option<String>,
     pub evidence: Option<Evidence>,
     pub note: Option<String>,

@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Diagnostic, Diagnostics, Problem};
-use crate::provenance::{Alternative, Evidence, Input};
+use crate::provenance::{Alternative, Evidence, Input, InputValue};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -292,9 +292,10 @@ impl<'v> Reader<'v> {
         }
     }
 
+    /// A date under `key` of `t`, plain or as a provenance table ([`Reader::date_input`]).
     pub fn date(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<NaiveDate> {
         match t.get(key) {
-            Some(v) => self.date_value(v, t.field(key)),
+            Some(v) => self.date_input(v, &t.field(key)),
             None => {
                 if required {
                     self.missing(t, key);
@@ -415,11 +416,11 @@ impl<'v> Reader<'v> {
     /// [`Reader::number_value`] with the base value and every alternative, for range checks.
     pub fn number_full(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
         let line = self.line_of(v.span().start);
-        let DeValue::Table(map) = v.get_ref() else {
+        if !matches!(v.get_ref(), DeValue::Table(_)) {
             let x = self.plain_number(v, path)?;
             self.inputs.push(Input {
                 path: path.to_string(),
-                value: x,
+                value: InputValue::Number(x),
                 source: None,
                 evidence: None,
                 note: None,
@@ -432,6 +433,55 @@ impl<'v> Reader<'v> {
                 base: x,
                 alternatives: Vec::new(),
             });
+        }
+        let read = |r: &mut Self, x: &Value<'_>, field: &str| {
+            r.plain_number(x, field).map(InputValue::Number)
+        };
+        let (value, span, base, alternatives) = self.provenance(v, path, read)?;
+        let number = |x: InputValue| x.number().unwrap_or(f64::NAN);
+        Some(Num {
+            value: number(value),
+            span,
+            base: number(base),
+            alternatives: alternatives
+                .into_iter()
+                .map(|(x, span, field)| (number(x), span, field))
+                .collect(),
+        })
+    }
+
+    /// A date, plain or as a provenance table (`{ value = "2027-06", source, evidence, note,
+    /// alternatives }`, like a number's, MODEL.md §11). A table is recorded as an input under
+    /// `path` and a selected variant applies; a plain date is not an input. Every alternative
+    /// must be a date. Returns the date in force.
+    pub fn date_input(&mut self, v: &Value<'_>, path: &str) -> Option<NaiveDate> {
+        if !matches!(v.get_ref(), DeValue::Table(_)) {
+            return self.date_value(v, path.to_string());
+        }
+        let read =
+            |r: &mut Self, x: &Value<'_>, field: &str| r.date_value(x, field.to_string()).map(InputValue::Date);
+        let (value, ..) = self.provenance(v, path, read)?;
+        value.date()
+    }
+
+    /// Reads the provenance table `v` of the term `path` (its value read by `read`), records
+    /// it as an input, and applies a selected variant. Returns the value in force, the base
+    /// value's span, the base value, and each alternative's value, span and field.
+    #[allow(clippy::type_complexity)]
+    fn provenance(
+        &mut self,
+        v: &Value<'_>,
+        path: &str,
+        read: impl Fn(&mut Self, &Value<'_>, &str) -> Option<InputValue>,
+    ) -> Option<(
+        InputValue,
+        Range<usize>,
+        InputValue,
+        Vec<(InputValue, Range<usize>, String)>,
+    )> {
+        let line = self.line_of(v.span().start);
+        let DeValue::Table(map) = v.get_ref() else {
+            return None;
         };
         let label = format!("the provenance table of `{path}`");
         let t = Table {
@@ -468,7 +518,7 @@ impl<'v> Reader<'v> {
                         let _ = self.string(&at, "note", false);
                         match at.get("value") {
                             Some(x) => {
-                                if let Some(value) = self.plain_number(x, &at.field("value")) {
+                                if let Some(value) = read(self, x, &at.field("value")) {
                                     alternative_spans.push((value, range(x), field.clone()));
                                     alternatives.push(Alternative {
                                         value,
@@ -488,7 +538,7 @@ impl<'v> Reader<'v> {
             self.missing(&t, "value");
             return None;
         };
-        let base = self.plain_number(value_v, path)?;
+        let base = read(self, value_v, path)?;
         if !alternatives.is_empty() {
             self.terms_with_alternatives
                 .push((path.to_string(), alternatives.len()));
@@ -512,12 +562,7 @@ impl<'v> Reader<'v> {
         }
         let value = input.value;
         self.inputs.push(input);
-        Some(Num {
-            value,
-            span: range(value_v),
-            base,
-            alternatives: alternative_spans,
-        })
+        Some((value, range(value_v), base, alternative_spans))
     }
 
     /// Checks the base value and every alternative of `num` with `check` (which names the

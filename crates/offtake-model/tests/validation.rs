@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use offtake_model::{
-    Diagnostic, Error, Evidence, MAX_BYTES, Problem, Variant, alternative_terms, decode, parse,
-    parse_with,
+    Diagnostic, Error, Evidence, InputValue, MAX_BYTES, Problem, Variant, alternative_terms, decode,
+    parse, parse_with,
 };
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -1391,7 +1391,7 @@ fn variant_one_runs_the_first_alternative_with_its_evidence() {
         .iter()
         .find(|i| i.path == "commitment.min_total_spend")
         .unwrap();
-    assert_eq!(input.value, 33e9);
+    assert_eq!(input.value, InputValue::Number(33e9));
     assert_eq!(input.evidence, Some(Evidence::Reported));
     assert_eq!(input.source.as_deref(), Some("capacity-lock-report"));
     assert!(input.is_undisclosed());
@@ -1573,4 +1573,174 @@ fn variant_errors_are_told_apart_from_term_sheet_errors() {
     assert!(beyond.is_variant(), "{beyond}");
     assert!("x".parse::<Variant>().unwrap_err().is_variant());
     assert!(!parse("x = = 1").unwrap_err().is_variant());
+}
+
+// ---- dates with provenance ---------------------------------------------------------------------
+
+fn month(y: i32, m: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+}
+
+/// The example with phase-2's online date written as a provenance table.
+fn dated(table: &str) -> String {
+    edit("online = \"2027-06\"", &format!("online = {table}"))
+}
+
+#[test]
+fn a_date_with_provenance_is_an_input_and_its_alternatives_run_as_variants() {
+    let src = dated(
+        r#"{ value = "2027-06", source = "amazon-2026", evidence = "reported", note = "phase 2", alternatives = [{ value = "2027-12", evidence = "assumed" }, { value = 2028-03-15, source = "capacity-lock-report", evidence = "estimated" }] }"#,
+    );
+    let base = parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    // The base case is the plain sheet's, plus one input.
+    let plain = parse(EXAMPLE).unwrap();
+    assert_eq!(base.tranches, plain.tranches);
+    assert_eq!(base.inputs.len(), plain.inputs.len() + 1);
+    let input = base
+        .inputs
+        .iter()
+        .find(|i| i.path == "tranche.phase-2.online")
+        .unwrap();
+    assert_eq!(input.value, InputValue::Date(month(2027, 6)));
+    assert_eq!(input.evidence, Some(Evidence::Reported));
+    assert_eq!(input.note.as_deref(), Some("phase 2"));
+    assert_eq!(input.line, line_with(&src, "value = \"2027-06\""));
+    assert_eq!(
+        input.alternatives.iter().map(|a| a.value).collect::<Vec<_>>(),
+        [
+            InputValue::Date(month(2027, 12)),
+            InputValue::Date(month(2028, 3))
+        ]
+    );
+    assert!(
+        base.alternative_terms()
+            .contains(&("tranche.phase-2.online".to_string(), 2))
+    );
+    assert_eq!(base.alternative_terms(), alternative_terms(&src).unwrap());
+    let v2 = parse_with(&src, &["tranche.phase-2.online=2".parse().unwrap()]).unwrap();
+    assert_eq!(v2.tranches[1].online, month(2028, 3));
+    let input = v2
+        .inputs
+        .iter()
+        .find(|i| i.path == "tranche.phase-2.online")
+        .unwrap();
+    assert_eq!(input.value, InputValue::Date(month(2028, 3)));
+    assert_eq!(input.source.as_deref(), Some("capacity-lock-report"));
+    // In JSON a date input is `YYYY-MM`.
+    let json = serde_json::to_value(input).unwrap();
+    assert_eq!(json["value"], "2028-03");
+    assert_eq!(json["alternatives"][0]["value"], "2027-12");
+    // A plain date is not an input.
+    assert!(!plain.inputs.iter().any(|i| i.value.date().is_some()));
+}
+
+#[test]
+fn every_date_key_takes_provenance() {
+    for (from, path) in [
+        ("start = \"2026-07\"", "deal.start"),
+        ("available = \"2026-12\"", "generation.Trainium3.available"),
+        ("deadline = \"2027-06\"", "tranche.phase-1.deadline"),
+        ("exercise = \"2027-03\"", "tranche.phase-3.exercise"),
+        ("until = \"2029-12\"", "take_or_pay.until"),
+        ("at = \"2026-04\"", "equity.initial.at"),
+        ("deadline = \"2031-12\"", "equity.milestone.deadline"),
+    ] {
+        let value = from.split('"').nth(1).unwrap();
+        let key = from.split(' ').next().unwrap();
+        let src = edit(
+            from,
+            &format!(
+                "{key} = {{ value = \"{value}\", evidence = \"assumed\", alternatives = [{{ value = \"{value}\" }}] }}"
+            ),
+        );
+        let c = parse(&src).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(
+            c.alternative_terms().contains(&(path.to_string(), 1)),
+            "{path}"
+        );
+        assert!(
+            c.inputs
+                .iter()
+                .any(|i| i.path == path && i.value.date().is_some()),
+            "{path}"
+        );
+        // Its only alternative is the base date: the variant runs the same contract.
+        let v = parse_with(&src, &[format!("{path}=1").parse().unwrap()])
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            (&v.deal, &v.tranches, &v.equity, &v.take_or_pay),
+            (&c.deal, &c.tranches, &c.equity, &c.take_or_pay),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_date_provenance_table_without_a_value() {
+    let src = dated(r#"{ source = "amazon-2026", evidence = "reported" }"#);
+    let d = one(&src, "source = \"amazon-2026\", evidence = \"reported\" }", "tranche.phase-2.online.value");
+    assert!(
+        matches!(&d.problem, Problem::MissingKey { key, .. } if key == "value"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn a_date_alternative_that_is_not_a_date() {
+    let src = dated(r#"{ value = "2027-06", alternatives = [{ value = "2027-13" }] }"#);
+    let d = one(&src, "2027-13", "tranche.phase-2.online.alternatives[0].value");
+    assert!(
+        matches!(&d.problem, Problem::MalformedDate { value } if value == "2027-13"),
+        "{d:?}"
+    );
+    let src = dated(r#"{ value = "2027-06", alternatives = [{ value = 0.5 }] }"#);
+    let d = one(&src, "value = 0.5", "tranche.phase-2.online.alternatives[0].value");
+    assert!(matches!(d.problem, Problem::WrongType { .. }), "{d:?}");
+    // The base value too.
+    let src = dated(r#"{ value = 2027 }"#);
+    let d = one(&src, "value = 2027", "tranche.phase-2.online");
+    assert!(matches!(d.problem, Problem::WrongType { .. }), "{d:?}");
+}
+
+#[test]
+fn a_date_with_an_unknown_grade_or_source() {
+    let src = dated(r#"{ value = "2027-06", evidence = "rumoured" }"#);
+    let d = one(&src, "rumoured", "tranche.phase-2.online.evidence");
+    assert!(matches!(d.problem, Problem::UnknownEvidence { .. }), "{d:?}");
+    let src = dated(r#"{ value = "2027-06", alternatives = [{ value = "2027-09", source = "nosuch" }] }"#);
+    let d = one(&src, "nosuch", "tranche.phase-2.online.alternatives[0].source");
+    assert!(
+        matches!(&d.problem, Problem::UnknownSource { .. }),
+        "{d:?}"
+    );
+    let src = dated(r#"{ value = "2027-06", colour = "red" }"#);
+    one(&src, "colour", "tranche.phase-2.online.colour");
+}
+
+#[test]
+fn every_date_problem_is_reported_at_once() {
+    let src = dated(
+        r#"{ evidence = "rumoured", alternatives = [{ value = "2027-13" }, { value = "2027-09", source = "nosuch" }] }"#,
+    );
+    let ds = diagnostics(&src);
+    assert_eq!(ds.len(), 4, "{ds:#?}");
+}
+
+#[test]
+fn a_date_variant_is_checked_against_the_rules_joining_terms() {
+    // phase-2's deadline is 2028-06: an alternative online date after it breaks the rule only
+    // when selected.
+    let src = dated(r#"{ value = "2027-06", alternatives = [{ value = "2028-09" }] }"#);
+    assert!(parse(&src).is_ok());
+    let err = parse_with(&src, &["tranche.phase-2.online=1".parse().unwrap()]).unwrap_err();
+    assert!(!err.is_variant(), "{err}");
+    let Error::Invalid { diagnostics } = err else {
+        panic!()
+    };
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| matches!(d.problem, Problem::DeadlineBeforeOnline { .. })),
+        "{diagnostics:#?}"
+    );
 }

@@ -111,12 +111,17 @@ pub fn summary(path: &str, c: &Contract, screen: &Screen) -> String {
         .collect();
     let ungraded = c.inputs.iter().filter(|i| i.evidence.is_none()).count();
     counts.push(format!("{ungraded} ungraded"));
-    let _ = writeln!(
-        s,
-        "  inputs      {} numbers: {}",
-        c.inputs.len(),
-        counts.join(", ")
-    );
+    // Dates count as inputs only when written with provenance; a v1 sheet has none.
+    let dates = c.inputs.iter().filter(|i| i.value.date().is_some()).count();
+    let what = match dates {
+        0 => format!("{} numbers", c.inputs.len()),
+        n => format!(
+            "{} numbers and {n} date{}",
+            c.inputs.len() - n,
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let _ = writeln!(s, "  inputs      {what}: {}", counts.join(", "));
     let alts = c
         .inputs
         .iter()

@@ -2,6 +2,7 @@
 //! unit of each term-sheet input. Rounding happens here and nowhere else.
 
 use chrono::NaiveDate;
+use offtake_model::InputValue;
 
 /// The comparison signs of every view: `≥` and `≤`, never `>=` and `<=`.
 pub const GE: &str = "≥";
@@ -200,6 +201,8 @@ pub enum InputUnit {
     Months,
     /// A multiplier (PUE, exit multiple, DSCR and coverage thresholds).
     Times,
+    /// A date (`online`, `deadline`, … written as a provenance table): `YYYY-MM`.
+    Date,
     /// Anything else: shown as written.
     Plain,
 }
@@ -234,6 +237,8 @@ impl InputUnit {
                 InputUnit::Months
             }
             "pue" | "exit_multiple" | "coverage" | "dscr" => InputUnit::Times,
+            "start" | "available" | "online" | "deadline" | "exercise" | "at" | "from"
+            | "until" => InputUnit::Date,
             _ if path.starts_with("demand.pflops") => InputUnit::Pflops,
             _ if path.starts_with("demand.utilization") => InputUnit::Fraction,
             _ => InputUnit::Plain,
@@ -255,6 +260,7 @@ impl InputUnit {
             InputUnit::Years => "years",
             InputUnit::Months => "months",
             InputUnit::Times => "multiple",
+            InputUnit::Date => "date",
             InputUnit::Plain => "number",
         }
     }
@@ -274,7 +280,23 @@ impl InputUnit {
             InputUnit::Years => format!("{} years", trimmed(x, 6)),
             InputUnit::Months => format!("{} months", trimmed(x, 6)),
             InputUnit::Times => format!("{}×", trimmed(x, 6)),
-            InputUnit::Plain => trimmed(x, 6),
+            InputUnit::Date | InputUnit::Plain => trimmed(x, 6),
+        }
+    }
+
+    /// [`InputUnit::show`] of an input's value; a date is `YYYY-MM`.
+    pub fn show_value(self, v: InputValue) -> String {
+        match v {
+            InputValue::Number(x) => self.show(x),
+            InputValue::Date(d) => month(d),
+        }
+    }
+
+    /// [`InputUnit::label`] of an input's value; a date is `YYYY-MM`.
+    pub fn label_value(self, v: InputValue) -> String {
+        match v {
+            InputValue::Number(x) => self.label(x),
+            InputValue::Date(d) => month(d),
         }
     }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 use offtake_engine::{
     AnnualRow, Legibility, Metrics, Outcome, TrancheDeliverability, VerdictDetails, Verdicts,
 };
-use offtake_model::{Alternative, Contract, Source, TrancheKind, Variant};
+use offtake_model::{Alternative, Contract, InputValue, Source, TrancheKind, Variant};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -103,7 +103,7 @@ pub struct VariantJson {
     /// 1 is the first alternative.
     pub n: usize,
     /// The value the run used.
-    pub value: Option<f64>,
+    pub value: Option<InputValue>,
     pub source: Option<String>,
     pub evidence: Option<&'static str>,
 }
@@ -125,7 +125,7 @@ impl VariantJson {
     pub fn label(&self) -> String {
         let value = self
             .value
-            .map(|v| format!(" ({})", InputUnit::of_path(&self.term).label(v)))
+            .map(|v| format!(" ({})", InputUnit::of_path(&self.term).label_value(v)))
             .unwrap_or_default();
         format!("{}={}{value}", self.term, self.n)
     }
@@ -196,7 +196,7 @@ pub struct EquityJson<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct InputJson<'a> {
     pub path: &'a str,
-    pub value: f64,
+    pub value: InputValue,
     pub unit: &'static str,
     /// `disclosed`, `reported`, `estimated`, `assumed` or `ungraded`.
     pub evidence: &'static str,

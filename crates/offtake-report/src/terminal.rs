@@ -692,13 +692,13 @@ fn inputs(s: &mut String, c: &Contract, screen: &Screen) {
             if !i.alternatives.is_empty() {
                 let unit = InputUnit::of_path(&i.path);
                 let alts: Vec<String> =
-                    i.alternatives.iter().map(|a| unit.label(a.value)).collect();
+                    i.alternatives.iter().map(|a| unit.label_value(a.value)).collect();
                 source.push_str(&format!("; alternatives {}", alts.join(", ")));
             }
             t.row(vec![
                 grade.name().to_string(),
                 i.path.clone(),
-                InputUnit::of_path(&i.path).show(i.value),
+                InputUnit::of_path(&i.path).show_value(i.value),
                 i.line.to_string(),
                 source,
             ]);
@@ -709,7 +709,7 @@ fn inputs(s: &mut String, c: &Contract, screen: &Screen) {
             sanitize(&format!(
                 "{} {}",
                 i.path,
-                InputUnit::of_path(&i.path).show(i.value)
+                InputUnit::of_path(&i.path).show_value(i.value)
             ))
             .into_owned(),
         );

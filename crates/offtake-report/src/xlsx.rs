@@ -6,7 +6,7 @@
 //! engine sees the numbers and one with a calc engine can audit them.
 
 use offtake_engine::Outcome;
-use offtake_model::Evidence;
+use offtake_model::{Evidence, InputValue};
 use rust_xlsxwriter::utility::column_number_to_name;
 use rust_xlsxwriter::{
     ColNum, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, RowNum,
@@ -16,7 +16,7 @@ use rust_xlsxwriter::{
 use crate::Result;
 use crate::charts::ValueAxis;
 use crate::document::{self, Figure, Report};
-use crate::format::{InputUnit, prose};
+use crate::format::{InputUnit, month, prose};
 use crate::labels::{VERDICTS, yes_no};
 use crate::risk_view::RiskView;
 use crate::series::{Aggregation, AnnualColumn, annual_columns, monthly_series};
@@ -551,7 +551,7 @@ fn input_format(unit: InputUnit) -> Format {
         InputUnit::Years => n("0.##\" yr\""),
         InputUnit::Months => n("0\" mo\""),
         InputUnit::Times => n("0.00##\"×\""),
-        InputUnit::Plain => n("General"),
+        InputUnit::Date | InputUnit::Plain => n("General"),
     }
 }
 
@@ -593,7 +593,10 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             .as_deref()
             .and_then(|id| c.sources.iter().find(|s| s.id == id));
         ws.write_string_with_format(row, 0, &input.path, &f.text)?;
-        ws.write_number_with_format(row, 1, input.value, &input_format(unit))?;
+        match input.value {
+            InputValue::Number(x) => ws.write_number_with_format(row, 1, x, &input_format(unit))?,
+            InputValue::Date(d) => ws.write_string_with_format(row, 1, month(d), &f.text)?,
+        };
         ws.write_string_with_format(row, 2, unit.name(), &f.text)?;
         ws.write_string_with_format(row, 3, input.grade_name(), &evidence_format(input.evidence))?;
         ws.write_string_with_format(row, 4, input.source.as_deref().unwrap_or(""), &f.text)?;
@@ -622,7 +625,7 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             .map(|a| {
                 format!(
                     "{} ({}{})",
-                    unit.show(a.value),
+                    unit.show_value(a.value),
                     a.evidence.map_or("ungraded", Evidence::name),
                     a.source
                         .as_deref()

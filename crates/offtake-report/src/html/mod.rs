@@ -706,7 +706,7 @@ fn inputs(h: &mut String, c: &Contract) {
                 .map(|a| {
                     format!(
                         "{} {}{}",
-                        escape(&unit.show(a.value)),
+                        escape(&unit.show_value(a.value)),
                         badge(a.evidence),
                         a.source
                             .as_deref()
@@ -728,7 +728,7 @@ fn inputs(h: &mut String, c: &Contract) {
             "<tr><td><code>{}</code> <span class=\"line\">line {}</span></td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"feeds\">{}</td><td>{}</td></tr>",
             escape(&i.path).replace('.', ".<wbr>"),
             i.line,
-            escape(&unit.show(i.value)),
+            escape(&unit.show_value(i.value)),
             badge(i.evidence),
             escape(&source),
             escape(&feeds.join(", ")),
