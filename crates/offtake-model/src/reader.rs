@@ -458,8 +458,9 @@ impl<'v> Reader<'v> {
         if !matches!(v.get_ref(), DeValue::Table(_)) {
             return self.date_value(v, path.to_string());
         }
-        let read =
-            |r: &mut Self, x: &Value<'_>, field: &str| r.date_value(x, field.to_string()).map(InputValue::Date);
+        let read = |r: &mut Self, x: &Value<'_>, field: &str| {
+            r.date_value(x, field.to_string()).map(InputValue::Date)
+        };
         let (value, ..) = self.provenance(v, path, read)?;
         value.date()
     }

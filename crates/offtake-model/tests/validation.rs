@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use offtake_model::{
-    Diagnostic, Error, Evidence, InputValue, MAX_BYTES, Problem, Variant, alternative_terms, decode,
-    parse, parse_with,
+    Diagnostic, Error, Evidence, InputValue, MAX_BYTES, Problem, Variant, alternative_terms,
+    decode, parse, parse_with,
 };
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -1606,7 +1606,11 @@ fn a_date_with_provenance_is_an_input_and_its_alternatives_run_as_variants() {
     assert_eq!(input.note.as_deref(), Some("phase 2"));
     assert_eq!(input.line, line_with(&src, "value = \"2027-06\""));
     assert_eq!(
-        input.alternatives.iter().map(|a| a.value).collect::<Vec<_>>(),
+        input
+            .alternatives
+            .iter()
+            .map(|a| a.value)
+            .collect::<Vec<_>>(),
         [
             InputValue::Date(month(2027, 12)),
             InputValue::Date(month(2028, 3))
@@ -1678,7 +1682,11 @@ fn every_date_key_takes_provenance() {
 #[test]
 fn a_date_provenance_table_without_a_value() {
     let src = dated(r#"{ source = "amazon-2026", evidence = "reported" }"#);
-    let d = one(&src, "source = \"amazon-2026\", evidence = \"reported\" }", "tranche.phase-2.online.value");
+    let d = one(
+        &src,
+        "source = \"amazon-2026\", evidence = \"reported\" }",
+        "tranche.phase-2.online.value",
+    );
     assert!(
         matches!(&d.problem, Problem::MissingKey { key, .. } if key == "value"),
         "{d:?}"
@@ -1688,13 +1696,21 @@ fn a_date_provenance_table_without_a_value() {
 #[test]
 fn a_date_alternative_that_is_not_a_date() {
     let src = dated(r#"{ value = "2027-06", alternatives = [{ value = "2027-13" }] }"#);
-    let d = one(&src, "2027-13", "tranche.phase-2.online.alternatives[0].value");
+    let d = one(
+        &src,
+        "2027-13",
+        "tranche.phase-2.online.alternatives[0].value",
+    );
     assert!(
         matches!(&d.problem, Problem::MalformedDate { value } if value == "2027-13"),
         "{d:?}"
     );
     let src = dated(r#"{ value = "2027-06", alternatives = [{ value = 0.5 }] }"#);
-    let d = one(&src, "value = 0.5", "tranche.phase-2.online.alternatives[0].value");
+    let d = one(
+        &src,
+        "value = 0.5",
+        "tranche.phase-2.online.alternatives[0].value",
+    );
     assert!(matches!(d.problem, Problem::WrongType { .. }), "{d:?}");
     // The base value too.
     let src = dated(r#"{ value = 2027 }"#);
@@ -1706,13 +1722,19 @@ fn a_date_alternative_that_is_not_a_date() {
 fn a_date_with_an_unknown_grade_or_source() {
     let src = dated(r#"{ value = "2027-06", evidence = "rumoured" }"#);
     let d = one(&src, "rumoured", "tranche.phase-2.online.evidence");
-    assert!(matches!(d.problem, Problem::UnknownEvidence { .. }), "{d:?}");
-    let src = dated(r#"{ value = "2027-06", alternatives = [{ value = "2027-09", source = "nosuch" }] }"#);
-    let d = one(&src, "nosuch", "tranche.phase-2.online.alternatives[0].source");
     assert!(
-        matches!(&d.problem, Problem::UnknownSource { .. }),
+        matches!(d.problem, Problem::UnknownEvidence { .. }),
         "{d:?}"
     );
+    let src = dated(
+        r#"{ value = "2027-06", alternatives = [{ value = "2027-09", source = "nosuch" }] }"#,
+    );
+    let d = one(
+        &src,
+        "nosuch",
+        "tranche.phase-2.online.alternatives[0].source",
+    );
+    assert!(matches!(&d.problem, Problem::UnknownSource { .. }), "{d:?}");
     let src = dated(r#"{ value = "2027-06", colour = "red" }"#);
     one(&src, "colour", "tranche.phase-2.online.colour");
 }

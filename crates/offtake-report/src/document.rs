@@ -452,7 +452,7 @@ mod tests {
     fn input(path: &str) -> Input {
         Input {
             path: path.to_string(),
-            value: 1.0,
+            value: offtake_model::InputValue::Number(1.0),
             source: None,
             evidence: None,
             note: None,

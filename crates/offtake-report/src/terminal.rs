@@ -691,8 +691,11 @@ fn inputs(s: &mut String, c: &Contract, screen: &Screen) {
             let mut source = i.source.clone().unwrap_or_else(|| "-".into());
             if !i.alternatives.is_empty() {
                 let unit = InputUnit::of_path(&i.path);
-                let alts: Vec<String> =
-                    i.alternatives.iter().map(|a| unit.label_value(a.value)).collect();
+                let alts: Vec<String> = i
+                    .alternatives
+                    .iter()
+                    .map(|a| unit.label_value(a.value))
+                    .collect();
                 source.push_str(&format!("; alternatives {}", alts.join(", ")));
             }
             t.row(vec![

@@ -436,7 +436,9 @@ fn inputs_sheet_lists_every_input_with_its_evidence_and_source() {
     for (i, input) in contract.inputs.iter().enumerate() {
         let r = i as u32 + 1;
         assert_eq!(text(&inputs, r, 0), input.path);
-        assert!(close(number(&inputs, r, 1), input.value), "{}", input.path);
+        if let Some(x) = input.value.number() {
+            assert!(close(number(&inputs, r, 1), x), "{}", input.path);
+        }
         assert_eq!(text(&inputs, r, 3), input.grade_name());
         assert_eq!(number(&inputs, r, 10), input.line as f64);
         if let Some(id) = &input.source {
