@@ -1756,7 +1756,7 @@ fn a_date_variant_is_checked_against_the_rules_joining_terms() {
     assert!(parse(&src).is_ok());
     let err = parse_with(&src, &["tranche.phase-2.online=1".parse().unwrap()]).unwrap_err();
     assert!(!err.is_variant(), "{err}");
-    let Error::Invalid { diagnostics } = err else {
+    let Error::Invalid { diagnostics, .. } = err else {
         panic!()
     };
     assert!(
