@@ -36,6 +36,10 @@ pub(crate) use placement::Fit;
 use terms::ramp_table;
 pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
 
+/// The largest delay or slip the simulator reads, in months (a billion: far beyond any term, so
+/// a larger one has the same effect, and sums of periods stay far from i64's range).
+const SHIFT_LIMIT: i64 = 1_000_000_000;
+
 /// How demand is set for a run: as the contract says, or a constant utilization (for the
 /// break-even search of the legibility figures, with option decisions held fixed).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -409,16 +413,18 @@ impl<'c> Simulator<'c> {
         &self.summary
     }
 
-    /// Copies the scenario into the preallocated buffers (missing delays and slips are 0).
+    /// Copies the scenario into the preallocated buffers (missing delays and slips are 0; beyond
+    /// ±[`SHIFT_LIMIT`] they read as that bound, so period arithmetic cannot overflow).
     fn load_scenario(&mut self, scenario: &Scenario) {
         self.demand_factor = scenario.demand_factor;
         self.power_factor = scenario.power_factor;
         self.capex_factor = scenario.capex_factor;
+        let months = |m: Option<&i64>| m.copied().unwrap_or(0).clamp(-SHIFT_LIMIT, SHIFT_LIMIT);
         for (k, d) in self.delay.iter_mut().enumerate() {
-            *d = scenario.delay_months.get(k).copied().unwrap_or(0);
+            *d = months(scenario.delay_months.get(k));
         }
         for (g, s) in self.slip.iter_mut().enumerate() {
-            *s = scenario.slip_months.get(g).copied().unwrap_or(0);
+            *s = months(scenario.slip_months.get(g));
         }
     }
 
