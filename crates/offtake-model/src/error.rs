@@ -42,6 +42,19 @@ pub enum Problem {
     },
     #[error("{what} is a fraction and must be within 0..1, found {}", fmt_num(*value))]
     FractionOutOfRange { what: String, value: f64 },
+    #[error(
+        "{what} = {} is outside its plausible range {} to {} {unit}",
+        fmt_num(*value),
+        fmt_bound(*min),
+        fmt_bound(*max)
+    )]
+    Implausible {
+        what: String,
+        value: f64,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+    },
     #[error("`pue` must be at least 1, found {}", fmt_num(*value))]
     PueBelowOne { value: f64 },
     #[error("unknown generation `{name}`")]
@@ -108,6 +121,16 @@ pub enum Problem {
     BadCorrelation { message: String },
     #[error("the correlation matrix is not positive semi-definite (determinant {determinant:.4})")]
     NotPositiveSemiDefinite { determinant: f64 },
+}
+
+/// A range's bound as messages show it: round powers of ten in exponent form (`1e10`, not
+/// `10000000000`), others as [`fmt_num`].
+fn fmt_bound(x: f64) -> String {
+    if x.abs() >= 1e4 {
+        format!("{x:e}")
+    } else {
+        fmt_num(x)
+    }
 }
 
 /// A number as messages show it: plain when it reads well (`0.9`, `5500`), else in exponent form

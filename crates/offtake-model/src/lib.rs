@@ -12,6 +12,7 @@ mod contract;
 mod distribution;
 mod error;
 mod provenance;
+mod ranges;
 mod reader;
 pub mod rules;
 mod syntax;
@@ -22,6 +23,7 @@ pub use contract::*;
 pub use distribution::Distribution;
 pub use error::{Diagnostic, Error, MAX_DIAGNOSTICS, Problem, Result, line_col};
 pub use provenance::{Alternative, Evidence, Input, InputValue, Source};
+pub use ranges::{PLAUSIBLE, Plausible, plausible};
 pub use validate::{check_distribution, correlation_matrix};
 
 use syntax::parse_toml;

@@ -609,28 +609,12 @@ impl<'v> Reader<'v> {
                 return None;
             }
         };
-        self.check_num(num, &field, check)
-    }
-
-    pub fn number(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<f64> {
-        self.number_spanned(t, key, required).map(|(x, _)| x)
-    }
-
-    pub fn number_spanned(
-        &mut self,
-        t: &Table<'_, '_>,
-        key: &str,
-        required: bool,
-    ) -> Option<(f64, Range<usize>)> {
-        match t.get(key) {
-            Some(v) => self.number_value(v, &t.field(key)),
-            None => {
-                if required {
-                    self.missing(t, key);
-                }
-                None
-            }
-        }
+        // MODEL.md's rule first, with its own message; then the plausible range of the key.
+        let range = crate::ranges::plausible(t.label, key);
+        let what = format!("`{key}`");
+        self.check_num(num, &field, |x| {
+            check(x).or_else(|| range.and_then(|p| p.problem(&what, x)))
+        })
     }
 
     /// A number that must lie in a range (it and each alternative); reports and drops it when

@@ -65,7 +65,9 @@ impl Ctx<'_> {
                             None,
                         ))
                     } else {
-                        None
+                        let key = if fraction { "utilization" } else { "pflops" };
+                        crate::ranges::plausible("[demand]", key)
+                            .and_then(|p| p.problem(&format!("`{key}`"), value))
                     }
                 })
             });

@@ -155,7 +155,20 @@ impl Ctx<'_> {
                     );
                     ok = false;
                 }
-                Ok(c) => clauses.push(c),
+                Ok(c) => {
+                    let what = format!("the `{}` threshold", c.metric.name());
+                    match crate::ranges::plausible(crate::ranges::WHEN, c.metric.name())
+                        .and_then(|p| p.problem(&what, c.threshold))
+                    {
+                        Some((problem, help)) => {
+                            let at = at(piece.part);
+                            self.r
+                                .error_help(problem, at, field, help.unwrap_or_default());
+                            ok = false;
+                        }
+                        None => clauses.push(c),
+                    }
+                }
                 Err(ConditionError::UnknownMetric(name)) => {
                     let at = at(piece.name);
                     let help = suggest_or_list(&name, &metrics, "metrics");

@@ -8,7 +8,7 @@ use super::{Ctx, Names};
 use crate::contract::{Correlation, DelaySpec, RiskSpec, ScalarFactor};
 use crate::distribution::Distribution;
 use crate::error::Problem;
-use crate::reader::{Reader, Table, Value, suggest_or_list, type_name};
+use crate::reader::{Num, Reader, Table, Value, suggest_or_list, type_name};
 
 pub(super) const RISK_KEYS: &[&str] = &[
     "seed",
@@ -63,7 +63,29 @@ impl Ctx<'_> {
             }
         };
         self.r.check_keys(&t, keys);
-        let num = |r: &mut Reader<'_>, k: &str, req: bool| r.number(&t, k, req);
+        // Months (delays, slips) and multipliers have different plausible ranges.
+        let scope = if path.starts_with("risk.delay_months") || path.starts_with("risk.slip_months")
+        {
+            crate::ranges::MONTHS
+        } else {
+            crate::ranges::FACTOR
+        };
+        // Every parameter as read (key, field, number with its alternatives): checked against
+        // its plausible range once MODEL.md's rules of the distribution hold.
+        let mut read: Vec<(&'static str, String, Num)> = Vec::new();
+        let mut num = |r: &mut Reader<'_>, k: &'static str, req: bool| -> Option<f64> {
+            let Some(v) = t.get(k) else {
+                if req {
+                    r.missing(&t, k);
+                }
+                return None;
+            };
+            let field = t.field(k);
+            let n = r.number_full(v, &field)?;
+            let x = n.value;
+            read.push((k, field, n));
+            Some(x)
+        };
         let dist = match name.as_str() {
             "fixed" => Distribution::Fixed {
                 value: num(&mut self.r, "value", true)?,
@@ -112,8 +134,8 @@ impl Ctx<'_> {
                 }
             }
             _ => {
-                let values = self.number_list(&t, "values");
-                let weights = self.number_list(&t, "weights");
+                let values = self.number_list(&t, "values", &mut read);
+                let weights = self.number_list(&t, "weights", &mut read);
                 Distribution::Discrete {
                     values: values?,
                     weights: weights?,
@@ -133,10 +155,25 @@ impl Ctx<'_> {
             );
             return None;
         }
-        Some(dist)
+        let mut ok = true;
+        for (key, field, n) in read {
+            let range = crate::ranges::plausible(scope, key);
+            let what = format!("`{key}`");
+            ok &= self
+                .r
+                .check_num(n, &field, |x| range.and_then(|p| p.problem(&what, x)))
+                .is_some();
+        }
+        ok.then_some(dist)
     }
 
-    pub(super) fn number_list(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Vec<f64>> {
+    /// The numbers of the array `key` of `t`; each is also added to `read` (with its field).
+    pub(super) fn number_list(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &'static str,
+        read: &mut Vec<(&'static str, String, Num)>,
+    ) -> Option<Vec<f64>> {
         let Some(v) = t.get(key) else {
             self.r.missing(t, key);
             return None;
@@ -154,11 +191,10 @@ impl Ctx<'_> {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            out.push(
-                self.r
-                    .number_value(item, &format!("{}[{i}]", t.field(key)))?
-                    .0,
-            );
+            let field = format!("{}[{i}]", t.field(key));
+            let n = self.r.number_full(item, &field)?;
+            out.push(n.value);
+            read.push((key, field, n));
         }
         Some(out)
     }
