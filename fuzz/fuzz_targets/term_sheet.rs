@@ -1,15 +1,28 @@
 //! Fuzz target: arbitrary bytes through the term-sheet front door must never panic or hang.
 //!
 //! Runs what the CLI runs (`decode`, then `parse`), lists the alternatives and runs the first
-//! one as a variant, and checks that every diagnostic points inside the file.
+//! one as a variant, and checks that every diagnostic points inside the file, that at most
+//! `MAX_DIAGNOSTICS` come back, and that every number of a valid sheet is inside the plausible
+//! ranges.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use offtake_model::{Error, Variant, alternative_terms, decode, parse, parse_with};
 
 fn check_located(src: &str, result: &Result<offtake_model::Contract, Error>) {
+    if let Ok(contract) = result {
+        // Every number of a valid sheet lies inside the plausible ranges, the widest of which
+        // ends at 1e18: nothing near overflow reaches the engine.
+        for input in &contract.inputs {
+            for x in std::iter::once(input.value).chain(input.alternatives.iter().map(|a| a.value))
+            {
+                assert!(x.is_finite() && x.abs() <= 1e18, "{} = {x}", input.path);
+            }
+        }
+    }
     if let Err(Error::Invalid { diagnostics, .. }) = result {
         assert!(!diagnostics.is_empty(), "Invalid with no diagnostics");
+        assert!(diagnostics.len() <= offtake_model::MAX_DIAGNOSTICS);
         for d in diagnostics {
             assert!(
                 d.span.start <= d.span.end && d.span.end <= src.len(),
