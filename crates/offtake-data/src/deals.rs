@@ -155,6 +155,13 @@ impl FromStr for AnnouncedDate {
             _ => return Err(bad()),
         };
         let year = i32::try_from(year).map_err(|_| bad())?;
+        if !YEARS.contains(&year) {
+            return Err(format!(
+                "{text:?}: the year is outside {}..={}",
+                YEARS.start(),
+                YEARS.end()
+            ));
+        }
         if NaiveDate::from_ymd_opt(year, month, day.unwrap_or(1)).is_none() {
             return Err(format!("{text:?} is not a calendar date"));
         }
@@ -367,8 +374,8 @@ fn parse_row<'a>(row: usize, field: &dyn Fn(&'static str) -> &'a str) -> Result<
         }
         _ => {}
     }
-    let term_years = parse_positive(row, "term_years", word("term_years"), "years")?;
-    let capacity_gw = parse_positive(row, "capacity_gw", word("capacity_gw"), "GW")?;
+    let term_years = parse_positive(row, "term_years", word("term_years"), "years", MAX_TERM_YEARS)?;
+    let capacity_gw = parse_positive(row, "capacity_gw", word("capacity_gw"), "GW", MAX_GW)?;
     let capacity_qualifier = match word("capacity_qualifier") {
         "" => None,
         text => Some(parse_word(
@@ -477,22 +484,45 @@ fn parse_usd(row: usize, column: &str, text: &str) -> Result<Option<f64>> {
             ),
         ));
     }
-    // Digits only, so the f64 parse cannot fail; values above 2^53 lose cents, not dollars that matter.
-    text.parse::<f64>()
-        .map(Some)
-        .map_err(|e| field_error(row, column, format!("{e}: {text:?}")))
+    // Digits only, so the f64 parse cannot fail (400 digits parse to +inf, caught below);
+    // values above 2^53 lose cents, not dollars that matter.
+    match text.parse::<f64>() {
+        Ok(v) if v <= MAX_USD => Ok(Some(v)),
+        _ => Err(field_error(
+            row,
+            column,
+            format!(
+                "{text:?} is over the plausible maximum of $10 trillion (1e13) for one deal; check the digits"
+            ),
+        )),
+    }
 }
 
-fn parse_positive(row: usize, column: &str, text: &str, unit: &str) -> Result<Option<f64>> {
+/// The largest USD amount one row may state: $10 trillion, 20× the largest deal announced.
+pub const MAX_USD: f64 = 1e13;
+/// The longest term a row may state, in years.
+pub const MAX_TERM_YEARS: f64 = 100.0;
+/// The largest capacity a row may state, in GW (all data centres on Earth are a few hundred).
+pub const MAX_GW: f64 = 1000.0;
+/// Announced dates fall in these years.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1950..=2100;
+
+fn parse_positive(
+    row: usize,
+    column: &str,
+    text: &str,
+    unit: &str,
+    max: f64,
+) -> Result<Option<f64>> {
     if text.is_empty() {
         return Ok(None);
     }
     match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(Some(v)),
+        Ok(v) if v.is_finite() && v > 0.0 && v <= max => Ok(Some(v)),
         _ => Err(field_error(
             row,
             column,
-            format!("expected a positive number of {unit}, found {text:?}"),
+            format!("expected a positive number of {unit} up to {max}, found {text:?}"),
         )),
     }
 }

@@ -158,6 +158,16 @@ pub enum Error {
         field: &'static str,
         value: String,
     },
+    /// A fact field out of its range or contradicting another field (start after end, a year
+    /// outside [`sec::FACT_YEARS`], negative capex).
+    #[error("{document} JSON: fact {tag} ({accn}): field `{field}`: {problem}")]
+    FactField {
+        document: &'static str,
+        tag: String,
+        accn: String,
+        field: &'static str,
+        problem: String,
+    },
     /// A company-facts document holds neither capex tag.
     #[error(
         "no capex tag for CIK {cik} ({entity}): neither us-gaap:PaymentsToAcquirePropertyPlantAndEquipment nor us-gaap:PaymentsToAcquireProductiveAssets has USD facts"

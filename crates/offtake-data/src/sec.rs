@@ -25,6 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// Years a fact's dates may fall in (EDGAR's XBRL filings start in 2009; earlier periods appear
+/// as comparatives).
+pub const FACT_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
 /// Capex tags in order of preference (us-gaap taxonomy).
 pub const CAPEX_TAGS: [&str; 2] = [
     "PaymentsToAcquirePropertyPlantAndEquipment",
@@ -332,6 +336,38 @@ fn push_units(
             let start = raw.start.as_deref().map(|s| date("start", s)).transpose()?;
             let end = date("end", &raw.end)?;
             let filed = date("filed", &raw.filed)?;
+            let fault = |field: &'static str, problem: String| Error::FactField {
+                document,
+                tag: tag.to_string(),
+                accn: raw.accn.clone(),
+                field,
+                problem,
+            };
+            for (field, d) in [("start", start), ("end", Some(end)), ("filed", Some(filed))] {
+                if let Some(d) = d
+                    && !FACT_YEARS.contains(&d.year())
+                {
+                    return Err(fault(
+                        field,
+                        format!(
+                            "{d} is outside the years {}..={} of XBRL filings",
+                            FACT_YEARS.start(),
+                            FACT_YEARS.end()
+                        ),
+                    ));
+                }
+            }
+            if let Some(s) = start
+                && s > end
+            {
+                return Err(fault("start", format!("{s} is after the fact's end {end}")));
+            }
+            if CAPEX_TAGS.contains(&tag) && !(raw.val >= 0.0) {
+                return Err(fault(
+                    "val",
+                    format!("{} is negative: capital expenditure is a payment, reported ≥ 0", raw.val),
+                ));
+            }
             out.push(Fact {
                 taxonomy: taxonomy.to_string(),
                 tag: tag.to_string(),

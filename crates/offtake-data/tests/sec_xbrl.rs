@@ -254,3 +254,33 @@ fn documents_over_the_size_limit_are_refused_before_parsing() {
         Err(Error::NotJson { .. })
     ));
 }
+
+#[test]
+fn facts_with_impossible_dates_or_negative_capex_are_refused_and_located() {
+    let doc = |start: &str, end: &str, val: &str| {
+        format!(
+            r#"{{"cik": 1, "entityName": "X", "facts": {{"us-gaap": {{
+            "PaymentsToAcquirePropertyPlantAndEquipment": {{"units": {{"USD": [
+              {{"start": "{start}", "end": "{end}", "val": {val}, "accn": "0001-25-000001",
+                "fy": 2025, "fp": "FY", "form": "10-K", "filed": "2025-08-01"}}]}}}}}}}}}}"#
+        )
+    };
+    assert!(parse_companyfacts(&doc("2024-07-01", "2025-06-30", "5")).is_ok());
+    for (start, end, val, field, says) in [
+        ("2025-06-30", "2024-07-01", "5", "start", "after the fact's end"),
+        ("2024-07-01", "2025-06-30", "-5", "val", "negative"),
+        ("0000-01-01", "2025-06-30", "5", "start", "outside the years"),
+        ("2024-07-01", "0000-06-30", "5", "end", "outside the years"),
+    ] {
+        let e = parse_companyfacts(&doc(start, end, val)).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, Error::FactField { .. }), "{text}");
+        assert!(
+            text.contains(&format!(
+                "fact PaymentsToAcquirePropertyPlantAndEquipment (0001-25-000001): field `{field}`"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(says), "{text}");
+    }
+}
