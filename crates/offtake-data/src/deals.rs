@@ -374,7 +374,13 @@ fn parse_row<'a>(row: usize, field: &dyn Fn(&'static str) -> &'a str) -> Result<
         }
         _ => {}
     }
-    let term_years = parse_positive(row, "term_years", word("term_years"), "years", MAX_TERM_YEARS)?;
+    let term_years = parse_positive(
+        row,
+        "term_years",
+        word("term_years"),
+        "years",
+        MAX_TERM_YEARS,
+    )?;
     let capacity_gw = parse_positive(row, "capacity_gw", word("capacity_gw"), "GW", MAX_GW)?;
     let capacity_qualifier = match word("capacity_qualifier") {
         "" => None,

@@ -208,10 +208,18 @@ pub fn group_deals(rows: &[DealRow]) -> DealGroups {
         let root = find(&mut parent, i);
         members.entry(root).or_default().push(i);
     }
+    // Each link goes to its group in one pass (per group, a scan of every link and a search of
+    // the group's ids for each was quadratic in a large group).
+    let mut links_of: BTreeMap<usize, Vec<GroupLink>> = BTreeMap::new();
+    for link in links {
+        if let Some(&i) = position.get(link.from.as_str()) {
+            links_of.entry(find(&mut parent, i)).or_default().push(link);
+        }
+    }
     let mut group_of = BTreeMap::new();
     let mut groups: Vec<DealGroup> = members
-        .into_values()
-        .map(|mut idx| {
+        .into_iter()
+        .map(|(root, mut idx)| {
             idx.sort_by(|&a, &b| {
                 let key = |i: usize| {
                     (
@@ -227,11 +235,7 @@ pub fn group_deals(rows: &[DealRow]) -> DealGroups {
             for id in &deal_ids {
                 group_of.insert(id.clone(), group_id.clone());
             }
-            let group_links = links
-                .iter()
-                .filter(|l| deal_ids.contains(&l.from))
-                .cloned()
-                .collect();
+            let group_links = links_of.remove(&root).unwrap_or_default();
             DealGroup {
                 group_id,
                 deal_ids,

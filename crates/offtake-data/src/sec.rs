@@ -362,10 +362,13 @@ fn push_units(
             {
                 return Err(fault("start", format!("{s} is after the fact's end {end}")));
             }
-            if CAPEX_TAGS.contains(&tag) && !(raw.val >= 0.0) {
+            if CAPEX_TAGS.contains(&tag) && (raw.val < 0.0 || raw.val.is_nan()) {
                 return Err(fault(
                     "val",
-                    format!("{} is negative: capital expenditure is a payment, reported ≥ 0", raw.val),
+                    format!(
+                        "{} is negative: capital expenditure is a payment, reported ≥ 0",
+                        raw.val
+                    ),
                 ));
             }
             out.push(Fact {

@@ -221,11 +221,21 @@ fn implausible_numbers_and_years_name_row_and_column() {
     // Row 57 has a committed value; row 2 is the first data row.
     let cases = [
         (57, "committed_value_usd", "1".repeat(400), "$10 trillion"),
-        (57, "committed_value_usd", "10000000000001".into(), "$10 trillion"),
+        (
+            57,
+            "committed_value_usd",
+            "10000000000001".into(),
+            "$10 trillion",
+        ),
         (57, "equity_amount_usd", "9".repeat(20), "$10 trillion"),
         (2, "term_years", "1e308".into(), "up to 100"),
         (2, "capacity_gw", "5000".into(), "up to 1000"),
-        (2, "announced_date", "0000-01-01".into(), "outside 1950..=2100"),
+        (
+            2,
+            "announced_date",
+            "0000-01-01".into(),
+            "outside 1950..=2100",
+        ),
         (2, "announced_date", "2999-12".into(), "outside 1950..=2100"),
     ];
     for (row, column, value, says) in cases {

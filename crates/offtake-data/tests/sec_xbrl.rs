@@ -267,9 +267,21 @@ fn facts_with_impossible_dates_or_negative_capex_are_refused_and_located() {
     };
     assert!(parse_companyfacts(&doc("2024-07-01", "2025-06-30", "5")).is_ok());
     for (start, end, val, field, says) in [
-        ("2025-06-30", "2024-07-01", "5", "start", "after the fact's end"),
+        (
+            "2025-06-30",
+            "2024-07-01",
+            "5",
+            "start",
+            "after the fact's end",
+        ),
         ("2024-07-01", "2025-06-30", "-5", "val", "negative"),
-        ("0000-01-01", "2025-06-30", "5", "start", "outside the years"),
+        (
+            "0000-01-01",
+            "2025-06-30",
+            "5",
+            "start",
+            "outside the years",
+        ),
         ("2024-07-01", "0000-06-30", "5", "end", "outside the years"),
     ] {
         let e = parse_companyfacts(&doc(start, end, val)).unwrap_err();
