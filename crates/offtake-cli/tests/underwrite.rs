@@ -247,3 +247,190 @@ fn compare_json_has_a_run_per_alternative_and_flips() {
     let paid = |i: usize| runs[i]["metrics"]["total_payments"].as_f64().unwrap();
     assert!(paid(3) < paid(0));
 }
+
+// ---- compare --all-combinations -----------------------------------------------------------------
+
+const IREN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/microsoft-iren-2025.toml"
+);
+
+/// The IREN example (coverage 0.93×, threshold 1.0: not contracted) with two alternatives that
+/// each raise coverage short of 1.0 ($27M/MW chips: 0.98×; a $10.2B minimum: 0.97×) and together
+/// pass it (1.02×), and two dates of phase 2 whose alternatives contradict each other together
+/// (online 2027-03 after a deadline of 2026-12), each valid alone.
+fn joint_sheet(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(IREN).unwrap();
+    let edits = [
+        (
+            "chip_capex_per_mw = { value = 29e6,",
+            "chip_capex_per_mw = { alternatives = [{ value = 27e6, evidence = \"estimated\" }], value = 29e6,",
+        ),
+        (
+            "min_total_spend = { value = 9.7e9,",
+            "min_total_spend = { alternatives = [{ value = 10.2e9, evidence = \"reported\" }], value = 9.7e9,",
+        ),
+        (
+            "online = \"2026-09\"",
+            "online = { value = \"2026-09\", evidence = \"estimated\", alternatives = [{ value = \"2027-03\", evidence = \"assumed\" }] }",
+        ),
+        (
+            "deadline = \"2026-12\"",
+            "deadline = { value = \"2027-06\", evidence = \"assumed\", alternatives = [{ value = \"2026-12\" }] }",
+        ),
+    ];
+    let mut text = text;
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let path = dir.join("joint.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn all_combinations_finds_a_verdict_only_two_alternatives_flip_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = joint_sheet(dir.path());
+    let v = json_of(&[
+        "compare",
+        sheet.to_str().unwrap(),
+        "--all-combinations",
+        "--json",
+    ]);
+    let terms: Vec<&str> = v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        terms,
+        [
+            "generation.GB300.chip_capex_per_mw",
+            "tranche.horizon-3-4.online",
+            "tranche.horizon-3-4.deadline",
+            "commitment.min_total_spend"
+        ]
+    );
+    assert_eq!(v["count"], 16);
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 16);
+    assert_eq!(runs[0]["id"], "base");
+    assert_eq!(runs[0]["verdicts"]["contracted"], false);
+    let run = |label: &str| {
+        runs.iter()
+            .find(|r| r["label"] == label)
+            .unwrap_or_else(|| panic!("no run {label}"))
+    };
+    let chips = "generation.GB300.chip_capex_per_mw=1 ($27.0M/MW)";
+    let minimum = "commitment.min_total_spend=1 ($10.20B)";
+    // Neither alone.
+    for single in [chips, minimum] {
+        assert_eq!(run(single)["flips"]["contracted"], false, "{single}");
+    }
+    // Together: contracted flips, and it is a joint flip.
+    let both = run(&format!("{chips} + {minimum}"));
+    assert_eq!(both["verdicts"]["contracted"], true);
+    assert_eq!(both["flips"]["contracted"], true);
+    assert_eq!(both["joint_flips"]["contracted"], true);
+    assert_eq!(both["variants"].as_array().unwrap().len(), 2);
+    // Every run with both of them, whatever the dates, flips it jointly; no other run does.
+    for r in runs {
+        let label = r["label"].as_str().unwrap();
+        let has_both = label.contains(chips) && label.contains(minimum);
+        if r["invalid"].is_null() {
+            assert_eq!(r["joint_flips"]["contracted"], has_both, "{label}");
+        }
+        for verdict in ["financeable", "deliverable"] {
+            assert_eq!(r["joint_flips"][verdict], false, "{label}");
+        }
+    }
+    // The two dates together break a rule joining terms: listed as not run, the rest still run.
+    let dates =
+        run("tranche.horizon-3-4.online=1 (2027-03) + tranche.horizon-3-4.deadline=1 (2026-12)");
+    assert!(dates["metrics"].is_null() && dates["verdicts"].is_null());
+    assert!(
+        dates["invalid"]
+            .as_str()
+            .unwrap()
+            .contains("before the online date"),
+        "{dates}"
+    );
+    assert_eq!(runs.iter().filter(|r| !r["invalid"].is_null()).count(), 4);
+}
+
+#[test]
+fn all_combinations_table_marks_flips_and_names_joint_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = joint_sheet(dir.path());
+    let out = offtake()
+        .args([
+            "compare",
+            sheet.to_str().unwrap(),
+            "--all-combinations",
+            "--wide",
+        ])
+        .args(["--term", "commitment.min_total_spend", "--term"])
+        .arg("generation.GB300.chip_capex_per_mw")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("4 combinations of the alternatives of 2 terms"),
+        "{text}"
+    );
+    assert!(text.contains("yes*†"), "{text}");
+    assert!(
+        text.contains("Verdicts flipped only by a combination:"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "c3  generation.GB300.chip_capex_per_mw=1 ($27.0M/MW) + commitment.min_total_spend=1 ($10.20B): contracted"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Not run"), "{text}");
+}
+
+#[test]
+fn all_combinations_over_the_cap_says_how_many_and_how_to_narrow() {
+    // The example's 3 × 2 and thirteen more terms of one alternative each: 6 · 2^13 = 49,152.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(EXAMPLE).unwrap();
+    for i in 0..13 {
+        text.push_str(&format!(
+            "\n[[equity]]\nid = \"x{i}\"\namount = {{ value = 1, alternatives = [{{ value = 2 }}] }}\nat = \"2027-01\"\n"
+        ));
+    }
+    let path = dir.path().join("many.toml");
+    std::fs::write(&path, text).unwrap();
+    offtake()
+        .args(["compare", path.to_str().unwrap(), "--all-combinations"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("make 49,152 combinations"))
+        .stderr(predicate::str::contains("over the limit of 4,096"))
+        .stderr(predicate::str::contains("--term TERM"));
+    // Narrowed to two terms it runs.
+    offtake()
+        .args(["compare", path.to_str().unwrap(), "--all-combinations"])
+        .args(["--term", "equity.x0.amount", "--term", "pricing.discount"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "6 combinations of the alternatives of 2 terms",
+        ));
+    offtake()
+        .args(["compare", path.to_str().unwrap(), "--all-combinations"])
+        .args(["--term", "pricing.nosuch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such term with alternatives"));
+}

@@ -7,6 +7,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod calendar;
+mod combinations;
 mod condition;
 mod contract;
 mod distribution;
@@ -18,6 +19,7 @@ pub mod rules;
 mod syntax;
 mod validate;
 
+pub use combinations::{MAX_COMBINATIONS, combination_count, combinations};
 pub use condition::{ConditionError, parse_condition};
 pub use contract::*;
 pub use distribution::Distribution;

@@ -245,3 +245,389 @@ pub fn terminal_on(base: &Contract, runs: &[Run], screen: &Screen) -> String {
     }
     s
 }
+
+// ---- every combination of alternatives -----------------------------------------------------------
+
+/// One run of `compare --all-combinations`: the base case or a combination of alternatives of
+/// several terms at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Combination {
+    /// `base`, then `c1`, `c2`, … in the order of `offtake_model::combinations`.
+    pub id: String,
+    /// `base` or `pricing.discount=1 (0.12) + tranche.phase-2.online=1 (2027-12)`.
+    pub label: String,
+    /// The alternatives of the run, in term order (empty for the base case).
+    pub variants: Vec<VariantJson>,
+    /// None when the combination is invalid.
+    pub metrics: Option<Metrics>,
+    pub verdicts: Option<Verdicts>,
+    /// Why the combination was not run: the alternatives together break a rule joining terms
+    /// (a deadline before its online date, MW over max_mw), each valid alone.
+    pub invalid: Option<String>,
+}
+
+impl Combination {
+    /// The run of `variants` (none: the base case); `contract` is the contract it used,
+    /// `index` its place among the combinations (0 for the base).
+    pub fn new(
+        contract: &Contract,
+        outcome: &Outcome,
+        variants: &[Variant],
+        index: usize,
+    ) -> Combination {
+        let variants: Vec<VariantJson> = variants
+            .iter()
+            .filter(|v| v.n > 0)
+            .map(|v| VariantJson::new(contract, v))
+            .collect();
+        let mut run = Combination::named(variants, index);
+        run.metrics = Some(outcome.metrics);
+        run.verdicts = Some(outcome.verdicts);
+        run
+    }
+
+    /// A combination that could not run: `problem` says why. `base` is the base contract (the
+    /// alternatives' values, sources and grades are taken from its inputs).
+    pub fn invalid(
+        base: &Contract,
+        variants: &[Variant],
+        index: usize,
+        problem: String,
+    ) -> Combination {
+        let variants = variants
+            .iter()
+            .filter(|v| v.n > 0)
+            .map(|v| VariantJson::of_alternative(base, v))
+            .collect();
+        let mut run = Combination::named(variants, index);
+        run.invalid = Some(problem);
+        run
+    }
+
+    fn named(variants: Vec<VariantJson>, index: usize) -> Combination {
+        let (id, label) = if variants.is_empty() {
+            ("base".to_string(), "base".to_string())
+        } else {
+            (
+                format!("c{index}"),
+                variants
+                    .iter()
+                    .map(VariantJson::label)
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            )
+        };
+        Combination {
+            id,
+            label,
+            variants,
+            metrics: None,
+            verdicts: None,
+            invalid: None,
+        }
+    }
+}
+
+/// A term that varies in the combinations, with its number of alternatives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CombinedTerm {
+    pub term: String,
+    pub alternatives: usize,
+}
+
+/// The JSON of `compare --all-combinations` (docs/output.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct CombinationsJson<'a> {
+    pub schema_version: u32,
+    pub deal: DealJson<'a>,
+    /// The terms combined, each at its base or one of its alternatives.
+    pub terms: Vec<CombinedTerm>,
+    /// The number of runs: Π (alternatives + 1), the base included.
+    pub count: usize,
+    pub runs: Vec<CombinationJson<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CombinationJson<'a> {
+    #[serde(flatten)]
+    pub run: &'a Combination,
+    /// Verdicts that differ from the base case.
+    pub flips: Flips,
+    /// Verdicts that differ from the base case although none of the run's alternatives alone
+    /// (the run of that one variant with every other term at base) makes them differ: what only
+    /// the combination does. All false for the base and for single variants.
+    pub joint_flips: Flips,
+}
+
+/// The flips of each run against `runs[0]` (the base) and its joint flips: flips that no single
+/// variant of the run makes alone. A single variant's run is found among `runs` (the
+/// combinations include every one); one that is missing counts as flipping nothing.
+pub fn combination_flips(runs: &[Combination]) -> Vec<(Flips, Flips)> {
+    let base = runs.first().and_then(|r| r.verdicts);
+    // An invalid run (or an invalid base) flips nothing.
+    let flips_of = |r: &Combination| match (&base, &r.verdicts) {
+        (Some(b), Some(v)) => Flips::between(b, v),
+        _ => Flips::default(),
+    };
+    let single: std::collections::BTreeMap<(&str, usize), Flips> = runs
+        .iter()
+        .filter(|r| r.variants.len() == 1)
+        .map(|r| {
+            let v = &r.variants[0];
+            ((v.term.as_str(), v.n), flips_of(r))
+        })
+        .collect();
+    runs.iter()
+        .map(|r| {
+            let flips = flips_of(r);
+            if r.variants.len() < 2 {
+                return (flips, Flips::default());
+            }
+            let alone = r.variants.iter().fold(Flips::default(), |acc, v| {
+                let f = single
+                    .get(&(v.term.as_str(), v.n))
+                    .copied()
+                    .unwrap_or_default();
+                Flips {
+                    contracted: acc.contracted || f.contracted,
+                    financeable: acc.financeable || f.financeable,
+                    deliverable: acc.deliverable || f.deliverable,
+                }
+            });
+            let joint = Flips {
+                contracted: flips.contracted && !alone.contracted,
+                financeable: flips.financeable && !alone.financeable,
+                deliverable: flips.deliverable && !alone.deliverable,
+            };
+            (flips, joint)
+        })
+        .collect()
+}
+
+impl<'a> CombinationsJson<'a> {
+    /// `runs[0]` is the base case; `terms` the terms combined.
+    pub fn new(base: &'a Contract, terms: &[(String, usize)], runs: &'a [Combination]) -> Self {
+        let flips = combination_flips(runs);
+        CombinationsJson {
+            schema_version: SCHEMA_VERSION,
+            deal: DealJson::new(base),
+            terms: terms
+                .iter()
+                .map(|(term, alternatives)| CombinedTerm {
+                    term: term.clone(),
+                    alternatives: *alternatives,
+                })
+                .collect(),
+            count: runs.len(),
+            runs: runs
+                .iter()
+                .zip(flips)
+                .map(|(run, (flips, joint_flips))| CombinationJson {
+                    run,
+                    flips,
+                    joint_flips,
+                })
+                .collect(),
+        }
+    }
+
+    /// Pretty JSON, members in declared order, with a final newline.
+    pub fn to_string_pretty(&self) -> crate::Result<String> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// The names of the verdicts set in `f`, in the order of [`VERDICTS`].
+fn flipped_names(f: &Flips) -> Vec<&'static str> {
+    [f.contracted, f.financeable, f.deliverable]
+        .into_iter()
+        .zip(VERDICTS)
+        .filter(|(on, _)| *on)
+        .map(|(_, (name, _))| name)
+        .collect()
+}
+
+/// The table of every combination, one row per run: the combination, the headline figures and
+/// the three verdicts, `*` where a verdict differs from the base case and `†` where no single
+/// alternative of the combination makes it differ alone; then the combinations that flip a
+/// verdict only together, named. `runs[0]` is the base case.
+pub fn combinations_terminal_on(
+    base: &Contract,
+    terms: &[(String, usize)],
+    runs: &[Combination],
+    screen: &Screen,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", deal_title(base));
+    if terms.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {}: only the base case runs",
+            none("no term has alternatives")
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "  {} combination{} of the alternatives of {} term{}, the base case included",
+            crate::format::number(runs.len() as f64, 0),
+            if runs.len() == 1 { "" } else { "s" },
+            terms.len(),
+            if terms.len() == 1 { "" } else { "s" },
+        );
+    }
+    let flips = combination_flips(runs);
+    let mut header = vec!["run", "alternatives"];
+    let figures: [Row; 4] = [
+        (Metric::ProviderNpv, |m| usd(m.provider_npv)),
+        (Metric::ProviderIrr, |m| {
+            m.provider_irr.map_or_else(|| "none".into(), pct)
+        }),
+        (Metric::MinDscr, |m| {
+            m.min_dscr.map_or_else(|| "none".into(), times)
+        }),
+        (Metric::Coverage, |m| {
+            m.coverage.map_or_else(|| "none".into(), times)
+        }),
+    ];
+    header.extend(figures.iter().map(|(m, _)| m.label()));
+    header.extend(VERDICTS.iter().map(|(_, label)| *label));
+    let mut right = vec![false, false];
+    right.extend([true; 7]);
+    let mut t = Table::new(&header, &right);
+    let verdict_of: [fn(&Verdicts) -> bool; 3] =
+        [|v| v.contracted, |v| v.financeable, |v| v.deliverable];
+    let flag_of: [fn(&Flips) -> bool; 3] = [|f| f.contracted, |f| f.financeable, |f| f.deliverable];
+    for (r, (flip, joint)) in runs.iter().zip(&flips) {
+        let mut row = vec![Cell::from(r.id.clone()), Cell::from(r.label.clone())];
+        let (Some(metrics), Some(verdicts)) = (&r.metrics, &r.verdicts) else {
+            row.push(Cell::new("invalid", Tone::of(false)));
+            row.extend((1..7).map(|_| Cell::from("-")));
+            t.row(row);
+            continue;
+        };
+        row.extend(figures.iter().map(|(_, show)| Cell::from(show(metrics))));
+        for (verdict, flag) in verdict_of.iter().zip(flag_of) {
+            let value = verdict(verdicts);
+            let marks = format!(
+                "{}{}",
+                if flag(flip) { "*" } else { "" },
+                if flag(joint) { "†" } else { "" }
+            );
+            row.push(Cell::new(
+                format!("{}{marks}", yes_no(value)),
+                Tone::of(value),
+            ));
+        }
+        t.row(row);
+    }
+    s.push('\n');
+    s.push_str(&t.render_on(2, screen));
+    let flipping = flips.iter().filter(|(f, _)| f.any()).count();
+    let joint: Vec<(&Combination, &Flips)> = runs
+        .iter()
+        .zip(&flips)
+        .filter(|(_, (_, j))| j.any())
+        .map(|(r, (_, j))| (r, j))
+        .collect();
+    if runs.len() > 1 {
+        let _ = writeln!(
+            s,
+            "  * verdict differs from the base case ({flipping} of {} run{})",
+            runs.len() - 1,
+            if runs.len() == 2 { "" } else { "s" }
+        );
+        let _ = writeln!(
+            s,
+            "  † and no single alternative of the combination makes it differ alone"
+        );
+    }
+    let invalid: Vec<&Combination> = runs.iter().filter(|r| r.invalid.is_some()).collect();
+    if !invalid.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  Not run: alternatives that break a rule joining terms when taken together:"
+        );
+        for r in invalid {
+            let _ = writeln!(
+                s,
+                "    {}  {}: {}",
+                r.id,
+                r.label,
+                r.invalid.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    if !joint.is_empty() {
+        let _ = writeln!(s, "\n  Verdicts flipped only by a combination:");
+        for (r, j) in joint {
+            let _ = writeln!(
+                s,
+                "    {}  {}: {}",
+                r.id,
+                r.label,
+                flipped_names(j).join(", ")
+            );
+        }
+    } else if runs.len() > 1 {
+        let _ = writeln!(
+            s,
+            "  no combination flips a verdict that its alternatives do not flip alone"
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(variants: &[(&str, usize)], contracted: bool, deliverable: bool) -> Combination {
+        Combination {
+            id: String::new(),
+            label: String::new(),
+            variants: variants
+                .iter()
+                .map(|&(term, n)| VariantJson {
+                    term: term.to_string(),
+                    n,
+                    value: None,
+                    source: None,
+                    evidence: None,
+                })
+                .collect(),
+            metrics: Some(Metrics::default()),
+            verdicts: Some(Verdicts {
+                contracted,
+                financeable: true,
+                deliverable,
+            }),
+            invalid: None,
+        }
+    }
+
+    #[test]
+    fn a_joint_flip_is_one_no_single_alternative_makes_alone() {
+        let runs = [
+            run(&[], false, true),
+            run(&[("b", 1)], false, false),
+            run(&[("a", 1)], false, true),
+            // Contracted flips only together; deliverable flips with b alone too.
+            run(&[("a", 1), ("b", 1)], true, false),
+        ];
+        let flips = combination_flips(&runs);
+        assert_eq!(flips[0], (Flips::default(), Flips::default()));
+        // A single variant's flip is never joint.
+        assert!(flips[1].0.deliverable && !flips[1].1.any());
+        let (both, joint) = flips[3];
+        assert!(both.contracted && both.deliverable && !both.financeable);
+        assert!(joint.contracted && !joint.deliverable && !joint.financeable);
+        // An invalid run flips nothing.
+        let mut invalid = runs.to_vec();
+        invalid[3].metrics = None;
+        invalid[3].verdicts = None;
+        invalid[3].invalid = Some("x".into());
+        assert!(!combination_flips(&invalid)[3].0.any());
+    }
+}

@@ -121,6 +121,23 @@ impl VariantJson {
         }
     }
 
+    /// The variant as written in the base contract's inputs: the value, source and grade of its
+    /// alternative, whether or not the run could use it (an invalid combination).
+    pub fn of_alternative(base: &Contract, variant: &Variant) -> VariantJson {
+        let alternative = base
+            .inputs
+            .iter()
+            .find(|i| i.path == variant.term)
+            .and_then(|i| variant.n.checked_sub(1).and_then(|k| i.alternatives.get(k)));
+        VariantJson {
+            term: variant.term.clone(),
+            n: variant.n,
+            value: alternative.map(|a| a.value),
+            source: alternative.and_then(|a| a.source.clone()),
+            evidence: alternative.and_then(|a| a.evidence.map(|e| e.name())),
+        }
+    }
+
     /// `pricing.discount=1 (0.12)`.
     pub fn label(&self) -> String {
         let value = self

@@ -1,11 +1,14 @@
 //! `offtake compare FILE`: the base case and every alternative of every sourced term, one at a
-//! time, side by side, with the verdicts that flip marked.
+//! time, side by side, with the verdicts that flip marked. With `--all-combinations`: every
+//! combination of the alternatives (at most `offtake_model::MAX_COMBINATIONS`), with the
+//! verdicts that only a combination flips named.
 
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
-use offtake_report::compare::{CompareJson, Run};
+use offtake_model::{Contract, MAX_COMBINATIONS, TermSheet, combination_count, combinations};
+use offtake_report::compare::{Combination, CombinationsJson, CompareJson, Run};
 
 use crate::error::{CliError, CliResult};
 use crate::output::{Kind, check_extension, refuse_inputs};
@@ -24,6 +27,14 @@ pub struct Args {
     /// Let tables be wider than 120 columns instead of wrapping their text columns.
     #[arg(long)]
     pub wide: bool,
+    /// Run every combination of alternatives (each term at its base or one of its
+    /// alternatives, all at once), not one term at a time; at most 4,096 runs.
+    #[arg(long = "all-combinations")]
+    pub all_combinations: bool,
+    /// With --all-combinations: combine only TERM's alternatives (repeatable); every other
+    /// term stays at its base value.
+    #[arg(long = "term", value_name = "TERM", requires = "all_combinations")]
+    pub terms: Vec<String>,
 }
 
 /// Exit code: 0 ok, 2 invalid term sheet, 1 other failures.
@@ -39,7 +50,33 @@ pub fn run(args: &Args) -> CliResult {
         CliError::Invalid(None)
     };
     // The text is parsed once; each alternative is a validation of the same tree.
-    let sheet = offtake_model::TermSheet::read(&loaded.text).map_err(|e| invalid(&e))?;
+    let sheet = TermSheet::read(&loaded.text).map_err(|e| invalid(&e))?;
+    if args.all_combinations {
+        let terms = chosen_terms(base, &args.terms)?;
+        let count = combination_count(&terms);
+        if count > MAX_COMBINATIONS {
+            return Err(CliError::invalid(too_many(&terms, count)));
+        }
+        let mut runs = Vec::with_capacity(count as usize);
+        for (index, variants) in combinations(&terms).enumerate() {
+            // A combination can break a rule joining terms that each alternative keeps (a
+            // deadline before an online date): it is listed as not run, the others still run.
+            match sheet.contract(&variants) {
+                Ok(contract) => {
+                    let outcome = underwrite(&contract, &Scenario::base(&contract));
+                    runs.push(Combination::new(&contract, &outcome, &variants, index));
+                }
+                Err(e) => runs.push(Combination::invalid(base, &variants, index, problem(&e))),
+            }
+        }
+        let text = if args.json {
+            CombinationsJson::new(base, &terms, &runs).to_string_pretty()?
+        } else {
+            let screen = crate::present::screen(args.wide, args.output.is_some());
+            offtake_report::compare::combinations_terminal_on(base, &terms, &runs, &screen)
+        };
+        return crate::output::write_text(args.output.as_deref(), &text);
+    }
     let mut runs = vec![Run::new(
         base,
         &underwrite(base, &Scenario::base(base)),
@@ -71,4 +108,74 @@ pub fn run(args: &Args) -> CliResult {
         offtake_report::compare::terminal_on(base, &runs, &screen)
     };
     crate::output::write_text(args.output.as_deref(), &text)
+}
+
+/// The terms to combine: every term with alternatives, or those named by `--term` (in the
+/// file's order), each of which must have alternatives.
+fn chosen_terms(base: &Contract, named: &[String]) -> CliResult<Vec<(String, usize)>> {
+    let all = base.alternative_terms();
+    if named.is_empty() {
+        return Ok(all);
+    }
+    for term in named {
+        if !all.iter().any(|(t, _)| t == term) {
+            let known: Vec<&str> = all.iter().map(|(t, _)| t.as_str()).collect();
+            return Err(CliError::invalid(format!(
+                "--term {term}: no such term with alternatives (terms with alternatives: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+    }
+    Ok(all.into_iter().filter(|(t, _)| named.contains(t)).collect())
+}
+
+/// The error for more combinations than [`MAX_COMBINATIONS`]: how many, from which terms, and
+/// how to narrow.
+fn too_many(terms: &[(String, usize)], count: u64) -> String {
+    let factors: Vec<String> = terms
+        .iter()
+        .map(|(t, n)| format!("{t} ({})", n + 1))
+        .collect();
+    let count = if count == u64::MAX {
+        "over 10^19".to_string()
+    } else {
+        offtake_report::format::number(count as f64, 0)
+    };
+    format!(
+        "--all-combinations: {} terms with alternatives make {count} combinations (the product of \
+         each term's base and alternatives: {}), over the limit of {}. Narrow it with --term TERM \
+         (repeatable) to combine only those terms' alternatives, the others staying at base",
+        terms.len(),
+        factors.join(" × "),
+        offtake_report::format::number(MAX_COMBINATIONS as f64, 0)
+    )
+}
+
+/// The first problem of an invalid combination, in one line: `deadline 2026-12 is before …
+/// [tranche.x.deadline]`, and how many more.
+fn problem(e: &offtake_model::Error) -> String {
+    match e {
+        offtake_model::Error::Invalid {
+            diagnostics,
+            omitted,
+        } => {
+            let more = diagnostics.len() + omitted - 1;
+            diagnostics.first().map_or_else(
+                || e.to_string(),
+                |d| {
+                    let tail = if more > 0 {
+                        format!(" (and {more} more)")
+                    } else {
+                        String::new()
+                    };
+                    format!("{} [{}]{tail}", d.problem, d.field)
+                },
+            )
+        }
+        other => other.to_string(),
+    }
 }
