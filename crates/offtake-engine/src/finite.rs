@@ -111,6 +111,10 @@ impl NotFinite {
             coverage,
             circularity,
             equity_paid_total,
+            delivery_ratio,
+            total_capacity_charges,
+            total_true_up_annual,
+            equity_handback,
         } = m;
         for (name, x) in [
             ("provider NPV", provider_npv),
@@ -133,6 +137,10 @@ impl NotFinite {
             ("peak capacity", peak_capacity_mw),
             ("capacity at end", capacity_mw_at_end),
             ("equity paid", equity_paid_total),
+            ("delivery ratio", delivery_ratio),
+            ("total capacity charges", total_capacity_charges),
+            ("total yearly true-ups", total_true_up_annual),
+            ("equity handed back", equity_handback),
         ] {
             self.value(name, x);
         }
@@ -184,6 +192,9 @@ impl NotFinite {
             provider_deal_cf,
             buyer_cf,
             zero_usage_revenue,
+            capacity_charge,
+            true_up_annual,
+            promised_capacity_mw,
             tranche_ids: _,
             tranche_capacity_mw,
             tranche_pflops,
@@ -218,6 +229,9 @@ impl NotFinite {
             ("provider deal cash flow", provider_deal_cf),
             ("buyer cash flow", buyer_cf),
             ("zero-usage revenue", zero_usage_revenue),
+            ("capacity charge", capacity_charge),
+            ("yearly true-up", true_up_annual),
+            ("promised capacity", promised_capacity_mw),
         ] {
             self.series(name, xs);
         }
@@ -241,6 +255,8 @@ impl NotFinite {
             utilization,
             usage_charge,
             shortfall,
+            capacity_charge,
+            true_up_annual,
             true_up,
             payments,
             power_cost,
@@ -253,6 +269,7 @@ impl NotFinite {
             cfads,
             debt_service,
             dscr,
+            delivery_ratio,
         } = r;
         for (name, x) in [
             ("yearly capacity", capacity_mw),
@@ -261,6 +278,8 @@ impl NotFinite {
             ("yearly utilization", utilization),
             ("yearly usage charge", usage_charge),
             ("yearly shortfall", shortfall),
+            ("yearly capacity charge", capacity_charge),
+            ("yearly true-ups (annual)", true_up_annual),
             ("yearly true-up", true_up),
             ("yearly payments", payments),
             ("yearly power cost", power_cost),
@@ -272,6 +291,7 @@ impl NotFinite {
             ("yearly FCF", fcf),
             ("yearly CFADS", cfads),
             ("yearly debt service", debt_service),
+            ("yearly delivery ratio", delivery_ratio),
         ] {
             self.value(name, x);
         }

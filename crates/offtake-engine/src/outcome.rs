@@ -74,6 +74,16 @@ pub struct Metrics {
     pub circularity: Option<f64>,
     /// Σ equity paid.
     pub equity_paid_total: f64,
+    /// δ: delivered over promised MW-months over the term (MODEL.md §13); 1 when nothing is
+    /// promised.
+    pub delivery_ratio: f64,
+    /// Σ K, the capacity charges (§13).
+    pub total_capacity_charges: f64,
+    /// Σ X_y, the yearly true-ups (§13).
+    pub total_true_up_annual: f64,
+    /// exit_multiple × Σ consideration · equity paid: the value the buyer hands back in shares,
+    /// in T−1 (§7, §8).
+    pub equity_handback: f64,
 }
 
 /// The three verdicts of MODEL.md §9.
@@ -142,9 +152,9 @@ pub struct Schedule {
     pub floor: Vec<f64>,
     /// S(t).
     pub shortfall: Vec<f64>,
-    /// X(t) (non-zero only in T−1).
+    /// X(t), the total true-up against `min_total_spend` (non-zero only in T−1).
     pub true_up: Vec<f64>,
-    /// P(t) = B + S + X.
+    /// P(t) = B + S + K + X_y + X.
     pub payments: Vec<f64>,
     pub energy_mwh: Vec<f64>,
     pub power_cost: Vec<f64>,
@@ -162,8 +172,15 @@ pub struct Schedule {
     pub equity_paid: Vec<f64>,
     pub provider_deal_cf: Vec<f64>,
     pub buyer_cf: Vec<f64>,
-    /// Revenue owed with zero usage (floors, then the true-up with B = 0), used by coverage.
+    /// ZR(t): revenue owed with zero usage (floors, capacity charges, then the yearly and total
+    /// true-ups with B = 0), used by coverage; all 0 for a non-binding deal (MODEL.md §13).
     pub zero_usage_revenue: Vec<f64>,
+    /// K(t): capacity charge on delivered MW (MODEL.md §13).
+    pub capacity_charge: Vec<f64>,
+    /// X_y: each yearly true-up in the last period of its contract year (MODEL.md §13).
+    pub true_up_annual: Vec<f64>,
+    /// Σ_k mw_k·â_k(t): the capacity promised by the contract dates (MODEL.md §13).
+    pub promised_capacity_mw: Vec<f64>,
     /// Tranche ids, in file order, naming the rows of `tranche_capacity_mw`.
     pub tranche_ids: Vec<String>,
     /// mw_k · a_k(t) per tranche (file order), 0 for an unexercised option.
@@ -187,6 +204,8 @@ pub struct AnnualRow {
     pub utilization: f64,
     pub usage_charge: f64,
     pub shortfall: f64,
+    pub capacity_charge: f64,
+    pub true_up_annual: f64,
     pub true_up: f64,
     pub payments: f64,
     pub power_cost: f64,
@@ -200,6 +219,9 @@ pub struct AnnualRow {
     pub debt_service: f64,
     /// Σ CFADS / Σ debt service; none without debt service that year.
     pub dscr: Option<f64>,
+    /// δ_y: delivered over promised MW-months in the year (MODEL.md §13); 1 when nothing is
+    /// promised in it.
+    pub delivery_ratio: f64,
 }
 
 /// How an option was decided (MODEL.md §3).

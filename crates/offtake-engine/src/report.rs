@@ -47,6 +47,8 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
                 },
                 usage_charge: sum(&s.usage_charge),
                 shortfall: sum(&s.shortfall),
+                capacity_charge: sum(&s.capacity_charge),
+                true_up_annual: sum(&s.true_up_annual),
                 true_up: sum(&s.true_up),
                 payments: sum(&s.payments),
                 power_cost: sum(&s.power_cost),
@@ -59,6 +61,7 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
                 cfads: sum(&s.cfads),
                 debt_service: sum(&s.debt_service),
                 dscr: sim.dscr[y],
+                delivery_ratio: sim.delivery_year[y],
             }
         })
         .collect();
@@ -147,6 +150,10 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
             threshold: th.coverage,
             note: match m.coverage {
                 _ if !computed => cannot("contracted"),
+                Some(_) if !c.deal.binding => {
+                    "non-binding deal: nothing is owed at zero usage, coverage 0, not contracted"
+                        .to_string()
+                }
                 Some(cov) => format!(
                     "coverage {cov:.4} = PV(zero-usage revenue) {} / PV(capex + fixed opex) {}; needs >= {}",
                     usd_words(sim.pv_zero_usage_revenue),
@@ -177,8 +184,8 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
             figure: Some(sim.failing_tranches as f64),
             threshold: 0.0,
             note: format!(
-                "{} tranche(s) miss their deadline or promised generation",
-                sim.failing_tranches
+                "{} tranche(s) miss their deadline or promised generation; delivery ratio {:.4}, needs >= {}",
+                sim.failing_tranches, m.delivery_ratio, th.delivery
             ),
         },
     };

@@ -45,6 +45,9 @@ pub struct Deal {
     /// T, the number of monthly periods (1 ..= 600).
     pub term_months: u32,
     pub max_mw: Option<f64>,
+    /// `[deal] binding` (default true): a non-binding deal (a letter of intent) has no
+    /// zero-usage revenue and is never contracted (MODEL.md §9, §13).
+    pub binding: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +60,9 @@ pub struct Generation {
     pub chip_capex_per_mw: f64,
     /// round(12 · life_years), at least 1.
     pub life_months: u32,
+    /// USD per PFLOP-hour before discount and escalation (MODEL.md §13); `[pricing] list_price`
+    /// when the generation gives none.
+    pub list_price: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -120,6 +126,9 @@ pub struct Pricing {
     pub discount: f64,
     /// Annual, stepped by contract year; may be negative (> −1).
     pub escalation: f64,
+    /// USD per MW-month of delivered capacity, escalated like the price, not discounted
+    /// (MODEL.md §13); 0 when not given.
+    pub capacity_charge: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,7 +150,19 @@ pub struct TakeOrPay {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Commitment {
-    pub min_total_spend: f64,
+    /// M; none: no total true-up (not a minimum of 0).
+    pub min_total_spend: Option<f64>,
+    /// Yearly minimums m_y (MODEL.md §13), in file order; years not listed have none.
+    pub min_annual_spend: Vec<AnnualMinimum>,
+    /// Minimums scaled by the delivery ratio (default true); false: owed in full (v1).
+    pub excused_by_non_delivery: bool,
+}
+
+/// A yearly minimum spend: contract year (1-based, within the term) and USD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AnnualMinimum {
+    pub year: u32,
+    pub amount: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,6 +197,9 @@ pub struct Buyer {
     pub discount_rate: f64,
     /// USD per PFLOP-hour; defaults to the list price.
     pub value_per_pflop_hour: f64,
+    /// `value_per_pflop_hour` was given: it values every generation. When not given, compute
+    /// is valued at the list price of the generation used (MODEL.md §8, §13).
+    pub value_given: bool,
 }
 
 /// A metric an equity condition can test (MODEL.md §7).
@@ -236,6 +260,8 @@ pub struct EquityTranche {
     pub id: String,
     pub amount: f64,
     pub round_trip: f64,
+    /// Share of the amount the buyer pays for in shares of equal value (MODEL.md §7; default 1).
+    pub consideration: f64,
     pub trigger: EquityTrigger,
 }
 
@@ -244,6 +270,8 @@ pub struct Thresholds {
     pub coverage: f64,
     pub dscr: f64,
     pub hurdle: f64,
+    /// The delivery ratio deliverable needs (MODEL.md §9; default 0.95).
+    pub delivery: f64,
 }
 
 /// A scalar risk factor (a multiplier, MODEL.md §10).
@@ -347,6 +375,19 @@ impl Contract {
 
     pub fn generation_index(&self, name: &str) -> Option<usize> {
         self.generations.iter().position(|g| g.name == name)
+    }
+
+    /// Every generation is billed at `[pricing] list_price` (no generation gives its own):
+    /// prices and floors are v1's U·p and floor·C·p.
+    pub fn one_list_price(&self) -> bool {
+        self.generations
+            .iter()
+            .all(|g| g.list_price == self.pricing.list_price)
+    }
+
+    /// The number of contract years, ⌈T/12⌉.
+    pub fn contract_years(&self) -> usize {
+        self.term_months().div_ceil(12)
     }
 
     pub fn tranche_index(&self, id: &str) -> Option<usize> {

@@ -119,6 +119,12 @@ pub enum Problem {
     BadDistribution { dist: &'static str, message: String },
     #[error("correlation: {message}")]
     BadCorrelation { message: String },
+    #[error("a yearly minimum is [contract_year, USD], e.g. [1, 5e9]")]
+    BadAnnualMinimum,
+    #[error("contract year {year} of `min_annual_spend` is outside the term: years are 1 … {years}")]
+    AnnualMinimumYear { year: i64, years: usize },
+    #[error("contract year {year} is listed twice in `min_annual_spend`")]
+    AnnualMinimumTwice { year: i64 },
     #[error("the correlation matrix is not positive semi-definite (determinant {determinant:.4})")]
     NotPositiveSemiDefinite { determinant: f64 },
 }

@@ -237,6 +237,20 @@ impl<'v> Reader<'v> {
         }
     }
 
+    /// A boolean under `key`, `default` when absent; `None` when present but not a boolean.
+    pub fn boolean(&mut self, t: &Table<'_, '_>, key: &str, default: bool) -> Option<bool> {
+        let Some(v) = t.get(key) else {
+            return Some(default);
+        };
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(v, "true or false", t.field(key));
+                None
+            }
+        }
+    }
+
     /// A string that is also an id: non-empty.
     pub fn id(&mut self, t: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
         let s = self.string(t, key, true)?;
@@ -256,6 +270,74 @@ impl<'v> Reader<'v> {
     }
 
     pub fn date_value(&mut self, v: &Value<'_>, field: String) -> Option<NaiveDate> {
+        if let DeValue::Table(map) = v.get_ref() {
+            return self.dated_table(map, v.span(), field);
+        }
+        self.plain_date(v, field)
+    }
+
+    /// A date written as a provenance table `{ value = "YYYY-MM", source, evidence, note,
+    /// alternatives = [{ value, source, evidence, note }, …] }` (MODEL.md §11): the value is the
+    /// date in force; every alternative must be a date too. (Alternatives of dates are checked,
+    /// not yet run as variants.)
+    fn dated_table(
+        &mut self,
+        map: &toml::de::DeTable<'_>,
+        span: Range<usize>,
+        field: String,
+    ) -> Option<NaiveDate> {
+        let label = format!("the provenance table of `{field}`");
+        let t = Table {
+            map,
+            span: (span.start, span.end),
+            label: &label,
+            prefix: &field,
+        };
+        self.check_keys(&t, &["value", "source", "evidence", "note", "alternatives"]);
+        self.source_ref(&t);
+        self.evidence(&t);
+        self.string(&t, "note", false);
+        if let Some(av) = t.get("alternatives") {
+            match av.get_ref() {
+                DeValue::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let afield = format!("{field}.alternatives[{i}]");
+                        let DeValue::Table(am) = item.get_ref() else {
+                            self.wrong_type(item, "a table { value, source, evidence }", afield);
+                            continue;
+                        };
+                        let alabel = format!("alternative {} of `{field}`", i + 1);
+                        let at = Table {
+                            map: am,
+                            span: (item.span().start, item.span().end),
+                            label: &alabel,
+                            prefix: &afield,
+                        };
+                        self.check_keys(&at, &["value", "source", "evidence", "note"]);
+                        self.source_ref(&at);
+                        self.evidence(&at);
+                        self.string(&at, "note", false);
+                        match at.get("value") {
+                            Some(x) => {
+                                self.plain_date(x, at.field("value"));
+                            }
+                            None => self.missing(&at, "value"),
+                        }
+                    }
+                }
+                _ => self.wrong_type(av, "an array of alternatives", t.field("alternatives")),
+            }
+        }
+        match t.get("value") {
+            Some(x) => self.plain_date(x, field.clone()),
+            None => {
+                self.missing(&t, "value");
+                None
+            }
+        }
+    }
+
+    fn plain_date(&mut self, v: &Value<'_>, field: String) -> Option<NaiveDate> {
         match v.get_ref() {
             DeValue::String(s) => match parse_month(s) {
                 Some(d) => Some(d),

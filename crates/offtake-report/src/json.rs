@@ -74,6 +74,8 @@ pub struct DealJson<'a> {
     pub end: String,
     pub term_months: u32,
     pub max_mw: Option<f64>,
+    /// `[deal] binding` (MODEL.md §13): false for a letter of intent, never contracted.
+    pub binding: bool,
     /// Alternatives selected with `--variant` (empty: the base case).
     pub variants: Vec<VariantJson>,
 }
@@ -91,6 +93,7 @@ impl<'a> DealJson<'a> {
             end: month(contract.period_start(i64::from(deal.term_months) - 1)),
             term_months: deal.term_months,
             max_mw: deal.max_mw,
+            binding: deal.binding,
             variants: Vec::new(),
         }
     }

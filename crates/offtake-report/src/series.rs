@@ -32,6 +32,8 @@ pub fn monthly_series(s: &Schedule) -> Vec<MonthlySeries<'_>> {
         m("usage_charge", "USD", &s.usage_charge),
         m("floor", "USD", &s.floor),
         m("shortfall", "USD", &s.shortfall),
+        m("capacity_charge", "USD", &s.capacity_charge),
+        m("true_up_annual", "USD", &s.true_up_annual),
         m("true_up", "USD", &s.true_up),
         m("payments", "USD", &s.payments),
         m("energy_mwh", "MWh", &s.energy_mwh),
@@ -50,6 +52,7 @@ pub fn monthly_series(s: &Schedule) -> Vec<MonthlySeries<'_>> {
         m("provider_deal_cf", "USD", &s.provider_deal_cf),
         m("buyer_cf", "USD", &s.buyer_cf),
         m("zero_usage_revenue", "USD", &s.zero_usage_revenue),
+        m("promised_capacity_mw", "MW", &s.promised_capacity_mw),
     ]
 }
 
@@ -102,6 +105,12 @@ pub fn annual_columns() -> Vec<AnnualColumn> {
             Some(r.usage_charge)
         }),
         c("shortfall", "USD", Sum, |r: &AnnualRow| Some(r.shortfall)),
+        c("capacity_charge", "USD", Sum, |r: &AnnualRow| {
+            Some(r.capacity_charge)
+        }),
+        c("true_up_annual", "USD", Sum, |r: &AnnualRow| {
+            Some(r.true_up_annual)
+        }),
         c("true_up", "USD", Sum, |r: &AnnualRow| Some(r.true_up)),
         c("payments", "USD", Sum, |r: &AnnualRow| Some(r.payments)),
         c("power_cost", "USD", Sum, |r: &AnnualRow| Some(r.power_cost)),
@@ -118,5 +127,8 @@ pub fn annual_columns() -> Vec<AnnualColumn> {
             Some(r.debt_service)
         }),
         c("dscr", "multiple", Ratio, |r: &AnnualRow| r.dscr),
+        c("delivery_ratio", "fraction", Ratio, |r: &AnnualRow| {
+            Some(r.delivery_ratio)
+        }),
     ]
 }

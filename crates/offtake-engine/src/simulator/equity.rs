@@ -104,7 +104,7 @@ impl Simulator<'_> {
         if full {
             self.series.equity_paid.fill(0.0);
         }
-        let mut round_trip = 0.0;
+        let (mut round_trip, mut in_shares) = (0.0, 0.0);
         let mut deal_npv = m.provider_npv;
         for (e, rule) in self.equity_rules.iter().enumerate() {
             let period = match rule {
@@ -116,6 +116,7 @@ impl Simulator<'_> {
                 let equity = &self.contract.equity[e];
                 m.equity_paid_total += equity.amount;
                 round_trip += equity.round_trip * equity.amount;
+                in_shares += equity.consideration * equity.amount;
                 m.buyer_npv += equity.amount * self.buyer_factor[t];
                 deal_npv -= equity.amount * self.provider_factor[t];
                 if full {
@@ -123,19 +124,29 @@ impl Simulator<'_> {
                 }
             }
         }
-        // Deal view = FCF − equity paid, plus exit_multiple × Σ equity paid in T−1 (§6).
-        let exit = self.contract.provider.exit_multiple * m.equity_paid_total;
+        // Deal view = FCF − equity paid, plus in T−1 the shares the buyer handed over, at
+        // exit_multiple × Σ consideration · paid (§6, §7); the buyer gives that value back (§8).
+        let exit = self.contract.provider.exit_multiple * in_shares;
+        m.equity_handback = exit;
         m.provider_deal_npv = deal_npv + exit * self.provider_factor[n - 1];
+        m.buyer_npv -= exit * self.buyer_factor[n - 1];
         m.circularity = (m.total_payments > 0.0).then(|| round_trip / m.total_payments);
         if full {
-            let value = self.contract.buyer.value_per_pflop_hour;
+            let buyer = &self.contract.buyer;
+            let by_generation = self.v2.by_generation && !buyer.value_given;
             for t in 0..n {
+                let value = if by_generation {
+                    self.list_by_use[t]
+                } else {
+                    buyer.value_per_pflop_hour
+                };
                 self.series.buyer_cf[t] = self.series.used_pflop_hours[t] * value
                     - self.series.payments[t]
                     + self.series.equity_paid[t];
                 self.series.provider_deal_cf[t] = self.series.fcf[t] - self.series.equity_paid[t];
             }
             self.series.provider_deal_cf[n - 1] += exit;
+            self.series.buyer_cf[n - 1] -= exit;
         }
     }
 

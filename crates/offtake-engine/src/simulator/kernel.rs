@@ -34,8 +34,14 @@ impl Simulator<'_> {
     fn simulate_portable(&mut self) {
         self.place_tranches();
         self.capacity_and_options();
-        if self.extent == Extent::Full {
+        let full = self.extent == Extent::Full;
+        self.delivery(full || !self.v2.min_annual.is_empty());
+        if self.v2.by_generation {
+            self.prices_by_generation();
+        }
+        if full {
             self.tranche_series();
+            self.promised_series();
         }
         self.capex_and_debt();
         let mut m = Metrics {

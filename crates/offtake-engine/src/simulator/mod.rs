@@ -17,6 +17,7 @@
 
 mod arith;
 mod capex;
+mod delivery;
 mod equity;
 mod kernel;
 mod periods;
@@ -33,7 +34,7 @@ use crate::{PathSummary, Scenario, Schedule};
 use arith::{discount_factors, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
 pub(crate) use placement::Fit;
-use terms::ramp_table;
+use terms::{prefix_sums, ramp_table};
 pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
 
 /// The largest delay or slip the simulator reads, in months (a billion: far beyond any term, so
@@ -70,6 +71,24 @@ pub enum Extent {
     ProviderNpv,
 }
 
+/// The terms of MODEL.md §13 in periods.
+#[derive(Debug, Clone)]
+pub(crate) struct V2Terms {
+    /// Some generation has its own list price: B and F by generation.
+    pub(crate) by_generation: bool,
+    /// Per generation, list_g.
+    pub(crate) generation_list: Vec<f64>,
+    /// (1 − discount)·(1 + escalation)^⌊t/12⌋ (empty with one list price).
+    pub(crate) net_escalation: Vec<f64>,
+    /// capacity_charge·(1 + escalation)^⌊t/12⌋ per MW (empty with no capacity charge).
+    pub(crate) capacity_price: Vec<f64>,
+    /// m_y per contract year (0-based), none where not listed; empty when there are none.
+    pub(crate) min_annual: Vec<Option<f64>>,
+    /// Minimums scaled by the delivery ratio.
+    pub(crate) excused: bool,
+    pub(crate) binding: bool,
+}
+
 /// Preallocated state for running one contract under many scenarios.
 #[derive(Debug, Clone)]
 pub struct Simulator<'c> {
@@ -86,6 +105,8 @@ pub struct Simulator<'c> {
     floor: f64,
     settle_annual: bool,
     min_total_spend: Option<f64>,
+    /// MODEL.md §13 terms (none of them costs a sheet that does not use them).
+    pub(crate) v2: V2Terms,
     /// (debt_share, loan of 1 USD over 12n months).
     debt: Option<(f64, LevelLoan)>,
     /// (1+i)^m = exp(m·ln(1+i)) for m = 0 … T−1: a draw's growth to repayment start (§6).
@@ -162,6 +183,17 @@ pub struct Simulator<'c> {
     pub(crate) failing_tranches: usize,
     /// The figures of the last run that were not finite numbers (replaced: `crate::finite`).
     pub(crate) not_finite: NotFinite,
+    /// δ over the term and per contract year (MODEL.md §13; per year only when yearly minimums
+    /// need it or at the Full extent).
+    pub(crate) delivery_ratio: f64,
+    pub(crate) delivery_year: Vec<f64>,
+    /// Per contract year: Σ S0 and Σ K (the zero-usage chain of the yearly minimums).
+    zero_year: Vec<f64>,
+    charge_year: Vec<f64>,
+    /// With prices by generation: per period Σ_k pflops_k·list_g / pflops (the list price of a
+    /// PFLOP-hour used), and the billed price L(t)·(1−discount)·(1+escalation)^⌊t/12⌋.
+    pub(crate) list_by_use: Vec<f64>,
+    pub(crate) bill_price: Vec<f64>,
 
     pub(crate) summary: PathSummary,
 }
@@ -196,7 +228,11 @@ impl<'c> Simulator<'c> {
             .tranches
             .iter()
             .map(|tr| TrancheTerms {
+                ramp_prefix: prefix_sums(&ramp_table(tr.mw, i64::from(tr.ramp_months))),
                 ramp_mw: ramp_table(tr.mw, i64::from(tr.ramp_months)),
+                promised_online: contract.period_of(tr.online).max(0),
+                promised_term: 0.0,
+                promised_year: Vec::new(),
                 mw: tr.mw,
                 online: contract.period_of(tr.online),
                 ramp: i64::from(tr.ramp_months),
@@ -212,6 +248,15 @@ impl<'c> Simulator<'c> {
                 },
             })
             .collect();
+        let n_years = n.div_ceil(12);
+        let mut tranches = tranches;
+        for tr in &mut tranches {
+            let promised = tr.promised_online;
+            tr.promised_term = tr.mw_months(promised, 0, n_i - 1);
+            tr.promised_year = (0..n_years as i64)
+                .map(|y| tr.mw_months(promised, 12 * y, (12 * y + 11).min(n_i - 1)))
+                .collect();
+        }
         let mut option_order: Vec<usize> = (0..tranches.len())
             .filter(|&k| tranches[k].option.is_some())
             .collect();
@@ -265,7 +310,49 @@ impl<'c> Simulator<'c> {
             }
         };
         // No `[commitment]` means no true-up at all (MODEL.md §12), not a minimum of 0.
-        let min_total_spend = contract.commitment.as_ref().map(|c| c.min_total_spend);
+        let min_total_spend = contract
+            .commitment
+            .as_ref()
+            .and_then(|c| c.min_total_spend);
+        let v2 = {
+            let by_generation = !contract.one_list_price();
+            let escalated = |x: f64| -> Vec<f64> {
+                (0..n)
+                    .map(|t| x * yearly_factor(pricing.escalation, t))
+                    .collect()
+            };
+            let mut min_annual = Vec::new();
+            if let Some(c) = &contract.commitment
+                && !c.min_annual_spend.is_empty()
+            {
+                min_annual = vec![None; n.div_ceil(12)];
+                for m in &c.min_annual_spend {
+                    if let Some(slot) = min_annual.get_mut(m.year as usize - 1) {
+                        *slot = Some(m.amount);
+                    }
+                }
+            }
+            V2Terms {
+                by_generation,
+                generation_list: contract.generations.iter().map(|g| g.list_price).collect(),
+                net_escalation: if by_generation {
+                    escalated(1.0 - pricing.discount)
+                } else {
+                    Vec::new()
+                },
+                capacity_price: if pricing.capacity_charge > 0.0 {
+                    escalated(pricing.capacity_charge)
+                } else {
+                    Vec::new()
+                },
+                min_annual,
+                excused: contract
+                    .commitment
+                    .as_ref()
+                    .is_none_or(|c| c.excused_by_non_delivery),
+                binding: contract.deal.binding,
+            }
+        };
         // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
         let (debt, debt_growth, balance_left) = match contract.financing.as_ref().and_then(|f| {
             let i = f.interest_rate / 12.0;
@@ -286,7 +373,6 @@ impl<'c> Simulator<'c> {
         let provider_factor = discount_factors(provider.discount_rate, n);
         let n_tr = tranches.len();
         let n_gen = contract.generations.len();
-        let n_years = n.div_ceil(12);
         let zeros = vec![0.0; n];
         let series = Schedule {
             months: (0..n).map(|t| contract.period_start(t as i64)).collect(),
@@ -321,7 +407,10 @@ impl<'c> Simulator<'c> {
             equity_paid: zeros.clone(),
             provider_deal_cf: zeros.clone(),
             buyer_cf: zeros.clone(),
-            zero_usage_revenue: zeros,
+            zero_usage_revenue: zeros.clone(),
+            capacity_charge: zeros.clone(),
+            true_up_annual: zeros.clone(),
+            promised_capacity_mw: zeros,
         };
         let effect_keys = EffectKeys::new(n, &tranches, n_gen);
         Simulator {
@@ -335,6 +424,9 @@ impl<'c> Simulator<'c> {
             floor,
             settle_annual,
             min_total_spend,
+            list_by_use: if v2.by_generation { vec![0.0; n] } else { Vec::new() },
+            bill_price: if v2.by_generation { vec![0.0; n] } else { Vec::new() },
+            v2,
             debt,
             debt_growth_sum: running_sums(&debt_growth),
             debt_growth,
@@ -379,6 +471,10 @@ impl<'c> Simulator<'c> {
             pv_capacity: 0.0,
             failing_tranches: 0,
             not_finite: NotFinite::default(),
+            delivery_ratio: 1.0,
+            delivery_year: vec![1.0; n_years],
+            zero_year: vec![0.0; n_years],
+            charge_year: vec![0.0; n_years],
             summary: PathSummary {
                 options_exercised: vec![false; n_tr],
                 equity_paid_period: vec![None; contract.equity.len()],

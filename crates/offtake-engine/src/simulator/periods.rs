@@ -61,7 +61,12 @@ impl Simulator<'_> {
         let fixed_per_mw_month = p.fixed_opex_per_mw_year / 12.0;
         // Equal-length views let the compiler drop the bounds checks.
         let hours = &self.series.hours[..n];
-        let price = &self.series.price[..n];
+        // With prices by generation the billed price of the run (§13); else p(t).
+        let price = if self.v2.by_generation {
+            &self.bill_price[..n]
+        } else {
+            &self.series.price[..n]
+        };
         let power_price = &self.power_price[..n];
         let curve = &self.demand_curve[..n];
         let capacity = &self.series.capacity_mw[..n];
@@ -118,7 +123,11 @@ impl Simulator<'_> {
         let tax_rate = p.tax_rate;
         let residual_value = self.summary.metrics.residual_value;
         let available_ph = &self.series.available_pflop_hours[..n];
-        let price = &self.series.price[..n];
+        let price = if self.v2.by_generation {
+            &self.bill_price[..n]
+        } else {
+            &self.series.price[..n]
+        };
         let factor = &self.provider_factor[..n];
         let payments = &mut self.series.payments[..n];
         let fcf = &mut self.series.fcf[..n];
@@ -130,6 +139,13 @@ impl Simulator<'_> {
             self.series.floor[..n].fill(0.0);
             self.series.shortfall[..n].fill(0.0);
             self.series.zero_usage_revenue[..n].fill(0.0);
+            self.series.capacity_charge[..n].fill(0.0);
+            self.series.true_up_annual[..n].fill(0.0);
+        }
+        let yearly = !self.v2.min_annual.is_empty();
+        if yearly {
+            self.zero_year.fill(0.0);
+            self.charge_year.fill(0.0);
         }
 
         // The window: F(t) = floor·C·p; monthly settlement pays S = max(0, F − B) in each
@@ -169,17 +185,79 @@ impl Simulator<'_> {
                     self.series.shortfall[last] = shortfall;
                     self.series.zero_usage_revenue[last] = zero_usage;
                 }
+                if yearly {
+                    self.zero_year[last / 12] += zero_usage;
+                }
                 first = last + 1;
             }
         }
 
-        // T−1: the true-up X = max(0, M − Σ (B + S)), its zero-usage twin, the residual.
+        // §13 capacity charge K = capacity_charge·(1+escalation)^⌊t/12⌋·capacity_mw, after the
+        // floors (it does not reduce a shortfall); owed at zero usage too.
+        let mut charges_total = 0.0;
+        if !self.v2.capacity_price.is_empty() {
+            let capacity = &self.series.capacity_mw[..n];
+            let charge_price = &self.v2.capacity_price[..n];
+            for t in 0..n {
+                let k = charge_price[t] * capacity[t];
+                payments[t] += k;
+                ebitda[t] += k;
+                fcf[t] += k;
+                charges_total += k;
+                pv_zero_usage += k * factor[t];
+                if yearly {
+                    self.charge_year[t / 12] += k;
+                }
+                if DETAIL {
+                    self.series.capacity_charge[t] = k;
+                    self.series.zero_usage_revenue[t] += k;
+                }
+            }
+        }
+        owed_idle += charges_total;
+
+        // §13 yearly minimums: X_y = max(0, m_y·e_y − Σ_y (B + S + K)) in the year's last period
+        // (e_y = δ_y when excused), and its zero-usage twin from Σ_y (S0 + K).
+        let mut annual_total = 0.0;
+        if yearly {
+            for (y, minimum) in self.v2.min_annual.iter().enumerate() {
+                let Some(minimum) = *minimum else { continue };
+                let (lo, hi) = (12 * y, (12 * y + 11).min(n - 1));
+                let owed = if self.v2.excused {
+                    minimum * self.delivery_year[y]
+                } else {
+                    minimum
+                };
+                let true_up = (owed - sum(&payments[lo..=hi])).max(0.0);
+                let zero = (owed - (self.zero_year[y] + self.charge_year[y])).max(0.0);
+                payments[hi] += true_up;
+                ebitda[hi] += true_up;
+                fcf[hi] += true_up;
+                annual_total += true_up;
+                owed_idle += zero;
+                pv_zero_usage += zero * factor[hi];
+                if DETAIL {
+                    self.series.true_up_annual[hi] = true_up;
+                    self.series.zero_usage_revenue[hi] += zero;
+                }
+            }
+        }
+
+        // T−1: the total true-up X = max(0, M·e − Σ (B + S + K + X_y)) (e = δ when excused),
+        // its zero-usage twin, the residual.
         let billed = sum(payments);
         let last = n - 1;
-        let true_up = self.min_total_spend.map_or(0.0, |m| (m - billed).max(0.0));
+        let excuse = if self.v2.excused {
+            self.delivery_ratio
+        } else {
+            1.0
+        };
+        let true_up = self
+            .min_total_spend
+            .map_or(0.0, |m| (m * excuse - billed).max(0.0));
         let owed = self
             .min_total_spend
-            .map_or(0.0, |m| (m - owed_idle).max(0.0));
+            .map_or(0.0, |m| (m * excuse - owed_idle).max(0.0));
         pv_zero_usage += owed * factor[last];
         payments[last] += true_up;
         ebitda[last] += true_up;
@@ -189,6 +267,13 @@ impl Simulator<'_> {
             self.series.true_up[..n].fill(0.0);
             self.series.true_up[last] = true_up;
             self.series.tax[..n].fill(0.0);
+        }
+        // §13: a non-binding deal owes nothing at zero usage.
+        if !self.v2.binding {
+            pv_zero_usage = 0.0;
+            if DETAIL {
+                self.series.zero_usage_revenue[..n].fill(0.0);
+            }
         }
 
         // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid in
@@ -219,11 +304,13 @@ impl Simulator<'_> {
             }
         }
 
-        // Σ P = Σ (B + S) + X.
+        // Σ P = Σ (B + S + K + X_y) + X.
         m.total_true_up = true_up;
         m.total_payments = billed + true_up;
         m.total_shortfall = shortfall_total;
-        m.idle_payments = shortfall_total + true_up;
+        m.total_capacity_charges = charges_total;
+        m.total_true_up_annual = annual_total;
+        m.idle_payments = shortfall_total + annual_total + true_up;
         m.total_tax = tax_total;
         m.residual_value = residual_value;
         // Payback (§6): the first recovery of cumulative FCF; 0 if never negative; none if
@@ -245,9 +332,15 @@ impl Simulator<'_> {
         m.total_used_pflop_hours = sum(&self.series.used_pflop_hours);
         m.provider_npv = dot(&self.series.fcf, factor);
         // Buyer cash flow U·value − P (equity is added in `equity`).
-        let value = c.buyer.value_per_pflop_hour;
-        m.buyer_npv = value * dot(&self.series.used_pflop_hours, buyer_factor)
-            - dot(&self.series.payments, buyer_factor);
+        // Valued at the list price of the generation used when no value is given (§13).
+        let used_value = if self.v2.by_generation && !c.buyer.value_given {
+            let used = &self.series.used_pflop_hours[..n];
+            let list = &self.list_by_use[..n];
+            (0..n).map(|t| used[t] * list[t] * buyer_factor[t]).sum()
+        } else {
+            c.buyer.value_per_pflop_hour * dot(&self.series.used_pflop_hours, buyer_factor)
+        };
+        m.buyer_npv = used_value - dot(&self.series.payments, buyer_factor);
         self.pv_fixed_opex = fixed_per_mw_month * self.pv_capacity;
         m.capacity_mw_at_end = capacity[n - 1];
         if self.extent == Extent::Full {

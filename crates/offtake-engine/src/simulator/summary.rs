@@ -29,7 +29,15 @@ impl Simulator<'_> {
         if m.total_used_pflop_hours > 0.0 {
             let price = m.total_payments / m.total_used_pflop_hours;
             m.effective_price = Some(price);
-            m.effective_discount = Some(1.0 - price / c.pricing.list_price);
+            if !self.v2.by_generation {
+                m.effective_discount = Some(1.0 - price / c.pricing.list_price);
+            }
+        }
+        if self.v2.by_generation {
+            // 1 − Σ P / Σ_t Σ_k U_k·list_g (§13); none when nothing is used at a list price.
+            let used = &self.series.used_pflop_hours[..n];
+            let at_list: f64 = (0..n).map(|t| used[t] * self.list_by_use[t]).sum();
+            m.effective_discount = (at_list != 0.0).then(|| 1.0 - m.total_payments / at_list);
         }
 
         // DSCR per contract year with debt service (§6).
@@ -77,6 +85,7 @@ impl Simulator<'_> {
 
         // Every figure is finite or absent (crate::finite), the present values behind coverage
         // included; a path with a figure that is not a finite number passes no money verdict.
+        m.delivery_ratio = self.delivery_ratio;
         let mut not_finite = NotFinite::default();
         not_finite.metrics(&mut m);
         not_finite.value("PV of zero-usage revenue", &mut self.pv_zero_usage_revenue);
@@ -87,7 +96,10 @@ impl Simulator<'_> {
 
         let t = &c.thresholds;
         self.summary.verdicts = Verdicts {
-            contracted: computed && m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
+            // A non-binding deal is never contracted (§9, §13); its coverage is 0.
+            contracted: computed
+                && self.v2.binding
+                && m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
             // Without a DSCR (no debt service in the term) only when no debt is drawn either:
             // debt drawn and never serviced within the term is not financeable (docs/model.md).
             financeable: computed
@@ -95,7 +107,8 @@ impl Simulator<'_> {
                     Some(d) => at_least(d, t.dscr),
                     None => m.debt_drawn == 0.0,
                 },
-            deliverable: self.failing_tranches == 0,
+            // v2: and the delivery ratio over the term reaches the threshold (§9).
+            deliverable: self.failing_tranches == 0 && at_least(m.delivery_ratio, t.delivery),
         };
         self.summary.metrics = m;
     }

@@ -18,6 +18,13 @@ pub(crate) struct TrancheTerms {
     pub(crate) option: Option<(i64, f64)>,
     /// [`ramp_table`] of this tranche.
     pub(super) ramp_mw: Vec<f64>,
+    /// Σ ramp_mw[..j], j = 0 … len: the ramp's MW-months in closed form.
+    pub(super) ramp_prefix: Vec<f64>,
+    /// n_k = max(0, online_k): the promised online period (MODEL.md §13).
+    pub(crate) promised_online: i64,
+    /// Σ mw·â_k(t) over the term and per contract year (the delivery ratio's denominators).
+    pub(crate) promised_term: f64,
+    pub(crate) promised_year: Vec<f64>,
 }
 
 impl TrancheTerms {
@@ -31,6 +38,45 @@ impl TrancheTerms {
             self.ramp_mw[to_period(since - 1)]
         }
     }
+}
+
+impl TrancheTerms {
+    /// Σ_{t=lo}^{hi} mw·a(t) for a tranche online at `o` (0 before o): whole ramp months from the
+    /// prefix table, then mw × the months past the ramp. The same arithmetic for the delivered
+    /// (o_k) and the promised (n_k) schedule, so equal periods give equal bits (MODEL.md §13).
+    pub(crate) fn mw_months(&self, o: i64, lo: i64, hi: i64) -> f64 {
+        let a = lo.max(o);
+        if a > hi {
+            return 0.0;
+        }
+        // Months since online, 1-based: s0 … s1; the ramp covers s = 1 … R−1.
+        let (s0, s1) = (a - o + 1, hi - o + 1);
+        let ramp_last = s1.min(self.ramp - 1);
+        let ramp = if s0 <= ramp_last {
+            self.ramp_prefix[to_period(ramp_last)] - self.ramp_prefix[to_period(s0 - 1)]
+        } else {
+            0.0
+        };
+        let full_from = s0.max(self.ramp.max(1));
+        let full = if full_from <= s1 {
+            self.mw * (s1 - full_from + 1) as f64
+        } else {
+            0.0
+        };
+        ramp + full
+    }
+}
+
+/// Running sums of `x`: Σ x[..j], j = 0 … len.
+pub(super) fn prefix_sums(x: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(x.len() + 1);
+    let mut acc = 0.0;
+    out.push(acc);
+    for v in x {
+        acc += v;
+        out.push(acc);
+    }
+    out
 }
 
 /// mw·s/R for s = 1 … R−1: the ramp's capacity s periods after going online (§3), each from

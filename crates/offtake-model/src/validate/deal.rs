@@ -20,6 +20,7 @@ pub(super) const DEAL_KEYS: &[&str] = &[
     "term_years",
     "term_months",
     "max_mw",
+    "binding",
 ];
 pub(super) const SOURCE_KEYS: &[&str] = &["id", "title", "url", "date", "kind"];
 
@@ -79,6 +80,8 @@ impl Ctx<'_> {
         .and_then(|m| u32::try_from(m).ok());
         let max_mw = self.r.bounded(t, "max_mw", false, Bound::Positive);
         self.max_mw_span = t.get("max_mw").map_or(0..0, value_span);
+        self.term_months = term_months;
+        let binding = self.r.boolean(t, "binding", true);
         Some(Deal {
             id: id?,
             name,
@@ -87,6 +90,7 @@ impl Ctx<'_> {
             start: start?,
             term_months: term_months?,
             max_mw,
+            binding: binding?,
         })
     }
 

@@ -9,7 +9,15 @@ use crate::contract::{Clause, EquityTranche, EquityTrigger, Metric};
 use crate::error::Problem;
 use crate::reader::{Bound, Table, suggest_or_list};
 
-pub(super) const EQUITY_KEYS: &[&str] = &["id", "amount", "round_trip", "at", "when", "deadline"];
+pub(super) const EQUITY_KEYS: &[&str] = &[
+    "id",
+    "amount",
+    "round_trip",
+    "consideration",
+    "at",
+    "when",
+    "deadline",
+];
 
 impl Ctx<'_> {
     pub(super) fn equity(&mut self, top: &Table<'_, '_>) -> Vec<EquityTranche> {
@@ -35,6 +43,12 @@ impl Ctx<'_> {
                 &t,
                 "round_trip",
                 0.0,
+            );
+            let consideration = opt_or(
+                self.r.bounded(&t, "consideration", false, Bound::Fraction),
+                &t,
+                "consideration",
+                1.0,
             );
             let at = self.r.date(&t, "at", false);
             let when = self.r.string(&t, "when", false);
@@ -103,11 +117,14 @@ impl Ctx<'_> {
                 );
                 continue;
             }
-            if let (Some(amount), Some(round_trip), Some(trigger)) = (amount, round_trip, trigger) {
+            if let (Some(amount), Some(round_trip), Some(consideration), Some(trigger)) =
+                (amount, round_trip, consideration, trigger)
+            {
                 out.push(EquityTranche {
                     id,
                     amount,
                     round_trip,
+                    consideration,
                     trigger,
                 });
             }

@@ -22,7 +22,7 @@ pub(super) const PROVIDER_KEYS: &[&str] = &[
 ];
 pub(super) const FINANCING_KEYS: &[&str] = &["debt_share", "interest_rate", "tenor_years"];
 pub(super) const BUYER_KEYS: &[&str] = &["discount_rate", "value_per_pflop_hour"];
-pub(super) const THRESHOLDS_KEYS: &[&str] = &["coverage", "dscr", "hurdle"];
+pub(super) const THRESHOLDS_KEYS: &[&str] = &["coverage", "dscr", "hurdle", "delivery"];
 
 impl Ctx<'_> {
     pub(super) fn provider(&mut self, t: &Table<'_, '_>) -> Option<Provider> {
@@ -127,12 +127,13 @@ impl Ctx<'_> {
     pub(super) fn thresholds(
         &mut self,
         t: &Table<'_, '_>,
-    ) -> (Option<f64>, Option<f64>, Option<f64>) {
+    ) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>) {
         self.r.check_keys(t, THRESHOLDS_KEYS);
         (
             self.r.bounded(t, "coverage", false, Bound::NonNegative),
             self.r.bounded(t, "dscr", false, Bound::NonNegative),
             self.r.bounded(t, "hurdle", false, Bound::AboveMinusOne),
+            self.r.bounded(t, "delivery", false, Bound::Fraction),
         )
     }
 }

@@ -48,6 +48,8 @@ struct Ctx<'v> {
     r: Reader<'v>,
     /// Where `[deal] max_mw`'s value is, for the check against the sum of tranches.
     max_mw_span: Range<usize>,
+    /// T of `[deal]` once read (none when it does not read): bounds `min_annual_spend` years.
+    term_months: Option<u32>,
 }
 
 /// The span of a number's value: inside a provenance table, its `value`.
@@ -136,6 +138,7 @@ pub(crate) fn validate(
     let mut c = Ctx {
         r: Reader::new(src, variants),
         max_mw_span: 0..0,
+        term_months: None,
     };
     let top = Table {
         map: root,
@@ -256,20 +259,30 @@ pub(crate) fn validate(
         Buyer {
             discount_rate: dr.unwrap_or(provider.discount_rate),
             value_per_pflop_hour: v.unwrap_or(pricing.list_price),
+            value_given: v.is_some(),
         }
     };
     let thresholds = {
-        let (cov, dscr, hurdle) = thresholds_raw.unwrap_or((None, None, None));
+        let (cov, dscr, hurdle, delivery) = thresholds_raw.unwrap_or((None, None, None, None));
         Thresholds {
             coverage: cov.unwrap_or(1.0),
             dscr: dscr.unwrap_or(1.30),
             hurdle: hurdle.unwrap_or(provider.discount_rate),
+            delivery: delivery.unwrap_or(0.95),
         }
     };
+    // A generation without its own list price bills at `[pricing] list_price` (MODEL.md §13).
+    let generations = generations
+        .into_iter()
+        .map(|(mut g, _, own)| {
+            g.list_price = own.unwrap_or(pricing.list_price);
+            g
+        })
+        .collect();
     Ok(Contract {
         deal: deal.ok_or_else(incomplete)?,
         sources,
-        generations: generations.into_iter().map(|(g, _)| g).collect(),
+        generations,
         tranches: tranches.into_iter().map(|(t, _)| t).collect(),
         demand: demand.ok_or_else(incomplete)?,
         pricing,
@@ -291,6 +304,7 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
     let mut c = Ctx {
         r: Reader::new(src, &none),
         max_mw_span: 0..0,
+        term_months: None,
     };
     let top = Table {
         map: root,

@@ -6,7 +6,8 @@ use crate::contract::{Pricing, Settlement, TakeOrPay};
 use crate::error::Problem;
 use crate::reader::{Bound, Table};
 
-pub(super) const PRICING_KEYS: &[&str] = &["list_price", "discount", "escalation"];
+pub(super) const PRICING_KEYS: &[&str] =
+    &["list_price", "discount", "escalation", "capacity_charge"];
 pub(super) const TAKE_OR_PAY_KEYS: &[&str] = &["floor", "from", "until", "settle"];
 
 impl Ctx<'_> {
@@ -25,10 +26,18 @@ impl Ctx<'_> {
             "escalation",
             0.0,
         );
+        let capacity_charge = opt_or(
+            self.r
+                .bounded(t, "capacity_charge", false, Bound::NonNegative),
+            t,
+            "capacity_charge",
+            0.0,
+        );
         Some(Pricing {
             list_price: list_price?,
             discount: discount?,
             escalation: escalation?,
+            capacity_charge: capacity_charge?,
         })
     }
 

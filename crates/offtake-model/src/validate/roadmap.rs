@@ -17,10 +17,16 @@ pub(super) const GENERATION_KEYS: &[&str] = &[
     "pflops_per_mw",
     "chip_capex_per_mw",
     "life_years",
+    "list_price",
 ];
 
 impl Ctx<'_> {
-    pub(super) fn generations(&mut self, top: &Table<'_, '_>) -> Vec<(Generation, Range<usize>)> {
+    /// Each generation with its span and its own `list_price` (none: `[pricing]`'s, set once
+    /// `[pricing]` is read).
+    pub(super) fn generations(
+        &mut self,
+        top: &Table<'_, '_>,
+    ) -> Vec<(Generation, Range<usize>, Option<f64>)> {
         let entries = self.array(top, "generation");
         self.at_least_one(
             top,
@@ -28,7 +34,7 @@ impl Ctx<'_> {
             entries.is_empty(),
             "list at least one chip generation as [[generation]]",
         );
-        let mut out: Vec<(Generation, Range<usize>)> = Vec::new();
+        let mut out: Vec<(Generation, Range<usize>, Option<f64>)> = Vec::new();
         let mut names: BTreeSet<String> = BTreeSet::new();
         // The latest `available` so far and the generation that set it.
         let mut latest: Option<(NaiveDate, String)> = None;
@@ -60,6 +66,8 @@ impl Ctx<'_> {
                 .r
                 .bounded(&t, "life_years", true, Bound::Years)
                 .and_then(|y| u32::try_from(months_from_years(y)).ok());
+            let list_given = t.get("list_price").is_some();
+            let list_price = self.r.bounded(&t, "list_price", false, Bound::NonNegative);
             let Some((name, name_span)) = name else {
                 continue;
             };
@@ -95,8 +103,14 @@ impl Ctx<'_> {
                 Some(pflops_per_mw),
                 Some(chip_capex_per_mw),
                 Some(life_months),
-            ) = (available, pflops_per_mw, chip_capex_per_mw, life_months)
-            {
+                true,
+            ) = (
+                available,
+                pflops_per_mw,
+                chip_capex_per_mw,
+                life_months,
+                list_price.is_some() || !list_given,
+            ) {
                 out.push((
                     Generation {
                         name,
@@ -104,8 +118,10 @@ impl Ctx<'_> {
                         pflops_per_mw,
                         chip_capex_per_mw,
                         life_months,
+                        list_price: f64::NAN,
                     },
                     span,
+                    list_price,
                 ));
             }
         }
