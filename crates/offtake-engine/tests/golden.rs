@@ -182,3 +182,46 @@ fn delay_and_slip() {
 fn curve_ends_at_zero() {
     check("curve_ends_at_zero");
 }
+
+// MODEL v2 §13 (with the hand arithmetic in each file; also checked against tools/reference by
+// tools/reference/compare.py).
+
+#[test]
+fn delivery_late_tranche() {
+    check("delivery_late_tranche");
+}
+
+#[test]
+fn generation_prices_refresh() {
+    check("generation_prices_refresh");
+}
+
+#[test]
+fn capacity_charge() {
+    check("capacity_charge");
+}
+
+#[test]
+fn min_annual_excused() {
+    check("min_annual_excused");
+}
+
+#[test]
+fn min_annual_not_excused() {
+    check("min_annual_not_excused");
+}
+
+#[test]
+fn true_up_chain() {
+    check("true_up_chain");
+}
+
+#[test]
+fn non_binding() {
+    check("non_binding");
+}
+
+#[test]
+fn equity_consideration() {
+    check("equity_consideration");
+}

@@ -1,4 +1,4 @@
-//! Invariants of MODEL.md §1–9 on generated small contracts (built as TOML text and parsed, so
+//! Invariants of MODEL.md §1–9 and §13 on generated small contracts (built as TOML text and parsed, so
 //! every generated contract is one a user could write).
 
 use std::fmt::Write as _;
@@ -34,6 +34,21 @@ struct Spec {
     min_refresh: u32,
     financing: Option<(f64, f64, f64)>,
     equity: Vec<(f64, f64, Option<i64>, f64)>,
+    v2: V2Spec,
+}
+
+/// MODEL.md §13 keys (all absent by default: a v1 sheet).
+#[derive(Debug, Clone, Default)]
+struct V2Spec {
+    /// Per generation (cycled), its own list price.
+    generation_list: Vec<Option<f64>>,
+    capacity_charge: Option<f64>,
+    /// (contract year, USD): years beyond the term are dropped, repeats keep the first.
+    min_annual: Vec<(u32, f64)>,
+    excused: Option<bool>,
+    binding: Option<bool>,
+    /// Per equity tranche (cycled), its consideration.
+    consideration: Vec<Option<f64>>,
 }
 
 fn month(start_month: u32, offset: i64) -> String {
@@ -47,10 +62,14 @@ impl Spec {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "[deal]\nid = \"gen\"\nstart = \"{}\"\nterm_months = {}\n",
+            "[deal]\nid = \"gen\"\nstart = \"{}\"\nterm_months = {}",
             m(0),
             self.term
         );
+        if let Some(b) = self.v2.binding {
+            let _ = writeln!(s, "binding = {b}");
+        }
+        s.push('\n');
         // Availability offsets are made non-decreasing (roadmap order).
         let mut avail = i64::MIN;
         for (g, &(a, ppm, chip, life)) in self.generations.iter().enumerate() {
@@ -60,6 +79,10 @@ impl Spec {
                 "[[generation]]\nname = \"g{g}\"\navailable = \"{}\"\npflops_per_mw = {ppm}\nchip_capex_per_mw = {chip}\nlife_years = {life}\n",
                 m(avail)
             );
+            let own = self.v2.generation_list.get(g).copied().flatten();
+            if let Some(list) = own {
+                let _ = writeln!(s, "list_price = {list}\n");
+            }
         }
         for (k, t) in self.tranches.iter().enumerate() {
             let _ = writeln!(
@@ -102,8 +125,12 @@ impl Spec {
         let (list, discount, esc) = self.price;
         let _ = writeln!(
             s,
-            "[pricing]\nlist_price = {list}\ndiscount = {discount}\nescalation = {esc}\n"
+            "[pricing]\nlist_price = {list}\ndiscount = {discount}\nescalation = {esc}"
         );
+        if let Some(k) = self.v2.capacity_charge {
+            let _ = writeln!(s, "capacity_charge = {k}");
+        }
+        s.push('\n');
         if let Some((floor, from, until, annual)) = self.take_or_pay {
             let _ = writeln!(s, "[take_or_pay]\nfloor = {floor}");
             let from_o = from.unwrap_or(0);
@@ -116,8 +143,30 @@ impl Spec {
             let settle = if annual { "annual" } else { "monthly" };
             let _ = writeln!(s, "settle = \"{settle}\"\n");
         }
-        if let Some(spend) = self.min_spend {
-            let _ = writeln!(s, "[commitment]\nmin_total_spend = {spend}\n");
+        let years = self.term.div_ceil(12);
+        let mut listed = Vec::new();
+        let annual: Vec<String> = self
+            .v2
+            .min_annual
+            .iter()
+            .filter(|(y, _)| *y <= years && !listed.contains(y) && {
+                listed.push(*y);
+                true
+            })
+            .map(|(y, usd)| format!("[{y}, {usd}]"))
+            .collect();
+        if self.min_spend.is_some() || !annual.is_empty() {
+            s.push_str("[commitment]\n");
+            if let Some(spend) = self.min_spend {
+                let _ = writeln!(s, "min_total_spend = {spend}");
+            }
+            if !annual.is_empty() {
+                let _ = writeln!(s, "min_annual_spend = [{}]", annual.join(", "));
+            }
+            if let Some(e) = self.v2.excused {
+                let _ = writeln!(s, "excused_by_non_delivery = {e}");
+            }
+            s.push('\n');
         }
         let [fac, fac_life, power, fixed, tax, rate, residual, idle] = self.provider;
         let _ = writeln!(
@@ -136,6 +185,9 @@ impl Spec {
                 s,
                 "[[equity]]\nid = \"e{e}\"\namount = {amount}\nround_trip = {rt}"
             );
+            if let Some(share) = self.v2.consideration.get(e).copied().flatten() {
+                let _ = writeln!(s, "consideration = {share}");
+            }
             match at {
                 Some(o) => {
                     let _ = writeln!(s, "at = \"{}\"\n", m(o));
@@ -256,9 +308,41 @@ fn spec() -> impl Strategy<Value = Spec> {
                     min_refresh,
                     financing,
                     equity,
+                    v2: V2Spec::default(),
                 }
             },
         )
+}
+
+fn v2_spec() -> impl Strategy<Value = V2Spec> {
+    (
+        prop::collection::vec(prop::option::of(0.2f64..4.0), 0..4),
+        prop::option::of(0.0f64..5e4),
+        prop::collection::vec((1u32..4, 0.0f64..5e6), 0..4),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+        prop::collection::vec(prop::option::of(0.0f64..1.0), 0..3),
+    )
+        .prop_map(
+            |(generation_list, capacity_charge, min_annual, excused, binding, consideration)| {
+                V2Spec {
+                    generation_list,
+                    capacity_charge,
+                    min_annual,
+                    excused,
+                    binding,
+                    consideration,
+                }
+            },
+        )
+}
+
+/// A sheet with §13 keys (each present or not).
+fn spec_v2() -> impl Strategy<Value = Spec> {
+    (spec(), v2_spec()).prop_map(|(mut s, v2)| {
+        s.v2 = v2;
+        s
+    })
 }
 
 fn contract(spec: &Spec) -> Contract {
@@ -314,15 +398,21 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn billing_identities(spec in spec()) {
+    fn billing_identities(spec in spec_v2()) {
+        // P = B + S + K + X_y + X per period (MODEL.md §13); X only in T−1.
         let c = contract(&spec);
         let o = underwrite(&c, &Scenario::base(&c));
         let s = &o.schedule;
         let n = s.payments.len();
         for t in 0..n {
-            let sum = s.usage_charge[t] + s.shortfall[t] + s.true_up[t];
+            let sum = s.usage_charge[t]
+                + s.shortfall[t]
+                + s.capacity_charge[t]
+                + s.true_up_annual[t]
+                + s.true_up[t];
             prop_assert!(close(s.payments[t], sum, TOL), "t {t}: {} vs {sum}", s.payments[t]);
             prop_assert!(s.shortfall[t] >= 0.0 && s.true_up[t] >= 0.0);
+            prop_assert!(s.capacity_charge[t] >= 0.0 && s.true_up_annual[t] >= 0.0);
             if t + 1 < n {
                 prop_assert_eq!(s.true_up[t], 0.0);
             }
@@ -335,10 +425,108 @@ proptest! {
             }
         }
         let total: f64 = s.payments.iter().sum();
-        if let Some(commitment) = &c.commitment {
-            prop_assert!(total >= commitment.min_total_spend * (1.0 - TOL) - TOL);
+        if let Some(m) = c.commitment.as_ref().and_then(|c| c.min_total_spend) {
+            let e = if spec.v2.excused == Some(false) { 1.0 } else { o.metrics.delivery_ratio };
+            prop_assert!(total >= m * e * (1.0 - TOL) - TOL);
         }
         prop_assert!(close(o.metrics.total_payments, total, TOL));
+        let sum_k: f64 = s.capacity_charge.iter().sum();
+        let sum_xy: f64 = s.true_up_annual.iter().sum();
+        prop_assert!(close(o.metrics.total_capacity_charges, sum_k, TOL));
+        prop_assert!(close(o.metrics.total_true_up_annual, sum_xy, TOL));
+        prop_assert!((0.0..=1.0 + 1e-12).contains(&o.metrics.delivery_ratio));
+        // A non-binding deal owes nothing at zero usage and is never contracted.
+        if spec.v2.binding == Some(false) {
+            prop_assert!(s.zero_usage_revenue.iter().all(|&z| z == 0.0));
+            prop_assert!(!o.verdicts.contracted);
+        }
+    }
+
+    #[test]
+    fn delaying_a_tranche_never_raises_the_minimums_owed(
+        spec in spec_v2(),
+        which in 0usize..4,
+        delay in 1i64..30,
+    ) {
+        let c = contract(&spec);
+        let base = underwrite(&c, &Scenario::base(&c));
+        let mut scenario = Scenario::base(&c);
+        let k = which % c.tranches.len();
+        scenario.delay_months[k] = delay;
+        let late = underwrite(&c, &scenario);
+        // Options are decided on usage, which a delay changes; an option no longer exercised
+        // is no longer promised. Compare paths with the same decisions.
+        let decisions = |o: &Outcome| o.options.iter().map(|d| d.exercised).collect::<Vec<_>>();
+        prop_assume!(decisions(&base) == decisions(&late));
+        let owed = |o: &Outcome| -> f64 {
+            let excused = c.commitment.as_ref().is_none_or(|m| m.excused_by_non_delivery);
+            let Some(m) = &c.commitment else { return 0.0 };
+            let yearly: f64 = m
+                .min_annual_spend
+                .iter()
+                .map(|a| {
+                    let e = if excused { o.annual[a.year as usize - 1].delivery_ratio } else { 1.0 };
+                    a.amount * e
+                })
+                .sum();
+            let e = if excused { o.metrics.delivery_ratio } else { 1.0 };
+            yearly + m.min_total_spend.unwrap_or(0.0) * e
+        };
+        prop_assert!(owed(&late) <= owed(&base) * (1.0 + 1e-12) + 1e-9, "{} > {}", owed(&late), owed(&base));
+        prop_assert!(late.metrics.delivery_ratio <= base.metrics.delivery_ratio + 1e-12);
+    }
+
+    #[test]
+    fn with_excuse_nothing_delivered_means_no_minimums(spec in spec_v2()) {
+        prop_assume!(spec.v2.excused != Some(false));
+        let c = contract(&spec);
+        let mut scenario = Scenario::base(&c);
+        // Every tranche later than the term: nothing is ever delivered.
+        for d in &mut scenario.delay_months {
+            *d = 10_000;
+        }
+        let o = underwrite(&c, &scenario);
+        prop_assert!(o.schedule.capacity_mw.iter().all(|&x| x == 0.0));
+        let promised_in = |lo: usize, hi: usize| -> f64 {
+            o.schedule.promised_capacity_mw[lo..=hi].iter().sum()
+        };
+        for row in &o.annual {
+            // δ(Y) = 1 when nothing is promised in Y: such a year's minimum is owed in full.
+            if promised_in(row.first_period, row.last_period) > 0.0 {
+                prop_assert_eq!(row.delivery_ratio, 0.0);
+                prop_assert_eq!(row.true_up_annual, 0.0, "year {}", row.year);
+            }
+        }
+        if promised_in(0, o.schedule.payments.len() - 1) > 0.0 {
+            prop_assert_eq!(o.metrics.delivery_ratio, 0.0);
+            prop_assert_eq!(o.metrics.total_true_up, 0.0);
+        }
+    }
+
+    #[test]
+    fn one_list_price_bills_u_times_p(spec in spec(), list in 0.2f64..4.0) {
+        // Every generation at `[pricing] list_price`, written or not: B = U·p bit for bit (v1).
+        let mut written = spec.clone();
+        written.v2.generation_list = vec![Some(spec.price.0); spec.generations.len()];
+        let (c, w) = (contract(&spec), contract(&written));
+        let a = underwrite(&c, &Scenario::base(&c));
+        let b = underwrite(&w, &Scenario::base(&w));
+        for t in 0..a.schedule.payments.len() {
+            prop_assert_eq!(a.schedule.usage_charge[t], a.schedule.used_pflop_hours[t] * a.schedule.price[t]);
+        }
+        prop_assert_eq!(&a, &b);
+        // Every generation at another list price: the by-generation arithmetic gives U·p' with
+        // p' that price net of discount and escalated.
+        let mut other = spec.clone();
+        other.v2.generation_list = vec![Some(list); spec.generations.len()];
+        let d = contract(&other);
+        let o = underwrite(&d, &Scenario::base(&d));
+        let (_, discount, escalation) = spec.price;
+        for t in 0..o.schedule.payments.len() {
+            let p = list * (1.0 - discount) * (1.0 + escalation).powi((t / 12) as i32);
+            let b = o.schedule.used_pflop_hours[t] * p;
+            prop_assert!(close(o.schedule.usage_charge[t], b, 1e-12), "t {t}: {} vs {b}", o.schedule.usage_charge[t]);
+        }
     }
 
     #[test]
