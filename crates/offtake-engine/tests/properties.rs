@@ -149,9 +149,11 @@ impl Spec {
             .v2
             .min_annual
             .iter()
-            .filter(|(y, _)| *y <= years && !listed.contains(y) && {
-                listed.push(*y);
-                true
+            .filter(|(y, _)| {
+                *y <= years && !listed.contains(y) && {
+                    listed.push(*y);
+                    true
+                }
             })
             .map(|(y, usd)| format!("[{y}, {usd}]"))
             .collect();

@@ -121,7 +121,9 @@ pub enum Problem {
     BadCorrelation { message: String },
     #[error("a yearly minimum is [contract_year, USD], e.g. [1, 5e9]")]
     BadAnnualMinimum,
-    #[error("contract year {year} of `min_annual_spend` is outside the term: years are 1 … {years}")]
+    #[error(
+        "contract year {year} of `min_annual_spend` is outside the term: years are 1 … {years}"
+    )]
     AnnualMinimumYear { year: i64, years: usize },
     #[error("contract year {year} is listed twice in `min_annual_spend`")]
     AnnualMinimumTwice { year: i64 },

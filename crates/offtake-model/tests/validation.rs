@@ -1385,7 +1385,7 @@ fn variant_one_runs_the_first_alternative_with_its_evidence() {
         }],
     )
     .unwrap();
-    assert_eq!(c.commitment.as_ref().unwrap().min_total_spend, 33e9);
+    assert_eq!(c.commitment.as_ref().unwrap().min_total_spend, Some(33e9));
     let input = c
         .inputs
         .iter()
@@ -1397,13 +1397,13 @@ fn variant_one_runs_the_first_alternative_with_its_evidence() {
     assert!(input.is_undisclosed());
     // The base stays 100e9, disclosed.
     let base = parse(EXAMPLE).unwrap();
-    assert_eq!(base.commitment.unwrap().min_total_spend, 100e9);
+    assert_eq!(base.commitment.unwrap().min_total_spend, Some(100e9));
     let zero = parse_with(
         EXAMPLE,
         &["commitment.min_total_spend=0".parse::<Variant>().unwrap()],
     )
     .unwrap();
-    assert_eq!(zero.commitment.unwrap().min_total_spend, 100e9);
+    assert_eq!(zero.commitment.unwrap().min_total_spend, Some(100e9));
 }
 
 #[test]
@@ -1765,4 +1765,197 @@ fn a_date_variant_is_checked_against_the_rules_joining_terms() {
             .any(|d| matches!(d.problem, Problem::DeadlineBeforeOnline { .. })),
         "{diagnostics:#?}"
     );
+}
+
+// ---- MODEL v2 (§12, §13) -----------------------------------------------------------------
+
+/// The example's `[commitment]` line replaced by `lines`.
+fn with_commitment(lines: &str) -> String {
+    let line = EXAMPLE
+        .lines()
+        .find(|l| l.starts_with("min_total_spend"))
+        .unwrap();
+    edit(&format!("{line}\n"), &format!("{line}\n{lines}\n"))
+}
+
+#[test]
+fn v2_keys_read_into_the_contract() {
+    let src = with_commitment(
+        "min_annual_spend = [[1, 5e9], [3, { value = 8e9, evidence = \"reported\" }]]\nexcused_by_non_delivery = false",
+    )
+    .replacen("life_years = 5\n", "life_years = 5\nlist_price = 2.5\n", 1)
+    .replacen("term_years = 10\n", "term_years = 10\nbinding = false\n", 1)
+    .replacen(
+        "[take_or_pay]",
+        "capacity_charge = { value = 1e5, evidence = \"estimated\" }\n\n[take_or_pay]",
+        1,
+    )
+    .replacen("round_trip = 0.5\n", "round_trip = 0.5\nconsideration = 0.25\n", 1)
+    .replacen("hurdle = 0.09\n", "hurdle = 0.09\ndelivery = 0.9\n", 1);
+    let c = parse(&src).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(!c.deal.binding);
+    assert_eq!(c.generations[0].list_price, 2.5);
+    // Others bill at `[pricing] list_price`.
+    assert_eq!(c.generations[1].list_price, c.pricing.list_price);
+    assert!(!c.one_list_price());
+    assert_eq!(c.pricing.capacity_charge, 1e5);
+    let m = c.commitment.as_ref().unwrap();
+    assert_eq!(m.min_total_spend, Some(100e9));
+    assert_eq!(
+        m.min_annual_spend
+            .iter()
+            .map(|a| (a.year, a.amount))
+            .collect::<Vec<_>>(),
+        vec![(1, 5e9), (3, 8e9)]
+    );
+    assert!(!m.excused_by_non_delivery);
+    assert_eq!(c.equity[1].consideration, 0.25);
+    assert_eq!(c.equity[0].consideration, 1.0);
+    assert_eq!(c.thresholds.delivery, 0.9);
+    // Provenance as for every number.
+    let input = |path: &str| c.inputs.iter().find(|i| i.path == path).unwrap();
+    assert_eq!(
+        input("commitment.min_annual_spend[1]").evidence,
+        Some(Evidence::Reported)
+    );
+    assert_eq!(
+        input("pricing.capacity_charge").evidence,
+        Some(Evidence::Estimated)
+    );
+    assert!(
+        c.inputs
+            .iter()
+            .any(|i| i.path == "generation.Trainium2.list_price")
+    );
+
+    // Defaults: binding, excused, delivery 0.95, one list price.
+    let d = parse(EXAMPLE).unwrap();
+    assert!(d.deal.binding);
+    assert!(d.commitment.as_ref().unwrap().excused_by_non_delivery);
+    assert_eq!(d.thresholds.delivery, 0.95);
+    assert!(d.one_list_price());
+    assert_eq!(d.pricing.capacity_charge, 0.0);
+}
+
+#[test]
+fn min_annual_spend_year_outside_the_term() {
+    for year in ["0", "11", "-1"] {
+        let src = with_commitment(&format!("min_annual_spend = [[{year}, 5e9]]"));
+        let d = one(&src, "min_annual_spend", "commitment.min_annual_spend[0]");
+        assert!(
+            matches!(d.problem, Problem::AnnualMinimumYear { years: 10, .. }),
+            "{d:?}"
+        );
+        assert_eq!(d.snippet(&src), year);
+    }
+    // Year 10 of a 10-year term is inside.
+    parse(&with_commitment("min_annual_spend = [[10, 5e9]]")).unwrap();
+}
+
+#[test]
+fn min_annual_spend_year_listed_twice() {
+    let src = with_commitment("min_annual_spend = [[2, 5e9], [2, 6e9]]");
+    let d = one(&src, "min_annual_spend", "commitment.min_annual_spend[1]");
+    assert_eq!(d.problem, Problem::AnnualMinimumTwice { year: 2 });
+    assert_eq!(
+        d.line_col(&src).1,
+        "min_annual_spend = [[2, 5e9], [".len() + 1
+    );
+}
+
+#[test]
+fn min_annual_spend_year_not_whole_or_entry_not_a_pair() {
+    let src = with_commitment("min_annual_spend = [[1.5, 5e9]]");
+    let d = one(&src, "min_annual_spend", "commitment.min_annual_spend[0]");
+    assert!(matches!(d.problem, Problem::WrongType { .. }), "{d:?}");
+    let src = with_commitment("min_annual_spend = [[1, 5e9, 3]]");
+    let d = one(&src, "min_annual_spend", "commitment.min_annual_spend[0]");
+    assert_eq!(d.problem, Problem::BadAnnualMinimum);
+}
+
+#[test]
+fn negative_minimum_charge_and_generation_price() {
+    let src = with_commitment("min_annual_spend = [[1, -5e9]]");
+    let d = one(&src, "min_annual_spend", "commitment.min_annual_spend[0]");
+    assert!(matches!(d.problem, Problem::OutOfRange { value, .. } if value == -5e9));
+    let src = edit("[take_or_pay]", "capacity_charge = -1\n\n[take_or_pay]");
+    let d = one(&src, "capacity_charge", "pricing.capacity_charge");
+    assert!(matches!(d.problem, Problem::OutOfRange { .. }));
+    let src = EXAMPLE.replacen("life_years = 5\n", "life_years = 5\nlist_price = -2\n", 1);
+    let d = one(&src, "list_price = -2", "generation.Trainium2.list_price");
+    assert!(matches!(d.problem, Problem::OutOfRange { .. }));
+}
+
+#[test]
+fn consideration_and_delivery_threshold_are_fractions() {
+    let src = edit(
+        "round_trip = 0.5\n",
+        "round_trip = 0.5\nconsideration = 1.5\n",
+    );
+    let d = one(&src, "consideration", "equity.milestone.consideration");
+    assert!(matches!(d.problem, Problem::FractionOutOfRange { value, .. } if value == 1.5));
+    let src = edit("hurdle = 0.09\n", "hurdle = 0.09\ndelivery = -0.1\n");
+    let d = one(&src, "delivery", "thresholds.delivery");
+    assert!(matches!(d.problem, Problem::FractionOutOfRange { .. }));
+}
+
+#[test]
+fn binding_and_excuse_are_booleans() {
+    let src = edit("term_years = 10\n", "term_years = 10\nbinding = \"no\"\n");
+    let d = one(&src, "binding", "deal.binding");
+    assert!(matches!(d.problem, Problem::WrongType { .. }));
+    let src = with_commitment("excused_by_non_delivery = 1");
+    let d = one(
+        &src,
+        "excused_by_non_delivery",
+        "commitment.excused_by_non_delivery",
+    );
+    assert!(matches!(d.problem, Problem::WrongType { .. }));
+}
+
+#[test]
+fn a_commitment_needs_a_minimum() {
+    let line = EXAMPLE
+        .lines()
+        .find(|l| l.starts_with("min_total_spend"))
+        .unwrap();
+    let src = edit(&format!("{line}\n"), "excused_by_non_delivery = true\n");
+    let d = one(&src, "[commitment]", "commitment.min_total_spend");
+    assert!(matches!(d.problem, Problem::MissingKey { .. }));
+    // Yearly minimums alone are enough.
+    let src = edit(&format!("{line}\n"), "min_annual_spend = [[1, 1e9]]\n");
+    assert_eq!(
+        parse(&src).unwrap().commitment.unwrap().min_total_spend,
+        None
+    );
+}
+
+#[test]
+fn every_v2_problem_is_reported_at_once_with_its_line() {
+    let src = with_commitment("min_annual_spend = [[0, 1e9], [2, -1], [2, 3e9]]")
+        .replacen(
+            "round_trip = 0.5\n",
+            "round_trip = 0.5\nconsideration = 2\n",
+            1,
+        )
+        .replacen("hurdle = 0.09\n", "hurdle = 0.09\ndelivery = 1.5\n", 1)
+        .replacen("[take_or_pay]", "capacity_charge = -3\n\n[take_or_pay]", 1);
+    let ds = diagnostics(&src);
+    let fields: Vec<&str> = ds.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "pricing.capacity_charge",
+            "commitment.min_annual_spend[0]",
+            "commitment.min_annual_spend[1]",
+            "commitment.min_annual_spend[2]",
+            "equity.milestone.consideration",
+            "thresholds.delivery",
+        ],
+        "{ds:#?}"
+    );
+    for d in &ds {
+        let (line, col) = d.line_col(&src);
+        assert!(line > 1 && col >= 1, "{d:?}");
+    }
 }

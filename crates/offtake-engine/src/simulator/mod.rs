@@ -34,8 +34,8 @@ use crate::{PathSummary, Scenario, Schedule};
 use arith::{discount_factors, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
 pub(crate) use placement::Fit;
-use terms::{prefix_sums, ramp_table};
 pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
+use terms::{prefix_sums, ramp_table};
 
 /// The largest delay or slip the simulator reads, in months (a billion: far beyond any term, so
 /// a larger one has the same effect, and sums of periods stay far from i64's range).
@@ -310,10 +310,7 @@ impl<'c> Simulator<'c> {
             }
         };
         // No `[commitment]` means no true-up at all (MODEL.md §12), not a minimum of 0.
-        let min_total_spend = contract
-            .commitment
-            .as_ref()
-            .and_then(|c| c.min_total_spend);
+        let min_total_spend = contract.commitment.as_ref().and_then(|c| c.min_total_spend);
         let v2 = {
             let by_generation = !contract.one_list_price();
             let escalated = |x: f64| -> Vec<f64> {
@@ -424,8 +421,16 @@ impl<'c> Simulator<'c> {
             floor,
             settle_annual,
             min_total_spend,
-            list_by_use: if v2.by_generation { vec![0.0; n] } else { Vec::new() },
-            bill_price: if v2.by_generation { vec![0.0; n] } else { Vec::new() },
+            list_by_use: if v2.by_generation {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
+            bill_price: if v2.by_generation {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
             v2,
             debt,
             debt_growth_sum: running_sums(&debt_growth),
