@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The version this build writes. Version 1 (builds before it) stored the `underwrite --json`
-/// document untyped, without a `version` member.
-pub const VERSION: u32 = 2;
+/// document untyped, without a `version` member; version 2 was the MODEL v1.2 `Outcome`;
+/// version 3 is MODEL v2.0's (delivery ratio, capacity charges, yearly true-ups, binding).
+pub const VERSION: u32 = 3;
 
 /// What the result column holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -66,7 +67,7 @@ mod tests {
         let outcome =
             offtake_engine::underwrite(&contract, &offtake_engine::Scenario::base(&contract));
         let value = StoredResult::new(outcome.clone()).to_value().unwrap();
-        assert_eq!(value["version"], 2);
+        assert_eq!(value["version"], 3);
         let back = StoredResult::read(7, &value).unwrap();
         assert_eq!(back.outcome, outcome);
 
@@ -74,12 +75,12 @@ mod tests {
         let e = StoredResult::read(7, &v1).unwrap_err();
         assert!(e.contains("id 7 was written by an earlier offtake"), "{e}");
         assert!(e.contains("portfolio add --replace"), "{e}");
-        let mut v3 = value.clone();
-        v3["version"] = 3.into();
+        let mut v2 = value.clone();
+        v2["version"] = 2.into();
         assert!(
-            StoredResult::read(7, &v3)
+            StoredResult::read(7, &v2)
                 .unwrap_err()
-                .contains("version 3")
+                .contains("version 2")
         );
         let mut broken = value;
         broken["outcome"]["metrics"] = Value::Null;

@@ -138,7 +138,7 @@ fn round_trip(dir: &Path, db: &[&str]) {
     let shown = json_of(&mut run(&["portfolio", "show", &id, "--json"]));
     assert_eq!(shown["validated"]["deal"]["id"], "amazon-anthropic-2026");
     // The stored result is typed and versioned: the engine's Outcome under `outcome`.
-    assert_eq!(shown["result"]["version"], 2);
+    assert_eq!(shown["result"]["version"], 3);
     assert_eq!(
         shown["result"]["outcome"]["metrics"]["provider_npv"],
         entry["metrics"]["provider_npv"]
