@@ -361,6 +361,8 @@ fn ratio_parts(column: &str) -> Option<(&'static str, &'static str)> {
     match column {
         "utilization" => Some(("used_pflop_hours", "available_pflop_hours")),
         "dscr" => Some(("cfads", "debt_service")),
+        // δ_y = delivered over promised MW-months (MODEL.md §13).
+        "delivery_ratio" => Some(("capacity_mw", "promised_capacity_mw")),
         _ => None,
     }
 }
@@ -386,11 +388,12 @@ pub fn annual_formula(
         Aggregation::Ratio => {
             let (num, den) = ratio_parts(column.name)?;
             let (num, den) = (sum(num)?, sum(den)?);
-            // Utilization is 0 without capacity; DSCR does not exist without debt service.
-            let empty = if column.name == "utilization" {
-                "0"
-            } else {
-                "\"none\""
+            // Utilization is 0 without capacity; DSCR does not exist without debt service; the
+            // delivery ratio is 1 when nothing is promised.
+            let empty = match column.name {
+                "utilization" => "0",
+                "delivery_ratio" => "1",
+                _ => "\"none\"",
             };
             Some(format!("=IF({den}=0,{empty},{num}/{den})"))
         }
@@ -507,6 +510,9 @@ fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Form
             let value = match col.aggregation {
                 Aggregation::Sum => total_of(col.name),
                 Aggregation::Last => o.schedule_last(col.name),
+                Aggregation::Ratio if col.name == "delivery_ratio" => {
+                    Some(o.metrics.delivery_ratio)
+                }
                 Aggregation::Ratio => o.metrics.average_utilization.or(Some(0.0)),
             };
             (annual_formula(o, col, r0, r1), value)

@@ -363,6 +363,14 @@ fn annual_and_totals_tie_out_to_monthly() {
                         let service = sum("debt_service");
                         (service > 0.0).then(|| sum("cfads") / service)
                     }
+                    (Aggregation::Ratio, "delivery_ratio") => {
+                        let promised = sum("promised_capacity_mw");
+                        Some(if promised != 0.0 {
+                            sum("capacity_mw") / promised
+                        } else {
+                            1.0
+                        })
+                    }
                     (Aggregation::Ratio, other) => panic!("no tie-out rule for {other}"),
                 };
                 match (annual, expected) {

@@ -317,6 +317,7 @@ fn annual_cells_are_formulas_over_the_years_monthly_rows_and_cache_their_values(
                 let allowed: Vec<&str> = match col.name {
                     "utilization" => vec!["used_pflop_hours", "available_pflop_hours"],
                     "dscr" => vec!["cfads", "debt_service"],
+                    "delivery_ratio" => vec!["capacity_mw", "promised_capacity_mw"],
                     name => vec![name],
                 };
                 assert!(
@@ -412,6 +413,9 @@ fn the_total_row_ties_out_to_the_whole_monthly_sheet() {
             "available_pflop_hours" => Some(m.total_available_pflop_hours),
             "utilization" => m.average_utilization,
             "dscr" => m.min_dscr,
+            "delivery_ratio" => Some(m.delivery_ratio),
+            "capacity_charge" => Some(m.total_capacity_charges),
+            "true_up_annual" => Some(m.total_true_up_annual),
             "capacity_mw" => Some(m.capacity_mw_at_end),
             _ => None,
         };
