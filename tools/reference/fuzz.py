@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Differential fuzzing: random valid term sheets through the engine CLI and the reference.
 
-Usage: python3 fuzz.py [N] [SEED] [--bin PATH] [--v2 | --ref-only] [--credit] [--lender] [--mc M]. Each sheet exercising every mechanism of
-MODEL.md §1–9 at random; with --v2 also the keys of MODEL v2 §13 and the v2 amendments
+Usage: python3 fuzz.py [N] [SEED] [--bin PATH] [--v1 | --v2 | --ref-only] [--credit] [--lender]
+[--mc M]. Each sheet exercising every mechanism of MODEL.md §1–9 at random; with --v2 (the
+default since the engine speaks MODEL v2; --v1 leaves them out) also the keys of MODEL v2 §13 and
+the v2 amendments
 (`[deal] binding`, `[[generation]] list_price`, `[pricing] capacity_charge`, `[commitment]
 min_annual_spend` and `excused_by_non_delivery`, `[[equity]] consideration`, `[thresholds]
 delivery`, dates as provenance tables), each with some probability. The v2 keys come from a
@@ -436,7 +438,7 @@ def main(argv):
         i = args.index("--bin")
         binary = args[i + 1]
         del args[i:i + 2]
-    v2 = "--v2" in args or "--ref-only" in args
+    v2 = "--v1" not in args or "--ref-only" in args
     ref_only = "--ref-only" in args
     with_credit = "--credit" in args
     with_lender = "--lender" in args
@@ -445,7 +447,7 @@ def main(argv):
         i = args.index("--mc")
         draws = int(args[i + 1])
         del args[i:i + 2]
-    args = [a for a in args if a not in ("--v2", "--ref-only", "--credit", "--lender")]
+    args = [a for a in args if a not in ("--v1", "--v2", "--ref-only", "--credit", "--lender")]
     n = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 1
     rng = random.Random(seed)
