@@ -1,7 +1,6 @@
 //! `offtake portfolio`, `deals`, `sec` and `db` as a user runs them: temp directories, real SQLite
 //! files (and PostgreSQL when OFFTAKE_TEST_POSTGRES_URL is set), real exit codes.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -655,15 +654,13 @@ fn sec_fetch_refuses_to_run_without_a_user_agent() {
     assert!(!dir.path().join("offtake.db").exists());
 }
 
+/// Needs a server, so ignored by a plain `cargo test` (reported as ignored, never as passed);
+/// `.ci/run` runs it with `--ignored` against a private cluster.
 #[test]
+#[ignore = "needs PostgreSQL: set OFFTAKE_TEST_POSTGRES_URL and run with --ignored"]
 fn portfolio_round_trip_on_postgres() {
-    let Ok(url) = std::env::var("OFFTAKE_TEST_POSTGRES_URL") else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED postgres test portfolio_round_trip_on_postgres: OFFTAKE_TEST_POSTGRES_URL is not set"
-        );
-        return;
-    };
+    let url = std::env::var("OFFTAKE_TEST_POSTGRES_URL")
+        .expect("OFFTAKE_TEST_POSTGRES_URL is not set: this test needs a PostgreSQL server");
     let schema = format!("offtake_cli_test_{}", std::process::id());
     /// Drops the test schema when the test ends, passed or not.
     struct DropSchema(String, String);

@@ -73,8 +73,10 @@ pub enum Error {
     InvalidSchemaName { name: String },
     #[error("SQLite: {0}")]
     Sqlite(rusqlite::Error),
+    /// Said with the server's own words (`FATAL: database "x" does not exist`), or the cause
+    /// of a failed connection (`connection refused`), not the client's bare "db error".
     #[cfg(feature = "postgres")]
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(postgres::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -112,6 +114,29 @@ impl From<postgres::Error> for Error {
             _ => Error::Postgres(error),
         }
     }
+}
+
+/// What went wrong, in the server's words when it answered (severity, message, detail, hint),
+/// else the client's error with its causes.
+#[cfg(feature = "postgres")]
+fn postgres_message(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 /// Result with this crate's [`Error`].
