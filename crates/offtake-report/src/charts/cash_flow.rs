@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error,
-    clip, colour, contract_year_axis, contract_year_label, drawable, house_legend, house_mesh,
-    line_swatch, nice_step, padded_range, svg_chart, usd_billions_label,
+    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    contract_year_axis, contract_year_plot, drawable, house_legend, line_swatch, nice_step,
+    padded_range, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style;
@@ -26,7 +26,8 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
     const TITLE: &str = "Provider free cash flow by contract year with cumulative FCF and payback";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
-    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let years = contract_year_axis(contract, rows.len());
+    let (x0, x1) = (years.0, years.1);
     let b = 1e-9;
     let fcf: Vec<f64> = rows.iter().map(|r| drawable(r.fcf * b)).collect();
     let cumulative: Vec<f64> = fcf
@@ -43,22 +44,18 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
     let (y_lo, y_hi) = (y_axis.start, y_axis.end);
     let step = nice_step(y_hi - y_lo, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
-        let mut chart = cartesian(
+        let mut chart = contract_year_plot(
             NAME,
             root,
-            PLOT_MARGINS,
-            Ticked::new(x0..x1, ticks),
+            canvas,
+            &years,
             y_axis.clone(),
+            ValueLabels {
+                count: 8,
+                format: &|y| usd_billions_label(*y, step),
+                desc: "USD billions",
+            },
         )?;
-        house_mesh(&mut chart, canvas)
-            .disable_x_mesh()
-            .y_labels(8)
-            .x_label_formatter(&|x| contract_year_label(*x))
-            .y_label_formatter(&|y| usd_billions_label(*y, step))
-            .x_desc(desc)
-            .y_desc("USD billions")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(x0, 0.0), (x1, 0.0)],

@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error,
-    clip, colour, contract_year_axis, contract_year_label, decimals_for, drawable, house_legend,
-    house_mesh, line_swatch, nice_step, padded_range, svg_chart,
+    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, line_swatch,
+    nice_step, padded_range, svg_chart,
 };
 use crate::Result;
 use crate::style;
@@ -30,7 +30,8 @@ pub fn dscr_by_year(
     let threshold = contract.thresholds.dscr;
     // Drawn values (the bars' labels print the true ones).
     let line_at = drawable(threshold);
-    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let years = contract_year_axis(contract, rows.len());
+    let (x0, x1) = (years.0, years.1);
     let values: Vec<f64> = rows.iter().filter_map(|r| r.dscr.map(drawable)).collect();
     // A year with tiny debt service can have a DSCR of 50×; cap the axis so the threshold stays
     // readable and print the true value on the bar.
@@ -42,22 +43,18 @@ pub fn dscr_by_year(
     let (y_lo, y_hi) = (y_axis.start, y_axis.end);
     let step = nice_step(y_hi - y_lo, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
-        let mut chart = cartesian(
+        let mut chart = contract_year_plot(
             NAME,
             root,
-            PLOT_MARGINS,
-            Ticked::new(x0..x1, ticks),
+            canvas,
+            &years,
             y_axis.clone(),
+            ValueLabels {
+                count: 7,
+                format: &|y| format!("{:.*}×", decimals_for(step).max(1), y),
+                desc: "DSCR (CFADS / debt service)",
+            },
         )?;
-        house_mesh(&mut chart, canvas)
-            .disable_x_mesh()
-            .y_labels(7)
-            .x_label_formatter(&|x| contract_year_label(*x))
-            .y_label_formatter(&|y| format!("{:.*}×", decimals_for(step).max(1), y))
-            .x_desc(desc)
-            .y_desc("DSCR (CFADS / debt service)")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
         let pass = colour(style::NAVY);
         let fail = colour(style::RED);
         for (label, passing, fill) in [

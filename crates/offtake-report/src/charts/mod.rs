@@ -363,7 +363,7 @@ fn year_ticks(x0: f64, x1: f64, max_ticks: i64) -> Vec<f64> {
 }
 
 /// "Y1" … labels for contract years, with the year's first month for the axis description.
-fn contract_year_axis(contract: &Contract, years: usize) -> (f64, f64, Vec<f64>, String) {
+fn contract_year_axis(contract: &Contract, years: usize) -> YearAxis {
     let first = crate::format::month(contract.deal.start);
     let desc = format!("Contract year (Y1 starts {first})");
     (
@@ -372,6 +372,46 @@ fn contract_year_axis(contract: &Contract, years: usize) -> (f64, f64, Vec<f64>,
         (0..years).map(|y| y as f64).collect(),
         desc,
     )
+}
+
+/// The contract years' x axis: (left edge, right edge, one tick per year, description).
+type YearAxis = (f64, f64, Vec<f64>, String);
+
+/// How a chart labels its value axis: how many labels, the formatter, the description.
+struct ValueLabels<'f> {
+    count: usize,
+    format: &'f dyn Fn(&f64) -> String,
+    desc: &'f str,
+}
+
+/// The plot of a chart by contract year (payments, cash flow, DSCR): a slot per year on
+/// `years`, `y` as the value axis, the house mesh without vertical grid lines.
+fn contract_year_plot<'a, DB: DrawingBackend>(
+    name: &'static str,
+    root: &'a DrawingArea<DB, Shift>,
+    canvas: Canvas,
+    years: &YearAxis,
+    y: Range<f64>,
+    labels: ValueLabels<'_>,
+) -> Result<Chart<'a, DB, Ticked, Range<f64>>> {
+    let (x0, x1, ticks, desc) = years;
+    let mut chart = cartesian(
+        name,
+        root,
+        PLOT_MARGINS,
+        Ticked::new(*x0..*x1, ticks.clone()),
+        y,
+    )?;
+    house_mesh(&mut chart, canvas)
+        .disable_x_mesh()
+        .y_labels(labels.count)
+        .x_label_formatter(&|x| contract_year_label(*x))
+        .y_label_formatter(labels.format)
+        .x_desc(desc.as_str())
+        .y_desc(labels.desc)
+        .draw()
+        .map_err(|e| chart_error(name)(e.to_string()))?;
+    Ok(chart)
 }
 
 fn contract_year_label(x: f64) -> String {

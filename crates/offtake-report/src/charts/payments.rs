@@ -5,9 +5,9 @@ use offtake_model::Contract;
 use plotters::prelude::*;
 
 use super::{
-    AnnualValue, Canvas, LEGEND_HEADROOM, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian,
-    chart_error, clip, colour, contract_year_axis, contract_year_label, drawable, house_legend,
-    house_mesh, nice_step, padded_range, svg_chart, usd_billions_label,
+    AnnualValue, Canvas, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    contract_year_axis, contract_year_plot, drawable, house_legend, nice_step, padded_range,
+    svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style::{self, Rgb};
@@ -18,7 +18,7 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
     const TITLE: &str = "Buyer payments by contract year: usage, shortfall and true-up";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
-    let (x0, x1, ticks, desc) = contract_year_axis(contract, rows.len());
+    let years = contract_year_axis(contract, rows.len());
     let b = 1e-9;
     let top = rows
         .iter()
@@ -30,22 +30,18 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
     let y_axis = axis(0.0, y_hi);
     let step = nice_step(y_axis.end - y_axis.start, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
-        let mut chart = cartesian(
+        let mut chart = contract_year_plot(
             NAME,
             root,
-            PLOT_MARGINS,
-            Ticked::new(x0..x1, ticks),
+            canvas,
+            &years,
             y_axis.clone(),
+            ValueLabels {
+                count: 7,
+                format: &|y| usd_billions_label(*y, step),
+                desc: "Payments, USD billions",
+            },
         )?;
-        house_mesh(&mut chart, canvas)
-            .disable_x_mesh()
-            .y_labels(7)
-            .x_label_formatter(&|x| contract_year_label(*x))
-            .y_label_formatter(&|y| usd_billions_label(*y, step))
-            .x_desc(desc)
-            .y_desc("Payments, USD billions")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
         let parts: [(&str, Rgb, AnnualValue); 3] = [
             ("usage charges", style::NAVY, |r| r.usage_charge),
             ("take-or-pay shortfall", style::AMBER, |r| r.shortfall),
