@@ -232,6 +232,16 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
             Metric::Shortfall,
             Figure::Usd(m.total_shortfall),
         ),
+        h(
+            "Payments",
+            Metric::CapacityCharges,
+            Figure::Usd(m.total_capacity_charges),
+        ),
+        h(
+            "Payments",
+            Metric::TrueUpAnnual,
+            Figure::Usd(m.total_true_up_annual),
+        ),
         h("Payments", Metric::TrueUp, Figure::Usd(m.total_true_up)),
         h(
             "Payments",
@@ -256,6 +266,11 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
         ),
         h(
             "Buyer",
+            Metric::EquityHandback,
+            Figure::Usd(m.equity_handback),
+        ),
+        h(
+            "Buyer",
             Metric::Circularity,
             or_absent(m.circularity, Figure::Fraction, "no payments"),
         ),
@@ -268,6 +283,11 @@ pub fn headlines(contract: &Contract, outcome: &Outcome) -> Vec<Headline> {
             "Capacity",
             Metric::CapacityAtEnd,
             Figure::Mw(m.capacity_mw_at_end),
+        ),
+        h(
+            "Capacity",
+            Metric::DeliveryRatio,
+            Figure::Fraction(m.delivery_ratio),
         ),
         h(
             "Capacity",

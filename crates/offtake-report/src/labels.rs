@@ -38,6 +38,11 @@ pub enum Metric {
     Coverage,
     Circularity,
     EquityPaid,
+    // MODEL v2 §13, §7–8.
+    DeliveryRatio,
+    CapacityCharges,
+    TrueUpAnnual,
+    EquityHandback,
     // What the headline terms imply (JSON `legibility`).
     CommittedSpend,
     MwYears,
@@ -53,7 +58,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in the order of docs/output.md.
-    pub const ALL: [Metric; 39] = [
+    pub const ALL: [Metric; 43] = [
         Metric::ProviderNpv,
         Metric::ProviderIrr,
         Metric::Payback,
@@ -84,6 +89,10 @@ impl Metric {
         Metric::Coverage,
         Metric::Circularity,
         Metric::EquityPaid,
+        Metric::DeliveryRatio,
+        Metric::CapacityCharges,
+        Metric::TrueUpAnnual,
+        Metric::EquityHandback,
         Metric::CommittedSpend,
         Metric::MwYears,
         Metric::CommittedPerMwYear,
@@ -137,6 +146,10 @@ impl Metric {
             Metric::Coverage => ("coverage", "Coverage"),
             Metric::Circularity => ("circularity", "Circularity"),
             Metric::EquityPaid => ("equity_paid_total", "Equity paid"),
+            Metric::DeliveryRatio => ("delivery_ratio", "Delivery ratio"),
+            Metric::CapacityCharges => ("total_capacity_charges", "Capacity charges"),
+            Metric::TrueUpAnnual => ("total_true_up_annual", "Yearly true-ups"),
+            Metric::EquityHandback => ("equity_handback", "Handed back in shares"),
             Metric::CommittedSpend => ("committed_spend", "Committed spend"),
             Metric::MwYears => ("mw_years", "Capacity over the term"),
             Metric::CommittedPerMwYear => {

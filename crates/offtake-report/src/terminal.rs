@@ -86,6 +86,15 @@ fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
         end.format("%Y-%m")
     ));
     let _ = writeln!(s, "  {}", sanitize(&parties.join(" · ")));
+    let _ = writeln!(
+        s,
+        "  {}",
+        if d.binding {
+            "binding"
+        } else {
+            "NOT BINDING (a letter of intent or unsigned deal): nothing is owed at zero usage, never contracted"
+        }
+    );
     let selected: Vec<&Variant> = variants.iter().filter(|v| v.n > 0).collect();
     if selected.is_empty() {
         let _ = writeln!(s, "  base case (no --variant)");
@@ -260,26 +269,39 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         s,
         Metric::IdlePayments,
         &format!(
-            "{} for compute not used (shortfall {}, true-up {})",
+            "{} for compute not used (shortfall {}, yearly true-ups {}, true-up {})",
             usd(m.idle_payments),
             usd(m.total_shortfall),
+            usd(m.total_true_up_annual),
             usd(m.total_true_up)
         ),
     );
     metric(s, Metric::EquityPaid, &usd(m.equity_paid_total));
+    metric(
+        s,
+        Metric::EquityHandback,
+        &format!(
+            "{} in the buyer's shares for equity it received (exit multiple × consideration × paid)",
+            usd(m.equity_handback)
+        ),
+    );
 
     let _ = writeln!(s, "\nDeal");
     metric(
         s,
         Metric::TotalPayments,
         &format!(
-            "{} (usage {}, shortfall {}, true-up {})",
+            "{} (usage {}, shortfall {}, capacity charges {}, yearly true-ups {}, true-up {})",
             usd(m.total_payments),
             usd(m.total_usage_charges),
             usd(m.total_shortfall),
+            usd(m.total_capacity_charges),
+            usd(m.total_true_up_annual),
             usd(m.total_true_up)
         ),
     );
+    metric(s, Metric::CapacityCharges, &usd(m.total_capacity_charges));
+    metric(s, Metric::TrueUpAnnual, &usd(m.total_true_up_annual));
     metric(s, Metric::TotalCapex, &usd(m.total_capex));
     metric(s, Metric::PowerCost, &usd(m.total_power_cost));
     metric(s, Metric::FixedOpex, &usd(m.total_fixed_opex));
@@ -310,6 +332,15 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         Metric::CapacityAtEnd,
         &format!("{} MW", mw(m.capacity_mw_at_end)),
     );
+    metric(
+        s,
+        Metric::DeliveryRatio,
+        &format!(
+            "{} of the MW-months promised by the contract dates were delivered (needs ≥ {})",
+            pct(m.delivery_ratio),
+            pct(c.thresholds.delivery)
+        ),
+    );
     let circularity = m.circularity.map_or_else(
         || none("no payments"),
         |x| format!("{} of payments come back as round-trip equity", pct(x)),
@@ -319,8 +350,9 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         || none("no capex or fixed opex"),
         |x| {
             format!(
-                "{} (PV of revenue owed at zero usage / PV of capex and fixed opex)",
-                times(x)
+                "{} (PV of revenue owed at zero usage, {} undiscounted, / PV of capex and fixed opex)",
+                times(x),
+                usd(o.schedule.zero_usage_revenue.iter().sum())
             )
         },
     );
@@ -487,6 +519,55 @@ fn annual(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
         String::new(),
     ]);
     s.push_str(&t.render_on(2, screen));
+
+    let _ = writeln!(
+        s,
+        "\nBy contract year: delivery and commitments (MW at the year's last month)"
+    );
+    let sched = &o.schedule;
+    let at_end = |series: &[f64], r: &AnnualRow| series.get(r.last_period).copied().unwrap_or(0.0);
+    let zero_usage = |r: &AnnualRow| {
+        sched
+            .zero_usage_revenue
+            .get(r.first_period..=r.last_period)
+            .map_or(0.0, |x| x.iter().sum::<f64>())
+    };
+    let mut t = Table::new(
+        &[
+            "year",
+            "from",
+            "promised MW",
+            "delivered MW",
+            "delivery",
+            "capacity charge",
+            "yearly true-up",
+            "zero-usage revenue",
+        ],
+        &[true, false, true, true, true, true, true, true],
+    );
+    for r in &o.annual {
+        t.row(vec![
+            (r.year + 1).to_string(),
+            from(r),
+            mw(at_end(&sched.promised_capacity_mw, r)),
+            mw(r.capacity_mw),
+            pct(r.delivery_ratio),
+            usd(r.capacity_charge),
+            usd(r.true_up_annual),
+            usd(zero_usage(r)),
+        ]);
+    }
+    t.row(vec![
+        "total".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        pct(m.delivery_ratio),
+        usd(total(|r| r.capacity_charge)),
+        usd(total(|r| r.true_up_annual)),
+        usd(sched.zero_usage_revenue.iter().sum()),
+    ]);
+    s.push_str(&t.render_on(2, screen));
 }
 
 fn options(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
@@ -576,10 +657,19 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     }
     let _ = writeln!(s, "\nEquity (buyer receives; provider pays)");
     let mut t = Table::new(
-        &["tranche", "amount", "trigger", "paid", "round-trip"],
-        &[false, true, false, false, true],
+        &[
+            "tranche",
+            "amount",
+            "trigger",
+            "paid",
+            "round-trip",
+            "in shares",
+            "handed back",
+        ],
+        &[false, true, false, false, true, true, true],
     )
     .keep(0);
+    let exit_multiple = c.provider.exit_multiple;
     for e in &o.equity {
         let spec = c.equity.iter().find(|x| x.id == e.id);
         let trigger = match spec.map(|x| &x.trigger) {
@@ -592,6 +682,14 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
             ),
             None => String::new(),
         };
+        // The value the buyer hands back in shares for this tranche (MODEL §7): the parts of
+        // the engine's total `equity_handback`.
+        let consideration = spec.map_or(1.0, |x| x.consideration);
+        let handed_back = if e.period.is_some() {
+            exit_multiple * consideration * e.amount
+        } else {
+            0.0
+        };
         let paid = e.period.map_or_else(
             || "not paid".to_string(),
             |p| format!("{} (period {p})", c.period_start(p as i64).format("%Y-%m")),
@@ -602,10 +700,18 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
             trigger,
             paid,
             pct(spec.map_or(0.0, |x| x.round_trip)),
+            pct(consideration),
+            usd(handed_back),
         ]);
     }
     s.push_str(&t.render_on(2, screen));
-    let _ = writeln!(s, "  total paid {}", usd(o.metrics.equity_paid_total));
+    let _ = writeln!(
+        s,
+        "  total paid {}; handed back in the buyer's shares {} (exit multiple {} × consideration × paid, in the last month)",
+        usd(o.metrics.equity_paid_total),
+        usd(o.metrics.equity_handback),
+        times(exit_multiple)
+    );
 }
 
 fn delivery(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {

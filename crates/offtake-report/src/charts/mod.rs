@@ -11,6 +11,7 @@
 
 mod capacity;
 mod cash_flow;
+mod delivery;
 mod dscr;
 mod histogram;
 mod payments;
@@ -30,6 +31,7 @@ use crate::{Error, Result};
 
 pub use capacity::{GenerationChange, capacity_vs_demand, generation_changes};
 pub use cash_flow::cash_flow_by_year;
+pub use delivery::promised_vs_delivered;
 pub use dscr::dscr_by_year;
 pub use histogram::{Mark, ValueAxis, histogram, histogram_bins};
 pub use payments::payments_by_year;

@@ -12,17 +12,22 @@ use super::{
 use crate::Result;
 use crate::style::{self, Rgb};
 
-/// Buyer payments by contract year, stacked: usage charges, take-or-pay shortfall, true-up.
+/// Buyer payments by contract year, stacked: usage charges, take-or-pay shortfall, capacity
+/// charges, yearly true-ups, the total true-up (MODEL.md §5, §13). A part that is 0 every year
+/// draws no bar but keeps its legend entry.
 pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) -> Result<String> {
     const NAME: &str = "payments by year";
-    const TITLE: &str = "Buyer payments by contract year: usage, shortfall and true-up";
+    const TITLE: &str =
+        "Buyer payments by contract year: usage, shortfall, capacity charges and true-ups";
     let err = chart_error(NAME);
     let rows = &outcome.annual;
     let years = contract_year_axis(contract, rows.len());
     let b = 1e-9;
     let top = rows
         .iter()
-        .map(|r| (r.usage_charge + r.shortfall + r.true_up) * b)
+        .map(|r| {
+            (r.usage_charge + r.shortfall + r.capacity_charge + r.true_up_annual + r.true_up) * b
+        })
         .fold(0.0, f64::max);
     let top = drawable(top);
     // Headroom above the tallest bar keeps the legend off the bars.
@@ -42,9 +47,11 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
                 desc: "Payments, USD billions",
             },
         )?;
-        let parts: [(&str, Rgb, AnnualValue); 3] = [
+        let parts: [(&str, Rgb, AnnualValue); 5] = [
             ("usage charges", style::NAVY, |r| r.usage_charge),
             ("take-or-pay shortfall", style::AMBER, |r| r.shortfall),
+            ("capacity charges", style::TEAL, |r| r.capacity_charge),
+            ("yearly minimum true-ups", style::PLUM, |r| r.true_up_annual),
             ("minimum-spend true-up", style::RED, |r| r.true_up),
         ];
         let mut base = vec![0.0; rows.len()];

@@ -105,6 +105,15 @@ fn cover(h: &mut String, report: &Report<'_>) {
         crate::format::month(d.start),
         crate::format::month(end),
     );
+    let _ = writeln!(
+        h,
+        "<div><dt>Binding</dt><dd>{}</dd></div>",
+        if d.binding {
+            "yes"
+        } else {
+            "NO: a letter of intent or unsigned deal; nothing is owed at zero usage and it is never contracted"
+        }
+    );
     let (firm, option) = crate::document::firm_and_option_mw(c);
     let _ = writeln!(
         h,
@@ -346,6 +355,18 @@ fn capacity(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
          (dashed line), by month, in EFLOP/s dense BF16 (1 EFLOP/s = 1,000 PFLOP/s; used = PFLOP-hours \
          used ÷ hours in the month). Dashed rules mark chip refits. Base case.",
     )?;
+    figure(
+        h,
+        |canvas| charts::promised_vs_delivered(c, o, canvas),
+        &format!(
+            "Capacity promised by the contract dates (dashed: each tranche from its online date, \
+             no delay, no wait for chips) against capacity delivered (solid), MW by month. \
+             Delivery ratio over the term {} (delivered / promised MW-months); deliverable needs \
+             at least {}.",
+            pct(o.metrics.delivery_ratio),
+            pct(c.thresholds.delivery)
+        ),
+    )?;
     let changes = charts::generation_changes(o);
     if !changes.is_empty() {
         h.push_str("<p class=\"note\">Chip refits: ");
@@ -457,9 +478,12 @@ fn payments(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
         |canvas| charts::payments_by_year(c, o, canvas),
         &format!(
             "Payments by contract year, USD billions: usage charges {}, take-or-pay shortfall {}, \
+             capacity charges {}, yearly minimum true-ups {} (each in its year's last month), \
              minimum-spend true-up {} (paid in the last month). Total {}.",
             usd(m.total_usage_charges),
             usd(m.total_shortfall),
+            usd(m.total_capacity_charges),
+            usd(m.total_true_up_annual),
             usd(m.total_true_up),
             usd(m.total_payments)
         ),
@@ -540,23 +564,26 @@ fn dscr(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
 fn annual(h: &mut String, c: &Contract, o: &Outcome) {
     h.push_str(
         "<section id=\"annual\">\n<h2>By contract year</h2>\n<div class=\"table-wrap\"><table class=\"annual\">\n<thead><tr>\
-         <th>Year</th><th class=\"num\">MW at end</th><th class=\"num\">Utilization</th>\
-         <th class=\"num\">Payments</th><th class=\"num\">of which idle</th><th class=\"num\">EBITDA</th>\
+         <th>Year</th><th class=\"num\">MW at end</th><th class=\"num\">Delivery</th><th class=\"num\">Utilization</th>\
+         <th class=\"num\">Payments</th><th class=\"num\">Capacity charges</th><th class=\"num\">Yearly true-up</th><th class=\"num\">of which idle</th><th class=\"num\">EBITDA</th>\
          <th class=\"num\">Capex</th><th class=\"num\">Tax</th><th class=\"num\">FCF</th>\
          <th class=\"num\">Debt service</th><th class=\"num\">DSCR</th></tr></thead>\n<tbody>\n",
     );
     for r in &o.annual {
         let _ = writeln!(
             h,
-            "<tr><th scope=\"row\">Y{} <span class=\"line\">{}</span></th><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+            "<tr><th scope=\"row\">Y{} <span class=\"line\">{}</span></th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             r.year + 1,
             crate::format::month(c.period_start(r.first_period as i64)),
             mw(r.capacity_mw),
+            pct(r.delivery_ratio),
             pct(r.utilization),
             usd(r.payments),
-            usd(r.shortfall + r.true_up),
+            usd(r.capacity_charge),
+            usd(r.true_up_annual),
+            usd(r.shortfall + r.true_up_annual + r.true_up),
             usd(r.ebitda),
             usd(r.capex),
             usd(r.tax),
@@ -568,12 +595,15 @@ fn annual(h: &mut String, c: &Contract, o: &Outcome) {
     let m = &o.metrics;
     let _ = writeln!(
         h,
-        "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+        "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></tfoot>",
         mw(m.capacity_mw_at_end),
+        pct(m.delivery_ratio),
         m.average_utilization.map_or_else(|| "—".to_string(), pct),
         usd(m.total_payments),
+        usd(m.total_capacity_charges),
+        usd(m.total_true_up_annual),
         usd(m.idle_payments),
         usd(o.annual.iter().map(|r| r.ebitda).sum()),
         usd(m.total_capex),
@@ -583,7 +613,7 @@ fn annual(h: &mut String, c: &Contract, o: &Outcome) {
         m.min_dscr
             .map_or_else(|| "—".to_string(), |d| format!("min {}", times(d))),
     );
-    h.push_str("</table></div>\n<p class=\"note\">USD; MW at the year's last month; utilization = PFLOP-hours used ÷ available. Monthly detail is in the XLSX and CSV exports.</p>\n</section>\n");
+    h.push_str("</table></div>\n<p class=\"note\">USD; MW at the year's last month; delivery = MW-months delivered ÷ promised by the contract dates; utilization = PFLOP-hours used ÷ available. Monthly detail is in the XLSX and CSV exports.</p>\n</section>\n");
 }
 
 fn decisions(h: &mut String, c: &Contract, o: &Outcome) {
