@@ -281,7 +281,7 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         s,
         Metric::EquityHandback,
         &format!(
-            "{} in the buyer's shares for equity it received (exit multiple × consideration × paid)",
+            "{} in the buyer's shares (exit multiple × consideration × equity paid)",
             usd(m.equity_handback)
         ),
     );
@@ -291,12 +291,10 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         s,
         Metric::TotalPayments,
         &format!(
-            "{} (usage {}, shortfall {}, capacity charges {}, yearly true-ups {}, true-up {})",
+            "{} (usage {}, shortfall {}, true-up {}, and the two lines below)",
             usd(m.total_payments),
             usd(m.total_usage_charges),
             usd(m.total_shortfall),
-            usd(m.total_capacity_charges),
-            usd(m.total_true_up_annual),
             usd(m.total_true_up)
         ),
     );
@@ -350,7 +348,7 @@ fn headline(s: &mut String, c: &Contract, o: &Outcome) {
         || none("no capex or fixed opex"),
         |x| {
             format!(
-                "{} (PV of revenue owed at zero usage, {} undiscounted, / PV of capex and fixed opex)",
+                "{}: PV of zero-usage revenue ({} undiscounted) / PV of capex and fixed opex",
                 times(x),
                 usd(o.schedule.zero_usage_revenue.iter().sum())
             )
@@ -707,7 +705,7 @@ fn equity(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     s.push_str(&t.render_on(2, screen));
     let _ = writeln!(
         s,
-        "  total paid {}; handed back in the buyer's shares {} (exit multiple {} × consideration × paid, in the last month)",
+        "  total paid {}; handed back in shares {} (exit multiple {} × consideration × paid)",
         usd(o.metrics.equity_paid_total),
         usd(o.metrics.equity_handback),
         times(exit_multiple)

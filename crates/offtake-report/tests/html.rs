@@ -118,13 +118,15 @@ fn the_report_is_one_self_contained_file() {
 fn every_chart_is_inline_svg_in_both_sizes() {
     let (contract, outcome) = example();
     let html = render(&contract, &outcome, None);
-    // Capacity, payments, cash flow and DSCR (the example has debt), wide and narrow.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 8);
-    assert_eq!(html.matches("<div class=\"chart-wide\">").count(), 4);
-    assert_eq!(html.matches("<div class=\"chart-narrow\">").count(), 4);
+    // Capacity, promised vs delivered, payments, cash flow and DSCR (the example has debt), wide
+    // and narrow.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 10);
+    assert_eq!(html.matches("<div class=\"chart-wide\">").count(), 5);
+    assert_eq!(html.matches("<div class=\"chart-narrow\">").count(), 5);
     for title in [
         "Capacity online by tranche against used and requested compute, by month",
-        "Buyer payments by contract year: usage, shortfall and true-up",
+        "Capacity promised by the contract dates against capacity delivered, MW",
+        "Buyer payments by contract year: usage, shortfall, capacity charges and true-ups",
         "Provider free cash flow by contract year with cumulative FCF and payback",
         "Debt service coverage ratio by contract year against the threshold",
     ] {
@@ -186,7 +188,7 @@ fn the_risk_section_draws_distributions_tornado_and_probabilities() {
     let (contract, outcome) = example();
     let (report, view) = monte_carlo(&contract, 300);
     let html = render(&contract, &outcome, Some(&view));
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 16);
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 18);
     assert!(html.contains("Risk: Monte Carlo over 300 paths"));
     let npv = report
         .metrics

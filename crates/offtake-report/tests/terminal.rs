@@ -238,3 +238,88 @@ fn control_characters_in_user_strings_are_escaped() {
     let text = risk(&report, &c, &Screen::PLAIN);
     assert!(!text.chars().any(|ch| ch.is_control() && ch != '\n'));
 }
+
+/// Every bundled example, the v2 deals included: the MODEL v2 figures are on screen, the
+/// per-tranche value handed back in shares adds up to the engine's total, and every line fits.
+#[test]
+fn v2_figures_in_the_terminal_view_of_every_example() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let mut seen = 0;
+    let mut non_binding = 0;
+    let mut charged = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let (c, o) = run(&std::fs::read_to_string(&path).unwrap(), &[]);
+        let text = underwriting(&c, &o, &[]);
+        assert_fits(&text, 120, &name);
+        let m = &o.metrics;
+        let pct = offtake_report::format::pct;
+        let usd = offtake_report::format::usd;
+        assert!(
+            text.contains(&format!(
+                "Delivery ratio               {}",
+                pct(m.delivery_ratio)
+            )),
+            "{name}"
+        );
+        assert!(
+            text.contains("By contract year: delivery and commitments"),
+            "{name}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Capacity charges             {}",
+                usd(m.total_capacity_charges)
+            )),
+            "{name}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Yearly true-ups              {}",
+                usd(m.total_true_up_annual)
+            )),
+            "{name}"
+        );
+        assert_eq!(
+            text.lines().nth(2).unwrap().contains("NOT BINDING"),
+            !c.deal.binding,
+            "{name}"
+        );
+        // The per-tranche value handed back adds up to the engine's total.
+        let parts: f64 = o
+            .equity
+            .iter()
+            .filter(|e| e.period.is_some())
+            .map(|e| {
+                let spec = c.equity.iter().find(|x| x.id == e.id).unwrap();
+                c.provider.exit_multiple * spec.consideration * e.amount
+            })
+            .sum();
+        assert!(
+            (parts - m.equity_handback).abs() <= 1e-6 * m.equity_handback.abs().max(1.0),
+            "{name}: {parts} vs {}",
+            m.equity_handback
+        );
+        if !o.equity.is_empty() {
+            assert!(text.contains("handed back in shares"), "{name}");
+        }
+        // The zero-usage revenue by year adds up to the schedule's total.
+        let zr: f64 = o.schedule.zero_usage_revenue.iter().sum();
+        assert!(
+            text.contains(&format!("({} undiscounted)", usd(zr))) || m.coverage.is_none(),
+            "{name}"
+        );
+        seen += 1;
+        non_binding += usize::from(!c.deal.binding);
+        charged += usize::from(m.total_capacity_charges > 0.0);
+    }
+    assert!(seen >= 8, "{seen} examples");
+    assert!(
+        non_binding >= 1 && charged >= 1,
+        "{non_binding} non-binding, {charged} with capacity charges"
+    );
+}
