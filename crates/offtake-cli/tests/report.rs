@@ -19,7 +19,8 @@ fn html_report_is_one_file_with_verdicts_charts_and_inputs() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Verdicts") && html.contains("Inputs and evidence"));
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 8);
+    // Five charts (capacity, promised vs delivered, payments, cash flow, DSCR), wide and narrow.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 10);
     assert!(!html.contains("<script"));
     assert!(
         !html.contains("id=\"risk\""),
@@ -39,7 +40,7 @@ fn the_format_follows_the_extension_and_risk_adds_its_section() {
         .stderr(predicate::str::is_empty());
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Risk: Monte Carlo over 200 paths"));
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 16);
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 18);
 }
 
 #[test]
