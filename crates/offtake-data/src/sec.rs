@@ -238,8 +238,9 @@ pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
 }
 
 /// The largest SEC document parsed (and fetched): 128 MiB. The largest filers' companyfacts
-/// documents run to tens of megabytes; parsing takes about 4× the document's size in memory
-/// (the text, the raw facts, the typed facts), so 128 MiB needs about 0.5 GB.
+/// documents run to tens of megabytes; `sec import` peaks at about 7× the document's size in
+/// memory (the text, the raw facts, the typed facts, the store's plan: 453 MB for a 68 MB
+/// document), so 128 MiB needs about 0.9 GB.
 pub const MAX_DOCUMENT_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The SEC allows at most 10 requests per second; 125 ms apart is 8 per second, with margin.
