@@ -5,11 +5,9 @@
 #![warn(clippy::unwrap_used)]
 
 mod cmd;
-mod diagnostics;
 mod error;
 mod output;
 mod present;
-mod stored;
 mod termsheet;
 
 use std::process::ExitCode;

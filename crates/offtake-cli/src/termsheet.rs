@@ -1,5 +1,6 @@
 //! Loading term sheets from disk: read, decode, parse, and say precisely what is wrong.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use offtake_model::{Contract, Variant};
@@ -32,7 +33,7 @@ fn load_with(path: &Path, variants: &[Variant], writes: bool) -> CliResult<Loade
     let text = match offtake_model::decode(&bytes) {
         Ok(t) => t.to_string(),
         Err(e) => {
-            crate::diagnostics::render(&display, "", &e, writes, &mut std::io::stderr());
+            print_diagnostics(&display, "", &e, writes);
             return Err(not_valid(&display));
         }
     };
@@ -57,10 +58,17 @@ fn load_with(path: &Path, variants: &[Variant], writes: bool) -> CliResult<Loade
             "--variant does not fit {display}: {e}"
         ))),
         Err(e) => {
-            crate::diagnostics::render(&display, &text, &e, writes, &mut std::io::stderr());
+            print_diagnostics(&display, &text, &e, writes);
             Err(not_valid(&display))
         }
     }
+}
+
+/// Prints every problem of `err` in the term sheet `path` (text `src`) to stderr, coloured on a
+/// terminal unless `NO_COLOR` is set ([`offtake_report::diagnostics::render`]).
+pub fn print_diagnostics(path: &str, src: &str, err: &offtake_model::Error, writes: bool) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    offtake_report::diagnostics::render(path, src, err, writes, color, &mut std::io::stderr());
 }
 
 fn not_valid(path: &str) -> CliError {

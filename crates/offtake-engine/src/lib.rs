@@ -9,9 +9,11 @@ mod finite;
 mod outcome;
 mod report;
 mod simulator;
+mod stored;
 
 pub use outcome::*;
 pub use simulator::{Extent, Simulator};
+pub use stored::{STORED_RESULT_VERSION, StoredResult, StoredResultError};
 
 use offtake_model::Contract;
 use serde::Serialize;

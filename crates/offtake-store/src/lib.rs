@@ -22,6 +22,7 @@
 //! Schema versions: [`SCHEMA_VERSION`]; SQLite records it in `PRAGMA user_version`, PostgreSQL
 //! in table `offtake_schema_version`. Each migration runs in its own transaction.
 
+mod location;
 mod plan;
 #[cfg(feature = "postgres")]
 mod postgres_store;
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 #[cfg(feature = "postgres")]
 pub use postgres_store::PgStore;
+pub use location::{Location, Store, mask_password};
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
 
 /// The schema version this build writes (number of migrations).
@@ -78,6 +80,10 @@ pub enum Error {
     #[cfg(feature = "postgres")]
     #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(postgres::Error),
+    /// A PostgreSQL URL given to a build without the `postgres` feature.
+    #[cfg(not(feature = "postgres"))]
+    #[error("this build has no PostgreSQL backend (cargo feature `postgres`)")]
+    NoPostgres,
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
     /// Input data that does not parse (CSV row, SEC JSON) or has no capex.

@@ -46,7 +46,7 @@ pub fn run(args: &Args) -> CliResult {
     let loaded = load(&args.file, &[])?;
     let base = &loaded.contract;
     let invalid = |e: &offtake_model::Error| {
-        crate::diagnostics::render(&loaded.path, &loaded.text, e, true, &mut std::io::stderr());
+        crate::termsheet::print_diagnostics(&loaded.path, &loaded.text, e, true);
         CliError::Invalid(None)
     };
     // The text is parsed once; each alternative is a validation of the same tree.

@@ -1,12 +1,12 @@
 //! Which portfolio database a command uses, and `offtake db info`.
 //!
 //! `--db` (or env `OFFTAKE_DB`, default `./offtake.db`) is a SQLite file path, or a
-//! `postgres://` / `postgresql://` URL for the PostgreSQL backend. Both backends implement
-//! [`PortfolioStore`], so every portfolio, deals and sec command works on either.
+//! `postgres://` / `postgresql://` URL for the PostgreSQL backend ([`Location`]). Both backends
+//! implement [`PortfolioStore`], so every portfolio, deals and sec command works on either.
 
 use std::path::PathBuf;
 
-use offtake_store::{PgStore, PortfolioStore, SCHEMA_VERSION, SqliteStore};
+use offtake_store::{Location, PortfolioStore, SCHEMA_VERSION, Store};
 
 use crate::error::{CliError, CliResult};
 
@@ -56,53 +56,6 @@ pub struct WithDb<C: clap::Subcommand> {
     pub command: C,
 }
 
-/// The backend `--db` selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl Location {
-    pub fn parse(db: &str) -> Location {
-        let lower = db.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            Location::Postgres(db.to_string())
-        } else {
-            Location::Sqlite(PathBuf::from(db))
-        }
-    }
-
-    /// For messages: the file path, or the URL with any password masked.
-    pub fn display(&self) -> String {
-        match self {
-            Location::Sqlite(path) => path.display().to_string(),
-            Location::Postgres(url) => mask_password(url),
-        }
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-pub fn mask_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_string();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
-            &rest[at..]
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// Whether a command may create the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -110,29 +63,6 @@ pub enum Access {
     Write,
     /// Reads only: a missing SQLite file is an error, not silently created empty.
     Read,
-}
-
-/// An open store of either backend.
-pub enum Store {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
-}
-
-impl Store {
-    pub fn portfolio(&mut self) -> &mut dyn PortfolioStore {
-        match self {
-            Store::Sqlite(s) => s,
-            Store::Postgres(s) => s,
-        }
-    }
-
-    /// The schema version recorded in the database.
-    pub fn schema_version(&mut self) -> offtake_store::Result<i64> {
-        match self {
-            Store::Sqlite(s) => s.schema_version(),
-            Store::Postgres(s) => s.schema_version(),
-        }
-    }
 }
 
 /// Opens (and migrates) the database `args` selects. A missing SQLite file is an error for
@@ -143,21 +73,17 @@ pub fn open(args: &DbArgs, access: Access) -> CliResult<Store> {
         let message = format!("opening the portfolio database {}: {e}", location.display());
         CliError::from_store(&e, message)
     };
-    match &location {
-        Location::Sqlite(path) => {
-            if access == Access::Read && !path.exists() {
-                return Err(CliError::failure(format!(
-                    "no portfolio database at {}: add a term sheet or import data first, or pick \
-                     another with --db PATH (env OFFTAKE_DB)",
-                    path.display()
-                )));
-            }
-            SqliteStore::open(path).map(Store::Sqlite).map_err(wrap)
-        }
-        Location::Postgres(url) => PgStore::connect_in_schema(url, &args.db_schema)
-            .map(Store::Postgres)
-            .map_err(wrap),
+    if let Location::Sqlite(path) = &location
+        && access == Access::Read
+        && !path.exists()
+    {
+        return Err(CliError::failure(format!(
+            "no portfolio database at {}: add a term sheet or import data first, or pick \
+             another with --db PATH (env OFFTAKE_DB)",
+            path.display()
+        )));
     }
+    location.open(&args.db_schema).map_err(wrap)
 }
 
 /// Opens the database and runs `f` on it.
@@ -210,36 +136,4 @@ fn info(args: &DbArgs) -> CliResult {
         companies.len()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_select_postgres_and_paths_sqlite() {
-        for url in [
-            "postgres://u@h/db",
-            "postgresql://u@h:5432/db",
-            "POSTGRES://u@h/db",
-        ] {
-            assert_eq!(Location::parse(url), Location::Postgres(url.to_string()));
-        }
-        for path in ["offtake.db", "./postgres/x.db", "/tmp/postgres:1.db"] {
-            assert_eq!(Location::parse(path), Location::Sqlite(PathBuf::from(path)));
-        }
-    }
-
-    #[test]
-    fn passwords_are_masked() {
-        assert_eq!(
-            mask_password("postgres://me:s3cr@t@db.example:5432/x?sslmode=disable"),
-            "postgres://me:***@db.example:5432/x?sslmode=disable"
-        );
-        assert_eq!(
-            mask_password("postgres://me@localhost/x"),
-            "postgres://me@localhost/x"
-        );
-        assert_eq!(mask_password("postgres://host/x"), "postgres://host/x");
-    }
 }

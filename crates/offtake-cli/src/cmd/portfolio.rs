@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_data::PublicDealSummary;
-use offtake_engine::{Metrics, Outcome, Scenario, Verdicts, underwrite};
+use offtake_engine::{Metrics, Outcome, Scenario, StoredResult, Verdicts, underwrite};
 use offtake_report::portfolio::{StoredDeal, StoredFigures};
 use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary};
 use serde::Serialize;
@@ -15,7 +15,6 @@ use serde_json::Value;
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
 use crate::error::{CliError, CliResult};
 use crate::output::{Kind, check_extension, pretty, print_out, refuse_inputs};
-use crate::stored::StoredResult;
 use crate::termsheet::{Loaded, load};
 
 pub type Args = WithDb<Command>;
@@ -262,7 +261,12 @@ fn stored_deal(s: &TermSheetSummary, result: &Result<Outcome, String>) -> Stored
 /// The stored result of `id`, typed; `Err` says why it cannot be read and how to refresh it.
 fn stored(id: i64, result: Option<&Value>) -> Result<Outcome, String> {
     let value = result.ok_or_else(|| format!("id {id} has no stored underwriting result"))?;
-    StoredResult::read(id, value).map(|r| r.outcome)
+    StoredResult::read(value).map(|r| r.outcome).map_err(|e| {
+        format!(
+            "the stored result of id {id} {e}; store a current one with \
+             `offtake portfolio export {id} -o deal.toml` then `offtake portfolio add --replace deal.toml`"
+        )
+    })
 }
 
 // ---- list, show, remove, export ----

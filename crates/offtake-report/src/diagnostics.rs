@@ -1,18 +1,19 @@
-//! Renders term-sheet problems for people: file, line, column, the offending snippet and help.
+//! Term-sheet problems for people (rendered with ariadne): file, line, column, the offending
+//! snippet and help. The caller says whether to colour (the CLI knows the terminal).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 use offtake_model::{Diagnostic, Error};
 
 /// Writes every problem of `err` for the term sheet `path` (source `src`) to `out`; the count at
 /// the end adds "nothing was written" for a command that would have written something (`writes`).
-pub fn render(path: &str, src: &str, err: &Error, writes: bool, out: &mut dyn Write) {
+/// `color`: ANSI colours in the snippets.
+pub fn render(path: &str, src: &str, err: &Error, writes: bool, color: bool, out: &mut dyn Write) {
     // The file and its name are the user's: no control character of theirs reaches the
     // terminal (the source keeps its byte offsets, so spans still point into it).
-    let src = &*offtake_report::screen::sanitize_source(src);
-    let path = &*offtake_report::sanitize(path);
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let src = &*crate::screen::sanitize_source(src);
+    let path = &*crate::sanitize(path);
     match err {
         Error::Invalid {
             diagnostics,
@@ -40,7 +41,7 @@ pub fn render(path: &str, src: &str, err: &Error, writes: bool, out: &mut dyn Wr
             );
         }
         other => {
-            let other = offtake_report::sanitize_lines(&other.to_string());
+            let other = crate::sanitize_lines(&other.to_string());
             let _ = writeln!(out, "error: {path}: {other}");
         }
     }
@@ -67,16 +68,16 @@ fn render_one<'p>(
                 .with_color(color)
                 .with_index_type(IndexType::Byte),
         )
-        .with_message(offtake_report::sanitize_lines(&format!(
+        .with_message(crate::sanitize_lines(&format!(
             "{path}:{line}:{col}{field}: {}",
             d.problem
         )))
         .with_label(
             Label::new((path, span))
-                .with_message(offtake_report::sanitize_lines(&d.problem.to_string())),
+                .with_message(crate::sanitize_lines(&d.problem.to_string())),
         );
     if let Some(help) = &d.help {
-        report = report.with_help(offtake_report::sanitize_lines(help));
+        report = report.with_help(crate::sanitize_lines(help));
     }
     let mut buf = Vec::new();
     if report.finish().write(cache, &mut buf).is_err() {
