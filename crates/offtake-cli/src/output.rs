@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use offtake_report::files::{Kind, extension_mismatch};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -109,72 +110,15 @@ pub fn write_dir<N: AsRef<Path>, T: AsRef<[u8]>>(
     Ok(())
 }
 
-/// The files `--csv DIR` (and `report --format csv`) writes into DIR.
-pub const CSV_FILES: [&str; 2] = ["monthly.csv", "annual.csv"];
-
 /// The files of a directory output: `dir/name` for each name.
 pub fn in_dir(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
     names.iter().map(|n| dir.join(n)).collect()
 }
 
-/// A format offtake reads or writes, as a file's extension names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Html,
-    Xlsx,
-    Json,
-    Csv,
-    Parquet,
-    Toml,
-    /// Terminal text: no extension names it.
-    Text,
-}
-
-impl Kind {
-    /// The format `path`'s extension names, if it names one.
-    pub fn of(path: &Path) -> Option<Kind> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "html" | "htm" => Kind::Html,
-            "xlsx" => Kind::Xlsx,
-            "json" => Kind::Json,
-            "csv" => Kind::Csv,
-            "parquet" | "pq" => Kind::Parquet,
-            "toml" => Kind::Toml,
-            _ => return None,
-        })
-    }
-
-    /// What a file of this format is, and the extension to give it.
-    fn describe(self) -> (&'static str, &'static str) {
-        match self {
-            Kind::Html => ("HTML", "html"),
-            Kind::Xlsx => ("XLSX", "xlsx"),
-            Kind::Json => ("JSON", "json"),
-            Kind::Csv => ("CSV", "csv"),
-            Kind::Parquet => ("Parquet", "parquet"),
-            Kind::Toml => ("a TOML term sheet", "toml"),
-            Kind::Text => ("terminal text", "txt"),
-        }
-    }
-}
-
-/// Refuses (exit 2) an output whose extension names another format than the one written:
-/// `--paths-out x.csv` (Parquet) or `report --format xlsx -o x.html`. Other extensions, and none,
-/// are accepted as they are.
+/// Refuses (exit 2) an output whose extension names another format than the one written
+/// ([`offtake_report::files::extension_mismatch`]).
 pub fn check_extension(flag: &str, path: &Path, writes: Kind) -> CliResult {
-    match Kind::of(path) {
-        Some(named) if named != writes => {
-            let ext = path.extension().unwrap_or_default().to_string_lossy();
-            let ((named, _), (writes, good)) = (named.describe(), writes.describe());
-            Err(CliError::invalid(format!(
-                "{flag} {}: a .{ext} name says {named}, but this writes {writes}; \
-                 use a .{good} name (or a name without a known extension)",
-                path.display()
-            )))
-        }
-        _ => Ok(()),
-    }
+    extension_mismatch(flag, path, writes).map_or(Ok(()), |m| Err(CliError::invalid(m)))
 }
 
 /// Refuses (exit 2), before anything runs, an output that would replace one of the inputs: the

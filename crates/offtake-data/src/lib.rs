@@ -88,9 +88,9 @@ pub use deals::{
 pub use groups::{DealGroup, DealGroups, GroupLink, LinkReason, group_deals};
 pub use sec::{
     AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, MAX_DOCUMENT_BYTES, PeriodValue,
-    RateLimiter, Revision, SEC_MIN_INTERVAL, annual_capex, companyconcept_url, companyfacts_url,
-    fiscal_year_of, parse_cik, parse_companyconcept, parse_companyfacts, parse_document,
-    period_values,
+    RateLimiter, Revision, SEC_MIN_INTERVAL, annual_capex, check_user_agent, companyconcept_url,
+    companyfacts_url, fiscal_year_of, parse_cik, parse_companyconcept, parse_companyfacts,
+    parse_document, period_values,
 };
 pub use summary::{
     CapexCoverage, ClaimSummary, Concentration, ConflictGroup, EvidenceSplit, ExcludedClaim,
@@ -176,6 +176,17 @@ pub enum Error {
     /// A CIK that is not 1 to 10 digits (optionally prefixed `CIK`).
     #[error("invalid CIK {input:?}: expected 1 to 10 digits, optionally prefixed with `CIK`")]
     InvalidCik { input: String },
+    /// No User-Agent for data.sec.gov, which requires one naming who is asking.
+    #[error(
+        "data.sec.gov requires every request to declare who is asking in its User-Agent \
+         (a name and a contact email)"
+    )]
+    NoUserAgent,
+    /// A User-Agent without a contact email (or with control characters).
+    #[error(
+        "the User-Agent {user_agent:?} has no contact email; the SEC asks for a name and an email"
+    )]
+    UserAgentWithoutEmail { user_agent: String },
 }
 
 /// Result with this crate's [`Error`].

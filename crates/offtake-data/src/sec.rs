@@ -274,6 +274,21 @@ impl RateLimiter {
     }
 }
 
+/// The User-Agent to send to data.sec.gov (`given`, trimmed), or why it does not meet the SEC's
+/// fair-access rule: every request declares who is asking, with a name and a contact email.
+pub fn check_user_agent(given: Option<&str>) -> Result<String> {
+    let ua = given.map(str::trim).unwrap_or("");
+    if ua.is_empty() {
+        return Err(Error::NoUserAgent);
+    }
+    if !ua.contains('@') || ua.chars().any(char::is_control) {
+        return Err(Error::UserAgentWithoutEmail {
+            user_agent: ua.to_string(),
+        });
+    }
+    Ok(ua.to_string())
+}
+
 /// Parses a `companyfacts` response (`https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`).
 pub fn parse_companyfacts(json: &str) -> Result<CompanyFacts> {
     let raw: RawCompanyFacts = serde_json::from_str(json).map_err(|source| Error::Json {
@@ -577,6 +592,22 @@ mod tests {
         assert_eq!(
             limiter.reserve(soon),
             SEC_MIN_INTERVAL - Duration::from_millis(25)
+        );
+    }
+
+    #[test]
+    fn a_user_agent_needs_a_name_and_an_email() {
+        assert!(matches!(check_user_agent(None), Err(Error::NoUserAgent)));
+        assert!(matches!(
+            check_user_agent(Some("   ")),
+            Err(Error::NoUserAgent)
+        ));
+        let e = check_user_agent(Some("offtake")).unwrap_err();
+        assert!(e.to_string().contains("no contact email"), "{e}");
+        assert!(check_user_agent(Some("Jane\nDoe j@x.org")).is_err());
+        assert_eq!(
+            check_user_agent(Some(" Jane Doe jane@example.com ")).unwrap(),
+            "Jane Doe jane@example.com"
         );
     }
 

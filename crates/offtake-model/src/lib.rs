@@ -17,6 +17,7 @@ mod ranges;
 mod reader;
 pub mod rules;
 mod syntax;
+mod template;
 mod validate;
 
 pub use combinations::{MAX_COMBINATIONS, combination_count, combinations};
@@ -26,6 +27,7 @@ pub use distribution::Distribution;
 pub use error::{Diagnostic, Error, MAX_DIAGNOSTICS, Problem, Result, line_col};
 pub use provenance::{Alternative, Evidence, Input, InputValue, Source};
 pub use ranges::{PLAUSIBLE, Plausible, plausible};
+pub use template::{is_safe_id, template};
 pub use validate::{check_distribution, correlation_matrix};
 
 use syntax::parse_toml;

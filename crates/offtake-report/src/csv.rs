@@ -66,6 +66,15 @@ pub fn write_annual(out: impl Write, contract: &Contract, outcome: &Outcome) -> 
     Ok(())
 }
 
+/// The files `underwrite --csv DIR` and `report --format csv` write into DIR.
+pub const FILE_NAMES: [&str; 2] = ["monthly.csv", "annual.csv"];
+
+/// The two CSV files as text, each with its name ([`FILE_NAMES`]).
+pub fn render_files(contract: &Contract, outcome: &Outcome) -> Result<[(&'static str, String); 2]> {
+    let (monthly, annual) = render(contract, outcome)?;
+    Ok([(FILE_NAMES[0], monthly), (FILE_NAMES[1], annual)])
+}
+
 /// The two CSV files as text: (`monthly.csv`, `annual.csv`).
 pub fn render(contract: &Contract, outcome: &Outcome) -> Result<(String, String)> {
     let mut monthly = Vec::new();

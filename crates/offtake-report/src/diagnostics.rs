@@ -73,8 +73,7 @@ fn render_one<'p>(
             d.problem
         )))
         .with_label(
-            Label::new((path, span))
-                .with_message(crate::sanitize_lines(&d.problem.to_string())),
+            Label::new((path, span)).with_message(crate::sanitize_lines(&d.problem.to_string())),
         );
     if let Some(help) = &d.help {
         report = report.with_help(crate::sanitize_lines(help));

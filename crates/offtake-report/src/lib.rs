@@ -14,6 +14,7 @@ pub mod csv;
 pub mod diagnostics;
 pub mod document;
 mod error;
+pub mod files;
 pub mod format;
 pub mod html;
 pub mod json;

@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 
 use offtake_data::{ConflictGroup, PublicDealSummary};
+use offtake_engine::Outcome;
+use offtake_model::Contract;
 
 use crate::format::{count, pct, usd};
 use crate::labels::{Metric, VERDICTS, yes_no};
@@ -37,6 +39,53 @@ pub struct StoredFigures {
     pub total_capex: f64,
     /// Owed at zero usage (`legibility.committed_spend`).
     pub committed_spend: f64,
+}
+
+impl From<&Outcome> for StoredFigures {
+    fn from(o: &Outcome) -> Self {
+        let (m, v) = (&o.metrics, &o.verdicts);
+        StoredFigures {
+            verdicts: [v.contracted, v.financeable, v.deliverable],
+            provider_npv: m.provider_npv,
+            provider_irr: m.provider_irr,
+            buyer_npv: m.buyer_npv,
+            effective_price: m.effective_price,
+            total_capex: m.total_capex,
+            committed_spend: o.legibility.committed_spend,
+        }
+    }
+}
+
+/// `offtake portfolio show ID`: the stored record (`added_at`, the term sheet's size in bytes),
+/// then the stored result with `underwrite`'s view of it.
+pub fn show_text(
+    deal: &StoredDeal,
+    added_at: &str,
+    toml_bytes: usize,
+    contract: &Contract,
+    outcome: &Outcome,
+    screen: &Screen,
+) -> String {
+    let mut out = String::new();
+    let safe = |t: &str| sanitize(t).into_owned();
+    let d = deal;
+    let _ = writeln!(out, "id {}  {}  {}", d.id, safe(&d.deal_id), safe(&d.name));
+    let _ = writeln!(out, "  buyer       {}", safe(&d.buyer));
+    let _ = writeln!(out, "  provider    {}", safe(&d.provider));
+    let _ = writeln!(out, "  added       {added_at}");
+    let _ = writeln!(
+        out,
+        "  term sheet  {toml_bytes} bytes (`offtake portfolio export {}` writes it back)",
+        d.id
+    );
+    let _ = writeln!(out, "\nUnderwriting result as stored (base case):\n");
+    out.push_str(&crate::terminal::underwriting_on(
+        contract,
+        outcome,
+        &[],
+        screen,
+    ));
+    out
 }
 
 /// What to run when the portfolio holds nothing of a kind.

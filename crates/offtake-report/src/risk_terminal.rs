@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use offtake_model::Contract;
-use offtake_risk::{PathMetric, RiskReport};
+use offtake_risk::{PathMetric, RiskReport, Shard};
 
 use crate::format::{count, months, pct, pp, times, usd};
 use crate::labels::Metric;
@@ -228,4 +228,75 @@ fn tornado(s: &mut String, r: &RiskReport, screen: &Screen) {
         table
     };
     s.push_str(&table.render_on(2, screen));
+}
+
+/// The line `offtake risk` prints on stderr after a run: `10000 paths in 1.23 s (8k paths/s,
+/// 2 threads)`, with `, interrupted` when Ctrl-C stopped it.
+pub fn timing(paths: usize, seconds: f64, threads: usize, interrupted: bool) -> String {
+    let rate = paths as f64 / seconds.max(1e-9);
+    let rate = if rate >= 1e6 {
+        format!("{:.2}M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0}k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    };
+    format!(
+        "{paths} paths in {seconds:.2} s ({rate} paths/s, {threads} thread{}){}",
+        if threads == 1 { "" } else { "s" },
+        if interrupted { ", interrupted" } else { "" }
+    )
+}
+
+/// Paths per second for the progress bar: a whole number with thousands separators, padded to
+/// a steady width (0 before there is a rate).
+pub fn progress_rate(per_sec: f64) -> String {
+    let n = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    format!("{:>9}", count(n))
+}
+
+/// What a shard run (`offtake risk FILE --shard I/N`) prints when done: the paths it ran and how
+/// to combine the shards.
+pub fn shard_done(
+    shard: Shard,
+    paths: usize,
+    n_paths: u64,
+    interrupted: bool,
+    file: &str,
+) -> String {
+    format!(
+        "shard {shard}: {paths} of {n_paths} paths{}; combine every shard with `offtake risk merge {file} FILES...`\n",
+        if interrupted {
+            " (interrupted: this file cannot be merged; run the shard again)"
+        } else {
+            ""
+        },
+    )
+}
+
+#[cfg(test)]
+mod run_line_tests {
+    use super::*;
+
+    #[test]
+    fn run_lines() {
+        assert_eq!(
+            timing(10_000, 0.5, 1, false),
+            "10000 paths in 0.50 s (20k paths/s, 1 thread)"
+        );
+        assert_eq!(
+            timing(3_000_000, 1.0, 4, true),
+            "3000000 paths in 1.00 s (3.00M paths/s, 4 threads), interrupted"
+        );
+        assert_eq!(progress_rate(304_380.5264), "  304,381");
+        assert_eq!(progress_rate(f64::NAN), "        0");
+        let shard = Shard::new(1, 4).unwrap();
+        assert!(
+            shard_done(shard, 25, 100, false, "d.toml").starts_with("shard 1/4: 25 of 100 paths;")
+        );
+    }
 }

@@ -31,9 +31,9 @@ mod sqlite;
 use offtake_data::{AnnualCapex, CompanyFacts, ConflictGroup, DealGroups, DealRow, Fact};
 use serde::Serialize;
 
+pub use location::{Location, Store, mask_password};
 #[cfg(feature = "postgres")]
 pub use postgres_store::PgStore;
-pub use location::{Location, Store, mask_password};
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
 
 /// The schema version this build writes (number of migrations).

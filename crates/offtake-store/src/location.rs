@@ -40,7 +40,9 @@ impl Location {
         match self {
             Location::Sqlite(path) => SqliteStore::open(path).map(Store::Sqlite),
             #[cfg(feature = "postgres")]
-            Location::Postgres(url) => PgStore::connect_in_schema(url, pg_schema).map(Store::Postgres),
+            Location::Postgres(url) => {
+                PgStore::connect_in_schema(url, pg_schema).map(Store::Postgres)
+            }
             #[cfg(not(feature = "postgres"))]
             Location::Postgres(_) => {
                 let _ = pg_schema;

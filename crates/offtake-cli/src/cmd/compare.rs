@@ -10,8 +10,10 @@ use offtake_model::Variant;
 use offtake_model::{Contract, MAX_COMBINATIONS, TermSheet, combination_count, combinations};
 use offtake_report::compare::{Combination, CombinationsJson, CompareJson, Run};
 
+use offtake_report::files::Kind;
+
 use crate::error::{CliError, CliResult};
-use crate::output::{Kind, check_extension, refuse_inputs};
+use crate::output::{check_extension, refuse_inputs};
 use crate::termsheet::load;
 
 #[derive(clap::Args)]

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use crate::error::{CliError, CliResult};
 
-const TEMPLATE: &str = include_str!("../../templates/term-sheet.toml");
-
 #[derive(clap::Args)]
 pub struct Args {
     /// Deal id; the file is NAME.toml (or NAME itself when it ends in .toml).
@@ -13,21 +11,6 @@ pub struct Args {
     /// Replace the file if it exists.
     #[arg(long)]
     pub force: bool,
-}
-
-/// The template with the deal id filled in.
-pub fn template(id: &str) -> String {
-    TEMPLATE.replace("{{id}}", id)
-}
-
-/// Whether `id` is safe both as a deal id and as a file name: 1 to 64 ASCII letters, digits, `-`,
-/// `_` and `.`, starting with a letter or digit (no spaces, quotes, slashes or control characters).
-pub fn is_safe_id(id: &str) -> bool {
-    id.len() <= 64
-        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// `path` as a shell word: as it is when plain, else in single quotes.
@@ -50,7 +33,7 @@ pub fn run(args: &Args) -> CliResult {
         PathBuf::from(format!("{}.toml", args.name))
     };
     let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    if !is_safe_id(id) {
+    if !offtake_model::is_safe_id(id) {
         return Err(CliError::invalid(format!(
             "{:?} is not a safe deal id and file name: use 1 to 64 letters, digits, `-`, `_` \
              and `.`, starting with a letter or digit, e.g. `offtake init my-deal`",
@@ -63,7 +46,7 @@ pub fn run(args: &Args) -> CliResult {
             path.display()
         )));
     }
-    let text = template(id);
+    let text = offtake_model::template(id);
     // The template must stay valid: refuse to write one that is not.
     offtake_model::parse(&text).map_err(|e| {
         CliError::failure(format!(
@@ -84,33 +67,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_must_be_safe_file_names_and_deal_ids() {
-        for ok in ["my-deal", "deal_2026.v2", "A1"] {
-            assert!(is_safe_id(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            ".toml",
-            "-x",
-            "a b",
-            "a\"b",
-            "a\\b",
-            "a/b",
-            "é",
-            "x\u{1b}[31m",
-            &"x".repeat(65),
-        ] {
-            assert!(!is_safe_id(bad), "{bad:?}");
-        }
+    fn paths_are_quoted_as_shell_words() {
         assert_eq!(shell_word("deals/my-deal.toml"), "deals/my-deal.toml");
         assert_eq!(shell_word("my deals/x.toml"), "'my deals/x.toml'");
         assert_eq!(shell_word("it's/x.toml"), "'it'\\''s/x.toml'");
-    }
-
-    #[test]
-    fn template_validates() {
-        let c = offtake_model::parse(&super::template("my-deal")).unwrap();
-        assert_eq!(c.deal.id, "my-deal");
-        assert_eq!(c.tranches.len(), 2);
     }
 }

@@ -13,8 +13,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
+use offtake_report::files::Kind;
+
 use crate::error::{CliError, CliResult};
-use crate::output::{Kind, check_extension, pretty, print_out, refuse_inputs};
+use crate::output::{check_extension, pretty, print_out, refuse_inputs};
 use crate::termsheet::{Loaded, load};
 
 pub type Args = WithDb<Command>;
@@ -214,24 +216,10 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
 
 // ---- reading stored results ----
 
-/// The figures of a stored result the portfolio views show.
-fn figures(o: &Outcome) -> StoredFigures {
-    let (m, v) = (&o.metrics, &o.verdicts);
-    StoredFigures {
-        verdicts: [v.contracted, v.financeable, v.deliverable],
-        provider_npv: m.provider_npv,
-        provider_irr: m.provider_irr,
-        buyer_npv: m.buyer_npv,
-        effective_price: m.effective_price,
-        total_capex: m.total_capex,
-        committed_spend: o.legibility.committed_spend,
-    }
-}
-
 /// One line: provider NPV, IRR and the three verdicts.
 fn headline(o: &Outcome) -> String {
     let screen = crate::present::screen(false, false);
-    offtake_report::portfolio::headline(Some(&figures(o)), &screen)
+    offtake_report::portfolio::headline(Some(&StoredFigures::from(o)), &screen)
 }
 
 /// Every stored term sheet with its stored result (or why it cannot be read), in id order.
@@ -247,14 +235,14 @@ fn stored_deals(
 }
 
 /// The view of a stored term sheet for `offtake_report::portfolio`.
-fn stored_deal(s: &TermSheetSummary, result: &Result<Outcome, String>) -> StoredDeal {
+fn stored_deal(s: &TermSheetSummary, result: Option<&Outcome>) -> StoredDeal {
     StoredDeal {
         id: s.id,
         deal_id: s.deal_id.clone(),
         name: s.name.clone(),
         buyer: s.buyer.clone(),
         provider: s.provider.clone(),
-        result: result.as_ref().ok().map(figures),
+        result: result.map(StoredFigures::from),
     }
 }
 
@@ -296,7 +284,10 @@ fn list(store: &mut dyn PortfolioStore, args: &ListArgs) -> CliResult {
             .collect();
         return print_out(&pretty(&entries)?);
     }
-    let deals: Vec<StoredDeal> = entries.iter().map(|(s, r)| stored_deal(s, r)).collect();
+    let deals: Vec<StoredDeal> = entries
+        .iter()
+        .map(|(s, r)| stored_deal(s, r.as_ref().ok()))
+        .collect();
     let screen = crate::present::screen(args.wide, false);
     let mut text = offtake_report::portfolio::list_text(&deals, &screen);
     for why in entries.iter().filter_map(|(_, r)| r.as_ref().err()) {
@@ -312,20 +303,7 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
         return print_out(&pretty(&sheet)?);
     }
     let s = &sheet.summary;
-    let result = sheet.result.as_ref();
-    let mut out = String::new();
-    let safe = |t: &str| offtake_report::sanitize(t).into_owned();
-    let _ = writeln!(out, "id {}  {}  {}", s.id, safe(&s.deal_id), safe(&s.name));
-    let _ = writeln!(out, "  buyer       {}", safe(&s.buyer));
-    let _ = writeln!(out, "  provider    {}", safe(&s.provider));
-    let _ = writeln!(out, "  added       {}", s.added_at);
-    let _ = writeln!(
-        out,
-        "  term sheet  {} bytes (`offtake portfolio export {}` writes it back)",
-        sheet.toml_text.len(),
-        s.id
-    );
-    let outcome = stored(s.id, result).map_err(CliError::failure)?;
+    let outcome = stored(s.id, sheet.result.as_ref()).map_err(CliError::failure)?;
     // The stored text is the term sheet that was underwritten; the view is `underwrite`'s.
     let contract = offtake_model::parse(&sheet.toml_text).map_err(|e| {
         CliError::failure(format!(
@@ -334,14 +312,17 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
             s.id, s.id
         ))
     })?;
-    let _ = writeln!(out, "\nUnderwriting result as stored (base case):\n");
-    out.push_str(&offtake_report::terminal::underwriting_on(
+    let screen = crate::present::screen(false, false);
+    let deal = stored_deal(s, Some(&outcome));
+    let text = offtake_report::portfolio::show_text(
+        &deal,
+        &s.added_at,
+        sheet.toml_text.len(),
         &contract,
         &outcome,
-        &[],
-        &crate::present::screen(false, false),
-    ));
-    print_out(&out)
+        &screen,
+    );
+    print_out(&text)
 }
 
 /// The portfolio id `text` names: a number is a portfolio id (the first column of `portfolio
@@ -408,7 +389,7 @@ fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs, db: &DbArgs) -> C
     } else {
         let deals: Vec<StoredDeal> = stored_deals(store)?
             .iter()
-            .map(|(s, r)| stored_deal(s, r))
+            .map(|(s, r)| stored_deal(s, r.as_ref().ok()))
             .collect();
         let screen = crate::present::screen(args.wide, false);
         offtake_report::portfolio::summary_text(

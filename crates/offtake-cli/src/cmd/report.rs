@@ -11,14 +11,14 @@ use std::time::Instant;
 use offtake_engine::{Scenario, underwrite};
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::UnderwritingJson;
+use offtake_report::csv::FILE_NAMES;
 use offtake_report::document::Report;
+use offtake_report::files::Kind;
 use offtake_report::risk_view::RiskView;
 use offtake_risk::{Control, RunConfig, RunOptions, report, simulate};
 
 use crate::error::{CliError, CliResult};
-use crate::output::{
-    CSV_FILES, Kind, check_extension, in_dir, refuse_inputs, write_dir, write_file,
-};
+use crate::output::{check_extension, in_dir, refuse_inputs, write_dir, write_file};
 use crate::termsheet::load;
 
 /// The document to write.
@@ -97,7 +97,7 @@ pub fn run(args: &Args) -> CliResult {
     }
     // An output that is an input, or whose extension names another format, is refused up front.
     let outputs = match format {
-        Format::Csv => in_dir(&args.output, &CSV_FILES),
+        Format::Csv => in_dir(&args.output, &FILE_NAMES),
         _ => vec![args.output.clone()],
     };
     let outputs: Vec<(&str, PathBuf)> = outputs.into_iter().map(|p| ("-o", p)).collect();
@@ -130,8 +130,7 @@ pub fn run(args: &Args) -> CliResult {
             .to_string_pretty()?
             .into_bytes(),
         Format::Csv => {
-            let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
-            let files = [(CSV_FILES[0], monthly), (CSV_FILES[1], annual)];
+            let files = offtake_report::csv::render_files(contract, &outcome)?;
             return write_dir(&args.output, &files, args.quiet);
         }
     };

@@ -8,12 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use offtake_model::{Contract, RiskSpec, Variant};
+use offtake_report::risk_terminal;
 use offtake_risk::{
     Control, RiskReport, RunConfig, RunOptions, Shard, merge, report, simulate, write_paths,
 };
 
+use offtake_report::files::Kind;
+
 use crate::error::{CliError, CliResult, INTERRUPTED};
-use crate::output::{Kind, check_extension, print_out, refuse_inputs, write_atomic};
+use crate::output::{check_extension, print_out, refuse_inputs, write_atomic};
 use crate::termsheet::load;
 
 /// Environment variables a batch scheduler sets to the index of an array task, in the order read.
@@ -161,14 +164,10 @@ pub fn run(args: &Args) -> CliResult {
         b.finish_and_clear();
     }
     if !args.quiet {
-        let n = sim.table.len() as f64;
+        let (n, threads) = (sim.table.len(), config.threads());
         eprintln!(
-            "{} paths in {elapsed:.2} s ({} paths/s, {} thread{}){}",
-            sim.table.len(),
-            rate(n / elapsed.max(1e-9)),
-            config.threads(),
-            if config.threads() == 1 { "" } else { "s" },
-            if sim.partial { ", interrupted" } else { "" }
+            "{}",
+            risk_terminal::timing(n, elapsed, threads, sim.partial)
         );
     }
     if let Some(path) = &args.paths_out {
@@ -187,19 +186,14 @@ pub fn run(args: &Args) -> CliResult {
         Ok(())
     };
     if shard.is_some() {
-        let line = format!(
-            "shard {}: {} of {} paths{}; combine every shard with `offtake risk merge {} FILES...`\n",
+        let (n, of) = (sim.table.len(), config.n_paths());
+        print_out(&risk_terminal::shard_done(
             config.shard(),
-            sim.table.len(),
-            config.n_paths(),
-            if sim.partial {
-                " (interrupted: this file cannot be merged; run the shard again)"
-            } else {
-                ""
-            },
-            loaded.path
-        );
-        print_out(&line)?;
+            n,
+            of,
+            sim.partial,
+            &loaded.path,
+        ))?;
         return done;
     }
     let started = Instant::now();
@@ -273,7 +267,7 @@ fn progress_bar(len: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(len);
     let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-        let _ = w.write_str(&whole_rate(state.per_sec()));
+        let _ = w.write_str(&risk_terminal::progress_rate(state.per_sec()));
     };
     let style = indicatif::ProgressStyle::with_template(&progress_template(len))
         .map(|s| s.with_key("rate", rate).progress_chars("=> "));
@@ -292,32 +286,12 @@ fn progress_template(len: u64) -> String {
     )
 }
 
-/// Paths per second as a whole number with thousands separators, padded to a steady width.
-fn whole_rate(per_sec: f64) -> String {
-    let n = if per_sec.is_finite() && per_sec > 0.0 {
-        per_sec.round() as u64
-    } else {
-        0
-    };
-    format!("{:>9}", indicatif::HumanCount(n).to_string())
-}
-
-fn rate(x: f64) -> String {
-    if x >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if x >= 1e3 {
-        format!("{:.0}k", x / 1e3)
-    } else {
-        format!("{x:.0}")
-    }
-}
-
 fn print_report(r: &RiskReport, contract: &Contract, json: bool, wide: bool) -> CliResult {
     let text = if json {
         serde_json::to_string_pretty(r).map_err(CliError::failure)? + "\n"
     } else {
         let screen = crate::present::screen(wide, false);
-        offtake_report::risk_terminal::risk(r, contract, &screen)
+        risk_terminal::risk(r, contract, &screen)
     };
     print_out(&text)
 }

@@ -7,8 +7,11 @@ use offtake_engine::{Scenario, underwrite};
 use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 
+use offtake_report::csv::FILE_NAMES;
+use offtake_report::files::Kind;
+
 use crate::error::CliResult;
-use crate::output::{CSV_FILES, Kind, check_extension, in_dir, refuse_inputs, write_dir};
+use crate::output::{check_extension, in_dir, refuse_inputs, write_dir};
 use crate::termsheet::load;
 
 #[derive(clap::Args)]
@@ -41,7 +44,7 @@ pub fn run(args: &Args) -> CliResult {
         outputs.push(("-o", out.clone()));
     }
     if let Some(dir) = &args.csv {
-        outputs.extend(in_dir(dir, &CSV_FILES).into_iter().map(|p| ("--csv", p)));
+        outputs.extend(in_dir(dir, &FILE_NAMES).into_iter().map(|p| ("--csv", p)));
     }
     refuse_inputs(&outputs, &[&args.file])?;
     if let Some(out) = &args.output {
@@ -59,10 +62,9 @@ pub fn run(args: &Args) -> CliResult {
         offtake_report::terminal::underwriting_on(contract, &outcome, &args.variants, &screen)
     };
     if let Some(dir) = &args.csv {
-        let (monthly, annual) = offtake_report::csv::render(contract, &outcome)?;
         write_dir(
             dir,
-            &[(CSV_FILES[0], monthly), (CSV_FILES[1], annual)],
+            &offtake_report::csv::render_files(contract, &outcome)?,
             false,
         )?;
     }
