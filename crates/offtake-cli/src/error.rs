@@ -93,14 +93,10 @@ impl From<offtake_store::Error> for CliError {
 impl CliError {
     /// `message` about the store error `e`, with the exit code `e` gets.
     pub fn from_store(e: &offtake_store::Error, message: String) -> Self {
-        use offtake_store::Error as E;
-        match e {
-            E::Data(_)
-            | E::NotFound { .. }
-            | E::DuplicateDeal { .. }
-            | E::DuplicateRow { .. }
-            | E::InvalidSchemaName { .. } => CliError::Invalid(Some(message)),
-            _ => CliError::Failure(Some(message)),
+        if e.is_input_fault() {
+            CliError::Invalid(Some(message))
+        } else {
+            CliError::Failure(Some(message))
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use offtake_data::{AnnualCapex, PROVIDER_COMPANIES};
+use offtake_data::{AnnualCapex, CompanyFacts, Document, PROVIDER_COMPANIES};
 
 use crate::format::number;
 use crate::screen::{Screen, sanitize};
@@ -24,6 +24,26 @@ fn ticker(cik: u64) -> String {
         .iter()
         .find(|c| c.cik == cik)
         .map_or_else(|| format!("CIK {cik}"), |c| c.ticker.to_string())
+}
+
+/// What `offtake sec import|fetch` did with one document (`label`, of kind `document`): the
+/// company, the facts inserted, updated and unchanged (`counts`), then its stored capex.
+pub fn imported_text(
+    label: &str,
+    document: Document,
+    facts: &CompanyFacts,
+    counts: (usize, usize, usize),
+    capex: &[AnnualCapex],
+    screen: &Screen,
+) -> String {
+    let (inserted, updated, unchanged) = counts;
+    let mut out = format!(
+        "{label}: {} for {}: {inserted} facts inserted, {updated} updated, {unchanged} unchanged\n",
+        document.name(),
+        company_label(facts.cik, &facts.entity_name),
+    );
+    out.push_str(&capex_text(facts.cik, capex, screen));
+    out
 }
 
 /// The stored annual capex of one company (whole dollars, as filed), laid out for `screen`.

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod csv;
+pub mod database;
 pub mod diagnostics;
 pub mod document;
 mod error;

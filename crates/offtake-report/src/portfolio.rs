@@ -6,8 +6,9 @@
 use std::fmt::Write as _;
 
 use offtake_data::{ConflictGroup, PublicDealSummary};
-use offtake_engine::Outcome;
+use offtake_engine::{Metrics, Outcome, Verdicts};
 use offtake_model::Contract;
+use serde::Serialize;
 
 use crate::format::{count, pct, usd};
 use crate::labels::{Metric, VERDICTS, yes_no};
@@ -86,6 +87,40 @@ pub fn show_text(
         screen,
     ));
     out
+}
+
+/// One entry of `offtake portfolio list --json`: the store's summary of the term sheet (`S`,
+/// flattened), with the stored result's metrics and verdicts, or why it cannot be read.
+#[derive(Debug, Serialize)]
+pub struct ListEntry<S> {
+    #[serde(flatten)]
+    pub summary: S,
+    pub metrics: Option<Metrics>,
+    pub verdicts: Option<Verdicts>,
+    /// Why the stored result cannot be read (an older version), when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_note: Option<String>,
+}
+
+impl<S> ListEntry<S> {
+    /// `result`: the stored result, or why it cannot be read.
+    pub fn new(summary: S, result: Result<Outcome, String>) -> Self {
+        ListEntry {
+            summary,
+            metrics: result.as_ref().ok().map(|o| o.metrics),
+            verdicts: result.as_ref().ok().map(|o| o.verdicts),
+            result_note: result.err(),
+        }
+    }
+}
+
+/// `offtake portfolio summary --json`.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson<'a> {
+    pub n_term_sheets: usize,
+    pub public_deals: &'a PublicDealSummary,
+    /// Groups whose claims give different numbers, each as a range with its claims.
+    pub conflicts: Vec<&'a ConflictGroup>,
 }
 
 /// What to run when the portfolio holds nothing of a kind.

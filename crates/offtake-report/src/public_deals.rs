@@ -285,7 +285,25 @@ fn by_high(map: &BTreeMap<String, Figure>) -> impl Iterator<Item = (String, &Fig
 
 /// `offtake deals conflicts`: each group with several claims, its counted range, and a table of
 /// its claims with their sources.
+/// What `offtake deals import` did: `PATH: 3 inserted, 0 updated, 40 unchanged`, and the
+/// deal-group assignments it changed, if any. `counts` are (inserted, updated, unchanged).
+pub fn imported_text(label: &str, counts: (usize, usize, usize), groups_changed: usize) -> String {
+    let (inserted, updated, unchanged) = counts;
+    let mut out = format!("{label}: {inserted} inserted, {updated} updated, {unchanged} unchanged");
+    if groups_changed > 0 {
+        let _ = write!(out, " ({groups_changed} deal-group assignments changed)");
+    }
+    out.push('\n');
+    out
+}
+
+/// `offtake deals conflicts`: each group with several claims, or what to import when there is none.
 pub fn conflicts_text(groups: &[ConflictGroup], screen: &Screen) -> String {
+    if groups.is_empty() {
+        return "no deal group has several claims (import a deal list with `offtake deals import \
+                CSV`)\n"
+            .to_string();
+    }
     let mut out = String::new();
     let n_disagree = groups.iter().filter(|g| g.claims_disagree).count();
     let _ = writeln!(

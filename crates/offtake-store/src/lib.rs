@@ -91,6 +91,21 @@ pub enum Error {
     Data(#[from] offtake_data::Error),
 }
 
+impl Error {
+    /// Whether the input is at fault (bad data, an unknown id, a deal already stored, a bad
+    /// schema name) rather than the database or its IO (busy, migration, corruption, backend).
+    pub fn is_input_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::Data(_)
+                | Error::NotFound { .. }
+                | Error::DuplicateDeal { .. }
+                | Error::DuplicateRow { .. }
+                | Error::InvalidSchemaName { .. }
+        )
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
@@ -275,6 +290,25 @@ pub trait PortfolioStore {
     fn set_result(&mut self, id: i64, result: &serde_json::Value) -> Result<()>;
     /// Removes a term sheet, or [`Error::NotFound`].
     fn remove(&mut self, id: i64) -> Result<()>;
+    /// The id `text` names: a number that is a stored id, otherwise the id of the stored term
+    /// sheet whose deal id is `text` (`None`: neither).
+    fn find(&mut self, text: &str) -> Result<Option<i64>> {
+        let number = text.trim().parse::<i64>().ok();
+        let stored = self.list()?;
+        if let Some(n) = number.filter(|n| stored.iter().any(|s| s.id == *n)) {
+            return Ok(Some(n));
+        }
+        Ok(stored.iter().find(|s| s.deal_id == text).map(|s| s.id))
+    }
+    /// Every term sheet with its stored underwriting result (if any), by id.
+    fn list_results(&mut self) -> Result<Vec<(TermSheetSummary, Option<serde_json::Value>)>> {
+        let mut entries = Vec::new();
+        for summary in self.list()? {
+            let result = self.show(summary.id)?.result;
+            entries.push((summary, result));
+        }
+        Ok(entries)
+    }
     /// The TOML text exactly as added.
     fn export(&mut self, id: i64) -> Result<String> {
         Ok(self.show(id)?.toml_text)
@@ -298,6 +332,12 @@ pub trait PortfolioStore {
     fn sec_facts(&mut self, cik: u64) -> Result<Vec<Fact>>;
     /// Annual capex of every stored company, by CIK and fiscal year.
     fn annual_capex(&mut self) -> Result<Vec<AnnualCapex>>;
+    /// Annual capex of one company, by fiscal year.
+    fn annual_capex_of(&mut self, cik: u64) -> Result<Vec<AnnualCapex>> {
+        let mut capex = self.annual_capex()?;
+        capex.retain(|c| c.cik == cik);
+        Ok(capex)
+    }
     /// Number of stored term sheets.
     fn count_term_sheets(&mut self) -> Result<usize> {
         Ok(self.list()?.len())

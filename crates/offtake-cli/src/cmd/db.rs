@@ -8,7 +8,10 @@ use std::path::PathBuf;
 
 use offtake_store::{Location, PortfolioStore, SCHEMA_VERSION, Store};
 
+use offtake_report::database::{Contents, info_text};
+
 use crate::error::{CliError, CliResult};
+use crate::output::print_out;
 
 /// The database flags shared by `portfolio`, `deals`, `sec` and `db` (global: they may follow
 /// any of their subcommands).
@@ -117,23 +120,14 @@ fn info(args: &DbArgs) -> CliResult {
         Store::Sqlite(_) => "SQLite".to_string(),
         Store::Postgres(_) => format!("PostgreSQL, schema {}", args.db_schema),
     };
-    let version = store.schema_version()?;
+    let schema_version = (store.schema_version()?, SCHEMA_VERSION);
     let s = store.portfolio();
-    let (sheets, deals, capex) = (
-        s.count_term_sheets()?,
-        s.public_deals()?.len(),
-        s.annual_capex()?,
-    );
-    let mut companies: Vec<u64> = capex.iter().map(|c| c.cik).collect();
-    companies.dedup();
-    println!("database        {} ({backend})", location.display());
-    println!("schema version  {version} (this build writes {SCHEMA_VERSION})");
-    println!("term sheets     {sheets}");
-    println!("public deals    {deals} rows");
-    println!(
-        "annual capex    {} fiscal years of {} companies",
-        capex.len(),
-        companies.len()
-    );
-    Ok(())
+    let capex = s.annual_capex()?;
+    let contents = Contents {
+        schema_version,
+        term_sheets: s.count_term_sheets()?,
+        public_deal_rows: s.public_deals()?.len(),
+        capex: &capex,
+    };
+    print_out(&info_text(&location.display(), &backend, &contents))
 }

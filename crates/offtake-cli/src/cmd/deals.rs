@@ -1,9 +1,9 @@
 //! `offtake deals import CSV` and `offtake deals conflicts`: the public deal list in the
 //! portfolio database (one transaction per import; a bad row imports nothing).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use offtake_report::public_deals::imported_text;
 use offtake_store::PortfolioStore;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
@@ -62,18 +62,8 @@ fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
         let report = store
             .import_deals(&rows)
             .map_err(|e| CliError::from(e).nothing_imported(&path))?;
-        let mut out = format!(
-            "{path}: {} inserted, {} updated, {} unchanged",
-            report.inserted, report.updated, report.unchanged
-        );
-        if report.derived_changed > 0 {
-            let _ = write!(
-                out,
-                " ({} deal-group assignments changed)",
-                report.derived_changed
-            );
-        }
-        out.push('\n');
+        let counts = (report.inserted, report.updated, report.unchanged);
+        let out = imported_text(&path, counts, report.derived_changed);
         print_out(&out)
     })
 }
@@ -85,11 +75,6 @@ fn conflicts(store: &mut dyn PortfolioStore, args: &ConflictsArgs) -> CliResult 
     }
     if args.json {
         return print_out(&pretty(&groups)?);
-    }
-    if groups.is_empty() {
-        return print_out(
-            "no deal group has several claims (import a deal list with `offtake deals import CSV`)\n",
-        );
     }
     let screen = crate::present::screen(args.wide, false);
     print_out(&offtake_report::public_deals::conflicts_text(

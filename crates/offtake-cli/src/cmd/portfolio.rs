@@ -5,11 +5,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use offtake_data::PublicDealSummary;
-use offtake_engine::{Metrics, Outcome, Scenario, StoredResult, Verdicts, underwrite};
-use offtake_report::portfolio::{StoredDeal, StoredFigures};
+use offtake_engine::{Outcome, Scenario, StoredResult, underwrite};
+use offtake_report::portfolio::{ListEntry, StoredDeal, StoredFigures, SummaryJson};
 use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary};
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
@@ -226,12 +224,11 @@ fn headline(o: &Outcome) -> String {
 fn stored_deals(
     store: &mut dyn PortfolioStore,
 ) -> CliResult<Vec<(TermSheetSummary, Result<Outcome, String>)>> {
-    let mut entries = Vec::new();
-    for summary in store.list()? {
-        let result = stored(summary.id, store.show(summary.id)?.result.as_ref());
-        entries.push((summary, result));
-    }
-    Ok(entries)
+    let entries = store.list_results()?.into_iter().map(|(s, r)| {
+        let result = stored(s.id, r.as_ref());
+        (s, result)
+    });
+    Ok(entries.collect())
 }
 
 /// The view of a stored term sheet for `offtake_report::portfolio`.
@@ -259,28 +256,12 @@ fn stored(id: i64, result: Option<&Value>) -> Result<Outcome, String> {
 
 // ---- list, show, remove, export ----
 
-#[derive(Serialize)]
-struct ListEntry {
-    #[serde(flatten)]
-    summary: TermSheetSummary,
-    metrics: Option<Metrics>,
-    verdicts: Option<Verdicts>,
-    /// Why the stored result cannot be read (an older version), when it cannot.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result_note: Option<String>,
-}
-
 fn list(store: &mut dyn PortfolioStore, args: &ListArgs) -> CliResult {
     let entries = stored_deals(store)?;
     if args.json {
-        let entries: Vec<ListEntry> = entries
+        let entries: Vec<_> = entries
             .into_iter()
-            .map(|(summary, result)| ListEntry {
-                summary,
-                metrics: result.as_ref().ok().map(|o| o.metrics),
-                verdicts: result.as_ref().ok().map(|o| o.verdicts),
-                result_note: result.err(),
-            })
+            .map(|(summary, result)| ListEntry::new(summary, result))
             .collect();
         return print_out(&pretty(&entries)?);
     }
@@ -325,17 +306,12 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
     print_out(&text)
 }
 
-/// The portfolio id `text` names: a number is a portfolio id (the first column of `portfolio
-/// list`) when one is stored, otherwise `text` is a deal id.
+/// The portfolio id `text` names: a stored portfolio id (the first column of `portfolio list`),
+/// otherwise a deal id ([`PortfolioStore::find`]).
 fn resolve(store: &mut dyn PortfolioStore, text: &str) -> CliResult<i64> {
-    let number = text.trim().parse::<i64>().ok();
-    let stored = store.list()?;
-    if let Some(n) = number.filter(|n| stored.iter().any(|s| s.id == *n)) {
-        return Ok(n);
-    }
-    match stored.iter().find(|s| s.deal_id == text) {
-        Some(s) => Ok(s.id),
-        None if number.is_some() => Err(CliError::invalid(format!(
+    match store.find(text)? {
+        Some(id) => Ok(id),
+        None if text.trim().parse::<i64>().is_ok() => Err(CliError::invalid(format!(
             "no term sheet with id {text} in the portfolio"
         ))),
         None => Err(CliError::invalid(format!(
@@ -358,14 +334,6 @@ fn export(store: &mut dyn PortfolioStore, args: &ExportArgs) -> CliResult {
 }
 
 // ---- summary ----
-
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    n_term_sheets: usize,
-    public_deals: &'a PublicDealSummary,
-    /// Groups whose claims give different numbers, each as a range with its claims.
-    conflicts: Vec<&'a offtake_data::ConflictGroup>,
-}
 
 fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs, db: &DbArgs) -> CliResult {
     let summary = store.summary()?;

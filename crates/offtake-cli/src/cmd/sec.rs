@@ -5,16 +5,14 @@
 //! Interfaces" and "Accessing EDGAR Data"): every request declares who is asking in its
 //! User-Agent (a name and a contact email), and a client sends at most 10 requests per second.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use offtake_data::{
-    AnnualCapex, CompanyFacts, Document, MAX_DOCUMENT_BYTES, RateLimiter, SEC_MIN_INTERVAL,
-    parse_document,
+    CompanyFacts, Document, MAX_DOCUMENT_BYTES, RateLimiter, SEC_MIN_INTERVAL, parse_document,
 };
-use offtake_report::capex::{capex_text, company_label};
+use offtake_report::capex::imported_text;
 use offtake_store::PortfolioStore;
 
 use crate::cmd::db::{Access, DbArgs, WithDb, with_store};
@@ -104,27 +102,10 @@ fn import_facts(
     let report = store
         .import_sec(facts)
         .map_err(|e| CliError::from(e).nothing_imported(label))?;
-    let capex: Vec<AnnualCapex> = store
-        .annual_capex()?
-        .into_iter()
-        .filter(|c| c.cik == facts.cik)
-        .collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{label}: {} for {}: {} facts inserted, {} updated, {} unchanged",
-        kind.name(),
-        company_label(facts.cik, &facts.entity_name),
-        report.inserted,
-        report.updated,
-        report.unchanged
-    );
-    out.push_str(&capex_text(
-        facts.cik,
-        &capex,
-        &crate::present::screen(false, false),
-    ));
-    Ok(out)
+    let capex = store.annual_capex_of(facts.cik)?;
+    let counts = (report.inserted, report.updated, report.unchanged);
+    let screen = crate::present::screen(false, false);
+    Ok(imported_text(label, kind, facts, counts, &capex, &screen))
 }
 
 // ---- fetch ----
