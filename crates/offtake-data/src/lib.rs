@@ -88,9 +88,9 @@ pub use deals::{
 pub use groups::{DealGroup, DealGroups, GroupLink, LinkReason, group_deals};
 pub use sec::{
     AnnualCapex, CAPEX_TAGS, CompanyFacts, Document, Fact, MAX_DOCUMENT_BYTES, PeriodValue,
-    RateLimiter, Revision, SEC_MIN_INTERVAL, annual_capex, check_user_agent, companyconcept_url,
-    companyfacts_url, fiscal_year_of, parse_cik, parse_companyconcept, parse_companyfacts,
-    parse_document, period_values,
+    RateLimiter, Revision, SEC_MIN_INTERVAL, annual_capex, check_document_size, check_user_agent,
+    companyconcept_url, companyfacts_file_name, companyfacts_url, fiscal_year_of, parse_cik,
+    parse_companyconcept, parse_companyfacts, parse_document, period_values, sec_status_reason,
 };
 pub use summary::{
     CapexCoverage, ClaimSummary, Concentration, ConflictGroup, EvidenceSplit, ExcludedClaim,

@@ -196,16 +196,23 @@ impl Document {
     }
 }
 
+/// Refuses a document of `bytes` over [`MAX_DOCUMENT_BYTES`] ([`Error::TooLarge`]): parsing
+/// needs a few times its size in memory, so a reader checks the size before reading the file.
+pub fn check_document_size(bytes: u64) -> Result<()> {
+    if bytes > MAX_DOCUMENT_BYTES {
+        return Err(Error::TooLarge {
+            bytes,
+            max: MAX_DOCUMENT_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Detects the document kind from its top-level members (`facts`: companyfacts; `tag` and
 /// `units`: companyconcept) and parses it.
 /// Refuses a document over [`MAX_DOCUMENT_BYTES`] before parsing it.
 pub fn parse_document(json: &str) -> Result<(Document, CompanyFacts)> {
-    if json.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(Error::TooLarge {
-            bytes: json.len() as u64,
-            max: MAX_DOCUMENT_BYTES,
-        });
-    }
+    check_document_size(json.len() as u64)?;
     // Which members the top-level object has, skipping their content without building it.
     #[derive(Deserialize)]
     struct Members {
@@ -287,6 +294,22 @@ pub fn check_user_agent(given: Option<&str>) -> Result<String> {
         });
     }
     Ok(ua.to_string())
+}
+
+/// What an HTTP error status from data.sec.gov means, for the statuses the SEC gives a reason
+/// for: 404 (no XBRL facts for the CIK), 403 and 429 (refused: no real User-Agent, or over the
+/// rate).
+pub fn sec_status_reason(status: u16) -> Option<String> {
+    match status {
+        404 => Some(
+            "HTTP 404: the SEC has no XBRL company facts for this CIK (check the number)".into(),
+        ),
+        403 | 429 => Some(format!(
+            "HTTP {status}: the SEC refused the request (it blocks clients without a real name \
+             and email in the User-Agent, and clients over 10 requests per second)"
+        )),
+        _ => None,
+    }
 }
 
 /// Parses a `companyfacts` response (`https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`).
@@ -426,7 +449,15 @@ fn dedup_exact(facts: Vec<Fact>) -> Vec<Fact> {
 
 /// `https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json` with the CIK zero-padded to 10.
 pub fn companyfacts_url(cik: u64) -> String {
-    format!("https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010}.json")
+    format!(
+        "https://data.sec.gov/api/xbrl/companyfacts/{}",
+        companyfacts_file_name(cik)
+    )
+}
+
+/// The file name data.sec.gov gives a company's facts: `CIK##########.json`.
+pub fn companyfacts_file_name(cik: u64) -> String {
+    format!("CIK{cik:010}.json")
 }
 
 /// `https://data.sec.gov/api/xbrl/companyconcept/CIK##########/{taxonomy}/{tag}.json`.
@@ -609,6 +640,21 @@ mod tests {
             check_user_agent(Some(" Jane Doe jane@example.com ")).unwrap(),
             "Jane Doe jane@example.com"
         );
+    }
+
+    #[test]
+    fn sec_statuses_are_explained() {
+        assert!(
+            sec_status_reason(404)
+                .unwrap()
+                .contains("no XBRL company facts")
+        );
+        assert!(
+            sec_status_reason(429)
+                .unwrap()
+                .starts_with("HTTP 429: the SEC refused")
+        );
+        assert_eq!(sec_status_reason(500), None);
     }
 
     #[test]

@@ -369,6 +369,20 @@ impl Contract {
             .collect()
     }
 
+    /// Every alternative of every sourced term, one at a time, in reading order (`TERM=1`,
+    /// `TERM=2`, …): the runs `compare` makes beside the base.
+    pub fn variants(&self) -> Vec<crate::Variant> {
+        let terms = self.alternative_terms().into_iter();
+        terms
+            .flat_map(|(term, count)| {
+                (1..=count).map(move |n| crate::Variant {
+                    term: term.clone(),
+                    n,
+                })
+            })
+            .collect()
+    }
+
     pub fn term_months(&self) -> usize {
         self.deal.term_months as usize
     }

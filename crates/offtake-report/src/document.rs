@@ -6,8 +6,10 @@
 use offtake_engine::Outcome;
 use offtake_model::{Contract, Input, Variant};
 
+use crate::files::Kind;
 use crate::labels::Metric;
 use crate::risk_view::RiskView;
+use crate::{Error, Result};
 
 /// Everything a credit-committee document shows: one run of one contract, optionally with its
 /// Monte Carlo risk.
@@ -21,6 +23,20 @@ pub struct Report<'a> {
     /// The term sheet's file name, shown on the cover.
     pub file_name: &'a str,
     pub risk: Option<&'a RiskView>,
+}
+
+/// The document `kind` (HTML, XLSX or JSON) as the bytes of one file. CSV is two files
+/// ([`crate::csv::render_files`]); any other kind is not a document.
+pub fn render(doc: &Report<'_>, kind: Kind) -> Result<Vec<u8>> {
+    Ok(match kind {
+        Kind::Html => crate::html::render(doc)?.into_bytes(),
+        Kind::Xlsx => crate::xlsx::render(doc)?,
+        Kind::Json => crate::UnderwritingJson::new(doc.contract, doc.outcome)
+            .with_variants(doc.contract, doc.variants)
+            .to_string_pretty()?
+            .into_bytes(),
+        other => return Err(Error::NotADocument(other)),
+    })
 }
 
 /// The MW of the firm tranches and of the option tranches, as the term sheet states them

@@ -25,6 +25,9 @@ pub enum Error {
         chart: &'static str,
         message: String,
     },
+    /// A kind of file that is not a one-file document ([`crate::document::render`]).
+    #[error("{0:?} is not a document rendered as one file")]
+    NotADocument(crate::files::Kind),
     /// Building the XLSX workbook.
     #[error("building the XLSX workbook: {source}")]
     Xlsx {

@@ -349,6 +349,13 @@ pub fn headline(result: Option<&StoredFigures>, screen: &Screen) -> String {
     )
 }
 
+/// What `portfolio add` prints for one term sheet: `added DEAL as id N from PATH: HEADLINE`
+/// (`replaced` when it overwrote the stored one), `headline` the [`headline`] of its result.
+pub fn added_line(replaced: bool, deal_id: &str, id: i64, path: &str, headline: &str) -> String {
+    let verb = if replaced { "replaced" } else { "added" };
+    format!("{verb} {deal_id} as id {id} from {path}: {headline}\n")
+}
+
 /// A deal's id and name for a message, sanitized: `amazon-anthropic-2026 (Amazon–Anthropic …)`.
 pub fn deal_label(d: &StoredDeal) -> String {
     if d.name.is_empty() {

@@ -248,6 +248,16 @@ pub fn timing(paths: usize, seconds: f64, threads: usize, interrupted: bool) -> 
     )
 }
 
+/// The progress bar's layout (an indicatif template) for a run of `len` paths. Every field but
+/// the bar has a fixed width (the count padded to the total's width, the rate and ETA padded), so
+/// the bar does not jump as the numbers change; `{rate}` is [`progress_rate`].
+pub fn progress_template(len: u64) -> String {
+    let width = count(len).len();
+    format!(
+        "{{elapsed_precise}} [{{wide_bar}}] {{human_pos:>{width}}}/{{human_len}} paths {{rate}} paths/s  ETA {{eta:>4}}"
+    )
+}
+
 /// Paths per second for the progress bar: a whole number with thousands separators, padded to
 /// a steady width (0 before there is a rate).
 pub fn progress_rate(per_sec: f64) -> String {
@@ -293,6 +303,7 @@ mod run_line_tests {
             "3000000 paths in 1.00 s (3.00M paths/s, 4 threads), interrupted"
         );
         assert_eq!(progress_rate(304_380.5264), "  304,381");
+        assert!(progress_template(100_000).contains("{human_pos:>7}/{human_len}"));
         assert_eq!(progress_rate(f64::NAN), "        0");
         let shard = Shard::new(1, 4).unwrap();
         assert!(

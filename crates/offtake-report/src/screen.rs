@@ -120,6 +120,20 @@ pub fn sanitize_lines(text: &str) -> String {
         .join("\n")
 }
 
+/// `path` as a shell word for advice such as "run `offtake check PATH`": as it is when plain,
+/// else in single quotes (a quote inside written `'\''`).
+pub fn shell_word(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
 /// A source text safe to echo under a diagnostic, each byte where it was: every character
 /// [`sanitize`] would escape (except line breaks and tabs) becomes a visible one of the same
 /// UTF-8 length (`?`, `¿` or `�`), so spans into the original still point at the same place.
@@ -170,6 +184,13 @@ pub fn visible_width(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_quoted_as_shell_words() {
+        assert_eq!(shell_word("deals/my-deal.toml"), "deals/my-deal.toml");
+        assert_eq!(shell_word("my deals/x.toml"), "'my deals/x.toml'");
+        assert_eq!(shell_word("it's/x.toml"), "'it'\\''s/x.toml'");
+    }
 
     #[test]
     fn sanitize_escapes_controls_and_keeps_text() {

@@ -66,6 +66,11 @@ impl FromStr for Shard {
     }
 }
 
+/// The environment variables a batch scheduler sets to the index of an array task, in the order
+/// to read them: Kubernetes Indexed Job, then Slurm array (`docs/risk.md`). This crate reads no
+/// environment; the caller looks them up and gives the index to [`Shard::new`].
+pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
+
 impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)

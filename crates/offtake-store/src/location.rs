@@ -1,7 +1,7 @@
 //! Which database a location names, and opening it: a SQLite file path, or a `postgres://` /
 //! `postgresql://` URL for the PostgreSQL backend. Both backends implement [`PortfolioStore`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[cfg(feature = "postgres")]
 use crate::PgStore;
@@ -23,6 +23,14 @@ impl Location {
             Location::Postgres(db.to_string())
         } else {
             Location::Sqlite(PathBuf::from(db))
+        }
+    }
+
+    /// The SQLite file (`None` for PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(path) => Some(path),
+            Location::Postgres(_) => None,
         }
     }
 

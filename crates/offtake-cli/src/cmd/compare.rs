@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
-use offtake_model::Variant;
 use offtake_model::{Contract, MAX_COMBINATIONS, TermSheet, combination_count, combinations};
 use offtake_report::compare::{Combination, CombinationsJson, CompareJson, Run};
 
@@ -85,23 +84,17 @@ pub fn run(args: &Args) -> CliResult {
         None,
         0,
     )];
-    for (term, count) in base.alternative_terms() {
-        for n in 1..=count {
-            let variant = Variant {
-                term: term.clone(),
-                n,
-            };
-            let contract = sheet
-                .contract(std::slice::from_ref(&variant))
-                .map_err(|e| {
-                    // An alternative can break a rule the base keeps (a floor above 1).
-                    eprintln!("error: variant {term}={n}:");
-                    invalid(&e)
-                })?;
-            let outcome = underwrite(&contract, &Scenario::base(&contract));
-            let index = runs.len();
-            runs.push(Run::new(&contract, &outcome, Some(&variant), index));
-        }
+    for variant in base.variants() {
+        let contract = sheet
+            .contract(std::slice::from_ref(&variant))
+            .map_err(|e| {
+                // An alternative can break a rule the base keeps (a floor above 1).
+                eprintln!("error: variant {}={}:", variant.term, variant.n);
+                invalid(&e)
+            })?;
+        let outcome = underwrite(&contract, &Scenario::base(&contract));
+        let index = runs.len();
+        runs.push(Run::new(&contract, &outcome, Some(&variant), index));
     }
     let text = if args.json {
         CompareJson::new(base, &runs).to_string_pretty()?

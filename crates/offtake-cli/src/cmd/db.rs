@@ -4,7 +4,7 @@
 //! `postgres://` / `postgresql://` URL for the PostgreSQL backend ([`Location`]). Both backends
 //! implement [`PortfolioStore`], so every portfolio, deals and sec command works on either.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use offtake_store::{Location, PortfolioStore, SCHEMA_VERSION, Store};
 
@@ -42,10 +42,9 @@ pub struct DbArgs {
 impl DbArgs {
     /// The SQLite file, an input no output may replace (`None` for PostgreSQL).
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        match Location::parse(&self.db) {
-            Location::Sqlite(path) => Some(path),
-            Location::Postgres(_) => None,
-        }
+        Location::parse(&self.db)
+            .sqlite_file()
+            .map(Path::to_path_buf)
     }
 }
 

@@ -13,19 +13,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// `path` as a shell word: as it is when plain, else in single quotes.
-fn shell_word(path: &str) -> String {
-    if !path.is_empty()
-        && path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-    {
-        path.to_string()
-    } else {
-        format!("'{}'", path.replace('\'', "'\\''"))
-    }
-}
-
 pub fn run(args: &Args) -> CliResult {
     let path = if args.name.ends_with(".toml") {
         PathBuf::from(&args.name)
@@ -57,19 +44,7 @@ pub fn run(args: &Args) -> CliResult {
     let shown = path.display().to_string();
     println!(
         "wrote {shown} — edit it, then run `offtake check {}`",
-        shell_word(&shown)
+        offtake_report::screen::shell_word(&shown)
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_quoted_as_shell_words() {
-        assert_eq!(shell_word("deals/my-deal.toml"), "deals/my-deal.toml");
-        assert_eq!(shell_word("my deals/x.toml"), "'my deals/x.toml'");
-        assert_eq!(shell_word("it's/x.toml"), "'it'\\''s/x.toml'");
-    }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_engine::{Outcome, Scenario, StoredResult, underwrite};
-use offtake_report::portfolio::{ListEntry, StoredDeal, StoredFigures, SummaryJson};
+use offtake_report::portfolio::{ListEntry, StoredDeal, StoredFigures, SummaryJson, added_line};
 use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary};
 use serde_json::Value;
 
@@ -199,15 +199,11 @@ fn add(db_args: &DbArgs, args: &AddArgs) -> CliResult {
             )),
             other => other.into(),
         })?;
-        let mut out = String::new();
-        for (a, p) in added.iter().zip(&prepared) {
-            let verb = if a.replaced { "replaced" } else { "added" };
-            let _ = writeln!(
-                out,
-                "{verb} {} as id {} from {}: {}",
-                a.deal_id, a.id, p.loaded.path, p.headline
-            );
-        }
+        let out: String = added
+            .iter()
+            .zip(&prepared)
+            .map(|(a, p)| added_line(a.replaced, &a.deal_id, a.id, &p.loaded.path, &p.headline))
+            .collect();
         print_out(&out)
     })
 }

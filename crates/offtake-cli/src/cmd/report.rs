@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use clap::ValueEnum as _;
 use offtake_engine::{Scenario, underwrite};
 use offtake_model::{Contract, RiskSpec, Variant};
-use offtake_report::UnderwritingJson;
 use offtake_report::csv::FILE_NAMES;
 use offtake_report::document::Report;
 use offtake_report::files::Kind;
@@ -37,13 +37,11 @@ pub enum Format {
 impl Format {
     /// The format an output path's extension names, if any.
     fn from_path(path: &Path) -> Option<Format> {
-        match Kind::of(path)? {
-            Kind::Html => Some(Format::Html),
-            Kind::Xlsx => Some(Format::Xlsx),
-            Kind::Json => Some(Format::Json),
-            Kind::Csv => Some(Format::Csv),
-            _ => None,
-        }
+        let kind = Kind::of(path)?;
+        Format::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.kind() == kind)
     }
 
     fn kind(self) -> Kind {
@@ -122,18 +120,11 @@ pub fn run(args: &Args) -> CliResult {
         file_name: &file_name,
         risk: risk.as_ref(),
     };
-    let bytes = match format {
-        Format::Html => offtake_report::html::render(&doc)?.into_bytes(),
-        Format::Xlsx => offtake_report::xlsx::render(&doc)?,
-        Format::Json => UnderwritingJson::new(contract, &outcome)
-            .with_variants(contract, &args.variants)
-            .to_string_pretty()?
-            .into_bytes(),
-        Format::Csv => {
-            let files = offtake_report::csv::render_files(contract, &outcome)?;
-            return write_dir(&args.output, &files, args.quiet);
-        }
-    };
+    if format == Format::Csv {
+        let files = offtake_report::csv::render_files(contract, &outcome)?;
+        return write_dir(&args.output, &files, args.quiet);
+    }
+    let bytes = offtake_report::document::render(&doc, format.kind())?;
     write_file(&args.output, &bytes, args.quiet)
 }
 

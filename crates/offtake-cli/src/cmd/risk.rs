@@ -10,17 +10,15 @@ use std::time::Instant;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::risk_terminal;
 use offtake_risk::{
-    Control, RiskReport, RunConfig, RunOptions, Shard, merge, report, simulate, write_paths,
+    Control, RiskReport, RunConfig, RunOptions, SHARD_INDEX_ENV, Shard, merge, report, simulate,
+    write_paths,
 };
 
 use offtake_report::files::Kind;
 
 use crate::error::{CliError, CliResult, INTERRUPTED};
-use crate::output::{check_extension, print_out, refuse_inputs, write_atomic};
+use crate::output::{check_extension, pretty, print_out, refuse_inputs, write_atomic};
 use crate::termsheet::load;
-
-/// Environment variables a batch scheduler sets to the index of an array task, in the order read.
-pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -269,7 +267,7 @@ fn progress_bar(len: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
         let _ = w.write_str(&risk_terminal::progress_rate(state.per_sec()));
     };
-    let style = indicatif::ProgressStyle::with_template(&progress_template(len))
+    let style = indicatif::ProgressStyle::with_template(&risk_terminal::progress_template(len))
         .map(|s| s.with_key("rate", rate).progress_chars("=> "));
     if let Ok(style) = style {
         bar.set_style(style);
@@ -277,18 +275,9 @@ fn progress_bar(len: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The bar's layout. Every field but the bar has a fixed width (the count padded to the total's
-/// width, the rate and ETA padded), so the bar does not jump as the numbers change.
-fn progress_template(len: u64) -> String {
-    let width = indicatif::HumanCount(len).to_string().len();
-    format!(
-        "{{elapsed_precise}} [{{wide_bar}}] {{human_pos:>{width}}}/{{human_len}} paths {{rate}} paths/s  ETA {{eta:>4}}"
-    )
-}
-
 fn print_report(r: &RiskReport, contract: &Contract, json: bool, wide: bool) -> CliResult {
     let text = if json {
-        serde_json::to_string_pretty(r).map_err(CliError::failure)? + "\n"
+        pretty(r)?
     } else {
         let screen = crate::present::screen(wide, false);
         risk_terminal::risk(r, contract, &screen)

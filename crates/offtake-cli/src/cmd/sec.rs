@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use offtake_data::{
-    CompanyFacts, Document, MAX_DOCUMENT_BYTES, RateLimiter, SEC_MIN_INTERVAL, parse_document,
+    CompanyFacts, Document, MAX_DOCUMENT_BYTES, RateLimiter, SEC_MIN_INTERVAL, check_document_size,
+    parse_document,
 };
 use offtake_report::capex::imported_text;
 use offtake_store::PortfolioStore;
@@ -69,13 +70,7 @@ fn import(db: &DbArgs, args: &ImportArgs) -> CliResult {
     let bytes = std::fs::metadata(&args.file)
         .map_err(|e| CliError::failure(format!("{path}: {e}")))?
         .len();
-    if bytes > MAX_DOCUMENT_BYTES {
-        let e = offtake_data::Error::TooLarge {
-            bytes,
-            max: MAX_DOCUMENT_BYTES,
-        };
-        return Err(CliError::invalid(format!("{path}: {e}")));
-    }
+    check_document_size(bytes).map_err(|e| CliError::invalid(format!("{path}: {e}")))?;
     let text = std::fs::read_to_string(&args.file).map_err(|e| {
         // Not UTF-8 text: bad input, not an IO failure.
         if e.kind() == std::io::ErrorKind::InvalidData {
@@ -149,13 +144,9 @@ fn download(url: &str, user_agent: &str) -> CliResult<String> {
         .call();
     let fail = |why: String| CliError::failure(format!("GET {url}: {why}; nothing was imported"));
     let mut response = response.map_err(|e| match e {
-        ureq::Error::StatusCode(404) => fail(
-            "HTTP 404: the SEC has no XBRL company facts for this CIK (check the number)".into(),
-        ),
-        ureq::Error::StatusCode(status @ (403 | 429)) => fail(format!(
-            "HTTP {status}: the SEC refused the request (it blocks clients without a real name \
-             and email in the User-Agent, and clients over 10 requests per second)"
-        )),
+        ureq::Error::StatusCode(status) => {
+            fail(offtake_data::sec_status_reason(status).unwrap_or_else(|| e.to_string()))
+        }
         other => fail(other.to_string()),
     })?;
     response
@@ -168,7 +159,7 @@ fn download(url: &str, user_agent: &str) -> CliResult<String> {
 
 fn fetch(db: &DbArgs, args: &FetchArgs) -> CliResult {
     let ua = user_agent(args.user_agent.as_deref())?;
-    let saved = |cik: u64| format!("CIK{cik:010}.json");
+    let saved = offtake_data::companyfacts_file_name;
     if let Some(dir) = &args.save {
         let outputs: Vec<_> = args
             .cik
