@@ -356,6 +356,13 @@ pub fn added_line(replaced: bool, deal_id: &str, id: i64, path: &str, headline: 
     format!("{verb} {deal_id} as id {id} from {path}: {headline}\n")
 }
 
+/// The notes under `offtake portfolio list`: why each unreadable stored result cannot be read.
+pub fn result_notes<'a>(why: impl IntoIterator<Item = &'a str>) -> String {
+    why.into_iter()
+        .map(|w| format!("note: {}\n", sanitize(w)))
+        .collect()
+}
+
 /// A deal's id and name for a message, sanitized: `amazon-anthropic-2026 (Amazon–Anthropic …)`.
 pub fn deal_label(d: &StoredDeal) -> String {
     if d.name.is_empty() {

@@ -2,11 +2,11 @@
 //! database with their underwriting results, and totals over the stored public deals.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use offtake_engine::{Outcome, Scenario, StoredResult, underwrite};
-use offtake_report::portfolio::{ListEntry, StoredDeal, StoredFigures, SummaryJson, added_line};
+use offtake_report::portfolio::{ListEntry, StoredDeal, StoredFigures, SummaryJson};
+use offtake_report::portfolio::{added_line, result_notes};
 use offtake_store::{NewTermSheet, OnDuplicate, PortfolioStore, TermSheetSummary};
 use serde_json::Value;
 
@@ -267,9 +267,8 @@ fn list(store: &mut dyn PortfolioStore, args: &ListArgs) -> CliResult {
         .collect();
     let screen = crate::present::screen(args.wide, false);
     let mut text = offtake_report::portfolio::list_text(&deals, &screen);
-    for why in entries.iter().filter_map(|(_, r)| r.as_ref().err()) {
-        let _ = writeln!(text, "note: {}", offtake_report::sanitize(why));
-    }
+    let notes = entries.iter().filter_map(|(_, r)| r.as_ref().err());
+    text.push_str(&result_notes(notes.map(String::as_str)));
     print_out(&text)
 }
 
