@@ -78,7 +78,10 @@ mod tests {
         let v1 = serde_json::json!({ "schema_version": 1, "metrics": value["outcome"]["metrics"] });
         let e = StoredResult::read(&v1).unwrap_err();
         assert!(matches!(e, StoredResultError::Untyped));
-        assert!(e.to_string().contains("written by an earlier offtake"), "{e}");
+        assert!(
+            e.to_string().contains("written by an earlier offtake"),
+            "{e}"
+        );
         let mut v2 = value.clone();
         v2["version"] = 2.into();
         assert!(

@@ -8,6 +8,35 @@ use crate::Variant;
 /// would be unreadable; narrow the terms instead.
 pub const MAX_COMBINATIONS: u64 = 4096;
 
+/// A term named for combining that has no alternatives ([`chosen_terms`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no such term with alternatives (terms with alternatives: {})", if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+pub struct NoAlternatives {
+    /// The term named.
+    pub term: String,
+    /// The terms that have alternatives, in the file's order.
+    pub known: Vec<String>,
+}
+
+/// The terms to combine: every term of `contract` with alternatives when `named` is empty, else
+/// those named (in the file's order), each of which must have alternatives.
+pub fn chosen_terms(
+    contract: &crate::Contract,
+    named: &[String],
+) -> Result<Vec<(String, usize)>, NoAlternatives> {
+    let all = contract.alternative_terms();
+    if let Some(term) = named.iter().find(|n| !all.iter().any(|(t, _)| t == *n)) {
+        return Err(NoAlternatives {
+            term: term.clone(),
+            known: all.into_iter().map(|(t, _)| t).collect(),
+        });
+    }
+    if named.is_empty() {
+        return Ok(all);
+    }
+    Ok(all.into_iter().filter(|(t, _)| named.contains(t)).collect())
+}
+
 /// How many combinations `terms` (each a term and its number of alternatives) make, the base
 /// included: Π (alternatives + 1). Saturates at `u64::MAX`.
 pub fn combination_count(terms: &[(String, usize)]) -> u64 {

@@ -20,7 +20,9 @@ mod syntax;
 mod template;
 mod validate;
 
-pub use combinations::{MAX_COMBINATIONS, combination_count, combinations};
+pub use combinations::{
+    MAX_COMBINATIONS, NoAlternatives, chosen_terms, combination_count, combinations,
+};
 pub use condition::{ConditionError, parse_condition};
 pub use contract::*;
 pub use distribution::Distribution;

@@ -7,7 +7,7 @@ use offtake_engine::{Metrics, Outcome, Verdicts};
 use offtake_model::{Contract, Variant};
 use serde::Serialize;
 
-use crate::format::{months, mw, none, pct, times, usd};
+use crate::format::{months, mw, none, number, pct, times, usd};
 use crate::json::{DealJson, SCHEMA_VERSION, VariantJson};
 use crate::labels::{Metric, VERDICTS, yes_no};
 use crate::screen::{Screen, Tone};
@@ -577,6 +577,28 @@ pub fn combinations_terminal_on(
         );
     }
     s
+}
+
+/// The error for more combinations than `offtake_model::MAX_COMBINATIONS` (`max`): how many,
+/// from which terms (each with its number of alternatives), and how to narrow them.
+pub fn too_many_combinations(terms: &[(String, usize)], count: u64, max: u64) -> String {
+    let factors: Vec<String> = terms
+        .iter()
+        .map(|(t, n)| format!("{t} ({})", n + 1))
+        .collect();
+    let count = if count == u64::MAX {
+        "over 10^19".to_string()
+    } else {
+        number(count as f64, 0)
+    };
+    format!(
+        "--all-combinations: {} terms with alternatives make {count} combinations (the product of \
+         each term's base and alternatives: {}), over the limit of {}. Narrow it with --term TERM \
+         (repeatable) to combine only those terms' alternatives, the others staying at base",
+        terms.len(),
+        factors.join(" × "),
+        number(max as f64, 0)
+    )
 }
 
 #[cfg(test)]

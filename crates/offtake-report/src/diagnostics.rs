@@ -47,6 +47,30 @@ pub fn render(path: &str, src: &str, err: &Error, writes: bool, color: bool, out
     }
 }
 
+/// The first problem of an invalid term sheet in one line, `deadline 2026-12 is before …
+/// [tranche.x.deadline]`, and how many more (a combination `compare` could not run).
+pub fn first_problem(e: &Error) -> String {
+    let Error::Invalid {
+        diagnostics,
+        omitted,
+    } = e
+    else {
+        return e.to_string();
+    };
+    let more = diagnostics.len() + omitted - 1;
+    diagnostics.first().map_or_else(
+        || e.to_string(),
+        |d| {
+            let tail = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            format!("{} [{}]{tail}", d.problem, d.field)
+        },
+    )
+}
+
 fn render_one<'p>(
     path: &'p str,
     src: &str,

@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
-use offtake_model::{Contract, MAX_COMBINATIONS, TermSheet, combination_count, combinations};
+use offtake_model::{MAX_COMBINATIONS, TermSheet, chosen_terms, combination_count, combinations};
+use offtake_report::compare::too_many_combinations;
 use offtake_report::compare::{Combination, CombinationsJson, CompareJson, Run};
+use offtake_report::diagnostics::first_problem;
 
 use offtake_report::files::Kind;
 
@@ -53,10 +55,12 @@ pub fn run(args: &Args) -> CliResult {
     // The text is parsed once; each alternative is a validation of the same tree.
     let sheet = TermSheet::read(&loaded.text).map_err(|e| invalid(&e))?;
     if args.all_combinations {
-        let terms = chosen_terms(base, &args.terms)?;
+        let terms = chosen_terms(base, &args.terms)
+            .map_err(|e| CliError::invalid(format!("--term {}: {e}", e.term)))?;
         let count = combination_count(&terms);
         if count > MAX_COMBINATIONS {
-            return Err(CliError::invalid(too_many(&terms, count)));
+            let message = too_many_combinations(&terms, count, MAX_COMBINATIONS);
+            return Err(CliError::invalid(message));
         }
         let mut runs = Vec::with_capacity(count as usize);
         for (index, variants) in combinations(&terms).enumerate() {
@@ -67,7 +71,12 @@ pub fn run(args: &Args) -> CliResult {
                     let outcome = underwrite(&contract, &Scenario::base(&contract));
                     runs.push(Combination::new(&contract, &outcome, &variants, index));
                 }
-                Err(e) => runs.push(Combination::invalid(base, &variants, index, problem(&e))),
+                Err(e) => runs.push(Combination::invalid(
+                    base,
+                    &variants,
+                    index,
+                    first_problem(&e),
+                )),
             }
         }
         let text = if args.json {
@@ -103,74 +112,4 @@ pub fn run(args: &Args) -> CliResult {
         offtake_report::compare::terminal_on(base, &runs, &screen)
     };
     crate::output::write_text(args.output.as_deref(), &text)
-}
-
-/// The terms to combine: every term with alternatives, or those named by `--term` (in the
-/// file's order), each of which must have alternatives.
-fn chosen_terms(base: &Contract, named: &[String]) -> CliResult<Vec<(String, usize)>> {
-    let all = base.alternative_terms();
-    if named.is_empty() {
-        return Ok(all);
-    }
-    for term in named {
-        if !all.iter().any(|(t, _)| t == term) {
-            let known: Vec<&str> = all.iter().map(|(t, _)| t.as_str()).collect();
-            return Err(CliError::invalid(format!(
-                "--term {term}: no such term with alternatives (terms with alternatives: {})",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )));
-        }
-    }
-    Ok(all.into_iter().filter(|(t, _)| named.contains(t)).collect())
-}
-
-/// The error for more combinations than [`MAX_COMBINATIONS`]: how many, from which terms, and
-/// how to narrow.
-fn too_many(terms: &[(String, usize)], count: u64) -> String {
-    let factors: Vec<String> = terms
-        .iter()
-        .map(|(t, n)| format!("{t} ({})", n + 1))
-        .collect();
-    let count = if count == u64::MAX {
-        "over 10^19".to_string()
-    } else {
-        offtake_report::format::number(count as f64, 0)
-    };
-    format!(
-        "--all-combinations: {} terms with alternatives make {count} combinations (the product of \
-         each term's base and alternatives: {}), over the limit of {}. Narrow it with --term TERM \
-         (repeatable) to combine only those terms' alternatives, the others staying at base",
-        terms.len(),
-        factors.join(" × "),
-        offtake_report::format::number(MAX_COMBINATIONS as f64, 0)
-    )
-}
-
-/// The first problem of an invalid combination, in one line: `deadline 2026-12 is before …
-/// [tranche.x.deadline]`, and how many more.
-fn problem(e: &offtake_model::Error) -> String {
-    match e {
-        offtake_model::Error::Invalid {
-            diagnostics,
-            omitted,
-        } => {
-            let more = diagnostics.len() + omitted - 1;
-            diagnostics.first().map_or_else(
-                || e.to_string(),
-                |d| {
-                    let tail = if more > 0 {
-                        format!(" (and {more} more)")
-                    } else {
-                        String::new()
-                    };
-                    format!("{} [{}]{tail}", d.problem, d.field)
-                },
-            )
-        }
-        other => other.to_string(),
-    }
 }
