@@ -58,6 +58,18 @@ impl StoredResult {
             Some(_) => StoredResult::deserialize(value).map_err(StoredResultError::Unreadable),
         }
     }
+
+    /// The `Outcome` stored with portfolio id `id` (`value`: what the store's result column
+    /// holds), or why it cannot be read and how to store a current one.
+    pub fn outcome_of(id: i64, value: Option<&Value>) -> Result<Outcome, String> {
+        let value = value.ok_or_else(|| format!("id {id} has no stored underwriting result"))?;
+        StoredResult::read(value).map(|r| r.outcome).map_err(|e| {
+            format!(
+                "the stored result of id {id} {e}; store a current one with \
+                 `offtake portfolio export {id} -o deal.toml` then `offtake portfolio add --replace deal.toml`"
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +102,17 @@ mod tests {
                 .to_string()
                 .contains("version 2; this offtake reads version 3")
         );
+        let e = StoredResult::outcome_of(7, Some(&v1)).unwrap_err();
+        assert!(
+            e.starts_with("the stored result of id 7 was written by an earlier"),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("then `offtake portfolio add --replace deal.toml`"),
+            "{e}"
+        );
+        let none = StoredResult::outcome_of(7, None).unwrap_err();
+        assert_eq!(none, "id 7 has no stored underwriting result");
         let mut broken = value;
         broken["outcome"]["metrics"] = Value::Null;
         assert!(

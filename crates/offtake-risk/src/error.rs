@@ -27,6 +27,22 @@ pub enum Error {
     BadShard { index: u64, count: u64 },
     #[error("`{text}` is not a shard: write I/N, e.g. 0/4")]
     BadShardSyntax { text: String },
+    /// `--shards N` and no scheduler variable ([`crate::SHARD_INDEX_ENV`]) set.
+    #[error(
+        "--shards {count} takes the shard index from ${} or ${}, and neither is set; use --shard I/{count}",
+        crate::SHARD_INDEX_ENV[0],
+        crate::SHARD_INDEX_ENV[1]
+    )]
+    NoShardIndex { count: u64 },
+    /// A scheduler variable that is not a number.
+    #[error("${var} = `{value}` is not a shard index")]
+    BadShardIndex { var: &'static str, value: String },
+    /// A scheduler index that is not a shard of N ([`Error::BadShard`]).
+    #[error("{source} (index from ${var})")]
+    ShardIndexOutOfRange {
+        var: &'static str,
+        source: Box<Error>,
+    },
     #[error("the shard {index}/{count} has no paths: there are only {paths} paths")]
     EmptyShard { index: u64, count: u64, paths: u64 },
     /// A validated distribution that the sampling crates still refuse (a bug: offtake-model

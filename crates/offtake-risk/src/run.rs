@@ -71,6 +71,25 @@ impl FromStr for Shard {
 /// environment; the caller looks them up and gives the index to [`Shard::new`].
 pub const SHARD_INDEX_ENV: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
 
+impl Shard {
+    /// Shard I of `count`, I read from the first of [`SHARD_INDEX_ENV`] that `lookup` finds
+    /// (the caller reads the environment: a batch scheduler's array task index).
+    pub fn from_scheduler(count: u64, lookup: impl Fn(&str) -> Option<String>) -> Result<Shard> {
+        let (var, value) = SHARD_INDEX_ENV
+            .iter()
+            .find_map(|v| lookup(v).map(|x| (*v, x)))
+            .ok_or(Error::NoShardIndex { count })?;
+        let index: u64 = value.trim().parse().map_err(|_| Error::BadShardIndex {
+            var,
+            value: value.clone(),
+        })?;
+        Shard::new(index, count).map_err(|e| Error::ShardIndexOutOfRange {
+            var,
+            source: Box::new(e),
+        })
+    }
+}
+
 impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
@@ -341,6 +360,31 @@ mod tests {
         }
         assert!(seen.iter().all(|c| *c == 1), "{seen:?}");
         assert_eq!(Shard::new(5, 8).unwrap().n_paths(3), 0);
+    }
+
+    #[test]
+    fn a_scheduler_index_names_the_shard() {
+        let env = |var: &'static str, value: &'static str| {
+            move |v: &str| (v == var).then(|| value.to_string())
+        };
+        let s = Shard::from_scheduler(4, env("SLURM_ARRAY_TASK_ID", " 3 ")).unwrap();
+        assert_eq!((s.index, s.count), (3, 4));
+        let e = Shard::from_scheduler(4, |_: &str| None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--shards 4 takes the shard index from $JOB_COMPLETION_INDEX")
+        );
+        let e = Shard::from_scheduler(4, env("JOB_COMPLETION_INDEX", "x")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "$JOB_COMPLETION_INDEX = `x` is not a shard index"
+        );
+        let e = Shard::from_scheduler(4, env("JOB_COMPLETION_INDEX", "4")).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("(index from $JOB_COMPLETION_INDEX)"),
+            "{e}"
+        );
     }
 
     #[test]

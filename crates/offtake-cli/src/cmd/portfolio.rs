@@ -221,7 +221,7 @@ fn stored_deals(
     store: &mut dyn PortfolioStore,
 ) -> CliResult<Vec<(TermSheetSummary, Result<Outcome, String>)>> {
     let entries = store.list_results()?.into_iter().map(|(s, r)| {
-        let result = stored(s.id, r.as_ref());
+        let result = StoredResult::outcome_of(s.id, r.as_ref());
         (s, result)
     });
     Ok(entries.collect())
@@ -237,17 +237,6 @@ fn stored_deal(s: &TermSheetSummary, result: Option<&Outcome>) -> StoredDeal {
         provider: s.provider.clone(),
         result: result.map(StoredFigures::from),
     }
-}
-
-/// The stored result of `id`, typed; `Err` says why it cannot be read and how to refresh it.
-fn stored(id: i64, result: Option<&Value>) -> Result<Outcome, String> {
-    let value = result.ok_or_else(|| format!("id {id} has no stored underwriting result"))?;
-    StoredResult::read(value).map(|r| r.outcome).map_err(|e| {
-        format!(
-            "the stored result of id {id} {e}; store a current one with \
-             `offtake portfolio export {id} -o deal.toml` then `offtake portfolio add --replace deal.toml`"
-        )
-    })
 }
 
 // ---- list, show, remove, export ----
@@ -279,7 +268,8 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
         return print_out(&pretty(&sheet)?);
     }
     let s = &sheet.summary;
-    let outcome = stored(s.id, sheet.result.as_ref()).map_err(CliError::failure)?;
+    let outcome =
+        StoredResult::outcome_of(s.id, sheet.result.as_ref()).map_err(CliError::failure)?;
     // The stored text is the term sheet that was underwritten; the view is `underwrite`'s.
     let contract = offtake_model::parse(&sheet.toml_text).map_err(|e| {
         CliError::failure(format!(

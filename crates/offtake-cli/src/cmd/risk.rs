@@ -10,8 +10,7 @@ use std::time::Instant;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::risk_terminal;
 use offtake_risk::{
-    Control, RiskReport, RunConfig, RunOptions, SHARD_INDEX_ENV, Shard, merge, report, simulate,
-    write_paths,
+    Control, RiskReport, RunConfig, RunOptions, Shard, merge, report, simulate, write_paths,
 };
 
 use offtake_report::files::Kind;
@@ -228,22 +227,9 @@ fn resolve_shard(args: &Args) -> CliResult<Option<Shard>> {
     let Some(count) = args.shards else {
         return Ok(None);
     };
-    let (var, value) = SHARD_INDEX_ENV
-        .iter()
-        .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
-        .ok_or_else(|| {
-            CliError::invalid(format!(
-                "--shards {count} takes the shard index from ${} or ${}, and neither is set; use --shard I/{count}",
-                SHARD_INDEX_ENV[0], SHARD_INDEX_ENV[1]
-            ))
-        })?;
-    let index: u64 = value
-        .trim()
-        .parse()
-        .map_err(|_| CliError::invalid(format!("${var} = `{value}` is not a shard index")))?;
-    Shard::new(index, count)
+    Shard::from_scheduler(count, |v| std::env::var(v).ok())
         .map(Some)
-        .map_err(|e| CliError::invalid(format!("{e} (index from ${var})")))
+        .map_err(CliError::invalid)
 }
 
 fn install_ctrlc() {
