@@ -302,7 +302,7 @@ mod run_line_tests {
             timing(3_000_000, 1.0, 4, true),
             "3000000 paths in 1.00 s (3.00M paths/s, 4 threads), interrupted"
         );
-        assert_eq!(progress_rate(304_380.5264), "  304,381");
+        assert_eq!(progress_rate(304_380.526_4), "  304,381");
         assert!(progress_template(100_000).contains("{human_pos:>7}/{human_len}"));
         assert_eq!(progress_rate(f64::NAN), "        0");
         let shard = Shard::new(1, 4).unwrap();
