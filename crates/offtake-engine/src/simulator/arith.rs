@@ -42,6 +42,32 @@ pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
+/// (Σ u·l, Σ u·l·f) with four interleaved accumulators each: compute used valued at its list
+/// price, undiscounted and discounted (MODEL.md §13). Inlined into the kernel's AVX2 build.
+#[inline(always)]
+pub(super) fn weighted_sums(u: &[f64], l: &[f64], f: &[f64]) -> (f64, f64) {
+    let (mut plain, mut discounted) = ([0.0; 4], [0.0; 4]);
+    let n = u.len().min(l.len()).min(f.len());
+    let whole = n - n % 4;
+    for i in (0..whole).step_by(4) {
+        for j in 0..4 {
+            let x = u[i + j] * l[i + j];
+            plain[j] += x;
+            discounted[j] += x * f[i + j];
+        }
+    }
+    let (mut tail, mut tail_discounted) = (0.0, 0.0);
+    for i in whole..n {
+        let x = u[i] * l[i];
+        tail += x;
+        tail_discounted += x * f[i];
+    }
+    (
+        (plain[0] + plain[1]) + (plain[2] + plain[3]) + tail,
+        (discounted[0] + discounted[1]) + (discounted[2] + discounted[3]) + tail_discounted,
+    )
+}
+
 /// [0, x₀, x₀+x₁, …]: sums of the first m values, m = 0 … len.
 pub(super) fn running_sums(x: &[f64]) -> Vec<f64> {
     let mut sum = 0.0;

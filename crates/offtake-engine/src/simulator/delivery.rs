@@ -14,7 +14,12 @@ impl Simulator<'_> {
         let (mut delivered, mut promised) = (0.0, 0.0);
         for (k, tr) in self.tranches.iter().enumerate() {
             if self.exists[k] {
-                delivered += tr.mw_months(self.online[k], 0, n_i - 1);
+                // On time: the delivered MW-months are the promised ones, bit for bit.
+                delivered += if self.online[k] == tr.promised_online {
+                    tr.promised_term
+                } else {
+                    tr.mw_months(self.online[k], 0, n_i - 1)
+                };
                 promised += tr.promised_term;
             }
         }
@@ -25,7 +30,11 @@ impl Simulator<'_> {
                 let (mut delivered, mut promised) = (0.0, 0.0);
                 for (k, tr) in self.tranches.iter().enumerate() {
                     if self.exists[k] {
-                        delivered += tr.mw_months(self.online[k], lo, hi);
+                        delivered += if self.online[k] == tr.promised_online {
+                            tr.promised_year[y]
+                        } else {
+                            tr.mw_months(self.online[k], lo, hi)
+                        };
                         promised += tr.promised_year[y];
                     }
                 }
@@ -36,35 +45,24 @@ impl Simulator<'_> {
 
     /// With prices by generation (§13): per period the list price of a PFLOP-hour used,
     /// L(t) = Σ_k pflops_k(t)·list_{g_k(t)} / pflops(t) (U_k = U·C_k/C, so Σ_k U_k·p_g = U·L·net),
-    /// and the billed price L(t)·(1 − discount)·(1 + escalation)^⌊t/12⌋; 0 with no capacity.
+    /// from the sums `add_tranche` left in `list_by_use`, and the billed price
+    /// L(t)·(1 − discount)·(1 + escalation)^⌊t/12⌋; 0 with no capacity.
+    #[inline(always)]
     pub(super) fn prices_by_generation(&mut self) {
         let n = self.n;
-        let acc = &mut self.list_by_use[..n];
-        acc.fill(0.0);
-        for (k, tr) in self.tranches.iter().enumerate() {
-            if !self.exists[k] {
-                continue;
-            }
-            let o = self.online[k];
-            let (a, b) = self.fit_range[k];
-            for f in &self.fits[a..b] {
-                let per_mw = self.generations[f.generation].pflops_per_mw
-                    * self.v2.generation_list[f.generation];
-                for (t, x) in acc.iter_mut().enumerate().take(f.end).skip(f.period) {
-                    *x += tr.mw_at(o, t as i64) * per_mw;
-                }
-            }
-        }
         let pflops = &self.series.pflops[..n];
         let net = &self.v2.net_escalation[..n];
-        for t in 0..n {
-            let list = if pflops[t] > 0.0 {
-                acc[t] / pflops[t]
-            } else {
-                0.0
-            };
-            acc[t] = list;
-            self.bill_price[t] = list * net[t];
+        let bill = &mut self.bill_price[..n];
+        for (((list, &p), &net), bill) in self.list_by_use[..n]
+            .iter_mut()
+            .zip(pflops)
+            .zip(net)
+            .zip(bill)
+        {
+            // Branch-free so the loop vectorizes: 0 where there is no capacity.
+            let l = if p > 0.0 { *list / p } else { 0.0 };
+            *list = l;
+            *bill = l * net;
         }
     }
 

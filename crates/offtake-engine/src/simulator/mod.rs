@@ -34,8 +34,8 @@ use crate::{PathSummary, Scenario, Schedule};
 use arith::{discount_factors, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
 pub(crate) use placement::Fit;
+use terms::ramp_table;
 pub(crate) use terms::{EquityRule, GenerationTerms, TrancheTerms};
-use terms::{prefix_sums, ramp_table};
 
 /// The largest delay or slip the simulator reads, in months (a billion: far beyond any term, so
 /// a larger one has the same effect, and sums of periods stay far from i64's range).
@@ -194,6 +194,8 @@ pub struct Simulator<'c> {
     /// PFLOP-hour used), and the billed price L(t)·(1−discount)·(1+escalation)^⌊t/12⌋.
     pub(crate) list_by_use: Vec<f64>,
     pub(crate) bill_price: Vec<f64>,
+    /// With prices by generation: Σ_t U·L, the compute used at its list price (§13).
+    used_at_list: f64,
 
     pub(crate) summary: PathSummary,
 }
@@ -228,7 +230,7 @@ impl<'c> Simulator<'c> {
             .tranches
             .iter()
             .map(|tr| TrancheTerms {
-                ramp_prefix: prefix_sums(&ramp_table(tr.mw, i64::from(tr.ramp_months))),
+                ramp_prefix: running_sums(&ramp_table(tr.mw, i64::from(tr.ramp_months))),
                 ramp_mw: ramp_table(tr.mw, i64::from(tr.ramp_months)),
                 promised_online: contract.period_of(tr.online).max(0),
                 promised_term: 0.0,
@@ -476,6 +478,7 @@ impl<'c> Simulator<'c> {
             pv_capacity: 0.0,
             failing_tranches: 0,
             not_finite: NotFinite::default(),
+            used_at_list: 0.0,
             delivery_ratio: 1.0,
             delivery_year: vec![1.0; n_years],
             zero_year: vec![0.0; n_years],

@@ -5,7 +5,7 @@ use offtake_finance::payback_months;
 
 use crate::Metrics;
 
-use super::arith::{dot, sum};
+use super::arith::{dot, sum, weighted_sums};
 use super::placement::Usage;
 use super::{Extent, Simulator};
 
@@ -196,21 +196,28 @@ impl Simulator<'_> {
         // floors (it does not reduce a shortfall); owed at zero usage too.
         let mut charges_total = 0.0;
         if !self.v2.capacity_price.is_empty() {
+            // Elementwise (vectorized) into the K series, then its sums: the total, the PV and,
+            // for the yearly minimums, each contract year's.
             let capacity = &self.series.capacity_mw[..n];
             let charge_price = &self.v2.capacity_price[..n];
+            let charge = &mut self.series.capacity_charge[..n];
             for t in 0..n {
                 let k = charge_price[t] * capacity[t];
+                charge[t] = k;
                 payments[t] += k;
                 ebitda[t] += k;
                 fcf[t] += k;
-                charges_total += k;
-                pv_zero_usage += k * factor[t];
-                if yearly {
-                    self.charge_year[t / 12] += k;
+            }
+            charges_total = sum(charge);
+            pv_zero_usage += dot(charge, factor);
+            if yearly {
+                for (y, year_charge) in self.charge_year.iter_mut().enumerate() {
+                    *year_charge = sum(&charge[12 * y..(12 * y + 12).min(n)]);
                 }
-                if DETAIL {
-                    self.series.capacity_charge[t] = k;
-                    self.series.zero_usage_revenue[t] += k;
+            }
+            if DETAIL {
+                for (z, &k) in self.series.zero_usage_revenue[..n].iter_mut().zip(&*charge) {
+                    *z += k;
                 }
             }
         }
@@ -333,10 +340,18 @@ impl Simulator<'_> {
         m.provider_npv = dot(&self.series.fcf, factor);
         // Buyer cash flow U·value − P (equity is added in `equity`).
         // Valued at the list price of the generation used when no value is given (§13).
-        let used_value = if self.v2.by_generation && !c.buyer.value_given {
-            let used = &self.series.used_pflop_hours[..n];
-            let list = &self.list_by_use[..n];
-            (0..n).map(|t| used[t] * list[t] * buyer_factor[t]).sum()
+        let used_value = if self.v2.by_generation {
+            let (at_list, valued) = weighted_sums(
+                &self.series.used_pflop_hours[..n],
+                &self.list_by_use[..n],
+                buyer_factor,
+            );
+            self.used_at_list = at_list;
+            if c.buyer.value_given {
+                c.buyer.value_per_pflop_hour * dot(&self.series.used_pflop_hours, buyer_factor)
+            } else {
+                valued
+            }
         } else {
             c.buyer.value_per_pflop_hour * dot(&self.series.used_pflop_hours, buyer_factor)
         };

@@ -117,6 +117,9 @@ impl Simulator<'_> {
         let n = self.n;
         self.series.capacity_mw[..n].fill(0.0);
         self.series.pflops[..n].fill(0.0);
+        if self.v2.by_generation {
+            self.list_by_use[..n].fill(0.0);
+        }
         self.pv_capacity = 0.0;
         let deciding = self.mode == DemandMode::Contract;
         for k in 0..self.tranches.len() {
@@ -207,6 +210,21 @@ impl Simulator<'_> {
                 *p += full;
             }
             pv_capacity += tr.mw * (factor_sum[f.end] - factor_sum[split]);
+            if self.v2.by_generation {
+                // §13: Σ_k pflops_k·list_g, turned into L(t) by `prices_by_generation`.
+                let list = self.v2.generation_list[f.generation];
+                let acc = &mut self.list_by_use[..self.n];
+                if f.period < split {
+                    let ramp = &tr.ramp_mw[f.period - to_period(o)..split - to_period(o)];
+                    for (x, &mw) in acc[f.period..split].iter_mut().zip(ramp) {
+                        *x += mw * ppm * list;
+                    }
+                }
+                let full_list = full * list;
+                for x in &mut acc[split..f.end] {
+                    *x += full_list;
+                }
+            }
         }
         self.pv_capacity += pv_capacity;
     }

@@ -35,8 +35,7 @@ impl Simulator<'_> {
         }
         if self.v2.by_generation {
             // 1 − Σ P / Σ_t Σ_k U_k·list_g (§13); none when nothing is used at a list price.
-            let used = &self.series.used_pflop_hours[..n];
-            let at_list: f64 = (0..n).map(|t| used[t] * self.list_by_use[t]).sum();
+            let at_list = self.used_at_list;
             m.effective_discount = (at_list != 0.0).then(|| 1.0 - m.total_payments / at_list);
         }
 

@@ -67,18 +67,6 @@ impl TrancheTerms {
     }
 }
 
-/// Running sums of `x`: Σ x[..j], j = 0 … len.
-pub(super) fn prefix_sums(x: &[f64]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len() + 1);
-    let mut acc = 0.0;
-    out.push(acc);
-    for v in x {
-        acc += v;
-        out.push(acc);
-    }
-    out
-}
-
 /// mw·s/R for s = 1 … R−1: the ramp's capacity s periods after going online (§3), each from
 /// its integers.
 pub(super) fn ramp_table(mw: f64, ramp: i64) -> Vec<f64> {
