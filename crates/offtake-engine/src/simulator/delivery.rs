@@ -25,20 +25,36 @@ impl Simulator<'_> {
         }
         self.delivery_ratio = ratio(delivered, promised);
         if per_year {
-            for (y, out) in self.delivery_year.iter_mut().enumerate() {
-                let (lo, hi) = (12 * y as i64, (12 * y as i64 + 11).min(n_i - 1));
-                let (mut delivered, mut promised) = (0.0, 0.0);
-                for (k, tr) in self.tranches.iter().enumerate() {
-                    if self.exists[k] {
-                        delivered += if self.online[k] == tr.promised_online {
-                            tr.promised_year[y]
-                        } else {
-                            tr.mw_months(self.online[k], lo, hi)
-                        };
-                        promised += tr.promised_year[y];
-                    }
+            // Tranche by tranche (each year's sums still add tranches in file order): years
+            // before o_k add 0, years past the ramp mw × months (what `mw_months` gives there,
+            // bit for bit), only the years the ramp crosses need the closed form.
+            let delivered = &mut self.delivery_year;
+            let promised = &mut self.promised_by_year;
+            delivered.fill(0.0);
+            promised.fill(0.0);
+            for (k, tr) in self.tranches.iter().enumerate() {
+                if !self.exists[k] {
+                    continue;
                 }
-                *out = ratio(delivered, promised);
+                let o = self.online[k];
+                let on_time = o == tr.promised_online;
+                let full_from = o + tr.ramp.max(1) - 1;
+                for (y, (d, p)) in delivered.iter_mut().zip(promised.iter_mut()).enumerate() {
+                    let (lo, hi) = (12 * y as i64, (12 * y as i64 + 11).min(n_i - 1));
+                    *d += if on_time {
+                        tr.promised_year[y]
+                    } else if hi < o {
+                        0.0
+                    } else if lo >= full_from {
+                        tr.mw * (hi - lo + 1) as f64
+                    } else {
+                        tr.mw_months(o, lo, hi)
+                    };
+                    *p += tr.promised_year[y];
+                }
+            }
+            for (d, &p) in delivered.iter_mut().zip(promised.iter()) {
+                *d = ratio(*d, p);
             }
         }
     }

@@ -187,6 +187,8 @@ pub struct Simulator<'c> {
     /// need it or at the Full extent).
     pub(crate) delivery_ratio: f64,
     pub(crate) delivery_year: Vec<f64>,
+    /// Per contract year: Σ_k mw_k·â_k of the tranches that exist on the path.
+    promised_by_year: Vec<f64>,
     /// Per contract year: Σ S0 and Σ K (the zero-usage chain of the yearly minimums).
     zero_year: Vec<f64>,
     charge_year: Vec<f64>,
@@ -481,6 +483,7 @@ impl<'c> Simulator<'c> {
             used_at_list: 0.0,
             delivery_ratio: 1.0,
             delivery_year: vec![1.0; n_years],
+            promised_by_year: vec![0.0; n_years],
             zero_year: vec![0.0; n_years],
             charge_year: vec![0.0; n_years],
             summary: PathSummary {
