@@ -8,9 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, PLOT_MARGINS, Ticked, axis, bar_swatch, cartesian, chart_error, clip, colour,
-    decimals_for, drawable, house_legend, house_mesh, line_swatch, nice_step, padded_range,
-    svg_chart, year_position, year_ticks,
+    Canvas, FONT, axis, bar_swatch, chart_error, clip, colour, drawable, house_legend, line_swatch,
+    month_plot, padded_range, svg_chart, year_position,
 };
 use crate::Result;
 use crate::style;
@@ -90,20 +89,16 @@ pub fn capacity_vs_demand(
     // Capacity grows to the right, so the legend sits top left above the early years' data.
     let (_, y_hi) = padded_range(0.0, top * 1.45);
     let y = axis(0.0, y_hi);
-    let step = nice_step(y.end - y.start, 6.0);
 
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
-        let x_range = Ticked::new(x0..x1, year_ticks(x0, x1, canvas.max_year_ticks));
-        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_range, y.clone())?;
-        house_mesh(&mut chart, canvas)
-            .disable_x_mesh()
-            .y_labels(7)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| style::number(*y, decimals_for(step)))
-            .x_desc("Month (calendar year)")
-            .y_desc("Compute, EFLOP/s (dense BF16)")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        let mut chart = month_plot(
+            NAME,
+            root,
+            canvas,
+            x0..x1,
+            y.clone(),
+            "Compute, EFLOP/s (dense BF16)",
+        )?;
 
         // Stacked bands, each a step polygon between the layers below and the top of this one:
         // capacity is a monthly figure, so it is flat within the month.

@@ -5,9 +5,8 @@ use offtake_model::Contract;
 use plotters::prelude::*;
 
 use super::{
-    Canvas, PLOT_MARGINS, Ticked, axis, cartesian, chart_error, clip, colour, decimals_for,
-    drawable, house_legend, house_mesh, line_swatch, nice_step, padded_range, svg_chart,
-    year_position, year_ticks,
+    Canvas, axis, chart_error, clip, colour, drawable, house_legend, line_swatch, month_plot,
+    padded_range, svg_chart, year_position,
 };
 use crate::Result;
 use crate::style;
@@ -40,19 +39,8 @@ pub fn promised_vs_delivered(
         .fold(0.0, f64::max);
     let (_, y_hi) = padded_range(0.0, drawable(top) * 1.3);
     let y = axis(0.0, y_hi);
-    let step = nice_step(y.end - y.start, 6.0);
     svg_chart(NAME, (canvas.width, canvas.height), TITLE, |root| {
-        let x_range = Ticked::new(x0..x1, year_ticks(x0, x1, canvas.max_year_ticks));
-        let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_range, y.clone())?;
-        house_mesh(&mut chart, canvas)
-            .disable_x_mesh()
-            .y_labels(7)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| style::number(*y, decimals_for(step)))
-            .x_desc("Month (calendar year)")
-            .y_desc("Capacity, MW")
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        let mut chart = month_plot(NAME, root, canvas, x0..x1, y.clone(), "Capacity, MW")?;
         // Capacity is a monthly figure: each line is a step, flat within its month.
         let steps = |values: &[f64]| -> Vec<(f64, f64)> {
             values

@@ -416,6 +416,31 @@ fn contract_year_plot<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The plot of a chart by month (capacity, delivery): calendar years along `x` with whole-year
+/// ticks, `y` as the value axis described by `y_desc`, the house mesh without vertical grid lines.
+fn month_plot<'a, DB: DrawingBackend>(
+    name: &'static str,
+    root: &'a DrawingArea<DB, Shift>,
+    canvas: Canvas,
+    x: Range<f64>,
+    y: Range<f64>,
+    y_desc: &str,
+) -> Result<Chart<'a, DB, Ticked, Range<f64>>> {
+    let step = nice_step(y.end - y.start, 6.0);
+    let ticks = year_ticks(x.start, x.end, canvas.max_year_ticks);
+    let mut chart = cartesian(name, root, PLOT_MARGINS, Ticked::new(x, ticks), y)?;
+    house_mesh(&mut chart, canvas)
+        .disable_x_mesh()
+        .y_labels(7)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| style::number(*y, decimals_for(step)))
+        .x_desc("Month (calendar year)")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(|e| chart_error(name)(e.to_string()))?;
+    Ok(chart)
+}
+
 fn contract_year_label(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 && x >= 0.0 {
         format!("Y{}", x.round() as i64 + 1)
