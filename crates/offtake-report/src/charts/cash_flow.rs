@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, chart_error, clip, colour,
     contract_year_axis, contract_year_plot, drawable, house_legend, line_swatch, nice_step,
-    padded_range, svg_chart, usd_billions_label,
+    padded_range, split_year_bars, svg_chart, usd_billions_label,
 };
 use crate::Result;
 use crate::style;
@@ -62,33 +62,18 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 colour(style::MUTED).stroke_width(1),
             )))
             .map_err(|e| err(e.to_string()))?;
-        let positive = colour(style::TEAL);
-        let negative = colour(style::RED);
-        for (label, sign_ok, fill) in [
-            ("FCF in the year (inflow)", true, positive),
-            ("FCF in the year (outflow)", false, negative),
-        ] {
-            let bars: Vec<Rectangle<(f64, f64)>> = fcf
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| (**v >= 0.0) == sign_ok)
-                .map(|(y, v)| {
-                    let x = y as f64;
-                    Rectangle::new(
-                        [(x - 0.36, 0.0), (x + 0.36, clip(*v, &y_axis))],
-                        fill.mix(0.9).filled(),
-                    )
-                })
-                .collect();
-            if bars.is_empty() {
-                continue;
-            }
-            chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
-                .label(label)
-                .legend(bar_swatch(fill));
-        }
+        let by_year: Vec<(usize, f64)> = fcf.iter().copied().enumerate().collect();
+        split_year_bars(
+            NAME,
+            &mut chart,
+            &y_axis,
+            &by_year,
+            |v| v >= 0.0,
+            [
+                ("FCF in the year (inflow)", colour(style::TEAL)),
+                ("FCF in the year (outflow)", colour(style::RED)),
+            ],
+        )?;
         // Cumulative FCF at each year end (right edge of the year's slot), from 0 at the start.
         let ink = colour(style::NAVY);
         let mut points = vec![(x0, 0.0)];

@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, chart_error, clip, colour,
     contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, line_swatch,
-    nice_step, padded_range, svg_chart,
+    nice_step, padded_range, split_year_bars, svg_chart,
 };
 use crate::Result;
 use crate::style;
@@ -55,36 +55,23 @@ pub fn dscr_by_year(
                 desc: "DSCR (CFADS / debt service)",
             },
         )?;
-        let pass = colour(style::NAVY);
-        let fail = colour(style::RED);
-        for (label, passing, fill) in [
-            ("DSCR at or above threshold", true, pass),
-            ("DSCR below threshold", false, fail),
-        ] {
+        let by_year: Vec<(usize, f64)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(y, r)| r.dscr.map(|d| (y, d)))
+            .collect();
+        split_year_bars(
+            NAME,
+            &mut chart,
+            &y_axis,
+            &by_year,
             // The verdict's test (MODEL.md's tolerance).
-            let ok = |d: f64| offtake_model::rules::at_least(d, threshold);
-            let bars: Vec<Rectangle<(f64, f64)>> = rows
-                .iter()
-                .enumerate()
-                .filter_map(|(y, r)| r.dscr.map(|d| (y, d)))
-                .filter(|(_, d)| ok(*d) == passing)
-                .map(|(y, d)| {
-                    let x = y as f64;
-                    Rectangle::new(
-                        [(x - 0.36, 0.0), (x + 0.36, clip(d, &y_axis))],
-                        fill.mix(0.9).filled(),
-                    )
-                })
-                .collect();
-            if bars.is_empty() {
-                continue;
-            }
-            chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
-                .label(label)
-                .legend(bar_swatch(fill));
-        }
+            |d| offtake_model::rules::at_least(d, threshold),
+            [
+                ("DSCR at or above threshold", colour(style::NAVY)),
+                ("DSCR below threshold", colour(style::RED)),
+            ],
+        )?;
         let value_style = (FONT, canvas.note)
             .into_font()
             .color(&colour(style::INK))

@@ -441,6 +441,54 @@ fn month_plot<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The bar of contract year `y` on a chart by contract year: its slot, 0.72 wide, from `from` to
+/// `to`.
+fn year_bar(y: usize, from: f64, to: f64, style: ShapeStyle) -> Rectangle<(f64, f64)> {
+    let x = y as f64;
+    Rectangle::new([(x - 0.36, from), (x + 0.36, to)], style)
+}
+
+/// Draws `bars` as one legend entry: `label` with a swatch of `fill`.
+fn bar_series<'a, DB: DrawingBackend + 'a>(
+    name: &'static str,
+    chart: &mut Chart<'a, DB, Ticked, Range<f64>>,
+    bars: Vec<Rectangle<(f64, f64)>>,
+    label: &str,
+    fill: RGBColor,
+) -> Result<()> {
+    chart
+        .draw_series(bars)
+        .map_err(|e| chart_error(name)(e.to_string()))?
+        .label(label)
+        .legend(bar_swatch(fill));
+    Ok(())
+}
+
+/// Bars from 0 to each `(year, value)` (clipped to `y`) in two legend entries, each
+/// `(label, fill)`: first the values `first` holds for, then the others. An entry with no bar is
+/// left out.
+fn split_year_bars<'a, DB: DrawingBackend + 'a>(
+    name: &'static str,
+    chart: &mut Chart<'a, DB, Ticked, Range<f64>>,
+    y: &Range<f64>,
+    values: &[(usize, f64)],
+    first: impl Fn(f64) -> bool,
+    entries: [(&str, RGBColor); 2],
+) -> Result<()> {
+    for ((label, fill), wanted) in entries.into_iter().zip([true, false]) {
+        let bars: Vec<Rectangle<(f64, f64)>> = values
+            .iter()
+            .filter(|(_, v)| first(*v) == wanted)
+            .map(|&(year, v)| year_bar(year, 0.0, clip(v, y), fill.mix(0.9).filled()))
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        bar_series(name, chart, bars, label, fill)?;
+    }
+    Ok(())
+}
+
 fn contract_year_label(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 && x >= 0.0 {
         format!("Y{}", x.round() as i64 + 1)

@@ -5,9 +5,9 @@ use offtake_model::Contract;
 use plotters::prelude::*;
 
 use super::{
-    AnnualValue, Canvas, LEGEND_HEADROOM, ValueLabels, axis, bar_swatch, chart_error, clip, colour,
+    AnnualValue, Canvas, LEGEND_HEADROOM, ValueLabels, axis, bar_series, clip, colour,
     contract_year_axis, contract_year_plot, drawable, house_legend, nice_step, padded_range,
-    svg_chart, usd_billions_label,
+    svg_chart, usd_billions_label, year_bar,
 };
 use crate::Result;
 use crate::style::{self, Rgb};
@@ -19,7 +19,6 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
     const NAME: &str = "payments by year";
     const TITLE: &str =
         "Buyer payments by contract year: usage, shortfall, capacity charges and true-ups";
-    let err = chart_error(NAME);
     let rows = &outcome.annual;
     let years = contract_year_axis(contract, rows.len());
     let b = 1e-9;
@@ -62,21 +61,15 @@ pub fn payments_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas) 
                 .enumerate()
                 .filter(|(_, r)| value(r) > 0.0)
                 .map(|(y, r)| {
-                    let x = y as f64;
-                    Rectangle::new(
-                        [
-                            (x - 0.36, clip(base[y], &y_axis)),
-                            (x + 0.36, clip(base[y] + value(r) * b, &y_axis)),
-                        ],
+                    year_bar(
+                        y,
+                        clip(base[y], &y_axis),
+                        clip(base[y] + value(r) * b, &y_axis),
                         fill.filled(),
                     )
                 })
                 .collect();
-            chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
-                .label(label)
-                .legend(bar_swatch(fill));
+            bar_series(NAME, &mut chart, bars, label, fill)?;
             for (y, r) in rows.iter().enumerate() {
                 base[y] += value(r) * b;
             }
