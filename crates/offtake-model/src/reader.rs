@@ -153,6 +153,45 @@ impl<'v> Reader<'v> {
         });
     }
 
+    /// The items of `v` when it is an array; else a [`Problem::WrongType`] naming `expected` at
+    /// `field`, and `None`.
+    pub(crate) fn array<'a, 'i>(
+        &mut self,
+        v: &'a Value<'i>,
+        field: impl Into<String>,
+        expected: &'static str,
+    ) -> Option<&'a [Value<'i>]> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.error(
+                Problem::WrongType {
+                    expected,
+                    found: type_name(v.get_ref()),
+                },
+                v.span(),
+                field,
+            );
+            return None;
+        };
+        Some(items)
+    }
+
+    /// `item` when it is a two-element array (an entry of an array of pairs); else `bad` at
+    /// `field`, and `None`.
+    pub(crate) fn pair<'a, 'i>(
+        &mut self,
+        item: &'a Value<'i>,
+        field: &str,
+        bad: Problem,
+    ) -> Option<&'a [Value<'i>]> {
+        match item.get_ref() {
+            DeValue::Array(p) if p.len() == 2 => Some(p),
+            _ => {
+                self.error(bad, item.span(), field);
+                None
+            }
+        }
+    }
+
     pub fn error_help(
         &mut self,
         problem: Problem,

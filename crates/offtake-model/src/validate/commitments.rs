@@ -54,30 +54,18 @@ impl Ctx<'_> {
     /// (a number or a provenance table, recorded as `commitment.min_annual_spend[i]`).
     fn annual_minimums(&mut self, v: &crate::reader::Value<'_>) -> Option<Vec<AnnualMinimum>> {
         let path = "commitment.min_annual_spend";
-        let DeValue::Array(items) = v.get_ref() else {
-            self.r.error(
-                Problem::WrongType {
-                    expected: "an array of [contract_year, USD] pairs",
-                    found: type_name(v.get_ref()),
-                },
-                v.span(),
-                path,
-            );
-            return None;
-        };
+        let items = self
+            .r
+            .array(v, path, "an array of [contract_year, USD] pairs")?;
         let years = self.term_months.map(|m| (m as usize).div_ceil(12));
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let field = format!("{path}[{i}]");
-            let pair = match item.get_ref() {
-                DeValue::Array(p) if p.len() == 2 => p,
-                _ => {
-                    self.r.error(Problem::BadAnnualMinimum, item.span(), field);
-                    ok = false;
-                    continue;
-                }
+            let Some(pair) = self.r.pair(item, &field, Problem::BadAnnualMinimum) else {
+                ok = false;
+                continue;
             };
             let year = match pair[0].get_ref() {
                 DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix()).ok(),

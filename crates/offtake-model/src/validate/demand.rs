@@ -1,12 +1,10 @@
 //! `[demand]`: a curve of PFLOP/s or of utilization.
 
-use toml::de::DeValue;
-
 use super::Ctx;
 use crate::calendar::fmt_month;
 use crate::contract::{CurvePoint, Demand};
 use crate::error::Problem;
-use crate::reader::{Table, Value, type_name};
+use crate::reader::{Table, Value};
 
 pub(super) const DEMAND_KEYS: &[&str] = &["pflops", "utilization"];
 
@@ -17,17 +15,9 @@ impl Ctx<'_> {
         path: &str,
         fraction: bool,
     ) -> Option<Vec<CurvePoint>> {
-        let DeValue::Array(items) = v.get_ref() else {
-            self.r.error(
-                Problem::WrongType {
-                    expected: "an array of [\"YYYY-MM\", number] points",
-                    found: type_name(v.get_ref()),
-                },
-                v.span(),
-                path,
-            );
-            return None;
-        };
+        let items = self
+            .r
+            .array(v, path, "an array of [\"YYYY-MM\", number] points")?;
         if items.is_empty() {
             self.r.error(Problem::EmptyCurve, v.span(), path);
             return None;
@@ -36,13 +26,9 @@ impl Ctx<'_> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let field = format!("{path}[{i}]");
-            let pair = match item.get_ref() {
-                DeValue::Array(p) if p.len() == 2 => p,
-                _ => {
-                    self.r.error(Problem::BadCurvePoint, item.span(), field);
-                    ok = false;
-                    continue;
-                }
+            let Some(pair) = self.r.pair(item, &field, Problem::BadCurvePoint) else {
+                ok = false;
+                continue;
             };
             let month = self.r.date_value(&pair[0], field.clone());
             let value = self.r.number_full(&pair[1], &field).and_then(|num| {

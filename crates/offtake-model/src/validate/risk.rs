@@ -178,17 +178,7 @@ impl Ctx<'_> {
             self.r.missing(t, key);
             return None;
         };
-        let DeValue::Array(items) = v.get_ref() else {
-            self.r.error(
-                Problem::WrongType {
-                    expected: "an array of numbers",
-                    found: type_name(v.get_ref()),
-                },
-                v.span(),
-                t.field(key),
-            );
-            return None;
-        };
+        let items = self.r.array(v, t.field(key), "an array of numbers")?;
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let field = format!("{}[{i}]", t.field(key));
@@ -349,17 +339,9 @@ impl Ctx<'_> {
         let Some(v) = t.get("correlation") else {
             return Some(Vec::new());
         };
-        let DeValue::Array(items) = v.get_ref() else {
-            self.r.error(
-                Problem::WrongType {
-                    expected: "an array of [factor, factor, rho]",
-                    found: type_name(v.get_ref()),
-                },
-                v.span(),
-                "risk.correlation",
-            );
-            return None;
-        };
+        let items = self
+            .r
+            .array(v, "risk.correlation", "an array of [factor, factor, rho]")?;
         let mut out: Vec<Correlation> = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
