@@ -70,6 +70,15 @@ impl CliError {
         })
     }
 
+    /// `message` about the store error `e`, with the exit code `e` gets.
+    pub fn from_store(e: &offtake_store::Error, message: String) -> Self {
+        if e.is_input_fault() {
+            CliError::Invalid(Some(message))
+        } else {
+            CliError::Failure(Some(message))
+        }
+    }
+
     /// The worse of `self` and an earlier error (the higher exit code).
     pub fn worse(self, earlier: Option<CliError>) -> CliError {
         match earlier {
@@ -85,19 +94,7 @@ pub const INTERRUPTED: u8 = 130;
 /// 1 otherwise (busy, database or IO failures). Nothing was written either way.
 impl From<offtake_store::Error> for CliError {
     fn from(e: offtake_store::Error) -> Self {
-        let message = e.to_string();
-        CliError::from_store(&e, message)
-    }
-}
-
-impl CliError {
-    /// `message` about the store error `e`, with the exit code `e` gets.
-    pub fn from_store(e: &offtake_store::Error, message: String) -> Self {
-        if e.is_input_fault() {
-            CliError::Invalid(Some(message))
-        } else {
-            CliError::Failure(Some(message))
-        }
+        CliError::from_store(&e, e.to_string())
     }
 }
 

@@ -51,6 +51,9 @@ pub enum Error {
     /// No term sheet with this id.
     #[error("no term sheet with id {id} in the portfolio")]
     NotFound { id: i64 },
+    /// No stored term sheet has this portfolio id (a number) or deal id ([`PortfolioStore::find`]).
+    #[error("{}", not_stored(text))]
+    NotStored { text: String },
     /// A term sheet with this deal id is already stored.
     #[error("deal `{deal_id}` is already in the portfolio as id {id}; remove it first")]
     DuplicateDeal { deal_id: String, id: i64 },
@@ -99,6 +102,7 @@ impl Error {
             self,
             Error::Data(_)
                 | Error::NotFound { .. }
+                | Error::NotStored { .. }
                 | Error::DuplicateDeal { .. }
                 | Error::DuplicateRow { .. }
                 | Error::InvalidSchemaName { .. }
@@ -269,6 +273,17 @@ pub struct PortfolioSummary {
     pub public_deals: offtake_data::PublicDealSummary,
 }
 
+/// [`Error::NotStored`]'s message: a number is read as a portfolio id, anything else as a deal id.
+fn not_stored(text: &str) -> String {
+    if text.trim().parse::<i64>().is_ok() {
+        format!("no term sheet with id {text} in the portfolio")
+    } else {
+        format!(
+            "no term sheet with deal id {text:?} in the portfolio (`offtake portfolio list` shows them)"
+        )
+    }
+}
+
 /// The store interface; both backends implement it and pass the same test suite.
 pub trait PortfolioStore {
     /// Adds a term sheet and returns its id. Errors with [`Error::DuplicateDeal`] if the deal id
@@ -291,14 +306,17 @@ pub trait PortfolioStore {
     /// Removes a term sheet, or [`Error::NotFound`].
     fn remove(&mut self, id: i64) -> Result<()>;
     /// The id `text` names: a number that is a stored id, otherwise the id of the stored term
-    /// sheet whose deal id is `text` (`None`: neither).
-    fn find(&mut self, text: &str) -> Result<Option<i64>> {
+    /// sheet whose deal id is `text` ([`Error::NotStored`]: neither).
+    fn find(&mut self, text: &str) -> Result<i64> {
         let number = text.trim().parse::<i64>().ok();
         let stored = self.list()?;
         if let Some(n) = number.filter(|n| stored.iter().any(|s| s.id == *n)) {
-            return Ok(Some(n));
+            return Ok(n);
         }
-        Ok(stored.iter().find(|s| s.deal_id == text).map(|s| s.id))
+        let found = stored.iter().find(|s| s.deal_id == text).map(|s| s.id);
+        found.ok_or_else(|| Error::NotStored {
+            text: text.to_string(),
+        })
     }
     /// Every term sheet with its stored underwriting result (if any), by id.
     fn list_results(&mut self) -> Result<Vec<(TermSheetSummary, Option<serde_json::Value>)>> {

@@ -262,7 +262,7 @@ fn list(store: &mut dyn PortfolioStore, args: &ListArgs) -> CliResult {
 }
 
 fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
-    let id = resolve(store, &args.id)?;
+    let id = store.find(&args.id)?;
     let sheet = store.show(id)?;
     if args.json {
         return print_out(&pretty(&sheet)?);
@@ -291,29 +291,15 @@ fn show(store: &mut dyn PortfolioStore, args: &ShowArgs) -> CliResult {
     print_out(&text)
 }
 
-/// The portfolio id `text` names: a stored portfolio id (the first column of `portfolio list`),
-/// otherwise a deal id ([`PortfolioStore::find`]).
-fn resolve(store: &mut dyn PortfolioStore, text: &str) -> CliResult<i64> {
-    match store.find(text)? {
-        Some(id) => Ok(id),
-        None if text.trim().parse::<i64>().is_ok() => Err(CliError::invalid(format!(
-            "no term sheet with id {text} in the portfolio"
-        ))),
-        None => Err(CliError::invalid(format!(
-            "no term sheet with deal id {text:?} in the portfolio (`offtake portfolio list` shows them)"
-        ))),
-    }
-}
-
 fn remove(store: &mut dyn PortfolioStore, text: &str) -> CliResult {
-    let id = resolve(store, text)?;
+    let id = store.find(text)?;
     let deal_id = store.show(id)?.summary.deal_id;
     store.remove(id)?;
     print_out(&format!("removed id {id} ({deal_id})\n"))
 }
 
 fn export(store: &mut dyn PortfolioStore, args: &ExportArgs) -> CliResult {
-    let id = resolve(store, &args.id)?;
+    let id = store.find(&args.id)?;
     let text = store.export(id)?;
     crate::output::write_text(args.output.as_deref(), &text)
 }
@@ -326,13 +312,9 @@ fn summary(store: &mut dyn PortfolioStore, args: &SummaryArgs, db: &DbArgs) -> C
     let disagreeing: Vec<&offtake_data::ConflictGroup> =
         conflicts.iter().filter(|c| c.claims_disagree).collect();
     // Render everything before writing anything.
-    let csv_files = match &args.csv {
-        Some(_) => Some(offtake_report::public_deals::summary_csv(
-            &summary.public_deals,
-            &conflicts,
-        )?),
-        None => None,
-    };
+    let csv_files = (args.csv.as_ref())
+        .map(|_| offtake_report::public_deals::summary_csv(&summary.public_deals, &conflicts))
+        .transpose()?;
     let text = if args.json {
         pretty(&SummaryJson {
             n_term_sheets: summary.n_term_sheets,
