@@ -182,10 +182,10 @@ fn the_report_renders_offline_with_every_chart_and_is_screenshotted() {
     );
     let dom = &run.stdout;
     assert!(dom.contains("Verdicts") && dom.contains("Inputs and evidence"));
-    // Capacity, payments, cash flow, DSCR, two histograms, tornado, probabilities: each drawn
-    // wide (desktop, print) and narrow (phone).
+    // Capacity, promised vs delivered capacity (MODEL v2 §13), payments, cash flow, DSCR, two
+    // histograms, tornado, probabilities: each drawn wide (desktop, print) and narrow (phone).
     let svgs = charts(dom);
-    assert_eq!(svgs.len(), 16, "charts in the DOM");
+    assert_eq!(svgs.len(), 18, "charts in the DOM");
     for svg in &svgs {
         let shapes = ["<rect", "<polygon", "<polyline", "<line", "<circle"]
             .iter()
