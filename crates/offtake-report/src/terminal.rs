@@ -45,6 +45,14 @@ pub fn underwriting_on(
 ) -> String {
     let mut s = String::new();
     header(&mut s, contract, variants);
+    if let Some(reason) = &outcome.not_computed {
+        // Issue 14: a figure that cannot be computed is shown as 0 below; say so first.
+        let _ = writeln!(
+            s,
+            "  WARNING: {}; such figures show as 0 and the verdicts resting on them fail",
+            sanitize(reason)
+        );
+    }
     verdicts(&mut s, outcome, screen);
     headline(&mut s, contract, outcome);
     legibility(&mut s, outcome);

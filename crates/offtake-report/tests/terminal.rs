@@ -119,6 +119,19 @@ fn a_variant_is_named_in_the_header_and_changes_the_listing() {
 }
 
 #[test]
+fn figures_that_cannot_be_computed_are_flagged_before_the_verdicts() {
+    let (c, mut o) = run(EXAMPLE, &[]);
+    assert!(!underwriting(&c, &o, &[]).contains("WARNING"));
+    o.not_computed = Some("provider NPV cannot be computed".into());
+    let text = underwriting(&c, &o, &[]);
+    let warning = text
+        .lines()
+        .position(|l| l.starts_with("  WARNING: provider NPV cannot"));
+    let verdicts = text.lines().position(|l| l == "Verdicts");
+    assert!(warning.is_some() && warning < verdicts, "{text}");
+}
+
+#[test]
 fn absent_values_say_none_and_why() {
     let start = EXAMPLE.find("[financing]").unwrap();
     let end = start + EXAMPLE[start..].find("\n\n").unwrap();
