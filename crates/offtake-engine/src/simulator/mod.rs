@@ -228,32 +228,34 @@ impl<'c> Simulator<'c> {
         let demand_curve = (0..n_i).map(|t| curve_value(&points, t)).collect();
         let demand_is_pflops = matches!(contract.demand, Demand::Pflops(_));
 
-        let tranches: Vec<TrancheTerms> = contract
+        let mut tranches: Vec<TrancheTerms> = contract
             .tranches
             .iter()
-            .map(|tr| TrancheTerms {
-                ramp_prefix: running_sums(&ramp_table(tr.mw, i64::from(tr.ramp_months))),
-                ramp_mw: ramp_table(tr.mw, i64::from(tr.ramp_months)),
-                promised_online: contract.period_of(tr.online).max(0),
-                promised_term: 0.0,
-                promised_year: Vec::new(),
-                mw: tr.mw,
-                online: contract.period_of(tr.online),
-                ramp: i64::from(tr.ramp_months),
-                build: i64::from(tr.build_months),
-                deadline: tr.deadline.map(|d| contract.period_of(d)),
-                promised: tr.generation,
-                option: match tr.kind {
-                    TrancheKind::Firm => None,
-                    TrancheKind::Option {
-                        exercise,
-                        exercise_utilization,
-                    } => Some((contract.period_of(exercise).max(0), exercise_utilization)),
-                },
+            .map(|tr| {
+                let ramp_mw = ramp_table(tr.mw, i64::from(tr.ramp_months));
+                TrancheTerms {
+                    ramp_prefix: running_sums(&ramp_mw),
+                    ramp_mw,
+                    promised_online: contract.period_of(tr.online).max(0),
+                    promised_term: 0.0,
+                    promised_year: Vec::new(),
+                    mw: tr.mw,
+                    online: contract.period_of(tr.online),
+                    ramp: i64::from(tr.ramp_months),
+                    build: i64::from(tr.build_months),
+                    deadline: tr.deadline.map(|d| contract.period_of(d)),
+                    promised: tr.generation,
+                    option: match tr.kind {
+                        TrancheKind::Firm => None,
+                        TrancheKind::Option {
+                            exercise,
+                            exercise_utilization,
+                        } => Some((contract.period_of(exercise).max(0), exercise_utilization)),
+                    },
+                }
             })
             .collect();
         let n_years = n.div_ceil(12);
-        let mut tranches = tranches;
         for tr in &mut tranches {
             let promised = tr.promised_online;
             tr.promised_term = tr.mw_months(promised, 0, n_i - 1);
