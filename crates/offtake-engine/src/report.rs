@@ -26,7 +26,7 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
     let m = summary.metrics;
     let s = &sim.series;
 
-    let annual = (0..n.div_ceil(12))
+    let mut annual: Vec<AnnualRow> = (0..n.div_ceil(12))
         .map(|y| {
             let first = 12 * y;
             let last = (first + 11).min(n - 1);
@@ -66,7 +66,7 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         })
         .collect();
 
-    let options = c
+    let mut options: Vec<OptionDecision> = c
         .tranches
         .iter()
         .enumerate()
@@ -120,11 +120,9 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
     let computed = not_finite.is_clear();
     let mut schedule = s.clone();
     not_finite.schedule(&mut schedule);
-    let mut annual: Vec<AnnualRow> = annual;
     for row in &mut annual {
         not_finite.annual_row(row);
     }
-    let mut options: Vec<OptionDecision> = options;
     for o in &mut options {
         not_finite.option("trailing utilization", &mut o.trailing_utilization);
     }
