@@ -362,12 +362,3 @@ pub fn result_notes<'a>(why: impl IntoIterator<Item = &'a str>) -> String {
         .map(|w| format!("note: {}\n", sanitize(w)))
         .collect()
 }
-
-/// A deal's id and name for a message, sanitized: `amazon-anthropic-2026 (Amazon–Anthropic …)`.
-pub fn deal_label(d: &StoredDeal) -> String {
-    if d.name.is_empty() {
-        sanitize(&d.deal_id).into_owned()
-    } else {
-        sanitize(&format!("{} ({})", d.deal_id, d.name)).into_owned()
-    }
-}
