@@ -162,14 +162,7 @@ impl<'v> Reader<'v> {
         expected: &'static str,
     ) -> Option<&'a [Value<'i>]> {
         let DeValue::Array(items) = v.get_ref() else {
-            self.error(
-                Problem::WrongType {
-                    expected,
-                    found: type_name(v.get_ref()),
-                },
-                v.span(),
-                field,
-            );
+            self.wrong_type(v, expected, field);
             return None;
         };
         Some(items)
@@ -249,7 +242,12 @@ impl<'v> Reader<'v> {
         );
     }
 
-    fn wrong_type(&mut self, v: &Value<'_>, expected: &'static str, field: String) {
+    pub(crate) fn wrong_type(
+        &mut self,
+        v: &Value<'_>,
+        expected: &'static str,
+        field: impl Into<String>,
+    ) {
         self.error(
             Problem::WrongType {
                 expected,

@@ -8,7 +8,7 @@ use toml::de::DeValue;
 use super::Ctx;
 use crate::contract::{AnnualMinimum, Commitment};
 use crate::error::Problem;
-use crate::reader::{Bound, Table, type_name};
+use crate::reader::{Bound, Table};
 
 pub(super) const COMMITMENT_KEYS: &[&str] = &[
     "min_total_spend",
@@ -97,14 +97,8 @@ impl Ctx<'_> {
                     }
                 }
                 None => {
-                    self.r.error(
-                        Problem::WrongType {
-                            expected: "a whole contract year (1, 2, …)",
-                            found: type_name(pair[0].get_ref()),
-                        },
-                        pair[0].span(),
-                        field.clone(),
-                    );
+                    self.r
+                        .wrong_type(&pair[0], "a whole contract year (1, 2, …)", field.clone());
                     None
                 }
             };

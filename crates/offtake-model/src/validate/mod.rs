@@ -379,15 +379,8 @@ impl<'v> Ctx<'v> {
                 label: label_of(key),
                 prefix: key,
             }),
-            other => {
-                self.r.error(
-                    Problem::WrongType {
-                        expected: "a table",
-                        found: type_name(other),
-                    },
-                    v.span(),
-                    key,
-                );
+            _ => {
+                self.r.wrong_type(v, "a table", key);
                 None
             }
         }
@@ -418,14 +411,7 @@ impl<'v> Ctx<'v> {
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::Table(m) => out.push((m, item.span())),
-                other => self.r.error(
-                    Problem::WrongType {
-                        expected: "a table",
-                        found: type_name(other),
-                    },
-                    item.span(),
-                    key.to_string(),
-                ),
+                _ => self.r.wrong_type(item, "a table", key),
             }
         }
         out

@@ -304,12 +304,9 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                other => self.r.error(
-                    Problem::WrongType {
-                        expected: "a table of generation = distribution",
-                        found: type_name(other),
-                    },
-                    v.span(),
+                _ => self.r.wrong_type(
+                    v,
+                    "a table of generation = distribution",
                     "risk.slip_months",
                 ),
             }
