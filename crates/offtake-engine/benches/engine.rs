@@ -44,6 +44,8 @@ fn simulate_stressed(bencher: Bencher) {
         power_factor: 1.3,
         capex_factor: 1.2,
         delay_months: vec![3, 6, 9, 12],
+        resale_factor: 1.0,
+        defaults: None,
         slip_months: vec![0, 6, 12],
     };
     let mut sim = Simulator::new(&contract);
@@ -77,6 +79,8 @@ fn simulate_risk_varied(bencher: Bencher) {
             power_factor: next(0.8, 1.5),
             capex_factor: next(0.9, 1.4),
             delay_months: (0..4).map(|_| next(0.0, 12.99).floor() as i64).collect(),
+            resale_factor: 1.0,
+            defaults: None,
             slip_months: vec![
                 0,
                 next(0.0, 12.99).floor() as i64,

@@ -115,6 +115,15 @@ impl NotFinite {
             total_capacity_charges,
             total_true_up_annual,
             equity_handback,
+            buyer_pd_term,
+            credit_adjusted_coverage,
+            expected_credit_loss,
+            llcr,
+            gearing,
+            max_ltv,
+            sponsor_npv,
+            sponsor_irr,
+            payment_default: _,
         } = m;
         for (name, x) in [
             ("provider NPV", provider_npv),
@@ -141,6 +150,9 @@ impl NotFinite {
             ("total capacity charges", total_capacity_charges),
             ("total yearly true-ups", total_true_up_annual),
             ("equity handed back", equity_handback),
+            ("buyer probability of default", buyer_pd_term),
+            ("expected credit loss", expected_credit_loss),
+            ("sponsor NPV", sponsor_npv),
         ] {
             self.value(name, x);
         }
@@ -154,6 +166,11 @@ impl NotFinite {
             ("average utilization", average_utilization),
             ("coverage", coverage),
             ("circularity", circularity),
+            ("credit-adjusted coverage", credit_adjusted_coverage),
+            ("LLCR", llcr),
+            ("gearing", gearing),
+            ("maximum LTV", max_ltv),
+            ("sponsor IRR", sponsor_irr),
         ] {
             self.option(name, x);
         }
@@ -195,6 +212,15 @@ impl NotFinite {
             capacity_charge,
             true_up_annual,
             promised_capacity_mw,
+            guarantee,
+            backstop,
+            recovery,
+            remarket,
+            debt_balance,
+            sponsor_cf,
+            reserve,
+            market_value,
+            ltv,
             tranche_ids: _,
             tranche_capacity_mw,
             tranche_pflops,
@@ -232,8 +258,23 @@ impl NotFinite {
             ("capacity charge", capacity_charge),
             ("yearly true-up", true_up_annual),
             ("promised capacity", promised_capacity_mw),
+            ("guarantee payments", guarantee),
+            ("backstop payments", backstop),
+            ("recovery", recovery),
+            ("remarketing revenue", remarket),
+            ("debt balance", debt_balance),
+            ("sponsor cash flow", sponsor_cf),
+            ("reserve", reserve),
         ] {
             self.series(name, xs);
+        }
+        if let Some(xs) = market_value {
+            self.series("market value", xs);
+        }
+        if let Some(xs) = ltv {
+            for x in xs {
+                self.option("LTV", x);
+            }
         }
         for row in tranche_capacity_mw {
             self.series("tranche capacity", row);
@@ -270,6 +311,9 @@ impl NotFinite {
             debt_service,
             dscr,
             delivery_ratio,
+            credit_support,
+            debt_balance,
+            ltv,
         } = r;
         for (name, x) in [
             ("yearly capacity", capacity_mw),
@@ -292,10 +336,13 @@ impl NotFinite {
             ("yearly CFADS", cfads),
             ("yearly debt service", debt_service),
             ("yearly delivery ratio", delivery_ratio),
+            ("yearly credit support", credit_support),
+            ("yearly debt balance", debt_balance),
         ] {
             self.value(name, x);
         }
         self.option("yearly DSCR", dscr);
+        self.option("yearly LTV", ltv);
     }
 
     /// The legibility figures.

@@ -31,6 +31,21 @@ pub struct Scenario {
     pub delay_months: Vec<i64>,
     /// Months each generation is available late, per generation in roadmap order (missing = 0).
     pub slip_months: Vec<i64>,
+    /// Multiplies the chips' resale curve (MODEL.md §15's `resale_factor`).
+    #[serde(skip_serializing_if = "is_one")]
+    pub resale_factor: f64,
+    /// MODEL.md §14. None: the base case, no party defaults and the credit-adjusted coverage is
+    /// the expectation over default periods. Some: a path whose defaults are given (forced with
+    /// `--default`, or drawn by the Monte Carlo), one entry per party in
+    /// `Contract::parties` order: the period it defaults in (below 0 reads as 0; none, or at or
+    /// after T: it does not default within the term); missing entries do not default. Its
+    /// coverage is the realized figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<Vec<Option<i64>>>,
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 impl Scenario {
@@ -42,6 +57,8 @@ impl Scenario {
             capex_factor: 1.0,
             delay_months: vec![0; contract.tranches.len()],
             slip_months: vec![0; contract.generations.len()],
+            resale_factor: 1.0,
+            defaults: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The headline figures of one path (MODEL.md §5–9). `None` means "does not exist" (no IRR, no
 /// debt service, nothing used), never NaN.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Metrics {
     /// NPV of the unlevered project cash flow (FCF) at the provider's discount rate (§6).
     pub provider_npv: f64,
@@ -84,6 +85,30 @@ pub struct Metrics {
     /// exit_multiple × Σ consideration · equity paid: the value the buyer hands back in shares,
     /// in T−1 (§7, §8).
     pub equity_handback: f64,
+    /// The buyer's probability of default within the term, 1 − Q_b(T−1) (MODEL.md §14; 0
+    /// without credit).
+    pub buyer_pd_term: f64,
+    /// E[PV of what the provider is owed at zero usage] / PV(capex + fixed opex) over the
+    /// parties' default periods (§14); on a path with given defaults, the realized figure.
+    /// Equals `coverage` with no credit, guarantee or backstop; none when coverage is none.
+    pub credit_adjusted_coverage: Option<f64>,
+    /// PV(ZR) minus what credit leaves of it (§14; ≥ 0): expected in the base case, realized
+    /// on a path with given defaults.
+    pub expected_credit_loss: f64,
+    /// Loan life coverage ratio (MODEL.md §15): sculpted loans only, none without debt.
+    pub llcr: Option<f64>,
+    /// Σ draws / Σ capex over the term (§15; 0 without financing, none when Σ capex = 0).
+    pub gearing: Option<f64>,
+    /// Largest debt balance / market value over periods with debt (§15; none without debt or
+    /// `chip_resale`).
+    pub max_ltv: Option<f64>,
+    /// NPV of the sponsor's levered cash flow at `equity_discount_rate` (§15).
+    pub sponsor_npv: f64,
+    /// IRR of the sponsor's levered cash flow (§1 root rule).
+    pub sponsor_irr: Option<f64>,
+    /// Some CFADS plus the reserve left fell short of debt service (§15); none when not tested
+    /// (no debt, or a share loan without a reserve).
+    pub payment_default: Option<bool>,
 }
 
 /// The three verdicts of MODEL.md §9.
@@ -103,6 +128,9 @@ pub struct PathSummary {
     pub options_exercised: Vec<bool>,
     /// Per equity tranche in file order: the period it is paid in.
     pub equity_paid_period: Vec<Option<usize>>,
+    /// Per party in `Contract::parties` order: the period it defaulted in on this path (none:
+    /// no default within the term; always none in the base case).
+    pub default_period: Vec<Option<usize>>,
 }
 
 /// One verdict with the figure it rests on.
@@ -128,6 +156,7 @@ pub struct VerdictDetails {
 /// Monthly series, one value per period t = 0 … T−1: the simulator's own buffers, filled in
 /// place during a run and cloned into the [`Outcome`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Schedule {
     /// First day of each period's month.
     pub months: Vec<NaiveDate>,
@@ -181,6 +210,27 @@ pub struct Schedule {
     pub true_up_annual: Vec<f64>,
     /// Σ_k mw_k·â_k(t): the capacity promised by the contract dates (MODEL.md §13).
     pub promised_capacity_mw: Vec<f64>,
+    /// Guarantee payments made, summed over guarantors (MODEL.md §14; provider revenue, not
+    /// buyer payments).
+    pub guarantee: Vec<f64>,
+    /// Backstop payments made, summed over backstops (§14).
+    pub backstop: Vec<f64>,
+    /// R·claim_d in the buyer's default period d (§14).
+    pub recovery: Vec<f64>,
+    /// remarket × B(t) from the buyer's default on (§14).
+    pub remarket: Vec<f64>,
+    /// End-of-period loan balance after draws, interest and service (MODEL.md §15).
+    pub debt_balance: Vec<f64>,
+    /// The sponsor's levered cash flow E(t) (§15).
+    pub sponsor_cf: Vec<f64>,
+    /// Debt service reserve balance at the end of each period (§15).
+    pub reserve: Vec<f64>,
+    /// MV(t): chips at market value plus the facility's book value (§15); none without
+    /// `[market] chip_resale`.
+    pub market_value: Option<Vec<f64>>,
+    /// balance / MV(t) (§15); none where MV ≤ 0, the whole series none without debt or
+    /// `chip_resale`.
+    pub ltv: Option<Vec<Option<f64>>>,
     /// Tranche ids, in file order, naming the rows of `tranche_capacity_mw`.
     pub tranche_ids: Vec<String>,
     /// mw_k · a_k(t) per tranche (file order), 0 for an unexercised option.
@@ -192,6 +242,7 @@ pub struct Schedule {
 
 /// One contract year (periods 12y … 12y+11, the last may be shorter).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AnnualRow {
     pub year: usize,
     pub first_period: usize,
@@ -222,6 +273,12 @@ pub struct AnnualRow {
     /// δ_y: delivered over promised MW-months in the year (MODEL.md §13); 1 when nothing is
     /// promised in it.
     pub delivery_ratio: f64,
+    /// Σ guarantee, backstop, recovery and remarketing revenue (MODEL.md §14).
+    pub credit_support: f64,
+    /// Debt balance at the end of the year (MODEL.md §15).
+    pub debt_balance: f64,
+    /// LTV at the end of the year (§15); none without debt or market value.
+    pub ltv: Option<f64>,
 }
 
 /// How an option was decided (MODEL.md §3).
@@ -291,6 +348,58 @@ pub struct Legibility {
     pub floor_capex_coverage: Option<f64>,
 }
 
+/// One party's credit in a run (MODEL.md §14).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyCredit {
+    /// `buyer`, or the guarantee or backstop id.
+    pub id: String,
+    /// `buyer`, `guarantee` or `backstop`.
+    pub role: String,
+    /// Display name (`party`; the deal's buyer name for the buyer).
+    pub name: Option<String>,
+    /// λ per year (0 without credit).
+    pub hazard: f64,
+    /// 1 − Q(T−1): probability of default within the term.
+    pub pd_term: f64,
+    /// Q(t) per period: the survival curve.
+    pub survival: Vec<f64>,
+    /// The period it defaulted in on this run (always none in the base case).
+    pub default_period: Option<usize>,
+    /// What it paid the provider on this run (guarantee or backstop payments; for the buyer,
+    /// Σ P).
+    pub paid: f64,
+    /// Guarantees and backstops: PV of their expected (base) or realized payments at zero usage
+    /// (the part of the credit-adjusted coverage's numerator they carry).
+    pub pv_support: f64,
+}
+
+/// How the loan was sized and tested (MODEL.md §15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LenderView {
+    /// `share` or `sculpted`.
+    pub sizing: String,
+    /// r0: the first repayment period.
+    pub repayment_start: usize,
+    /// W: first and last period of the repayment window (none when empty).
+    pub window: Option<(usize, usize)>,
+    /// Sculpted: K, the capex before r0 grown to r0−1 at the loan rate.
+    pub capex_grown: Option<f64>,
+    /// Sculpted: D*, the debt CFADS/target_dscr can carry.
+    pub debt_capacity: Option<f64>,
+    /// Sculpted: g = min(max_gearing, D*/K).
+    pub gearing_target: Option<f64>,
+    /// Sculpted: `dscr` (the sculpt bound) or `gearing` (the cap bound).
+    pub bound: Option<String>,
+    /// B0: the balance at the end of r0−1.
+    pub balance_at_start: f64,
+    /// Reserve funded at r0, used, and released.
+    pub reserve_funded: f64,
+    pub reserve_used: f64,
+    pub reserve_released: f64,
+    /// The first period of a payment default, if any.
+    pub payment_default_period: Option<usize>,
+}
+
 /// Everything one run produces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -304,6 +413,12 @@ pub struct Outcome {
     pub equity: Vec<EquityPayment>,
     pub deliverability: Vec<TrancheDeliverability>,
     pub legibility: Legibility,
+    /// Each party's credit (MODEL.md §14), in `Contract::parties` order; the buyer always first.
+    #[serde(default)]
+    pub credit: Vec<PartyCredit>,
+    /// The lender's view (MODEL.md §15); none without `[financing]`.
+    #[serde(default)]
+    pub lender: Option<LenderView>,
     /// Why some figures could not be computed: an input far outside any real deal made the
     /// arithmetic overflow, and those figures are reported as 0 (absent when optional);
     /// contracted and financeable then fail (docs/model.md). None on every ordinary run.

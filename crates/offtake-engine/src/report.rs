@@ -62,6 +62,12 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
                 debt_service: sum(&s.debt_service),
                 dscr: sim.dscr[y],
                 delivery_ratio: sim.delivery_year[y],
+                credit_support: sum(&s.guarantee)
+                    + sum(&s.backstop)
+                    + sum(&s.recovery)
+                    + sum(&s.remarket),
+                debt_balance: s.debt_balance[last],
+                ltv: s.ltv.as_ref().and_then(|l| l[last]),
             }
         })
         .collect();
@@ -199,6 +205,8 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         equity,
         deliverability,
         legibility,
+        credit: Vec::new(),
+        lender: None,
         not_computed,
     }
 }

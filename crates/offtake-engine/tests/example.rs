@@ -62,6 +62,8 @@ fn risk_extent_skips_only_what_no_risk_output_uses() {
         power_factor: 1.2,
         capex_factor: 1.1,
         delay_months: vec![2, 5, 0, 7],
+        resale_factor: 1.0,
+        defaults: None,
         slip_months: vec![0, 4, 9],
     };
     for scenario in [Scenario::base(&c), stressed] {

@@ -222,6 +222,8 @@ proptest! {
             power_factor: power,
             capex_factor: capex,
             delay_months: vec![delay; c.tranches.len()],
+            resale_factor: 1.0,
+            defaults: None,
             slip_months: vec![slip; c.generations.len()],
         };
         let what = format!("{scenario:?}");

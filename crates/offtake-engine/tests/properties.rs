@@ -614,7 +614,7 @@ proptest! {
     ) {
         let c = contract(&spec);
         let base = Scenario::base(&c);
-        let other = Scenario { demand_factor: demand, capex_factor: capex, power_factor: 1.3, delay_months: delay, slip_months: slip };
+        let other = Scenario { demand_factor: demand, capex_factor: capex, power_factor: 1.3, delay_months: delay, slip_months: slip, resale_factor: 1.0, defaults: None };
         let mut sim = Simulator::new(&c);
         let first = sim.run(&base).clone();
         let first_outcome = sim.outcome();

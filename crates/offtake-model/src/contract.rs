@@ -30,6 +30,15 @@ pub struct Contract {
     pub equity: Vec<EquityTranche>,
     pub thresholds: Thresholds,
     pub risk: Option<RiskSpec>,
+    /// `[[guarantee]]` in file order (MODEL.md §14).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guarantees: Vec<Guarantee>,
+    /// `[[backstop]]` in file order (MODEL.md §14).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backstops: Vec<Backstop>,
+    /// `[market]` (MODEL.md §15); none: no market value, no LTV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub market: Option<Market>,
     /// Every numeric input with its provenance (MODEL.md §11), in file order.
     pub inputs: Vec<Input>,
 }
@@ -184,11 +193,110 @@ pub struct Provider {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Financing {
+    /// Share of each capex amount borrowed (MODEL.md §6); 0 with the sculpted sizing.
     pub debt_share: f64,
     /// Nominal annual; monthly rate = interest_rate / 12.
     pub interest_rate: f64,
     /// 12 · tenor_years, rounded, at least 1.
     pub tenor_months: u32,
+    /// How the loan is sized (MODEL.md §15; default the v1 share sizing).
+    #[serde(skip_serializing_if = "Sizing::is_share")]
+    pub sizing: Sizing,
+    /// Months of debt service the reserve holds (MODEL.md §15; default 0: no reserve).
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub dsra_months: u32,
+    /// The sponsor's discount rate (MODEL.md §15); none: the provider's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity_discount_rate: Option<f64>,
+}
+
+fn is_zero_u32(x: &u32) -> bool {
+    *x == 0
+}
+
+/// How the loan is sized (MODEL.md §6, §15).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Sizing {
+    /// v1: `debt_share` of each capex amount, level payments per draw.
+    Share,
+    /// Sized once on the base case: service sculpted to `target_dscr` over the tenor, capped at
+    /// `max_gearing` of the capex spent before repayment starts.
+    Sculpted { target_dscr: f64, max_gearing: f64 },
+}
+
+impl Sizing {
+    pub fn is_share(&self) -> bool {
+        matches!(self, Sizing::Share)
+    }
+}
+
+/// `[market]` (MODEL.md §15).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Market {
+    /// (age in years, fraction of capex): ages increasing, fractions ≥ 0; linear between
+    /// points, flat outside.
+    pub chip_resale: Vec<(f64, f64)>,
+}
+
+/// A party's credit (MODEL.md §14): `annual_default_probability` q or `spread_bps` s, and
+/// `recovery` R.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Credit {
+    /// Exactly one of `annual_default_probability` and `spread_bps` is given.
+    pub annual_default_probability: Option<f64>,
+    pub spread_bps: Option<f64>,
+    /// Default 0.4.
+    pub recovery: f64,
+}
+
+impl Credit {
+    /// λ per year: −ln(1 − q), or s/10⁴/(1 − R).
+    pub fn hazard(&self) -> f64 {
+        match (self.annual_default_probability, self.spread_bps) {
+            (Some(q), _) => -(-q).ln_1p(),
+            (None, Some(s)) => s / 1e4 / (1.0 - self.recovery),
+            (None, None) => 0.0,
+        }
+    }
+}
+
+/// `[[guarantee]]` (MODEL.md §14): pays share·ZR after the buyer's default, up to a cap, until
+/// its own default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guarantee {
+    /// A party id: unique across guarantees and backstops, never `buyer`.
+    pub id: String,
+    /// Display name.
+    pub party: Option<String>,
+    pub share: f64,
+    pub cap: Option<f64>,
+    pub credit: Option<Credit>,
+}
+
+/// `[[backstop]]` (MODEL.md §14): buys a share of unused capacity at `price` × the contract
+/// price in its window, up to a cap, until its own default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backstop {
+    pub id: String,
+    pub party: Option<String>,
+    pub share: f64,
+    /// Fraction of the contract price (default 1).
+    pub price: f64,
+    pub cap: Option<f64>,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub credit: Option<Credit>,
+}
+
+/// A party that can default (MODEL.md §14), in the order `Contract::parties` lists them:
+/// the buyer, then guarantees, then backstops, each in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "index", rename_all = "snake_case")]
+pub enum Party {
+    Buyer,
+    Guarantee(usize),
+    Backstop(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -200,6 +308,12 @@ pub struct Buyer {
     /// `value_per_pflop_hour` was given: it values every generation. When not given, compute
     /// is valued at the list price of the generation used (MODEL.md §8, §13).
     pub value_given: bool,
+    /// MODEL.md §14; none: the buyer never defaults.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<Credit>,
+    /// What re-marketed capacity earns after the buyer's default, as a fraction of the contract
+    /// price (MODEL.md §14; default 0.5).
+    pub remarket: f64,
 }
 
 /// A metric an equity condition can test (MODEL.md §7).
@@ -272,6 +386,10 @@ pub struct Thresholds {
     pub hurdle: f64,
     /// The delivery ratio deliverable needs (MODEL.md §9; default 0.95).
     pub delivery: f64,
+    /// The LLCR a sculpted loan needs (MODEL.md §15; default `dscr`).
+    pub llcr: f64,
+    /// The highest LTV financeable allows (MODEL.md §15; default 0.8).
+    pub ltv: f64,
 }
 
 /// A scalar risk factor (a multiplier, MODEL.md §10).
@@ -402,6 +520,39 @@ impl Contract {
     /// The number of contract years, ⌈T/12⌉.
     pub fn contract_years(&self) -> usize {
         self.term_months().div_ceil(12)
+    }
+
+    /// Every party that can default (MODEL.md §14): the buyer, then guarantees, then
+    /// backstops, each in file order, with its id and credit (none: it never defaults unless
+    /// forced).
+    pub fn parties(&self) -> Vec<(Party, &str, Option<&Credit>)> {
+        let mut out = vec![(Party::Buyer, "buyer", self.buyer.credit.as_ref())];
+        out.extend(
+            self.guarantees
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (Party::Guarantee(i), g.id.as_str(), g.credit.as_ref())),
+        );
+        out.extend(
+            self.backstops
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (Party::Backstop(i), b.id.as_str(), b.credit.as_ref())),
+        );
+        out
+    }
+
+    /// The party with this id (`buyer`, or a guarantee or backstop id).
+    pub fn party(&self, id: &str) -> Option<Party> {
+        self.parties()
+            .into_iter()
+            .find(|(_, pid, _)| *pid == id)
+            .map(|(p, _, _)| p)
+    }
+
+    /// Any MODEL.md §14 key: a credit, a guarantee or a backstop.
+    pub fn has_credit_terms(&self) -> bool {
+        self.buyer.credit.is_some() || !self.guarantees.is_empty() || !self.backstops.is_empty()
     }
 
     pub fn tranche_index(&self, id: &str) -> Option<usize> {

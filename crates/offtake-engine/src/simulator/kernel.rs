@@ -101,6 +101,8 @@ mod wide_tests {
                         delay_months: (0..c.tranches.len())
                             .map(|_| next(0.0, 24.99) as i64)
                             .collect(),
+                        resale_factor: 1.0,
+                        defaults: None,
                         slip_months: (0..c.generations.len())
                             .map(|_| next(0.0, 24.99) as i64)
                             .collect(),

@@ -413,7 +413,16 @@ impl<'c> Simulator<'c> {
             zero_usage_revenue: zeros.clone(),
             capacity_charge: zeros.clone(),
             true_up_annual: zeros.clone(),
-            promised_capacity_mw: zeros,
+            promised_capacity_mw: zeros.clone(),
+            guarantee: zeros.clone(),
+            backstop: zeros.clone(),
+            recovery: zeros.clone(),
+            remarket: zeros.clone(),
+            debt_balance: zeros.clone(),
+            sponsor_cf: zeros.clone(),
+            reserve: zeros,
+            market_value: None,
+            ltv: None,
         };
         let effect_keys = EffectKeys::new(n, &tranches, n_gen);
         Simulator {
@@ -491,6 +500,10 @@ impl<'c> Simulator<'c> {
             summary: PathSummary {
                 options_exercised: vec![false; n_tr],
                 equity_paid_period: vec![None; contract.equity.len()],
+                default_period: vec![
+                    None;
+                    1 + contract.guarantees.len() + contract.backstops.len()
+                ],
                 ..PathSummary::default()
             },
         }

@@ -111,6 +111,9 @@ impl Ctx<'_> {
             debt_share: debt_share?,
             interest_rate: interest_rate?,
             tenor_months: tenor_months?,
+            sizing: crate::contract::Sizing::Share,
+            dsra_months: 0,
+            equity_discount_rate: None,
         })
     }
 

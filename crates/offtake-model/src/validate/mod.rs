@@ -260,6 +260,8 @@ pub(crate) fn validate(
             discount_rate: dr.unwrap_or(provider.discount_rate),
             value_per_pflop_hour: v.unwrap_or(pricing.list_price),
             value_given: v.is_some(),
+            credit: None,
+            remarket: 0.5,
         }
     };
     let thresholds = {
@@ -269,6 +271,8 @@ pub(crate) fn validate(
             dscr: dscr.unwrap_or(1.30),
             hurdle: hurdle.unwrap_or(provider.discount_rate),
             delivery: delivery.unwrap_or(0.95),
+            llcr: dscr.unwrap_or(1.30),
+            ltv: 0.8,
         }
     };
     // A generation without its own list price bills at `[pricing] list_price` (MODEL.md §13).
@@ -294,6 +298,9 @@ pub(crate) fn validate(
         equity,
         thresholds,
         risk,
+        guarantees: Vec::new(),
+        backstops: Vec::new(),
+        market: None,
         inputs: c.r.inputs,
     })
 }
