@@ -68,7 +68,17 @@ pub fn non_finite_figures(o: &Outcome) -> Vec<String> {
     );
     if let Value::Object(series) = to(&o.schedule) {
         for (name, values) in &series {
-            check_series(&format!("schedule.{name}"), values, &mut problems);
+            // MODEL.md §15: market value and LTV are absent without `chip_resale` or debt, and
+            // LTV where the market value is not positive.
+            match (name.as_str(), values) {
+                ("market_value" | "ltv", Value::Null) => {}
+                ("ltv", Value::Array(a)) => {
+                    for (i, x) in a.iter().enumerate().filter(|(_, x)| !x.is_null()) {
+                        check_series(&format!("schedule.ltv[{i}]"), x, &mut problems);
+                    }
+                }
+                _ => check_series(&format!("schedule.{name}"), values, &mut problems),
+            }
         }
     }
     for d in [
