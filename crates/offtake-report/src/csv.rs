@@ -25,7 +25,7 @@ pub fn write_monthly(out: impl Write, outcome: &Outcome) -> Result<()> {
     w.write_record(&header)?;
     for (t, date) in s.months.iter().enumerate() {
         let mut record = vec![month(*date), t.to_string()];
-        record.extend(series.iter().map(|x| number(x.values.get(t).copied())));
+        record.extend(series.iter().map(|x| number(x.values.get(t))));
         record.extend(
             s.tranche_capacity_mw
                 .iter()

@@ -8,14 +8,15 @@
 use std::io::Write;
 
 use offtake_engine::{
-    AnnualRow, Legibility, Metrics, Outcome, TrancheDeliverability, VerdictDetails, Verdicts,
+    AnnualRow, Legibility, LenderView, Metrics, Outcome, TrancheDeliverability, VerdictDetails,
+    Verdicts,
 };
 use offtake_model::{Alternative, Contract, InputValue, Source, TrancheKind, Variant};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::format::{InputUnit, month};
-use crate::series::monthly_series;
+use crate::series::{Values, monthly_series};
 
 /// Bumped when a member is renamed, removed or changes meaning; adding members does not bump it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -45,6 +46,11 @@ pub struct UnderwritingJson<'a> {
     pub verdicts: &'a Verdicts,
     pub verdict_details: &'a VerdictDetails,
     pub legibility: &'a Legibility,
+    /// Party id → probability of default within the term (MODEL.md §14), in
+    /// `Contract::parties` order; the buyer always first.
+    pub credit: Ordered<&'a str, f64>,
+    /// How the loan was sized and tested (MODEL.md §15); null without `[financing]`.
+    pub lender: Option<&'a LenderView>,
     pub monthly: MonthlyJson<'a>,
     pub annual: Vec<AnnualJson<'a>>,
     /// Option tranche id → exercised, in file order (firm tranches are not listed).
@@ -157,7 +163,9 @@ pub struct MonthlyJson<'a> {
     /// `YYYY-MM` of each period.
     pub months: Vec<String>,
     #[serde(flatten)]
-    pub series: Ordered<&'static str, &'a [f64]>,
+    /// Each series of [`monthly_series`]: an array of numbers, `null` elements where a value
+    /// does not exist (LTV), or `null` for a series the run does not have (market value).
+    pub series: Ordered<&'static str, Values<'a>>,
     /// Tranche id → mw_k·a_k(t) (0 for an unexercised option), in file order.
     pub tranche_capacity_mw: Ordered<&'a str, &'a [f64]>,
 }
@@ -241,6 +249,8 @@ impl<'a> UnderwritingJson<'a> {
             verdicts: &outcome.verdicts,
             verdict_details: &outcome.verdict_details,
             legibility: &outcome.legibility,
+            credit: credit(outcome),
+            lender: outcome.lender.as_ref(),
             monthly: MonthlyJson {
                 months: s.months.iter().map(|d| month(*d)).collect(),
                 series: Ordered(
@@ -392,6 +402,20 @@ impl<'a> UnderwritingJson<'a> {
         out.write_all(self.to_string_pretty()?.as_bytes())?;
         Ok(())
     }
+}
+
+/// Each party's probability of default within the term, the buyer first even when the engine
+/// reports no party (then from `metrics.buyer_pd_term`).
+fn credit(outcome: &Outcome) -> Ordered<&str, f64> {
+    let mut parties: Vec<(&str, f64)> = outcome
+        .credit
+        .iter()
+        .map(|p| (p.id.as_str(), p.pd_term))
+        .collect();
+    if !parties.iter().any(|(id, _)| *id == "buyer") {
+        parties.insert(0, ("buyer", outcome.metrics.buyer_pd_term));
+    }
+    Ordered(parties)
 }
 
 /// The month of an option's exercise date as written (it may lie before the start).

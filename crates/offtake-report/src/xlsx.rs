@@ -327,7 +327,7 @@ fn monthly(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
                 ws.write_number_with_format(
                     row,
                     MONTHLY_FIXED + i as ColNum,
-                    *v,
+                    v,
                     f.of_unit(x.unit),
                 )?;
             }
@@ -381,9 +381,29 @@ pub fn annual_formula(
     };
     match column.aggregation {
         Aggregation::Sum => sum(column.name).map(|s| format!("={s}")),
+        Aggregation::SumOf(names) => {
+            let ranges = names
+                .iter()
+                .map(|name| {
+                    let col = monthly_column(outcome, name)?;
+                    Some(format!("{MONTHLY}!{col}{r0}:{col}{r1}"))
+                })
+                .collect::<Option<Vec<String>>>()?;
+            Some(format!("=SUM({})", ranges.join(",")))
+        }
         Aggregation::Last => {
             let col = monthly_column(outcome, column.name)?;
-            Some(format!("={MONTHLY}!{col}{r1}"))
+            let whole = monthly_series(&outcome.schedule)
+                .iter()
+                .any(|s| s.name == column.name && s.values.numbers().is_some());
+            if whole {
+                Some(format!("={MONTHLY}!{col}{r1}"))
+            } else {
+                // A series with blank cells (LTV where it does not exist): "none" there, as
+                // for DSCR.
+                let cell = format!("{MONTHLY}!{col}{r1}:{col}{r1}");
+                Some(format!("=IF(COUNT({cell})=0,\"none\",MIN({cell}))"))
+            }
         }
         Aggregation::Ratio => {
             let (num, den) = ratio_parts(column.name)?;
@@ -491,7 +511,7 @@ fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Form
         series
             .iter()
             .find(|s| s.name == name)
-            .map(|s| s.values.iter().sum())
+            .map(|s| s.values.sum())
     };
     for (i, col) in columns.iter().enumerate() {
         let cell = ANNUAL_FIXED + i as ColNum;
@@ -509,6 +529,7 @@ fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Form
         } else {
             let value = match col.aggregation {
                 Aggregation::Sum => total_of(col.name),
+                Aggregation::SumOf(names) => names.iter().map(|n| total_of(n)).sum(),
                 Aggregation::Last => o.schedule_last(col.name),
                 Aggregation::Ratio if col.name == "delivery_ratio" => {
                     Some(o.metrics.delivery_ratio)
@@ -539,7 +560,7 @@ impl ScheduleLast for Outcome {
         monthly_series(&self.schedule)
             .iter()
             .find(|s| s.name == name)
-            .and_then(|s| s.values.last().copied())
+            .and_then(|s| s.values.last())
     }
 }
 

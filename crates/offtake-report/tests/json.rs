@@ -1,5 +1,6 @@
 //! The JSON view of the bundled example: snapshot, documented members and types, tie-outs.
 
+use offtake_engine::{LenderView, Outcome, PartyCredit};
 use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 use offtake_report::series::{Aggregation, annual_columns, monthly_series};
@@ -92,6 +93,8 @@ fn members_come_in_the_documented_order() {
             "verdicts",
             "verdict_details",
             "legibility",
+            "credit",
+            "lender",
             "monthly",
             "annual",
             "options",
@@ -292,6 +295,7 @@ fn every_member_is_documented() {
         serde_json::to_value(UnderwritingJson::new(&c, &o).with_variants(&c, &v)).unwrap()
     };
     let id_maps = [
+        "/credit",
         "/options",
         "/fits",
         "/equity",
@@ -305,6 +309,14 @@ fn every_member_is_documented() {
         &mut members,
     );
     walk(&with_variant, "", &id_maps, &mut members);
+    // Credit parties and the lender's view, filled in by hand (the example may have neither).
+    let supported = with_credit_and_lender(o.clone());
+    walk(
+        &offtake_report::underwriting_json(&c, &supported),
+        "",
+        &id_maps,
+        &mut members,
+    );
     let undocumented: Vec<String> = members
         .into_iter()
         .filter(|(_, name)| !OUTPUT_DOC.contains(&format!("`{name}`")))
@@ -334,12 +346,17 @@ fn annual_and_totals_tie_out_to_monthly() {
     ] {
         let (_, o) = run(EXAMPLE, &variants);
         let series = monthly_series(&o.schedule);
-        let monthly = |name: &str| {
+        let values = |name: &str| {
             series
                 .iter()
                 .find(|s| s.name == name)
                 .unwrap_or_else(|| panic!("no monthly {name}"))
                 .values
+        };
+        let monthly = |name: &str| {
+            values(name)
+                .numbers()
+                .unwrap_or_else(|| panic!("monthly {name} has gaps"))
         };
         let mut covered = 0;
         for row in &o.annual {
@@ -350,7 +367,8 @@ fn annual_and_totals_tie_out_to_monthly() {
                 let annual = (col.get)(row);
                 let expected = match (col.aggregation, col.name) {
                     (Aggregation::Sum, name) => Some(sum(name)),
-                    (Aggregation::Last, name) => Some(monthly(name)[row.last_period]),
+                    (Aggregation::SumOf(names), _) => Some(names.iter().map(|n| sum(n)).sum()),
+                    (Aggregation::Last, name) => values(name).get(row.last_period),
                     (Aggregation::Ratio, "utilization") => {
                         let c = sum("available_pflop_hours");
                         Some(if c > 0.0 {
@@ -464,4 +482,99 @@ fn variants_are_recorded_with_their_value_and_source() {
         json["legibility"]["committed_spend"].as_f64().unwrap()
             < base["legibility"]["committed_spend"].as_f64().unwrap()
     );
+}
+
+/// `outcome` with a buyer and a guarantor with credit, a sculpted loan and a market value, as the
+/// credit and lender stages (MODEL.md §14, §15) would fill them.
+fn with_credit_and_lender(mut o: Outcome) -> Outcome {
+    let t = o.schedule.months.len();
+    let party = |id: &str, role: &str, pd: f64| PartyCredit {
+        id: id.into(),
+        role: role.into(),
+        name: Some(format!("{id} name")),
+        hazard: 0.05,
+        pd_term: pd,
+        survival: vec![1.0 - pd; t],
+        default_period: None,
+        paid: 1.0e6,
+        pv_support: 2.0e5,
+    };
+    o.credit = vec![
+        party("buyer", "buyer", 0.25),
+        party("parent", "guarantee", 0.1),
+    ];
+    o.metrics.buyer_pd_term = 0.25;
+    o.lender = Some(LenderView {
+        sizing: "sculpted".into(),
+        repayment_start: 12,
+        window: Some((12, 71)),
+        capex_grown: Some(1.0e9),
+        debt_capacity: Some(9.0e8),
+        gearing_target: Some(0.8),
+        bound: Some("gearing".into()),
+        balance_at_start: 8.0e8,
+        reserve_funded: 1.0e7,
+        reserve_used: 0.0,
+        reserve_released: 1.0e7,
+        payment_default_period: None,
+    });
+    let s = &mut o.schedule;
+    s.debt_balance = (0..t).map(|i| 1.0e6 * (t - i) as f64).collect();
+    s.market_value = Some((0..t).map(|i| if i == 3 { 0.0 } else { 2.0e6 }).collect());
+    s.ltv = Some(
+        (0..t)
+            .map(|i| (i != 3).then(|| s.debt_balance[i] / 2.0e6))
+            .collect(),
+    );
+    s.guarantee[5] = 7.0;
+    o
+}
+
+#[test]
+fn credit_and_lender_members_come_from_the_outcome() {
+    let (c, o) = run(EXAMPLE, &[]);
+    // Without credit keys the buyer is still listed, never defaulting.
+    let plain = offtake_report::underwriting_json(&c, &o);
+    assert_eq!(plain["credit"], serde_json::json!({"buyer": 0.0}));
+    assert!(plain["monthly"]["market_value"].is_null());
+    assert!(plain["monthly"]["ltv"].is_null());
+    assert_eq!(plain["monthly"]["draws"], plain["monthly"]["debt_draw"]);
+    for name in [
+        "guarantee",
+        "backstop",
+        "recovery",
+        "remarket",
+        "draws",
+        "debt_balance",
+        "sponsor_cf",
+        "reserve",
+    ] {
+        assert!(
+            has_type(&plain["monthly"][name], Ty::Monthly, c.term_months()),
+            "{name}"
+        );
+    }
+
+    let o = with_credit_and_lender(o);
+    let text = UnderwritingJson::new(&c, &o).to_string_pretty().unwrap();
+    // Parties in the engine's order, not sorted.
+    let credit = &text[text.find("\"credit\": {").unwrap()..];
+    let credit = &credit[..credit.find('}').unwrap()];
+    assert!(credit.find("\"buyer\"").unwrap() < credit.find("\"parent\"").unwrap());
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["credit"]["buyer"], 0.25);
+    assert_eq!(v["credit"]["parent"], 0.1);
+    assert_eq!(v["lender"]["sizing"], "sculpted");
+    assert_eq!(v["lender"]["bound"], "gearing");
+    assert_eq!(v["lender"]["window"], serde_json::json!([12, 71]));
+    assert!(v["lender"]["payment_default_period"].is_null());
+    let ltv = v["monthly"]["ltv"].as_array().unwrap();
+    assert_eq!(ltv.len(), c.term_months());
+    assert!(ltv[3].is_null(), "LTV where MV is 0 is null");
+    assert_eq!(
+        ltv[0].as_f64().unwrap(),
+        o.schedule.ltv.as_ref().unwrap()[0].unwrap()
+    );
+    assert_eq!(v["monthly"]["market_value"][3], 0.0);
+    assert_eq!(v["monthly"]["guarantee"][5], 7.0);
 }
