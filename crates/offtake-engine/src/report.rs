@@ -125,6 +125,10 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
     let mut not_finite = sim.not_finite;
     let computed = not_finite.is_clear();
     let mut schedule = s.clone();
+    if m.debt_drawn == 0.0 {
+        // LTV is null without debt (MODEL.md §15).
+        schedule.ltv = None;
+    }
     not_finite.schedule(&mut schedule);
     for row in &mut annual {
         not_finite.annual_row(row);
@@ -171,17 +175,21 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
             passed: summary.verdicts.financeable,
             figure: m.min_dscr,
             threshold: th.dscr,
-            note: match m.min_dscr {
-                _ if !computed => cannot("financeable"),
-                Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
-                None if m.debt_drawn == 0.0 => {
-                    "no debt service in the term: no DSCR, financeable".to_string()
-                }
-                None => format!(
-                    "{} of debt drawn and no debt service in the term: no DSCR, not financeable",
-                    usd_words(m.debt_drawn)
-                ),
-            },
+            note: financeable_note(
+                sim,
+                computed,
+                match m.min_dscr {
+                    _ if !computed => cannot("financeable"),
+                    Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
+                    None if m.debt_drawn == 0.0 => {
+                        "no debt service in the term: no DSCR, financeable".to_string()
+                    }
+                    None => format!(
+                        "{} of debt drawn and no debt service in the term: no DSCR, not financeable",
+                        usd_words(m.debt_drawn)
+                    ),
+                },
+            ),
         },
         deliverable: VerdictDetail {
             passed: summary.verdicts.deliverable,
@@ -206,8 +214,17 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         deliverability,
         legibility,
         credit: Vec::new(),
-        lender: None,
+        lender: sim.lender_view(),
         not_computed,
+    }
+}
+
+/// Financeable's note: the DSCR sentence, then the §15 tests that apply (none for a v1 share
+/// loan without a reserve or market value: the note is v1's).
+fn financeable_note(sim: &Simulator<'_>, computed: bool, dscr_note: String) -> String {
+    match sim.lender_note(&sim.summary.metrics) {
+        Some(more) if computed => format!("{dscr_note}; {more}"),
+        _ => dscr_note,
     }
 }
 

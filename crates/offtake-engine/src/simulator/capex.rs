@@ -393,15 +393,8 @@ impl Simulator<'_> {
     /// spend runs (the yearly sums and totals come from [`Self::capex_and_debt`]).
     pub(super) fn monthly_capex_schedule(&mut self) {
         let n = self.n;
-        let n_i = n as i64;
         let capex_factor = self.capex_factor;
         self.series.depreciation.fill(0.0);
-        self.series.debt_draw.fill(0.0);
-        self.series.debt_service.fill(0.0);
-        for &start in &self.loan_starts {
-            self.loan_start_balance[start] = 0.0;
-        }
-        self.loan_starts.clear();
         for keyed in &self.spend_runs {
             let run = keyed.run;
             let each = run.each * capex_factor;
@@ -416,9 +409,29 @@ impl Simulator<'_> {
                     self.series.depreciation[t] += monthly * (hi - lo + 1) as f64;
                 }
             }
-            let Some((share, _)) = self.debt else {
-                continue;
-            };
+        }
+        self.monthly_debt();
+    }
+
+    /// The v1 share loan's monthly draws and level debt service (§6; at the Full extent, and
+    /// for the §15 stage at the others).
+    pub(super) fn monthly_debt(&mut self) {
+        let n = self.n;
+        let n_i = n as i64;
+        let capex_factor = self.capex_factor;
+        self.series.debt_draw.fill(0.0);
+        self.series.debt_service.fill(0.0);
+        for &start in &self.loan_starts {
+            self.loan_start_balance[start] = 0.0;
+        }
+        self.loan_starts.clear();
+        let Some((share, loan)) = self.debt else {
+            return;
+        };
+        for keyed in &self.spend_runs {
+            let run = keyed.run;
+            let each = run.each * capex_factor;
+            let last_unit = run.first + run.count - 1;
             let draw = share * each;
             for d in &mut self.series.debt_draw[run.first..=last_unit] {
                 *d += draw;
@@ -438,14 +451,38 @@ impl Simulator<'_> {
                 },
             );
         }
-        if let Some((_, loan)) = self.debt {
-            let tenor = loan.n_payments() as usize;
-            for &start in &self.loan_starts {
-                let payment = self.loan_start_balance[start] * loan.payment();
-                let end = (start + tenor).min(n);
-                for s in &mut self.series.debt_service[start.min(n)..end] {
-                    *s += payment;
+        let tenor = loan.n_payments() as usize;
+        for &start in &self.loan_starts {
+            let payment = self.loan_start_balance[start] * loan.payment();
+            let end = (start + tenor).min(n);
+            for s in &mut self.series.debt_service[start.min(n)..end] {
+                *s += payment;
+            }
+        }
+    }
+
+    /// The facility's net book value at the end of each period (MODEL.md §15 reading 14):
+    /// Σ over facility spends s ≤ t of amount·max(0, L − (t − s + 1))/L, from the closed-form
+    /// unit-months of each run.
+    pub(super) fn facility_book_value(&self, out: &mut [f64]) {
+        let n = self.n;
+        out.fill(0.0);
+        let chip_keys = 2 * self.tranches.len() * self.effect_keys.onlines;
+        for keyed in &self.spend_runs {
+            let run = keyed.run;
+            if keyed.key >= chip_keys || run.life == 0 {
+                continue;
+            }
+            let each = run.each * self.capex_factor;
+            let life = run.life as i64;
+            let last_unit = run.first + run.count - 1;
+            for (t, v) in out.iter_mut().enumerate().take(n).skip(run.first) {
+                let spent = ((t - run.first + 1) as i64).min(run.count as i64);
+                let left = spent * life - run.unit_months_before(t + 1);
+                if left <= 0 && t >= last_unit {
+                    break;
                 }
+                *v += each * left as f64 / run.life as f64;
             }
         }
     }

@@ -44,6 +44,7 @@ impl Simulator<'_> {
             self.promised_series();
         }
         self.capex_and_debt();
+        self.market_value();
         let mut m = Metrics {
             debt_outstanding_at_end: self.summary.metrics.debt_outstanding_at_end,
             debt_drawn: self.summary.metrics.debt_drawn,
@@ -54,6 +55,9 @@ impl Simulator<'_> {
             self.periods::<true>(&mut m);
         } else {
             self.periods::<false>(&mut m);
+        }
+        if self.extent != Extent::ProviderNpv {
+            self.lender_stage(&mut m);
         }
         self.equity(&mut m);
         self.summarize(m);

@@ -20,6 +20,7 @@ mod capex;
 mod delivery;
 mod equity;
 mod kernel;
+mod lender;
 mod periods;
 mod placement;
 mod summary;
@@ -200,6 +201,8 @@ pub struct Simulator<'c> {
     used_at_list: f64,
 
     pub(crate) summary: PathSummary,
+    /// MODEL.md §15: the lender's terms, the sculpt and the last run's lender figures.
+    pub(crate) lender: lender::Lender,
 }
 
 impl<'c> Simulator<'c> {
@@ -357,7 +360,9 @@ impl<'c> Simulator<'c> {
             }
         };
         // A validated contract has 0 ≤ interest, tenor ≥ 1 month, so the loan always exists.
-        let (debt, debt_growth, balance_left) = match contract.financing.as_ref().and_then(|f| {
+        // The v1 share loan only: a sculpted loan is §15's (simulator/lender.rs).
+        let share_loan = contract.financing.as_ref().filter(|f| f.sizing.is_share());
+        let (debt, debt_growth, balance_left) = match share_loan.and_then(|f| {
             let i = f.interest_rate / 12.0;
             LevelLoan::new(1.0, i, f.tenor_months)
                 .ok()
@@ -377,6 +382,7 @@ impl<'c> Simulator<'c> {
         let n_tr = tranches.len();
         let n_gen = contract.generations.len();
         let zeros = vec![0.0; n];
+        let lender = lender::Lender::new(contract);
         let series = Schedule {
             months: (0..n).map(|t| contract.period_start(t as i64)).collect(),
             hours,
@@ -421,11 +427,11 @@ impl<'c> Simulator<'c> {
             debt_balance: zeros.clone(),
             sponsor_cf: zeros.clone(),
             reserve: zeros,
-            market_value: None,
-            ltv: None,
+            market_value: lender.has_market().then(|| vec![0.0; n]),
+            ltv: lender.has_market().then(|| vec![None; n]),
         };
         let effect_keys = EffectKeys::new(n, &tranches, n_gen);
-        Simulator {
+        let mut sim = Simulator {
             contract,
             n,
             tranches,
@@ -506,7 +512,10 @@ impl<'c> Simulator<'c> {
                 ],
                 ..PathSummary::default()
             },
-        }
+            lender,
+        };
+        sim.size_sculpted_loan();
+        sim
     }
 
     /// Sets which metrics each [`run`](Self::run) computes (default [`Extent::Full`]).
@@ -541,6 +550,7 @@ impl<'c> Simulator<'c> {
         self.demand_factor = scenario.demand_factor;
         self.power_factor = scenario.power_factor;
         self.capex_factor = scenario.capex_factor;
+        self.lender.resale_factor = scenario.resale_factor;
         let months = |m: Option<&i64>| m.copied().unwrap_or(0).clamp(-SHIFT_LIMIT, SHIFT_LIMIT);
         for (k, d) in self.delay.iter_mut().enumerate() {
             *d = months(scenario.delay_months.get(k));

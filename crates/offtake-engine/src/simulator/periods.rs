@@ -299,6 +299,7 @@ impl Simulator<'_> {
                 tax = tax_rate * (taxable - used_losses);
             }
             tax_total += tax;
+            self.lender.year_tax[year] = tax;
             fcf[b] -= tax;
             self.year_cfads[year] = year_ebitda - tax;
             if DETAIL {

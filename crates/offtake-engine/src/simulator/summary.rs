@@ -20,6 +20,9 @@ impl Simulator<'_> {
             m.provider_irr = Some(irr.rate);
             m.irr_multiple_roots = irr.multiple_roots;
         }
+        if self.extent != Extent::ProviderNpv {
+            self.sponsor_irr(&mut m);
+        }
         if self.extent == Extent::Full
             && let Some(irr) = irr_monthly_end(&self.series.provider_deal_cf)
         {
@@ -105,7 +108,9 @@ impl Simulator<'_> {
                 && match m.min_dscr {
                     Some(d) => at_least(d, t.dscr),
                     None => m.debt_drawn == 0.0,
-                },
+                }
+                // v2: LLCR, LTV and no payment default (§15).
+                && self.lender_failures(&m).iter().all(Option::is_none),
             // v2: and the delivery ratio over the term reaches the threshold (§9).
             deliverable: self.failing_tranches == 0 && at_least(m.delivery_ratio, t.delivery),
         };
