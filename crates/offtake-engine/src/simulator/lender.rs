@@ -430,11 +430,11 @@ impl Simulator<'_> {
         let mut drawn = 0.0;
         if let Some(s) = self.lender.sculpt.as_ref().filter(|s| s.b0 > 0.0) {
             let mut b0 = 0.0;
-            for t in 0..r0 {
-                let d = s.g * self.series.capex[t];
-                draws[t] = d;
-                drawn += d;
-                b0 += d * self.lender.to_start[t];
+            let capex = &self.series.capex[..r0];
+            for ((d, c), grow) in draws[..r0].iter_mut().zip(capex).zip(&self.lender.to_start) {
+                *d = s.g * c;
+                drawn += *d;
+                b0 += *d * grow;
             }
             let scale = b0 / s.b0;
             for (ds, base) in service.iter_mut().zip(&s.service) {
