@@ -129,6 +129,33 @@ pub enum Problem {
     AnnualMinimumTwice { year: i64 },
     #[error("the correlation matrix is not positive semi-definite (determinant {determinant:.4})")]
     NotPositiveSemiDefinite { determinant: f64 },
+    #[error(
+        "a credit needs exactly one of `annual_default_probability` or `spread_bps`, found {found}"
+    )]
+    CreditShape { found: &'static str },
+    #[error("{kind} id `{id}` is reserved: `buyer` names the buyer")]
+    ReservedId { kind: &'static str, id: String },
+    #[error("unknown sizing `{value}`: expected \"share\" or \"sculpted\"")]
+    UnknownSizing { value: String },
+    #[error("`{key}` does not apply to sizing = \"{sizing}\"")]
+    KeyNotForSizing {
+        key: &'static str,
+        sizing: &'static str,
+    },
+    #[error("a resale point is [age_years, fraction], e.g. [3, 0.4]")]
+    BadResalePoint,
+    #[error(
+        "chip_resale ages must strictly increase: {} does not come after {}",
+        fmt_num(*age),
+        fmt_num(*previous)
+    )]
+    ResaleNotIncreasing { age: f64, previous: f64 },
+    #[error("backstop `{id}`: `from` {from} is after `until` {until}")]
+    BackstopFromAfterUntil {
+        id: String,
+        from: String,
+        until: String,
+    },
 }
 
 /// A range's bound as messages show it: round powers of ten in exponent form (`1e10`, not

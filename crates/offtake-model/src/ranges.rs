@@ -35,6 +35,11 @@ pub const FACTOR: &str = "[risk] factor distribution";
 pub const MONTHS: &str = "[risk] months distribution";
 /// Where thresholds of `when` conditions are looked up (the key is the metric).
 pub const WHEN: &str = "[[equity]] when";
+/// Where the keys of a party's `credit = { … }` are looked up (MODEL.md §14), on `[buyer]`,
+/// `[[guarantee]]` and `[[backstop]]` alike.
+pub const CREDIT: &str = "a credit table";
+/// Where the two numbers of a `[market] chip_resale` point are looked up (MODEL.md §15).
+pub const RESALE: &str = "[market] chip_resale";
 
 const fn r(
     scope: &'static str,
@@ -117,6 +122,9 @@ pub const PLAUSIBLE: &[Plausible] = &[
     ),
     r("[financing]", "debt_share", 0.0, 1.0, FRACTION),
     r("[financing]", "interest_rate", 0.0, 3.0, RATE),
+    r("[financing]", "target_dscr", 0.0, 100.0, "(a ratio)"),
+    r("[financing]", "max_gearing", 0.0, 1.0, FRACTION),
+    r("[financing]", "equity_discount_rate", -0.9, 3.0, RATE),
     r("[buyer]", "discount_rate", -0.9, 3.0, RATE),
     r(
         "[buyer]",
@@ -125,11 +133,30 @@ pub const PLAUSIBLE: &[Plausible] = &[
         1e5,
         "USD per PFLOP-hour",
     ),
+    r("[buyer]", "remarket", 0.0, 1.0, FRACTION),
+    r(CREDIT, "annual_default_probability", 0.0, 1.0, FRACTION),
+    r(CREDIT, "spread_bps", 0.0, 1e5, "basis points per year"),
+    r(CREDIT, "recovery", 0.0, 1.0, FRACTION),
+    r("[[guarantee]]", "share", 0.0, 1.0, FRACTION),
+    r("[[guarantee]]", "cap", 0.0, 1e13, "USD"),
+    r("[[backstop]]", "share", 0.0, 1.0, FRACTION),
+    r(
+        "[[backstop]]",
+        "price",
+        0.0,
+        100.0,
+        "(a multiple of the contract price)",
+    ),
+    r("[[backstop]]", "cap", 0.0, 1e13, "USD"),
+    r(RESALE, "age_years", 0.0, 100.0, "years"),
+    r(RESALE, "fraction", 0.0, 100.0, "(of the lot's capex)"),
     r("[[equity]]", "amount", 0.0, 1e13, "USD"),
     r("[[equity]]", "round_trip", 0.0, 1.0, FRACTION),
     r("[thresholds]", "coverage", 0.0, 100.0, "(a ratio)"),
     r("[thresholds]", "dscr", 0.0, 100.0, "(a ratio)"),
     r("[thresholds]", "hurdle", -0.9, 3.0, RATE),
+    r("[thresholds]", "llcr", 0.0, 100.0, "(a ratio)"),
+    r("[thresholds]", "ltv", 0.0, 100.0, "(a ratio)"),
     r(WHEN, "cumulative_payments", 0.0, 1e15, "USD"),
     r(WHEN, "cumulative_pflop_hours", 0.0, 1e18, "PFLOP-hours"),
     r(WHEN, "capacity_mw", 0.0, 1e7, "MW"),

@@ -64,10 +64,31 @@ exit_multiple = 1.0 # [provider]
 debt_share = 0.5 # [financing]
 interest_rate = 0.06 # [financing]
 tenor_years = 7
+dsra_months = 6
+equity_discount_rate = 0.12 # [financing]
+
+[market]
+chip_resale = [[2, 0.5]] # age_years, fraction # [market] chip_resale
 
 [buyer]
 discount_rate = 0.12 # [buyer]
 value_per_pflop_hour = 2.5 # [buyer]
+remarket = 0.5 # [buyer]
+credit = { spread_bps = 450, recovery = 0.4 } # a credit table
+
+[[guarantee]]
+id = "g"
+share = 0.5 # [[guarantee]]
+cap = 1e9 # [[guarantee]]
+credit = { annual_default_probability = 0.01 } # a credit table
+
+[[backstop]]
+id = "b"
+share = 0.5 # [[backstop]]
+price = 0.8 # [[backstop]]
+cap = 2e9 # [[backstop]]
+from = "2027-01"
+until = "2030-12"
 
 [[equity]]
 id = "e1"
@@ -79,6 +100,8 @@ when = "cumulative_payments >= 1e9 and cumulative_pflop_hours >= 1e6 and capacit
 coverage = 1.0 # [thresholds]
 dscr = 1.3 # [thresholds]
 hurdle = 0.1 # [thresholds]
+llcr = 1.2 # [thresholds]
+ltv = 0.8 # [thresholds]
 
 [risk]
 demand_factor = { dist = "normal", mean = 1.0, sd = 0.2 } # [risk] factor distribution
@@ -113,10 +136,22 @@ fn full_with_discrete() -> String {
     )
 }
 
+/// A sculpted loan (MODEL.md §15) in place of `FULL`'s share loan, for `target_dscr` and
+/// `max_gearing`.
+fn full_sculpted() -> String {
+    FULL.replace(
+        "debt_share = 0.5 # [financing]",
+        "sizing = \"sculpted\"\ntarget_dscr = 1.4 # [financing]\nmax_gearing = 0.7 # [financing]",
+    )
+}
+
 /// The sheets, the line of `p` in one of them, and where its value starts in that line.
 fn locate(p: &Plausible) -> (String, usize, usize) {
     let key = if p.scope == "[demand]" {
         "\"2027-01\", ".to_string()
+    } else if p.scope == "[market] chip_resale" {
+        // The only point is [age_years, fraction].
+        if p.key == "age_years" { "[[" } else { "[[2, " }.to_string()
     } else if p.key == "values" || p.key == "weights" {
         format!("{} = [", p.key)
     } else if p.scope.ends_with(" when") {
@@ -124,7 +159,7 @@ fn locate(p: &Plausible) -> (String, usize, usize) {
     } else {
         format!("{} = ", p.key)
     };
-    for src in [FULL.to_string(), full_with_discrete()] {
+    for src in [FULL.to_string(), full_with_discrete(), full_sculpted()] {
         for (i, line) in src.lines().enumerate() {
             let tagged = line.ends_with(&format!("# {}", p.scope)) && line.contains(p.key);
             // `min = ` must not match inside `min_total_spend`: keys start a word.
@@ -154,7 +189,7 @@ fn with_value(src: &str, line: usize, col: usize, value: &str) -> String {
 
 #[test]
 fn the_full_sheets_are_valid() {
-    for src in [FULL.to_string(), full_with_discrete()] {
+    for src in [FULL.to_string(), full_with_discrete(), full_sculpted()] {
         if let Err(e) = parse(&src) {
             panic!("{e:#?}");
         }

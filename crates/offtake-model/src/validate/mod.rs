@@ -4,6 +4,7 @@
 //! term sheet, the checks that join several tables, and the helpers the tables share.
 
 mod commitments;
+mod credit;
 mod deal;
 mod demand;
 mod equity;
@@ -39,6 +40,9 @@ const TOP_KEYS: &[&str] = &[
     "equity",
     "thresholds",
     "risk",
+    "guarantee",
+    "backstop",
+    "market",
 ];
 
 // Each table's file holds the keys that table allows (`DEAL_KEYS` in deal.rs, …); docs/term-sheet.md
@@ -167,7 +171,9 @@ pub(crate) fn validate(
     let financing = c
         .single(&top, "financing", false)
         .and_then(|t| c.financing(&t));
+    let market = c.single(&top, "market", false).map(|t| c.market(&t));
     let buyer_raw = c.single(&top, "buyer", false).map(|t| c.buyer(&t));
+    let (guarantees, backstops) = c.credit_support(&top);
     let equity = c.equity(&top);
     let thresholds_raw = c
         .single(&top, "thresholds", false)
@@ -255,26 +261,35 @@ pub(crate) fn validate(
     let provider = provider.ok_or_else(incomplete)?;
     let pricing = pricing.ok_or_else(incomplete)?;
     let buyer = {
-        let (dr, v) = buyer_raw.unwrap_or((None, None));
+        let b = buyer_raw.flatten().unwrap_or_default();
         Buyer {
-            discount_rate: dr.unwrap_or(provider.discount_rate),
-            value_per_pflop_hour: v.unwrap_or(pricing.list_price),
-            value_given: v.is_some(),
-            credit: None,
-            remarket: 0.5,
+            discount_rate: b.discount_rate.unwrap_or(provider.discount_rate),
+            value_per_pflop_hour: b.value_per_pflop_hour.unwrap_or(pricing.list_price),
+            value_given: b.value_per_pflop_hour.is_some(),
+            credit: b.credit,
+            remarket: b.remarket.unwrap_or(0.5),
         }
     };
     let thresholds = {
-        let (cov, dscr, hurdle, delivery) = thresholds_raw.unwrap_or((None, None, None, None));
+        let t = thresholds_raw.unwrap_or_default();
+        let dscr = t.dscr.unwrap_or(1.30);
         Thresholds {
-            coverage: cov.unwrap_or(1.0),
-            dscr: dscr.unwrap_or(1.30),
-            hurdle: hurdle.unwrap_or(provider.discount_rate),
-            delivery: delivery.unwrap_or(0.95),
-            llcr: dscr.unwrap_or(1.30),
-            ltv: 0.8,
+            coverage: t.coverage.unwrap_or(1.0),
+            dscr,
+            hurdle: t.hurdle.unwrap_or(provider.discount_rate),
+            delivery: t.delivery.unwrap_or(0.95),
+            llcr: t.llcr.unwrap_or(dscr),
+            ltv: t.ltv.unwrap_or(0.8),
         }
     };
+    // A sculpted loan without `target_dscr` aims at `[thresholds] dscr` (MODEL.md §15).
+    let financing = financing.map(|f| {
+        let mut financing = f.financing;
+        if let Sizing::Sculpted { target_dscr, .. } = &mut financing.sizing {
+            *target_dscr = f.target_dscr.unwrap_or(thresholds.dscr);
+        }
+        financing
+    });
     // A generation without its own list price bills at `[pricing] list_price` (MODEL.md §13).
     let generations = generations
         .into_iter()
@@ -298,9 +313,9 @@ pub(crate) fn validate(
         equity,
         thresholds,
         risk,
-        guarantees: Vec::new(),
-        backstops: Vec::new(),
-        market: None,
+        guarantees,
+        backstops,
+        market: market.flatten(),
         inputs: c.r.inputs,
     })
 }
@@ -347,6 +362,10 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
     }
     if let Some(t) = c.single(&top, "buyer", false) {
         c.buyer(&t);
+    }
+    c.credit_support(&top);
+    if let Some(t) = c.single(&top, "market", false) {
+        c.market(&t);
     }
     c.equity(&top);
     if let Some(t) = c.single(&top, "thresholds", false) {
@@ -468,6 +487,7 @@ fn label_of(key: &str) -> &'static str {
         "buyer" => "[buyer]",
         "thresholds" => "[thresholds]",
         "risk" => "[risk]",
+        "market" => "[market]",
         _ => "a table",
     }
 }
@@ -475,10 +495,13 @@ fn label_of(key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::commitments::COMMITMENT_KEYS;
+    use super::credit::{BACKSTOP_KEYS, CREDIT_KEYS, GUARANTEE_KEYS};
     use super::deal::{DEAL_KEYS, SOURCE_KEYS};
     use super::demand::DEMAND_KEYS;
     use super::equity::EQUITY_KEYS;
-    use super::financing::{BUYER_KEYS, FINANCING_KEYS, PROVIDER_KEYS, THRESHOLDS_KEYS};
+    use super::financing::{
+        BUYER_KEYS, FINANCING_KEYS, MARKET_KEYS, PROVIDER_KEYS, THRESHOLDS_KEYS,
+    };
     use super::pricing::{PRICING_KEYS, TAKE_OR_PAY_KEYS};
     use super::risk::RISK_KEYS;
     use super::roadmap::GENERATION_KEYS;
@@ -515,6 +538,8 @@ mod tests {
                 assert_eq!(c.tranches.len(), 2);
                 assert_eq!(c.equity.len(), 2);
                 assert!(c.risk.is_some());
+                assert_eq!((c.guarantees.len(), c.backstops.len()), (1, 1));
+                assert!(c.buyer.credit.is_some() && c.market.is_some());
             }
             Err(e) => panic!("{e:#?}\n{src}"),
         }
@@ -522,7 +547,7 @@ mod tests {
 
     #[test]
     fn the_reference_documents_every_key() {
-        let tables: [(&str, &[&str]); 14] = [
+        let tables: [(&str, &[&str]); 17] = [
             ("[deal]", DEAL_KEYS),
             ("[[source]]", SOURCE_KEYS),
             ("[[generation]]", GENERATION_KEYS),
@@ -537,6 +562,9 @@ mod tests {
             ("[[equity]]", EQUITY_KEYS),
             ("[thresholds]", THRESHOLDS_KEYS),
             ("[risk]", RISK_KEYS),
+            ("[[guarantee]]", GUARANTEE_KEYS),
+            ("[[backstop]]", BACKSTOP_KEYS),
+            ("[market]", MARKET_KEYS),
         ];
         for (heading, keys) in tables {
             let text = section(heading);
@@ -554,6 +582,11 @@ mod tests {
         assert_eq!(top.len(), TOP_KEYS.len());
         assert!(TOP_KEYS.iter().all(|k| top.contains(k)));
 
+        // A credit table is documented once, under [buyer].
+        let buyer = section("[buyer]");
+        for key in CREDIT_KEYS {
+            assert!(buyer.contains(&format!("`{key}`")), "credit {key}");
+        }
         let risk = section("[risk]");
         for name in Distribution::NAMES {
             assert!(risk.contains(&format!("`\"{name}\"`")), "dist {name}");
