@@ -293,7 +293,10 @@ impl Ctx<'_> {
 
 /// `guarantee.<id>` (or `guarantee.[i]` without a string id): the prefix of an entry's fields.
 fn entry_prefix(kind: &str, map: &toml::de::DeTable<'_>, i: usize) -> String {
-    format!("{kind}.{}", entry_id(map).unwrap_or_else(|| format!("[{i}]")))
+    format!(
+        "{kind}.{}",
+        entry_id(map).unwrap_or_else(|| format!("[{i}]"))
+    )
 }
 
 /// The string `id` of an entry as written, valid or not.
