@@ -225,3 +225,31 @@ fn non_binding() {
 fn equity_consideration() {
     check("equity_consideration");
 }
+
+// MODEL v2 §15, the lender's view (hand arithmetic in each file; staged first as
+// tools/reference/v2_cases/lender_*.toml and checked against tools/reference by compare.py).
+
+#[test]
+fn lender_sculpt_dscr_binds() {
+    check("lender_sculpt_dscr_binds");
+}
+
+#[test]
+fn lender_sculpt_gearing_binds() {
+    check("lender_sculpt_gearing_binds");
+}
+
+#[test]
+fn lender_reserve_exhausted() {
+    check("lender_reserve_exhausted");
+}
+
+#[test]
+fn lender_ltv_crossing() {
+    check("lender_ltv_crossing");
+}
+
+#[test]
+fn lender_sponsor_irr() {
+    check("lender_sponsor_irr");
+}
