@@ -94,6 +94,11 @@ def compare(eng, ref):
         if name in LATER_SERIES and name not in eng["monthly"]:
             continue
         es = eng["monthly"].get(name)
+        if es is None and name in ("market_value", "ltv") and all(v is None for v in rs):
+            # §15: the engine writes a series that does not exist (no chip_resale, no debt) as
+            # one null, the reference as a null per period
+            rows.append(("series", name, 0.0, ""))
+            continue
         if es is None or len(es) != len(rs):
             rows.append(("series", name, float("inf"), "missing or wrong length"))
             continue
