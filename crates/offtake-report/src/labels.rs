@@ -43,6 +43,16 @@ pub enum Metric {
     CapacityCharges,
     TrueUpAnnual,
     EquityHandback,
+    // MODEL v2 §14 (credit) and §15 (the lender's view).
+    BuyerPdTerm,
+    CreditAdjustedCoverage,
+    ExpectedCreditLoss,
+    Llcr,
+    Gearing,
+    MaxLtv,
+    SponsorNpv,
+    SponsorIrr,
+    PaymentDefault,
     // What the headline terms imply (JSON `legibility`).
     CommittedSpend,
     MwYears,
@@ -54,11 +64,13 @@ pub enum Metric {
     Hurdle,
     DscrThreshold,
     CoverageThreshold,
+    LlcrThreshold,
+    LtvThreshold,
 }
 
 impl Metric {
     /// Every metric, in the order of docs/output.md.
-    pub const ALL: [Metric; 43] = [
+    pub const ALL: [Metric; 54] = [
         Metric::ProviderNpv,
         Metric::ProviderIrr,
         Metric::Payback,
@@ -93,6 +105,15 @@ impl Metric {
         Metric::CapacityCharges,
         Metric::TrueUpAnnual,
         Metric::EquityHandback,
+        Metric::BuyerPdTerm,
+        Metric::CreditAdjustedCoverage,
+        Metric::ExpectedCreditLoss,
+        Metric::Llcr,
+        Metric::Gearing,
+        Metric::MaxLtv,
+        Metric::SponsorNpv,
+        Metric::SponsorIrr,
+        Metric::PaymentDefault,
         Metric::CommittedSpend,
         Metric::MwYears,
         Metric::CommittedPerMwYear,
@@ -102,6 +123,8 @@ impl Metric {
         Metric::Hurdle,
         Metric::DscrThreshold,
         Metric::CoverageThreshold,
+        Metric::LlcrThreshold,
+        Metric::LtvThreshold,
     ];
 
     /// The member's name in JSON (`metrics`, `legibility` or the term sheet's `[thresholds]`).
@@ -150,6 +173,17 @@ impl Metric {
             Metric::CapacityCharges => ("total_capacity_charges", "Capacity charges"),
             Metric::TrueUpAnnual => ("total_true_up_annual", "Yearly true-ups"),
             Metric::EquityHandback => ("equity_handback", "Handed back in shares"),
+            Metric::BuyerPdTerm => ("buyer_pd_term", "Buyer default in term"),
+            Metric::CreditAdjustedCoverage => {
+                ("credit_adjusted_coverage", "Credit-adjusted coverage")
+            }
+            Metric::ExpectedCreditLoss => ("expected_credit_loss", "Expected credit loss"),
+            Metric::Llcr => ("llcr", "LLCR"),
+            Metric::Gearing => ("gearing", "Gearing"),
+            Metric::MaxLtv => ("max_ltv", "Maximum LTV"),
+            Metric::SponsorNpv => ("sponsor_npv", "Sponsor NPV"),
+            Metric::SponsorIrr => ("sponsor_irr", "Sponsor IRR"),
+            Metric::PaymentDefault => ("payment_default", "Payment default"),
             Metric::CommittedSpend => ("committed_spend", "Committed spend"),
             Metric::MwYears => ("mw_years", "Capacity over the term"),
             Metric::CommittedPerMwYear => {
@@ -161,6 +195,8 @@ impl Metric {
             Metric::Hurdle => ("hurdle", "Hurdle rate"),
             Metric::DscrThreshold => ("dscr", "DSCR threshold"),
             Metric::CoverageThreshold => ("coverage", "Coverage threshold"),
+            Metric::LlcrThreshold => ("llcr", "LLCR threshold"),
+            Metric::LtvThreshold => ("ltv", "LTV threshold"),
         }
     }
 

@@ -53,8 +53,10 @@ pub fn underwriting_on(
             sanitize(reason)
         );
     }
-    verdicts(&mut s, outcome, screen);
+    verdicts(&mut s, contract, outcome, screen);
+    crate::credit_view::terminal(&mut s, contract, outcome, screen);
     headline(&mut s, contract, outcome);
+    crate::lender_view::terminal(&mut s, contract, outcome, screen);
     legibility(&mut s, outcome);
     annual(&mut s, contract, outcome, screen);
     options(&mut s, contract, outcome, screen);
@@ -125,11 +127,16 @@ fn header(s: &mut String, c: &Contract, variants: &[Variant]) {
     }
 }
 
-fn verdicts(s: &mut String, o: &Outcome, screen: &Screen) {
+fn verdicts(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
     let _ = writeln!(s, "\nVerdicts");
     let d = &o.verdict_details;
     let [contracted, financeable, deliverable] = VERDICTS.map(|(_, label)| label);
-    let coverage = Metric::Coverage.label();
+    // With credit terms contracted rests on the credit-adjusted coverage (MODEL v2 §14).
+    let coverage = if crate::credit_view::CreditView::of(c, o).is_some() {
+        Metric::CreditAdjustedCoverage.label()
+    } else {
+        Metric::Coverage.label()
+    };
     verdict(
         s,
         screen,

@@ -8,7 +8,7 @@ use offtake_report::terminal::{underwriting, underwriting_on};
 
 mod common;
 
-use common::{EXAMPLE, IREN, monte_carlo, run};
+use common::{EXAMPLE, IREN, monte_carlo, run, v2_example};
 
 /// Every line of `text` fits `width` columns.
 fn assert_fits(text: &str, width: usize, what: &str) {
@@ -335,4 +335,89 @@ fn v2_figures_in_the_terminal_view_of_every_example() {
         non_binding >= 1 && charged >= 1,
         "{non_binding} non-binding, {charged} with capacity charges"
     );
+}
+
+/// MODEL v2 §14/§15: the credit block next to the verdicts and the lender's page, on figures set
+/// by hand (tests/common v2_example).
+#[test]
+fn credit_block_and_lenders_page_snapshot() {
+    let (c, o) = v2_example(false);
+    let text = underwriting(&c, &o, &[]);
+    assert_fits(&text, 120, "v2 terminal");
+    insta::assert_snapshot!("v2_terminal", text);
+}
+
+#[test]
+fn credit_block_says_who_carries_which_risk() {
+    let (c, o) = v2_example(false);
+    let text = underwriting(&c, &o, &[]);
+    let credit = text.find("\nCredit (").expect("a credit block");
+    let provider = text.find("\nProvider (").unwrap();
+    let verdicts = text.find("\nVerdicts").unwrap();
+    assert!(
+        verdicts < credit && credit < provider,
+        "credit follows the verdicts"
+    );
+    // Contracted rests on the credit-adjusted coverage.
+    let contracted = text.lines().find(|l| l.contains("Contracted")).unwrap();
+    assert!(
+        contracted.contains("Credit-adjusted coverage"),
+        "{contracted}"
+    );
+    // Shares of the numerator: 30 / 33, 2 / 33, 1 / 33.
+    for needle in [
+        "90.9%",
+        "6.1%",
+        "3.0%",
+        "450 bp, recovery 40.0%",
+        "1.0%/year",
+        "9.1% of the credit-adjusted numerator",
+    ] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+    assert!(!text.contains("defaults given with --default"));
+    let (c, o) = v2_example(true);
+    let text = underwriting(&c, &o, &[]);
+    assert!(text.contains("defaults given with --default: realized figures"));
+    // Period 40 of a deal starting 2026-07 is 2029-11.
+    let buyer = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("buyer "))
+        .unwrap();
+    assert!(buyer.contains("2029-11"), "{buyer}");
+}
+
+#[test]
+fn lenders_page_shows_sizing_ratios_and_sponsor_returns() {
+    let (c, o) = v2_example(false);
+    let text = underwriting(&c, &o, &[]);
+    let lender = &text[text.find("\nLender (").expect("a lender page")..];
+    for needle in [
+        "sculpted to 1.30× DSCR over 7 years at 6.0%, gearing at most 80.0%",
+        "the DSCR sculpt bound",
+        "Gearing",
+        "61.0%",
+        "LLCR",
+        "1.42× (LLCR threshold",
+        "$1.20B funded (6 months of service), $100.0M used, $1.10B released",
+        "Payment default",
+        "Maximum LTV",
+        "83.0% (LTV threshold 80.0%)",
+        "Sponsor NPV",
+        "at 12.0%",
+        "Sponsor IRR",
+        "16.0%",
+        "By contract year: debt",
+        "market value",
+    ] {
+        assert!(lender.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn a_sheet_without_v2_keys_has_no_credit_or_lender_section() {
+    let (c, o) = run(EXAMPLE, &[]);
+    let text = underwriting(&c, &o, &[]);
+    assert!(!text.contains("\nCredit ("));
+    assert!(!text.contains("\nLender ("));
 }
