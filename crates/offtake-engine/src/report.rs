@@ -3,9 +3,11 @@
 //! verdict details and the legibility figures (which re-run the path, so this allocates).
 
 use crate::simulator::Simulator;
+use offtake_model::Party;
+
 use crate::{
-    AnnualRow, EquityPayment, Legibility, OptionDecision, Outcome, TrancheDeliverability,
-    TrancheFits, VerdictDetail, VerdictDetails,
+    AnnualRow, EquityPayment, Legibility, OptionDecision, Outcome, PartyCredit,
+    TrancheDeliverability, TrancheFits, VerdictDetail, VerdictDetails,
 };
 
 /// Bisection steps for the break-even utilization: 2^−50 of [0, 1] is below 1e-15.
@@ -151,13 +153,24 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
             .unwrap_or("figures cannot be computed");
         format!("{reason}: not {verdict}")
     };
+    let credit_terms = sim.credit.active;
     let verdict_details = VerdictDetails {
         contracted: VerdictDetail {
             passed: summary.verdicts.contracted,
-            figure: m.coverage,
+            // §14: contracted rests on the credit-adjusted coverage (= coverage without credit).
+            figure: if credit_terms {
+                m.credit_adjusted_coverage
+            } else {
+                m.coverage
+            },
             threshold: th.coverage,
             note: match m.coverage {
                 _ if !computed => cannot("contracted"),
+                Some(_) if !c.deal.binding && credit_terms => {
+                    "non-binding deal: nothing is owed at zero usage and no guarantee or backstop counts, coverage 0, not contracted"
+                        .to_string()
+                }
+                Some(cov) if credit_terms => credit_note(sim, cov, m.credit_adjusted_coverage, th.coverage),
                 Some(_) if !c.deal.binding => {
                     "non-binding deal: nothing is owed at zero usage, coverage 0, not contracted"
                         .to_string()
@@ -213,7 +226,7 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         equity,
         deliverability,
         legibility,
-        credit: Vec::new(),
+        credit: party_credit(sim),
         lender: sim.lender_view(),
         not_computed,
     }
@@ -226,6 +239,67 @@ fn financeable_note(sim: &Simulator<'_>, computed: bool, dscr_note: String) -> S
         Some(more) if computed => format!("{dscr_note}; {more}"),
         _ => dscr_note,
     }
+}
+
+/// The contracted note of a run with §14 terms: coverage and credit-adjusted coverage side by
+/// side, expected (base case) or realized (given defaults).
+fn credit_note(
+    sim: &Simulator<'_>,
+    coverage: f64,
+    adjusted: Option<f64>,
+    threshold: f64,
+) -> String {
+    let m = &sim.summary.metrics;
+    let costs = usd_words(sim.pv_capex + sim.pv_fixed_opex);
+    let adjusted = adjusted.unwrap_or(0.0);
+    if sim.credit.forced {
+        format!(
+            "realized coverage {adjusted:.4} with the given defaults = PV(zero-usage revenue before the buyer's default + recovery + guarantee and backstop support received) / PV(capex + fixed opex) {costs}; credit loss {}; needs >= {threshold}",
+            usd_words(m.expected_credit_loss)
+        )
+    } else {
+        format!(
+            "coverage {coverage:.4} (no default), credit-adjusted coverage {adjusted:.4} (expected over default periods; buyer's probability of default within the term {:.4}, expected credit loss {}), over PV(capex + fixed opex) {costs}; contracted needs the credit-adjusted coverage >= {threshold}",
+            m.buyer_pd_term,
+            usd_words(m.expected_credit_loss)
+        )
+    }
+}
+
+/// Each party's credit on this run (MODEL.md §14), in `Contract::parties` order.
+fn party_credit(sim: &Simulator<'_>) -> Vec<PartyCredit> {
+    let c = sim.contract;
+    let cr = &sim.credit;
+    c.parties()
+        .into_iter()
+        .enumerate()
+        .map(|(p, (party, id, _))| {
+            let (role, name) = match party {
+                Party::Buyer => ("buyer", c.deal.buyer.clone()),
+                Party::Guarantee(i) => ("guarantee", c.guarantees[i].party.clone()),
+                Party::Backstop(i) => ("backstop", c.backstops[i].party.clone()),
+            };
+            let paid = match party {
+                Party::Buyer => sim.summary.metrics.total_payments,
+                _ => cr.paid[p],
+            };
+            PartyCredit {
+                id: id.to_string(),
+                role: role.to_string(),
+                name,
+                hazard: cr.hazard[p],
+                pd_term: cr.pd_term[p],
+                survival: cr.survival[p].clone(),
+                default_period: sim.summary.default_period.get(p).copied().flatten(),
+                paid,
+                pv_support: if cr.active && c.deal.binding {
+                    cr.pv_support[p]
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
 }
 
 fn deliverability(sim: &Simulator<'_>) -> Vec<TrancheDeliverability> {

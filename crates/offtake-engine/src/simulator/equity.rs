@@ -106,10 +106,15 @@ impl Simulator<'_> {
         }
         let (mut round_trip, mut in_shares) = (0.0, 0.0);
         let mut deal_npv = m.provider_npv;
+        // §7, §14: no tranche is paid in or after the period the buyer defaults (T when none).
+        let d = self.credit.buyer_default;
         for (e, rule) in self.equity_rules.iter().enumerate() {
             let period = match rule {
-                EquityRule::At(p) => *p,
-                EquityRule::When { clauses, last } => self.first_period_holding(clauses, *last),
+                EquityRule::At(p) => p.filter(|&p| p < d),
+                EquityRule::When { clauses, last } => match d {
+                    0 => None,
+                    _ => self.first_period_holding(clauses, (*last).min(d - 1)),
+                },
             };
             self.summary.equity_paid_period[e] = period;
             if let Some(t) = period {
@@ -126,7 +131,12 @@ impl Simulator<'_> {
         }
         // Deal view = FCF − equity paid, plus in T−1 the shares the buyer handed over, at
         // exit_multiple × Σ consideration · paid (§6, §7); the buyer gives that value back (§8).
-        let exit = self.contract.provider.exit_multiple * in_shares;
+        // Shares of a buyer that defaults within the term are worth nothing at exit (§14).
+        let exit = if d < n {
+            0.0
+        } else {
+            self.contract.provider.exit_multiple * in_shares
+        };
         m.equity_handback = exit;
         m.provider_deal_npv = deal_npv + exit * self.provider_factor[n - 1];
         m.buyer_npv -= exit * self.buyer_factor[n - 1];
@@ -135,6 +145,12 @@ impl Simulator<'_> {
             let buyer = &self.contract.buyer;
             let by_generation = self.v2.by_generation && !buyer.value_given;
             for t in 0..n {
+                self.series.provider_deal_cf[t] = self.series.fcf[t] - self.series.equity_paid[t];
+                if t >= d {
+                    // §14: the buyer's own cash flow stops at its default.
+                    self.series.buyer_cf[t] = 0.0;
+                    continue;
+                }
                 let value = if by_generation {
                     self.list_by_use[t]
                 } else {
@@ -143,7 +159,6 @@ impl Simulator<'_> {
                 self.series.buyer_cf[t] = self.series.used_pflop_hours[t] * value
                     - self.series.payments[t]
                     + self.series.equity_paid[t];
-                self.series.provider_deal_cf[t] = self.series.fcf[t] - self.series.equity_paid[t];
             }
             self.series.provider_deal_cf[n - 1] += exit;
             self.series.buyer_cf[n - 1] -= exit;

@@ -17,6 +17,7 @@
 
 mod arith;
 mod capex;
+mod credit;
 mod delivery;
 mod equity;
 mod kernel;
@@ -199,6 +200,9 @@ pub struct Simulator<'c> {
     pub(crate) bill_price: Vec<f64>,
     /// With prices by generation: Σ_t U·L, the compute used at its list price (§13).
     used_at_list: f64,
+
+    /// MODEL.md §14: the parties' credit and the last run's defaults and figures.
+    pub(crate) credit: credit::CreditTerms,
 
     pub(crate) summary: PathSummary,
     /// MODEL.md §15: the lender's terms, the sculpt and the last run's lender figures.
@@ -503,6 +507,7 @@ impl<'c> Simulator<'c> {
             promised_by_year: vec![0.0; n_years],
             zero_year: vec![0.0; n_years],
             charge_year: vec![0.0; n_years],
+            credit: credit::CreditTerms::new(contract, n),
             summary: PathSummary {
                 options_exercised: vec![false; n_tr],
                 equity_paid_period: vec![None; contract.equity.len()],
@@ -558,6 +563,11 @@ impl<'c> Simulator<'c> {
         for (g, s) in self.slip.iter_mut().enumerate() {
             *s = months(scenario.slip_months.get(g));
         }
+        self.credit.load(
+            scenario.defaults.as_deref(),
+            self.n,
+            &mut self.summary.default_period,
+        );
     }
 
     /// This simulator with its last run at [`Extent::Full`]: itself, or a copy that re-runs the

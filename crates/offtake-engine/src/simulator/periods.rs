@@ -129,18 +129,33 @@ impl Simulator<'_> {
             &self.series.price[..n]
         };
         let factor = &self.provider_factor[..n];
+        // §14: the buyer's default period (T when none): nothing it owes from d is paid
+        // (reading 4), while the floors and ZR keep their contract values. The credit stage
+        // needs ZR at every extent.
+        let d = self.credit.buyer_default;
+        let zr_series = DETAIL || self.credit.active;
         let payments = &mut self.series.payments[..n];
         let fcf = &mut self.series.fcf[..n];
         let ebitda = &mut self.series.ebitda[..n];
+        for t in d..n {
+            ebitda[t] -= payments[t];
+            fcf[t] -= payments[t];
+            payments[t] = 0.0;
+            if DETAIL {
+                self.series.usage_charge[t] = 0.0;
+            }
+        }
 
         // Every period is already billed as if outside the take-or-pay window
         // ([`Self::usage_and_opex`]): payments are the usage charges so far.
         if DETAIL {
             self.series.floor[..n].fill(0.0);
             self.series.shortfall[..n].fill(0.0);
-            self.series.zero_usage_revenue[..n].fill(0.0);
             self.series.capacity_charge[..n].fill(0.0);
             self.series.true_up_annual[..n].fill(0.0);
+        }
+        if zr_series {
+            self.series.zero_usage_revenue[..n].fill(0.0);
         }
         let yearly = !self.v2.min_annual.is_empty();
         if yearly {
@@ -173,7 +188,12 @@ impl Simulator<'_> {
                         self.series.floor[t] = floor;
                     }
                 }
-                let shortfall = (floors - usage).max(0.0);
+                // Paid only before the buyer's default (§14).
+                let shortfall = if last < d {
+                    (floors - usage).max(0.0)
+                } else {
+                    0.0
+                };
                 let zero_usage = floors.max(0.0);
                 shortfall_total += shortfall;
                 pv_zero_usage += zero_usage * factor[last];
@@ -183,6 +203,8 @@ impl Simulator<'_> {
                 fcf[last] += shortfall;
                 if DETAIL {
                     self.series.shortfall[last] = shortfall;
+                }
+                if zr_series {
                     self.series.zero_usage_revenue[last] = zero_usage;
                 }
                 if yearly {
@@ -194,34 +216,48 @@ impl Simulator<'_> {
 
         // §13 capacity charge K = capacity_charge·(1+escalation)^⌊t/12⌋·capacity_mw, after the
         // floors (it does not reduce a shortfall); owed at zero usage too.
-        let mut charges_total = 0.0;
+        let (mut charges_total, mut charges_owed) = (0.0, 0.0);
         if !self.v2.capacity_price.is_empty() {
             // Elementwise (vectorized) into the K series, then its sums: the total, the PV and,
             // for the yearly minimums, each contract year's.
             let capacity = &self.series.capacity_mw[..n];
             let charge_price = &self.v2.capacity_price[..n];
             let charge = &mut self.series.capacity_charge[..n];
-            for t in 0..n {
-                let k = charge_price[t] * capacity[t];
-                charge[t] = k;
-                payments[t] += k;
-                ebitda[t] += k;
-                fcf[t] += k;
+            // The charges from the buyer's default on are owed (ZR) but not paid (§14).
+            if d < n {
+                for t in d..n {
+                    charge[t] = charge_price[t] * capacity[t];
+                }
             }
-            charges_total = sum(charge);
+            let (paid_charge, paid_price, paid_capacity) =
+                (&mut charge[..d], &charge_price[..d], &capacity[..d]);
+            let (paid, paid_ebitda, paid_fcf) =
+                (&mut payments[..d], &mut ebitda[..d], &mut fcf[..d]);
+            for t in 0..d {
+                let k = paid_price[t] * paid_capacity[t];
+                paid_charge[t] = k;
+                paid[t] += k;
+                paid_ebitda[t] += k;
+                paid_fcf[t] += k;
+            }
+            charges_total = sum(&charge[..d]);
+            charges_owed = if d < n { sum(charge) } else { charges_total };
             pv_zero_usage += dot(charge, factor);
             if yearly {
                 for (y, year_charge) in self.charge_year.iter_mut().enumerate() {
                     *year_charge = sum(&charge[12 * y..(12 * y + 12).min(n)]);
                 }
             }
-            if DETAIL {
+            if zr_series {
                 for (z, &k) in self.series.zero_usage_revenue[..n].iter_mut().zip(&*charge) {
                     *z += k;
                 }
             }
+            if DETAIL {
+                charge[d..].fill(0.0);
+            }
         }
-        owed_idle += charges_total;
+        owed_idle += charges_owed;
 
         // §13 yearly minimums: X_y = max(0, m_y·e_y − Σ_y (B + S + K)) in the year's last period
         // (e_y = δ_y when excused), and its zero-usage twin from Σ_y (S0 + K).
@@ -235,7 +271,11 @@ impl Simulator<'_> {
                 } else {
                     minimum
                 };
-                let true_up = (owed - sum(&payments[lo..=hi])).max(0.0);
+                let true_up = if hi < d {
+                    (owed - sum(&payments[lo..=hi])).max(0.0)
+                } else {
+                    0.0
+                };
                 let zero = (owed - (self.zero_year[y] + self.charge_year[y])).max(0.0);
                 payments[hi] += true_up;
                 ebitda[hi] += true_up;
@@ -245,6 +285,8 @@ impl Simulator<'_> {
                 pv_zero_usage += zero * factor[hi];
                 if DETAIL {
                     self.series.true_up_annual[hi] = true_up;
+                }
+                if zr_series {
                     self.series.zero_usage_revenue[hi] += zero;
                 }
             }
@@ -259,9 +301,12 @@ impl Simulator<'_> {
         } else {
             1.0
         };
-        let true_up = self
-            .min_total_spend
-            .map_or(0.0, |m| (m * excuse - billed).max(0.0));
+        let true_up = if last < d {
+            self.min_total_spend
+                .map_or(0.0, |m| (m * excuse - billed).max(0.0))
+        } else {
+            0.0
+        };
         let owed = self
             .min_total_spend
             .map_or(0.0, |m| (m * excuse - owed_idle).max(0.0));
@@ -269,8 +314,10 @@ impl Simulator<'_> {
         payments[last] += true_up;
         ebitda[last] += true_up;
         fcf[last] += true_up + residual_value;
-        if DETAIL {
+        if zr_series {
             self.series.zero_usage_revenue[last] += owed;
+        }
+        if DETAIL {
             self.series.true_up[..n].fill(0.0);
             self.series.true_up[last] = true_up;
             self.series.tax[..n].fill(0.0);
@@ -278,10 +325,21 @@ impl Simulator<'_> {
         // §13: a non-binding deal owes nothing at zero usage.
         if !self.v2.binding {
             pv_zero_usage = 0.0;
-            if DETAIL {
+            if zr_series {
                 self.series.zero_usage_revenue[..n].fill(0.0);
             }
         }
+        self.pv_zero_usage_revenue = pv_zero_usage;
+
+        // §14: backstops, and from the buyer's default the remarketing, the recovery and the
+        // guarantees: provider revenue, so before tax.
+        if self.credit.active {
+            self.credit_support();
+        } else {
+            self.clear_credit_series();
+        }
+        let fcf = &mut self.series.fcf[..n];
+        let ebitda = &mut self.series.ebitda[..n];
 
         // Tax per contract year on Σ (EBITDA − depreciation), losses carried forward, paid in
         // the year's last period.
@@ -324,7 +382,6 @@ impl Simulator<'_> {
         // Payback (§6): the first recovery of cumulative FCF; 0 if never negative; none if
         // never recovered or NaN before a recovery.
         m.payback_months = payback_months(fcf).and_then(|t| u32::try_from(t).ok());
-        self.pv_zero_usage_revenue = pv_zero_usage;
     }
 
     /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each over
@@ -341,22 +398,22 @@ impl Simulator<'_> {
         m.provider_npv = dot(&self.series.fcf, factor);
         // Buyer cash flow U·value − P (equity is added in `equity`).
         // Valued at the list price of the generation used when no value is given (§13).
+        // The buyer's own flow stops at its default d (§14: T when none).
+        let d = self.credit.buyer_default;
+        let (used, buyer_factor) = (&self.series.used_pflop_hours[..d], &buyer_factor[..d]);
         let used_value = if self.v2.by_generation {
-            let (at_list, valued) = weighted_sums(
-                &self.series.used_pflop_hours[..n],
-                &self.list_by_use[..n],
-                buyer_factor,
-            );
+            let (at_list, valued) = weighted_sums(used, &self.list_by_use[..d], buyer_factor);
             self.used_at_list = at_list;
             if c.buyer.value_given {
-                c.buyer.value_per_pflop_hour * dot(&self.series.used_pflop_hours, buyer_factor)
+                c.buyer.value_per_pflop_hour * dot(used, buyer_factor)
             } else {
                 valued
             }
         } else {
-            c.buyer.value_per_pflop_hour * dot(&self.series.used_pflop_hours, buyer_factor)
+            c.buyer.value_per_pflop_hour * dot(used, buyer_factor)
         };
-        m.buyer_npv = used_value - dot(&self.series.payments, buyer_factor);
+        self.credit.buyer_used = if d < n { sum(used) } else { 0.0 };
+        m.buyer_npv = used_value - dot(&self.series.payments[..d], buyer_factor);
         self.pv_fixed_opex = fixed_per_mw_month * self.pv_capacity;
         m.capacity_mw_at_end = capacity[n - 1];
         if self.extent == Extent::Full {

@@ -29,8 +29,14 @@ impl Simulator<'_> {
             m.provider_deal_irr = Some(irr.rate);
             m.provider_deal_irr_multiple_roots = irr.multiple_roots;
         }
-        if m.total_used_pflop_hours > 0.0 {
-            let price = m.total_payments / m.total_used_pflop_hours;
+        // The buyer's usage before its default (§14; all of it when it does not default).
+        let buyer_used = if self.credit.buyer_default < n {
+            self.credit.buyer_used
+        } else {
+            m.total_used_pflop_hours
+        };
+        if buyer_used > 0.0 {
+            let price = m.total_payments / buyer_used;
             m.effective_price = Some(price);
             if !self.v2.by_generation {
                 m.effective_discount = Some(1.0 - price / c.pricing.list_price);
@@ -61,6 +67,8 @@ impl Simulator<'_> {
         // Coverage (§9): PV of zero-usage revenue over PV of capex and fixed opex.
         let costs = self.pv_capex + self.pv_fixed_opex;
         m.coverage = (costs != 0.0).then(|| self.pv_zero_usage_revenue / costs);
+        // §14: the credit-adjusted coverage (= coverage without credit terms), credit loss.
+        self.credit_metrics(&mut m, costs);
 
         // Deliverable (§9, §12).
         let n_i = n as i64;
@@ -99,9 +107,11 @@ impl Simulator<'_> {
         let t = &c.thresholds;
         self.summary.verdicts = Verdicts {
             // A non-binding deal is never contracted (§9, §13); its coverage is 0.
+            // v2: on the credit-adjusted coverage (§9, §14).
             contracted: computed
                 && self.v2.binding
-                && m.coverage.is_some_and(|cov| at_least(cov, t.coverage)),
+                && m.credit_adjusted_coverage
+                    .is_some_and(|cov| at_least(cov, t.coverage)),
             // Without a DSCR (no debt service in the term) only when no debt is drawn either:
             // debt drawn and never serviced within the term is not financeable (docs/model.md).
             financeable: computed

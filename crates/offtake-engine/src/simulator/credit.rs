@@ -1,0 +1,484 @@
+//! MODEL.md §14: credit and credit support: each party's hazard and survival curve, the buyer's
+//! default (payments stop, recovery on the claim, remarketing), guarantees and backstops as
+//! provider revenue, and the coverage figures they change: the base case's credit-adjusted
+//! coverage (an expectation over the parties' default periods, in O(T·parties)) and, on a path
+//! with given defaults, the realized coverage (tools/reference/README.md, "v2 readings (§14)").
+//!
+//! Nothing here runs for a contract without credit, guarantee or backstop keys unless a default
+//! within the term is given: then every figure is the §13 one, bit for bit.
+
+use offtake_model::Contract;
+
+use super::Simulator;
+use super::arith::to_period;
+use crate::{Metrics, Schedule};
+
+/// A guarantee or a backstop in periods.
+#[derive(Debug, Clone)]
+pub(crate) struct Support {
+    /// Its index in `Contract::parties` order.
+    pub(crate) party: usize,
+    pub(crate) share: f64,
+    /// f64::INFINITY when uncapped.
+    pub(crate) cap: f64,
+    /// Backstops: the fraction of the contract price (guarantees: 1).
+    pub(crate) price: f64,
+    /// Backstops: the window [lo, hi] clipped to the term (none when empty); guarantees: none.
+    pub(crate) window: Option<(usize, usize)>,
+}
+
+/// The §14 terms of a contract and the state of the last run.
+#[derive(Debug, Clone)]
+pub(crate) struct CreditTerms {
+    /// The contract has a credit, a guarantee or a backstop.
+    pub(crate) keyed: bool,
+    /// Per party (`Contract::parties` order): λ per year, Q(t) per period, 1 − Q(T−1).
+    pub(crate) hazard: Vec<f64>,
+    pub(crate) survival: Vec<Vec<f64>>,
+    pub(crate) pd_term: Vec<f64>,
+    /// The buyer's R (0.4 without credit: a forced default still recovers, reading 3).
+    pub(crate) buyer_recovery: f64,
+    remarket: f64,
+    pub(crate) guarantees: Vec<Support>,
+    pub(crate) backstops: Vec<Support>,
+
+    // Per run.
+    /// This run applies §14: the contract is keyed, or a default within the term is given.
+    pub(crate) active: bool,
+    /// Defaults were given (a forced or drawn path): realized figures, not expectations.
+    pub(crate) forced: bool,
+    /// Per party: its default period, T when it does not default within the term.
+    pub(crate) default_at: Vec<usize>,
+    /// The buyer's default period, T when none (always T in the base case).
+    pub(crate) buyer_default: usize,
+    /// The credit series hold values from an earlier run.
+    series_dirty: bool,
+    /// The coverage's numerator when §14 changes it (backstops at zero usage in the base case;
+    /// the realized figure on a path with defaults); none keeps §13's PV(ZR).
+    pub(crate) coverage_numerator: Option<f64>,
+    /// The credit-adjusted coverage's numerator.
+    pub(crate) adjusted_numerator: f64,
+    /// Expected (base) or realized credit loss.
+    pub(crate) loss: f64,
+    /// Per party: what it paid the provider on this run, and the PV it carries in the
+    /// credit-adjusted coverage's numerator.
+    pub(crate) paid: Vec<f64>,
+    pub(crate) pv_support: Vec<f64>,
+    /// Σ_{t<d} U and, with prices by generation, Σ_{t<d} U·L: the buyer's usage before its
+    /// default (effective price and discount, reading 10).
+    pub(crate) buyer_used: f64,
+    /// Scratch, T + 1 each: running sums of ZR, ZR·DF and, per guarantee, ZR·Q_g·DF; and the
+    /// guarantees' promised payments per period after a default.
+    prefix: Vec<f64>,
+    promised: Vec<f64>,
+    /// Per guarantee: its cap's crossing period for the last default period d.
+    crossing: Vec<usize>,
+}
+
+impl CreditTerms {
+    pub(crate) fn new(contract: &Contract, n: usize) -> Self {
+        let parties = contract.parties();
+        let hazard: Vec<f64> = parties
+            .iter()
+            .map(|(_, _, credit)| credit.map_or(0.0, |c| c.hazard()))
+            .collect();
+        // Q(t) = exp(−λ·(t+1)/12) (MODEL.md §14, §1's τ).
+        let survival: Vec<Vec<f64>> = hazard
+            .iter()
+            .map(|&lambda| {
+                (0..n)
+                    .map(|t| (-lambda * (t + 1) as f64 / 12.0).exp())
+                    .collect()
+            })
+            .collect();
+        let pd_term = survival.iter().map(|q| 1.0 - q[n - 1]).collect();
+        let n_i = n as i64;
+        let index = |id: &str| {
+            parties
+                .iter()
+                .position(|(_, pid, _)| *pid == id)
+                .unwrap_or(0)
+        };
+        let guarantees = contract
+            .guarantees
+            .iter()
+            .map(|g| Support {
+                party: index(&g.id),
+                share: g.share,
+                cap: g.cap.unwrap_or(f64::INFINITY),
+                price: 1.0,
+                window: None,
+            })
+            .collect::<Vec<_>>();
+        let backstops = contract
+            .backstops
+            .iter()
+            .map(|b| {
+                // Bounds, both months included, as for take-or-pay (MODEL.md §14, §1).
+                let lo = b.from.map_or(0, |d| contract.period_of(d)).max(0);
+                let hi = b
+                    .until
+                    .map_or(n_i - 1, |d| contract.period_of(d))
+                    .min(n_i - 1);
+                Support {
+                    party: index(&b.id),
+                    share: b.share,
+                    cap: b.cap.unwrap_or(f64::INFINITY),
+                    price: b.price,
+                    window: (lo <= hi).then(|| (to_period(lo), to_period(hi))),
+                }
+            })
+            .collect();
+        let n_parties = parties.len();
+        CreditTerms {
+            keyed: contract.has_credit_terms(),
+            hazard,
+            survival,
+            pd_term,
+            buyer_recovery: contract.buyer.credit.map_or(0.4, |c| c.recovery),
+            remarket: contract.buyer.remarket,
+            prefix: vec![0.0; (n + 1) * (2 + guarantees.len())],
+            promised: vec![0.0; n],
+            crossing: vec![0; guarantees.len()],
+            guarantees,
+            backstops,
+            active: false,
+            forced: false,
+            default_at: vec![n; n_parties],
+            buyer_default: n,
+            series_dirty: false,
+            coverage_numerator: None,
+            adjusted_numerator: 0.0,
+            loss: 0.0,
+            paid: vec![0.0; n_parties],
+            pv_support: vec![0.0; n_parties],
+            buyer_used: 0.0,
+        }
+    }
+
+    /// Reads a scenario's defaults (MODEL.md §14, reading 3: below 0 is period 0, at or after T
+    /// is no default; missing entries do not default) into `default_at` and the summary.
+    pub(crate) fn load(
+        &mut self,
+        defaults: Option<&[Option<i64>]>,
+        n: usize,
+        summary: &mut [Option<usize>],
+    ) {
+        self.forced = defaults.is_some();
+        let mut any = false;
+        for (p, at) in self.default_at.iter_mut().enumerate() {
+            let d = defaults.and_then(|v| v.get(p).copied().flatten());
+            *at = match d {
+                Some(d) if d < n as i64 => to_period(d),
+                _ => n,
+            };
+            any |= *at < n;
+            if let Some(slot) = summary.get_mut(p) {
+                *slot = (*at < n).then_some(*at);
+            }
+        }
+        self.buyer_default = self.default_at[0];
+        self.active = self.keyed || any;
+    }
+}
+
+/// A capped schedule's sum against a weight, from running sums: G_d(t) = share·Z(t) from d,
+/// cut where its cumulative sum reaches the cap (the crossing payment in part).
+struct CappedSums<'a> {
+    /// Σ_{s<t} Z(s), t = 0 … T.
+    z: &'a [f64],
+    share: f64,
+    cap: f64,
+    /// The crossing period for the last d (non-decreasing in d, since Z ≥ 0).
+    crossing: usize,
+}
+
+impl CappedSums<'_> {
+    /// Moves the crossing to d's: the first t ≥ d with share·Σ_{d..=t} Z ≥ cap (T if none).
+    fn advance(&mut self, d: usize) {
+        let n = self.z.len() - 1;
+        if self.cap == f64::INFINITY {
+            self.crossing = n;
+            return;
+        }
+        self.crossing = self.crossing.max(d);
+        while self.crossing < n && self.share * (self.z[self.crossing + 1] - self.z[d]) < self.cap {
+            self.crossing += 1;
+        }
+    }
+
+    /// Σ_t G_d(t)·w(t) with `zw` the running sums of Z·w and `w` the weights.
+    fn weighted(&self, d: usize, zw: &[f64], w: impl Fn(usize) -> f64) -> f64 {
+        let c = self.crossing;
+        let n = self.z.len() - 1;
+        let mut total = self.share * (zw[c] - zw[d]);
+        if c < n {
+            total += (self.cap - self.share * (self.z[c] - self.z[d])).max(0.0) * w(c);
+        }
+        total
+    }
+}
+
+impl Simulator<'_> {
+    /// §14 on the periods, after billing and before tax: backstop payments; after the buyer's
+    /// default d the remarketing, the recovery R·claim_d in d and the guarantees' payments (each
+    /// until its own default), all provider revenue in EBITDA and FCF (not buyer payments); and
+    /// the numerators of the coverage, the credit-adjusted coverage and the credit loss.
+    /// The buyer's payments from d were already left unpaid by billing.
+    pub(super) fn credit_support(&mut self) {
+        let n = self.n;
+        let df = &self.provider_factor[..n];
+        let cr = &mut self.credit;
+        let Schedule {
+            price: contract_price,
+            available_pflop_hours,
+            used_pflop_hours,
+            zero_usage_revenue,
+            ebitda,
+            fcf,
+            guarantee,
+            backstop,
+            recovery,
+            remarket,
+            ..
+        } = &mut self.series;
+        let price = if self.v2.by_generation {
+            &self.bill_price[..n]
+        } else {
+            &contract_price[..n]
+        };
+        let (avail, used) = (&available_pflop_hours[..n], &used_pflop_hours[..n]);
+        let zr = &zero_usage_revenue[..n];
+        let (ebitda, fcf) = (&mut ebitda[..n], &mut fcf[..n]);
+        let (guarantee, backstop) = (&mut guarantee[..n], &mut backstop[..n]);
+        let (recovery, remarket) = (&mut recovery[..n], &mut remarket[..n]);
+        for x in [
+            &mut *guarantee,
+            &mut *backstop,
+            &mut *recovery,
+            &mut *remarket,
+        ] {
+            x.fill(0.0);
+        }
+        cr.series_dirty = true;
+        cr.paid.fill(0.0);
+        cr.pv_support.fill(0.0);
+        let d = cr.buyer_default;
+
+        // Backstops: Bk(t) = share·max(0, Σ_k C_k·p_g − B)·price in the window, cut at the cap,
+        // paid until its own default; Bk0 the same at zero usage (reading 8). Physical usage:
+        // re-marketed usage counts as used.
+        let (mut pv_backstops, mut term4) = (0.0, 0.0);
+        for k in &cr.backstops {
+            let Some((lo, hi)) = k.window else { continue };
+            let dk = cr.default_at[k.party];
+            let q = &cr.survival[k.party];
+            let (mut acc, mut acc0) = (0.0, 0.0);
+            let (mut paid, mut pv0, mut pv0q) = (0.0, 0.0, 0.0);
+            for t in lo..=hi {
+                let at_price = avail[t] * price[t];
+                let unused = (at_price - used[t] * price[t]).max(0.0);
+                let pay = (k.share * unused * k.price).min((k.cap - acc).max(0.0));
+                acc += pay;
+                let zero = (k.share * at_price * k.price).min((k.cap - acc0).max(0.0));
+                acc0 += zero;
+                if t < dk {
+                    backstop[t] += pay;
+                    ebitda[t] += pay;
+                    fcf[t] += pay;
+                    paid += pay;
+                    pv0 += zero * df[t];
+                }
+                pv0q += zero * q[t] * df[t];
+            }
+            cr.paid[k.party] = paid;
+            cr.pv_support[k.party] = if cr.forced { pv0 } else { pv0q };
+            pv_backstops += pv0;
+            term4 += pv0q;
+        }
+
+        // The buyer's default in d (readings 4–7).
+        let mut got_pv = 0.0;
+        if d < n {
+            for t in d..n {
+                let contracted = used[t] * price[t];
+                let r = cr.remarket * contracted;
+                remarket[t] = r;
+                ebitda[t] += r;
+                fcf[t] += r;
+            }
+            // G_d per guarantee: share·ZR(t) from d, cut at the cap, paid until its default;
+            // the claim nets the promised payments (reading 5).
+            let promised = &mut cr.promised[..n];
+            promised[d..].fill(0.0);
+            for g in &cr.guarantees {
+                let dg = cr.default_at[g.party];
+                let mut acc = 0.0;
+                let (mut paid, mut pv) = (0.0, 0.0);
+                for t in d..n {
+                    let pay = (g.share * zr[t]).min((g.cap - acc).max(0.0));
+                    acc += pay;
+                    promised[t] += pay;
+                    if t < dg {
+                        guarantee[t] += pay;
+                        ebitda[t] += pay;
+                        fcf[t] += pay;
+                        paid += pay;
+                        pv += pay * df[t];
+                    }
+                }
+                cr.paid[g.party] = paid;
+                cr.pv_support[g.party] = pv;
+                got_pv += pv;
+            }
+            let mut claim = 0.0;
+            for t in d..n {
+                claim += (zr[t] - promised[t]) * df[t];
+            }
+            let claim = claim.max(0.0) / df[d];
+            let r = cr.buyer_recovery * claim;
+            recovery[d] = r;
+            ebitda[d] += r;
+            fcf[d] += r;
+            got_pv += r * df[d];
+        }
+
+        if cr.forced {
+            // Reading 14: ZR before d + recovery + guarantee payments made + Bk0 until each
+            // backstop's default.
+            let mut before = 0.0;
+            for t in 0..d {
+                before += zr[t] * df[t];
+            }
+            cr.pv_support[0] = before + recovery.get(d).map_or(0.0, |r| r * df[d]);
+            let got = before + got_pv;
+            cr.coverage_numerator = Some(got + pv_backstops);
+            cr.adjusted_numerator = got + pv_backstops;
+            cr.loss = self.pv_zero_usage_revenue - got;
+        } else {
+            let (t123, buyer_pv) = self.expected_support();
+            let cr = &mut self.credit;
+            cr.pv_support[0] = buyer_pv;
+            cr.coverage_numerator =
+                (!cr.backstops.is_empty()).then_some(self.pv_zero_usage_revenue + pv_backstops);
+            cr.adjusted_numerator = t123 + term4;
+            cr.loss = if cr.hazard[0] > 0.0 {
+                (self.pv_zero_usage_revenue - t123).max(0.0)
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// The base case's terms 1–3 of §14's expectation: Σ_t ZR·Q_b·DF + Σ_d P_b(d)·DF(d)·R·claim_d
+    /// + Σ_d P_b(d) Σ_g Σ_{t≥d} G_d,g(t)·Q_g(t)·DF(t), in O(T) per guarantee (the claim and the
+    /// guarantees' sums are differences of running sums; each cap's crossing period only moves
+    /// forward as d grows). Returns (terms 1–3, the buyer's part: terms 1–2) and writes each
+    /// guarantee's part into `pv_support`.
+    fn expected_support(&mut self) -> (f64, f64) {
+        let n = self.n;
+        let df = &self.provider_factor[..n];
+        let zr = &self.series.zero_usage_revenue[..n];
+        let cr = &mut self.credit;
+        if cr.hazard[0] == 0.0 {
+            // The buyer never defaults: term 1 is PV(ZR) itself, terms 2 and 3 are 0.
+            return (self.pv_zero_usage_revenue, self.pv_zero_usage_revenue);
+        }
+        let qb = &cr.survival[0];
+        let mut term1 = 0.0;
+        for t in 0..n {
+            term1 += zr[t] * qb[t] * df[t];
+        }
+        let (z, rest) = cr.prefix.split_at_mut(n + 1);
+        let (zdf, zq) = rest.split_at_mut(n + 1);
+        let (mut a, mut b) = (0.0, 0.0);
+        z[0] = 0.0;
+        zdf[0] = 0.0;
+        for t in 0..n {
+            a += zr[t];
+            b += zr[t] * df[t];
+            z[t + 1] = a;
+            zdf[t + 1] = b;
+        }
+        for (g, sup) in cr.guarantees.iter().enumerate() {
+            let q = &cr.survival[sup.party];
+            let row = &mut zq[g * (n + 1)..(g + 1) * (n + 1)];
+            let mut c = 0.0;
+            row[0] = 0.0;
+            for t in 0..n {
+                c += zr[t] * q[t] * df[t];
+                row[t + 1] = c;
+            }
+        }
+        let (z, zdf, zq) = (&*z, &*zdf, &*zq);
+        let r = cr.buyer_recovery;
+        let (mut term2, mut term3) = (0.0, 0.0);
+        cr.crossing.fill(0);
+        let mut prev_q = 1.0;
+        for d in 0..n {
+            let p = prev_q - qb[d];
+            prev_q = qb[d];
+            if p == 0.0 {
+                continue;
+            }
+            let mut claim = zdf[n] - zdf[d];
+            let mut support = 0.0;
+            for (g, sup) in cr.guarantees.iter().enumerate() {
+                let slot = &mut cr.crossing[g];
+                let mut capped = CappedSums {
+                    z,
+                    share: sup.share,
+                    cap: sup.cap,
+                    crossing: *slot,
+                };
+                capped.advance(d);
+                *slot = capped.crossing;
+                claim -= capped.weighted(d, zdf, |t| df[t]);
+                let q = &cr.survival[sup.party];
+                let row = &zq[g * (n + 1)..(g + 1) * (n + 1)];
+                let carried = p * capped.weighted(d, row, |t| q[t] * df[t]);
+                support += carried;
+                cr.pv_support[sup.party] += carried;
+            }
+            term2 += p * r * claim.max(0.0);
+            term3 += support;
+        }
+        (term1 + term2 + term3, term1 + term2)
+    }
+
+    /// §14 on the metrics, after §13's coverage: the buyer's probability of default, the
+    /// credit-adjusted coverage (= coverage without §14 keys), the credit loss, and on a keyed
+    /// or defaulted path the coverage §14 changes (readings 11–14). A non-binding deal keeps
+    /// coverage 0 and its credit-adjusted coverage equal to it, with no loss (reading 12).
+    pub(super) fn credit_metrics(&self, m: &mut Metrics, costs: f64) {
+        let cr = &self.credit;
+        m.buyer_pd_term = cr.pd_term[0];
+        m.credit_adjusted_coverage = m.coverage;
+        if !cr.active || !self.v2.binding {
+            return;
+        }
+        if let Some(numerator) = cr.coverage_numerator {
+            m.coverage = (costs != 0.0).then(|| numerator / costs);
+        }
+        m.credit_adjusted_coverage = (costs != 0.0).then(|| cr.adjusted_numerator / costs);
+        m.expected_credit_loss = cr.loss;
+    }
+
+    /// Clears the credit series a previous active run left behind.
+    pub(super) fn clear_credit_series(&mut self) {
+        if self.credit.series_dirty && !self.credit.active {
+            let s = &mut self.series;
+            for x in [
+                &mut s.guarantee,
+                &mut s.backstop,
+                &mut s.recovery,
+                &mut s.remarket,
+            ] {
+                x.fill(0.0);
+            }
+            self.credit.series_dirty = false;
+            self.credit.paid.fill(0.0);
+            self.credit.pv_support.fill(0.0);
+        }
+    }
+}
