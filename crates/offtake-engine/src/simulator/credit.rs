@@ -370,8 +370,9 @@ impl Simulator<'_> {
         }
     }
 
-    /// The base case's terms 1–3 of §14's expectation: Σ_t ZR·Q_b·DF + Σ_d P_b(d)·DF(d)·R·claim_d
-    /// + Σ_d P_b(d) Σ_g Σ_{t≥d} G_d,g(t)·Q_g(t)·DF(t), in O(T) per guarantee (the claim and the
+    /// The base case's terms 1–3 of §14's expectation: Σ_t ZR·Q_b·DF, plus
+    /// Σ_d P_b(d)·DF(d)·R·claim_d, plus Σ_d P_b(d) Σ_g Σ_{t≥d} G_d,g(t)·Q_g(t)·DF(t), in O(T) per
+    /// guarantee (the claim and the
     /// guarantees' sums are differences of running sums; each cap's crossing period only moves
     /// forward as d grows). Returns (terms 1–3, the buyer's part: terms 1–2) and writes each
     /// guarantee's part into `pv_support`.
