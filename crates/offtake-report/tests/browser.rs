@@ -21,7 +21,7 @@ use offtake_report::html;
 
 mod common;
 
-use common::{document, example, monte_carlo};
+use common::{document, example, monte_carlo, v2_example};
 
 fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -241,4 +241,72 @@ fn the_report_renders_offline_with_every_chart_and_is_screenshotted() {
         + text.matches("/Type /Page ").count();
     assert!(pages >= 9, "{pages} printed pages");
     println!("printed: {} ({pages} pages)", pdf.display());
+}
+
+/// MODEL v2: the credit block's survival chart and the lender's debt and LTV charts render
+/// offline in Chromium with drawn content, beside the five charts of a run.
+#[test]
+#[ignore = "needs Chromium: install chromium and run with --ignored"]
+fn the_credit_and_lender_charts_render() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let dir = out_dir();
+    let page = dir.join("v2-credit-lender.html");
+    let (contract, outcome) = v2_example(false);
+    std::fs::write(
+        &page,
+        html::render(&document(&contract, &outcome, None)).unwrap(),
+    )
+    .unwrap();
+    let run = chromium(&browser, &page, "v2-dom", &["--dump-dom".to_string()]);
+    assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
+    assert_eq!(run.page_requests, Vec::<String>::new());
+    let dom = &run.stdout;
+    assert!(dom.contains("Credit: who carries which risk") && dom.contains("The lender's view"));
+    // Capacity, promised vs delivered, payments, cash flow, DSCR, survival, debt, LTV: wide and
+    // narrow.
+    let svgs = charts(dom);
+    assert_eq!(svgs.len(), 16, "charts in the DOM");
+    for title in [
+        "Probability each party has not defaulted, by month",
+        "CFADS and debt service by contract year, with the debt balance and the chips&#39; market value",
+        "Loan to value at each contract year end against the threshold",
+    ] {
+        let title = title.replace("&#39;", "'");
+        let drawn: Vec<&&str> = svgs
+            .iter()
+            .filter(|svg| svg.contains(&format!("<title>{title}</title>")))
+            .collect();
+        assert_eq!(drawn.len(), 2, "{title}");
+        for svg in drawn {
+            let shapes = [
+                "<rect",
+                "<polygon",
+                "<polyline",
+                "<line",
+                "<circle",
+                "<path",
+            ]
+            .iter()
+            .map(|tag| svg.matches(tag).count())
+            .sum::<usize>();
+            assert!(shapes >= 5, "{title}: {shapes} shapes");
+            assert!(svg.matches("<text").count() >= 5, "{title}: labels");
+        }
+    }
+    let shot = dir.join("v2-desktop.png");
+    let _ = std::fs::remove_file(&shot);
+    let run = chromium(
+        &browser,
+        &page,
+        "v2-desktop",
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,9000".to_string(),
+        ],
+    );
+    assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
+    assert!(std::fs::metadata(&shot).unwrap().len() > 100_000);
+    println!("screenshot: {}", shot.display());
 }

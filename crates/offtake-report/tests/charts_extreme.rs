@@ -103,6 +103,9 @@ fn draw_all(what: &str, contract: &Contract, outcome: &Outcome) {
             svgs.push(charts::payments_by_year(&c, &o, canvas));
             svgs.push(charts::cash_flow_by_year(&c, &o, canvas));
             svgs.push(charts::dscr_by_year(&c, &o, canvas).map(Option::unwrap_or_default));
+            svgs.push(charts::debt_by_year(&c, &o, canvas).map(Option::unwrap_or_default));
+            svgs.push(charts::ltv_by_year(&c, &o, canvas).map(Option::unwrap_or_default));
+            svgs.push(charts::survival_curves(&c, &o, canvas).map(Option::unwrap_or_default));
         }
         svgs
     });
@@ -137,7 +140,26 @@ fn with_values(outcome: &Outcome, value: impl Fn(usize, usize) -> f64) -> Outcom
         row.true_up = value(y, 2);
         row.fcf = value(y, 3);
         row.dscr = Some(value(y, 4));
+        // MODEL v2 §15: the debt and LTV charts.
+        row.cfads = value(y, 5);
+        row.debt_service = value(y, 6);
+        row.debt_balance = value(y, 7);
+        row.ltv = Some(value(y, 8));
     }
+    let n = o.schedule.months.len();
+    o.schedule.market_value = Some((0..n).map(|t| value(t, 9)).collect());
+    // MODEL v2 §14: a survival curve.
+    o.credit = vec![offtake_engine::PartyCredit {
+        id: "buyer".into(),
+        role: "buyer".into(),
+        name: None,
+        hazard: value(0, 10),
+        pd_term: value(1, 10),
+        survival: (0..n).map(|t| value(t, 10)).collect(),
+        default_period: None,
+        paid: 0.0,
+        pv_support: value(2, 10),
+    }];
     o.metrics.payback_months = Some(7);
     o
 }
@@ -162,6 +184,7 @@ fn every_chart_finishes_on_extreme_values() {
     // The DSCR threshold is a term of the sheet: as extreme as the DSCRs.
     let mut huge = contract.clone();
     huge.thresholds.dscr = 1e308;
+    huge.thresholds.ltv = 1e308;
     draw_all(
         "threshold 1e308",
         &huge,

@@ -9,7 +9,7 @@ use offtake_report::risk_view::RiskView;
 
 mod common;
 
-use common::{document, example, monte_carlo};
+use common::{document, example, monte_carlo, v2_example};
 
 fn render(contract: &Contract, outcome: &Outcome, risk: Option<&RiskView>) -> String {
     html::render(&document(contract, outcome, risk)).unwrap()
@@ -246,4 +246,51 @@ fn the_capacity_chart_draws_the_engines_compute() {
         }
     }
     assert!(met > 0, "the example has months with spare capacity");
+}
+
+/// MODEL v2: the credit block after the verdicts with its survival chart, and the lender's page
+/// after the DSCR chart with the debt and LTV charts; neither on a v1 sheet.
+#[test]
+fn credit_and_lender_sections_with_their_charts() {
+    let (contract, outcome) = example();
+    let plain = render(&contract, &outcome, None);
+    assert!(!plain.contains("id=\"credit\"") && !plain.contains("id=\"lender\""));
+
+    let (contract, outcome) = v2_example(false);
+    let html = render(&contract, &outcome, None);
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    assert!(at("id=\"verdicts\"") < at("id=\"credit\""));
+    assert!(at("id=\"credit\"") < at("id=\"figures\""));
+    assert!(at("id=\"dscr\"") < at("id=\"lender\""));
+    assert!(at("id=\"lender\"") < at("id=\"annual\""));
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 16);
+    for title in [
+        "Probability each party has not defaulted, by month",
+        "Loan to value at each contract year end against the threshold",
+    ] {
+        assert_eq!(
+            html.matches(&format!("<title>{title}</title>")).count(),
+            2,
+            "{title}"
+        );
+    }
+    let text = text_content(&html);
+    for needle in [
+        "Credit-adjusted coverage",
+        "Carried by guarantees and backstops 9.1%",
+        "parent Parent Co guarantee 1.0%/year, recovery 40.0%",
+        "LLCR 1.42× (threshold 1.30×)",
+        "Maximum LTV 83.0% (threshold 80.0%)",
+        "Sponsor IRR 16.0% (unlevered",
+        "the DSCR sculpt bound",
+        "buyer (buyer): 52.8% default within the term",
+    ] {
+        assert!(
+            text.contains(needle) || html.contains(needle),
+            "missing {needle}"
+        );
+    }
+    // The contracted card names the credit-adjusted coverage.
+    let card = &html[at("id=\"verdicts\"")..at("id=\"credit\"")];
+    assert!(card.contains("Credit-adjusted coverage"));
 }

@@ -11,11 +11,13 @@
 
 mod capacity;
 mod cash_flow;
+mod debt;
 mod delivery;
 mod dscr;
 mod histogram;
 mod payments;
 mod probabilities;
+mod survival;
 mod tornado;
 
 use std::ops::Range;
@@ -31,11 +33,13 @@ use crate::{Error, Result};
 
 pub use capacity::{GenerationChange, capacity_vs_demand, generation_changes};
 pub use cash_flow::cash_flow_by_year;
+pub use debt::{debt_by_year, ltv_by_year};
 pub use delivery::promised_vs_delivered;
 pub use dscr::dscr_by_year;
 pub use histogram::{Mark, ValueAxis, histogram, histogram_bins};
 pub use payments::payments_by_year;
 pub use probabilities::probabilities;
+pub use survival::survival_curves;
 pub use tornado::{TornadoBar, tornado};
 
 /// The logical size of a chart and its type sizes, in SVG user units.

@@ -13,6 +13,7 @@ use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
 
 mod css;
 mod risk;
+mod v2;
 
 use crate::Result;
 use crate::charts::{self, Canvas};
@@ -49,11 +50,13 @@ pub fn render(report: &Report<'_>) -> Result<String> {
     );
     cover(&mut h, report);
     verdicts(&mut h, c, o);
+    v2::credit(&mut h, c, o)?;
     headline_figures(&mut h, c, o);
     capacity(&mut h, c, o)?;
     payments(&mut h, c, o)?;
     cash_flow(&mut h, c, o)?;
     dscr(&mut h, c, o)?;
+    v2::lender(&mut h, c, o)?;
     annual(&mut h, c, o);
     decisions(&mut h, c, o);
     if let Some(risk) = report.risk {
@@ -177,7 +180,12 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
         &v.contracted,
         format!(
             "{} {}",
-            Metric::Coverage.label(),
+            // With credit terms contracted rests on the credit-adjusted coverage (MODEL v2 §14).
+            if crate::credit_view::CreditView::of(c, o).is_some() {
+                Metric::CreditAdjustedCoverage.label()
+            } else {
+                Metric::Coverage.label()
+            },
             v.contracted.figure.map_or_else(|| none("no costs"), times)
         ),
         format!("needs ≥ {}", times(c.thresholds.coverage)),
