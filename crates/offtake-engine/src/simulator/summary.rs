@@ -38,7 +38,9 @@ impl Simulator<'_> {
         if buyer_used > 0.0 {
             let price = m.total_payments / buyer_used;
             m.effective_price = Some(price);
-            if !self.v2.by_generation {
+            // None with a list price of 0 (a lease billed by capacity charge alone): nothing
+            // is bought at a list price to discount from (docs/model.md).
+            if !self.v2.by_generation && c.pricing.list_price != 0.0 {
                 m.effective_discount = Some(1.0 - price / c.pricing.list_price);
             }
         }
