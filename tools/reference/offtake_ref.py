@@ -659,9 +659,9 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     for bk in S.backstops:
         w0, w1 = max(0, bk["frm"]), min(T - 1, bk["until"])
         inw = [w0 <= t <= w1 for t in range(T)]
-        prom = [bk["share"] * max(0.0, CPt[t] - B[t]) * bk["price"] if inw[t] else 0.0 for t in range(T)]
+        owed = [bk["share"] * max(0.0, CPt[t] - B[t]) * bk["price"] if inw[t] else 0.0 for t in range(T)]
         zero = [bk["share"] * CPt[t] * bk["price"] if inw[t] else 0.0 for t in range(T)]
-        bk_prom[bk["id"]] = capped(prom, bk["cap"])
+        bk_prom[bk["id"]] = capped(owed, bk["cap"])
         bk0_prom[bk["id"]] = capped(zero, bk["cap"])
         dk = dflt.get(bk["id"], T)
         bk_paid[bk["id"]] = [x if t < dk else 0.0 for t, x in enumerate(bk_prom[bk["id"]])]
@@ -997,7 +997,9 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     sumULb = sumUL if db >= T else math.fsum(UL[:db])
     eff_price = sumP / sumUb if sumUb != 0 else None
     if one_price:
-        eff_disc = (1 - eff_price / S.list_price) if eff_price is not None else None
+        # none with a list price of 0 (a lease billed by capacity charge alone): nothing is
+        # bought at a list price to discount from (the engine reads §8 the same way)
+        eff_disc = (1 - eff_price / S.list_price) if eff_price is not None and S.list_price != 0 else None
     else:
         eff_disc = (1 - sumP / sumULb) if sumULb != 0 else None
 
