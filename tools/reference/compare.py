@@ -52,15 +52,22 @@ def engine_binding(eng):
     return eng.get("binding")
 
 
-def rel(a, b):
-    """Relative difference; None vs number is infinite, None vs None is 0."""
+def rel(a, b, scale=1.0):
+    """Relative difference; None vs number is infinite, None vs None is 0.  is the
+    smallest denominator: 1 by default; the loan drawn for what is left of a loan, which ends at 0
+    up to the rounding of a balance of that size (a residue of 1e-6 USD on a 2e9 loan is not a
+    disagreement)."""
     if a is None and b is None:
         return 0.0
     if a is None or b is None:
         return float("inf")
     if isinstance(a, bool) or isinstance(b, bool):
         return 0.0 if a == b else float("inf")
-    return abs(a - b) / max(1.0, abs(a), abs(b))
+    return abs(a - b) / max(scale, abs(a), abs(b))
+
+
+# Figures that end a loan at 0: compared at the scale of the loan drawn (see rel).
+LOAN_SCALED = {"debt_outstanding_at_end", "debt_balance"}
 
 
 def engine(binary, path, extra=()):
@@ -74,6 +81,7 @@ def compare(eng, ref):
     """Return (rows, problems): rows = [(kind, name, worst rel, detail)]."""
     rows = []
     v2 = ref.get("model", "1.2") == "2.0"
+    loan_scale = max(1.0, abs(eng["metrics"].get("debt_drawn") or 0.0))
     for name, rv in ref["metrics"].items():
         if name in V2_METRICS and not v2:
             continue
@@ -83,7 +91,8 @@ def compare(eng, ref):
         if ev == "<missing>":
             rows.append(("metric", name, float("inf"), f"engine lacks {name}"))
             continue
-        rows.append(("metric", name, rel(ev, rv), f"engine={ev!r} ref={rv!r}"))
+        scale = loan_scale if name in LOAN_SCALED else 1.0
+        rows.append(("metric", name, rel(ev, rv, scale), f"engine={ev!r} ref={rv!r}"))
     # v2 totals without an agreed name: compared when the engine reports them under that name
     for name, rv in ref.get("extra_metrics", {}).items():
         if v2 and name in eng["metrics"]:
@@ -103,8 +112,9 @@ def compare(eng, ref):
             rows.append(("series", name, float("inf"), "missing or wrong length"))
             continue
         worst, at = 0.0, None
+        scale = loan_scale if name in LOAN_SCALED else 1.0
         for t, (a, b) in enumerate(zip(es, rs)):
-            d = rel(a, b)
+            d = rel(a, b, scale)
             if d > worst:
                 worst, at = d, t
         detail = "" if at is None else f"worst t={at}: engine={es[at]!r} ref={rs[at]!r}"
