@@ -53,7 +53,7 @@ def engine_binding(eng):
 
 
 def rel(a, b, scale=1.0):
-    """Relative difference; None vs number is infinite, None vs None is 0.  is the
+    """Relative difference; None vs number is infinite, None vs None is 0. scale is the
     smallest denominator: 1 by default; the loan drawn for what is left of a loan, which ends at 0
     up to the rounding of a balance of that size (a residue of 1e-6 USD on a 2e9 loan is not a
     disagreement)."""
