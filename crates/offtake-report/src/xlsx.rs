@@ -63,6 +63,9 @@ pub fn render(report: &Report<'_>) -> Result<Vec<u8>> {
         report,
         &formats,
     )?;
+    if has_debt_sheet(report) {
+        debt_sheet(workbook.add_worksheet().set_name(DEBT)?, report, &formats)?;
+    }
     inputs(workbook.add_worksheet().set_name(INPUTS)?, report, &formats)?;
     if let Some(risk) = report.risk {
         risk_sheet(workbook.add_worksheet().set_name(RISK)?, risk, &formats)?;
@@ -276,6 +279,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         ws.write_string(row, 3, line.figure.unit())?;
         row += 1;
     }
+    credit_block(ws, row + 1, report, f)?;
     ws.set_column_width(0, 30)?;
     ws.set_column_width(1, 44)?;
     ws.set_column_width(2, 18)?;
@@ -788,5 +792,641 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
     ws.set_column_width(0, 40)?;
     ws.set_column_range_width(1, 9, 18)?;
     ws.set_freeze_panes(1, 1)?;
+    Ok(())
+}
+
+/// The Debt sheet's name (MODEL v2 §15).
+pub const DEBT: &str = "Debt";
+
+/// Debt sheet layout: the parameter and result cells in column B, then one row per period
+/// from [`DEBT_FIRST_ROW`] (0-based), then a block by contract year to the right.
+pub mod debt_layout {
+    /// 0-based rows of column B.
+    pub const RATE: u32 = 2;
+    pub const TARGET: u32 = 3;
+    pub const MAX_GEARING: u32 = 4;
+    pub const R0: u32 = 5;
+    pub const LAST: u32 = 6;
+    pub const K: u32 = 7;
+    pub const D_STAR: u32 = 8;
+    pub const G: u32 = 9;
+    pub const B0: u32 = 10;
+    pub const LLCR: u32 = 11;
+    pub const MAX_LTV: u32 = 12;
+    pub const GEARING: u32 = 13;
+    /// The header row of the table by period; period t is on row `HEADER + 1 + t`.
+    pub const HEADER: u32 = 15;
+    /// Columns of the table by period (0-based).
+    pub const PERIOD: u16 = 1;
+    pub const CFADS: u16 = 2;
+    pub const CAPEX: u16 = 3;
+    pub const IN_W: u16 = 4;
+    pub const CAPEX_GROWN: u16 = 5;
+    pub const DS_STAR: u16 = 6;
+    pub const DS_STAR_PV: u16 = 7;
+    pub const DRAW: u16 = 8;
+    pub const SERVICE: u16 = 9;
+    pub const BALANCE: u16 = 10;
+    pub const CFADS_PV: u16 = 11;
+    pub const MARKET_VALUE: u16 = 12;
+    pub const LTV: u16 = 13;
+    pub const LTV_IN_DEBT: u16 = 14;
+    /// The block by contract year: year, CFADS, debt service, DSCR, balance at year end.
+    pub const YEAR: u16 = 16;
+}
+
+/// True when the workbook has a Debt sheet: a term sheet with a MODEL v2 §15 key and a loan.
+pub fn has_debt_sheet(report: &Report<'_>) -> bool {
+    crate::lender_view::relevant(report.contract)
+        && report.contract.financing.is_some()
+        && report.outcome.lender.is_some()
+}
+
+/// The sculpt of MODEL.md §15 over this run's CFADS and capex, as the Debt sheet's formulas
+/// compute it: (K, D*, g, service per period). Used to cache the helper cells and to tell
+/// whether the run's service is the sculpt of its own CFADS (the base case) or a path's scaled
+/// base sizing (then the sheet takes the engine's service as values).
+fn sculpt(
+    o: &Outcome,
+    rate: f64,
+    target: f64,
+    max_gearing: f64,
+    r0: usize,
+    last: usize,
+) -> (f64, f64, f64, Vec<f64>) {
+    let s = &o.schedule;
+    let growth = 1.0 + rate;
+    let n = s.months.len();
+    let k: f64 = (0..n.min(r0))
+        .map(|t| s.capex[t] * growth.powi((r0 - 1 - t) as i32))
+        .sum();
+    let ds_star: Vec<f64> = (0..n)
+        .map(|t| {
+            if t >= r0 && t <= last {
+                s.cfads[t].max(0.0) / target
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let d_star: f64 = (0..n)
+        .map(|t| ds_star[t] * growth.powf(-((t as f64) - r0 as f64 + 1.0)))
+        .sum();
+    let g = if k * d_star == 0.0 {
+        0.0
+    } else {
+        max_gearing.min(d_star / k)
+    };
+    let service = ds_star
+        .iter()
+        .map(|x| {
+            if d_star == 0.0 {
+                0.0
+            } else {
+                x * g * k / d_star
+            }
+        })
+        .collect();
+    (k, d_star, g, service)
+}
+
+/// The Debt sheet: the loan of MODEL.md §15 as formulas an analyst can audit. CFADS and capex
+/// come from the Monthly sheet; for a sculpted loan the repayment window, K, D*, g, the sculpted
+/// service, the draws, the balance, LLCR and LTV are formulas over them (with the engine's
+/// figures cached); for a share loan the draws and service are the engine's (Monthly) and the
+/// balance, LTV and DSCR by year are formulas.
+fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
+    use debt_layout as L;
+    let c = report.contract;
+    let o = report.outcome;
+    let Some(fin) = c.financing.as_ref() else {
+        return Ok(());
+    };
+    let Some(lender) = o.lender.as_ref() else {
+        return Ok(());
+    };
+    let s = &o.schedule;
+    let n = s.months.len();
+    let rate = fin.interest_rate / 12.0;
+    let cell = |row: u32, col: u16| format!("{}{}", column_number_to_name(col), row + 1);
+    let abs = |row: u32| format!("$B${}", row + 1);
+    let row_of = |t: usize| L::HEADER + 1 + t as u32;
+    let monthly_ref = |name: &str, t: usize| -> Option<String> {
+        monthly_column(o, name).map(|col| format!("={MONTHLY}!{col}{}", monthly_row(t)))
+    };
+    let r0 = lender.repayment_start;
+    let last = lender.window.map_or(r0.saturating_sub(1), |w| w.1);
+    let sculpted = match fin.sizing {
+        offtake_model::Sizing::Sculpted {
+            target_dscr,
+            max_gearing,
+        } => {
+            let (k, d_star, g, service) = sculpt(o, rate, target_dscr, max_gearing, r0, last);
+            // The sheet's sculpt is this run's only when it gives the engine's service (the
+            // base case; a path keeps the base sizing, scaled).
+            let peak = service
+                .iter()
+                .chain(&s.debt_service)
+                .fold(0.0f64, |a, x| a.max(x.abs()));
+            let same = lender.window.is_some()
+                && service
+                    .iter()
+                    .zip(&s.debt_service)
+                    .all(|(a, b)| (a - b).abs() <= 1e-9 * peak.max(1.0));
+            same.then_some((target_dscr, max_gearing, k, d_star, g, service))
+        }
+        offtake_model::Sizing::Share => None,
+    };
+
+    ws.write_string_with_format(
+        0,
+        0,
+        "Debt (MODEL v2 §15): the loan as formulas over the Monthly sheet's CFADS and capex",
+        &f.title,
+    )?;
+    ws.write_string(
+        1,
+        0,
+        crate::lender_view::sizing_text(fin)
+            + if sculpted.is_none() && !fin.sizing.is_share() {
+                "; this run keeps the base case's sizing (service scaled), so service is the engine's"
+            } else {
+                ""
+            },
+    )?;
+    let label = |ws: &mut Worksheet, row: u32, text: &str| -> Result<()> {
+        ws.write_string_with_format(row, 0, text, &f.bold)?;
+        Ok(())
+    };
+    let formula = |ws: &mut Worksheet,
+                   row: u32,
+                   col: u16,
+                   text: String,
+                   value: Option<f64>,
+                   format: &Format|
+     -> Result<()> {
+        ws.write_formula_with_format(
+            row,
+            col,
+            Formula::new(text).set_result(cached(value)),
+            format,
+        )?;
+        Ok(())
+    };
+    label(ws, L::RATE, "Loan rate per month i")?;
+    ws.write_number_with_format(L::RATE, 1, rate, &Format::new().set_num_format("0.0000%"))?;
+    label(ws, L::R0, "First repayment period r0")?;
+    ws.write_number_with_format(L::R0, 1, r0 as f64, &f.int)?;
+    label(ws, L::LAST, "Last repayment period")?;
+    ws.write_number_with_format(L::LAST, 1, last as f64, &f.int)?;
+    let (first_row, last_row) = (row_of(0), row_of(n.saturating_sub(1)));
+    let column = |col: u16| {
+        let l = column_number_to_name(col);
+        format!("{l}{}:{l}{}", first_row + 1, last_row + 1)
+    };
+    if let Some((target, max_gearing, k, d_star, g, _)) = &sculpted {
+        label(ws, L::TARGET, "Target DSCR")?;
+        ws.write_number_with_format(L::TARGET, 1, *target, &f.times)?;
+        label(ws, L::MAX_GEARING, "Maximum gearing")?;
+        ws.write_number_with_format(L::MAX_GEARING, 1, *max_gearing, &f.pct)?;
+        label(ws, L::K, "K: capex before r0 grown to r0−1")?;
+        formula(
+            ws,
+            L::K,
+            1,
+            format!("=SUM({})", column(L::CAPEX_GROWN)),
+            lender.capex_grown.or(Some(*k)),
+            &f.usd,
+        )?;
+        label(ws, L::D_STAR, "D*: PV of CFADS / target DSCR over W")?;
+        formula(
+            ws,
+            L::D_STAR,
+            1,
+            format!("=SUM({})", column(L::DS_STAR_PV)),
+            lender.debt_capacity.or(Some(*d_star)),
+            &f.usd,
+        )?;
+        label(ws, L::G, "g = min(max gearing, D*/K)")?;
+        formula(
+            ws,
+            L::G,
+            1,
+            format!(
+                "=IF({k}*{d}=0,0,MIN({m},{d}/{k}))",
+                k = abs(L::K),
+                d = abs(L::D_STAR),
+                m = abs(L::MAX_GEARING)
+            ),
+            lender.gearing_target.or(Some(*g)),
+            &f.pct,
+        )?;
+        label(ws, L::B0, "B0 = g·K, the balance at the end of r0−1")?;
+        formula(
+            ws,
+            L::B0,
+            1,
+            format!("={}*{}", abs(L::G), abs(L::K)),
+            Some(lender.balance_at_start),
+            &f.usd,
+        )?;
+        label(ws, L::LLCR, "LLCR = PV of CFADS over W / B0")?;
+        formula(
+            ws,
+            L::LLCR,
+            1,
+            format!(
+                "=IF({b}=0,\"none\",SUM({})/{b})",
+                column(L::CFADS_PV),
+                b = abs(L::B0)
+            ),
+            o.metrics.llcr,
+            &f.times,
+        )?;
+    }
+    label(ws, L::GEARING, "Gearing = Σ draws / Σ capex")?;
+    formula(
+        ws,
+        L::GEARING,
+        1,
+        format!(
+            "=IF(SUM({c})=0,\"none\",SUM({d})/SUM({c}))",
+            c = column(L::CAPEX),
+            d = column(L::DRAW)
+        ),
+        o.metrics.gearing,
+        &f.pct,
+    )?;
+    let market = s.market_value.as_ref();
+    if market.is_some() {
+        label(ws, L::MAX_LTV, "Maximum LTV over months with debt")?;
+        formula(
+            ws,
+            L::MAX_LTV,
+            1,
+            format!(
+                "=IF(COUNT({r})=0,\"none\",MAX({r}))",
+                r = column(L::LTV_IN_DEBT)
+            ),
+            o.metrics.max_ltv,
+            &f.pct,
+        )?;
+    }
+
+    let mut header = vec![
+        "month",
+        "period",
+        "CFADS",
+        "capex",
+        "in W (1/0)",
+        "capex grown to r0−1",
+        "DS* = CFADS⁺/target",
+        "DS* discounted to r0",
+        "draw",
+        "debt service",
+        "balance",
+        "CFADS in W discounted",
+        "market value",
+        "LTV",
+        "LTV with debt",
+    ];
+    if market.is_none() {
+        header.truncate(L::MARKET_VALUE as usize);
+    }
+    header_row(ws, L::HEADER, &header, f)?;
+    let growth = format!("(1+{})", abs(L::RATE));
+    let mut balance_prev: Option<String> = None;
+    for t in 0..n {
+        let row = row_of(t);
+        let here = |col: u16| cell(row, col);
+        ws.write_datetime_with_format(row, 0, excel_month(s.months[t])?, &f.date)?;
+        ws.write_number_with_format(row, L::PERIOD, t as f64, &f.int)?;
+        if let Some(r) = monthly_ref("cfads", t) {
+            formula(ws, row, L::CFADS, r, Some(s.cfads[t]), &f.usd)?;
+        }
+        if let Some(r) = monthly_ref("capex", t) {
+            formula(ws, row, L::CAPEX, r, Some(s.capex[t]), &f.usd)?;
+        }
+        let period = here(L::PERIOD);
+        if let Some((target, _, _, _, _, service)) = &sculpted {
+            let in_w = t >= r0 && t <= last;
+            formula(
+                ws,
+                row,
+                L::IN_W,
+                format!(
+                    "=IF({period}>={r0},IF({period}<={last},1,0),0)",
+                    r0 = abs(L::R0),
+                    last = abs(L::LAST)
+                ),
+                Some(if in_w { 1.0 } else { 0.0 }),
+                &f.int,
+            )?;
+            let grown = if t < r0 {
+                s.capex[t] * (1.0 + rate).powi((r0 - 1 - t) as i32)
+            } else {
+                0.0
+            };
+            formula(
+                ws,
+                row,
+                L::CAPEX_GROWN,
+                format!(
+                    "=IF({period}<{r0},{capex}*{growth}^({r0}-1-{period}),0)",
+                    r0 = abs(L::R0),
+                    capex = here(L::CAPEX)
+                ),
+                Some(grown),
+                &f.usd,
+            )?;
+            let ds_star = if in_w {
+                s.cfads[t].max(0.0) / target
+            } else {
+                0.0
+            };
+            formula(
+                ws,
+                row,
+                L::DS_STAR,
+                format!(
+                    "={w}*MAX(0,{cfads})/{target}",
+                    w = here(L::IN_W),
+                    cfads = here(L::CFADS),
+                    target = abs(L::TARGET)
+                ),
+                Some(ds_star),
+                &f.usd,
+            )?;
+            let discount = (1.0 + rate).powf(-((t as f64) - r0 as f64 + 1.0));
+            formula(
+                ws,
+                row,
+                L::DS_STAR_PV,
+                format!(
+                    "={ds}*{growth}^(-({period}-{r0}+1))",
+                    ds = here(L::DS_STAR),
+                    r0 = abs(L::R0)
+                ),
+                Some(ds_star * discount),
+                &f.usd,
+            )?;
+            formula(
+                ws,
+                row,
+                L::DRAW,
+                format!(
+                    "=IF({period}<{r0},{g}*{capex},0)",
+                    r0 = abs(L::R0),
+                    g = abs(L::G),
+                    capex = here(L::CAPEX)
+                ),
+                Some(s.debt_draw[t]),
+                &f.usd,
+            )?;
+            formula(
+                ws,
+                row,
+                L::SERVICE,
+                format!(
+                    "=IF({d}=0,0,{ds}*{g}*{k}/{d})",
+                    d = abs(L::D_STAR),
+                    ds = here(L::DS_STAR),
+                    g = abs(L::G),
+                    k = abs(L::K)
+                ),
+                Some(service[t]),
+                &f.usd,
+            )?;
+            formula(
+                ws,
+                row,
+                L::CFADS_PV,
+                format!(
+                    "={w}*{cfads}*{growth}^(-({period}-{r0}+1))",
+                    w = here(L::IN_W),
+                    cfads = here(L::CFADS),
+                    r0 = abs(L::R0)
+                ),
+                Some(if in_w { s.cfads[t] * discount } else { 0.0 }),
+                &f.usd,
+            )?;
+        } else {
+            if let Some(r) = monthly_ref("draws", t) {
+                formula(ws, row, L::DRAW, r, Some(s.debt_draw[t]), &f.usd)?;
+            }
+            if let Some(r) = monthly_ref("debt_service", t) {
+                formula(ws, row, L::SERVICE, r, Some(s.debt_service[t]), &f.usd)?;
+            }
+        }
+        let balance = match &balance_prev {
+            None => format!("={}-{}", here(L::DRAW), here(L::SERVICE)),
+            Some(prev) => format!("={prev}*{growth}+{}-{}", here(L::DRAW), here(L::SERVICE)),
+        };
+        formula(
+            ws,
+            row,
+            L::BALANCE,
+            balance,
+            Some(s.debt_balance[t]),
+            &f.usd,
+        )?;
+        balance_prev = Some(here(L::BALANCE));
+        if let Some(mv) = market {
+            if let Some(r) = monthly_ref("market_value", t) {
+                formula(ws, row, L::MARKET_VALUE, r, mv.get(t).copied(), &f.usd)?;
+            }
+            let ltv = s.ltv.as_ref().and_then(|l| l.get(t).copied().flatten());
+            formula(
+                ws,
+                row,
+                L::LTV,
+                format!(
+                    "=IF({mv}>0,{b}/{mv},\"none\")",
+                    mv = here(L::MARKET_VALUE),
+                    b = here(L::BALANCE)
+                ),
+                ltv,
+                &f.pct,
+            )?;
+            let in_debt = (s.debt_balance[t] > 0.0).then_some(ltv).flatten();
+            let text = format!(
+                "=IF({b}>0,{l},\"-\")",
+                b = here(L::BALANCE),
+                l = here(L::LTV)
+            );
+            match in_debt {
+                Some(v) => formula(ws, row, L::LTV_IN_DEBT, text, Some(v), &f.pct)?,
+                None => {
+                    ws.write_formula_with_format(
+                        row,
+                        L::LTV_IN_DEBT,
+                        Formula::new(text).set_result(if s.debt_balance[t] > 0.0 {
+                            "none"
+                        } else {
+                            "-"
+                        }),
+                        &f.pct,
+                    )?;
+                }
+            }
+        }
+    }
+
+    // By contract year: CFADS, service, DSCR, balance at the year end.
+    let y0 = L::YEAR;
+    for (i, h) in [
+        "contract year",
+        "CFADS",
+        "debt service",
+        "DSCR",
+        "balance at year end",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(L::HEADER, y0 + i as u16, *h, &f.header)?;
+    }
+    for (y, r) in o.annual.iter().enumerate() {
+        let row = L::HEADER + 1 + y as u32;
+        let (a, b) = (row_of(r.first_period) + 1, row_of(r.last_period) + 1);
+        let sum = |col: u16| {
+            let l = column_number_to_name(col);
+            format!("SUM({l}{a}:{l}{b})")
+        };
+        ws.write_number_with_format(row, y0, (r.year + 1) as f64, &f.year)?;
+        formula(
+            ws,
+            row,
+            y0 + 1,
+            format!("={}", sum(L::CFADS)),
+            Some(r.cfads),
+            &f.usd,
+        )?;
+        formula(
+            ws,
+            row,
+            y0 + 2,
+            format!("={}", sum(L::SERVICE)),
+            Some(r.debt_service),
+            &f.usd,
+        )?;
+        let (cf, ds) = (cell(row, y0 + 1), cell(row, y0 + 2));
+        formula(
+            ws,
+            row,
+            y0 + 3,
+            format!("=IF({ds}=0,\"none\",{cf}/{ds})"),
+            r.dscr,
+            &f.times,
+        )?;
+        let balance_col = column_number_to_name(L::BALANCE);
+        formula(
+            ws,
+            row,
+            y0 + 4,
+            format!("={balance_col}{b}"),
+            Some(r.debt_balance),
+            &f.usd,
+        )?;
+    }
+    ws.set_column_width(0, 40)?;
+    ws.set_column_width(1, 16)?;
+    ws.set_column_range_width(2, L::LTV_IN_DEBT, 16)?;
+    ws.set_column_range_width(y0, y0 + 4, 16)?;
+    ws.set_row_height(L::HEADER, 45)?;
+    ws.set_freeze_panes(L::HEADER + 1, 2)?;
+    ws.set_landscape();
+    Ok(())
+}
+
+/// The Summary's credit block (MODEL v2 §14), from `row`: coverage beside the credit-adjusted
+/// coverage and the expected loss, then one row per party; each party's share of the
+/// credit-adjusted numerator is a formula over the PV column. Nothing without credit terms.
+fn credit_block(
+    ws: &mut Worksheet,
+    mut row: RowNum,
+    report: &Report<'_>,
+    f: &Formats,
+) -> Result<()> {
+    use crate::labels::Metric;
+    let (c, o) = (report.contract, report.outcome);
+    let Some(view) = crate::credit_view::CreditView::of(c, o) else {
+        return Ok(());
+    };
+    let m = &o.metrics;
+    ws.write_string_with_format(
+        row,
+        0,
+        if view.forced {
+            "Credit (MODEL v2 §14): defaults given with --default, realized figures"
+        } else {
+            "Credit (MODEL v2 §14): who carries which risk"
+        },
+        &f.bold,
+    )?;
+    row += 1;
+    let figures: [(&str, Option<f64>, &Format); 4] = [
+        (Metric::Coverage.label(), m.coverage, &f.times),
+        (
+            Metric::CreditAdjustedCoverage.label(),
+            m.credit_adjusted_coverage,
+            &f.times,
+        ),
+        (
+            Metric::ExpectedCreditLoss.label(),
+            Some(m.expected_credit_loss),
+            &f.usd,
+        ),
+        (Metric::BuyerPdTerm.label(), Some(m.buyer_pd_term), &f.pct),
+    ];
+    for (label, value, format) in figures {
+        ws.write_string(row, 1, label)?;
+        match value {
+            Some(x) => ws.write_number_with_format(row, 2, x, format)?,
+            None => ws.write_string(row, 2, "none")?,
+        };
+        row += 1;
+    }
+    row += 1;
+    header_row(
+        ws,
+        row,
+        &[
+            "Party",
+            "Role",
+            "Name",
+            "Credit",
+            "PD within the term",
+            "Defaults",
+            "Paid",
+            "PV carried",
+            "Share of the credit-adjusted numerator",
+        ],
+        f,
+    )?;
+    row += 1;
+    let (first, last) = (row + 1, row + view.parties.len() as RowNum);
+    for p in &view.parties {
+        let pc = p.credit;
+        ws.write_string_with_format(row, 0, &pc.id, &f.bold)?;
+        ws.write_string(row, 1, &pc.role)?;
+        ws.write_string(row, 2, pc.name.as_deref().unwrap_or(""))?;
+        ws.write_string(row, 3, &p.terms)?;
+        ws.write_number_with_format(row, 4, pc.pd_term, &f.pct)?;
+        ws.write_string(row, 5, p.default_month.as_deref().unwrap_or("no"))?;
+        ws.write_number_with_format(row, 6, pc.paid, &f.usd)?;
+        ws.write_number_with_format(row, 7, pc.pv_support, &f.usd)?;
+        ws.write_formula_with_format(
+            row,
+            8,
+            Formula::new(format!(
+                "=IF(SUM(H{first}:H{last})=0,\"none\",H{r}/SUM(H{first}:H{last}))",
+                r = row + 1
+            ))
+            .set_result(cached(p.share)),
+            &f.pct,
+        )?;
+        row += 1;
+    }
     Ok(())
 }

@@ -644,3 +644,41 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
         outcome.metrics.total_payments
     ));
 }
+
+/// MODEL v2 §14: the Summary's credit block lists each party, and its share of the
+/// credit-adjusted numerator is a formula over the PV column giving the same shares; §15: the
+/// Debt sheet comes after Monthly.
+#[test]
+fn the_summary_has_the_credit_block_with_share_formulas() {
+    let (contract, outcome) = common::v2_example(false);
+    let mut wb = open(workbook_bytes(&contract, &outcome, None));
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["Summary", "Annual", "Monthly", "Debt", "Inputs"]
+    );
+    let summary = wb.worksheet_range("Summary").unwrap();
+    let formulas = wb.worksheet_formula("Summary").unwrap();
+    let header = (0..summary.height() as u32)
+        .find(|r| summary.get_value((*r, 0)) == Some(&Data::String("Party".into())))
+        .expect("a party table");
+    let pv: Vec<f64> = (1..=3).map(|i| number(&summary, header + i, 7)).collect();
+    for (i, party) in ["buyer", "parent", "vendor"].iter().enumerate() {
+        let r = header + 1 + i as u32;
+        assert_eq!(text(&summary, r, 0), *party);
+        assert!(close(pv[i], outcome.credit[i].pv_support));
+        let formula = formulas.get_value((r, 8)).unwrap();
+        let (first, last) = (header + 2, header + 4);
+        assert_eq!(
+            formula,
+            &format!(
+                "IF(SUM(H{first}:H{last})=0,\"none\",H{}/SUM(H{first}:H{last}))",
+                r + 1
+            )
+        );
+        let share = pv[i] / pv.iter().sum::<f64>();
+        assert!(close(number(&summary, r, 8), share));
+    }
+    assert!((0..summary.height() as u32).any(
+        |r| summary.get_value((r, 1)) == Some(&Data::String("Credit-adjusted coverage".into()))
+    ));
+}
