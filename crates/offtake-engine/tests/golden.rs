@@ -6,7 +6,8 @@
 //! (absent) or a "string". Numbers compare within 1e-9·max(1, |expected|) unless the line ends
 //! with `~ <relative tolerance>`. A `# scenario: <factor> = <value>` line changes the base
 //! scenario (`demand_factor`, `power_factor`, `capex_factor`, `delay_months = [..]`,
-//! `slip_months = [..]`).
+//! `slip_months = [..]`); a `# defaults: <party>=<YYYY-MM>, …` line gives the parties' default
+//! months (MODEL.md §14: a path with given defaults, as `underwrite --default`).
 
 #![allow(
     clippy::disallowed_methods,
@@ -41,6 +42,27 @@ fn check(name: &str) {
                 "slip_months" => scenario.slip_months = months(),
                 other => panic!("{name}: unknown scenario factor {other}"),
             }
+        }
+    }
+    // `# defaults: buyer=2027-07, g=2027-04`: a path with given defaults (MODEL.md §14), each
+    // party by id and the month it defaults in; parties not named do not default.
+    for line in text.lines() {
+        if let Some(rest) = line.trim().strip_prefix("# defaults:") {
+            let parties = contract.parties();
+            let mut defaults = vec![None; parties.len()];
+            for item in rest.split(',') {
+                let (id, month) = item.trim().split_once('=').unwrap();
+                let p = parties
+                    .iter()
+                    .position(|(_, pid, _)| *pid == id.trim())
+                    .unwrap_or_else(|| panic!("{name}: unknown party {id}"));
+                let (y, m) = month.trim().split_once('-').unwrap();
+                let date =
+                    chrono::NaiveDate::from_ymd_opt(y.parse().unwrap(), m.parse().unwrap(), 1)
+                        .unwrap();
+                defaults[p] = Some(contract.period_of(date));
+            }
+            scenario.defaults = Some(defaults);
         }
     }
     let outcome = underwrite(&contract, &scenario);
@@ -252,4 +274,42 @@ fn lender_ltv_crossing() {
 #[test]
 fn lender_sponsor_irr() {
     check("lender_sponsor_irr");
+}
+
+// MODEL v2 §14, credit and credit support (hand arithmetic in each file; staged first as
+// tools/reference/v2_cases/credit_*.toml and checked against tools/reference by compare.py).
+
+#[test]
+fn credit_default_period0() {
+    check("credit_default_period0");
+}
+
+#[test]
+fn credit_default_midterm() {
+    check("credit_default_midterm");
+}
+
+#[test]
+fn credit_default_never() {
+    check("credit_default_never");
+}
+
+#[test]
+fn credit_guarantee_claim() {
+    check("credit_guarantee_claim");
+}
+
+#[test]
+fn credit_guarantee_cap() {
+    check("credit_guarantee_cap");
+}
+
+#[test]
+fn credit_backstop_runs_out() {
+    check("credit_backstop_runs_out");
+}
+
+#[test]
+fn credit_guarantor_defaults_first() {
+    check("credit_guarantor_defaults_first");
 }
