@@ -447,13 +447,15 @@ def main(argv):
         i = args.index("--mc")
         draws = int(args[i + 1])
         del args[i:i + 2]
-    args = [a for a in args if a not in ("--v1", "--v2", "--ref-only", "--credit", "--lender")]
+    forced_paths = "--forced" in args
+    args = [a for a in args if a not in ("--v1", "--v2", "--ref-only", "--credit", "--lender", "--forced")]
     n = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 1
     rng = random.Random(seed)
     rng2 = random.Random(seed + 1_000_003) if v2 else None
     rng3 = random.Random(seed + 3_000_017) if with_credit else None
     rng4 = random.Random(seed + 4_000_037) if with_lender else None
+    rng5 = random.Random(seed + 5_000_011)  # --forced: the parties' default months
     models = {}
     os.makedirs("/tmp/offtake-fuzz", exist_ok=True)
     invalid = flagged = 0
@@ -483,8 +485,21 @@ def main(argv):
         path = f"/tmp/offtake-fuzz/case-{seed}-{i}.toml"
         with open(path, "w") as fh:
             fh.write(text)
+        extra, forced = [], None
+        if forced_paths:
+            # MODEL v2 §14 forced defaults: each party (the buyer, guarantee and backstop ids)
+            # defaults with probability 1/2 in a month from two before start to two after the end.
+            doc = tomllib.loads(text)
+            sh0 = offtake_ref.Sheet(doc)
+            ids = ["buyer"] + [x["id"] for x in doc.get("guarantee", []) + doc.get("backstop", [])]
+            forced = {}
+            for pid in ids:
+                if rng5.random() < 0.5:
+                    forced[pid] = rng5.randrange(-2, sh0.T + 2)
+                    extra += ["--default", f"{pid}={month(sh0.start + forced[pid])}"]
+            forced = forced or None  # nobody named: the base case, as the engine without --default
         try:
-            eng = compare.engine(binary, path)
+            eng = compare.engine(binary, path, extra)
         except RuntimeError as err:
             invalid += 1
             if invalid <= 5:
@@ -492,13 +507,13 @@ def main(argv):
             continue
         model = compare.engine_model(eng)
         models[model] = models.get(model, 0) + 1
-        ref = offtake_ref.run(offtake_ref.Sheet(tomllib.loads(text)), model=model)
+        ref = offtake_ref.run(offtake_ref.Sheet(tomllib.loads(text)), model=model, defaults=forced)
         rows = [r for r in compare.compare(eng, ref) if r[2] > compare.FLAG]
         if rows:
             flagged += 1
             keep = f"/tmp/offtake-fuzz/fail-{seed}-{i}.toml"
             os.replace(path, keep)
-            print(f"[{i}] {keep}: " + "; ".join(f"{k}:{m} {d:.3g}" for k, m, d, _ in rows[:6]))
+            print(f"[{i}] {keep} {' '.join(extra)}: " + "; ".join(f"{k}:{m} {d:.3g}" for k, m, d, _ in rows[:6]))
         else:
             os.remove(path)
     print(f"{n} sheets{' with v2 keys' if v2 else ''}, {invalid} rejected by the engine, {flagged} flagged"

@@ -5,6 +5,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod cmd;
+mod defaults;
 mod error;
 mod output;
 mod present;

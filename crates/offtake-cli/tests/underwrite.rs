@@ -434,3 +434,88 @@ fn all_combinations_over_the_cap_says_how_many_and_how_to_narrow() {
         .code(2)
         .stderr(predicate::str::contains("no such term with alternatives"));
 }
+
+/// The golden case of a guarantee claim (MODEL v2 §14), forced with `--default`.
+const CREDIT_CASE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../offtake-engine/tests/cases/credit_guarantee_claim.toml"
+);
+
+#[test]
+fn forced_default_runs_the_realized_path() {
+    // The case's hand arithmetic: buyer defaults in 2027-07 (t6), the guarantee pays 50 a month
+    // from t6, recovery 0.4·300 = 120, realized coverage 0.85.
+    let json = json_of(&[
+        "underwrite",
+        CREDIT_CASE,
+        "--json",
+        "--default",
+        "buyer=2027-07",
+    ]);
+    assert_eq!(json["metrics"]["coverage"].as_f64(), Some(0.85));
+    assert_eq!(json["monthly"]["recovery"][6].as_f64(), Some(120.0));
+    assert_eq!(json["monthly"]["guarantee"][6].as_f64(), Some(50.0));
+    assert_eq!(json["monthly"]["payments"][6].as_f64(), Some(0.0));
+    // The guarantor defaulting first stops its payments; a month before start is period 0;
+    // a month at or after the end is no default (the base case's payments).
+    let json = json_of(&[
+        "underwrite",
+        CREDIT_CASE,
+        "--json",
+        "--default",
+        "buyer=2027-07",
+        "--default",
+        "g=2020-01",
+    ]);
+    assert_eq!(json["monthly"]["guarantee"][6].as_f64(), Some(0.0));
+    let base = json_of(&["underwrite", CREDIT_CASE, "--json"]);
+    let late = json_of(&[
+        "underwrite",
+        CREDIT_CASE,
+        "--json",
+        "--default",
+        "buyer=2031-01",
+    ]);
+    assert_eq!(
+        late["metrics"]["total_payments"],
+        base["metrics"]["total_payments"]
+    );
+    assert_eq!(late["monthly"]["recovery"], base["monthly"]["recovery"]);
+    // Without --default the base case: the expectation, not a realized path.
+    assert!(
+        base["metrics"]["credit_adjusted_coverage"]
+            .as_f64()
+            .unwrap()
+            < 1.0
+    );
+    assert_eq!(base["metrics"]["coverage"].as_f64(), Some(1.0));
+}
+
+#[test]
+fn bad_default_flag_exits_2_naming_it() {
+    offtake()
+        .args(["underwrite", CREDIT_CASE, "--default", "lender=2027-07"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("--default lender"))
+        .stderr(predicate::str::contains("buyer, g"));
+    offtake()
+        .args(["underwrite", CREDIT_CASE, "--default", "buyer=2027-13"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--default"))
+        .stderr(predicate::str::contains("not a month"));
+    offtake()
+        .args([
+            "underwrite",
+            CREDIT_CASE,
+            "--default",
+            "buyer=2027-07",
+            "--default",
+            "buyer=2027-08",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("named twice"));
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::ValueEnum as _;
-use offtake_engine::{Scenario, underwrite};
+use offtake_engine::underwrite;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::csv::FILE_NAMES;
 use offtake_report::document::Report;
@@ -75,6 +75,11 @@ pub struct Args {
     /// Run an alternative of a sourced term: TERM=N (repeatable; `offtake compare` lists them).
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
+    /// Run the deal with PARTY defaulting in month YYYY-MM (MODEL §14; repeatable): PARTY is
+    /// `buyer` or a guarantee or backstop id; parties not named do not default. The figures are
+    /// then the realized ones (coverage with the recovery and the support received).
+    #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
+    pub defaults: Vec<crate::defaults::ForcedDefault>,
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -103,7 +108,8 @@ pub fn run(args: &Args) -> CliResult {
     check_extension("-o", &args.output, format.kind())?;
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let outcome = underwrite(contract, &Scenario::base(contract));
+    let scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    let outcome = underwrite(contract, &scenario);
     let risk = if args.risk {
         Some(run_risk(contract, args.paths, args.quiet)?)
     } else {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use offtake_engine::{Scenario, underwrite};
+use offtake_engine::underwrite;
 use offtake_model::Variant;
 use offtake_report::UnderwritingJson;
 
@@ -22,6 +22,11 @@ pub struct Args {
     /// value (repeatable; `offtake compare` lists them).
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
+    /// Run the deal with PARTY defaulting in month YYYY-MM (MODEL §14; repeatable): PARTY is
+    /// `buyer` or a guarantee or backstop id; parties not named do not default. The figures are
+    /// then the realized ones (coverage with the recovery and the support received).
+    #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
+    pub defaults: Vec<crate::defaults::ForcedDefault>,
     /// Write the full result as one JSON object instead of the terminal report.
     #[arg(long)]
     pub json: bool,
@@ -52,7 +57,8 @@ pub fn run(args: &Args) -> CliResult {
     }
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let outcome = underwrite(contract, &Scenario::base(contract));
+    let scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    let outcome = underwrite(contract, &scenario);
     let report = if args.json {
         UnderwritingJson::new(contract, &outcome)
             .with_variants(contract, &args.variants)
