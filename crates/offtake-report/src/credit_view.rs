@@ -118,7 +118,13 @@ pub fn terminal(s: &mut String, contract: &Contract, o: &Outcome, screen: &Scree
         Metric::Coverage.label(),
         m.coverage.map_or_else(
             || none("no capex or fixed opex"),
-            |x| format!("{} if no party defaults", times(x)),
+            |x| {
+                if view.forced {
+                    format!("{} realized with the given defaults", times(x))
+                } else {
+                    format!("{} if no party defaults", times(x))
+                }
+            },
         ),
     );
     line(
@@ -140,8 +146,9 @@ pub fn terminal(s: &mut String, contract: &Contract, o: &Outcome, screen: &Scree
         s,
         Metric::ExpectedCreditLoss.label(),
         format!(
-            "{} of PV(zero-usage revenue), after recovery and guarantees",
-            usd(m.expected_credit_loss)
+            "{} of PV(zero-usage revenue), after recovery and guarantees{}",
+            usd(m.expected_credit_loss),
+            if view.forced { " (realized)" } else { "" }
         ),
     );
     line(

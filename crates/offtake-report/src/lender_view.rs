@@ -96,11 +96,13 @@ pub fn terminal(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
         if let Some(b) = bound_text(l) {
             line(s, "Sizing", b);
         }
-        let window = l.window.map_or_else(
-            || none("no repayment period within the term"),
-            |(a, b)| format!("{} to {}", period(a), period(b)),
-        );
-        line(s, "Repayment", window);
+        if l.sizing == "sculpted" {
+            let window = l.window.map_or_else(
+                || none("no repayment period within the term"),
+                |(a, b)| format!("{} to {}", period(a), period(b)),
+            );
+            line(s, "Repayment", window);
+        }
     }
     line(
         s,

@@ -192,7 +192,14 @@ fn verdict(s: &mut String, screen: &Screen, name: &str, v: &VerdictDetail, what:
         &padded[mark.len()..]
     );
     if !v.note.is_empty() {
-        let _ = writeln!(s, "  {:<18}{}", "", sanitize(&prose(&v.note)));
+        let note = sanitize(&prose(&v.note)).into_owned();
+        if 20 + note.chars().count() <= 120 {
+            let _ = writeln!(s, "  {:<18}{note}", "");
+        } else {
+            // A long note (MODEL v2's credit and lender notes) wraps at words to 120 columns.
+            let words: Vec<String> = note.split(' ').map(str::to_string).collect();
+            s.push_str(&flow(&words, " ", 20, 120));
+        }
     }
 }
 

@@ -421,3 +421,36 @@ fn a_sheet_without_v2_keys_has_no_credit_or_lender_section() {
     assert!(!text.contains("\nCredit ("));
     assert!(!text.contains("\nLender ("));
 }
+
+/// The credit block and the lender's page on staged MODEL v2 cases run through the engine
+/// (tools/reference/v2_cases, hand arithmetic in each file): a guarantee that hits its cap, in
+/// the base case and with the buyer's default forced in its sixth month; a sculpt where the DSCR
+/// binds; a share loan whose LTV crosses its threshold.
+#[test]
+fn v2_cases_terminal_snapshot() {
+    use offtake_engine::{Scenario, underwrite};
+    let case = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/../../tools/reference/v2_cases/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let mut out = String::new();
+    let (c, o) = run(&case("credit_guarantee_cap"), &[]);
+    out.push_str(&underwriting(&c, &o, &[]));
+    let forced = Scenario {
+        defaults: Some(vec![Some(5)]),
+        ..Scenario::base(&c)
+    };
+    let o = underwrite(&c, &forced);
+    out.push_str("\n--- buyer defaults in period 5 ---\n");
+    out.push_str(&underwriting(&c, &o, &[]));
+    for name in ["lender_sculpt_dscr_binds", "lender_ltv_crossing"] {
+        let (c, o) = run(&case(name), &[]);
+        out.push_str(&format!("\n--- {name} ---\n"));
+        out.push_str(&underwriting(&c, &o, &[]));
+    }
+    assert_fits(&out, 120, "v2 cases");
+    insta::assert_snapshot!("v2_cases_terminal", out);
+}

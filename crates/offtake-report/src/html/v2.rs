@@ -50,7 +50,13 @@ pub fn credit(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
         Metric::Coverage.label(),
         &m.coverage.map_or_else(
             || none("no capex or fixed opex"),
-            |x| format!("{} if no party defaults", times(x)),
+            |x| {
+                if view.forced {
+                    format!("{} realized with the given defaults", times(x))
+                } else {
+                    format!("{} if no party defaults", times(x))
+                }
+            },
         ),
     );
     row(
@@ -145,14 +151,16 @@ pub fn lender(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
         if let Some(b) = lender_view::bound_text(l) {
             row(h, "Sizing", &b);
         }
-        row(
-            h,
-            "Repayment",
-            &l.window.map_or_else(
-                || none("no repayment period within the term"),
-                |(a, b)| format!("{} to {}", period(a), period(b)),
-            ),
-        );
+        if l.sizing == "sculpted" {
+            row(
+                h,
+                "Repayment",
+                &l.window.map_or_else(
+                    || none("no repayment period within the term"),
+                    |(a, b)| format!("{} to {}", period(a), period(b)),
+                ),
+            );
+        }
     }
     row(
         h,
