@@ -423,7 +423,7 @@ fn a_sheet_without_v2_keys_has_no_credit_or_lender_section() {
 }
 
 /// The credit block and the lender's page on staged MODEL v2 cases run through the engine
-/// (tools/reference/v2_cases, hand arithmetic in each file): a guarantee that hits its cap, in
+/// (the engine's golden cases, hand arithmetic in each file): a guarantee that hits its cap, in
 /// the base case and with the buyer's default forced in its sixth month; a sculpt where the DSCR
 /// binds; a share loan whose LTV crosses its threshold.
 #[test]
@@ -431,7 +431,7 @@ fn v2_cases_terminal_snapshot() {
     use offtake_engine::{Scenario, underwrite};
     let case = |name: &str| {
         std::fs::read_to_string(format!(
-            "{}/../../tools/reference/v2_cases/{name}.toml",
+            "{}/../offtake-engine/tests/cases/{name}.toml",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()

@@ -18,13 +18,13 @@ mod common;
 use common::{EXAMPLE, run};
 
 const DSCR_BINDS: &str =
-    include_str!("../../../tools/reference/v2_cases/lender_sculpt_dscr_binds.toml");
+    include_str!("../../offtake-engine/tests/cases/lender_sculpt_dscr_binds.toml");
 const GEARING_BINDS: &str =
-    include_str!("../../../tools/reference/v2_cases/lender_sculpt_gearing_binds.toml");
+    include_str!("../../offtake-engine/tests/cases/lender_sculpt_gearing_binds.toml");
 const RESERVE: &str =
-    include_str!("../../../tools/reference/v2_cases/lender_reserve_exhausted.toml");
+    include_str!("../../offtake-engine/tests/cases/lender_reserve_exhausted.toml");
 const LTV_CROSSING: &str =
-    include_str!("../../../tools/reference/v2_cases/lender_ltv_crossing.toml");
+    include_str!("../../offtake-engine/tests/cases/lender_ltv_crossing.toml");
 
 /// The example with a sculpted loan, a reserve and a resale curve.
 fn sculpted_example() -> String {
