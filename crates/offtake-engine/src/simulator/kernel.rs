@@ -72,13 +72,15 @@ mod wide_tests {
     use super::*;
     use crate::Scenario;
 
-    const SHEETS: [&str; 6] = [
+    const SHEETS: [&str; 8] = [
         include_str!("../../../../examples/amazon-anthropic-2026.toml"),
         include_str!("../../../../examples/microsoft-iren-2025.toml"),
         include_str!("../../tests/cases/settle_monthly.toml"),
         include_str!("../../tests/cases/debt_dscr.toml"),
         include_str!("../../tests/cases/delay_and_slip.toml"),
         include_str!("../../tests/cases/milestone_equity.toml"),
+        include_str!("../../tests/cases/lender_sculpt_dscr_binds.toml"),
+        include_str!("../../tests/cases/lender_ltv_crossing.toml"),
     ];
 
     #[test]
