@@ -17,6 +17,26 @@ fn example() -> offtake_model::Contract {
     offtake_model::parse(EXAMPLE).unwrap_or_else(|e| panic!("bundled example: {e:?}"))
 }
 
+/// The example with its loan sculpted (MODEL v2 §15: target DSCR 1.3, gearing cap 0.5, the
+/// example's rate and tenor) instead of 50 % of each capex amount; `term_years` replaced when
+/// given.
+fn example_sculpted(term_years: Option<u32>) -> offtake_model::Contract {
+    let mut text = EXAMPLE.replace(
+        "debt_share = 0.5\n",
+        "sizing = \"sculpted\"\ntarget_dscr = 1.3\nmax_gearing = 0.5\n",
+    );
+    if let Some(years) = term_years {
+        text = text.replace("term_years = 10\n", &format!("term_years = {years}\n"));
+    }
+    offtake_model::parse(&text).unwrap_or_else(|e| panic!("sculpted example: {e:?}"))
+}
+
+/// The example with `term_years` replaced (its level, share loan kept).
+fn example_term(years: u32) -> offtake_model::Contract {
+    let text = EXAMPLE.replace("term_years = 10\n", &format!("term_years = {years}\n"));
+    offtake_model::parse(&text).unwrap_or_else(|e| panic!("example: {e:?}"))
+}
+
 /// One base-case path (120 months, 4 tranches), buffers reused.
 #[divan::bench(name = "simulate/amazon-anthropic/120m")]
 fn simulate(bencher: Bencher) {
@@ -60,12 +80,34 @@ fn underwrite_full(bencher: Bencher) {
     bencher.bench_local(|| black_box(underwrite(black_box(&contract), black_box(&scenario))));
 }
 
+/// Set-up of a 600-month term with a sculpted loan (MODEL v2 §15): the tables, the base case run
+/// once and the sculpt sized from it (target: ≤ 1 ms), beside the same set-up with the level loan.
+#[divan::bench(name = "sculpt/amazon-anthropic/600m-setup", args = ["sculpted", "level"])]
+fn sculpt_setup(bencher: Bencher, loan: &str) {
+    let contract = if loan == "sculpted" {
+        example_sculpted(Some(50))
+    } else {
+        example_term(50)
+    };
+    bencher.bench_local(|| black_box(Simulator::new(black_box(&contract))));
+}
+
 /// 256 varied paths at the Monte Carlo's extent, cycled: delays 0–12 months per tranche, slips
 /// 0–12 and 0–18, demand ×0.75–1.3, power ×0.8–1.5, capex ×0.9–1.4 (roughly the example's
 /// `[risk]` ranges, drawn by a fixed xorshift so the set is the same on every run).
 #[divan::bench(name = "simulate/amazon-anthropic/120m-risk-varied")]
 fn simulate_risk_varied(bencher: Bencher) {
-    let contract = example();
+    risk_varied(bencher, &example());
+}
+
+/// The same 256 paths with the loan sculpted on the base case (MODEL v2 §15; target: ≤ 1.2× the
+/// level loan's time above, side by side).
+#[divan::bench(name = "simulate/amazon-anthropic/120m-risk-varied-sculpted")]
+fn simulate_risk_varied_sculpted(bencher: Bencher) {
+    risk_varied(bencher, &example_sculpted(None));
+}
+
+fn risk_varied(bencher: Bencher, contract: &offtake_model::Contract) {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = move |lo: f64, hi: f64| {
         state ^= state << 13;
@@ -88,7 +130,7 @@ fn simulate_risk_varied(bencher: Bencher) {
             ],
         })
         .collect();
-    let mut sim = Simulator::new(&contract).with_extent(Extent::Risk);
+    let mut sim = Simulator::new(contract).with_extent(Extent::Risk);
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % scenarios.len();

@@ -319,7 +319,12 @@ impl Simulator<'_> {
             self.loan_to_value(m);
             return;
         }
-        if !full {
+        // At the Risk extent a share loan without a reserve or market value needs neither CFADS
+        // by month nor the balance (its DSCR is yearly, its debt owed v1's closed form).
+        let sculpted = self.lender.sculpted.is_some();
+        let monthly_cfads = full || sculpted || self.lender.dsra > 0;
+        let need_balance = full || self.lender.has_market();
+        if !full && monthly_cfads {
             // CFADS = EBITDA − tax, as the Full extent writes it.
             let cfads = &mut self.series.cfads[..n];
             cfads.copy_from_slice(&self.series.ebitda[..n]);
@@ -339,18 +344,30 @@ impl Simulator<'_> {
         let growth = self.lender.growth;
         let (draws, service) = (&self.series.debt_draw[..n], &self.series.debt_service[..n]);
         let balance = &mut self.series.debt_balance[..n];
-        let (mut b, mut peak) = (0.0_f64, 0.0_f64);
-        for t in 0..n {
-            b = b * growth + draws[t] - service[t];
-            peak = peak.max(b);
-            if b.abs() <= RESIDUE * peak {
-                b = 0.0;
+        if need_balance {
+            let (mut b, mut peak) = (0.0_f64, 0.0_f64);
+            for t in 0..n {
+                b = b * growth + draws[t] - service[t];
+                peak = peak.max(b);
+                if b.abs() <= RESIDUE * peak {
+                    b = 0.0;
+                }
+                balance[t] = b;
             }
-            balance[t] = b;
         }
-        let b0 = if r0 > 0 { balance[r0 - 1] } else { 0.0 };
-        if self.lender.sculpted.is_some() {
-            m.debt_outstanding_at_end = balance[n - 1].max(0.0);
+        let b0 = if sculpted {
+            // Σ draws·(1+i)^(r0−1−t), the balance at the end of r0 − 1.
+            self.lender.run.b0
+        } else if need_balance && r0 > 0 {
+            balance[r0 - 1]
+        } else {
+            0.0
+        };
+        if sculpted {
+            // The service's PV at the loan rate is B0 on every path (DS_path = DS·B0_path/B0),
+            // so the loan is repaid by the end of W ≤ T − 1: nothing is owed after T − 1
+            // (reading 6; the balance series shows a rounding residue at most).
+            m.debt_outstanding_at_end = 0.0;
         }
         let has_debt = m.debt_drawn > 0.0;
         self.lender.run.has_debt = has_debt;
@@ -436,6 +453,7 @@ impl Simulator<'_> {
                 drawn += *d;
                 b0 += *d * grow;
             }
+            self.lender.run.b0 = b0;
             let scale = b0 / s.b0;
             for (ds, base) in service.iter_mut().zip(&s.service) {
                 *ds = base * scale;
