@@ -10,7 +10,7 @@
 use offtake_model::Contract;
 
 use super::Simulator;
-use super::arith::to_period;
+use super::arith::{dot, to_period};
 use crate::{Metrics, Schedule};
 
 /// A guarantee or a backstop in periods.
@@ -182,6 +182,31 @@ impl CreditTerms {
     }
 }
 
+/// Walks a promised schedule x(t) over `periods` cut where its cumulative sum reaches `cap` (the
+/// crossing payment in part, nothing after it), handing each payment to `pay`: min(x, cap − Σ
+/// so far) without carrying the min through the running sum, so the loop's only dependency is
+/// one addition.
+#[inline(always)]
+fn capped(
+    periods: std::ops::RangeInclusive<usize>,
+    cap: f64,
+    x: impl Fn(usize) -> f64,
+    mut pay: impl FnMut(usize, f64),
+) {
+    let mut acc = 0.0;
+    for t in periods {
+        let x = x(t);
+        let room = cap - acc;
+        if x < room {
+            acc += x;
+            pay(t, x);
+        } else {
+            pay(t, room.max(0.0));
+            break;
+        }
+    }
+}
+
 /// A capped schedule's sum against a weight, from running sums: G_d(t) = share·Z(t) from d,
 /// cut where its cumulative sum reaches the cap (the crossing payment in part).
 struct CappedSums<'a> {
@@ -225,6 +250,7 @@ impl Simulator<'_> {
     /// until its own default), all provider revenue in EBITDA and FCF (not buyer payments); and
     /// the numerators of the coverage, the credit-adjusted coverage and the credit loss.
     /// The buyer's payments from d were already left unpaid by billing.
+    #[inline(always)]
     pub(super) fn credit_support(&mut self) {
         let n = self.n;
         let df = &self.provider_factor[..n];
@@ -267,32 +293,57 @@ impl Simulator<'_> {
 
         // Backstops: Bk(t) = share·max(0, Σ_k C_k·p_g − B)·price in the window, cut at the cap,
         // paid until its own default; Bk0 the same at zero usage (reading 8). Physical usage:
-        // re-marketed usage counts as used.
+        // re-marketed usage counts as used. Once a cap is reached nothing more is paid, so each
+        // schedule stops there.
+        let forced = cr.forced;
         let (mut pv_backstops, mut term4) = (0.0, 0.0);
         for k in &cr.backstops {
             let Some((lo, hi)) = k.window else { continue };
             let dk = cr.default_at[k.party];
+            let mut paid = 0.0;
+            if dk > 0 {
+                capped(
+                    lo..=hi.min(dk - 1),
+                    k.cap,
+                    |t| {
+                        let unused = (avail[t] * price[t] - used[t] * price[t]).max(0.0);
+                        k.share * unused * k.price
+                    },
+                    |t, pay| {
+                        backstop[t] += pay;
+                        ebitda[t] += pay;
+                        fcf[t] += pay;
+                        paid += pay;
+                    },
+                );
+            }
+            // Bk0: its PV until its default (realized) or weighted by its survival (expected).
             let q = &cr.survival[k.party];
-            let (mut acc, mut acc0) = (0.0, 0.0);
-            let (mut paid, mut pv0, mut pv0q) = (0.0, 0.0, 0.0);
-            for t in lo..=hi {
-                let at_price = avail[t] * price[t];
-                let unused = (at_price - used[t] * price[t]).max(0.0);
-                let pay = (k.share * unused * k.price).min((k.cap - acc).max(0.0));
-                acc += pay;
-                let zero = (k.share * at_price * k.price).min((k.cap - acc0).max(0.0));
-                acc0 += zero;
-                if t < dk {
-                    backstop[t] += pay;
-                    ebitda[t] += pay;
-                    fcf[t] += pay;
-                    paid += pay;
-                    pv0 += zero * df[t];
+            let (mut pv0, mut pv0q) = (0.0, 0.0);
+            if forced {
+                if dk > 0 {
+                    capped(
+                        lo..=hi.min(dk - 1),
+                        k.cap,
+                        |t| k.share * (avail[t] * price[t]) * k.price,
+                        |t, zero| {
+                            pv0 += zero * df[t];
+                        },
+                    );
                 }
-                pv0q += zero * q[t] * df[t];
+            } else {
+                capped(
+                    lo..=hi,
+                    k.cap,
+                    |t| k.share * (avail[t] * price[t]) * k.price,
+                    |t, zero| {
+                        pv0 += zero * df[t];
+                        pv0q += zero * q[t] * df[t];
+                    },
+                );
             }
             cr.paid[k.party] = paid;
-            cr.pv_support[k.party] = if cr.forced { pv0 } else { pv0q };
+            cr.pv_support[k.party] = if forced { pv0 } else { pv0q };
             pv_backstops += pv0;
             term4 += pv0q;
         }
@@ -300,12 +351,12 @@ impl Simulator<'_> {
         // The buyer's default in d (readings 4–7).
         let mut got_pv = 0.0;
         if d < n {
+            let r = cr.remarket;
             for t in d..n {
-                let contracted = used[t] * price[t];
-                let r = cr.remarket * contracted;
-                remarket[t] = r;
-                ebitda[t] += r;
-                fcf[t] += r;
+                let m = r * (used[t] * price[t]);
+                remarket[t] = m;
+                ebitda[t] += m;
+                fcf[t] += m;
             }
             // G_d per guarantee: share·ZR(t) from d, cut at the cap, paid until its default;
             // the claim nets the promised payments (reading 5).
@@ -313,20 +364,22 @@ impl Simulator<'_> {
             promised[d..].fill(0.0);
             for g in &cr.guarantees {
                 let dg = cr.default_at[g.party];
-                let mut acc = 0.0;
                 let (mut paid, mut pv) = (0.0, 0.0);
-                for t in d..n {
-                    let pay = (g.share * zr[t]).min((g.cap - acc).max(0.0));
-                    acc += pay;
-                    promised[t] += pay;
-                    if t < dg {
-                        guarantee[t] += pay;
-                        ebitda[t] += pay;
-                        fcf[t] += pay;
-                        paid += pay;
-                        pv += pay * df[t];
-                    }
-                }
+                capped(
+                    d..=n - 1,
+                    g.cap,
+                    |t| g.share * zr[t],
+                    |t, pay| {
+                        promised[t] += pay;
+                        if t < dg {
+                            guarantee[t] += pay;
+                            ebitda[t] += pay;
+                            fcf[t] += pay;
+                            paid += pay;
+                            pv += pay * df[t];
+                        }
+                    },
+                );
                 cr.paid[g.party] = paid;
                 cr.pv_support[g.party] = pv;
                 got_pv += pv;
@@ -346,10 +399,7 @@ impl Simulator<'_> {
         if cr.forced {
             // Reading 14: ZR before d + recovery + guarantee payments made + Bk0 until each
             // backstop's default.
-            let mut before = 0.0;
-            for t in 0..d {
-                before += zr[t] * df[t];
-            }
+            let before = dot(&zr[..d], &df[..d]);
             cr.pv_support[0] = before + recovery.get(d).map_or(0.0, |r| r * df[d]);
             let got = before + got_pv;
             cr.coverage_numerator = Some(got + pv_backstops);

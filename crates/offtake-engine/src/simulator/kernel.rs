@@ -72,7 +72,7 @@ mod wide_tests {
     use super::*;
     use crate::Scenario;
 
-    const SHEETS: [&str; 8] = [
+    const SHEETS: [&str; 9] = [
         include_str!("../../../../examples/amazon-anthropic-2026.toml"),
         include_str!("../../../../examples/microsoft-iren-2025.toml"),
         include_str!("../../tests/cases/settle_monthly.toml"),
@@ -81,6 +81,7 @@ mod wide_tests {
         include_str!("../../tests/cases/milestone_equity.toml"),
         include_str!("../../tests/cases/lender_sculpt_dscr_binds.toml"),
         include_str!("../../tests/cases/lender_ltv_crossing.toml"),
+        include_str!("../../tests/cases/credit_guarantee_claim.toml"),
     ];
 
     #[test]
@@ -108,7 +109,13 @@ mod wide_tests {
                             .map(|_| next(0.0, 24.99) as i64)
                             .collect(),
                         resale_factor: 1.0,
-                        defaults: None,
+                        // Every other path with given defaults (MODEL.md §14).
+                        defaults: (i % 2 == 1).then(|| {
+                            c.parties()
+                                .iter()
+                                .map(|_| Some(next(-2.0, 1.2 * c.term_months() as f64) as i64))
+                                .collect()
+                        }),
                         slip_months: (0..c.generations.len())
                             .map(|_| next(0.0, 24.99) as i64)
                             .collect(),
