@@ -14,7 +14,7 @@ Paths beyond the engine's Outcome (proposed names for §14/§15): `credit.<party
 default within the term), `sizing.<g|K|D_star|B0|r0|bound>` (the sculpt), `annual[y].dscr`.
 
 Usage: python3 check.py [FILE...]   (default: every *.toml beside this script). Exit 1 on a miss.
-The MODEL v2 §13 cases written here now live in crates/offtake-engine/tests/cases/ with the
+The MODEL v2 §13 and §15 (lender_*) cases written here now live in crates/offtake-engine/tests/cases/ with the
 engine's other golden cases: `python3 check.py crates/offtake-engine/tests/cases/*.toml` checks
 them all; lines on figures the reference does not report (fits, most annual columns) are counted
 and skipped.
@@ -77,6 +77,15 @@ def lookup(out, path):
         return out["credit"][rest]
     if head == "sizing":
         return out["lender"]["sizing"][rest]
+    if head == "lender":
+        # the engine's LenderView names (crates/offtake-engine/tests/cases/lender_*.toml)
+        names = {"repayment_start": "r0", "capex_grown": "K", "debt_capacity": "D_star",
+                 "gearing_target": "g", "bound": "bound", "balance_at_start": "B0"}
+        if rest == "reserve_funded":
+            return sum(out["lender"]["reserve_funding"])
+        if rest == "repayment_start":
+            return out["lender"]["r0"]
+        return out["lender"]["sizing"][names[rest]]
     raise KeyError(path)
 
 
