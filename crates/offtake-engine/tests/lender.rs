@@ -421,3 +421,45 @@ dscr = 1.25
     assert!(near(o.metrics.min_dscr.unwrap(), 1.25));
     assert!(o.verdicts.financeable);
 }
+
+/// Financeable's note names the §15 test that failed (MODEL v2 §15 reading 17), and a v1 share
+/// loan without a reserve or market value keeps v1's note.
+#[test]
+fn financeable_note_names_the_failed_test() {
+    let case = |name: &str| {
+        let path = format!("{}/tests/cases/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        #[allow(clippy::disallowed_methods, reason = "a golden case this test reads")]
+        let text = std::fs::read_to_string(&path).unwrap();
+        let c = offtake_model::parse(&text).unwrap();
+        underwrite(&c, &Scenario::base(&c))
+            .verdict_details
+            .financeable
+    };
+    let ltv = case("lender_ltv_crossing");
+    assert!(!ltv.passed);
+    assert!(
+        ltv.note
+            .contains("max LTV 0.9479 (needs <= 0.8); fails LTV"),
+        "{}",
+        ltv.note
+    );
+    let reserve = case("lender_reserve_exhausted");
+    assert!(
+        reserve.note.contains("payment default in period 8")
+            && reserve.note.ends_with("fails payment default"),
+        "{}",
+        reserve.note
+    );
+    let sculpt = case("lender_sculpt_dscr_binds");
+    assert!(sculpt.passed);
+    assert!(
+        sculpt
+            .note
+            .ends_with("LLCR 1.2500 (needs >= 1.25); no payment default"),
+        "{}",
+        sculpt.note
+    );
+    let v1 = case("debt_dscr");
+    assert!(v1.note.starts_with("minimum yearly DSCR") && !v1.note.contains("LLCR"));
+    assert!(!v1.note.contains("payment default"), "{}", v1.note);
+}
