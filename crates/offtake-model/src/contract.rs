@@ -392,20 +392,23 @@ pub struct Thresholds {
     pub ltv: f64,
 }
 
-/// A scalar risk factor (a multiplier, MODEL.md §10).
+/// A scalar risk factor (a multiplier, MODEL.md §10; `resale_factor` multiplies the chips'
+/// resale curve, §15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScalarFactor {
     DemandFactor,
     PowerFactor,
     CapexFactor,
+    ResaleFactor,
 }
 
 impl ScalarFactor {
-    pub const ALL: [ScalarFactor; 3] = [
+    pub const ALL: [ScalarFactor; 4] = [
         ScalarFactor::DemandFactor,
         ScalarFactor::PowerFactor,
         ScalarFactor::CapexFactor,
+        ScalarFactor::ResaleFactor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -413,11 +416,56 @@ impl ScalarFactor {
             ScalarFactor::DemandFactor => "demand_factor",
             ScalarFactor::PowerFactor => "power_factor",
             ScalarFactor::CapexFactor => "capex_factor",
+            ScalarFactor::ResaleFactor => "resale_factor",
         }
     }
 
     pub fn from_name(name: &str) -> Option<ScalarFactor> {
         ScalarFactor::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// A factor a correlation can name (MODEL.md §10, §14): a scalar multiplier, or the default
+/// time of a party with a credit (`default.buyer`, `default.<guarantee or backstop id>`).
+/// Ordered as the copula takes them: scalars in [`ScalarFactor`] order, then parties in
+/// [`Contract::parties`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RiskFactor {
+    Scalar(ScalarFactor),
+    Default(Party),
+}
+
+impl RiskFactor {
+    /// The name as written in `[risk] correlation` (`default.<id>` needs the contract's ids).
+    pub fn name(self, contract: &Contract) -> String {
+        match self {
+            RiskFactor::Scalar(f) => f.name().to_string(),
+            RiskFactor::Default(p) => {
+                let id = contract
+                    .parties()
+                    .into_iter()
+                    .find(|(q, _, _)| *q == p)
+                    .map_or("?", |(_, id, _)| id);
+                format!("default.{id}")
+            }
+        }
+    }
+}
+
+/// A scalar serializes as its name (as v1 wrote it); a default factor as
+/// `default.buyer`, `default.guarantee.<index>` or `default.backstop.<index>`.
+impl Serialize for RiskFactor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RiskFactor::Scalar(f) => f.serialize(s),
+            RiskFactor::Default(Party::Buyer) => s.serialize_str("default.buyer"),
+            RiskFactor::Default(Party::Guarantee(i)) => {
+                s.collect_str(&format_args!("default.guarantee.{i}"))
+            }
+            RiskFactor::Default(Party::Backstop(i)) => {
+                s.collect_str(&format_args!("default.backstop.{i}"))
+            }
+        }
     }
 }
 
@@ -433,8 +481,8 @@ pub enum DelaySpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Correlation {
-    pub a: ScalarFactor,
-    pub b: ScalarFactor,
+    pub a: RiskFactor,
+    pub b: RiskFactor,
     pub rho: f64,
 }
 
@@ -446,6 +494,9 @@ pub struct RiskSpec {
     pub demand_factor: Option<Distribution>,
     pub power_factor: Option<Distribution>,
     pub capex_factor: Option<Distribution>,
+    /// Multiplies the chips' resale curve (MODEL.md §15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resale_factor: Option<Distribution>,
     pub delay_months: Option<DelaySpec>,
     /// (generation index, distribution), in roadmap order.
     pub slip_months: Vec<(usize, Distribution)>,
@@ -461,6 +512,7 @@ impl RiskSpec {
             ScalarFactor::DemandFactor => self.demand_factor.as_ref(),
             ScalarFactor::PowerFactor => self.power_factor.as_ref(),
             ScalarFactor::CapexFactor => self.capex_factor.as_ref(),
+            ScalarFactor::ResaleFactor => self.resale_factor.as_ref(),
         }
     }
 }

@@ -156,6 +156,10 @@ pub enum Problem {
         from: String,
         until: String,
     },
+    #[error(
+        "the correlation matrix is not positive semi-definite (smallest eigenvalue {eigenvalue:.4})"
+    )]
+    NotPositiveSemiDefiniteEigen { eigenvalue: f64 },
 }
 
 /// A range's bound as messages show it: round powers of ten in exponent form (`1e10`, not

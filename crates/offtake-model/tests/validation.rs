@@ -1137,6 +1137,79 @@ fn correlation_rho_out_of_range_self_and_repeated() {
 }
 
 #[test]
+fn resale_factor_is_a_scalar_factor_that_can_be_correlated() {
+    let src = edit(
+        CORRELATION,
+        "resale_factor = { dist = \"uniform\", min = 0.5, max = 1.2 }\ncorrelation = [[\"demand_factor\", \"resale_factor\", 0.4]]",
+    );
+    let risk = parse(&src).unwrap().risk.unwrap();
+    assert!(risk.resale_factor.is_some());
+    assert_eq!(risk.correlation.len(), 1);
+    // Named without a distribution, it cannot be correlated.
+    let src = correlation("[[\"demand_factor\", \"resale_factor\", 0.3]]");
+    let d = one(&src, "correlation", "risk.correlation[0]");
+    assert!(
+        matches!(&d.problem, Problem::BadCorrelation { message } if message.contains("no distribution"))
+    );
+    assert_eq!(d.snippet(&src), "\"resale_factor\"");
+}
+
+#[test]
+fn a_default_factor_for_a_party_without_credit_is_refused() {
+    // The example's buyer has no `credit`: it never defaults.
+    let src = correlation("[[\"demand_factor\", \"default.buyer\", 0.3]]");
+    let d = one(&src, "correlation", "risk.correlation[0]");
+    assert!(
+        matches!(&d.problem, Problem::BadCorrelation { message } if message.contains("party `buyer` has no `credit`")),
+        "{d:?}"
+    );
+    assert_eq!(d.snippet(&src), "\"default.buyer\"");
+    // A party that does not exist.
+    let src = correlation("[[\"default.buyr\", \"demand_factor\", 0.3]]");
+    let d = one(&src, "correlation", "risk.correlation[0]");
+    assert!(
+        matches!(&d.problem, Problem::BadCorrelation { message } if message.contains("names no party") && message.contains("default.buyer")),
+        "{d:?}"
+    );
+    assert_eq!(d.snippet(&src), "\"default.buyr\"");
+}
+
+#[test]
+fn the_semi_definite_check_covers_the_larger_matrix() {
+    // Four factors pairwise at −0.4: every 3×3 principal minor is a valid correlation matrix
+    // (det = 1 − 3·0.16 − 2·0.064 = 0.392), but the 4×4 has the eigenvalue 1 − 3·0.4 = −0.2.
+    let pairs: Vec<String> = [
+        ("demand_factor", "power_factor"),
+        ("demand_factor", "capex_factor"),
+        ("demand_factor", "resale_factor"),
+        ("power_factor", "capex_factor"),
+        ("power_factor", "resale_factor"),
+        ("capex_factor", "resale_factor"),
+    ]
+    .iter()
+    .map(|(a, b)| format!("[\"{a}\", \"{b}\", -0.4]"))
+    .collect();
+    let with = |pairs: &[String]| {
+        edit(
+            CORRELATION,
+            &format!(
+                "resale_factor = {{ dist = \"uniform\", min = 0.5, max = 1.2 }}\ncorrelation = [{}]",
+                pairs.join(", ")
+            ),
+        )
+    };
+    let src = with(&pairs);
+    let d = one(&src, "correlation", "risk.correlation");
+    assert!(
+        matches!(d.problem, Problem::NotPositiveSemiDefiniteEigen { eigenvalue } if (eigenvalue + 0.2).abs() < 1e-9),
+        "{d:?}"
+    );
+    // The triple without resale_factor passes.
+    let ok = with(&[pairs[0].clone(), pairs[1].clone(), pairs[3].clone()]);
+    assert!(parse(&ok).is_ok());
+}
+
+#[test]
 fn zero_paths() {
     let src = edit("paths = 10000", "paths = 0");
     let d = one(&src, "paths = 0", "risk.paths");

@@ -200,9 +200,10 @@ impl Metric {
         }
     }
 
-    /// The metric a Monte Carlo path records.
-    pub fn of_path_metric(m: PathMetric) -> Metric {
-        match m {
+    /// The metric a Monte Carlo path records, for the v1 metrics (the MODEL v2 ones are
+    /// labelled by `risk_view::path_metric_label`).
+    pub fn of_path_metric(m: PathMetric) -> Option<Metric> {
+        Some(match m {
             PathMetric::ProviderNpv => Metric::ProviderNpv,
             PathMetric::ProviderIrr => Metric::ProviderIrr,
             PathMetric::PaybackMonths => Metric::Payback,
@@ -213,7 +214,13 @@ impl Metric {
             PathMetric::EffectivePrice => Metric::EffectivePrice,
             PathMetric::TotalPayments => Metric::TotalPayments,
             PathMetric::IdlePayments => Metric::IdlePayments,
-        }
+            PathMetric::CreditAdjustedCoverage
+            | PathMetric::CreditLoss
+            | PathMetric::Llcr
+            | PathMetric::MaxLtv
+            | PathMetric::Gearing
+            | PathMetric::SponsorIrr => return None,
+        })
     }
 }
 
@@ -254,11 +261,13 @@ mod tests {
     #[test]
     fn every_path_metric_has_its_label() {
         assert_eq!(
-            Metric::of_path_metric(PathMetric::MinDscr).label(),
+            Metric::of_path_metric(PathMetric::MinDscr).unwrap().label(),
             "Minimum DSCR"
         );
         assert_eq!(
-            Metric::of_path_metric(PathMetric::PaybackMonths).key(),
+            Metric::of_path_metric(PathMetric::PaybackMonths)
+                .unwrap()
+                .key(),
             "payback_months"
         );
     }

@@ -10,21 +10,29 @@ use offtake_risk::{PathMetric, RiskReport, Shard};
 
 use crate::format::{count, months, pct, pp, times, usd};
 use crate::labels::Metric;
-use crate::risk_view::probabilities;
+use crate::risk_view::{path_metric_label, probabilities, probability_details, shows_metric};
 use crate::screen::{Screen, Tone, sanitize};
 use crate::table::{Cell, Table, flow};
 
 /// How a metric's values read over paths.
 pub fn show(m: PathMetric, x: f64) -> String {
     match m {
-        PathMetric::ProviderIrr => pct(x),
+        PathMetric::ProviderIrr
+        | PathMetric::SponsorIrr
+        | PathMetric::Gearing
+        | PathMetric::MaxLtv => pct(x),
         PathMetric::PaybackMonths => months(x),
-        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => times(x),
+        PathMetric::MinDscr
+        | PathMetric::AvgDscr
+        | PathMetric::Coverage
+        | PathMetric::CreditAdjustedCoverage
+        | PathMetric::Llcr => times(x),
         PathMetric::EffectivePrice => format!("{}/PFLOP-h", usd(x)),
         PathMetric::ProviderNpv
         | PathMetric::BuyerNpv
         | PathMetric::TotalPayments
-        | PathMetric::IdlePayments => usd(x),
+        | PathMetric::IdlePayments
+        | PathMetric::CreditLoss => usd(x),
     }
 }
 
@@ -50,11 +58,17 @@ pub fn risk(r: &RiskReport, contract: &Contract, screen: &Screen) -> String {
     for n in &r.notes {
         let _ = writeln!(s, "note: {}", sanitize(n));
     }
-    if !r.factors.is_empty() {
+    if !r.factors.is_empty() || !r.probabilities.defaults.is_empty() {
         let list: Vec<String> = r
             .factors
             .iter()
             .map(|f| format!("{} {}", f.factor, f.dist.name()))
+            .chain(
+                r.probabilities
+                    .defaults
+                    .iter()
+                    .map(|d| format!("default.{} (credit)", sanitize(&d.party))),
+            )
             .collect();
         let _ = writeln!(s, "Factors varied:");
         let width = screen.width.unwrap_or(usize::MAX);
@@ -64,8 +78,8 @@ pub fn risk(r: &RiskReport, contract: &Contract, screen: &Screen) -> String {
         let _ = writeln!(
             s,
             "correlation: {} ~ {}  copula ρ {:.2} (rank correlation {:.3})",
-            sanitize(c.a.name()),
-            sanitize(c.b.name()),
+            sanitize(&c.a),
+            sanitize(&c.b),
             c.rho,
             c.spearman
         );
@@ -97,14 +111,14 @@ fn metrics(r: &RiskReport, screen: &Screen) -> String {
     let mut right = vec![true; header.len()];
     right[0] = false;
     let mut t = Table::new(&header, &right);
-    for (m, sum) in &r.metrics.0 {
+    for (m, sum) in r.metrics.0.iter().filter(|(m, _)| shows_metric(r, *m)) {
         let f = |x: f64| show(*m, x);
         let sd = match m {
             // An IRR's spread is in percentage points, not a rate.
-            PathMetric::ProviderIrr => opt(sum.sd, pp),
+            PathMetric::ProviderIrr | PathMetric::SponsorIrr => opt(sum.sd, pp),
             _ => opt(sum.sd, f),
         };
-        let mut row = vec![Metric::of_path_metric(*m).label().to_string()];
+        let mut row = vec![path_metric_label(*m).to_string()];
         if wide {
             row.push(count(sum.n));
         }
@@ -130,21 +144,16 @@ fn metrics(r: &RiskReport, screen: &Screen) -> String {
 }
 
 fn probabilities_block(s: &mut String, r: &RiskReport, screen: &Screen) {
-    let p = &r.probabilities;
     let _ = writeln!(s, "\nProbabilities (share of paths)");
     let mut t = Table::headless(&[false, true, false]);
-    for (k, (what, share)) in probabilities(r).into_iter().enumerate() {
+    let details = probability_details(r);
+    for (k, ((what, share), detail)) in probabilities(r).into_iter().zip(details).enumerate() {
         // The three verdicts are coloured by whether they hold on every path.
         let tone = match (k < 3, share) {
             (true, Some(x)) if x >= 1.0 => Tone::Pass,
             (true, Some(x)) if x < 0.5 => Tone::Fail,
             (true, Some(_)) => Tone::Warn,
             _ => Tone::Plain,
-        };
-        let detail = if k == 3 {
-            format!("of {} paths with an IRR", count(p.paths_with_irr))
-        } else {
-            String::new()
         };
         t.row(vec![
             Cell::from(what),

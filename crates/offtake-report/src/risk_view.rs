@@ -122,24 +122,64 @@ pub struct RiskView {
 /// How each recorded metric is shown.
 fn axis_of(m: PathMetric) -> ValueAxis {
     match m {
-        PathMetric::ProviderIrr => ValueAxis::Percent,
+        PathMetric::ProviderIrr | PathMetric::SponsorIrr => ValueAxis::Percent,
+        PathMetric::Gearing | PathMetric::MaxLtv => ValueAxis::Percent,
         PathMetric::PaybackMonths => ValueAxis::Months,
-        PathMetric::MinDscr | PathMetric::AvgDscr | PathMetric::Coverage => ValueAxis::Times,
+        PathMetric::MinDscr
+        | PathMetric::AvgDscr
+        | PathMetric::Coverage
+        | PathMetric::CreditAdjustedCoverage
+        | PathMetric::Llcr => ValueAxis::Times,
         PathMetric::EffectivePrice => ValueAxis::UsdPerPflopHour,
         PathMetric::ProviderNpv
         | PathMetric::BuyerNpv
         | PathMetric::TotalPayments
-        | PathMetric::IdlePayments => ValueAxis::UsdBillions,
+        | PathMetric::IdlePayments
+        | PathMetric::CreditLoss => ValueAxis::UsdBillions,
+    }
+}
+
+/// A recorded metric's label: [`Metric`]'s for the v1 metrics.
+pub fn path_metric_label(m: PathMetric) -> &'static str {
+    match Metric::of_path_metric(m) {
+        Some(metric) => metric.label(),
+        None => match m {
+            PathMetric::CreditAdjustedCoverage => "Credit-adjusted coverage",
+            PathMetric::CreditLoss => "Credit loss",
+            PathMetric::Llcr => "LLCR",
+            PathMetric::MaxLtv => "Maximum LTV",
+            PathMetric::Gearing => "Gearing",
+            PathMetric::SponsorIrr => "Sponsor IRR",
+            _ => "",
+        },
     }
 }
 
 fn label_of(m: PathMetric) -> &'static str {
-    Metric::of_path_metric(m).label()
+    path_metric_label(m)
+}
+
+/// Whether the views list a metric of this run: the v1 metrics always; the credit metrics
+/// (MODEL.md §14) when some party has a credit; the lender's (§15) when the run has an LLCR
+/// (a sculpted loan), an LTV (a market value) or a tested payment default (a reserve) — so a
+/// term sheet without the v2 keys reads as before. JSON has every metric.
+pub fn shows_metric(report: &RiskReport, m: PathMetric) -> bool {
+    let has = |m: PathMetric| report.metrics.get(m).is_some_and(|s| s.n > 0);
+    if PathMetric::CREDIT.contains(&m) {
+        !report.probabilities.defaults.is_empty()
+    } else if PathMetric::LENDER.contains(&m) {
+        has(PathMetric::Llcr)
+            || has(PathMetric::MaxLtv)
+            || report.probabilities.paths_payment_default_tested > 0
+    } else {
+        true
+    }
 }
 
 /// What each probability of a run is (verdicts, IRR below the hurdle, each option exercised,
-/// each equity tranche paid) and its share of paths, absent when no path could tell; the
-/// terminal and the documents list the same lines.
+/// each equity tranche paid, each party's default within the term, the loan's payment
+/// default) and its share of paths, absent when no path could tell; the terminal and the
+/// documents list the same lines.
 pub fn probabilities(report: &RiskReport) -> Vec<(String, Option<f64>)> {
     let p = &report.probabilities;
     let mut out: Vec<(String, Option<f64>)> = VERDICTS
@@ -161,6 +201,42 @@ pub fn probabilities(report: &RiskReport) -> Vec<(String, Option<f64>)> {
             .iter()
             .map(|e| (format!("Equity {} paid", e.id), e.paid)),
     );
+    out.extend(
+        p.defaults
+            .iter()
+            .map(|d| (format!("{} defaults within the term", d.party), d.defaulted)),
+    );
+    if p.paths_payment_default_tested > 0 {
+        out.push(("Payment default on the loan".to_string(), p.payment_default));
+    }
+    out
+}
+
+/// The detail shown beside a probability line of [`probabilities`] (same order): the
+/// denominator or the law it is compared with.
+pub fn probability_details(report: &RiskReport) -> Vec<String> {
+    let p = &report.probabilities;
+    let mut out = vec![String::new(); 3];
+    out.push(format!(
+        "of {} paths with an IRR",
+        crate::format::count(p.paths_with_irr)
+    ));
+    out.extend(p.options.iter().map(|_| String::new()));
+    out.extend(p.equity.iter().map(|_| String::new()));
+    out.extend(p.defaults.iter().map(|d| {
+        format!(
+            "law {} (λ {:.4}/y{})",
+            crate::format::pct(d.pd_term),
+            d.hazard,
+            if d.correlated { ", correlated" } else { "" }
+        )
+    }));
+    if p.paths_payment_default_tested > 0 {
+        out.push(format!(
+            "of {} paths where it is tested",
+            crate::format::count(p.paths_payment_default_tested)
+        ));
+    }
     out
 }
 
@@ -196,6 +272,7 @@ impl RiskView {
             .metrics
             .0
             .iter()
+            .filter(|(m, _)| shows_metric(report, *m))
             .map(|(m, s)| MetricStats {
                 name: label_of(*m).to_string(),
                 axis: axis_of(*m),
@@ -222,7 +299,18 @@ impl RiskView {
                 min_dscr_at_p90: r.at_high.min_dscr,
             })
             .collect();
-        let factors: Vec<&str> = report.factors.iter().map(|f| f.factor.as_str()).collect();
+        let defaults: Vec<String> = report
+            .probabilities
+            .defaults
+            .iter()
+            .map(|d| format!("default.{}", d.party))
+            .collect();
+        let factors: Vec<&str> = report
+            .factors
+            .iter()
+            .map(|f| f.factor.as_str())
+            .chain(defaults.iter().map(String::as_str))
+            .collect();
         let mut description = if factors.is_empty() {
             "No factor varies.".to_string()
         } else {
@@ -232,7 +320,7 @@ impl RiskView {
             let pairs: Vec<String> = report
                 .correlation
                 .iter()
-                .map(|c| format!("{}–{} ρ = {:.2}", c.a.name(), c.b.name(), c.rho))
+                .map(|c| format!("{}–{} ρ = {:.2}", c.a, c.b, c.rho))
                 .collect();
             description.push_str(&format!(" Correlated: {}.", pairs.join(", ")));
         }

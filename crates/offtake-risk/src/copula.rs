@@ -1,4 +1,4 @@
-//! The Gaussian copula of the scalar factors (MODEL.md §10).
+//! The Gaussian copula of the scalar and default factors (MODEL.md §10, §14).
 //!
 //! `[risk] correlation` gives ρ, the correlation of the latent standard normals (the copula
 //! parameter), so the matrix offtake-model checks for positive semi-definiteness is exactly the
@@ -9,13 +9,13 @@
 //! [`spearman_of_copula`] reports.
 
 use nalgebra::{DMatrix, SymmetricEigen};
-use offtake_model::{Correlation, ScalarFactor, correlation_matrix};
+use offtake_model::{Correlation, RiskFactor, correlation_matrix};
 
-/// The correlated scalar factors and a square root of their correlation matrix.
+/// The correlated factors and a square root of their correlation matrix.
 #[derive(Debug, Clone)]
 pub struct Copula {
-    /// The factors in the copula, in `ScalarFactor` order.
-    pub factors: Vec<ScalarFactor>,
+    /// The factors in the copula, in `RiskFactor` order (scalars, then parties).
+    pub factors: Vec<RiskFactor>,
     /// Row-major k×k lower factor L with LLᵀ = R.
     factor: Vec<f64>,
 }
@@ -26,13 +26,9 @@ impl Copula {
         if pairs.is_empty() {
             return None;
         }
-        let full = correlation_matrix(pairs);
-        let factors: Vec<ScalarFactor> = ScalarFactor::ALL
-            .into_iter()
-            .filter(|f| pairs.iter().any(|c| c.a == *f || c.b == *f))
-            .collect();
+        let (factors, full) = correlation_matrix(pairs);
         let k = factors.len();
-        let r = DMatrix::from_fn(k, k, |i, j| full[factors[i] as usize][factors[j] as usize]);
+        let r = DMatrix::from_fn(k, k, |i, j| full[i * k + j]);
         let l = match r.clone().cholesky() {
             Some(c) => c.l(),
             None => {
@@ -70,9 +66,14 @@ pub fn spearman_of_copula(rho: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use offtake_model::ScalarFactor;
 
     fn pair(a: ScalarFactor, b: ScalarFactor, rho: f64) -> Correlation {
-        Correlation { a, b, rho }
+        Correlation {
+            a: RiskFactor::Scalar(a),
+            b: RiskFactor::Scalar(b),
+            rho,
+        }
     }
 
     #[test]
@@ -89,13 +90,14 @@ mod tests {
         ] {
             let c = Copula::new(&pairs).unwrap();
             let k = c.factors.len();
-            let full = correlation_matrix(&pairs);
+            let (factors, full) = correlation_matrix(&pairs);
+            assert_eq!(factors, c.factors);
             for i in 0..k {
                 for j in 0..k {
                     let llt: f64 = (0..k)
                         .map(|m| c.factor[i * k + m] * c.factor[j * k + m])
                         .sum();
-                    let want = full[c.factors[i] as usize][c.factors[j] as usize];
+                    let want = full[i * k + j];
                     assert!(
                         (llt - want).abs() < 1e-12,
                         "{pairs:?} {i} {j}: {llt} vs {want}"

@@ -71,7 +71,9 @@ pub enum Error {
     },
     #[error("{path}: not an offtake paths file ({reason})")]
     NotAPathsFile { path: PathBuf, reason: String },
-    #[error("{path}: written by paths-file format {found}; this offtake reads format {expected}")]
+    #[error(
+        "{path}: written by paths-file format {found}; this offtake reads format {expected}: run its shard again with this offtake"
+    )]
     FormatVersion {
         path: PathBuf,
         found: u32,

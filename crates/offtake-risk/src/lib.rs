@@ -23,10 +23,13 @@ pub mod table;
 pub use error::{Error, Result};
 pub use marginal::{Marginal, round_months};
 pub use paths_file::{PathsHeader, merge, read_header, read_paths, write_paths};
-pub use report::{RiskReport, Tornado, TornadoRow, contract_fingerprint, report, tornado};
+pub use report::{
+    DefaultProbability, RiskReport, Setting, Tornado, TornadoRow, contract_fingerprint, report,
+    tornado,
+};
 pub use run::{
     CHUNK_PATHS, Control, RunConfig, RunOptions, SHARD_INDEX_ENV, Shard, Simulation, simulate,
 };
-pub use sampler::{DEFAULT_PATHS, FactorSampler};
+pub use sampler::{DEFAULT_PATHS, DefaultLaw, FactorSampler};
 pub use stats::{Summary, quantile_sorted};
 pub use table::{Layout, PathMetric, PathTable, Verdict};

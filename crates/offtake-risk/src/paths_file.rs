@@ -2,10 +2,13 @@
 //! pandas/pyarrow, Polars and Spark; and the merge of shards into the table a single run gives.
 //!
 //! Columns, in order: `path_idx` (INT64); with factors, `demand_factor`, `power_factor`,
-//! `capex_factor` (DOUBLE), `delay_months_<tranche>` and `slip_months_<generation>` (INT32);
-//! the ten metrics of [`PathMetric`] (DOUBLE, `payback_months` INT32; null = the path does not
-//! have it); `contracted`, `financeable`, `deliverable`, `option_exercised_<tranche>`,
-//! `equity_paid_<id>` (BOOLEAN). Snappy-compressed row groups of 65,536 rows. The file's
+//! `capex_factor`, `resale_factor` (DOUBLE), `delay_months_<tranche>` and
+//! `slip_months_<generation>` (INT32), `default_period_<party>` for each party with a credit
+//! (INT32, the 0-based period; null = no default within the term); the sixteen metrics of
+//! [`PathMetric`] (DOUBLE, `payback_months` INT32; null = the path does not have it);
+//! `contracted`, `financeable`, `deliverable`, `option_exercised_<tranche>`,
+//! `equity_paid_<id>`, `default_<party>`, `payment_default_tested`, `payment_default`
+//! (BOOLEAN). Snappy-compressed row groups of 65,536 rows. The file's
 //! key-value metadata `offtake.risk` holds a JSON [`PathsHeader`]: the run's identity (term-sheet
 //! fingerprint, seed, paths, shard) that merge checks; `offtake.risk.checksum` holds a
 //! [`Checksum`]: XXH64 of every byte before the footer (the row data) and of the header's JSON.
@@ -35,8 +38,11 @@ use crate::{Error, Result};
 /// Version of the file layout; bumped on any change to columns, header or the paths' generator
 /// (shards of different formats never merge). 2: path generators are PCG (`crate::rng`), not
 /// ChaCha8. 3: a [`Checksum`] of the row data and of the header (`CHECKSUM_KEY`); no page
-/// index, so the row data is every byte before the footer.
-pub const FORMAT: u32 = 3;
+/// index, so the row data is every byte before the footer. 4: MODEL v2 (§14, §15): the metrics
+/// `credit_adjusted_coverage` … `sponsor_irr`, the flags `default_<party>`,
+/// `payment_default_tested` and `payment_default`, and with factors `resale_factor` and
+/// `default_period_<party>`; paths draw default times.
+pub const FORMAT: u32 = 4;
 /// Key of the header in the file's key-value metadata.
 pub const HEADER_KEY: &str = "offtake.risk";
 /// Key of the [`Checksum`] in the file's key-value metadata.
@@ -168,9 +174,14 @@ fn columns(layout: &Layout) -> Vec<Column> {
     )];
     let nm = PathMetric::ALL.len();
     if layout.factors {
-        for (j, name) in ["demand_factor", "power_factor", "capex_factor"]
-            .iter()
-            .enumerate()
+        for (j, name) in [
+            "demand_factor",
+            "power_factor",
+            "capex_factor",
+            "resale_factor",
+        ]
+        .iter()
+        .enumerate()
         {
             out.push(col(
                 (*name).into(),
@@ -185,7 +196,7 @@ fn columns(layout: &Layout) -> Vec<Column> {
                 format!("delay_months_{id}"),
                 Physical::Int32,
                 false,
-                Source::Value(nm + 3 + k),
+                Source::Value(nm + 4 + k),
             ));
         }
         for (g, name) in layout.generation_names.iter().enumerate() {
@@ -193,7 +204,15 @@ fn columns(layout: &Layout) -> Vec<Column> {
                 format!("slip_months_{name}"),
                 Physical::Int32,
                 false,
-                Source::Value(nm + 3 + nt + g),
+                Source::Value(nm + 4 + nt + g),
+            ));
+        }
+        for (c, id) in layout.credit_parties.iter().enumerate() {
+            out.push(col(
+                format!("default_period_{id}"),
+                Physical::Int32,
+                true,
+                Source::Value(layout.default_period_col(c)),
             ));
         }
     }
@@ -234,6 +253,26 @@ fn columns(layout: &Layout) -> Vec<Column> {
             Source::Flag(layout.equity_flag(e)),
         ));
     }
+    for (c, id) in layout.credit_parties.iter().enumerate() {
+        out.push(col(
+            format!("default_{id}"),
+            Physical::Bool,
+            false,
+            Source::Flag(layout.default_flag(c)),
+        ));
+    }
+    out.push(col(
+        "payment_default_tested".into(),
+        Physical::Bool,
+        false,
+        Source::Flag(layout.payment_tested_flag()),
+    ));
+    out.push(col(
+        "payment_default".into(),
+        Physical::Bool,
+        false,
+        Source::Flag(layout.payment_default_flag()),
+    ));
     out
 }
 

@@ -14,7 +14,7 @@ use crate::Result;
 use crate::copula::spearman_of_copula;
 use crate::marginal::round_months;
 use crate::run::Simulation;
-use crate::sampler::FactorSampler;
+use crate::sampler::{DefaultLaw, FactorSampler};
 use crate::stats::{Summary, summaries};
 use crate::table::{PathMetric, PathTable, Verdict};
 
@@ -53,8 +53,9 @@ pub struct FactorReport {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CorrelationReport {
-    pub a: ScalarFactor,
-    pub b: ScalarFactor,
+    /// The factor's name as written (`demand_factor`, `default.buyer`).
+    pub a: String,
+    pub b: String,
     /// The Gaussian copula parameter, as written.
     pub rho: f64,
     /// The rank correlation it implies for continuous factors: (6/π)·asin(ρ/2).
@@ -98,6 +99,33 @@ pub struct Probabilities {
     pub options: Vec<OptionProbability>,
     /// Per equity tranche, file order.
     pub equity: Vec<EquityProbability>,
+    /// Per party with a credit (`Contract::parties` order): its default within the term
+    /// (MODEL.md §14).
+    pub defaults: Vec<DefaultProbability>,
+    /// Among paths where the loan's payment default is tested (MODEL.md §15: a sculpted loan
+    /// or a loan with a reserve): a payment default happened. None when no path tested it.
+    pub payment_default: Option<f64>,
+    /// Paths where it was tested (the denominator above).
+    pub paths_payment_default_tested: u64,
+}
+
+/// A party's default factor `default.<id>` (MODEL.md §14) and how often it defaulted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefaultProbability {
+    /// `buyer`, or the guarantee or backstop id.
+    pub party: String,
+    /// λ per year.
+    pub hazard: f64,
+    /// Its law's probability of a default within the term: 1 − exp(−λ·T/12).
+    pub pd_term: f64,
+    /// Share of paths where it defaulted within the term.
+    pub defaulted: Option<f64>,
+    /// Paths where it defaulted within the term.
+    pub paths_defaulted: u64,
+    /// The standard error of that share under its law: √(pd·(1 − pd)/n).
+    pub std_error: Option<f64>,
+    /// Its default time is correlated through the copula.
+    pub correlated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,6 +178,12 @@ pub enum Setting {
     Months(i64),
     /// Per tranche in file order, when tranches have their own delay distributions.
     MonthsPerTranche(Vec<i64>),
+    /// A default factor (MODEL.md §14): the default time in years and the period it falls in
+    /// (none: beyond the term, no default).
+    Default {
+        years: f64,
+        period: Option<i64>,
+    },
 }
 
 impl std::fmt::Display for Setting {
@@ -160,6 +194,16 @@ impl std::fmt::Display for Setting {
             Setting::MonthsPerTranche(v) => {
                 let parts: Vec<String> = v.iter().map(i64::to_string).collect();
                 write!(f, "[{}] mo", parts.join(","))
+            }
+            Setting::Default {
+                years,
+                period: Some(d),
+            } => write!(f, "default {years:.2} y (month {})", d + 1),
+            Setting::Default {
+                years,
+                period: None,
+            } => {
+                write!(f, "none ({years:.1} y > term)")
             }
         }
     }
@@ -233,9 +277,38 @@ pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
                 paid: flag_share(layout.equity_flag(e)),
             })
             .collect(),
+        defaults: layout
+            .credit_parties
+            .iter()
+            .zip(&layout.credit_slots)
+            .enumerate()
+            .map(|(c, (id, j))| {
+                let law = sampler.defaults().get(*j).copied().flatten();
+                let pd = law.as_ref().map_or(0.0, DefaultLaw::pd_term);
+                DefaultProbability {
+                    party: id.clone(),
+                    hazard: law.map_or(0.0, |l| l.hazard),
+                    pd_term: pd,
+                    defaulted: flag_share(layout.default_flag(c)),
+                    paths_defaulted: yes[layout.default_flag(c)],
+                    std_error: (rows > 0).then(|| (pd * (1.0 - pd) / rows as f64).sqrt()),
+                    correlated: sampler.default_correlated(*j),
+                }
+            })
+            .collect(),
+        payment_default: {
+            let tested = yes[layout.payment_tested_flag()];
+            (tested > 0).then(|| yes[layout.payment_default_flag()] as f64 / tested as f64)
+        },
+        paths_payment_default_tested: yes[layout.payment_tested_flag()],
     };
     let mut notes = Vec::new();
-    if contract.risk.is_none() {
+    if contract.risk.is_none() && sampler.has_defaults() {
+        notes.push(
+            "the term sheet has no [risk] table: only the default times of the parties with a credit vary"
+                .to_string(),
+        );
+    } else if contract.risk.is_none() {
         notes.push(
             "the term sheet has no [risk] table: every factor stays at base, so every path is the base case"
                 .to_string(),
@@ -266,8 +339,8 @@ pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
             .iter()
             .flat_map(|r| &r.correlation)
             .map(|c| CorrelationReport {
-                a: c.a,
-                b: c.b,
+                a: c.a.name(contract),
+                b: c.b.name(contract),
                 rho: c.rho,
                 spearman: spearman_of_copula(c.rho),
             })
@@ -392,6 +465,7 @@ pub fn tornado(contract: &Contract, sampler: &FactorSampler) -> Tornado {
                 ScalarFactor::DemandFactor => s.demand_factor = x,
                 ScalarFactor::PowerFactor => s.power_factor = x,
                 ScalarFactor::CapexFactor => s.capex_factor = x,
+                ScalarFactor::ResaleFactor => s.resale_factor = x,
             }
             (Setting::Multiplier(x), s)
         };
@@ -429,6 +503,23 @@ pub fn tornado(contract: &Contract, sampler: &FactorSampler) -> Tornado {
             at(LOW),
             at(HIGH),
         );
+    }
+    // Default factors (MODEL.md §14): the party defaults at its P10 or P90 default time, every
+    // other party does not default.
+    let parties = contract.parties();
+    let laws = sampler.defaults();
+    for (j, ((_, id, _), law)) in parties.iter().zip(laws).enumerate() {
+        let Some(law) = law else { continue };
+        let at = |p: f64| {
+            let mut s = base_scenario.clone();
+            let years = law.time_at(p);
+            let period = law.period(years);
+            let mut periods = vec![None; laws.len()];
+            periods[j] = period;
+            s.defaults = Some(periods);
+            (Setting::Default { years, period }, s)
+        };
+        row(format!("default.{id}"), at(LOW), at(HIGH));
     }
     // Stable: equal swings keep declaration order.
     rows.sort_by(|a, b| b.npv_swing.total_cmp(&a.npv_swing));

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use offtake_engine::{Extent, Scenario, Simulator};
+use offtake_engine::{Extent, Simulator};
 use offtake_model::{Contract, RiskSpec};
 
 use crate::sampler::{FactorSampler, spec_defaults};
@@ -311,7 +311,7 @@ impl Job<'_, '_> {
     /// finished.
     fn work<'t, I: Iterator<Item = Chunk<'t>>>(&self, queue: &Mutex<I>) -> Vec<usize> {
         let mut simulator = Simulator::new(self.contract).with_extent(Extent::Risk);
-        let mut scenario = Scenario::base(self.contract);
+        let mut scenario = self.sampler.scenario(self.contract);
         let fw = self.layout.flag_width();
         let mut finished = Vec::new();
         loop {

@@ -1,5 +1,6 @@
-//! Per-path results in compact columns: ten metrics as f64 (none = NaN, internally only),
-//! verdicts and option/equity flags as bytes, and, when kept, the factors drawn.
+//! Per-path results in compact columns: sixteen metrics as f64 (none = NaN, internally only),
+//! verdicts, option/equity, default and payment-default flags as bytes, and, when kept, the
+//! factors drawn.
 //!
 //! Values are stored in blocks of [`BLOCK_ROWS`] rows (the runner's unit of work), each block
 //! column-major: a block holds every row's first value, then every row's second value, and so on.
@@ -7,7 +8,8 @@
 //! slices for the statistics ([`PathTable::metric_blocks`]). Only the last block may be shorter.
 //! Flags are row-major (a few bytes a row, read together).
 //!
-//! About 100 bytes a path without factors (97 MB at 1,000,000 paths); no monthly schedule is kept.
+//! About 150 bytes a path without factors (150 MB at 1,000,000 paths); no monthly schedule is
+//! kept.
 //! Tables are allocated fallibly: too large a run is an [`Error::OutOfMemory`], not an abort.
 
 use offtake_engine::{PathSummary, Scenario};
@@ -18,6 +20,9 @@ use serde::Serialize;
 
 /// Rows per block of values; the runner's chunk of paths (`run::CHUNK_PATHS`) is one block.
 pub const BLOCK_ROWS: usize = 1024;
+
+/// Scalar factors kept per row with factors: demand, power, capex, resale.
+const SCALARS: usize = 4;
 
 /// A metric recorded for every path (MODEL.md §10; definitions in MODEL.md §6–9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,10 +38,16 @@ pub enum PathMetric {
     EffectivePrice,
     TotalPayments,
     IdlePayments,
+    CreditAdjustedCoverage,
+    CreditLoss,
+    Llcr,
+    MaxLtv,
+    Gearing,
+    SponsorIrr,
 }
 
 impl PathMetric {
-    pub const ALL: [PathMetric; 10] = [
+    pub const ALL: [PathMetric; 16] = [
         PathMetric::ProviderNpv,
         PathMetric::ProviderIrr,
         PathMetric::PaybackMonths,
@@ -47,6 +58,24 @@ impl PathMetric {
         PathMetric::EffectivePrice,
         PathMetric::TotalPayments,
         PathMetric::IdlePayments,
+        PathMetric::CreditAdjustedCoverage,
+        PathMetric::CreditLoss,
+        PathMetric::Llcr,
+        PathMetric::MaxLtv,
+        PathMetric::Gearing,
+        PathMetric::SponsorIrr,
+    ];
+
+    /// The metrics of MODEL.md §14 (credit).
+    pub const CREDIT: [PathMetric; 2] =
+        [PathMetric::CreditAdjustedCoverage, PathMetric::CreditLoss];
+
+    /// The metrics of MODEL.md §15 (the lender's view).
+    pub const LENDER: [PathMetric; 4] = [
+        PathMetric::Llcr,
+        PathMetric::MaxLtv,
+        PathMetric::Gearing,
+        PathMetric::SponsorIrr,
     ];
 
     /// Column and JSON name.
@@ -62,6 +91,12 @@ impl PathMetric {
             PathMetric::EffectivePrice => "effective_price",
             PathMetric::TotalPayments => "total_payments",
             PathMetric::IdlePayments => "idle_payments",
+            PathMetric::CreditAdjustedCoverage => "credit_adjusted_coverage",
+            PathMetric::CreditLoss => "credit_loss",
+            PathMetric::Llcr => "llcr",
+            PathMetric::MaxLtv => "max_ltv",
+            PathMetric::Gearing => "gearing",
+            PathMetric::SponsorIrr => "sponsor_irr",
         }
     }
 
@@ -75,6 +110,11 @@ impl PathMetric {
                 | PathMetric::AvgDscr
                 | PathMetric::Coverage
                 | PathMetric::EffectivePrice
+                | PathMetric::CreditAdjustedCoverage
+                | PathMetric::Llcr
+                | PathMetric::MaxLtv
+                | PathMetric::Gearing
+                | PathMetric::SponsorIrr
         )
     }
 
@@ -96,6 +136,13 @@ impl PathMetric {
             PathMetric::EffectivePrice => m.effective_price,
             PathMetric::TotalPayments => Some(m.total_payments),
             PathMetric::IdlePayments => Some(m.idle_payments),
+            PathMetric::CreditAdjustedCoverage => m.credit_adjusted_coverage,
+            // On a path with given defaults, the realized loss (MODEL.md §14).
+            PathMetric::CreditLoss => Some(m.expected_credit_loss),
+            PathMetric::Llcr => m.llcr,
+            PathMetric::MaxLtv => m.max_ltv,
+            PathMetric::Gearing => m.gearing,
+            PathMetric::SponsorIrr => m.sponsor_irr,
         }
     }
 }
@@ -134,12 +181,24 @@ pub struct Layout {
     /// Indices of option tranches in file order.
     pub option_tranches: Vec<usize>,
     pub equity_ids: Vec<String>,
+    /// Ids of the parties with a credit (MODEL.md §14), in `Contract::parties` order: each has a
+    /// default flag (and, with factors, its default period).
+    pub credit_parties: Vec<String>,
+    /// Each credit party's position in `Contract::parties`.
+    pub credit_slots: Vec<usize>,
     /// Whether rows keep the factors drawn (for a paths file).
     pub factors: bool,
 }
 
 impl Layout {
     pub fn new(contract: &Contract, factors: bool) -> Self {
+        let credit: Vec<(usize, String)> = contract
+            .parties()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, _, c))| c.is_some())
+            .map(|(j, (_, id, _))| (j, id.to_string()))
+            .collect();
         Layout {
             tranche_ids: contract.tranches.iter().map(|t| t.id.clone()).collect(),
             generation_names: contract
@@ -155,6 +214,8 @@ impl Layout {
                 .map(|(k, _)| k)
                 .collect(),
             equity_ids: contract.equity.iter().map(|e| e.id.clone()).collect(),
+            credit_parties: credit.iter().map(|(_, id)| id.clone()).collect(),
+            credit_slots: credit.iter().map(|(j, _)| *j).collect(),
             factors,
         }
     }
@@ -165,22 +226,48 @@ impl Layout {
             .map(|k| self.tranche_ids[*k].as_str())
     }
 
-    /// Factor values per row: demand, power, capex, then delays, then slips.
+    /// Factor values per row: demand, power, capex, resale, then delays, then slips, then each
+    /// credit party's default period (NaN: none within the term).
     pub fn factor_width(&self) -> usize {
         if self.factors {
-            3 + self.tranche_ids.len() + self.generation_names.len()
+            SCALARS
+                + self.tranche_ids.len()
+                + self.generation_names.len()
+                + self.credit_parties.len()
         } else {
             0
         }
+    }
+
+    /// The value column of credit party `c`'s default period (with factors).
+    pub fn default_period_col(&self, c: usize) -> usize {
+        PathMetric::ALL.len() + SCALARS + self.tranche_ids.len() + self.generation_names.len() + c
     }
 
     pub fn value_width(&self) -> usize {
         PathMetric::ALL.len() + self.factor_width()
     }
 
-    /// Verdicts, then options exercised, then equity paid. Never 0.
+    /// Verdicts, then options exercised, then equity paid, then each credit party's default
+    /// within the term, then whether the loan's payment default was tested and whether it
+    /// happened (MODEL.md §15). Never 0.
     pub fn flag_width(&self) -> usize {
-        self.equity_flag(self.equity_ids.len())
+        self.payment_default_flag() + 1
+    }
+
+    /// The flag column of credit party `c` (an index into `credit_parties`) defaulting.
+    pub fn default_flag(&self, c: usize) -> usize {
+        self.equity_flag(self.equity_ids.len()) + c
+    }
+
+    /// The flag column "the payment default test ran on this path".
+    pub fn payment_tested_flag(&self) -> usize {
+        self.default_flag(self.credit_parties.len())
+    }
+
+    /// The flag column "a payment default happened".
+    pub fn payment_default_flag(&self) -> usize {
+        self.payment_tested_flag() + 1
     }
 
     /// The flag column of option `j` (an index into `option_tranches`).
@@ -195,7 +282,9 @@ impl Layout {
 }
 
 /// The per-path results of a run (or a shard, or a merge), rows in increasing path index.
-#[derive(Debug, Clone, PartialEq)]
+/// Tables are equal when every cell is equal bit for bit (so "none", stored as NaN, equals
+/// itself).
+#[derive(Debug, Clone)]
 pub struct PathTable {
     layout: Layout,
     path_idx: Vec<u64>,
@@ -203,6 +292,20 @@ pub struct PathTable {
     values: Vec<f64>,
     /// Row-major, `flag_width` bytes a row.
     flags: Vec<u8>,
+}
+
+impl PartialEq for PathTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.layout == other.layout
+            && self.path_idx == other.path_idx
+            && self.flags == other.flags
+            && self.values.len() == other.values.len()
+            && self
+                .values
+                .iter()
+                .zip(&other.values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
 }
 
 impl PathTable {
@@ -366,21 +469,37 @@ impl PathTable {
         self.flag(row, self.layout.equity_flag(equity))
     }
 
-    /// The scalar factors drawn (demand, power, capex), when kept.
-    pub fn scalar_factors(&self, row: usize) -> Option<[f64; 3]> {
+    /// The scalar factors drawn (demand, power, capex, resale), when kept.
+    pub fn scalar_factors(&self, row: usize) -> Option<[f64; 4]> {
         let base = PathMetric::ALL.len();
+        self.layout
+            .factors
+            .then(|| std::array::from_fn(|j| self.value(row, base + j)))
+    }
+
+    /// The default period credit party `c` drew (none: no default within the term), when
+    /// factors are kept.
+    pub fn default_period(&self, row: usize, c: usize) -> Option<Option<i64>> {
         self.layout.factors.then(|| {
-            [
-                self.value(row, base),
-                self.value(row, base + 1),
-                self.value(row, base + 2),
-            ]
+            let x = self.value(row, self.layout.default_period_col(c));
+            (!x.is_nan()).then_some(x as i64)
         })
+    }
+
+    /// Whether credit party `c` defaulted within the term on this row.
+    pub fn defaulted(&self, row: usize, c: usize) -> bool {
+        self.flag(row, self.layout.default_flag(c))
+    }
+
+    /// The payment default of the loan (MODEL.md §15): none when it was not tested.
+    pub fn payment_default(&self, row: usize) -> Option<bool> {
+        self.flag(row, self.layout.payment_tested_flag())
+            .then(|| self.flag(row, self.layout.payment_default_flag()))
     }
 
     /// Delay of tranche `k` (file order), when kept.
     pub fn delay_months(&self, row: usize, k: usize) -> Option<i64> {
-        let base = PathMetric::ALL.len() + 3;
+        let base = PathMetric::ALL.len() + SCALARS;
         self.layout
             .factors
             .then(|| self.value(row, base + k) as i64)
@@ -388,7 +507,7 @@ impl PathTable {
 
     /// Slip of generation `g` (roadmap order), when kept.
     pub fn slip_months(&self, row: usize, g: usize) -> Option<i64> {
-        let base = PathMetric::ALL.len() + 3 + self.layout.tranche_ids.len();
+        let base = PathMetric::ALL.len() + SCALARS + self.layout.tranche_ids.len();
         self.layout
             .factors
             .then(|| self.value(row, base + g) as i64)
@@ -468,13 +587,21 @@ pub(crate) fn write_row(
         put(base, scenario.demand_factor);
         put(base + 1, scenario.power_factor);
         put(base + 2, scenario.capex_factor);
+        put(base + 3, scenario.resale_factor);
         let nt = layout.tranche_ids.len();
         for (k, d) in scenario.delay_months.iter().take(nt).enumerate() {
-            put(base + 3 + k, *d as f64);
+            put(base + SCALARS + k, *d as f64);
         }
         let ng = layout.generation_names.len();
         for (g, s) in scenario.slip_months.iter().take(ng).enumerate() {
-            put(base + 3 + nt + g, *s as f64);
+            put(base + SCALARS + nt + g, *s as f64);
+        }
+        for (c, j) in layout.credit_slots.iter().enumerate() {
+            let d = drawn_default(scenario, *j);
+            put(
+                layout.default_period_col(c),
+                d.map_or(f64::NAN, |d| d as f64),
+            );
         }
     }
     let v = &summary.verdicts;
@@ -492,6 +619,20 @@ pub(crate) fn write_row(
             .is_some_and(Option::is_some);
         flags[layout.equity_flag(e)] = u8::from(paid);
     }
+    for (c, j) in layout.credit_slots.iter().enumerate() {
+        flags[layout.default_flag(c)] = u8::from(drawn_default(scenario, *j).is_some());
+    }
+    let payment_default = summary.metrics.payment_default;
+    flags[layout.payment_tested_flag()] = u8::from(payment_default.is_some());
+    flags[layout.payment_default_flag()] = u8::from(payment_default == Some(true));
+}
+
+/// The default period party `j` (`Contract::parties` order) drew on this path, within the term.
+fn drawn_default(scenario: &Scenario, j: usize) -> Option<i64> {
+    scenario
+        .defaults
+        .as_ref()
+        .and_then(|d| d.get(j).copied().flatten())
 }
 
 #[cfg(test)]
@@ -504,6 +645,8 @@ mod tests {
             generation_names: vec!["g".into()],
             option_tranches: vec![],
             equity_ids: vec![],
+            credit_parties: vec![],
+            credit_slots: vec![],
             factors: false,
         }
     }
@@ -521,9 +664,9 @@ mod tests {
         else {
             panic!("{e}");
         };
-        // 8 (index) + 10 metrics × 8 + 3 verdict flags.
-        assert_eq!(bytes_per_row, 91);
-        assert_eq!(bytes, 91 << 50);
+        // 8 (index) + 16 metrics × 8 + 3 verdict flags + 2 payment-default flags.
+        assert_eq!(bytes_per_row, 141);
+        assert_eq!(bytes, 141 << 50);
         assert!(e.to_string().contains("1,125,899,906,842,624 paths"), "{e}");
         // A count whose byte size overflows is the same error, not a panic.
         assert!(matches!(

@@ -47,7 +47,7 @@ fn named(name: &str, file: &Bytes) -> (PathBuf, Bytes) {
     (PathBuf::from(name), file.clone())
 }
 
-fn metrics_of(m: &offtake_engine::Metrics) -> [Option<f64>; 10] {
+fn metrics_of(m: &offtake_engine::Metrics) -> [Option<f64>; 16] {
     [
         Some(m.provider_npv),
         m.provider_irr,
@@ -59,6 +59,12 @@ fn metrics_of(m: &offtake_engine::Metrics) -> [Option<f64>; 10] {
         m.effective_price,
         Some(m.total_payments),
         Some(m.idle_payments),
+        m.credit_adjusted_coverage,
+        Some(m.expected_credit_loss),
+        m.llcr,
+        m.max_ltv,
+        m.gearing,
+        m.sponsor_irr,
     ]
 }
 

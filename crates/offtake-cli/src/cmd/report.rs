@@ -146,7 +146,13 @@ fn run_risk(
     };
     let config = RunConfig::new(contract, options)?;
     if contract.risk.is_none() && !quiet {
-        eprintln!("note: the term sheet has no [risk] table: every path is the base case");
+        if contract.parties().iter().any(|(_, _, c)| c.is_some()) {
+            eprintln!(
+                "note: the term sheet has no [risk] table: only the parties' default times vary"
+            );
+        } else {
+            eprintln!("note: the term sheet has no [risk] table: every path is the base case");
+        }
     }
     let started = Instant::now();
     let sim = simulate(contract, &config, Control::default())?;

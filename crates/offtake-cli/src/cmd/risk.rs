@@ -129,10 +129,17 @@ pub fn run(args: &Args) -> CliResult {
     };
     let config = RunConfig::new(contract, options).map_err(CliError::invalid)?;
     if contract.risk.is_none() && !args.quiet {
-        eprintln!(
-            "note: {} has no [risk] table: every factor stays at base, so every path is the base case",
-            loaded.path
-        );
+        if contract.parties().iter().any(|(_, _, c)| c.is_some()) {
+            eprintln!(
+                "note: {} has no [risk] table: only the default times of the parties with a credit vary",
+                loaded.path
+            );
+        } else {
+            eprintln!(
+                "note: {} has no [risk] table: every factor stays at base, so every path is the base case",
+                loaded.path
+            );
+        }
     }
 
     install_ctrlc();

@@ -179,9 +179,10 @@ pub(crate) fn validate(
         .single(&top, "thresholds", false)
         .map(|t| c.thresholds(&t));
     let tranche_ids = Names::declared(&top, "tranche", "id");
+    let parties = risk::declared_parties(&top);
     let risk = c
         .single(&top, "risk", false)
-        .and_then(|t| c.risk(&t, &gen_names, &tranche_ids));
+        .and_then(|t| c.risk(&t, &gen_names, &tranche_ids, &parties));
 
     // Cross checks that need several tables.
     let known_sources: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
@@ -372,7 +373,7 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
         c.thresholds(&t);
     }
     if let Some(t) = c.single(&top, "risk", false) {
-        c.risk(&t, &gen_names, &ids);
+        c.risk(&t, &gen_names, &ids, &risk::declared_parties(&top));
     }
     c.r.terms_with_alternatives
 }

@@ -5,7 +5,7 @@ use std::ops::Range;
 use toml::de::DeValue;
 
 use super::{Ctx, Names};
-use crate::contract::{Correlation, DelaySpec, RiskSpec, ScalarFactor};
+use crate::contract::{Correlation, DelaySpec, Party, RiskFactor, RiskSpec, ScalarFactor};
 use crate::distribution::Distribution;
 use crate::error::Problem;
 use crate::reader::{Num, Reader, Table, Value, suggest_or_list, type_name};
@@ -16,6 +16,7 @@ pub(super) const RISK_KEYS: &[&str] = &[
     "demand_factor",
     "power_factor",
     "capex_factor",
+    "resale_factor",
     "delay_months",
     "slip_months",
     "correlation",
@@ -194,6 +195,7 @@ impl Ctx<'_> {
         t: &Table<'_, '_>,
         gen_names: &Names,
         tranche_ids: &Names,
+        parties: &[DeclaredParty],
     ) -> Option<RiskSpec> {
         let allowed = RISK_KEYS;
         for (k, _) in t.map.iter() {
@@ -239,6 +241,7 @@ impl Ctx<'_> {
         let demand_factor = scalar(self, "demand_factor");
         let power_factor = scalar(self, "power_factor");
         let capex_factor = scalar(self, "capex_factor");
+        let resale_factor = scalar(self, "resale_factor");
         let delay_months = t.get("delay_months").and_then(|v| {
             let is_single = v
                 .get_ref()
@@ -315,13 +318,14 @@ impl Ctx<'_> {
         // Whether each scalar factor is named in [risk], valid or not: a bad distribution is
         // reported once, not again at every correlation naming it.
         let named = ScalarFactor::ALL.map(|f| t.get(f.name()).is_some());
-        let correlation = self.correlation(t, named);
+        let correlation = self.correlation(t, named, parties);
         Some(RiskSpec {
             seed,
             paths: paths?,
             demand_factor,
             power_factor,
             capex_factor,
+            resale_factor,
             delay_months,
             slip_months,
             correlation: correlation?,
@@ -331,7 +335,8 @@ impl Ctx<'_> {
     pub(super) fn correlation(
         &mut self,
         t: &Table<'_, '_>,
-        named: [bool; 3],
+        named: [bool; 4],
+        parties: &[DeclaredParty],
     ) -> Option<Vec<Correlation>> {
         let Some(v) = t.get("correlation") else {
             return Some(Vec::new());
@@ -345,12 +350,7 @@ impl Ctx<'_> {
             let field = format!("risk.correlation[{i}]");
             // Points at the offending factor or rho when there is one, else at the entry.
             let bad = |c: &mut Self, message: String, at: Range<usize>| {
-                c.r.error_help(
-                    Problem::BadCorrelation { message },
-                    at,
-                    field.clone(),
-                    "write [\"demand_factor\", \"power_factor\", 0.3]; factors: demand_factor, power_factor, capex_factor",
-                );
+                c.r.error_help(Problem::BadCorrelation { message }, at, field.clone(), HELP);
             };
             let Some(triple) = item.get_ref().as_array().filter(|a| a.len() == 3) else {
                 bad(
@@ -363,40 +363,15 @@ impl Ctx<'_> {
             };
             let mut factors = Vec::new();
             for fv in &triple[..2] {
-                match fv.get_ref().as_str() {
-                    Some(name) => match ScalarFactor::from_name(name) {
-                        Some(f) => {
-                            if !named[f as usize] {
-                                bad(
-                                    self,
-                                    format!(
-                                        "`{name}` has no distribution in [risk], so it cannot be correlated"
-                                    ),
-                                    fv.span(),
-                                );
-                                ok = false;
-                            }
-                            factors.push(f);
-                        }
-                        None if ["delay_months", "slip_months"].contains(&name)
-                            || name.starts_with("slip_months.") =>
-                        {
-                            bad(
-                                self,
-                                format!(
-                                    "`{name}` is not a scalar factor; only demand_factor, power_factor and capex_factor can be correlated"
-                                ),
-                                fv.span(),
-                            );
-                            ok = false;
-                        }
-                        None => {
-                            bad(self, format!("unknown factor `{name}`"), fv.span());
-                            ok = false;
-                        }
-                    },
-                    None => {
-                        bad(self, "factor names are strings".into(), fv.span());
+                let Some(name) = fv.get_ref().as_str() else {
+                    bad(self, "factor names are strings".into(), fv.span());
+                    ok = false;
+                    continue;
+                };
+                match factor_of(name, named, parties) {
+                    Ok(f) => factors.push(f),
+                    Err(message) => {
+                        bad(self, message, fv.span());
                         ok = false;
                     }
                 }
@@ -421,7 +396,7 @@ impl Ctx<'_> {
             if a == b {
                 bad(
                     self,
-                    format!("`{}` is correlated with itself", a.name()),
+                    format!("`{}` is correlated with itself", factor_name(*a, parties)),
                     item.span(),
                 );
                 ok = false;
@@ -433,7 +408,11 @@ impl Ctx<'_> {
             {
                 bad(
                     self,
-                    format!("the pair {} / {} is given twice", a.name(), b.name()),
+                    format!(
+                        "the pair {} / {} is given twice",
+                        factor_name(*a, parties),
+                        factor_name(*b, parties)
+                    ),
                     item.span(),
                 );
                 ok = false;
@@ -444,31 +423,208 @@ impl Ctx<'_> {
         if !ok {
             return None;
         }
-        let m = correlation_matrix(&out);
-        let det = det3(&m);
-        // All principal minors of a 3×3 correlation matrix with |ρ| ≤ 1 are ≥ 0 except possibly
-        // the determinant, so PSD ⇔ det ≥ 0 (with a small tolerance for rounding).
-        if det < -1e-12 {
-            self.r.error_help(
-                Problem::NotPositiveSemiDefinite { determinant: det },
-                v.span(),
-                "risk.correlation",
-                "these correlations cannot hold at once; weaken one of them",
-            );
-            return None;
+        let (factors, m) = correlation_matrix(&out);
+        if factors
+            .iter()
+            .all(|f| matches!(f, RiskFactor::Scalar(s) if *s != ScalarFactor::ResaleFactor))
+        {
+            // v1's factors alone: all principal minors of a ≤ 3×3 correlation matrix with
+            // |ρ| ≤ 1 are ≥ 0 except possibly the determinant, so PSD ⇔ det ≥ 0 (with a small
+            // tolerance for rounding).
+            let mut m3 = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+            for c in &out {
+                let (RiskFactor::Scalar(a), RiskFactor::Scalar(b)) = (c.a, c.b) else {
+                    continue;
+                };
+                m3[a as usize][b as usize] = c.rho;
+                m3[b as usize][a as usize] = c.rho;
+            }
+            let det = det3(&m3);
+            if det < -1e-12 {
+                self.r.error_help(
+                    Problem::NotPositiveSemiDefinite { determinant: det },
+                    v.span(),
+                    "risk.correlation",
+                    "these correlations cannot hold at once; weaken one of them",
+                );
+                return None;
+            }
+        } else {
+            // Any size (resale and default factors): the smallest eigenvalue, by Jacobi.
+            let smallest = smallest_eigenvalue(factors.len(), m);
+            if smallest < -1e-10 {
+                self.r.error_help(
+                    Problem::NotPositiveSemiDefiniteEigen {
+                        eigenvalue: smallest,
+                    },
+                    v.span(),
+                    "risk.correlation",
+                    "these correlations cannot hold at once; weaken one of them",
+                );
+                return None;
+            }
         }
         Some(out)
     }
 }
 
-/// The 3×3 correlation matrix of the scalar factors, in `ScalarFactor` order.
-pub fn correlation_matrix(pairs: &[Correlation]) -> [[f64; 3]; 3] {
-    let mut m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-    for c in pairs {
-        m[c.a as usize][c.b as usize] = c.rho;
-        m[c.b as usize][c.a as usize] = c.rho;
+const HELP: &str = "write [\"demand_factor\", \"power_factor\", 0.3]; factors: demand_factor, power_factor, capex_factor, resale_factor, default.buyer, default.<guarantee or backstop id>";
+
+/// A party the term sheet declares (MODEL.md §14), in `Contract::parties` order: which, its id,
+/// and whether it has a `credit` table (valid or not: a bad credit table is reported once, where
+/// it is).
+pub(super) struct DeclaredParty {
+    pub party: Party,
+    pub id: String,
+    pub has_credit: bool,
+}
+
+/// The parties of the raw term sheet: the buyer, then each `[[guarantee]]`, then each
+/// `[[backstop]]` (file order; index = position in its array, as in the `Contract`).
+pub(super) fn declared_parties(top: &Table<'_, '_>) -> Vec<DeclaredParty> {
+    let has = |v: &Value<'_>, key: &str| {
+        v.get_ref()
+            .as_table()
+            .is_some_and(|m| m.iter().any(|(k, _)| k.get_ref().as_ref() == key))
+    };
+    let id_of = |v: &Value<'_>| {
+        v.get_ref()
+            .as_table()
+            .and_then(|m| m.iter().find(|(k, _)| k.get_ref().as_ref() == "id"))
+            .and_then(|(_, v)| v.get_ref().as_str())
+            .map(str::to_string)
+    };
+    let mut out = vec![DeclaredParty {
+        party: Party::Buyer,
+        id: "buyer".into(),
+        has_credit: top.get("buyer").is_some_and(|b| has(b, "credit")),
+    }];
+    for (key, make) in [
+        ("guarantee", Party::Guarantee as fn(usize) -> Party),
+        ("backstop", Party::Backstop as fn(usize) -> Party),
+    ] {
+        let Some(DeValue::Array(items)) = top.get(key).map(|v| v.get_ref()) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Some(id) = id_of(item) {
+                out.push(DeclaredParty {
+                    party: make(i),
+                    id,
+                    has_credit: has(item, "credit"),
+                });
+            }
+        }
     }
-    m
+    out
+}
+
+/// The factor a correlation names, or what is wrong with the name.
+fn factor_of(
+    name: &str,
+    named: [bool; 4],
+    parties: &[DeclaredParty],
+) -> Result<RiskFactor, String> {
+    if let Some(f) = ScalarFactor::from_name(name) {
+        if !named[f as usize] {
+            return Err(format!(
+                "`{name}` has no distribution in [risk], so it cannot be correlated"
+            ));
+        }
+        return Ok(RiskFactor::Scalar(f));
+    }
+    if let Some(id) = name.strip_prefix("default.") {
+        let Some(p) = parties.iter().find(|p| p.id == id) else {
+            let ids: Vec<String> = parties.iter().map(|p| p.id.clone()).collect();
+            let mut message = format!("`{name}` names no party: parties are {}", ids.join(", "));
+            let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+            if let Some(s) = crate::reader::suggest(id, &all) {
+                message.push_str(&format!(" (did you mean `default.{s}`?)"));
+            }
+            return Err(message);
+        };
+        if !p.has_credit {
+            return Err(format!(
+                "`{name}`: party `{id}` has no `credit`, so it never defaults and has no default time to correlate"
+            ));
+        }
+        return Ok(RiskFactor::Default(p.party));
+    }
+    if ["delay_months", "slip_months"].contains(&name) || name.starts_with("slip_months.") {
+        return Err(format!(
+            "`{name}` is not a scalar factor; only demand_factor, power_factor, capex_factor, resale_factor and default.<party> can be correlated"
+        ));
+    }
+    Err(format!("unknown factor `{name}`"))
+}
+
+/// A factor's name for messages.
+fn factor_name(f: RiskFactor, parties: &[DeclaredParty]) -> String {
+    match f {
+        RiskFactor::Scalar(s) => s.name().to_string(),
+        RiskFactor::Default(p) => {
+            let id = parties.iter().find(|d| d.party == p).map_or("?", |d| &d.id);
+            format!("default.{id}")
+        }
+    }
+}
+
+/// The factors a set of correlations names, in copula order ([`RiskFactor`]'s), and their
+/// correlation matrix (row-major, k×k; 1 on the diagonal, 0 for pairs not given).
+pub fn correlation_matrix(pairs: &[Correlation]) -> (Vec<RiskFactor>, Vec<f64>) {
+    let mut factors: Vec<RiskFactor> = pairs.iter().flat_map(|c| [c.a, c.b]).collect();
+    factors.sort();
+    factors.dedup();
+    let k = factors.len();
+    let mut m = vec![0.0; k * k];
+    for i in 0..k {
+        m[i * k + i] = 1.0;
+    }
+    let at = |f: RiskFactor| factors.iter().position(|g| *g == f).unwrap_or(0);
+    for c in pairs {
+        let (i, j) = (at(c.a), at(c.b));
+        m[i * k + j] = c.rho;
+        m[j * k + i] = c.rho;
+    }
+    (factors, m)
+}
+
+/// The smallest eigenvalue of a symmetric k×k matrix (row-major), by cyclic Jacobi rotations
+/// (Golub & Van Loan §8.5): ample for the few factors of a term sheet.
+fn smallest_eigenvalue(k: usize, mut a: Vec<f64>) -> f64 {
+    for _sweep in 0..100 {
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..k).filter(move |j| *j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * k + j] * a[i * k + j])
+            .sum();
+        if off < 1e-30 {
+            break;
+        }
+        for p in 0..k {
+            for q in p + 1..k {
+                let apq = a[p * k + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * k + q] - a[p * k + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for r in 0..k {
+                    let (arp, arq) = (a[r * k + p], a[r * k + q]);
+                    a[r * k + p] = c * arp - s * arq;
+                    a[r * k + q] = s * arp + c * arq;
+                }
+                for r in 0..k {
+                    let (apr, aqr) = (a[p * k + r], a[q * k + r]);
+                    a[p * k + r] = c * apr - s * aqr;
+                    a[q * k + r] = s * apr + c * aqr;
+                }
+            }
+        }
+    }
+    (0..k).map(|i| a[i * k + i]).fold(f64::INFINITY, f64::min)
 }
 
 fn det3(m: &[[f64; 3]; 3]) -> f64 {
