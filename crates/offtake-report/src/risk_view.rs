@@ -259,7 +259,7 @@ impl RiskView {
                 show_hurdle,
             }
         };
-        let histograms = vec![
+        let mut histograms = vec![
             histogram(
                 PathMetric::ProviderNpv,
                 "Provider NPV (unlevered), USD billions",
@@ -267,6 +267,17 @@ impl RiskView {
             ),
             histogram(PathMetric::ProviderIrr, "Provider IRR, %", true),
         ];
+        // MODEL.md §14: what the parties' defaults cost the provider, path by path.
+        if shows_metric(report, PathMetric::CreditLoss) {
+            histograms.extend([
+                histogram(
+                    PathMetric::CreditAdjustedCoverage,
+                    "Realized credit-adjusted coverage, ×",
+                    false,
+                ),
+                histogram(PathMetric::CreditLoss, "Credit loss, USD billions", false),
+            ]);
+        }
         let probabilities = probabilities(report);
         let stats = report
             .metrics
@@ -323,6 +334,14 @@ impl RiskView {
                 .map(|c| format!("{}–{} ρ = {:.2}", c.a, c.b, c.rho))
                 .collect();
             description.push_str(&format!(" Correlated: {}.", pairs.join(", ")));
+        }
+        let p = &report.probabilities;
+        if p.paths_payment_default_tested > 0 {
+            description.push_str(&format!(
+                " The loan's payment default is tested on {} of {} paths.",
+                crate::format::count(p.paths_payment_default_tested),
+                crate::format::count(report.n_paths_run)
+            ));
         }
         description.push_str(&format!(" Seed {}.", report.seed));
         for note in &report.notes {
