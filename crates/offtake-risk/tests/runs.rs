@@ -106,7 +106,7 @@ fn every_row_is_the_engine_on_that_paths_draw() {
     let n = 2 * offtake_risk::CHUNK_PATHS as u64 + 100;
     let sim = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
     let sampler = FactorSampler::new(&c).unwrap();
-    let mut s = Scenario::base(&c);
+    let mut s = sampler.scenario(&c);
     let (mut delayed, mut slipped, mut declined) = (0, 0, 0);
     for r in 0..n as usize {
         sampler.draw(sim.table.path_idx(r), &mut s);
@@ -513,7 +513,7 @@ fn warm_simulators_match_fresh_ones_on_every_engine_case() {
         let n = 150;
         let sim = simulate(&c, &config(&c, n, 2), Control::default()).unwrap();
         let sampler = FactorSampler::new(&c).unwrap();
-        let mut s = Scenario::base(&c);
+        let mut s = sampler.scenario(&c);
         for r in 0..n as usize {
             sampler.draw(sim.table.path_idx(r), &mut s);
             let want = Simulator::new(&c).run(&s).clone();
