@@ -80,6 +80,24 @@ fn base_50y_simulate(bencher: Bencher) {
     });
 }
 
+/// The same 50-year example without any §14 key, for comparison.
+#[divan::bench(name = "base/plain-50y/simulate")]
+fn base_50y_plain(bencher: Bencher) {
+    let contract = offtake_model::parse(&EXAMPLE.replace("term_years = 10", "term_years = 50"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let scenario = Scenario::base(&contract);
+    let mut sim = Simulator::new(&contract);
+    bencher.bench_local(|| black_box(sim.run(black_box(&scenario)).metrics.coverage));
+}
+
+#[divan::bench(name = "base/plain-50y/underwrite")]
+fn base_50y_plain_underwrite(bencher: Bencher) {
+    let contract = offtake_model::parse(&EXAMPLE.replace("term_years = 10", "term_years = 50"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let scenario = Scenario::base(&contract);
+    bencher.bench_local(|| black_box(underwrite(black_box(&contract), black_box(&scenario))));
+}
+
 #[divan::bench(name = "base/credit-50y-two-guarantors/underwrite")]
 fn base_50y_underwrite(bencher: Bencher) {
     let contract = with_credit("term_years = 50", TWO_GUARANTORS);

@@ -9,7 +9,7 @@
 
 use offtake_model::Contract;
 
-use super::Simulator;
+use super::{Extent, Simulator};
 use super::arith::{dot, to_period};
 use crate::{Metrics, Schedule};
 
@@ -405,6 +405,8 @@ impl Simulator<'_> {
             cr.coverage_numerator = Some(got + pv_backstops);
             cr.adjusted_numerator = got + pv_backstops;
             cr.loss = self.pv_zero_usage_revenue - got;
+        } else if self.extent == Extent::ProviderNpv {
+            // The break-even search reads provider NPV only: no expectation.
         } else {
             let (t123, buyer_pv) = self.expected_support();
             let cr = &mut self.credit;
