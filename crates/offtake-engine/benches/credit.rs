@@ -184,3 +184,20 @@ fn risk_credit_base(bencher: Bencher) {
         black_box(sim.run(black_box(&scenarios[i])).metrics.provider_npv)
     });
 }
+
+/// The credit paths with nobody defaulting (given defaults all none): the credit stage's own
+/// cost without the defaults' effect on the cash flows (and so on the IRR search).
+#[divan::bench(name = "risk/example-credit-3-parties-no-default")]
+fn risk_credit_none(bencher: Bencher) {
+    let contract = with_credit("term_years = 10", CREDIT);
+    let mut scenarios = paths(&contract, false);
+    for s in &mut scenarios {
+        s.defaults = Some(vec![None; 3]);
+    }
+    let mut sim = Simulator::new(&contract).with_extent(Extent::Risk);
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 1) % scenarios.len();
+        black_box(sim.run(black_box(&scenarios[i])).metrics.provider_npv)
+    });
+}

@@ -9,8 +9,8 @@
 
 use offtake_model::Contract;
 
-use super::{Extent, Simulator};
 use super::arith::{dot, to_period};
+use super::{Extent, Simulator};
 use crate::{Metrics, Schedule};
 
 /// A guarantee or a backstop in periods.
