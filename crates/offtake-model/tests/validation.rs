@@ -1175,6 +1175,46 @@ fn a_default_factor_for_a_party_without_credit_is_refused() {
 }
 
 #[test]
+fn a_default_factor_of_a_party_with_credit_can_be_correlated() {
+    let with_parties = |entries: &str| {
+        correlation(entries)
+            .replacen(
+                "[buyer]\n",
+                "[buyer]\ncredit = { spread_bps = 450, recovery = 0.4 }\n",
+                1,
+            )
+            .replacen(
+                "[[equity]]",
+                "[[guarantee]]\nid = \"parent\"\nshare = 0.5\ncredit = { annual_default_probability = 0.01 }\n\n[[backstop]]\nid = \"vendor\"\nshare = 0.3\n\n[[equity]]",
+                1,
+            )
+    };
+    let src = with_parties(
+        "[[\"demand_factor\", \"default.buyer\", 0.5], [\"default.buyer\", \"default.parent\", 0.3]]",
+    );
+    let c = parse(&src).unwrap();
+    let pairs = &c.risk.as_ref().unwrap().correlation;
+    assert_eq!(pairs.len(), 2);
+    assert_eq!(pairs[1].b.name(&c), "default.parent");
+    // The backstop has no credit: it never defaults.
+    let src = with_parties("[[\"demand_factor\", \"default.vendor\", 0.5]]");
+    let d = one(&src, "correlation", "risk.correlation[0]");
+    assert!(
+        matches!(&d.problem, Problem::BadCorrelation { message } if message.contains("party `vendor` has no `credit`")),
+        "{d:?}"
+    );
+    // Three defaults pairwise −0.6 with demand: no such Gaussian law.
+    let src = with_parties(
+        "[[\"demand_factor\", \"default.buyer\", -0.6], [\"demand_factor\", \"default.parent\", -0.6], [\"default.buyer\", \"default.parent\", -0.6]]",
+    );
+    let d = one(&src, "correlation", "risk.correlation");
+    assert!(
+        matches!(d.problem, Problem::NotPositiveSemiDefiniteEigen { .. }),
+        "{d:?}"
+    );
+}
+
+#[test]
 fn the_semi_definite_check_covers_the_larger_matrix() {
     // Four factors pairwise at −0.4: every 3×3 principal minor is a valid correlation matrix
     // (det = 1 − 3·0.16 − 2·0.064 = 0.392), but the 4×4 has the eigenvalue 1 − 3·0.4 = −0.2.
