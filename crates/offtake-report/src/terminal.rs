@@ -167,20 +167,31 @@ enum Kind {
 
 fn verdict(s: &mut String, screen: &Screen, name: &str, v: &VerdictDetail, what: &str, kind: Kind) {
     let mark = yes_no(v.passed);
-    // The sign follows the engine's verdict (which applies MODEL.md's tolerance), so the line
-    // never contradicts it.
+    // The headline figure is one of the verdict's tests (MODEL v2 adds LLCR, LTV, payment
+    // default and the delivery ratio beside it): when it passes but the verdict fails on
+    // another test, the line says so rather than reversing the comparison. The tolerance is
+    // MODEL.md's 1e-9 relative one, so a figure the engine counted as passing reads as passing.
+    let slack = 1e-9 * v.threshold.abs().max(1.0);
+    let figure_passes = |x: f64| match kind {
+        Kind::AtLeast => x >= v.threshold - slack,
+        Kind::AtMost => x <= v.threshold + slack,
+    };
+    let (passes, other) = match v.figure {
+        Some(x) if !v.passed && figure_passes(x) => (true, ", but fails another test (below)"),
+        _ => (v.passed, ""),
+    };
     let figure = match (kind, v.figure) {
         (_, None) => format!("{what} none"),
         (Kind::AtLeast, Some(x)) => format!(
-            "{what} {} {} {} required",
+            "{what} {} {} {} required{other}",
             times(x),
-            if v.passed { GE } else { "<" },
+            if passes { GE } else { "<" },
             times(v.threshold)
         ),
         (Kind::AtMost, Some(x)) => format!(
-            "{} {what} ({} {} allowed)",
+            "{} {what} ({} {} allowed){other}",
             mw(x),
-            if v.passed { LE } else { ">" },
+            if passes { LE } else { ">" },
             mw(v.threshold)
         ),
     };
