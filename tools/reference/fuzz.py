@@ -205,16 +205,19 @@ def sheet(rng, rng2=None, rng3=None, rng4=None):
     if thresholds:
         lines += ["", "[thresholds]"] + thresholds
     if rng3 is not None:
-        for j in range(rng3.choice([0, 0, 1, 2])):
+        n_g = rng3.choice([0, 0, 1, 2])
+        for j in range(n_g):
+            # shares of one kind sum to at most 1 (§12 reading of the lead)
             lines += ["", "[[guarantee]]", f'id = "g{j}"', 'party = "guarantor"',
-                      f"share = {rng3.choice([0.25, 0.5, 1.0])}"]
+                      f"share = {rng3.choice([0.25, 0.5, 1.0] if n_g == 1 else [0.25, 0.5])}"]
             if rng3.random() < 0.5:
                 lines.append(f"cap = {rng3.choice([0, 1e3, 1e5, 1e7])}")
             if rng3.random() < 0.7:
                 lines.append(credit(rng3))
-        for j in range(rng3.choice([0, 0, 1, 2])):
+        n_b = rng3.choice([0, 0, 1, 2])
+        for j in range(n_b):
             lines += ["", "[[backstop]]", f'id = "b{j}"', 'party = "vendor"',
-                      f"share = {rng3.choice([0.25, 0.5, 1.0])}"]
+                      f"share = {rng3.choice([0.25, 0.5, 1.0] if n_b == 1 else [0.25, 0.5])}"]
             if rng3.random() < 0.5:
                 lines.append(f"price = {rng3.choice([0.0, 0.5, 1.0])}")
             if rng3.random() < 0.5:

@@ -285,6 +285,11 @@ class Sheet:
                     d["frm"] = (month_index(e["from"]) - self.start) if "from" in e else 0
                     d["until"] = (month_index(e["until"]) - self.start) if "until" in e else self.T - 1
                 lst.append(d)
+            # the lead's reading where MODEL is silent: shares of one kind sum to at most 1
+            # (two guarantees of the whole obligation would pay it twice; a backstop cannot buy
+            # more than all the unused capacity)
+            if math.fsum(x["share"] for x in lst) > 1.0 + 1e-9:
+                raise ValueError(f"§12 v2 (reading): the {kind}s' shares sum over 1")
         self.party_ids = [x for x in ids if x != "buyer"]
         # §15 the lender's view
         if fin is not None:

@@ -254,7 +254,7 @@ fn credit_note(
     let adjusted = adjusted.unwrap_or(0.0);
     if sim.credit.forced {
         format!(
-            "realized coverage {adjusted:.4} with the given defaults = PV(zero-usage revenue before the buyer's default + recovery + guarantee and backstop support received) / PV(capex + fixed opex) {costs}; credit loss {}; needs >= {threshold}",
+            "realized coverage {adjusted:.4} with the given defaults = PV(zero-usage revenue before the buyer's default + recovery + guarantee payments made + each backstop's zero-usage schedule until its own default) / PV(capex + fixed opex) {costs}; credit loss {}; needs >= {threshold}",
             usd_words(m.expected_credit_loss)
         )
     } else {
@@ -388,4 +388,9 @@ fn usd_words(x: f64) -> String {
     } else {
         format!("{sign}${a:.0}")
     }
+}
+
+/// `YYYY-MM` of period t, for verdict notes.
+pub(crate) fn month_label(c: &offtake_model::Contract, t: usize) -> String {
+    c.period_start(t as i64).format("%Y-%m").to_string()
 }

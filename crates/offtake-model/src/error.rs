@@ -135,6 +135,8 @@ pub enum Problem {
     CreditShape { found: &'static str },
     #[error("{kind} id `{id}` is reserved: `buyer` names the buyer")]
     ReservedId { kind: &'static str, id: String },
+    #[error("the shares of the {kind}s sum to {total}, over 1")]
+    SharesOverOne { kind: &'static str, total: f64 },
     #[error("unknown sizing `{value}`: expected \"share\" or \"sculpted\"")]
     UnknownSizing { value: String },
     #[error("`{key}` does not apply to sizing = \"{sizing}\"")]

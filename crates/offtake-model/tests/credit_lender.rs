@@ -90,7 +90,7 @@ const BACKSTOP: &str = "[[backstop]]\nid = \"vendor\"\n";
 fn credit_keys_read_into_the_contract() {
     let src = with_buyer(
         "credit = { spread_bps = { value = 450, source = \"amazon-2026\", evidence = \"reported\" }, recovery = 0.3 }\nremarket = 0.6",
-    ) + "\n[[guarantee]]\nid = \"parent\"\nparty = \"Parent Co\"\nshare = 0.8\ncap = 2e9\ncredit = { annual_default_probability = 0.01 }\n\n[[backstop]]\nid = \"vendor\"\nshare = 0.5\nprice = 0.9\ncap = 6.3e9\nfrom = \"2027-01\"\nuntil = { value = \"2030-12\", evidence = \"assumed\" }\ncredit = { spread_bps = 100 }\n\n[[backstop]]\nid = \"other\"\n";
+    ) + "\n[[guarantee]]\nid = \"parent\"\nparty = \"Parent Co\"\nshare = 0.8\ncap = 2e9\ncredit = { annual_default_probability = 0.01 }\n\n[[backstop]]\nid = \"vendor\"\nshare = 0.5\nprice = 0.9\ncap = 6.3e9\nfrom = \"2027-01\"\nuntil = { value = \"2030-12\", evidence = \"assumed\" }\ncredit = { spread_bps = 100 }\n";
     let c = parse(&src).unwrap_or_else(|e| panic!("{e:#?}"));
     let credit = c.buyer.credit.unwrap();
     assert_eq!(
@@ -119,14 +119,16 @@ fn credit_keys_read_into_the_contract() {
     let month = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 1);
     assert_eq!((b.from, b.until), (month(2027, 1), month(2030, 12)));
     assert_eq!(b.credit.unwrap().spread_bps, Some(100.0));
-    // Defaults: share 1, price 1, no cap, the whole term, no credit.
-    let d = &c.backstops[1];
+    // Defaults: share 1, price 1, no cap, the whole term, no credit (alone: a second backstop of
+    // share 1 would take the backstops' shares over 1).
+    let alone = parse(&with_tables("[[backstop]]\nid = \"other\"")).unwrap();
+    let d = &alone.backstops[0];
     assert_eq!(
         (d.share, d.price, d.cap, d.from, d.until, d.credit),
         (1.0, 1.0, None, None, None, None)
     );
     let ids: Vec<&str> = c.parties().iter().map(|(_, id, _)| *id).collect();
-    assert_eq!(ids, ["buyer", "parent", "vendor", "other"]);
+    assert_eq!(ids, ["buyer", "parent", "vendor"]);
 
     // Provenance as for every number and date: the inputs list them.
     let input = |path: &str| {
@@ -389,7 +391,7 @@ fn negative_cap_and_price() {
 #[test]
 fn party_ids_are_unique_across_guarantees_and_backstops() {
     let src = with_tables(&format!(
-        "{GUARANTEE}\n[[guarantee]]\nid = \"parent\" # twice"
+        "{GUARANTEE}share = 0.5\n\n[[guarantee]]\nid = \"parent\" # twice\nshare = 0.5"
     ));
     let d = one(&src, "# twice", "guarantee.parent.id");
     assert_eq!(
@@ -681,4 +683,42 @@ chip_resale = [[1, 0.5], [1, 0.4], [-2, -0.1], [3]]
         })
         .collect();
     insta::assert_snapshot!(rendered.join("\n"));
+}
+
+#[test]
+fn shares_of_a_kind_sum_to_at_most_one() {
+    // Two guarantees of 0.5 split the obligation; a third share takes the sum over 1 and is
+    // reported on its own `share` line (docs/model.md §14: MODEL is silent).
+    let split = with_tables(
+        "[[guarantee]]\nid = \"a\"\nshare = 0.5\n\n[[guarantee]]\nid = \"b\"\nshare = 0.5",
+    );
+    assert!(parse(&split).is_ok());
+    let src = with_tables(
+        "[[guarantee]]\nid = \"a\"\nshare = 0.6\n\n[[guarantee]]\nid = \"b\"\nshare = 0.45",
+    );
+    let d = one(&src, "share = 0.45", "guarantee.b.share");
+    assert!(
+        matches!(d.problem, Problem::SharesOverOne { kind: "guarantee", total } if (total - 1.05).abs() < 1e-12),
+        "{d:?}"
+    );
+    // A share left out is 1: a second backstop over a full one is reported at its table.
+    let src = with_tables("[[backstop]]\nid = \"a\"\n\n[[backstop]]\nid = \"b\"\nshare = 0.25");
+    let d = one(&src, "share = 0.25", "backstop.b.share");
+    assert!(
+        matches!(
+            d.problem,
+            Problem::SharesOverOne {
+                kind: "backstop",
+                ..
+            }
+        ),
+        "{d:?}"
+    );
+    // Guarantees and backstops are summed apart.
+    assert!(
+        parse(&with_tables(
+            "[[guarantee]]\nid = \"a\"\n\n[[backstop]]\nid = \"b\""
+        ))
+        .is_ok()
+    );
 }

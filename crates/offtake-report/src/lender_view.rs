@@ -147,7 +147,7 @@ pub fn terminal(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
             none("no dsra_months")
         } else {
             format!(
-                "{} funded ({months} months of service), {} used, {} released",
+                "{} funded (the service of up to {months} months), {} used, {} released",
                 usd(l.reserve_funded),
                 usd(l.reserve_used),
                 usd(l.reserve_released)
@@ -172,6 +172,8 @@ pub fn terminal(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
             || {
                 if c.market.is_none() {
                     none("no [market] chip_resale")
+                } else if debt_without_market_value(o) {
+                    none("the market value is 0 while debt is owed: LTV fails")
                 } else {
                     none("no debt")
                 }
@@ -243,4 +245,17 @@ pub fn terminal(s: &mut String, c: &Contract, o: &Outcome, screen: &Screen) {
         ]);
     }
     s.push_str(&t.render_on(2, screen));
+}
+
+/// Debt is owed in a period where the chips and facility are worth nothing (MODEL v2 §15: MV ≤ 0
+/// with debt fails the LTV test, and there is no LTV to show). A balance within 1e-10 of the
+/// largest is repaid, as the engine reads it.
+fn debt_without_market_value(o: &Outcome) -> bool {
+    let balance = &o.schedule.debt_balance;
+    let largest = balance.iter().fold(0.0_f64, |a, &b| a.max(b));
+    o.schedule.market_value.as_ref().is_some_and(|mv| {
+        mv.iter()
+            .zip(balance)
+            .any(|(&v, &b)| v <= 0.0 && b > 1e-10 * largest)
+    })
 }

@@ -552,6 +552,18 @@ impl Simulator<'_> {
     pub(crate) fn lender_note(&self, m: &Metrics) -> Option<String> {
         let t = &self.contract.thresholds;
         let mut parts = Vec::new();
+        // A sculpt that sizes no debt passes (MODEL §9: true with no debt), but a lender reads
+        // it as a project that cannot carry any: say why there is none.
+        if let Some(s) = self.lender.sculpt.as_ref()
+            && s.g == 0.0
+        {
+            parts.push(if s.d_star <= 0.0 {
+                "the sculpt sizes no debt: CFADS in the repayment window carries none (D* = 0)"
+                    .to_string()
+            } else {
+                "the sculpt sizes no debt (no capex before repayment, or max_gearing 0)".to_string()
+            });
+        }
         if let Some(llcr) = m.llcr {
             parts.push(format!("LLCR {llcr:.4} (needs >= {})", t.llcr));
         }
@@ -562,7 +574,8 @@ impl Simulator<'_> {
         }
         match (m.payment_default, self.lender.run.default_period) {
             (Some(true), Some(p)) => parts.push(format!(
-                "payment default in period {p}: CFADS plus the reserve left fall short of debt service"
+                "payment default from {} (period {p}): CFADS plus the reserve left fall short of debt service",
+                crate::report::month_label(self.contract, p)
             )),
             (Some(false), _) => parts.push("no payment default".to_string()),
             _ => {}

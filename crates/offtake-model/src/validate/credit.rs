@@ -163,6 +163,7 @@ impl Ctx<'_> {
         top: &Table<'_, '_>,
     ) -> (Vec<Guarantee>, Vec<Backstop>) {
         let mut seen: HashSet<String> = HashSet::new();
+        let (mut guarantee_shares, mut backstop_shares) = (0.0, 0.0);
         let mut guarantees = Vec::new();
         for (i, (map, span)) in self.array(top, "guarantee").into_iter().enumerate() {
             let prefix = entry_prefix("guarantee", map, i);
@@ -176,6 +177,7 @@ impl Ctx<'_> {
             let id = self.party_id(&t, "guarantee", &mut seen);
             let party = self.r.string(&t, "party", false);
             let share = self.share(&t);
+            self.share_total(&mut guarantee_shares, share, &t, "guarantee");
             let cap = self.r.bounded(&t, "cap", false, Bound::NonNegative);
             let cap_ok = cap.is_some() || t.get("cap").is_none();
             let credit = self.credit_of(&t);
@@ -202,6 +204,7 @@ impl Ctx<'_> {
             let id = self.party_id(&t, "backstop", &mut seen);
             let party = self.r.string(&t, "party", false);
             let share = self.share(&t);
+            self.share_total(&mut backstop_shares, share, &t, "backstop");
             let price = opt_or(
                 self.r.bounded(&t, "price", false, Bound::NonNegative),
                 &t,
@@ -248,6 +251,31 @@ impl Ctx<'_> {
             }
         }
         (guarantees, backstops)
+    }
+
+    /// Adds a guarantee's or backstop's share to the running total of its kind and reports the
+    /// entry that takes it over 1 (once): two guarantees of the same obligation would together
+    /// pay more than the buyer owed, and backstops cannot buy more than all the unused capacity
+    /// (docs/model.md, §14: MODEL is silent; the sum is bounded so that the credit-adjusted
+    /// coverage never exceeds the coverage and the credit loss is never negative).
+    fn share_total(
+        &mut self,
+        total: &mut f64,
+        share: Option<f64>,
+        t: &Table<'_, '_>,
+        kind: &'static str,
+    ) {
+        let Some(share) = share else { return };
+        let before = *total;
+        *total += share;
+        if before <= 1.0 + 1e-9 && *total > 1.0 + 1e-9 {
+            self.r.error_help(
+                Problem::SharesOverOne { kind, total: *total },
+                t.get("share").map(|v| v.span()).unwrap_or(t.span()),
+                t.field("share"),
+                "each pays its share of what is owed: shares summing to at most 1 split the obligation (a share left out defaults to 1)",
+            );
+        }
     }
 
     /// `share` of a guarantee or backstop: a fraction, default 1.
