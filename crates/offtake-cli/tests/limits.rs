@@ -23,14 +23,14 @@ fn offtake_limited(kib: u64, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_documented_maximum_of_paths_under_4_gb_is_an_error_naming_the_size_and_shards() {
-    // 100,000,000 paths (RiskSpec::MAX_PATHS) need 9.5 GB; 4 GB of address space.
+    // 100,000,000 paths (RiskSpec::MAX_PATHS) need 14.5 GB (145 bytes a path with the MODEL v2 metrics); 4 GB of address space.
     let out = offtake_limited(4_000_000, &["risk", EXAMPLE, "--paths", "100000000", "-q"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Before the fix: exit 134 (abort) with "memory allocation of … failed".
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("not enough memory"), "{stderr}");
     assert!(
-        stderr.contains("100,000,000 paths needs 9.5 GB (95 bytes a path)"),
+        stderr.contains("100,000,000 paths needs 14.5 GB (145 bytes a path)"),
         "{stderr}"
     );
     assert!(stderr.contains("--shard I/N"), "{stderr}");

@@ -445,7 +445,9 @@ fn financeable_note_names_the_failed_test() {
     );
     let reserve = case("lender_reserve_exhausted");
     assert!(
-        reserve.note.contains("payment default in period 8")
+        reserve
+            .note
+            .contains("payment default from 2027-09 (period 8)")
             && reserve.note.ends_with("fails payment default"),
         "{}",
         reserve.note

@@ -399,7 +399,7 @@ fn lenders_page_shows_sizing_ratios_and_sponsor_returns() {
         "61.0%",
         "LLCR",
         "1.42× (LLCR threshold",
-        "$1.20B funded (6 months of service), $100.0M used, $1.10B released",
+        "$1.20B funded (the service of up to 6 months), $100.0M used, $1.10B released",
         "Payment default",
         "Maximum LTV",
         "83.0% (LTV threshold 80.0%)",
