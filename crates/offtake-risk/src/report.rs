@@ -198,12 +198,12 @@ impl std::fmt::Display for Setting {
             Setting::Default {
                 years,
                 period: Some(d),
-            } => write!(f, "default {years:.2} y (month {})", d + 1),
+            } => write!(f, "month {} ({years:.2} y)", d + 1),
             Setting::Default {
                 years,
                 period: None,
             } => {
-                write!(f, "none ({years:.1} y > term)")
+                write!(f, "none ({years:.1} y)")
             }
         }
     }

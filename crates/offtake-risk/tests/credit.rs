@@ -262,6 +262,15 @@ fn the_tornado_moves_each_default_factor_to_its_p10_and_p90_default_time() {
     let t = offtake_risk::tornado(&c, &sampler);
     let buyer = t.rows.iter().find(|r| r.factor == "default.buyer").unwrap();
     assert!(matches!(buyer.high, Setting::Default { period: None, .. }));
+    assert_eq!(
+        buyer.high.to_string(),
+        format!("none ({:.1} y)", -(0.1f64).ln() / -(0.999f64).ln())
+    );
+    let early = Setting::Default {
+        years: 1.5,
+        period: Some(17),
+    };
+    assert_eq!(early.to_string(), "month 18 (1.50 y)");
     // Ranked by NPV swing, largest first.
     assert!(t.rows.windows(2).all(|w| w[0].npv_swing >= w[1].npv_swing));
     // The scenario of a path leaves room for every party, so drawing does not allocate.
