@@ -41,7 +41,8 @@ use chrono::NaiveDate;
 
 pub use dated::{xirr, xnpv};
 pub use irr::{
-    IRR_GRID_STEP, IRR_MAX_RATE, IRR_MIN_RATE, IRR_TOLERANCE, Irr, irr_monthly_end, irr_periodic,
+    IRR_GRID_STEP, IRR_MAX_RATE, IRR_MIN_RATE, IRR_TOLERANCE, Irr, LEVERED_REACH, irr_monthly_end,
+    irr_monthly_end_levered, irr_periodic,
 };
 pub use loan::{LevelLoan, LoanPayment, capitalize, pmt};
 pub use npv::{MonthlyDiscount, npv_monthly_end, npv_periodic};

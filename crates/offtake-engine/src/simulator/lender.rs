@@ -7,7 +7,7 @@
 //! tax or FCF, except the residual with `chip_resale` (reading 16), set before the periods by
 //! [`Simulator::market_value`].
 
-use offtake_finance::irr_monthly_end;
+use offtake_finance::irr_monthly_end_levered;
 use offtake_model::rules::at_least;
 use offtake_model::{Contract, Sizing};
 
@@ -490,10 +490,13 @@ impl Simulator<'_> {
     }
 
     /// The sponsor IRR (reading 13, §1's rule): the provider's IRR without financing (E = FCF).
+    /// The levered flow's running sums change sign often (draws, then debt service), so it
+    /// takes the finance crate's levered search: the same root, proven alone in its cell at
+    /// more grid points before any grid walk.
     #[inline(always)]
     pub(super) fn sponsor_irr(&self, m: &mut Metrics) {
         m.sponsor_irr = if self.lender.financed {
-            irr_monthly_end(&self.series.sponsor_cf).map(|irr| irr.rate)
+            irr_monthly_end_levered(&self.series.sponsor_cf).map(|irr| irr.rate)
         } else {
             m.provider_irr
         };

@@ -33,7 +33,11 @@ fn signs_differ(a: f64, b: f64) -> bool {
 ///   flows scaled to v_c = (1+c)^(−k): the running sums from the start bound the roots in
 ///   (c, ∞), those from the end the roots in (−1, c). When each bound equals the sign changes
 ///   seen between the checked points (−1⁺, −0.99, 0, c, 10, ∞), every root is accounted for.
-pub(super) fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<Irr>> {
+///
+/// `reach` is how many grid points on each side of the root [`certify`] tries: 1 tries the two
+/// beside it ([`BESIDE_ROOT`]); more try the nearest ones outwards, alternating sides, before
+/// giving up.
+pub(super) fn fast_path(poly: &Polynomial<'_>, s: &FlowShape, reach: usize) -> Option<Option<Irr>> {
     let f0 = s.total;
     if f0 == 0.0 || s.shape.suffix_changes > 1 {
         return None;
@@ -111,7 +115,7 @@ pub(super) fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<I
                 return None;
             }
             let root = refine(poly, positive);
-            let (split, index) = certify(poly, s, root, [f_min, f0, f_max])?;
+            let (split, index) = certify(poly, s, root, [f_min, f0, f_max], reach)?;
             cells[1] = split[0];
             cells[2] = split[1];
             known = Some((index, root));
@@ -135,19 +139,37 @@ pub(super) fn fast_path(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Option<I
     }))
 }
 
-/// Laguerre's rule at a grid point c beside a root found in (0, 10] (see [`fast_path`]).
-/// `ends` holds the sign function at −0.99, 0 and 10. Returns the cells (0, c) and (c, 10], each
-/// present when it holds a root, and which of them holds `root`.
+/// [`certify`] tries the grid point at or below the root and the one above: [`irr_monthly_end`].
+///
+/// [`irr_monthly_end`]: super::irr_monthly_end
+pub(super) const BESIDE_ROOT: usize = 1;
+
+/// Laguerre's rule at a grid point c near a root found in (0, 10] (see [`fast_path`]), on the
+/// first of the points tried where the bounds match the signs seen: the grid point at or below
+/// the root, the one above, then (`reach` > 1) the next ones outwards, below before above, up
+/// to `reach` points on each side. Any grid point c in (0, 10) will do: the cells (0, c) and
+/// (c, 10] are unions of grid cells, and a bound that matches proves each holds at most the
+/// one sign change seen across it. Points next to the root are where the scaled running sums
+/// are nearest a cancellation (their total, NPV at c, is small), so the bound there can exceed
+/// the roots; a point a few cells away often does not. `ends` holds the sign function at −0.99,
+/// 0 and 10. Returns the cells (0, c) and (c, 10], each present when it holds a root, and which
+/// of them holds `root`.
 fn certify(
     poly: &Polynomial<'_>,
     s: &FlowShape,
     root: f64,
     ends: [f64; 3],
+    reach: usize,
 ) -> Option<([Option<Cell>; 2], usize)> {
     let [f_min, f0, f_max] = ends;
-    // The grid point at or below the root, then the one above.
+    // The grid point at or below the root, then the one above, then outwards.
     let below = ((root * 100.0).floor() as i64 + ZERO_IDX as i64).max(0) as usize;
-    for i in [below, below + 1] {
+    let outwards = (1..reach).flat_map(|d| [below.checked_sub(d), Some(below + 1 + d)]);
+    for i in [Some(below), Some(below + 1)]
+        .into_iter()
+        .chain(outwards)
+        .flatten()
+    {
         if i <= ZERO_IDX || i >= GRID_LEN - 1 {
             continue;
         }
