@@ -1160,7 +1160,7 @@ mod tests {
     /// loan's draws (a share of each capex lump) less a level debt service from the end of the
     /// build, a reserve funded then released, and the balance left repaid in the last month.
     /// The running sums change sign once to seven times. Drawn from a fixed sequence.
-    pub(crate) fn levered_flows(count: usize, seed: u64) -> Vec<Vec<f64>> {
+    fn levered_flows(count: usize, seed: u64) -> Vec<Vec<f64>> {
         let mut state = seed;
         let mut uniform = move || {
             state = state
@@ -1172,7 +1172,7 @@ mod tests {
             .map(|_| {
                 let build = 6 + (uniform() * 12.0) as usize;
                 let spend = 100.0 + 300.0 * uniform();
-                let level = 300.0 + 600.0 * uniform();
+                let level = 700.0 + 500.0 * uniform();
                 let ramp = 6.0 + 30.0 * uniform();
                 let share = 0.3 + 0.4 * uniform();
                 let monthly_rate = 0.004 + 0.006 * uniform();
@@ -1195,7 +1195,7 @@ mod tests {
                         };
                         c -= capex[t] * (1.0 - share);
                         if t % 12 == 11 && t > build {
-                            c -= level * (0.5 + 2.5 * uniform());
+                            c -= level * (0.3 + 1.2 * uniform());
                         }
                         c
                     })
