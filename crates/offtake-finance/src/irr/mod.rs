@@ -25,7 +25,9 @@
 //! When the bound above 0 is larger, one root between 0 and 10 is found and the rule is applied
 //! again at the grid point beside it; if the bounds at that point equal the sign changes seen
 //! at −1⁺, −0.99, 0, r_c, 10 and ∞, every root is accounted for, each alone in its cell. The
-//! cells' ends are grid points, so the grid would see exactly these sign changes. A root
+//! cells' ends are grid points, so the grid would see exactly these sign changes
+//! ([`irr_monthly_end_levered`], for flows whose running sums change sign often, also tries
+//! the next grid points outwards, up to [`LEVERED_REACH`] on each side). A root
 //! alone in its cell is refined by the secant method on the polynomial in v (or w = 1/v below
 //! 0), inside the cell, with no `exp` or `ln` per step.
 //!
