@@ -16,57 +16,8 @@ use offtake_model::{
     decode, parse, parse_with,
 };
 
-const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
-
-/// The example with `from` (which must occur exactly once) replaced by `to`.
-#[track_caller]
-fn edit(from: &str, to: &str) -> String {
-    assert_eq!(EXAMPLE.matches(from).count(), 1, "`{from}` must occur once");
-    EXAMPLE.replacen(from, to, 1)
-}
-
-/// Every diagnostic of an invalid term sheet.
-#[track_caller]
-fn diagnostics(src: &str) -> Vec<Diagnostic> {
-    match parse(src) {
-        Err(Error::Invalid { diagnostics, .. }) => diagnostics,
-        Err(other) => panic!("expected located diagnostics, got {other}"),
-        Ok(_) => panic!("expected the term sheet to be rejected"),
-    }
-}
-
-/// 1-based line of the only line containing `needle`.
-#[track_caller]
-fn line_with(src: &str, needle: &str) -> usize {
-    let lines: Vec<usize> = src
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
-        .collect();
-    assert_eq!(lines.len(), 1, "`{needle}` must be on exactly one line");
-    lines[0]
-}
-
-/// The single diagnostic of `src`, asserted to be on the line containing `line_text` and to name
-/// `field`.
-#[track_caller]
-fn one(src: &str, line_text: &str, field: &str) -> Diagnostic {
-    let ds = diagnostics(src);
-    assert_eq!(ds.len(), 1, "expected one diagnostic, got {ds:#?}");
-    let d = ds.into_iter().next().unwrap();
-    assert_eq!(
-        d.line_col(src).0,
-        line_with(src, line_text),
-        "wrong line for {d:?}"
-    );
-    assert_eq!(d.field, field);
-    d
-}
-
-fn help(d: &Diagnostic) -> &str {
-    d.help.as_deref().unwrap_or_default()
-}
+mod common;
+use common::{EXAMPLE, diagnostics, edit, help, line_with, one};
 
 /// The line of the `n`-th (0-based) `[[tranche]]` header.
 fn tranche_header_line(src: &str, n: usize) -> usize {
