@@ -155,8 +155,13 @@ pub fn terminal(s: &mut String, contract: &Contract, o: &Outcome, screen: &Scree
         s,
         Metric::BuyerPdTerm.label(),
         format!(
-            "{} probability the buyer defaults within the term",
-            pct(m.buyer_pd_term)
+            "{} {}",
+            pct(m.buyer_pd_term),
+            if view.forced {
+                "by the buyer's credit (this run's defaults: the table below)"
+            } else {
+                "probability the buyer defaults within the term"
+            }
         ),
     );
     if let Some(share) = view.third_party_share() {
