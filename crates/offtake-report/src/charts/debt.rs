@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::{
     Canvas, LEGEND_HEADROOM, ValueLabels, axis, bar_series, chart_error, clip, colour,
     contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, line_swatch,
-    nice_step, padded_range, split_year_bars, svg_chart, usd_billions_label,
+    nice_step, padded_range, split_year_bars, svg_chart, threshold_line, usd_billions_label,
 };
 use crate::Result;
 use crate::style;
@@ -137,7 +137,6 @@ pub fn ltv_by_year(
 ) -> Result<Option<String>> {
     const NAME: &str = "LTV by year";
     const TITLE: &str = "Loan to value at each contract year end against the threshold";
-    let err = chart_error(NAME);
     let rows = &outcome.annual;
     if rows.iter().all(|r| r.ltv.is_none()) {
         return Ok(None);
@@ -175,23 +174,21 @@ pub fn ltv_by_year(
             &mut chart,
             &y_axis,
             &values,
-            |l| l <= threshold,
+            // The verdict's test (MODEL.md's tolerance), as the DSCR chart.
+            |l| offtake_model::rules::at_least(threshold, l),
             [
                 ("LTV at or below threshold", colour(style::NAVY)),
                 ("LTV above threshold", colour(style::RED)),
             ],
         )?;
-        let line = colour(style::RED);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(x0, clip(line_at, &y_axis)), (x1, clip(line_at, &y_axis))],
-                10,
-                6,
-                line.stroke_width(2),
-            ))
-            .map_err(|e| err(e.to_string()))?
-            .label(format!("threshold {:.0}%", threshold * 100.0))
-            .legend(line_swatch(line, 2));
+        threshold_line(
+            NAME,
+            &mut chart,
+            &y_axis,
+            (x0, x1),
+            line_at,
+            format!("threshold {:.0}%", threshold * 100.0),
+        )?;
         house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
         Ok(())
     })

@@ -7,8 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, chart_error, clip, colour,
-    contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, line_swatch,
-    nice_step, padded_range, split_year_bars, svg_chart,
+    contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, nice_step,
+    padded_range, split_year_bars, svg_chart, threshold_line,
 };
 use crate::Result;
 use crate::style;
@@ -89,17 +89,14 @@ pub fn dscr_by_year(
                 )
             }))
             .map_err(|e| err(e.to_string()))?;
-        let line = colour(style::RED);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(x0, clip(line_at, &y_axis)), (x1, clip(line_at, &y_axis))],
-                10,
-                6,
-                line.stroke_width(2),
-            ))
-            .map_err(|e| err(e.to_string()))?
-            .label(format!("threshold {threshold:.2}×"))
-            .legend(line_swatch(line, 2));
+        threshold_line(
+            NAME,
+            &mut chart,
+            &y_axis,
+            (x0, x1),
+            line_at,
+            format!("threshold {threshold:.2}×"),
+        )?;
         house_legend(NAME, &mut chart, SeriesLabelPosition::UpperRight, canvas)?;
         Ok(())
     })

@@ -493,6 +493,30 @@ fn split_year_bars<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
+/// The verdict threshold across a contract-year plot: a red dashed line at `at` (clipped to `y`)
+/// from `x0` to `x1`, with its legend entry.
+fn threshold_line<'a, DB: DrawingBackend + 'a>(
+    name: &'static str,
+    chart: &mut Chart<'a, DB, Ticked, Range<f64>>,
+    y: &Range<f64>,
+    (x0, x1): (f64, f64),
+    at: f64,
+    label: String,
+) -> Result<()> {
+    let line = colour(style::RED);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x0, clip(at, y)), (x1, clip(at, y))],
+            10,
+            6,
+            line.stroke_width(2),
+        ))
+        .map_err(|e| chart_error(name)(e.to_string()))?
+        .label(label)
+        .legend(line_swatch(line, 2));
+    Ok(())
+}
+
 fn contract_year_label(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 && x >= 0.0 {
         format!("Y{}", x.round() as i64 + 1)
