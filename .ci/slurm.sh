@@ -98,7 +98,7 @@ munged --force --socket="$SOCKET" --key-file="$T/munge-key/munge.key" \
     --seed-file="$T/munge/munged.seed" || { show_logs; not_run "munged did not start"; }
 MUNGED_PID=$(read_pid "$T/munge/munged.pid") || { show_logs; not_run "munged wrote no pid file"; }
 
-node=$(hostname -s)
+node=$(hostname -s 2>/dev/null || uname -n)
 # The node as slurmd sees it (CPUs, sockets, cores, threads, memory), under this host's name.
 hw=$(slurmd -C | head -n 1 | sed 's/^NodeName=[^ ]* //')
 ports=()
