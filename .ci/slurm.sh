@@ -23,7 +23,6 @@ BIN=${OFFTAKE_BIN:-target/debug/offtake}
 PATHS=${OFFTAKE_SLURM_PATHS:-20000}
 SEED=2026
 SHARDS=4
-SHEETS=(examples/amazon-anthropic-2026.toml examples/nvidia-coreweave-2025.toml)
 
 ci_set() { [ -n "${CI:-}" ] && [ "${CI}" != "false" ]; }
 not_run() {
@@ -156,30 +155,56 @@ if [ ! -x "$BIN" ]; then
 fi
 BIN=$(readlink -f "$BIN")
 SBATCH=$ROOT/docs/slurm/offtake-risk.sbatch
-failed=0
-for sheet in "${SHEETS[@]}"; do
-    name=$(basename "$sheet" .toml)
-    out=$T/work/$name
-    mkdir -p "$out"
-    flags=(--paths "$PATHS" --seed "$SEED")
-    started=$SECONDS
-    # The array job: task i runs shard i of 4 and writes out/shard-000i.parquet.
+# Each case: a name, a term sheet, the flags every shard and the single run get, and a JSON member
+# the result must have. The array jobs run side by side (each `sbatch --wait` in the background);
+# task i of a case runs shard i of 4 and writes work/NAME/shard-000i.parquet.
+CASES=(
+    "amazon|examples/amazon-anthropic-2026.toml|--paths $PATHS --seed $SEED|tornado"
+    "nvidia-coreweave|examples/nvidia-coreweave-2025.toml|--paths $PATHS --seed $SEED|tornado"
+)
+submit() { # NAME SHEET FLAGS...
+    local name=$1 sheet=$2
+    shift 2
+    mkdir -p "$T/work/$name"
     OFFTAKE=$BIN sbatch --array=0-$((SHARDS - 1)) --cpus-per-task=1 --wait --quiet \
-        --chdir="$T/work" --output="$T/work/$name-%a.log" --export=ALL \
-        "$SBATCH" "$ROOT/$sheet" "$out" "${flags[@]}" ||
-        { echo "error: the array job for $sheet failed" >&2; cat "$T/work/$name"-*.log >&2 || true; failed=1; continue; }
-    array=$((SECONDS - started))
-    files=("$out"/shard-*.parquet)
-    "$BIN" risk merge "$sheet" "${files[@]}" --json >"$T/work/$name.merged.json"
-    "$BIN" risk "$sheet" "${flags[@]}" --quiet --json >"$T/work/$name.single.json"
-    if cmp -s "$T/work/$name.merged.json" "$T/work/$name.single.json"; then
-        echo "$sheet: ${#files[@]} shards of $PATHS paths on Slurm (${array}s), merged: byte-identical to the single run ($(wc -c <"$T/work/$name.single.json") bytes, sha256 $(sha256sum "$T/work/$name.single.json" | cut -c1-16))"
+        --job-name="offtake-$name" --chdir="$T/work" --output="$T/work/$name-%a.log" --export=ALL \
+        "$SBATCH" "$ROOT/$sheet" "$T/work/$name" "$@"
+}
+pids=()
+started=$SECONDS
+for case in "${CASES[@]}"; do
+    IFS='|' read -r name sheet flags _ <<<"$case"
+    # shellcheck disable=SC2086 # the flags are words
+    submit "$name" "$sheet" $flags &
+    pids+=($!)
+done
+failed=0
+for i in "${!CASES[@]}"; do
+    IFS='|' read -r name sheet flags member <<<"${CASES[$i]}"
+    if ! wait "${pids[$i]}"; then
+        echo "error: the array job for $name ($sheet $flags) failed:" >&2
+        cat "$T/work/$name"-*.log >&2 || true
+        failed=1
+        continue
+    fi
+    files=("$T/work/$name"/shard-*.parquet)
+    merged=$T/work/$name.merged.json single=$T/work/$name.single.json
+    # shellcheck disable=SC2086
+    "$BIN" risk merge "$sheet" "${files[@]}" --json >"$merged" &&
+        "$BIN" risk "$sheet" $flags --quiet --json >"$single" ||
+        { echo "error: $name: merge or single run failed" >&2; failed=1; continue; }
+    if ! grep -q "\"$member\"" "$single"; then
+        echo "error: $name: the single run's JSON has no \"$member\"" >&2
+        failed=1
+    elif cmp -s "$merged" "$single"; then
+        echo "$name: $sheet $flags: ${#files[@]} shards on Slurm, merged = the single run byte for byte ($(wc -c <"$single") bytes of JSON, sha256 $(sha256sum "$single" | cut -c1-16)…)"
     else
-        echo "error: $sheet: the merged shards differ from the single run:" >&2
-        diff "$T/work/$name.merged.json" "$T/work/$name.single.json" | head -n 20 >&2 || true
+        echo "error: $name: the merged shards differ from the single run:" >&2
+        diff "$merged" "$single" | head -n 20 >&2 || true
         failed=1
     fi
 done
+echo "array jobs, merges and single runs: $((SECONDS - started)) s"
 if [ "$failed" != 0 ]; then
     show_logs
     exit 1
