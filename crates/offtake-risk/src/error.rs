@@ -22,6 +22,16 @@ pub enum Error {
     },
     #[error("the number of threads must be at least 1")]
     NoThreads,
+    /// The drivers need the factors drawn on each path, and the table did not keep them.
+    #[error(
+        "the drivers need the factors drawn on each path, and this run did not keep them (run with keep_factors, or merge with factors)"
+    )]
+    NoFactors,
+    /// A shard's paths file without the factor columns, merged for the drivers.
+    #[error(
+        "{path}: the file has no factor columns, which the drivers need: write the shard with `offtake risk --paths-out`"
+    )]
+    ShardWithoutFactors { path: PathBuf },
     /// `--shard I/N` with N = 0 or I ≥ N.
     #[error("shard {index}/{count} does not exist: shards are numbered 0 to N−1 of N ≥ 1")]
     BadShard { index: u64, count: u64 },

@@ -10,6 +10,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod copula;
+pub mod drivers;
 mod error;
 pub mod marginal;
 pub mod paths_file;
@@ -20,9 +21,12 @@ pub mod sampler;
 pub mod stats;
 pub mod table;
 
+pub use drivers::{Drivers, drivers};
 pub use error::{Error, Result};
 pub use marginal::{Marginal, round_months};
-pub use paths_file::{PathsHeader, merge, read_header, read_paths, write_paths};
+pub use paths_file::{
+    PathsHeader, merge, merge_with_factors, read_header, read_paths, write_paths,
+};
 pub use report::{
     DefaultProbability, RiskReport, Setting, Tornado, TornadoRow, contract_fingerprint, report,
     tornado,

@@ -717,6 +717,24 @@ pub fn merge<R: ChunkReader + 'static>(
     contract: &Contract,
     shards: Vec<(PathBuf, R)>,
 ) -> Result<Simulation> {
+    merge_keeping(contract, shards, false)
+}
+
+/// [`merge`], keeping the factors drawn in each row (as a single run with `keep_factors`), for
+/// the drivers ([`crate::drivers`]); refuses a file without factor columns. The table then
+/// equals the single run's with factors, cell for cell.
+pub fn merge_with_factors<R: ChunkReader + 'static>(
+    contract: &Contract,
+    shards: Vec<(PathBuf, R)>,
+) -> Result<Simulation> {
+    merge_keeping(contract, shards, true)
+}
+
+fn merge_keeping<R: ChunkReader + 'static>(
+    contract: &Contract,
+    shards: Vec<(PathBuf, R)>,
+    keep_factors: bool,
+) -> Result<Simulation> {
     let (files, readers): (Vec<PathBuf>, Vec<R>) = shards.into_iter().unzip();
     let first = files.first().ok_or(Error::NothingToMerge)?;
     let (readers, headers): (Vec<_>, Vec<_>) = files
@@ -791,6 +809,9 @@ pub fn merge<R: ChunkReader + 'static>(
         if h.partial {
             return Err(Error::PartialShard { path: f.clone() });
         }
+        if keep_factors && !h.layout.factors {
+            return Err(Error::ShardWithoutFactors { path: f.clone() });
+        }
         let shard = Shard::new(h.shard_index, h.shard_count)?;
         if h.rows != shard.n_paths(h.n_paths) {
             return Err(Error::PartialShard { path: f.clone() });
@@ -823,7 +844,7 @@ pub fn merge<R: ChunkReader + 'static>(
         paths: n_paths,
         max: offtake_model::RiskSpec::MAX_PATHS,
     })?;
-    let mut merged = PathTable::with_rows(Layout::new(contract, false), rows)?;
+    let mut merged = PathTable::with_rows(Layout::new(contract, keep_factors), rows)?;
     let mut filled = crate::table::try_vec(rows, false).ok_or(Error::OutOfMemory {
         rows: n_paths,
         bytes: n_paths,
@@ -856,7 +877,7 @@ pub fn merge<R: ChunkReader + 'static>(
         }
     }
     Ok(Simulation {
-        config: RunConfig::whole(reference.seed, n_paths)?,
+        config: RunConfig::whole(reference.seed, n_paths, keep_factors)?,
         table: merged,
         partial: false,
     })

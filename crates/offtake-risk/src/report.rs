@@ -40,6 +40,10 @@ pub struct RiskReport {
     pub metrics: MetricSummaries,
     pub probabilities: Probabilities,
     pub tornado: Tornado,
+    /// The drivers of each verdict (`offtake risk --drivers`, [`crate::drivers`]): absent unless
+    /// asked for, so a report without them reads as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drivers: Option<crate::drivers::Drivers>,
 }
 
 /// A factor with a distribution, as written in `[risk]`.
@@ -348,6 +352,7 @@ pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
         metrics,
         probabilities,
         tornado: tornado(contract, &sampler),
+        drivers: None,
     })
 }
 

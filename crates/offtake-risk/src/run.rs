@@ -138,8 +138,14 @@ impl RunConfig {
     }
 
     /// The whole run of `n_paths` paths with `seed` (what a merge of its shards rebuilds).
-    pub(crate) fn whole(seed: u64, n_paths: u64) -> Result<Self> {
-        Self::checked(seed, n_paths, Self::default_threads(), Shard::ALL, false)
+    pub(crate) fn whole(seed: u64, n_paths: u64, keep_factors: bool) -> Result<Self> {
+        Self::checked(
+            seed,
+            n_paths,
+            Self::default_threads(),
+            Shard::ALL,
+            keep_factors,
+        )
     }
 
     /// As many threads as the machine offers (1 if it cannot tell).

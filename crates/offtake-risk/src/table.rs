@@ -537,7 +537,8 @@ impl PathTable {
     }
 
     /// Copies `from`'s row `from_row` into `row` under `path_idx`: the metrics and the flags
-    /// (both tables' flag layouts must agree; factors are not copied).
+    /// (both tables' flag layouts must agree), and the factors when this table keeps them
+    /// (`from` must then keep them too).
     pub(crate) fn copy_row(
         &mut self,
         row: usize,
@@ -546,7 +547,7 @@ impl PathTable {
         from_row: usize,
     ) {
         self.path_idx[row] = path_idx;
-        for col in 0..PathMetric::ALL.len() {
+        for col in 0..PathMetric::ALL.len() + self.layout.factor_width() {
             self.set_raw_value(row, col, from.value(from_row, col));
         }
         let fw = self.layout.flag_width();
