@@ -33,8 +33,12 @@ use crate::{Error, Result};
 /// tail paths cannot make a condition.
 pub const MIN_SIDE_SHARE: f64 = 0.01;
 
-/// Conditions reported per verdict.
+/// Conditions reported per verdict (and decisive conditions).
 pub const TOP_CONDITIONS: usize = 3;
+
+/// A decisive condition (the verdict the same on every path inside) is reported only when a
+/// random set of as many paths would agree with a smaller probability than this.
+pub const DECISIVE_CHANCE: f64 = 1e-6;
 
 /// What the factor of a condition is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,6 +161,11 @@ pub struct VerdictDrivers {
     /// The best condition per factor, best first, at most [`TOP_CONDITIONS`]; empty when the
     /// verdict does not vary or no condition keeps both sides large enough.
     pub conditions: Vec<Condition>,
+    /// Conditions under which the verdict is the same on every path (a cliff), largest score
+    /// first, at most [`TOP_CONDITIONS`], those already in `conditions` left out: per factor
+    /// the threshold with the largest such side, kept when [`DECISIVE_CHANCE`] rules out
+    /// chance.
+    pub decisive: Vec<Condition>,
     /// The best second split inside or outside the first condition (whichever scores more),
     /// when the verdict still varies there.
     pub refinement: Option<Refinement>,
@@ -337,20 +346,35 @@ fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) 
         DriverStatus::Varies
     };
     let mut conditions = Vec::new();
+    let mut decisive = Vec::new();
     let mut refinement = None;
     if status == DriverStatus::Varies {
         let min_side = min_side(n);
-        let mut best: Vec<(usize, Split)> = candidates
+        let found: Vec<(Option<Split>, Option<Split>)> = candidates
             .iter()
-            .enumerate()
-            .filter_map(|(j, c)| best_split(c, y, None, min_side).map(|s| (j, s)))
+            .map(|c| splits(c, y, None, min_side))
             .collect();
         // Best first; equal scores keep candidate order.
-        best.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        let ranked = |pick: fn(&(Option<Split>, Option<Split>)) -> Option<Split>| {
+            let mut v: Vec<(usize, Split)> = found
+                .iter()
+                .enumerate()
+                .filter_map(|(j, s)| pick(s).map(|s| (j, s)))
+                .collect();
+            v.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+            v
+        };
+        let best = ranked(|s| s.0);
         conditions = best
             .iter()
             .take(TOP_CONDITIONS)
             .map(|(j, s)| s.condition(&candidates[*j]))
+            .collect();
+        decisive = ranked(|s| s.1)
+            .iter()
+            .map(|(j, s)| s.condition(&candidates[*j]))
+            .filter(|d| !conditions.contains(d))
+            .take(TOP_CONDITIONS)
             .collect();
         if let Some((j, first)) = best.first() {
             refinement = refine(&candidates[*j], first, candidates, y, min_side);
@@ -361,6 +385,7 @@ fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) 
         probability,
         status,
         conditions,
+        decisive,
         refinement,
     }
 }
@@ -425,12 +450,35 @@ struct Split {
     n_hi: usize,
     yes_hi: usize,
     score: f64,
+    /// The condition names the high side (else the low side).
+    inside_high: bool,
 }
 
 impl Split {
-    /// The condition names the smaller side (the high side on a tie).
+    fn new(
+        lo_max: f64,
+        hi_min: f64,
+        (n_lo, yes_lo): (usize, usize),
+        (n, yes): (usize, usize),
+    ) -> Self {
+        let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
+        let p_lo = yes_lo as f64 / n_lo as f64;
+        let p_hi = yes_hi as f64 / n_hi as f64;
+        Split {
+            lo_max,
+            hi_min,
+            n_lo,
+            yes_lo,
+            n_hi,
+            yes_hi,
+            score: (p_lo - p_hi).abs() * (n_lo as f64 * n_hi as f64 / n as f64).sqrt(),
+            // The smaller side (the high side on a tie).
+            inside_high: n_hi <= n_lo,
+        }
+    }
+
     fn inside_is_high(&self) -> bool {
-        self.n_hi <= self.n_lo
+        self.inside_high
     }
 
     fn contains(&self, x: f64) -> bool {
@@ -471,24 +519,35 @@ impl Split {
     }
 }
 
-/// The best threshold on `c` for the verdict `y` over the rows where `mask` holds (every row
-/// without one): each side at least `min_side` rows. `None` when no threshold qualifies or none
-/// changes the probability.
-fn best_split(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Option<Split> {
+/// The best thresholds on `c` for the verdict `y` over the rows where `mask` holds (every row
+/// without one), each side at least `min_side` rows: the one of highest score, and the decisive
+/// one, whose inside (the side where the verdict is the same on every row) is largest. `None`
+/// when no threshold qualifies or none changes the probability.
+fn splits(
+    c: &Candidate,
+    y: &[bool],
+    mask: Option<&[bool]>,
+    min_side: usize,
+) -> (Option<Split>, Option<Split>) {
     let keep = |r: usize| mask.is_none_or(|m| m[r]);
     let (n, yes) = c
         .order
         .iter()
         .map(|r| *r as usize)
         .filter(|r| keep(*r))
-        .fold((0usize, 0usize), |(n, yes), r| (n + 1, yes + usize::from(y[r])));
+        .fold((0usize, 0usize), |(n, yes), r| {
+            (n + 1, yes + usize::from(y[r]))
+        });
     if n < 2 * min_side {
-        return None;
+        return (None, None);
     }
-    let mut best: Option<Split> = None;
+    let (mut best, mut pure_low, mut pure_high): (Option<Split>, Option<Split>, Option<Split>) =
+        (None, None, None);
     let (mut n_lo, mut yes_lo) = (0usize, 0usize);
     let mut rows = c.order.iter().map(|r| *r as usize).filter(|r| keep(*r));
-    let mut current = rows.next()?;
+    let Some(mut current) = rows.next() else {
+        return (None, None);
+    };
     for next in rows {
         n_lo += 1;
         yes_lo += usize::from(y[current]);
@@ -498,23 +557,59 @@ fn best_split(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize)
         if lo_max == hi_min || n_lo < min_side || n - n_lo < min_side {
             continue;
         }
-        let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
-        let p_lo = yes_lo as f64 / n_lo as f64;
-        let p_hi = yes_hi as f64 / n_hi as f64;
-        let score = (p_lo - p_hi).abs() * (n_lo as f64 * n_hi as f64 / n as f64).sqrt();
-        if score > 0.0 && best.is_none_or(|b| score > b.score) {
-            best = Some(Split {
-                lo_max,
-                hi_min,
-                n_lo,
-                yes_lo,
-                n_hi,
-                yes_hi,
-                score,
-            });
+        let split = Split::new(lo_max, hi_min, (n_lo, yes_lo), (n, yes));
+        if split.score > 0.0 && best.is_none_or(|b| split.score > b.score) {
+            best = Some(split);
+        }
+        if split.score > 0.0 {
+            // The largest pure low side is the last one met; the largest pure high side the
+            // first.
+            let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
+            if yes_lo == 0 || yes_lo == n_lo {
+                pure_low = Some(Split {
+                    inside_high: false,
+                    ..split
+                });
+            }
+            if pure_high.is_none() && (yes_hi == 0 || yes_hi == n_hi) {
+                pure_high = Some(Split {
+                    inside_high: true,
+                    ..split
+                });
+            }
         }
     }
-    best
+    let decisive = match (pure_low, pure_high) {
+        (Some(a), Some(b)) => Some(if b.score > a.score { b } else { a }),
+        (a, b) => a.or(b),
+    }
+    .filter(|s| s.significant());
+    (best, decisive)
+}
+
+/// [`splits`]' split of highest score.
+fn best_split(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Option<Split> {
+    splits(c, y, mask, min_side).0
+}
+
+impl Split {
+    /// A decisive split is kept only when so many paths agreeing by chance is implausible: a
+    /// random set of n_in paths all having the inside's verdict, q the share of paths with that
+    /// verdict, has probability q^n_in, which must be below [`DECISIVE_CHANCE`].
+    fn significant(&self) -> bool {
+        let (n_in, yes_in) = if self.inside_high {
+            (self.n_hi, self.yes_hi)
+        } else {
+            (self.n_lo, self.yes_lo)
+        };
+        let (n, yes) = (self.n_lo + self.n_hi, self.yes_lo + self.yes_hi);
+        let q = if yes_in == 0 {
+            (n - yes) as f64 / n as f64
+        } else {
+            yes as f64 / n as f64
+        };
+        n_in as f64 * q.ln() < DECISIVE_CHANCE.ln()
+    }
 }
 
 #[cfg(test)]
@@ -590,10 +685,32 @@ mod tests {
     }
 
     #[test]
+    fn a_decisive_side_is_kept_only_when_chance_cannot_explain_it() {
+        let x: Vec<f64> = (0..1000).map(f64::from).collect();
+        let c = candidate(x);
+        // Fails on rows 0..10 only: "x ≤ 9" fails on every path, and ten failures together
+        // by chance has probability 0.01^10 = 1e-20 < 1e-6.
+        let y: Vec<bool> = (0..1000).map(|i| i >= 10).collect();
+        let d = splits(&c, &y, None, 10).1.unwrap();
+        let k = d.condition(&c);
+        assert_eq!(
+            (k.op, k.threshold, k.p_inside),
+            (Side::AtMost, Threshold::Months(9), 0.0)
+        );
+        // Fails on three scattered rows: the largest pure sides (x ≤ 99 and x ≥ 901, all
+        // holding) are what 100 paths at 99.7 % give by chance (0.997^100 = 0.74).
+        let y: Vec<bool> = (0..1000).map(|i| ![100, 500, 900].contains(&i)).collect();
+        let (best, decisive) = splits(&c, &y, None, 10);
+        assert!(best.is_some() && decisive.is_none(), "{decisive:?}");
+    }
+
+    #[test]
     fn a_mask_restricts_the_rows() {
         // Within the even rows only, the verdict holds exactly for x < 30.
         let x: Vec<f64> = (0..100).map(f64::from).collect();
-        let y: Vec<bool> = (0..100).map(|i| if i % 2 == 0 { i < 30 } else { i > 70 }).collect();
+        let y: Vec<bool> = (0..100)
+            .map(|i| if i % 2 == 0 { i < 30 } else { i > 70 })
+            .collect();
         let mask: Vec<bool> = (0..100).map(|i| i % 2 == 0).collect();
         let c = candidate(x.clone());
         let s = best_split(&c, &y, Some(&mask), 1).unwrap();
