@@ -10,7 +10,9 @@ use offtake_risk::{PathMetric, RiskReport, Shard};
 
 use crate::format::{count, months, pct, pp, times, usd};
 use crate::labels::Metric;
-use crate::risk_view::{path_metric_label, probabilities, probability_details, shows_metric};
+use crate::risk_view::{
+    drivers_view, path_metric_label, probabilities, probability_details, shows_metric,
+};
 use crate::screen::{Screen, Tone, sanitize};
 use crate::table::{Cell, Table, flow};
 
@@ -88,6 +90,7 @@ pub fn risk(r: &RiskReport, contract: &Contract, screen: &Screen) -> String {
     s.push_str(&metrics(r, screen));
     probabilities_block(&mut s, r, screen);
     tornado(&mut s, r, screen);
+    drivers(&mut s, r, screen);
     if contract.financing.is_none() {
         let _ = writeln!(
             s,
@@ -237,6 +240,56 @@ fn tornado(s: &mut String, r: &RiskReport, screen: &Screen) {
         table
     };
     s.push_str(&table.render_on(2, screen));
+}
+
+/// The drivers of each verdict (`--drivers`): per verdict its probability, then each condition
+/// of largest effect and each decisive condition as a sentence, and a second split; absent
+/// without `--drivers`.
+fn drivers(s: &mut String, r: &RiskReport, screen: &Screen) {
+    let Some(d) = &r.drivers else { return };
+    let width = screen.width.unwrap_or(usize::MAX);
+    // A sentence over lines of `width`: the first at `indent`, the others 3 further in.
+    let wrap = |text: &str, indent: usize| {
+        let mut out = String::new();
+        let mut line = " ".repeat(indent);
+        let mut empty = true;
+        for word in text.split(' ') {
+            let word = sanitize(word);
+            if !empty && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = " ".repeat(indent + 3);
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(&word);
+            empty = false;
+        }
+        out.push_str(&line);
+        out.push('\n');
+        out
+    };
+    let _ = writeln!(
+        s,
+        "\nDrivers of the verdicts: conditions on the factors drawn under which each verdict's probability changes most"
+    );
+    let _ = writeln!(
+        s,
+        "  (thresholds chosen on the {} paths, each side at least {} of them; docs/risk.md)",
+        count(d.n_paths),
+        pct(d.min_side_share)
+    );
+    for v in drivers_view(d) {
+        s.push_str(&wrap(&v.headline, 2));
+        for (n, line) in v.lines.iter().enumerate() {
+            s.push_str(&wrap(&format!("{}. {}", n + 1, line.sentence), 4));
+        }
+        if let Some(r) = &v.refinement {
+            s.push_str(&wrap(r, 4));
+        }
+    }
 }
 
 /// The line `offtake risk` prints on stderr after a run: `10000 paths in 1.23 s (8k paths/s,

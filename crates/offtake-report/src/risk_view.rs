@@ -7,9 +7,11 @@
 //! histograms bin the per-path values it recorded.
 
 use offtake_model::Contract;
+use offtake_risk::drivers::{Condition, DriverFactor, DriverStatus, Drivers, Side, Threshold};
 use offtake_risk::{PathMetric, PathTable, RiskReport, Summary};
 
 use crate::charts::{Mark, TornadoBar, ValueAxis};
+use crate::format::pct;
 use crate::labels::{Metric, VERDICTS};
 use crate::style;
 
@@ -117,6 +119,8 @@ pub struct RiskView {
     /// (what, probability 0..1): verdicts, IRR below hurdle, options, equity.
     pub probabilities: Vec<(String, f64)>,
     pub stats: Vec<MetricStats>,
+    /// The drivers of each verdict (`--drivers`); empty when not asked for.
+    pub drivers: Vec<VerdictDriversView>,
 }
 
 /// How each recorded metric is shown.
@@ -359,6 +363,11 @@ impl RiskView {
                 .filter_map(|(what, p)| p.map(|p| (what, p)))
                 .collect(),
             stats,
+            drivers: report
+                .drivers
+                .as_ref()
+                .map(drivers_view)
+                .unwrap_or_default(),
         }
     }
 
@@ -373,4 +382,207 @@ impl RiskView {
             })
             .collect()
     }
+}
+
+/// One condition of the drivers, in words and figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverLine {
+    /// The condition alone: `slip(Trainium3) − delay(phase-2) ≥ 7 months`.
+    pub condition: String,
+    /// The sentence: `Deliverable falls to 0.0% when … (5.1% of paths); 40.8% otherwise.`
+    pub sentence: String,
+    pub p_inside: f64,
+    pub p_outside: f64,
+    pub share_inside: f64,
+    /// The verdict is the same on every path inside (a cliff).
+    pub decisive: bool,
+}
+
+/// The drivers of one verdict (`offtake risk --drivers`), in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictDriversView {
+    /// `Deliverable`.
+    pub verdict: String,
+    pub probability: Option<f64>,
+    /// `Deliverable holds on 38.7% of paths.`, or on every path, or on none.
+    pub headline: String,
+    /// The conditions of largest effect, then the decisive ones.
+    pub lines: Vec<DriverLine>,
+    /// A second split within one side of the first condition, in words.
+    pub refinement: Option<String>,
+}
+
+/// How a factor of the drivers reads: `slip(Trainium3)`, `delay(phase-2)`, `demand_factor`.
+fn driver_factor(f: &DriverFactor) -> String {
+    match f {
+        DriverFactor::Multiplier { name } => name.clone(),
+        DriverFactor::Delay { tranche } => format!("delay({tranche})"),
+        DriverFactor::Slip { generation } => format!("slip({generation})"),
+        DriverFactor::SlipMinusDelay {
+            generation,
+            tranche,
+        } => format!("slip({generation}) − delay({tranche})"),
+        DriverFactor::DefaultMonth { party } => party.clone(),
+    }
+}
+
+/// A comparison as the words state it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    AtLeast,
+    AtMost,
+    Above,
+    Below,
+}
+
+fn month_count(m: i64) -> String {
+    let sign = if m < 0 { "−" } else { "" };
+    let unit = if m.abs() == 1 { "month" } else { "months" };
+    format!("{sign}{} {unit}", m.unsigned_abs())
+}
+
+/// `factor cmp threshold` in words; `term` is T (a default month of T + 1 is no default).
+fn condition_words(f: &DriverFactor, cmp: Cmp, t: Threshold, term: i64) -> String {
+    let name = driver_factor(f);
+    match (f, t) {
+        (DriverFactor::DefaultMonth { .. }, Threshold::Months(m)) => {
+            // Whole months: > m is ≥ m + 1 and < m is ≤ m − 1.
+            let (at_least, m) = match cmp {
+                Cmp::AtLeast => (true, m),
+                Cmp::Above => (true, m + 1),
+                Cmp::AtMost => (false, m),
+                Cmp::Below => (false, m - 1),
+            };
+            match (at_least, m) {
+                (true, m) if m > term => format!("{name} does not default within the term"),
+                (true, m) => format!("{name} does not default before month {m}"),
+                (false, m) if m >= term => format!("{name} defaults within the term"),
+                (false, m) => format!("{name} defaults by month {m}"),
+            }
+        }
+        (_, Threshold::Months(m)) => {
+            let (sign, m) = match cmp {
+                Cmp::AtLeast => ("≥", m),
+                Cmp::Above => ("≥", m + 1),
+                Cmp::AtMost => ("≤", m),
+                Cmp::Below => ("≤", m - 1),
+            };
+            // Delays and slips are never below 0: "≤ 0" is "= 0".
+            let never_negative = !matches!(f, DriverFactor::SlipMinusDelay { .. });
+            if never_negative && sign == "≤" && m == 0 {
+                format!("{name} = 0 months")
+            } else {
+                format!("{name} {sign} {}", month_count(m))
+            }
+        }
+        (_, t) => {
+            let sign = match cmp {
+                Cmp::AtLeast => "≥",
+                Cmp::AtMost => "≤",
+                Cmp::Above => ">",
+                Cmp::Below => "<",
+            };
+            format!("{name} {sign} {:.3}", t.value())
+        }
+    }
+}
+
+/// The condition as stated, and its complement.
+fn condition_and_complement(c: &Condition, term: i64) -> (String, String) {
+    let (this, other) = match c.op {
+        Side::AtLeast => (Cmp::AtLeast, Cmp::Below),
+        Side::AtMost => (Cmp::AtMost, Cmp::Above),
+    };
+    (
+        condition_words(&c.factor, this, c.threshold, term),
+        condition_words(&c.factor, other, c.threshold, term),
+    )
+}
+
+/// `{verdict} falls to {p_in} when {condition} ({share} of paths); {p_out} otherwise.`
+fn driver_sentence(verdict: &str, c: &Condition, condition: &str, of: &str) -> String {
+    let how = if c.p_inside == 0.0 {
+        "fails on every path"
+    } else if c.p_inside == 1.0 {
+        "holds on every path"
+    } else if c.p_inside < c.p_outside {
+        "falls to"
+    } else {
+        "rises to"
+    };
+    let (p_in, p_out) = (pct(c.p_inside), pct(c.p_outside));
+    let share = pct(c.share_inside);
+    if c.p_inside == 0.0 || c.p_inside == 1.0 {
+        format!("{verdict} {how} where {condition} ({share} of {of}); {p_out} otherwise.")
+    } else {
+        format!("{verdict} {how} {p_in} when {condition} ({share} of {of}); {p_out} otherwise.")
+    }
+}
+
+/// Each verdict's drivers in words, in the order contracted, financeable, deliverable.
+pub fn drivers_view(d: &Drivers) -> Vec<VerdictDriversView> {
+    let term = i64::try_from(d.term_months).unwrap_or(i64::MAX);
+    d.verdicts
+        .iter()
+        .map(|v| {
+            let verdict = VERDICTS
+                .iter()
+                .find(|(key, _)| *key == v.verdict)
+                .map_or(v.verdict, |(_, label)| label)
+                .to_string();
+            let headline = match (v.status, v.probability) {
+                (DriverStatus::HoldsOnEveryPath, _) => {
+                    format!("{verdict} holds on every path: nothing drives it.")
+                }
+                (DriverStatus::FailsOnEveryPath, _) => {
+                    format!("{verdict} fails on every path: nothing drives it.")
+                }
+                (DriverStatus::Varies, Some(p)) if v.conditions.is_empty() => format!(
+                    "{verdict} holds on {} of paths; no condition on one factor changes it with at least {} of the paths on each side.",
+                    pct(p),
+                    pct(d.min_side_share)
+                ),
+                (DriverStatus::Varies, Some(p)) => {
+                    format!("{verdict} holds on {} of paths.", pct(p))
+                }
+                _ => format!("{verdict}: no path ran."),
+            };
+            let line = |c: &Condition, decisive: bool| {
+                let (condition, _) = condition_and_complement(c, term);
+                DriverLine {
+                    sentence: driver_sentence(&verdict, c, &condition, "paths"),
+                    condition,
+                    p_inside: c.p_inside,
+                    p_outside: c.p_outside,
+                    share_inside: c.share_inside,
+                    decisive,
+                }
+            };
+            let lines = v
+                .conditions
+                .iter()
+                .map(|c| line(c, c.p_inside == 0.0 || c.p_inside == 1.0))
+                .chain(v.decisive.iter().map(|c| line(c, true)))
+                .collect();
+            let refinement = match (&v.refinement, v.conditions.first()) {
+                (Some(r), Some(first)) => {
+                    let (inside, outside) = condition_and_complement(first, term);
+                    let (second, _) = condition_and_complement(&r.condition, term);
+                    let within = if r.within == "inside" { inside } else { outside };
+                    Some(format!(
+                        "Where {within}: {}",
+                        driver_sentence(&verdict, &r.condition, &second, "those paths")
+                    ))
+                }
+                _ => None,
+            };
+            VerdictDriversView {
+                verdict,
+                probability: v.probability,
+                headline,
+                lines,
+                refinement,
+            }
+        })
+        .collect()
 }

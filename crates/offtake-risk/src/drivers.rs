@@ -163,8 +163,8 @@ pub struct VerdictDrivers {
     pub conditions: Vec<Condition>,
     /// Conditions under which the verdict is the same on every path (a cliff), largest score
     /// first, at most [`TOP_CONDITIONS`], those already in `conditions` left out: per factor
-    /// the threshold with the largest such side, kept when [`DECISIVE_CHANCE`] rules out
-    /// chance.
+    /// the threshold with the largest such side holding at most half the paths, kept when
+    /// [`DECISIVE_CHANCE`] rules out chance.
     pub decisive: Vec<Condition>,
     /// The best second split inside or outside the first condition (whichever scores more),
     /// when the verdict still varies there.
@@ -175,6 +175,8 @@ pub struct VerdictDrivers {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drivers {
     pub n_paths: u64,
+    /// T, the term in months (a default month of T + 1 is no default within the term).
+    pub term_months: u64,
     /// Each side of a condition holds at least this share of the paths.
     pub min_side_share: f64,
     /// Every factor that was a candidate (those that vary over the paths).
@@ -230,6 +232,7 @@ pub fn drivers(contract: &Contract, table: &PathTable) -> Result<Drivers> {
         .collect();
     Ok(Drivers {
         n_paths: n as u64,
+        term_months: contract.term_months() as u64,
         min_side_share: MIN_SIDE_SHARE,
         candidates: candidates.iter().map(|c| c.factor.name()).collect(),
         verdicts,
@@ -564,14 +567,16 @@ fn splits(
         if split.score > 0.0 {
             // The largest pure low side is the last one met; the largest pure high side the
             // first.
+            // A decisive side is at most half the paths: "fails on every path where …" says
+            // something only where it is the exception.
             let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
-            if yes_lo == 0 || yes_lo == n_lo {
+            if n_lo <= n_hi && (yes_lo == 0 || yes_lo == n_lo) {
                 pure_low = Some(Split {
                     inside_high: false,
                     ..split
                 });
             }
-            if pure_high.is_none() && (yes_hi == 0 || yes_hi == n_hi) {
+            if pure_high.is_none() && n_hi <= n_lo && (yes_hi == 0 || yes_hi == n_hi) {
                 pure_high = Some(Split {
                     inside_high: true,
                     ..split

@@ -15,7 +15,7 @@ use offtake_report::csv::FILE_NAMES;
 use offtake_report::document::Report;
 use offtake_report::files::Kind;
 use offtake_report::risk_view::RiskView;
-use offtake_risk::{Control, RunConfig, RunOptions, report, simulate};
+use offtake_risk::{Control, RunConfig, RunOptions, drivers, report, simulate};
 
 use crate::error::{CliError, CliResult};
 use crate::output::{check_extension, in_dir, refuse_inputs, write_dir, write_file};
@@ -68,6 +68,10 @@ pub struct Args {
     /// tornado, verdict probabilities). HTML and XLSX only.
     #[arg(long)]
     pub risk: bool,
+    /// With --risk: the drivers of each verdict (the factor conditions under which its
+    /// probability changes most), in words and a chart per verdict.
+    #[arg(long, requires = "risk")]
+    pub drivers: bool,
     /// Number of Monte Carlo paths (default: [risk] paths, else 10,000).
     #[arg(long, value_name = "N", requires = "risk",
           value_parser = clap::value_parser!(u64).range(1..=RiskSpec::MAX_PATHS))]
@@ -111,7 +115,7 @@ pub fn run(args: &Args) -> CliResult {
     let scenario = crate::defaults::scenario(contract, &args.defaults)?;
     let outcome = underwrite(contract, &scenario);
     let risk = if args.risk {
-        Some(run_risk(contract, args.paths, args.quiet)?)
+        Some(run_risk(contract, args.paths, args.drivers, args.quiet)?)
     } else {
         None
     };
@@ -138,10 +142,12 @@ pub fn run(args: &Args) -> CliResult {
 fn run_risk(
     contract: &Contract,
     paths: Option<u64>,
+    with_drivers: bool,
     quiet: bool,
 ) -> Result<RiskView, offtake_risk::Error> {
     let options = RunOptions {
         n_paths: paths,
+        keep_factors: with_drivers,
         ..RunOptions::default()
     };
     let config = RunConfig::new(contract, options)?;
@@ -156,7 +162,10 @@ fn run_risk(
     }
     let started = Instant::now();
     let sim = simulate(contract, &config, Control::default())?;
-    let risk = report(contract, &sim)?;
+    let mut risk = report(contract, &sim)?;
+    if with_drivers {
+        risk.drivers = Some(drivers(contract, &sim.table)?);
+    }
     if !quiet {
         eprintln!(
             "risk: {} paths in {:.2} s",

@@ -10,7 +10,8 @@ use std::time::Instant;
 use offtake_model::{Contract, RiskSpec, Variant};
 use offtake_report::risk_terminal;
 use offtake_risk::{
-    Control, RiskReport, RunConfig, RunOptions, Shard, merge, report, simulate, write_paths,
+    Control, RiskReport, RunConfig, RunOptions, Shard, drivers, merge, merge_with_factors, report,
+    simulate, write_paths,
 };
 
 use offtake_report::files::Kind;
@@ -59,6 +60,11 @@ pub struct Args {
     /// columns, wider than 120 columns.
     #[arg(long)]
     pub wide: bool,
+    /// Say, per verdict, the conditions on the factors drawn under which its probability
+    /// changes most (keeps each path's factors in memory). A shard run cannot: give it to
+    /// `offtake risk merge`.
+    #[arg(long, conflicts_with_all = ["shard", "shards"])]
+    pub drivers: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -86,6 +92,9 @@ pub struct MergeArgs {
     /// Every statistic and the tornado's settings in their own columns (wider than 120).
     #[arg(long)]
     pub wide: bool,
+    /// The drivers of each verdict, from the merged paths (as `offtake risk --drivers`).
+    #[arg(long)]
+    pub drivers: bool,
 }
 
 /// Set by Ctrl-C; a second Ctrl-C exits at once.
@@ -125,7 +134,7 @@ pub fn run(args: &Args) -> CliResult {
         n_paths: args.paths,
         threads: args.threads.map(|k| usize::try_from(k).unwrap_or(1)),
         shard,
-        keep_factors: args.paths_out.is_some(),
+        keep_factors: args.paths_out.is_some() || args.drivers,
     };
     let config = RunConfig::new(contract, options).map_err(CliError::invalid)?;
     if contract.risk.is_none() && !args.quiet {
@@ -201,11 +210,19 @@ pub fn run(args: &Args) -> CliResult {
         return done;
     }
     let started = Instant::now();
-    let r = report(contract, &sim)?;
+    let mut r = report(contract, &sim)?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "statistics and tornado computed"
     );
+    if args.drivers {
+        let started = Instant::now();
+        r.drivers = Some(drivers(contract, &sim.table)?);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "drivers computed"
+        );
+    }
     let started = Instant::now();
     print_report(&r, contract, args.json, args.wide)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report printed");
@@ -221,8 +238,15 @@ fn run_merge(m: &MergeArgs) -> CliResult {
             .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
         shards.push((path.clone(), file));
     }
-    let merged = merge(contract, shards)?;
-    let r = report(contract, &merged)?;
+    let merged = if m.drivers {
+        merge_with_factors(contract, shards)?
+    } else {
+        merge(contract, shards)?
+    };
+    let mut r = report(contract, &merged)?;
+    if m.drivers {
+        r.drivers = Some(drivers(contract, &merged.table)?);
+    }
     print_report(&r, contract, m.json, m.wide)
 }
 
