@@ -99,6 +99,7 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
             "Share of Monte Carlo paths in which each verdict holds or each event happens.",
         )?;
     }
+    drivers(h, risk)?;
     if !risk.stats.is_empty() {
         h.push_str(
             "<div class=\"table-wrap\"><table>\n<caption>Distribution of each metric over paths</caption>\n<thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">No value</th></tr></thead>\n<tbody>\n",
@@ -118,5 +119,65 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
         h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str("</section>\n");
+    Ok(())
+}
+
+/// The drivers of each verdict (`--drivers`): its headline, a chart of its probability inside
+/// and outside each condition (when some condition changes it) and the sentences.
+fn drivers(h: &mut String, risk: &RiskView) -> Result<()> {
+    if risk.drivers.is_empty() {
+        return Ok(());
+    }
+    h.push_str(
+        "<h3 id=\"risk-drivers\">Drivers of the verdicts</h3>\n<p class=\"note\">For each verdict, the conditions on the factors drawn (one factor, or a generation's slip less a tranche's delay) under which its probability changes most, chosen on the paths themselves; each side of a condition holds at least 1% of the paths. The tornado moves one factor at a time and cannot show these.</p>\n",
+    );
+    for v in &risk.drivers {
+        let _ = writeln!(
+            h,
+            "<h4>{}</h4>\n<p>{}</p>",
+            escape(&v.verdict),
+            escape(&v.headline)
+        );
+        if v.lines.is_empty() {
+            continue;
+        }
+        let bars: Vec<charts::DriverBar> = v
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| charts::DriverBar {
+                label: format!("{}", i + 1),
+                p_inside: l.p_inside,
+                p_outside: l.p_outside,
+            })
+            .collect();
+        let overall = v.probability.unwrap_or(0.0);
+        figure(
+            h,
+            |canvas| {
+                charts::drivers(
+                    &format!(
+                        "{}: probability where each condition holds and elsewhere",
+                        v.verdict
+                    ),
+                    overall,
+                    &bars,
+                    canvas,
+                )
+            },
+            &format!(
+                "{} over Monte Carlo paths where each numbered condition holds (upper bar) and elsewhere (lower bar); the rule is all paths.",
+                v.verdict
+            ),
+        )?;
+        h.push_str("<ol class=\"drivers\">\n");
+        for l in &v.lines {
+            let _ = writeln!(h, "<li>{}</li>", escape(&l.sentence));
+        }
+        h.push_str("</ol>\n");
+        if let Some(r) = &v.refinement {
+            let _ = writeln!(h, "<p>{}</p>", escape(r));
+        }
+    }
     Ok(())
 }
