@@ -342,3 +342,55 @@ fn wide_shows_the_tails_and_the_default_fits_120_columns() {
         .code(0)
         .stdout(predicate::str::contains("P95"));
 }
+
+#[test]
+fn drivers_from_merged_shards_equal_the_single_run_and_are_absent_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["risk", EXAMPLE, "--paths", "600", "--json", "--quiet"];
+    let plain = json_of(&base);
+    assert!(
+        !plain.contains("\"drivers\""),
+        "JSON without --drivers is as before"
+    );
+    let single = json_of(&[&base[..], &["--drivers"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&single).unwrap();
+    let verdicts = v["drivers"]["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 3);
+    assert_eq!(verdicts[2]["verdict"], "deliverable");
+    // Everything else is the run without drivers.
+    let mut without = v.clone();
+    without.as_object_mut().unwrap().remove("drivers");
+    assert_eq!(
+        without,
+        serde_json::from_str::<serde_json::Value>(&plain).unwrap()
+    );
+    let mut args = vec!["risk".to_string(), "merge".into(), EXAMPLE.into()];
+    for i in 0..2 {
+        let out = dir.path().join(format!("shard-{i}.parquet"));
+        offtake()
+            .args(["risk", EXAMPLE, "--paths", "600", "--quiet", "--shard"])
+            .arg(format!("{i}/2"))
+            .arg("--paths-out")
+            .arg(&out)
+            .assert()
+            .code(0);
+        args.push(out.display().to_string());
+    }
+    args.extend(["--json".into(), "--drivers".into()]);
+    let merged = json_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(merged, single);
+    // A shard run has no drivers to give: merge gives them.
+    offtake()
+        .args([
+            "risk",
+            EXAMPLE,
+            "--shard",
+            "0/2",
+            "--drivers",
+            "--paths-out",
+        ])
+        .arg(dir.path().join("x.parquet"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--drivers"));
+}

@@ -586,3 +586,73 @@ pub fn drivers_view(d: &Drivers) -> Vec<VerdictDriversView> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod driver_words {
+    use super::*;
+
+    fn months(f: DriverFactor, cmp: Cmp, m: i64) -> String {
+        condition_words(&f, cmp, Threshold::Months(m), 120)
+    }
+
+    #[test]
+    fn conditions_read_in_whole_months_and_their_complements_are_exact() {
+        let gap = || DriverFactor::SlipMinusDelay {
+            generation: "Trainium3".into(),
+            tranche: "phase-2".into(),
+        };
+        assert_eq!(
+            months(gap(), Cmp::AtLeast, 7),
+            "slip(Trainium3) − delay(phase-2) ≥ 7 months"
+        );
+        // Not (≥ 7) is ≤ 6 for whole months; a difference may be negative.
+        assert_eq!(
+            months(gap(), Cmp::Below, 7),
+            "slip(Trainium3) − delay(phase-2) ≤ 6 months"
+        );
+        assert_eq!(
+            months(gap(), Cmp::AtMost, -1),
+            "slip(Trainium3) − delay(phase-2) ≤ −1 month"
+        );
+        let delay = || DriverFactor::Delay {
+            tranche: "t".into(),
+        };
+        assert_eq!(months(delay(), Cmp::Below, 1), "delay(t) = 0 months");
+        assert_eq!(months(delay(), Cmp::Above, 0), "delay(t) ≥ 1 month");
+        let demand = DriverFactor::Multiplier {
+            name: "demand_factor".into(),
+        };
+        assert_eq!(
+            condition_words(&demand, Cmp::Below, Threshold::Value(0.87349), 120),
+            "demand_factor < 0.873"
+        );
+    }
+
+    #[test]
+    fn default_months_read_as_defaults() {
+        let buyer = || DriverFactor::DefaultMonth {
+            party: "buyer".into(),
+        };
+        // T = 120: month 121 is no default within the term.
+        assert_eq!(
+            months(buyer(), Cmp::AtMost, 36),
+            "buyer defaults by month 36"
+        );
+        assert_eq!(
+            months(buyer(), Cmp::AtMost, 120),
+            "buyer defaults within the term"
+        );
+        assert_eq!(
+            months(buyer(), Cmp::AtLeast, 121),
+            "buyer does not default within the term"
+        );
+        assert_eq!(
+            months(buyer(), Cmp::Above, 36),
+            "buyer does not default before month 37"
+        );
+        assert_eq!(
+            months(buyer(), Cmp::Below, 121),
+            "buyer defaults within the term"
+        );
+    }
+}

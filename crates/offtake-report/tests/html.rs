@@ -208,6 +208,37 @@ fn the_risk_section_draws_distributions_tornado_and_probabilities() {
 }
 
 #[test]
+fn the_risk_section_draws_the_drivers_when_asked() {
+    let (contract, outcome) = example();
+    let (_, plain) = monte_carlo(&contract, 1000);
+    let (_, view) = common::monte_carlo_with_drivers(&contract, 1000);
+    let without = render(&contract, &outcome, Some(&plain));
+    let html = render(&contract, &outcome, Some(&view));
+    assert!(!without.contains("Drivers of the verdicts"));
+    assert!(html.contains("<h3 id=\"risk-drivers\">Drivers of the verdicts</h3>"));
+    // A chart per verdict that varies (contracted and deliverable; financeable holds on every
+    // path), each in both sizes.
+    assert_eq!(
+        html.matches("<svg class=\"chart\"").count(),
+        without.matches("<svg class=\"chart\"").count() + 4
+    );
+    assert!(html.contains("Financeable holds on every path: nothing drives it."));
+    for v in view.drivers.iter().filter(|v| !v.lines.is_empty()) {
+        assert!(html.contains(&format!(
+            "{}: probability where each condition holds",
+            v.verdict
+        )));
+        for l in &v.lines {
+            assert!(
+                html.contains(&offtake_report::style::escape(&l.sentence)),
+                "{}",
+                l.sentence
+            );
+        }
+    }
+}
+
+#[test]
 fn the_examples_text_is_stable() {
     let (contract, outcome) = example();
     let html = render(&contract, &outcome, None);

@@ -8,7 +8,7 @@ use offtake_report::terminal::{underwriting, underwriting_on};
 
 mod common;
 
-use common::{EXAMPLE, IREN, monte_carlo, run, v2_example};
+use common::{EXAMPLE, IREN, monte_carlo, monte_carlo_with_drivers, run, v2_example};
 
 /// Every line of `text` fits `width` columns.
 fn assert_fits(text: &str, width: usize, what: &str) {
@@ -203,6 +203,34 @@ fn risk_terminal_snapshot() {
     let (c, _) = run(EXAMPLE, &[]);
     let (report, _) = monte_carlo(&c, 300);
     insta::assert_snapshot!("example_risk", risk(&report, &c, &Screen::PLAIN));
+}
+
+#[test]
+fn risk_drivers_terminal_snapshot() {
+    // The drivers section in words, and nothing else changed by it: the text without
+    // --drivers is the text before the section.
+    let (c, _) = run(EXAMPLE, &[]);
+    let (report, _) = monte_carlo_with_drivers(&c, 2000);
+    let text = risk(&report, &c, &Screen::PLAIN);
+    assert_fits(&text, 120, "risk --drivers");
+    let start = text.find("\nDrivers of the verdicts").unwrap();
+    let plain = risk(
+        &offtake_risk::RiskReport {
+            drivers: None,
+            ..report.clone()
+        },
+        &c,
+        &Screen::PLAIN,
+    );
+    assert!(plain.starts_with(&text[..start]) && !plain.contains("Drivers of"));
+    let section = &text[start + 1..];
+    assert!(
+        section.contains(
+            "Deliverable fails on every path where slip(Trainium3) − delay(phase-2) ≥ 7 months"
+        ),
+        "{section}"
+    );
+    insta::assert_snapshot!("example_risk_drivers", section);
 }
 
 #[test]

@@ -189,3 +189,21 @@ pub fn v2_example(forced: bool) -> (Contract, Outcome) {
     }
     (c, o)
 }
+
+/// [`monte_carlo`] with the drivers of the verdicts (the run keeps its factors for them).
+pub fn monte_carlo_with_drivers(
+    contract: &Contract,
+    n_paths: u64,
+) -> (offtake_risk::RiskReport, RiskView) {
+    let options = offtake_risk::RunOptions {
+        n_paths: Some(n_paths),
+        keep_factors: true,
+        ..offtake_risk::RunOptions::default()
+    };
+    let config = offtake_risk::RunConfig::new(contract, options).unwrap();
+    let sim = offtake_risk::simulate(contract, &config, offtake_risk::Control::default()).unwrap();
+    let mut report = offtake_risk::report(contract, &sim).unwrap();
+    report.drivers = Some(offtake_risk::drivers(contract, &sim.table).unwrap());
+    let view = RiskView::from_run(&report, &sim.table);
+    (report, view)
+}
