@@ -353,12 +353,12 @@ fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) 
     let mut refinement = None;
     if status == DriverStatus::Varies {
         let min_side = min_side(n);
-        let found: Vec<(Option<Split>, Option<Split>)> = candidates
+        let found: Vec<Splits> = candidates
             .iter()
             .map(|c| splits(c, y, None, min_side))
             .collect();
         // Best first; equal scores keep candidate order.
-        let ranked = |pick: fn(&(Option<Split>, Option<Split>)) -> Option<Split>| {
+        let ranked = |pick: fn(&Splits) -> Option<Split>| {
             let mut v: Vec<(usize, Split)> = found
                 .iter()
                 .enumerate()
@@ -522,16 +522,14 @@ impl Split {
     }
 }
 
+/// A candidate's split of highest score and its decisive split.
+type Splits = (Option<Split>, Option<Split>);
+
 /// The best thresholds on `c` for the verdict `y` over the rows where `mask` holds (every row
 /// without one), each side at least `min_side` rows: the one of highest score, and the decisive
 /// one, whose inside (the side where the verdict is the same on every row) is largest. `None`
 /// when no threshold qualifies or none changes the probability.
-fn splits(
-    c: &Candidate,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    min_side: usize,
-) -> (Option<Split>, Option<Split>) {
+fn splits(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Splits {
     let keep = |r: usize| mask.is_none_or(|m| m[r]);
     let (n, yes) = c
         .order
