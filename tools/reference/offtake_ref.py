@@ -672,14 +672,16 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         bk_paid[bk["id"]] = [x if t < dk else 0.0 for t, x in enumerate(bk_prom[bk["id"]])]
     DF = [(1.0 + S.disc) ** (-(t + 1) / 12.0) for t in range(T)]
 
-    def guarantee_promised(d):
-        """G_d per guarantee: share·ZR(t) for t ≥ d, cut at the cap."""
-        return {g["id"]: [0.0] * d + capped([g["share"] * Z[t] for t in range(d, T)], g["cap"])
+    def guarantee_promised(d, owed=Z):
+        """G_d per guarantee: share·owed(t) for t ≥ d, cut at the cap. owed is ZR (the
+        zero-usage basis of the coverage figures) or, in cash after a buyer default, the
+        obligation net of re-marketing L = max(0, ZR − M) (reading 5a)."""
+        return {g["id"]: [0.0] * d + capped([g["share"] * owed[t] for t in range(d, T)], g["cap"])
                 for g in S.guarantees}
 
-    def claim(d, Gd):
-        """claim_d = Σ_{t≥d} (ZR − Σ_g G_d)·(1+r)^−(τ(t)−τ(d)), floored at 0."""
-        c = math.fsum((Z[t] - math.fsum(Gd[g][t] for g in Gd)) * (1.0 + S.disc) ** (-(t - d) / 12.0)
+    def claim(d, Gd, owed=Z):
+        """claim_d = Σ_{t≥d} (owed − Σ_g G_d)·(1+r)^−(τ(t)−τ(d)), floored at 0."""
+        c = math.fsum((owed[t] - math.fsum(Gd[g][t] for g in Gd)) * (1.0 + S.disc) ** (-(t - d) / 12.0)
                       for t in range(d, T))
         return max(0.0, c)
 
@@ -687,16 +689,26 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     recovery = [0.0] * T
     remarket = [0.0] * T
     guar_paid = {g["id"]: [0.0] * T for g in S.guarantees}
+    # the zero-usage basis (reading 14): recovery R·claim on ZR and guarantees on share·ZR
+    recovery0 = [0.0] * T
+    guar_paid0 = {g["id"]: [0.0] * T for g in S.guarantees}
     if db < T:
-        Gd = guarantee_promised(db)
-        recovery[db] = Rb * claim(db, Gd)
+        for t in range(db, T):
+            remarket[t] = S.remarket * Bcontract[t]
+        # mitigation: what the buyer still owes once re-marketing has earned M(t)
+        L = [max(0.0, Z[t] - remarket[t]) if t >= db else 0.0 for t in range(T)]
+        Gd = guarantee_promised(db, L)
+        recovery[db] = Rb * claim(db, Gd, L)
+        Gd0 = guarantee_promised(db)
+        recovery0[db] = Rb * claim(db, Gd0)
         for g in S.guarantees:
             dg = dflt.get(g["id"], T)
             guar_paid[g["id"]] = [x if t < dg else 0.0 for t, x in enumerate(Gd[g["id"]])]
+            guar_paid0[g["id"]] = [x if t < dg else 0.0 for t, x in enumerate(Gd0[g["id"]])]
         for t in range(db, T):
-            remarket[t] = S.remarket * Bcontract[t]
             B[t] = Sh[t] = K[t] = Xy[t] = X[t] = P[t] = 0.0
     Gsum = [math.fsum(guar_paid[g][t] for g in guar_paid) for t in range(T)]
+    G0sum = [math.fsum(guar_paid0[g][t] for g in guar_paid0) for t in range(T)]
     Bksum = [math.fsum(bk_paid[k][t] for k in bk_paid) for t in range(T)]
     revenue = [P[t] + recovery[t] + remarket[t] + Gsum[t] + Bksum[t] for t in range(T)]
 
@@ -1022,8 +1034,9 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
         num_cov = num_adj = 0.0  # §13: no backstop or guarantee counts
         credit_loss = 0.0
     elif forced:
-        # §14 realized: ZR before d + R·claim_d + guarantee payments made + Bk0 until each default
-        got = npv([(Z[t] if t < db else 0.0) + recovery[t] + Gsum[t] for t in range(T)], S.disc)
+        # §14 realized: ZR before d + R·claim_d + guarantee payments made + Bk0 until each default,
+        # the claim and the guarantees on the zero-usage basis (ZR, not netted for re-marketing)
+        got = npv([(Z[t] if t < db else 0.0) + recovery0[t] + G0sum[t] for t in range(T)], S.disc)
         bk0_made = [math.fsum(bk0_prom[bk["id"]][t] for bk in S.backstops if t < dflt.get(bk["id"], T))
                     for t in range(T)]
         num_cov = num_adj = got + npv(bk0_made, S.disc)

@@ -4,6 +4,15 @@
 //! coverage (an expectation over the parties' default periods, in O(T·parties)) and, on a path
 //! with given defaults, the realized coverage (tools/reference/README.md, "v2 readings (§14)").
 //!
+//! Mitigation (docs/model.md §14, "Re-marketing mitigates the buyer's obligation", a documented
+//! deviation from MODEL §14 as written): after the buyer's default in d the provider's cash claim
+//! and the guarantees' cash payments rest on the buyer's unpaid obligation net of what
+//! re-marketing earns, L(t) = max(0, ZR(t) − M(t)) with M(t) = remarket·B(t): G_d(t) = share·L(t)
+//! cut at the cap, claim_d = max(0, Σ_{t≥d} (L − Σ_g G_d)·DF(t)/DF(d)). The coverage figures keep
+//! MODEL's zero-usage basis (nothing is re-marketed at zero usage, so L = ZR there): the realized
+//! coverage and credit loss of a path with defaults use share·ZR capped and ZR − G, which differ
+//! from the netted schedules wherever a cap binds, so a path with a buyer default walks both.
+//!
 //! Nothing here runs for a contract without credit, guarantee or backstop keys unless a default
 //! within the term is given: then every figure is the §13 one, bit for bit.
 
@@ -67,10 +76,13 @@ pub(crate) struct CreditTerms {
     /// Σ_{t<d} U and, with prices by generation, Σ_{t<d} U·L: the buyer's usage before its
     /// default (effective price and discount, reading 10).
     pub(crate) buyer_used: f64,
-    /// Scratch, T + 1 each: running sums of ZR, ZR·DF and, per guarantee, ZR·Q_g·DF; and the
-    /// guarantees' promised payments per period after a default.
+    /// Scratch, T + 1 each: running sums of ZR, ZR·DF and, per guarantee, ZR·Q_g·DF. T each:
+    /// after a buyer default, the obligation net of re-marketing L(t), and the guarantees'
+    /// promised payments per period on it (cash) and on ZR (the zero-usage basis of coverage).
     prefix: Vec<f64>,
+    owed: Vec<f64>,
     promised: Vec<f64>,
+    promised_zero: Vec<f64>,
     /// Per guarantee: its cap's crossing period for the last default period d.
     crossing: Vec<usize>,
 }
@@ -138,7 +150,9 @@ impl CreditTerms {
             buyer_recovery: contract.buyer.credit.map_or(0.4, |c| c.recovery),
             remarket: contract.buyer.remarket,
             prefix: vec![0.0; (n + 1) * (2 + guarantees.len())],
+            owed: vec![0.0; n],
             promised: vec![0.0; n],
+            promised_zero: vec![0.0; n],
             crossing: vec![0; guarantees.len()],
             guarantees,
             backstops,
@@ -247,8 +261,10 @@ impl CappedSums<'_> {
 impl Simulator<'_> {
     /// §14 on the periods, after billing and before tax: backstop payments; after the buyer's
     /// default d the remarketing, the recovery R·claim_d in d and the guarantees' payments (each
-    /// until its own default), all provider revenue in EBITDA and FCF (not buyer payments); and
-    /// the numerators of the coverage, the credit-adjusted coverage and the credit loss.
+    /// until its own default), all provider revenue in EBITDA and FCF (not buyer payments),
+    /// the claim and the guarantees on the obligation net of re-marketing (the module's
+    /// mitigation reading); and the numerators of the coverage, the credit-adjusted coverage and
+    /// the credit loss, on the zero-usage basis.
     /// The buyer's payments from d were already left unpaid by billing.
     #[inline(always)]
     pub(super) fn credit_support(&mut self) {
@@ -348,27 +364,37 @@ impl Simulator<'_> {
             term4 += pv0q;
         }
 
-        // The buyer's default in d (readings 4–7).
+        // The buyer's default in d (readings 4–7, with mitigation): remarketing M(t) from d; the
+        // guarantees and the claim in cash on L(t) = max(0, ZR − M), and on ZR for coverage.
+        // `got_pv` collects the zero-usage basis: recovery R·claim⁰_d and the guarantees'
+        // payments made on share·ZR capped (reading 14).
         let mut got_pv = 0.0;
+        let mut recovery_zero_pv = 0.0;
         if d < n {
             let r = cr.remarket;
+            let owed = &mut cr.owed[..n];
             for t in d..n {
                 let m = r * (used[t] * price[t]);
                 remarket[t] = m;
                 ebitda[t] += m;
                 fcf[t] += m;
+                owed[t] = (zr[t] - m).max(0.0);
             }
-            // G_d per guarantee: share·ZR(t) from d, cut at the cap, paid until its default;
-            // the claim nets the promised payments (reading 5).
+            let owed = &*owed;
+            // G_d per guarantee, paid until its own default: in cash share·L(t), cut at the cap;
+            // on the zero-usage basis share·ZR(t), cut at the same cap. Each claim nets its own
+            // promised payments (reading 5).
             let promised = &mut cr.promised[..n];
+            let promised_zero = &mut cr.promised_zero[..n];
             promised[d..].fill(0.0);
+            promised_zero[d..].fill(0.0);
             for g in &cr.guarantees {
                 let dg = cr.default_at[g.party];
                 let (mut paid, mut pv) = (0.0, 0.0);
                 capped(
                     d..=n - 1,
                     g.cap,
-                    |t| g.share * zr[t],
+                    |t| g.share * owed[t],
                     |t, pay| {
                         promised[t] += pay;
                         if t < dg {
@@ -376,6 +402,16 @@ impl Simulator<'_> {
                             ebitda[t] += pay;
                             fcf[t] += pay;
                             paid += pay;
+                        }
+                    },
+                );
+                capped(
+                    d..=n - 1,
+                    g.cap,
+                    |t| g.share * zr[t],
+                    |t, pay| {
+                        promised_zero[t] += pay;
+                        if t < dg {
                             pv += pay * df[t];
                         }
                     },
@@ -384,23 +420,26 @@ impl Simulator<'_> {
                 cr.pv_support[g.party] = pv;
                 got_pv += pv;
             }
-            let mut claim = 0.0;
+            let (mut claim, mut claim_zero) = (0.0, 0.0);
             for t in d..n {
-                claim += (zr[t] - promised[t]) * df[t];
+                claim += (owed[t] - promised[t]) * df[t];
+                claim_zero += (zr[t] - promised_zero[t]) * df[t];
             }
             let claim = claim.max(0.0) / df[d];
-            let r = cr.buyer_recovery * claim;
-            recovery[d] = r;
-            ebitda[d] += r;
-            fcf[d] += r;
-            got_pv += r * df[d];
+            let claim_zero = claim_zero.max(0.0) / df[d];
+            let rec = cr.buyer_recovery * claim;
+            recovery[d] = rec;
+            ebitda[d] += rec;
+            fcf[d] += rec;
+            recovery_zero_pv = cr.buyer_recovery * claim_zero * df[d];
+            got_pv += recovery_zero_pv;
         }
 
         if cr.forced {
             // Reading 14: ZR before d + recovery + guarantee payments made + Bk0 until each
-            // backstop's default.
+            // backstop's default, the recovery and guarantees on the zero-usage basis.
             let before = dot(&zr[..d], &df[..d]);
-            cr.pv_support[0] = before + recovery.get(d).map_or(0.0, |r| r * df[d]);
+            cr.pv_support[0] = before + recovery_zero_pv;
             let got = before + got_pv;
             cr.coverage_numerator = Some(got + pv_backstops);
             cr.adjusted_numerator = got + pv_backstops;
