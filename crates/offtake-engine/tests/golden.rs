@@ -313,3 +313,8 @@ fn credit_backstop_runs_out() {
 fn credit_guarantor_defaults_first() {
     check("credit_guarantor_defaults_first");
 }
+
+#[test]
+fn credit_remarket_exceeds_zr() {
+    check("credit_remarket_exceeds_zr");
+}
