@@ -199,9 +199,10 @@ const EXAMPLES: [(&str, &str); 10] = [
     ),
 ];
 
-/// credit_default_period0: d = 0, P ≡ 0; claim_0 = 1200 → recovery 480; remarketing 0.5·B;
-/// realized coverage 480/1200 = 0.4; loss 720; EBITDA[0] = 480 + 186 − 100 = 566; provider NPV
-/// 480 + 2190 − 1200 = 1470; no usage before d: effective price none; buyer NPV 0.
+/// credit_default_period0: d = 0, P ≡ 0; remarketing M = 0.5·B ≥ 168 > ZR = 100 every month, so
+/// nothing is owed after mitigation (L ≡ 0): recovery 0. Coverage on the zero-usage basis: claim
+/// 1200 → 480, realized coverage 480/1200 = 0.4; loss 720; EBITDA[0] = 0 + 186 − 100 = 86;
+/// provider NPV 0 + 2190 − 1200 = 990; no usage before d: effective price none; buyer NPV 0.
 #[test]
 fn default_in_period_0() {
     let mut c = deal("[[equity]]\nid = \"e\"\namount = 1000\nat = \"2027-06\"\n");
@@ -212,12 +213,12 @@ fn default_in_period_0() {
         &[
             ("schedule.payments[0]", 0.0),
             ("schedule.payments[11]", 0.0),
-            ("schedule.recovery[0]", 480.0),
+            ("schedule.recovery[0]", 0.0),
             ("schedule.recovery[1]", 0.0),
             ("schedule.remarket[0]", 186.0),
             ("schedule.remarket[1]", 168.0),
             ("schedule.zero_usage_revenue[0]", 100.0),
-            ("schedule.ebitda[0]", 566.0),
+            ("schedule.ebitda[0]", 86.0),
             ("metrics.total_payments", 0.0),
             ("metrics.total_used_pflop_hours", 4380.0),
             ("metrics.coverage", 0.4),
@@ -227,7 +228,7 @@ fn default_in_period_0() {
             ("metrics.equity_paid_total", 0.0),
             ("metrics.effective_price", NONE),
             ("metrics.buyer_npv", 0.0),
-            ("metrics.provider_npv", 1470.0),
+            ("metrics.provider_npv", 990.0),
         ],
     );
     assert!(!o.verdicts.contracted);
@@ -235,10 +236,10 @@ fn default_in_period_0() {
 }
 
 /// credit_default_midterm: d = 6. Σ_{t<6} hours = 4344 → Σ B 2172, Σ K 600, total 2772;
-/// payments[5] = 360 + 100; claim 600 → recovery 240; remarketing from t6 (186, Σ 1104);
-/// coverage (600 + 240)/1200 = 0.7; loss 360; effective price 2772/2172; e1 (t2) paid, e2 (t8)
-/// not; no hand-back; buyer NPV 2172 − 2772 + 1000 = 400; provider NPV 2772 + 240 + 1104 − 1200
-/// = 2916; deal view 1916.
+/// payments[5] = 360 + 100; remarketing from t6 (186, Σ 1104) exceeds ZR every month: L ≡ 0,
+/// recovery 0; coverage on the zero-usage basis (600 + 0.4·600)/1200 = 0.7; loss 360; effective
+/// price 2772/2172; e1 (t2) paid, e2 (t8) not; no hand-back; buyer NPV 2172 − 2772 + 1000 = 400;
+/// provider NPV 2772 + 0 + 1104 − 1200 = 2676; deal view 1676.
 #[test]
 fn default_mid_term() {
     let mut c = deal(
@@ -252,7 +253,7 @@ fn default_mid_term() {
         &[
             ("schedule.payments[5]", 460.0),
             ("schedule.payments[6]", 0.0),
-            ("schedule.recovery[6]", 240.0),
+            ("schedule.recovery[6]", 0.0),
             ("schedule.recovery[5]", 0.0),
             ("schedule.remarket[5]", 0.0),
             ("schedule.remarket[6]", 186.0),
@@ -267,9 +268,9 @@ fn default_mid_term() {
             ("metrics.equity_paid_total", 1000.0),
             ("metrics.equity_handback", 0.0),
             ("metrics.buyer_npv", 400.0),
-            ("metrics.provider_npv", 2916.0),
-            ("metrics.provider_deal_npv", 1916.0),
-            ("annual[0].credit_support", 240.0 + 1104.0),
+            ("metrics.provider_npv", 2676.0),
+            ("metrics.provider_deal_npv", 1676.0),
+            ("annual[0].credit_support", 1104.0),
         ],
     );
     assert!(!o.verdicts.contracted);
@@ -300,13 +301,16 @@ fn no_default_base_case() {
     assert_eq!(o.credit[0].default_period, None);
 }
 
-/// credit_guarantee_claim: share 0.5, no cap, a spread credit: G_6 = 50 from t6; claim 300 →
-/// recovery 120; coverage (600 + 120 + 300)/1200 = 0.85; loss 180; provider NPV 2772 + 120 +
-/// 300 + 1104 − 1200 = 3096; guarantor PD 1 − e^(−1/30).
+/// credit_guarantee_claim: remarket 0.125 → M = 46.5 (744 h) or 45 (720 h) from t6, Σ 276; L =
+/// 100 − M, Σ 324; share 0.5, no cap, a spread credit: G_6 = 0.5·L (26.75 or 27.5, Σ 162); claim
+/// 324 − 162 = 162 → recovery 64.8. Coverage on the zero-usage basis: G⁰ = 50 a month, claim⁰
+/// 300 → 120, (600 + 120 + 300)/1200 = 0.85; loss 180; provider NPV 2772 + 64.8 + 162 + 276 −
+/// 1200 = 2074.8; guarantor PD 1 − e^(−1/30).
 #[test]
 fn recovery_claim_with_a_guarantee() {
     let mut c = deal("");
     c.buyer.credit = q(0.5);
+    c.buyer.remarket = 0.125;
     c.guarantees.push(guarantee(
         "g",
         0.5,
@@ -322,36 +326,44 @@ fn recovery_claim_with_a_guarantee() {
         &o,
         &[
             ("schedule.guarantee[5]", 0.0),
-            ("schedule.guarantee[6]", 50.0),
-            ("schedule.guarantee[11]", 50.0),
-            ("schedule.recovery[6]", 120.0),
+            ("schedule.guarantee[6]", 26.75),
+            ("schedule.guarantee[8]", 27.5),
+            ("schedule.guarantee[11]", 26.75),
+            ("schedule.recovery[6]", 64.8),
             ("metrics.total_payments", 2772.0),
             ("metrics.coverage", 0.85),
             ("metrics.credit_adjusted_coverage", 0.85),
             ("metrics.expected_credit_loss", 180.0),
-            ("metrics.provider_npv", 3096.0),
+            ("metrics.provider_npv", 2074.8),
             ("credit[1].pd_term", 0.0327838995179941),
-            ("credit[1].paid", 300.0),
+            ("credit[1].paid", 162.0),
         ],
     );
 }
 
-/// credit_guarantee_cap: share 1, cap 250: G_6 = 100, 100, 50, 0…; claim 600 − 250 = 350 →
-/// recovery 140; coverage (600 + 140 + 250)/1200 = 0.825; loss 210.
+/// credit_guarantee_cap: remarket 0.125 (L as above); share 1, cap 250 on L: G_6 = 53.5, 53.5,
+/// 55, 53.5, 34.5 (cut), 0; claim 324 − 250 = 74 → recovery 29.6. Coverage on the zero-usage
+/// basis, where the cap binds elsewhere: G⁰ = 100, 100, 50, claim⁰ 350 → 140, (600 + 140 +
+/// 250)/1200 = 0.825; loss 210.
 #[test]
 fn guarantee_hits_its_cap() {
     let mut c = deal("");
     c.buyer.credit = q(0.5);
+    c.buyer.remarket = 0.125;
     c.guarantees.push(guarantee("g", 1.0, Some(250.0), None));
     let o = run(&c, Some(&[("buyer", 6)]));
     expect(
         &o,
         &[
-            ("schedule.guarantee[6]", 100.0),
-            ("schedule.guarantee[7]", 100.0),
-            ("schedule.guarantee[8]", 50.0),
-            ("schedule.guarantee[9]", 0.0),
-            ("schedule.recovery[6]", 140.0),
+            ("schedule.guarantee[6]", 53.5),
+            ("schedule.guarantee[7]", 53.5),
+            ("schedule.guarantee[8]", 55.0),
+            ("schedule.guarantee[9]", 53.5),
+            ("schedule.guarantee[10]", 34.5),
+            ("schedule.guarantee[11]", 0.0),
+            ("schedule.recovery[6]", 29.6),
+            ("credit[1].paid", 250.0),
+            ("metrics.provider_npv", 2127.6),
             ("metrics.coverage", 0.825),
             ("metrics.expected_credit_loss", 210.0),
         ],
@@ -388,12 +400,14 @@ fn backstop_runs_out() {
     assert!(o.verdicts.contracted);
 }
 
-/// credit_guarantor_defaults_first: g defaults in t3, the buyer in t6: no guarantee paid, the
-/// claim still nets the promised 50 a month: 300 → recovery 120; coverage 720/1200 = 0.6.
+/// credit_guarantor_defaults_first: remarket 0.125 (L as above); g defaults in t3, the buyer in
+/// t6: no guarantee paid, the claim still nets the promised 0.5·L: 324 − 162 = 162 → recovery
+/// 64.8; coverage on the zero-usage basis (600 + 0.4·300)/1200 = 0.6.
 #[test]
 fn guarantor_defaults_before_the_buyer() {
     let mut c = deal("");
     c.buyer.credit = q(0.5);
+    c.buyer.remarket = 0.125;
     c.guarantees.push(guarantee("g", 0.5, None, q(0.1)));
     let o = run(&c, Some(&[("buyer", 6), ("g", 3)]));
     expect(
@@ -401,7 +415,8 @@ fn guarantor_defaults_before_the_buyer() {
         &[
             ("schedule.guarantee[6]", 0.0),
             ("schedule.guarantee[11]", 0.0),
-            ("schedule.recovery[6]", 120.0),
+            ("schedule.recovery[6]", 64.8),
+            ("metrics.provider_npv", 1912.8),
             ("metrics.coverage", 0.6),
             ("metrics.credit_adjusted_coverage", 0.6),
             ("metrics.expected_credit_loss", 480.0),
