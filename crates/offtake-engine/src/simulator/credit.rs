@@ -574,3 +574,98 @@ impl Simulator<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Scenario, Simulator};
+
+    /// The credit_* golden deal (ZR = 100 a month, B = 0.5·hours(t), DF ≡ 1) with a guarantee
+    /// of share 1 capped at 250 and re-marketing at 0.125, the buyer defaulting in t6.
+    const SHEET: &str = r#"
+[deal]
+id = "u"
+start = "2027-01"
+term_months = 12
+[[generation]]
+name = "G"
+available = "2026-01"
+pflops_per_mw = 1
+chip_capex_per_mw = 0
+life_years = 5
+[[tranche]]
+id = "t"
+mw = 1
+online = "2027-01"
+[demand]
+utilization = [["2027-01", 0.5]]
+[pricing]
+list_price = 1.0
+capacity_charge = 100
+[provider]
+facility_capex_per_mw = 0
+facility_life_years = 20
+power_price = 0
+pue = 1
+fixed_opex_per_mw_year = 1200
+tax_rate = 0
+discount_rate = 0
+[buyer]
+credit = { annual_default_probability = 0.5, recovery = 0.4 }
+remarket = 0.125
+[[guarantee]]
+id = "g"
+share = 1.0
+cap = 250
+"#;
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9)
+    }
+
+    /// After the buyer's default the cash schedules rest on L = max(0, ZR − M) and the coverage
+    /// basis on ZR: the cap binds on different periods, so both are walked (module comment).
+    #[test]
+    fn netted_and_zero_usage_schedules_differ_where_the_cap_binds() {
+        let c = offtake_model::parse(SHEET).unwrap();
+        let mut scenario = Scenario::base(&c);
+        scenario.defaults = Some(vec![Some(6), None]);
+        let mut sim = Simulator::new(&c);
+        sim.run(&scenario);
+        let cr = &sim.credit;
+        // M = 0.0625·hours from t6 (744 744 720 744 720 744 h): L = 100 − M.
+        let owed = [53.5, 53.5, 55.0, 53.5, 55.0, 53.5];
+        assert!(close(&cr.owed[6..], &owed), "{:?}", &cr.owed[6..]);
+        assert!(close(
+            &cr.promised[6..],
+            &[53.5, 53.5, 55.0, 53.5, 34.5, 0.0]
+        ));
+        assert!(close(
+            &cr.promised_zero[6..],
+            &[100.0, 100.0, 50.0, 0.0, 0.0, 0.0]
+        ));
+        // Cash: the guarantee pays 250 on L; recovery 0.4·(324 − 250). Coverage basis: 250 of
+        // guarantee and 0.4·(600 − 250) of recovery, on top of ZR before d.
+        assert!((cr.paid[1] - 250.0).abs() <= 1e-9);
+        assert!((sim.series.recovery[6] - 0.4 * 74.0).abs() <= 1e-9);
+        assert!((cr.pv_support[1] - 250.0).abs() <= 1e-9);
+        assert!((cr.pv_support[0] - (600.0 + 0.4 * 350.0)).abs() <= 1e-9);
+        assert!((cr.adjusted_numerator - 990.0).abs() <= 1e-9);
+        assert!((cr.loss - 210.0).abs() <= 1e-9);
+    }
+
+    /// With remarket 0 nothing mitigates: L = ZR and the cash schedules are the zero-usage ones,
+    /// bit for bit (MODEL §14 as written).
+    #[test]
+    fn without_remarketing_the_cash_schedules_are_the_zero_usage_ones() {
+        let mut c = offtake_model::parse(SHEET).unwrap();
+        c.buyer.remarket = 0.0;
+        let mut scenario = Scenario::base(&c);
+        scenario.defaults = Some(vec![Some(3), None]);
+        let mut sim = Simulator::new(&c);
+        sim.run(&scenario);
+        let cr = &sim.credit;
+        assert_eq!(cr.promised[3..], cr.promised_zero[3..]);
+        assert_eq!(cr.owed[3..], sim.series.zero_usage_revenue[3..12]);
+        assert!((sim.series.recovery[3] - 0.4 * (900.0 - 250.0)).abs() <= 1e-9);
+    }
+}

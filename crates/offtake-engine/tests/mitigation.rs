@@ -1,0 +1,195 @@
+//! Mitigation after a buyer default (docs/model.md §14, "Re-marketing mitigates the buyer's
+//! obligation"): the claim and the guarantees' cash payments rest on what the buyer still owes
+//! once re-marketing has earned M(t) = remarket·B(t), L(t) = max(0, ZR(t) − M(t)); the coverage
+//! figures keep MODEL's zero-usage basis.
+//!
+//! The property, proved from the reading and tested here: on a path where the buyer defaults in
+//! d, with recovery R ∈ [0, 1], guarantee shares in [0, 1] summing to at most 1 and any caps and
+//! guarantor defaults,
+//!   (a) each guarantee's payment is in [0, share·L(t)] and the recovery R·claim_d is ≥ 0 and paid
+//!       in d only, so Σ_g G(t) ≤ L(t) for t ≥ d;
+//!   (b) PV_d(remarketing + guarantees paid + recovery) ≤ Σ_{t≥d} max(ZR(t), M(t))·DF(t).
+//! Proof of (b): claim_d·DF(d) = max(0, Σ_{t≥d} (L − ΣG_promised)·DF) ≤ Σ_{t≥d} L·DF −
+//! Σ_{t≥d} ΣG_paid·DF when the claim is not floored (paid ≤ promised), and the guarantees alone
+//! are ≤ Σ L·DF when it is; R ≤ 1; so recovery + guarantees ≤ Σ L·DF in PV, and M + L =
+//! max(ZR, M). As written (no netting) the bound fails: the provider could collect re-marketing
+//! on top of the whole remaining ZR.
+//!
+//! Also: the coverage, the credit-adjusted coverage and the credit loss do not depend on
+//! `remarket` (zero-usage basis), and on the Hut 8 example an early buyer default no longer pays
+//! the provider more than performance (MODEL as written gave $1.80B against $840.5M).
+
+use offtake_engine::{Outcome, Scenario, underwrite};
+use offtake_model::{Contract, Credit, Guarantee};
+use proptest::prelude::*;
+
+const DEAL: &str = r#"
+[deal]
+id = "mitigation"
+start = "2027-01"
+term_months = TERM
+
+[[generation]]
+name = "G"
+available = "2026-01"
+pflops_per_mw = 1
+chip_capex_per_mw = 0
+life_years = 5
+
+[[tranche]]
+id = "t"
+mw = 1
+online = "2027-01"
+
+[demand]
+utilization = [["2027-01", U0], ["2028-01", U1]]
+
+[pricing]
+list_price = 1.0
+capacity_charge = K
+escalation = ESC
+
+[take_or_pay]
+floor = FLOOR
+
+[provider]
+facility_capex_per_mw = 0
+facility_life_years = 20
+power_price = 0
+pue = 1
+fixed_opex_per_mw_year = 1200
+tax_rate = 0
+discount_rate = RATE
+"#;
+
+fn credit(q: f64, recovery: f64) -> Option<Credit> {
+    Some(Credit {
+        annual_default_probability: Some(q),
+        spread_bps: None,
+        recovery,
+    })
+}
+
+/// Runs `c` with the given defaults (party id → period).
+fn forced(c: &Contract, given: &[(&str, i64)]) -> Outcome {
+    let mut scenario = Scenario::base(c);
+    scenario.defaults = Some(
+        c.parties()
+            .iter()
+            .map(|(_, id, _)| given.iter().find(|(g, _)| g == id).map(|&(_, d)| d))
+            .collect(),
+    );
+    underwrite(c, &scenario)
+}
+
+const HUT8: &str = include_str!("../../../examples/hut8-fluidstack-anthropic-2025.toml");
+
+/// Regression: MODEL §14 as written let an early buyer default on the Hut 8 example pay the
+/// provider more than the base case (tornado, default in month 15: provider NPV $1.80B against
+/// $840.5M): recovery on the whole remaining rent, Google's guarantee to its cap and the halls
+/// re-let at 0.7 of the usage charge on top. Netted, the provider is at most made whole.
+#[test]
+fn hut8_early_buyer_default_pays_no_more_than_performance() {
+    let c = offtake_model::parse(HUT8).unwrap();
+    let base = underwrite(&c, &Scenario::base(&c)).metrics.provider_npv;
+    for d in [0, 6, 14, 24, 60, 120] {
+        let npv = forced(&c, &[("buyer", d)]).metrics.provider_npv;
+        assert!(
+            npv <= base + 1e-9 * base.abs(),
+            "buyer default in period {d}: provider NPV {npv} above the base case's {base}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// (a) and (b) of the module comment, and the coverage figures independent of `remarket`.
+    #[test]
+    fn post_default_support_is_bounded_by_what_is_owed_or_re_let(
+        term in 1u32..40,
+        u in (0.0..1.0f64, 0.0..1.0f64),
+        k in 0.0..400.0f64,
+        escalation in -0.2..0.3f64,
+        floor in 0.0..1.0f64,
+        min_total in proptest::option::of(0.0..9000.0f64),
+        rate in 0.0..0.3f64,
+        remarket in 0.0..=1.0f64,
+        recovery in 0.0..=1.0f64,
+        guarantees in proptest::collection::vec(
+            (0.0..=1.0f64, proptest::option::of(0.0..2000.0f64), proptest::option::of(-2i64..42)),
+            0..3,
+        ),
+        d in 0i64..40,
+    ) {
+        let text = DEAL
+            .replace("TERM", &term.to_string())
+            .replace("U0", &u.0.to_string())
+            .replace("U1", &u.1.to_string())
+            .replace("= K", &format!("= {k}"))
+            .replace("ESC", &escalation.to_string())
+            .replace("FLOOR", &floor.to_string())
+            .replace("RATE", &rate.to_string());
+        let commitment = min_total.map_or(String::new(), |m| format!("\n[commitment]\nmin_total_spend = {m}\n"));
+        let mut c = offtake_model::parse(&format!("{text}{commitment}")).unwrap();
+        c.buyer.credit = credit(0.3, recovery);
+        c.buyer.remarket = remarket;
+        let total: f64 = guarantees.iter().map(|g| g.0).sum();
+        let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
+        let ids: Vec<String> = (0..guarantees.len()).map(|i| format!("g{i}")).collect();
+        for (i, (share, cap, _)) in guarantees.iter().enumerate() {
+            c.guarantees.push(Guarantee {
+                id: ids[i].clone(),
+                party: None,
+                share: share * scale,
+                cap: *cap,
+                credit: credit(0.1, 0.4),
+            });
+        }
+        let n = term as usize;
+        let d = d % term as i64;
+        let mut given = vec![("buyer", d)];
+        for (i, (_, _, dg)) in guarantees.iter().enumerate() {
+            if let Some(dg) = dg {
+                given.push((ids[i].as_str(), *dg));
+            }
+        }
+        let o = forced(&c, &given);
+        let s = &o.schedule;
+        let du = d as usize;
+        let df = |t: usize| (1.0 + rate).powf(-((t + 1) as f64) / 12.0);
+        let (mut support, mut bound, mut scale_pv) = (0.0, 0.0, 0.0);
+        for t in 0..n {
+            let (zr, m, g, rec) = (s.zero_usage_revenue[t], s.remarket[t], s.guarantee[t], s.recovery[t]);
+            prop_assert!(g >= 0.0 && rec >= 0.0, "t{t}: guarantee {g}, recovery {rec}");
+            if t < du {
+                prop_assert!(g == 0.0 && m == 0.0 && rec == 0.0, "t{t} before d");
+                continue;
+            }
+            if t != du {
+                prop_assert!(rec == 0.0, "recovery in t{t} ≠ d");
+            }
+            let owed = (zr - m).max(0.0);
+            prop_assert!(g <= owed + 1e-9 * zr.max(1.0), "t{t}: guarantees {g} above L = {owed}");
+            support += (m + g + rec) * df(t);
+            bound += zr.max(m) * df(t);
+            scale_pv += (zr + m) * df(t);
+        }
+        prop_assert!(
+            support <= bound + 1e-9 * scale_pv.max(1.0),
+            "post-default support {support} above Σ max(ZR, M)·DF = {bound}"
+        );
+
+        // The coverage figures stay on the zero-usage basis: `remarket` does not move them.
+        let mut c0 = c.clone();
+        c0.buyer.remarket = 0.0;
+        let o0 = forced(&c0, &given);
+        prop_assert_eq!(o.metrics.coverage, o0.metrics.coverage);
+        prop_assert_eq!(o.metrics.credit_adjusted_coverage, o0.metrics.credit_adjusted_coverage);
+        prop_assert_eq!(o.metrics.expected_credit_loss.to_bits(), o0.metrics.expected_credit_loss.to_bits());
+        let b = underwrite(&c, &Scenario::base(&c));
+        let b0 = underwrite(&c0, &Scenario::base(&c0));
+        prop_assert_eq!(b.metrics.credit_adjusted_coverage, b0.metrics.credit_adjusted_coverage);
+        prop_assert_eq!(b.metrics.expected_credit_loss.to_bits(), b0.metrics.expected_credit_loss.to_bits());
+    }
+}
