@@ -352,6 +352,26 @@ def credit_check(sh, out, rng, draws):
             break
     if f["metrics"]["coverage"] != f["metrics"]["credit_adjusted_coverage"]:
         bad.append("forced path: coverage != credit-adjusted coverage")
+    # mitigation (README reading 5): after the buyer's default the guarantees pay at most what is
+    # still owed net of re-marketing, and in PV remarketing + guarantees + recovery ≤ Σ max(ZR, M)
+    if db < T and math.fsum(g["share"] for g in sh.guarantees) <= 1.0:
+        Z, M = fm["zero_usage_revenue"], fm["remarket"]
+        DF = [(1.0 + sh.disc) ** (-(t + 1) / 12.0) for t in range(T)]
+        if any(fm["guarantee"][t] > max(0.0, Z[t] - M[t]) + 1e-9 * max(1.0, Z[t]) for t in range(db, T)):
+            bad.append("guarantees above the obligation net of re-marketing")
+        got = math.fsum((M[t] + fm["guarantee"][t] + fm["recovery"][t]) * DF[t] for t in range(db, T))
+        cap = math.fsum(max(Z[t], M[t]) * DF[t] for t in range(db, T))
+        if got > cap + 1e-9 * max(1.0, cap):
+            bad.append(f"post-default support {got:.6g} above PV of max(ZR, M) {cap:.6g}")
+    # the coverage figures stay on the zero-usage basis: remarket does not move them
+    if db < T and sh.remarket != 0.0:
+        saved = sh.remarket
+        sh.remarket = 0.0
+        f0 = offtake_ref.run(sh, defaults=forced, with_irr=False)
+        sh.remarket = saved
+        for k in ("coverage", "credit_adjusted_coverage", "expected_credit_loss"):
+            if f0["metrics"][k] != f["metrics"][k]:
+                bad.append(f"forced path: {k} depends on remarket")
     # credit-adjusted coverage = the mean realized coverage over default draws (independent parties)
     laws = {"buyer": sh.buyer_credit}
     laws.update({x["id"]: x["credit"] for x in sh.guarantees + sh.backstops})
