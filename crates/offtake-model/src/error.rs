@@ -270,6 +270,22 @@ pub enum Error {
     },
     #[error("a variant is TERM=N, e.g. commitment.min_total_spend=1; found `{text}`")]
     BadVariantSyntax { text: String },
+    /// An override names no numeric term of the sheet ([`crate::TermSheet::contract_with`]).
+    #[error("no numeric term `{term}` in the term sheet{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownTerm {
+        term: String,
+        suggestion: Option<String>,
+    },
+    /// An override names a term that is not a number (a date).
+    #[error("`{term}` is not a numeric term (it is a date); only numbers can be varied")]
+    NotNumeric { term: String },
+    /// One term overridden twice with different values.
+    #[error("`{term}` is given two values, {first} and {second}; choose one")]
+    ConflictingOverrides {
+        term: String,
+        first: f64,
+        second: f64,
+    },
 }
 
 /// The most diagnostics an [`Error::Invalid`] carries: a generated file with a hundred thousand

@@ -28,7 +28,9 @@ pub use contract::*;
 pub use distribution::Distribution;
 pub use error::{Diagnostic, Error, MAX_DIAGNOSTICS, Problem, Result, line_col};
 pub use provenance::{Alternative, Evidence, Input, InputValue, Source};
+
 pub use ranges::{PLAUSIBLE, Plausible, plausible};
+pub use reader::Limits;
 pub use template::{is_safe_id, template};
 pub use validate::{check_distribution, correlation_matrix};
 
@@ -125,6 +127,101 @@ impl<'s> TermSheet<'s> {
         let selected = select(variants)?;
         validate::validate(self.src, &self.root, &selected)
     }
+
+    /// The validated contract with the given alternatives selected and numeric terms replaced
+    /// (`offtake solve`). An override stands in for the term's value as if written in the file
+    /// (for a sourced term, in place of its base value and of any selected alternative), so it
+    /// passes the same checks: a `take_or_pay.floor` of 1.2 is `Error::Invalid` with the
+    /// file's message, located at the term's value. Once the result is valid, every override
+    /// must name a numeric term ([`TermSheet::numeric_terms`]): else `UnknownTerm` (with the
+    /// closest term) or `NotNumeric` (a date); one term given twice with different values is
+    /// `ConflictingOverrides`.
+    pub fn contract_with(&self, variants: &[Variant], overrides: &[Override]) -> Result<Contract> {
+        let selected = select(variants)?;
+        let mut map = std::collections::BTreeMap::new();
+        for o in overrides {
+            if let Some(&first) = map.get(&o.term)
+                && first != o.value
+            {
+                return Err(Error::ConflictingOverrides {
+                    term: o.term.clone(),
+                    first,
+                    second: o.value,
+                });
+            }
+            map.insert(o.term.clone(), o.value);
+        }
+        let (contract, _) = validate::validate_with(self.src, &self.root, &selected, &map);
+        let contract = contract?;
+        for term in map.keys() {
+            check_term(&contract.inputs, term)?;
+        }
+        Ok(contract)
+    }
+
+    /// Every numeric term of the sheet (with `variants` selected), in reading order, with its
+    /// value and the [`Limits`] its own rule and plausible range put on it (none for numbers
+    /// without a range of their own, such as curve points). The sheet must be valid.
+    pub fn numeric_terms(&self, variants: &[Variant]) -> Result<Vec<NumericTerm>> {
+        let selected = select(variants)?;
+        let none = std::collections::BTreeMap::new();
+        let (contract, limits) = validate::validate_with(self.src, &self.root, &selected, &none);
+        Ok(numeric_inputs(&contract?.inputs)
+            .map(|(path, value)| NumericTerm {
+                limits: limits.iter().find(|(p, _)| p == path).map(|(_, l)| *l),
+                path: path.to_string(),
+                value,
+            })
+            .collect())
+    }
+}
+
+/// A numeric term replaced by a value ([`TermSheet::contract_with`]): `take_or_pay.floor`,
+/// `guarantee.parent.share`, `tranche.phase-1.mw`, … (the paths of [`Contract::inputs`], as
+/// `--variant` names them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub term: String,
+    pub value: f64,
+}
+
+/// A numeric term of a sheet ([`TermSheet::numeric_terms`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericTerm {
+    pub path: String,
+    /// The value in force.
+    pub value: f64,
+    /// What the term's own rule and plausible range admit; cross-term rules are not in it.
+    pub limits: Option<Limits>,
+}
+
+/// The numeric inputs (path, value in force), each path once.
+fn numeric_inputs(inputs: &[Input]) -> impl Iterator<Item = (&str, f64)> {
+    inputs
+        .iter()
+        .filter_map(|i| i.value.number().map(|x| (i.path.as_str(), x)))
+}
+
+/// `term` is a numeric input: else `NotNumeric` (a date input) or `UnknownTerm`.
+fn check_term(inputs: &[Input], term: &str) -> Result<()> {
+    match inputs.iter().find(|i| i.path == term) {
+        Some(i) if i.value.number().is_some() => Ok(()),
+        Some(_) => Err(Error::NotNumeric {
+            term: term.to_string(),
+        }),
+        None => {
+            let paths: Vec<&str> = numeric_inputs(inputs).map(|(p, _)| p).collect();
+            Err(Error::UnknownTerm {
+                term: term.to_string(),
+                suggestion: suggest_term(term, &paths),
+            })
+        }
+    }
+}
+
+/// The numeric term closest to `term` (Jaro–Winkler ≥ 0.8), for "did you mean".
+pub fn suggest_term(term: &str, paths: &[&str]) -> Option<String> {
+    reader::suggest(term, paths)
 }
 
 /// Every named term must exist, n = 0 (the base) included; one term may be named twice only

@@ -59,6 +59,51 @@ impl<'t, 'i> Table<'t, 'i> {
 /// Selected alternatives: term path → 1-based alternative index.
 pub(crate) type Variants = BTreeMap<String, usize>;
 
+/// Numeric terms replaced by a value (`TermSheet::contract_with`): term path → value.
+pub(crate) type Overrides = BTreeMap<String, f64>;
+
+/// No overrides: what every reading of the file as written uses.
+pub(crate) static NO_OVERRIDES: Overrides = BTreeMap::new();
+
+/// The values a number's own rule and plausible range admit (for `offtake solve`'s default
+/// range); an open end is excluded. Cross-term rules are not in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub min: f64,
+    pub min_open: bool,
+    pub max: f64,
+    pub max_open: bool,
+}
+
+impl Limits {
+    const ANY: Limits = Limits {
+        min: f64::NEG_INFINITY,
+        min_open: false,
+        max: f64::INFINITY,
+        max_open: false,
+    };
+
+    /// The values both admit.
+    fn and(self, other: Limits) -> Limits {
+        let (min, min_open) = match self.min.total_cmp(&other.min) {
+            std::cmp::Ordering::Less => (other.min, other.min_open),
+            std::cmp::Ordering::Greater => (self.min, self.min_open),
+            std::cmp::Ordering::Equal => (self.min, self.min_open || other.min_open),
+        };
+        let (max, max_open) = match self.max.total_cmp(&other.max) {
+            std::cmp::Ordering::Greater => (other.max, other.max_open),
+            std::cmp::Ordering::Less => (self.max, self.max_open),
+            std::cmp::Ordering::Equal => (self.max, self.max_open || other.max_open),
+        };
+        Limits {
+            min,
+            min_open,
+            max,
+            max_open,
+        }
+    }
+}
+
 pub(crate) struct Reader<'v> {
     pub src: &'v str,
     pub diags: Diagnostics,
@@ -66,6 +111,10 @@ pub(crate) struct Reader<'v> {
     /// (source id, span, field) of every `source = "…"` reference, checked once sources are known.
     pub source_refs: Vec<(String, Range<usize>, String)>,
     pub variants: &'v Variants,
+    /// Numeric terms whose value is replaced (the base value; an alternative selected too).
+    pub overrides: &'v Overrides,
+    /// The limits of each number read by [`Reader::checked`], by term path.
+    pub limits: Vec<(String, Limits)>,
     /// Terms that have alternatives, whether selected or not.
     pub terms_with_alternatives: Vec<(String, usize)>,
     /// Byte offset where each line starts, so an input's line costs a binary search, not a scan
@@ -132,6 +181,8 @@ impl<'v> Reader<'v> {
             inputs: Vec::new(),
             source_refs: Vec::new(),
             variants,
+            overrides: &NO_OVERRIDES,
+            limits: Vec::new(),
             terms_with_alternatives: Vec::new(),
             line_starts: std::iter::once(0)
                 .chain(src.match_indices('\n').map(|(i, _)| i + 1))
@@ -466,6 +517,22 @@ impl<'v> Reader<'v> {
 
     /// [`Reader::number_value`] with the base value and every alternative, for range checks.
     pub fn number_full(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
+        let mut num = self.number_read(v, path)?;
+        if let Some(&x) = self.overrides.get(path) {
+            // The override stands in for the base value (and any selected alternative): it is
+            // checked at the base value's place, as if written there.
+            num.value = x;
+            num.base = x;
+            if let Some(input) = self.inputs.last_mut()
+                && input.path == path
+            {
+                input.value = InputValue::Number(x);
+            }
+        }
+        Some(num)
+    }
+
+    fn number_read(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
         let line = self.line_of(v.span().start);
         if !matches!(v.get_ref(), DeValue::Table(_)) {
             let x = self.plain_number(v, path)?;
@@ -662,6 +729,17 @@ impl<'v> Reader<'v> {
         };
         // MODEL.md's rule first, with its own message; then the plausible range of the key.
         let range = crate::ranges::plausible(t.label, key);
+        if let Some(p) = range {
+            self.limits.push((
+                field.clone(),
+                Limits {
+                    min: p.min,
+                    min_open: false,
+                    max: p.max,
+                    max_open: false,
+                },
+            ));
+        }
         let what = format!("`{key}`");
         self.check_num(num, &field, |x| {
             check(x).or_else(|| range.and_then(|p| p.problem(&what, x)))
@@ -678,7 +756,8 @@ impl<'v> Reader<'v> {
         bound: Bound,
     ) -> Option<f64> {
         let what = format!("`{key}`");
-        self.checked(t, key, required, |x| {
+        let before = self.limits.len();
+        let result = self.checked(t, key, required, |x| {
             if bound.holds(x) {
                 return None;
             }
@@ -694,8 +773,14 @@ impl<'v> Reader<'v> {
                 },
             };
             Some((problem, None))
-        })
-        .map(|(x, _)| x)
+        });
+        let field = t.field(key);
+        match self.limits.get_mut(before) {
+            Some((_, limits)) => *limits = limits.and(bound.limits()),
+            None if t.get(key).is_some() => self.limits.push((field, bound.limits())),
+            None => {}
+        }
+        result.map(|(x, _)| x)
     }
 }
 
@@ -726,6 +811,23 @@ impl Bound {
             Bound::Fraction => (0.0..=1.0).contains(&x),
             Bound::AboveMinusOne => x > -1.0,
         }
+    }
+
+    /// The values the bound admits.
+    pub fn limits(self) -> Limits {
+        let (min, min_open, max) = match self {
+            Bound::Positive => (0.0, true, f64::INFINITY),
+            Bound::Years => (1.0 / 24.0, false, MAX_MONTHS as f64 / 12.0),
+            Bound::NonNegative => (0.0, false, f64::INFINITY),
+            Bound::Fraction => (0.0, false, 1.0),
+            Bound::AboveMinusOne => (-1.0, true, f64::INFINITY),
+        };
+        Limits::ANY.and(Limits {
+            min,
+            min_open,
+            max,
+            max_open: false,
+        })
     }
 
     pub fn describe(self) -> &'static str {

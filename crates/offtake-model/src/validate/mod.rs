@@ -23,7 +23,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::contract::*;
 use crate::error::{Diagnostic, Error, Problem};
-use crate::reader::{Reader, Table, Value, Variants, suggest, type_name};
+use crate::reader::{
+    Limits, NO_OVERRIDES, Overrides, Reader, Table, Value, Variants, suggest, type_name,
+};
 
 const TOP_KEYS: &[&str] = &[
     "deal",
@@ -139,11 +141,29 @@ pub(crate) fn validate(
     root: &DeTable<'_>,
     variants: &Variants,
 ) -> Result<Contract, Error> {
+    validate_with(src, root, variants, &NO_OVERRIDES).0
+}
+
+/// [`validate`] with numeric terms replaced by `overrides` (each checked as if written in the
+/// file), and the [`Limits`] of every number read.
+pub(crate) fn validate_with(
+    src: &str,
+    root: &DeTable<'_>,
+    variants: &Variants,
+    overrides: &Overrides,
+) -> (Result<Contract, Error>, Vec<(String, Limits)>) {
+    let mut r = Reader::new(src, variants);
+    r.overrides = overrides;
     let mut c = Ctx {
-        r: Reader::new(src, variants),
+        r,
         max_mw_span: 0..0,
         term_months: None,
     };
+    let result = read_all(&mut c, src, root);
+    (result, std::mem::take(&mut c.r.limits))
+}
+
+fn read_all(c: &mut Ctx<'_>, src: &str, root: &DeTable<'_>) -> Result<Contract, Error> {
     let top = Table {
         map: root,
         span: (0, src.len().min(1)),
@@ -220,7 +240,7 @@ pub(crate) fn validate(
         }
     }
     if !c.r.diags.is_empty() {
-        return Err(c.r.diags.into_error());
+        return Err(std::mem::take(&mut c.r.diags).into_error());
     }
     // Variants are checked once the file is valid: a term whose provenance table is broken has
     // no alternatives to count, and the file's own problems come first.
@@ -317,7 +337,7 @@ pub(crate) fn validate(
         guarantees,
         backstops,
         market: market.flatten(),
-        inputs: c.r.inputs,
+        inputs: std::mem::take(&mut c.r.inputs),
     })
 }
 
