@@ -43,6 +43,9 @@ enum Command {
     Db(cmd::db::Args),
     /// Monte Carlo over [risk]: distributions, probabilities, tornado; shards and merge.
     Risk(cmd::risk::Args),
+    /// Solve for a term: the value at which a verdict, metric bound or probability starts to
+    /// hold (or the boundary of one term over another).
+    Solve(cmd::solve::Args),
     /// Credit-committee documents: HTML with charts, XLSX with formulas (also CSV, JSON).
     Report(cmd::report::Args),
 }
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Db(args) => cmd::db::run(&args),
         Command::Risk(args) => cmd::risk::run(&args),
         Command::Report(args) => cmd::report::run(&args),
+        Command::Solve(args) => cmd::solve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

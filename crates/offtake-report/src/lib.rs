@@ -28,6 +28,7 @@ pub mod risk_terminal;
 pub mod risk_view;
 pub mod screen;
 pub mod series;
+pub mod solve_view;
 pub mod style;
 pub mod table;
 pub mod terminal;

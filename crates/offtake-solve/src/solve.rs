@@ -30,7 +30,7 @@ pub enum SolveError {
     #[error(transparent)]
     Model(#[from] offtake_model::Error),
     /// The range makes the sheet invalid at one end (a floor above 1).
-    #[error("`{term}` = {value} is outside the term's valid values: {error}")]
+    #[error("`{term}` = {value} is outside the term's valid values: {}", problems(error))]
     OutsideValid {
         term: String,
         value: f64,
@@ -44,6 +44,18 @@ pub enum SolveError {
     SameTerm(String),
     #[error(transparent)]
     Risk(#[from] offtake_risk::Error),
+}
+
+/// The problems of a model error in one line: each diagnostic's field and message.
+pub fn problems(error: &offtake_model::Error) -> String {
+    match error {
+        offtake_model::Error::Invalid { diagnostics, .. } if !diagnostics.is_empty() => diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.field, d.problem))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }
 
 /// Where the range of a term came from.
@@ -626,7 +638,9 @@ fn refine(
             _ => (f64::NAN, f64::NAN),
         };
         if (ga >= 0.0) != (gb >= 0.0) {
-            match brent(|x| ev.margin(x), a.x, ga, b.x, gb, tol, MAX_REFINE) {
+            let refined = brent(|x| ev.margin(x), a.x, ga, b.x, gb, tol, MAX_REFINE)
+                .and_then(|bracket| narrow(ev, bracket, tol));
+            match refined {
                 Ok(bracket) => match jump_test(ev, bracket) {
                     Ok(r) => found = Some(r),
                     Err(Halt::Error(e)) => return Err(e),
@@ -664,6 +678,44 @@ fn refine(
         below,
         above,
     })
+}
+
+/// Brent stops as soon as it meets an exact zero, with the other end of its bracket possibly
+/// far away: puts that end within the tolerance of the zero (or, failing that, bisects on the
+/// sign of g), so the runs reported below and above are just below and just above.
+fn narrow(
+    ev: &mut Evaluator<'_, '_>,
+    bracket: Bracket,
+    tol: &impl Fn(f64) -> f64,
+) -> Result<Bracket, Halt> {
+    let mut br = bracket;
+    for _ in 0..MAX_REFINE {
+        let mid = br.lo + 0.5 * br.width();
+        if br.width() <= tol(mid) || !(mid > br.lo && mid < br.hi) {
+            break;
+        }
+        let probe = if br.f_lo == 0.0 {
+            br.lo + tol(br.lo)
+        } else if br.f_hi == 0.0 {
+            br.hi - tol(br.hi)
+        } else {
+            mid
+        };
+        let probe = if probe > br.lo && probe < br.hi {
+            probe
+        } else {
+            mid
+        };
+        let g = ev.margin(probe)?;
+        if (g >= 0.0) == (br.f_lo >= 0.0) {
+            br.lo = probe;
+            br.f_lo = g;
+        } else {
+            br.hi = probe;
+            br.f_hi = g;
+        }
+    }
+    Ok(br)
 }
 
 /// Tells a root from a jump on Brent's final bracket: halves it twice; a continuous g's change

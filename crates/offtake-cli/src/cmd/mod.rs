@@ -9,4 +9,5 @@ pub mod portfolio;
 pub mod report;
 pub mod risk;
 pub mod sec;
+pub mod solve;
 pub mod underwrite;

@@ -9,6 +9,7 @@
 //! PFLOP/s are `Schedule` series); [`histogram_bins`] is a small pure function so tests can check
 //! the numbers apart from the drawing. One chart per file.
 
+mod boundary;
 mod capacity;
 mod cash_flow;
 mod debt;
@@ -32,6 +33,7 @@ use plotters::prelude::*;
 use crate::style::{self, Rgb};
 use crate::{Error, Result};
 
+pub use boundary::boundary_curve;
 pub use capacity::{GenerationChange, capacity_vs_demand, generation_changes};
 pub use cash_flow::cash_flow_by_year;
 pub use debt::{debt_by_year, ltv_by_year};

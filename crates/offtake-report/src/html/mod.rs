@@ -13,7 +13,10 @@ use offtake_model::{Contract, EquityTrigger, Evidence, TrancheKind};
 
 mod css;
 mod risk;
+mod solve;
 mod v2;
+
+pub use solve::solve_curve;
 
 use crate::Result;
 use crate::charts::{self, Canvas};
