@@ -38,8 +38,8 @@ pub fn sig_n(x: f64, n: usize) -> String {
 fn term_value(term: &str, x: f64) -> String {
     let unit = InputUnit::of_path(term);
     match unit {
-        InputUnit::Plain => sig(x),
-        _ => format!("{} ({})", sig(x), unit.show(x)),
+        InputUnit::Plain => sig_n(x, 10),
+        _ => format!("{} ({})", sig_n(x, 10), unit.show(x)),
     }
 }
 
@@ -67,7 +67,7 @@ fn opt(x: Option<f64>, show: impl Fn(f64) -> String) -> String {
 /// The rows of the table comparing the runs below and above a boundary.
 fn side_rows(goal: &str, term: &str, below: &Side, above: &Side) -> Vec<(String, String, String)> {
     let mut rows = vec![
-        (term.to_string(), sig(below.x), sig(above.x)),
+        (term.to_string(), sig_n(below.x, 10), sig_n(above.x, 10)),
         (
             format!("goal {goal}"),
             yes(below.holds).to_string(),
