@@ -99,7 +99,11 @@ fn a_risk_goal_runs_on_fixed_paths() {
     let v = json_of(&args);
     assert_eq!(v["risk"]["paths"], 100);
     assert_eq!(v["risk"]["seed"], 3);
-    assert!(v["below"]["probabilities"]["financeable"].as_f64().is_some());
+    assert!(
+        v["below"]["probabilities"]["financeable"]
+            .as_f64()
+            .is_some()
+    );
     let mut one_thread = args.to_vec();
     one_thread.extend(["--threads", "1"]);
     assert_eq!(json_of(&one_thread), v);
@@ -135,7 +139,10 @@ fn two_terms_draw_a_curve() {
     with_html.extend(["-o", html.to_str().unwrap()]);
     offtake().args(with_html).assert().code(0);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"), "{page}");
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
+        "{page}"
+    );
 }
 
 /// Each bad input: exit 2, a message naming the problem, and nothing written.
@@ -154,23 +161,54 @@ fn bad_input_is_refused_before_anything_runs() {
             "no numeric term `pricing.nothing`",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "contracted", "--range", "0.5..1.2"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "0.5..1.2",
+            ],
             "within 0..1",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "contracted", "--range", "0.8..0.2"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "0.8..0.2",
+            ],
             "A < B",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "contracted", "--range", "half"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "half",
+            ],
             "write A..B",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "provider_irr>>0.1"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "provider_irr>>0.1",
+            ],
             "not a finite number in the goal",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "provider_ir>=0.1"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "provider_ir>=0.1",
+            ],
             "did you mean `provider_irr`",
         ),
         (
@@ -178,11 +216,23 @@ fn bad_input_is_refused_before_anything_runs() {
             "cannot read the goal",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--target", "P(financeable)>=0.9"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "P(financeable)>=0.9",
+            ],
             "--risk",
         ),
         (
-            &["--vary", "take_or_pay.floor", "--vary", "take_or_pay.floor", "--target", "all"],
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "all",
+            ],
             "given twice",
         ),
     ];

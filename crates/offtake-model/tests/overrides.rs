@@ -32,7 +32,10 @@ fn an_override_is_the_contract_of_the_edited_file() {
     assert_eq!(overridden, edited);
     assert_eq!(overridden.take_or_pay.as_ref().unwrap().floor, 0.55);
     // No override: the file as written.
-    assert_eq!(sheet.contract_with(&[], &[]).unwrap(), parse(EXAMPLE).unwrap());
+    assert_eq!(
+        sheet.contract_with(&[], &[]).unwrap(),
+        parse(EXAMPLE).unwrap()
+    );
 }
 
 #[test]
@@ -50,7 +53,11 @@ fn an_overridden_value_is_rejected_as_if_written_in_the_file() {
     assert_eq!(a.len(), 1, "{a:?}");
     assert_eq!(a[0].problem, b[0].problem);
     assert_eq!(a[0].field, "take_or_pay.floor");
-    assert!(a[0].problem.to_string().contains("within 0..1"), "{}", a[0].problem);
+    assert!(
+        a[0].problem.to_string().contains("within 0..1"),
+        "{}",
+        a[0].problem
+    );
     // A rule joining terms sees the override too: tranches above max_mw.
     let err = sheet
         .contract_with(&[], &[set("tranche.phase-4.mw", 4000.0)])
@@ -71,11 +78,23 @@ fn unknown_terms_are_named_with_the_closest() {
             suggestion: Some("take_or_pay.floor".into())
         }
     );
-    assert!(err.to_string().contains("did you mean `take_or_pay.floor`"), "{err}");
+    assert!(
+        err.to_string().contains("did you mean `take_or_pay.floor`"),
+        "{err}"
+    );
     let err = sheet
         .contract_with(&[], &[set("nothing.like.it", 0.5)])
         .unwrap_err();
-    assert!(matches!(err, Error::UnknownTerm { suggestion: None, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::UnknownTerm {
+                suggestion: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -101,7 +120,10 @@ fn one_term_twice_must_agree() {
         Err(Error::ConflictingOverrides { .. })
     ));
     let same = [set("pricing.discount", 0.1), set("pricing.discount", 0.1)];
-    assert_eq!(sheet.contract_with(&[], &same).unwrap().pricing.discount, 0.1);
+    assert_eq!(
+        sheet.contract_with(&[], &same).unwrap().pricing.discount,
+        0.1
+    );
 }
 
 #[test]
@@ -112,7 +134,10 @@ fn an_override_replaces_a_selected_alternative_too() {
         n: 1,
     }];
     let selected = sheet.contract(&alternative).unwrap();
-    assert_ne!(selected.commitment.as_ref().unwrap().min_total_spend, Some(5e10));
+    assert_ne!(
+        selected.commitment.as_ref().unwrap().min_total_spend,
+        Some(5e10)
+    );
     let c = sheet
         .contract_with(&alternative, &[set("commitment.min_total_spend", 5e10)])
         .unwrap();
@@ -131,14 +156,26 @@ fn numeric_terms_list_every_number_with_its_limits() {
     let terms = sheet.numeric_terms(&[]).unwrap();
     let contract = parse(EXAMPLE).unwrap();
     assert_eq!(terms.len(), contract.inputs.len());
-    let floor = terms.iter().find(|t| t.path == "take_or_pay.floor").unwrap();
+    let floor = terms
+        .iter()
+        .find(|t| t.path == "take_or_pay.floor")
+        .unwrap();
     assert_eq!(floor.value, 0.7);
     let l = floor.limits.unwrap();
-    assert_eq!((l.min, l.max, l.min_open, l.max_open), (0.0, 1.0, false, false));
-    let mw = terms.iter().find(|t| t.path == "tranche.phase-1.mw").unwrap();
+    assert_eq!(
+        (l.min, l.max, l.min_open, l.max_open),
+        (0.0, 1.0, false, false)
+    );
+    let mw = terms
+        .iter()
+        .find(|t| t.path == "tranche.phase-1.mw")
+        .unwrap();
     let l = mw.limits.unwrap();
     assert!(l.min >= 0.0 && l.max <= 1e5 + 1.0, "{l:?}");
-    let rate = terms.iter().find(|t| t.path == "provider.discount_rate").unwrap();
+    let rate = terms
+        .iter()
+        .find(|t| t.path == "provider.discount_rate")
+        .unwrap();
     assert!(rate.limits.unwrap().min >= -1.0);
     // Every listed term can be overridden by its own value, giving the file's contract.
     for t in &terms {

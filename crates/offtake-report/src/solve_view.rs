@@ -82,15 +82,43 @@ fn side_rows(goal: &str, term: &str, below: &Side, above: &Side) -> Vec<(String,
         ));
     }
     if let (Some(vb), Some(va)) = (&below.verdicts, &above.verdicts) {
-        rows.push(("contracted".into(), yes(vb.contracted).into(), yes(va.contracted).into()));
-        rows.push(("financeable".into(), yes(vb.financeable).into(), yes(va.financeable).into()));
-        rows.push(("deliverable".into(), yes(vb.deliverable).into(), yes(va.deliverable).into()));
+        rows.push((
+            "contracted".into(),
+            yes(vb.contracted).into(),
+            yes(va.contracted).into(),
+        ));
+        rows.push((
+            "financeable".into(),
+            yes(vb.financeable).into(),
+            yes(va.financeable).into(),
+        ));
+        rows.push((
+            "deliverable".into(),
+            yes(vb.deliverable).into(),
+            yes(va.deliverable).into(),
+        ));
     }
     if let (Some(mb), Some(ma)) = (&below.metrics, &above.metrics) {
-        rows.push(("provider NPV".into(), usd(mb.provider_npv), usd(ma.provider_npv)));
-        rows.push(("provider IRR".into(), opt(mb.provider_irr, pct), opt(ma.provider_irr, pct)));
-        rows.push(("min DSCR".into(), opt(mb.min_dscr, sig), opt(ma.min_dscr, sig)));
-        rows.push(("coverage".into(), opt(mb.coverage, sig), opt(ma.coverage, sig)));
+        rows.push((
+            "provider NPV".into(),
+            usd(mb.provider_npv),
+            usd(ma.provider_npv),
+        ));
+        rows.push((
+            "provider IRR".into(),
+            opt(mb.provider_irr, pct),
+            opt(ma.provider_irr, pct),
+        ));
+        rows.push((
+            "min DSCR".into(),
+            opt(mb.min_dscr, sig),
+            opt(ma.min_dscr, sig),
+        ));
+        rows.push((
+            "coverage".into(),
+            opt(mb.coverage, sig),
+            opt(ma.coverage, sig),
+        ));
         rows.push(("buyer NPV".into(), usd(mb.buyer_npv), usd(ma.buyer_npv)));
     }
     if let (Some(pb), Some(pa)) = (&below.probabilities, &above.probabilities) {
@@ -108,9 +136,19 @@ fn side_rows(goal: &str, term: &str, below: &Side, above: &Side) -> Vec<(String,
 }
 
 fn table(out: &mut String, rows: &[(String, String, String)]) {
-    let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(4);
-    let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(5);
-    let _ = writeln!(out, "    {:w0$}  {:>w1$}  {}", "", "below", "above");
+    let w0 = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let w1 = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(out, "    {:w0$}  {:>w1$}  above", "", "below");
     for (a, b, c) in rows {
         let _ = writeln!(out, "    {a:w0$}  {b:>w1$}  {c}");
     }
@@ -119,7 +157,9 @@ fn table(out: &mut String, rows: &[(String, String, String)]) {
 fn kind_words(c: &Crossing) -> &'static str {
     match c.kind {
         CrossingKind::Root => "the figure crosses its bound (Brent)",
-        CrossingKind::Jump => "the figure jumps across its bound: a discontinuity, no value meets it exactly",
+        CrossingKind::Jump => {
+            "the figure jumps across its bound: a discontinuity, no value meets it exactly"
+        }
         CrossingKind::Step => "a verdict or probability changes (bisection)",
     }
 }
@@ -205,10 +245,24 @@ pub fn curve(c: &Curve) -> String {
         "Boundary of {} for {} over {}",
         c.term_b, c.goal, c.term_a
     );
-    let _ = writeln!(out, "  {}: {}", c.term_a, range_words(&c.term_a, &c.range_a));
-    let _ = writeln!(out, "  {}: {}", c.term_b, range_words(&c.term_b, &c.range_b));
+    let _ = writeln!(
+        out,
+        "  {}: {}",
+        c.term_a,
+        range_words(&c.term_a, &c.range_a)
+    );
+    let _ = writeln!(
+        out,
+        "  {}: {}",
+        c.term_b,
+        range_words(&c.term_b, &c.range_b)
+    );
     if let Some(r) = &c.risk {
-        let _ = writeln!(out, "  probabilities over {} paths, seed {}", r.paths, r.seed);
+        let _ = writeln!(
+            out,
+            "  probabilities over {} paths, seed {}",
+            r.paths, r.seed
+        );
     }
     let wa = c.term_a.chars().count().max(12);
     let _ = writeln!(out, "    {:>wa$}  {:<18}  {}", c.term_a, "status", c.term_b);
@@ -227,10 +281,6 @@ pub fn curve(c: &Curve) -> String {
         };
         let _ = writeln!(out, "    {:>wa$}  {status:<18}  {value}", sig(p.a));
     }
-    let _ = writeln!(
-        out,
-        "  {} engine runs",
-        crate::format::count(c.engine_runs)
-    );
+    let _ = writeln!(out, "  {} engine runs", crate::format::count(c.engine_runs));
     out
 }

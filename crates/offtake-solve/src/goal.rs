@@ -106,8 +106,14 @@ impl Cmp {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
-    Verdict { verdict: VerdictGoal },
-    Metric { metric: String, cmp: Cmp, bound: f64 },
+    Verdict {
+        verdict: VerdictGoal,
+    },
+    Metric {
+        metric: String,
+        cmp: Cmp,
+        bound: f64,
+    },
 }
 
 impl fmt::Display for Condition {
@@ -168,9 +174,7 @@ pub enum GoalError {
     BadProbability { value: f64, goal: String },
     #[error("`{goal}` is a probability: solve it with --risk")]
     NeedsRisk { goal: String },
-    #[error(
-        "with --risk the goal is a probability, e.g. P({goal})>=0.9; found `{goal}`"
-    )]
+    #[error("with --risk the goal is a probability, e.g. P({goal})>=0.9; found `{goal}`")]
     NeedsProbability { goal: String },
 }
 

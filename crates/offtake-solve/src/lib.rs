@@ -14,5 +14,7 @@ pub mod goal;
 pub mod roots;
 mod solve;
 
-pub use goal::{Cmp, Condition, Goal, GoalError, VerdictGoal, base_metrics, metric_value, path_metrics};
+pub use goal::{
+    Cmp, Condition, Goal, GoalError, VerdictGoal, base_metrics, metric_value, path_metrics,
+};
 pub use solve::*;

@@ -105,11 +105,7 @@ pub fn brent<E>(
         }
         a = b;
         fa = fb;
-        b += if d.abs() > tol1 {
-            d
-        } else {
-            tol1.copysign(xm)
-        };
+        b += if d.abs() > tol1 { d } else { tol1.copysign(xm) };
         fb = f(b)?;
         evals += 1;
     }
@@ -184,7 +180,10 @@ mod tests {
     #[test]
     fn brent_finds_known_roots_fast() {
         let (r, n) = solve(|x| x * x - 2.0, 0.0, 2.0);
-        assert!((r.lo - 2f64.sqrt()).abs() < 2e-6 && (r.hi - 2f64.sqrt()).abs() < 2e-6, "{r:?}");
+        assert!(
+            (r.lo - 2f64.sqrt()).abs() < 2e-6 && (r.hi - 2f64.sqrt()).abs() < 2e-6,
+            "{r:?}"
+        );
         assert!(side(r.f_lo) != side(r.f_hi));
         assert!(n <= 12, "{n} evaluations");
         let (r, n) = solve(|x| x.cos() - x, 0.0, 1.0);
@@ -195,7 +194,10 @@ mod tests {
         assert!(r.lo <= 0.0 && r.hi >= 0.0 && r.width() <= 1e-8, "{r:?}");
         // Decreasing.
         let (r, _) = solve(|x| 1.0 - x, 0.0, 3.0);
-        assert!((r.lo - 1.0).abs() < 2e-6 && r.f_lo >= 0.0 && r.f_hi < 0.0, "{r:?}");
+        assert!(
+            (r.lo - 1.0).abs() < 2e-6 && r.f_lo >= 0.0 && r.f_hi < 0.0,
+            "{r:?}"
+        );
     }
 
     #[test]

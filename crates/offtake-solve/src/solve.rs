@@ -30,7 +30,10 @@ pub enum SolveError {
     #[error(transparent)]
     Model(#[from] offtake_model::Error),
     /// The range makes the sheet invalid at one end (a floor above 1).
-    #[error("`{term}` = {value} is outside the term's valid values: {}", problems(error))]
+    #[error(
+        "`{term}` = {value} is outside the term's valid values: {}",
+        problems(error)
+    )]
     OutsideValid {
         term: String,
         value: f64,
@@ -206,8 +209,16 @@ pub fn range(
     };
     if let Some(l) = term.limits {
         let (min, max) = (
-            if l.min_open { l.min + 1e-6 * scale } else { l.min },
-            if l.max_open { l.max - 1e-6 * scale } else { l.max },
+            if l.min_open {
+                l.min + 1e-6 * scale
+            } else {
+                l.min
+            },
+            if l.max_open {
+                l.max - 1e-6 * scale
+            } else {
+                l.max
+            },
         );
         if min.is_finite() && max.is_finite() && max - min <= 4.0 * base.abs().max(1.0) {
             (lo, hi, source) = (min, max, RangeSource::ValidRange);
@@ -627,11 +638,14 @@ fn refine(
     b: GridPoint,
     tol: &impl Fn(f64) -> f64,
 ) -> Result<Crossing, SolveError> {
-    let continuous = matches!(ev.goal, Goal::Base { condition: Condition::Metric { .. } });
+    let continuous = matches!(
+        ev.goal,
+        Goal::Base {
+            condition: Condition::Metric { .. }
+        }
+    );
     let mut found = None;
-    if continuous
-        && let (Some(_), Some(_)) = (a.figure, b.figure)
-    {
+    if continuous && let (Some(_), Some(_)) = (a.figure, b.figure) {
         let (ga, gb) = match (ev.margin(a.x), ev.margin(b.x)) {
             (Ok(ga), Ok(gb)) => (ga, gb),
             (Err(Halt::Error(e)), _) | (_, Err(Halt::Error(e))) => return Err(e),
@@ -666,11 +680,7 @@ fn refine(
         Some(s) => s,
         None => ev.eval(hi)?,
     };
-    let value = if above.holds || !below.holds {
-        hi
-    } else {
-        lo
-    };
+    let value = if above.holds || !below.holds { hi } else { lo };
     Ok(Crossing {
         value,
         kind,

@@ -10,8 +10,7 @@ use offtake_solve::{
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
 /// MODEL.md §5 and §9's golden case: one 1-MW tranche, 1 PFLOP/s per MW, price 1, floor 0.5
 /// over t2..t9, facility capex 1000, no other costs, discount rate 0.
-const SETTLE_MONTHLY: &str =
-    include_str!("../../offtake-engine/tests/cases/settle_monthly.toml");
+const SETTLE_MONTHLY: &str = include_str!("../../offtake-engine/tests/cases/settle_monthly.toml");
 
 fn plan(sheet: &TermSheet<'_>, term: &str, goal: &str, given: Option<(f64, f64)>) -> Plan {
     let t = find_term(sheet, &[], term).unwrap();
@@ -59,7 +58,10 @@ fn golden_the_floor_where_coverage_is_one() {
     assert_eq!(s.range.source, RangeSource::ValidRange);
     assert_eq!((s.range.lo, s.range.hi), (0.0, 1.0));
     let value = s.value.unwrap();
-    assert!((value - exact).abs() <= TOLERANCE * exact, "{value} vs {exact}");
+    assert!(
+        (value - exact).abs() <= TOLERANCE * exact,
+        "{value} vs {exact}"
+    );
     let c = &s.crossings[0];
     assert_eq!(c.kind, CrossingKind::Root);
     assert!(c.holds_above);
@@ -71,7 +73,12 @@ fn golden_the_floor_where_coverage_is_one() {
     assert_eq!(v.status, Status::Found);
     assert_eq!(v.crossings[0].kind, CrossingKind::Step);
     assert!((v.value.unwrap() - exact).abs() <= 2.0 * TOLERANCE * exact);
-    assert!(s.engine_runs <= 40 && v.engine_runs <= 40, "{} {}", s.engine_runs, v.engine_runs);
+    assert!(
+        s.engine_runs <= 40 && v.engine_runs <= 40,
+        "{} {}",
+        s.engine_runs,
+        v.engine_runs
+    );
 }
 
 #[test]
@@ -82,8 +89,16 @@ fn the_solved_floor_sits_at_the_boundary_by_the_engine() {
     assert!(below.x < above.x && above.x - below.x <= TOLERANCE * above.x);
     let under = underwrite_at(EXAMPLE, "take_or_pay.floor", below.x);
     let over = underwrite_at(EXAMPLE, "take_or_pay.floor", above.x);
-    assert!(under.metrics.coverage.unwrap() < 0.4, "{:?}", under.metrics.coverage);
-    assert!(over.metrics.coverage.unwrap() >= 0.4, "{:?}", over.metrics.coverage);
+    assert!(
+        under.metrics.coverage.unwrap() < 0.4,
+        "{:?}",
+        under.metrics.coverage
+    );
+    assert!(
+        over.metrics.coverage.unwrap() >= 0.4,
+        "{:?}",
+        over.metrics.coverage
+    );
     // What solve reports is the engine's own figure.
     assert_eq!(below.metrics.unwrap().coverage, under.metrics.coverage);
     assert_eq!(above.verdicts.unwrap(), over.verdicts);
@@ -124,7 +139,10 @@ fn infeasible_holds_everywhere_and_several_crossings_are_said() {
     assert!(s.crossings[0].holds_above && !s.crossings[1].holds_above);
     assert_eq!(s.crossings[1].kind, CrossingKind::Root);
     let x = s.crossings[1].value;
-    let dscr = underwrite_at(EXAMPLE, "financing.debt_share", x).metrics.min_dscr.unwrap();
+    let dscr = underwrite_at(EXAMPLE, "financing.debt_share", x)
+        .metrics
+        .min_dscr
+        .unwrap();
     assert!((dscr - 2.0).abs() < 1e-5, "{dscr}");
 }
 
@@ -142,10 +160,12 @@ fn a_range_outside_the_valid_values_is_refused_before_any_run() {
     assert_eq!(r.source, RangeSource::Bracket);
     assert!(r.hi >= 500.0 && r.hi < 500.001, "{r:?}");
     // A date is not numeric; an unknown term is named with the closest.
-    assert!(find_term(&sheet, &[], "take_or_pay.flor")
-        .unwrap_err()
-        .to_string()
-        .contains("did you mean `take_or_pay.floor`"));
+    assert!(
+        find_term(&sheet, &[], "take_or_pay.flor")
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean `take_or_pay.floor`")
+    );
 }
 
 #[test]
@@ -198,7 +218,10 @@ fn metric_names_read_the_engine_metrics() {
     let c = TermSheet::read(EXAMPLE).unwrap().contract(&[]).unwrap();
     let o = underwrite(&c, &Scenario::base(&c));
     assert_eq!(metric_value(&o.metrics, "coverage"), o.metrics.coverage);
-    assert_eq!(metric_value(&o.metrics, "total_capex"), Some(o.metrics.total_capex));
+    assert_eq!(
+        metric_value(&o.metrics, "total_capex"),
+        Some(o.metrics.total_capex)
+    );
 }
 
 mod properties {

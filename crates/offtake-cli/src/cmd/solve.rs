@@ -137,10 +137,7 @@ pub fn run(args: &Args) -> CliResult {
         .map(|t| find_term(&sheet, &args.variants, t).map_err(|e| cli_term(t, e)))
         .collect::<CliResult<Vec<_>>>()?;
     let risk = if args.risk {
-        Some(
-            risk_plan(&loaded.contract, args.paths, args.seed, args.threads)
-                .map_err(cli)?,
-        )
+        Some(risk_plan(&loaded.contract, args.paths, args.seed, args.threads).map_err(cli)?)
     } else {
         None
     };

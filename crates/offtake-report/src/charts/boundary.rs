@@ -51,7 +51,10 @@ pub fn boundary_curve(curve: &offtake_solve::Curve, canvas: Canvas) -> Result<St
                 first = false;
             }
             chart
-                .draw_series(run.iter().map(|&(a, v)| Circle::new((a, v), 3, line.filled())))
+                .draw_series(
+                    run.iter()
+                        .map(|&(a, v)| Circle::new((a, v), 3, line.filled())),
+                )
                 .map_err(|e| err(e.to_string()))?;
         }
         let several: Vec<(f64, f64)> = curve
@@ -77,7 +80,10 @@ pub fn boundary_curve(curve: &offtake_solve::Curve, canvas: Canvas) -> Result<St
         if !none.is_empty() {
             let red = colour(style::RED);
             chart
-                .draw_series(none.iter().map(|&a| Cross::new((a, y.start), 5, red.stroke_width(2))))
+                .draw_series(
+                    none.iter()
+                        .map(|&a| Cross::new((a, y.start), 5, red.stroke_width(2))),
+                )
                 .map_err(|e| err(e.to_string()))?
                 .label("no boundary in B's range")
                 .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));

@@ -49,7 +49,11 @@ pub fn solve_curve(curve: &Curve, file_name: &str) -> Result<String> {
         lo = sig(curve.range_b.lo),
         hi = sig(curve.range_b.hi),
     );
-    figure(&mut h, |canvas| charts::boundary_curve(curve, canvas), &caption)?;
+    figure(
+        &mut h,
+        |canvas| charts::boundary_curve(curve, canvas),
+        &caption,
+    )?;
     let _ = write!(
         h,
         "<table>\n<thead><tr><th>{}</th><th>status</th><th>{}</th></tr></thead>\n<tbody>\n",
@@ -61,7 +65,11 @@ pub fn solve_curve(curve: &Curve, file_name: &str) -> Result<String> {
         let value = if p.crossings.is_empty() {
             p.error.clone().unwrap_or_else(|| "—".to_string())
         } else {
-            p.crossings.iter().map(|v| sig(*v)).collect::<Vec<_>>().join(", ")
+            p.crossings
+                .iter()
+                .map(|v| sig(*v))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let _ = writeln!(
             h,
