@@ -151,7 +151,7 @@ impl<'s> TermSheet<'s> {
             }
             map.insert(o.term.clone(), o.value);
         }
-        let (contract, _) = validate::validate_with(self.src, &self.root, &selected, &map);
+        let (contract, _) = validate::validate_with(self.src, &self.root, &selected, &map, false);
         let contract = contract?;
         for term in map.keys() {
             check_term(&contract.inputs, term)?;
@@ -165,7 +165,8 @@ impl<'s> TermSheet<'s> {
     pub fn numeric_terms(&self, variants: &[Variant]) -> Result<Vec<NumericTerm>> {
         let selected = select(variants)?;
         let none = std::collections::BTreeMap::new();
-        let (contract, limits) = validate::validate_with(self.src, &self.root, &selected, &none);
+        let (contract, limits) =
+            validate::validate_with(self.src, &self.root, &selected, &none, true);
         Ok(numeric_inputs(&contract?.inputs)
             .map(|(path, value)| NumericTerm {
                 limits: limits.iter().find(|(p, _)| p == path).map(|(_, l)| *l),

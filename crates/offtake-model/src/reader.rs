@@ -113,8 +113,10 @@ pub(crate) struct Reader<'v> {
     pub variants: &'v Variants,
     /// Numeric terms whose value is replaced (the base value; an alternative selected too).
     pub overrides: &'v Overrides,
-    /// The limits of each number read by [`Reader::checked`], by term path.
+    /// The limits of each number read by [`Reader::checked`], by term path, when
+    /// `collect_limits` (only `TermSheet::numeric_terms` asks: parsing does not pay for them).
     pub limits: Vec<(String, Limits)>,
+    pub collect_limits: bool,
     /// Terms that have alternatives, whether selected or not.
     pub terms_with_alternatives: Vec<(String, usize)>,
     /// Byte offset where each line starts, so an input's line costs a binary search, not a scan
@@ -183,6 +185,7 @@ impl<'v> Reader<'v> {
             variants,
             overrides: &NO_OVERRIDES,
             limits: Vec::new(),
+            collect_limits: false,
             terms_with_alternatives: Vec::new(),
             line_starts: std::iter::once(0)
                 .chain(src.match_indices('\n').map(|(i, _)| i + 1))
@@ -729,7 +732,7 @@ impl<'v> Reader<'v> {
         };
         // MODEL.md's rule first, with its own message; then the plausible range of the key.
         let range = crate::ranges::plausible(t.label, key);
-        if let Some(p) = range {
+        if let Some(p) = range.filter(|_| self.collect_limits) {
             self.limits.push((
                 field.clone(),
                 Limits {
@@ -774,11 +777,12 @@ impl<'v> Reader<'v> {
             };
             Some((problem, None))
         });
-        let field = t.field(key);
-        match self.limits.get_mut(before) {
-            Some((_, limits)) => *limits = limits.and(bound.limits()),
-            None if t.get(key).is_some() => self.limits.push((field, bound.limits())),
-            None => {}
+        if self.collect_limits {
+            match self.limits.get_mut(before) {
+                Some((_, limits)) => *limits = limits.and(bound.limits()),
+                None if t.get(key).is_some() => self.limits.push((t.field(key), bound.limits())),
+                None => {}
+            }
         }
         result.map(|(x, _)| x)
     }

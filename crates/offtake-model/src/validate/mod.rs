@@ -141,19 +141,21 @@ pub(crate) fn validate(
     root: &DeTable<'_>,
     variants: &Variants,
 ) -> Result<Contract, Error> {
-    validate_with(src, root, variants, &NO_OVERRIDES).0
+    validate_with(src, root, variants, &NO_OVERRIDES, false).0
 }
 
 /// [`validate`] with numeric terms replaced by `overrides` (each checked as if written in the
-/// file), and the [`Limits`] of every number read.
+/// file), and, when `limits`, the [`Limits`] of every number read.
 pub(crate) fn validate_with(
     src: &str,
     root: &DeTable<'_>,
     variants: &Variants,
     overrides: &Overrides,
+    limits: bool,
 ) -> (Result<Contract, Error>, Vec<(String, Limits)>) {
     let mut r = Reader::new(src, variants);
     r.overrides = overrides;
+    r.collect_limits = limits;
     let mut c = Ctx {
         r,
         max_mw_span: 0..0,
