@@ -256,3 +256,44 @@ mod properties {
         }
     }
 }
+
+/// The term in years is rounded to whole months (T = round(12·years), MODEL.md §1), so provider
+/// NPV is a step function of `deal.term_years` with jumps at every half month: a bound between
+/// two steps is met by no value, and each crossing is reported as a jump bracketed at
+/// (k + ½)/12 years, not as a root.
+#[test]
+fn a_jump_is_reported_as_a_discontinuity_not_a_root() {
+    let sheet = TermSheet::read(EXAMPLE).unwrap();
+    let s = solve(
+        &sheet,
+        &plan(
+            &sheet,
+            "deal.term_years",
+            "provider_npv>=1.7e11",
+            Some((8.0, 10.0)),
+        ),
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::SeveralCrossings);
+    assert!(!s.crossings.is_empty());
+    for c in &s.crossings {
+        assert_eq!(c.kind, CrossingKind::Jump, "{c:?}");
+        let half_months = c.value * 24.0;
+        assert!(
+            (half_months - half_months.round()).abs() < 1e-4,
+            "{}",
+            c.value
+        );
+        assert_eq!(
+            half_months.round() as i64 % 2,
+            1,
+            "at a half month: {}",
+            c.value
+        );
+        let (b, a) = (c.below.figure.unwrap(), c.above.figure.unwrap());
+        assert!(
+            (b - 1.7e11).abs() > 1e8 && (a - 1.7e11).abs() > 1e8,
+            "{b} {a}"
+        );
+    }
+}
