@@ -250,6 +250,33 @@ fn bad_input_is_refused_before_anything_runs() {
 }
 
 #[test]
+fn a_range_outside_the_valid_values_points_at_the_term_in_the_file() {
+    let line = std::fs::read_to_string(EXAMPLE)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("floor = "))
+        .unwrap()
+        + 1;
+    offtake()
+        .args([
+            "solve",
+            EXAMPLE,
+            "--vary",
+            "take_or_pay.floor",
+            "--target",
+            "contracted",
+            "--range",
+            "0.5..1.2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "amazon-anthropic-2026.toml:{line}:"
+        )))
+        .stderr(predicate::str::contains("within 0..1, found 1.2"));
+}
+
+#[test]
 fn a_date_term_is_not_numeric() {
     let coreweave = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -141,8 +141,16 @@ pub fn run(args: &Args) -> CliResult {
     } else {
         None
     };
+    // A range end the file's rules refuse is shown located, at the term's value in the file.
+    let located = |e: SolveError| {
+        if let SolveError::OutsideValid { error, .. } = &e {
+            crate::termsheet::print_diagnostics(&loaded.path, &loaded.text, error, true);
+        }
+        cli(e)
+    };
     let text = if let [term] = terms.as_slice() {
-        let r = range(&sheet, &args.variants, &[], term, ranges.first().copied()).map_err(cli)?;
+        let r =
+            range(&sheet, &args.variants, &[], term, ranges.first().copied()).map_err(located)?;
         let plan = Plan {
             term: term.clone(),
             range: r,
@@ -158,8 +166,8 @@ pub fn run(args: &Args) -> CliResult {
         }
     } else {
         let (a, b) = (&terms[0], &terms[1]);
-        let ra = range(&sheet, &args.variants, &[], a, ranges.first().copied()).map_err(cli)?;
-        let rb = range(&sheet, &args.variants, &[], b, ranges.get(1).copied()).map_err(cli)?;
+        let ra = range(&sheet, &args.variants, &[], a, ranges.first().copied()).map_err(located)?;
+        let rb = range(&sheet, &args.variants, &[], b, ranges.get(1).copied()).map_err(located)?;
         let plan = CurvePlan {
             a: a.clone(),
             a_range: ra,
