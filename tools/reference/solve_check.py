@@ -36,6 +36,7 @@ CASES = [
     (EX, "pricing.list_price", "min_dscr>=1.3", 0.5, 2.0),      # found (DSCR rises with price)
     (EX, "take_or_pay.floor", "contracted", 0.0, 1.0),          # infeasible (coverage ≤ 0.45)
     (EX, "commitment.min_total_spend", "buyer_npv>=0", 0.0, 300e9),  # holds everywhere
+    (EX, "financing.debt_share", "min_dscr>=2", 0.0, 1.0),     # two: no DSCR at 0, too much debt
 ]
 
 
