@@ -933,4 +933,88 @@ mod tests {
         let shards = vec![(name.to_path_buf(), current), (PathBuf::from("old"), old)];
         assert!(refused(merge(&contract, shards).unwrap_err()));
     }
+
+    /// Every column chunk of every row group carries min/max statistics (and a null count) in
+    /// the footer, equal to the minimum and maximum of that row group's rows: an engine can skip
+    /// a row group on `provider_npv < 0` or `delay_months_phase-1 > 6` from the footer alone.
+    /// Factor columns that do not vary on this deal (no slip for Trainium2) are kept, with
+    /// min = max, so every file of a term sheet has the same columns (docs/risk.md).
+    #[test]
+    fn every_row_group_has_min_max_statistics_that_match_its_rows() {
+        use parquet::file::statistics::Statistics;
+        let contract =
+            offtake_model::parse(include_str!("../../../examples/amazon-anthropic-2026.toml"))
+                .unwrap();
+        // More than one row group: 65,536 rows and the rest.
+        let n_paths = ROW_GROUP_ROWS as u64 + 1_000;
+        let options = RunOptions {
+            n_paths: Some(n_paths),
+            threads: Some(2),
+            keep_factors: true,
+            ..RunOptions::default()
+        };
+        let config = RunConfig::new(&contract, options).unwrap();
+        let sim = simulate(&contract, &config, Control::default()).unwrap();
+        let bytes = written(&PathsHeader::of(&contract, &sim), &sim.table);
+        let reader = SerializedFileReader::new(bytes).unwrap();
+        let meta = reader.metadata();
+        assert_eq!(meta.num_row_groups(), 2);
+        let cols = columns(sim.table.layout());
+        let table = &sim.table;
+        let mut constant = Vec::new();
+        let mut start = 0;
+        for g in 0..meta.num_row_groups() {
+            let rg = meta.row_group(g);
+            let rows = start..start + rg.num_rows() as usize;
+            for (i, c) in cols.iter().enumerate() {
+                let stats = rg
+                    .column(i)
+                    .statistics()
+                    .unwrap_or_else(|| panic!("{}: no statistics", c.name));
+                // The rows' values as f64 (NaN = null), from the table the file was written from.
+                let values: Vec<f64> = rows
+                    .clone()
+                    .map(|r| match c.source {
+                        Source::PathIdx => table.path_idx(r) as f64,
+                        Source::Value(j) => table.raw_value(r, j),
+                        Source::Flag(j) => f64::from(u8::from(table.raw_flag(r, j))),
+                    })
+                    .collect();
+                let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+                let nulls = (values.len() - present.len()) as u64;
+                assert_eq!(stats.null_count_opt(), Some(nulls), "{} nulls", c.name);
+                let (min, max) = match stats {
+                    Statistics::Int64(s) => (
+                        s.min_opt().map(|v| *v as f64),
+                        s.max_opt().map(|v| *v as f64),
+                    ),
+                    Statistics::Int32(s) => (
+                        s.min_opt().map(|v| f64::from(*v)),
+                        s.max_opt().map(|v| f64::from(*v)),
+                    ),
+                    Statistics::Double(s) => (s.min_opt().copied(), s.max_opt().copied()),
+                    Statistics::Boolean(s) => (
+                        s.min_opt().map(|v| f64::from(u8::from(*v))),
+                        s.max_opt().map(|v| f64::from(u8::from(*v))),
+                    ),
+                    other => panic!("{}: unexpected statistics {other:?}", c.name),
+                };
+                if present.is_empty() {
+                    assert_eq!((min, max), (None, None), "{}: all null", c.name);
+                    continue;
+                }
+                let want_min = present.iter().copied().fold(f64::INFINITY, f64::min);
+                let want_max = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                assert_eq!(min, Some(want_min), "{} min in row group {g}", c.name);
+                assert_eq!(max, Some(want_max), "{} max in row group {g}", c.name);
+                if g == 0 && want_min == want_max && c.name.starts_with("slip_months_") {
+                    constant.push(c.name.clone());
+                }
+            }
+            start = rows.end;
+        }
+        assert_eq!(start, table.len());
+        // The kept constant column: Trainium2 chips are delivered, they never slip.
+        assert_eq!(constant, vec!["slip_months_Trainium2".to_string()]);
+    }
 }
