@@ -30,6 +30,8 @@ pub struct RiskHistogram {
     pub share_missing: f64,
     /// Draw the hurdle rate as well (IRR histograms).
     pub show_hurdle: bool,
+    /// The base case's value (every term as written), marked on the histogram (NPV).
+    pub base: Option<f64>,
 }
 
 impl RiskHistogram {
@@ -52,6 +54,13 @@ impl RiskHistogram {
                 colour: style::TEAL,
             },
         ];
+        if let Some(base) = self.base.filter(|b| b.is_finite()) {
+            marks.push(Mark {
+                label: format!("base {}", self.show(base)),
+                value: base,
+                colour: style::NAVY,
+            });
+        }
         if self.show_hurdle {
             marks.push(Mark {
                 label: format!("hurdle {}", self.show(contract.thresholds.hurdle)),
@@ -74,9 +83,13 @@ pub struct MetricStats {
     pub name: String,
     pub axis: ValueAxis,
     pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1).
+    pub sd: Option<f64>,
+    pub p5: Option<f64>,
     pub p10: Option<f64>,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
+    pub p95: Option<f64>,
     pub share_missing: f64,
 }
 
@@ -84,6 +97,16 @@ impl MetricStats {
     /// A statistic for people; "none" when no path has the metric.
     pub fn show(&self, v: Option<f64>) -> String {
         v.map_or_else(|| "none".to_string(), |x| self.axis.show(x))
+    }
+
+    /// A spread (standard deviation) in the metric's unit: a difference of two values, so a
+    /// percentage is in points (`2.1 pp`) and months are months.
+    pub fn show_spread(&self, v: Option<f64>) -> String {
+        match (v, self.axis) {
+            (None, _) => "none".to_string(),
+            (Some(x), ValueAxis::Percent) => format!("{:.1} pp", x * 100.0),
+            (Some(x), _) => self.axis.show(x),
+        }
     }
 }
 
@@ -118,6 +141,8 @@ pub struct RiskView {
     pub tornado: Vec<TornadoFactor>,
     /// (what, probability 0..1): verdicts, IRR below hurdle, options, equity.
     pub probabilities: Vec<(String, f64)>,
+    /// Share of paths on which contracted, financeable and deliverable hold ([`VERDICTS`] order).
+    pub verdict_probabilities: [Option<f64>; 3],
     pub stats: Vec<MetricStats>,
     /// The drivers of each verdict (`--drivers`); empty when not asked for.
     pub drivers: Vec<VerdictDriversView>,
@@ -248,7 +273,7 @@ impl RiskView {
     /// The view of a finished run: `report` and the `table` it was computed from.
     pub fn from_run(report: &RiskReport, table: &PathTable) -> RiskView {
         let summary = |m: PathMetric| report.metrics.get(m);
-        let histogram = |m: PathMetric, x_desc: &str, show_hurdle: bool| {
+        let histogram = |m: PathMetric, x_desc: &str, show_hurdle: bool, base: Option<f64>| {
             let s = summary(m);
             let pick = |f: fn(&Summary) -> Option<f64>| s.and_then(f).unwrap_or(f64::NAN);
             RiskHistogram {
@@ -261,6 +286,7 @@ impl RiskView {
                 p90: pick(|s| s.p90),
                 share_missing: s.and_then(|s| s.missing_share).unwrap_or(0.0),
                 show_hurdle,
+                base,
             }
         };
         let mut histograms = vec![
@@ -268,8 +294,9 @@ impl RiskView {
                 PathMetric::ProviderNpv,
                 "Provider NPV (unlevered), USD billions",
                 false,
+                Some(report.tornado.base.provider_npv),
             ),
-            histogram(PathMetric::ProviderIrr, "Provider IRR, %", true),
+            histogram(PathMetric::ProviderIrr, "Provider IRR, %", true, None),
         ];
         // MODEL.md §14: what the parties' defaults cost the provider, path by path.
         if shows_metric(report, PathMetric::CreditLoss) {
@@ -278,8 +305,14 @@ impl RiskView {
                     PathMetric::CreditAdjustedCoverage,
                     "Realized credit-adjusted coverage, ×",
                     false,
+                    None,
                 ),
-                histogram(PathMetric::CreditLoss, "Credit loss, USD billions", false),
+                histogram(
+                    PathMetric::CreditLoss,
+                    "Credit loss, USD billions",
+                    false,
+                    None,
+                ),
             ]);
         }
         let probabilities = probabilities(report);
@@ -292,9 +325,12 @@ impl RiskView {
                 name: label_of(*m).to_string(),
                 axis: axis_of(*m),
                 mean: s.mean,
+                sd: s.sd,
+                p5: s.p5,
                 p10: s.p10,
                 p50: s.p50,
                 p90: s.p90,
+                p95: s.p95,
                 share_missing: s.missing_share.unwrap_or(0.0),
             })
             .collect();
@@ -362,6 +398,7 @@ impl RiskView {
                 .into_iter()
                 .filter_map(|(what, p)| p.map(|p| (what, p)))
                 .collect(),
+            verdict_probabilities: [p.contracted, p.financeable, p.deliverable],
             stats,
             drivers: report
                 .drivers

@@ -14,7 +14,8 @@ use super::{
 use crate::Result;
 use crate::style;
 
-/// A refit: a tranche moving to another generation (MODEL.md §3), as marked on the chart.
+/// A refit: a tranche's chips replaced (MODEL.md §3), by another generation or by the same one
+/// (a refresh), as marked on the chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationChange {
     pub period: usize,
@@ -23,7 +24,14 @@ pub struct GenerationChange {
     pub to: String,
 }
 
-/// Every fit after a tranche's first, where the generation changes.
+impl GenerationChange {
+    /// A refresh: the new chips are the generation the old ones were.
+    pub fn is_refresh(&self) -> bool {
+        self.from == self.to
+    }
+}
+
+/// Every fit after a tranche's first: refits to another generation and refreshes with the same.
 pub fn generation_changes(outcome: &Outcome) -> Vec<GenerationChange> {
     let mut changes: Vec<GenerationChange> = outcome
         .fits
@@ -31,7 +39,6 @@ pub fn generation_changes(outcome: &Outcome) -> Vec<GenerationChange> {
         .flat_map(|f| {
             f.fits
                 .windows(2)
-                .filter(|w| w[0].1 != w[1].1)
                 .map(|w| GenerationChange {
                     period: w[1].0,
                     tranche: f.tranche.clone(),
@@ -128,34 +135,39 @@ pub fn capacity_vs_demand(
         }
 
         let mid = |t: usize| x_of(t) + 0.5 / 12.0;
-        let used_colour = colour(style::AMBER);
-        chart
-            .draw_series(LineSeries::new(
-                (0..n).map(|t| (mid(t), clip(used[t], &y))),
-                used_colour.stroke_width(3),
-            ))
-            .map_err(|e| err(e.to_string()))?
-            .label("used (monthly average)")
-            .legend(line_swatch(used_colour, 3));
-
+        // Requested first, wide and dashed; used on top, narrower and solid: where the buyer
+        // uses all it asks for the two coincide and both stay visible (used inside the dashes).
         let requested_colour = colour(style::PLUM);
         chart
             .draw_series(DashedLineSeries::new(
                 (0..n).map(|t| (mid(t), clip(requested[t], &y))),
-                8,
-                5,
-                requested_colour.stroke_width(3),
+                9,
+                6,
+                requested_colour.mix(0.75).stroke_width(6),
             ))
             .map_err(|e| err(e.to_string()))?
-            .label("requested by the buyer")
-            .legend(line_swatch(requested_colour, 3));
+            .label("requested by the buyer (dashed)")
+            .legend(line_swatch(requested_colour, 6));
+        let used_colour = colour(style::AMBER);
+        chart
+            .draw_series(LineSeries::new(
+                (0..n).map(|t| (mid(t), clip(used[t], &y))),
+                used_colour.stroke_width(2),
+            ))
+            .map_err(|e| err(e.to_string()))?
+            .label("used (monthly average)")
+            .legend(line_swatch(used_colour, 2));
         // Generation changes: one dashed rule per month with refits, labelled with what changed.
         let mut by_period: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for c in generation_changes(outcome) {
             by_period
                 .entry(c.period)
                 .or_default()
-                .push(format!("{} → {}", c.tranche, c.to));
+                .push(if c.is_refresh() {
+                    format!("{} refresh", c.tranche)
+                } else {
+                    format!("{} → {}", c.tranche, c.to)
+                });
         }
         let marker = colour(style::MUTED);
         for (i, (period, labels)) in by_period.iter().enumerate() {

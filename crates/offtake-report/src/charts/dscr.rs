@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, chart_error, clip, colour,
     contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, nice_step,
-    padded_range, split_year_bars, svg_chart, threshold_line,
+    PLOT_MARGINS, padded_range, split_year_bars, svg_chart, text_width, threshold_line,
 };
 use crate::Result;
 use crate::style;
@@ -72,15 +72,35 @@ pub fn dscr_by_year(
                 ("DSCR below threshold", colour(style::RED)),
             ],
         )?;
-        let value_style = (FONT, canvas.note)
-            .into_font()
-            .color(&colour(style::INK))
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let labels: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.dscr
+                    .map_or_else(|| "no debt service".to_string(), |d| format!("{d:.2}×"))
+            })
+            .collect();
+        // A year's slot on the plot; labels wider than it read upwards from the bar instead of
+        // across, so neighbours never collide (phones, long terms).
+        let plot = f64::from(canvas.width.saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12));
+        let slot = plot / rows.len().max(1) as f64;
+        let across = labels
+            .iter()
+            .all(|l| text_width(l, canvas.note) + 4.0 <= slot);
+        let value_style = if across {
+            (FONT, canvas.note)
+                .into_font()
+                .color(&colour(style::INK))
+                .pos(Pos::new(HPos::Center, VPos::Bottom))
+        } else {
+            (FONT, canvas.note)
+                .into_font()
+                .transform(FontTransform::Rotate270)
+                .color(&colour(style::INK))
+                .pos(Pos::new(HPos::Left, VPos::Center))
+        };
         chart
             .draw_series(rows.iter().enumerate().map(|(y, r)| {
-                let text = r
-                    .dscr
-                    .map_or_else(|| "no debt service".to_string(), |d| format!("{d:.2}×"));
+                let text = labels[y].clone();
                 let at = r.dscr.map_or(0.0, |d| clip(d, &y_axis).max(0.0));
                 Text::new(
                     text,

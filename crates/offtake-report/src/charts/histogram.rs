@@ -130,8 +130,15 @@ pub fn histogram(
         .map(|b| b.2 as f64 / n * 100.0)
         .fold(0.0, f64::max);
     let (_, y_hi) = padded_range(0.0, top * 1.15);
-    let pad = (hi - lo) * 0.03;
-    let x_axis = value_axis(lo - pad, hi + pad);
+    // The axis covers the paths and every mark (a hurdle or base case far from the paths still
+    // shows where it lies).
+    let (m_lo, m_hi) = marks
+        .iter()
+        .map(|m| m.value * scale)
+        .filter(|x| x.is_finite())
+        .fold((lo, hi), |(a, b), x| (a.min(drawable(x)), b.max(drawable(x))));
+    let pad = (m_hi - m_lo) * 0.03;
+    let x_axis = value_axis(m_lo - pad, m_hi + pad);
     let y_axis = value_axis(0.0, y_hi);
     let (x0, x1, y_hi) = (x_axis.start, x_axis.end, y_axis.end);
     let x_step = nice_step(x1 - x0, 8.0);
@@ -171,15 +178,26 @@ pub fn histogram(
                     c.stroke_width(2),
                 ))
                 .map_err(|e| err(e.to_string()))?;
+            // Right of its rule, or left of it in the right half of the plot so it stays inside.
+            let right = (x - x0) / (x1 - x0) <= 0.5;
             let label_style = (FONT, canvas.legend)
                 .into_font()
                 .color(&c)
-                .pos(Pos::new(HPos::Left, VPos::Top));
-            // Staggered down the plot so close percentiles stay legible.
-            let y = y_hi * (0.98 - 0.07 * i as f64);
+                .pos(Pos::new(
+                    if right { HPos::Left } else { HPos::Right },
+                    VPos::Top,
+                ));
+            // Staggered down the plot so close marks stay legible: one text line apart.
+            let plot_height = f64::from(canvas.height.saturating_sub(52 + 12)).max(1.0);
+            let line = (super::font_units(canvas.legend) * 1.5 / plot_height).max(0.07);
+            let y = y_hi * (0.98 - line * i as f64);
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!(" {}", mark.label),
+                    if right {
+                        format!(" {}", mark.label)
+                    } else {
+                        format!("{} ", mark.label)
+                    },
                     (x, y),
                     label_style,
                 )))

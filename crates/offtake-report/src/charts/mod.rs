@@ -74,19 +74,68 @@ impl Canvas {
         note: 13,
         max_year_ticks: 12,
     };
-    /// Phones: shown about 360 px wide, so fewer, larger labels on a squarer canvas.
+    /// Phones: shown about 350 px wide (a 390 px phone less the page's margins), so drawn at
+    /// about that size, one unit a pixel, with fewer labels on a squarer canvas. Plotters writes
+    /// a font of size s as `font-size` s / 1.24, so the smallest type here (15) is 12.1 units:
+    /// at least 11 px on screen down to a 340 px wide chart (a 375 px phone).
     pub const NARROW: Canvas = Canvas {
-        width: 520,
-        height: 470,
-        label: 17,
-        desc: 17,
-        legend: 16,
+        width: 360,
+        height: 400,
+        label: 16,
+        desc: 16,
+        legend: 15,
         note: 15,
-        max_year_ticks: 6,
+        max_year_ticks: 5,
     };
 }
 
 const FONT: &str = "sans-serif";
+
+/// The `font-size` plotters writes for a font of size `size` (it divides by 1.24).
+fn font_units(size: u32) -> f64 {
+    f64::from(size) / 1.24
+}
+
+/// A generous estimate of the width of `text` in a sans-serif font of size `size`, in SVG user
+/// units (0.62 em a character: wider than the average of Latin text in the usual system fonts).
+fn text_width(text: &str, size: u32) -> f64 {
+    text.chars().count() as f64 * 0.62 * font_units(size)
+}
+
+/// Row labels fitted beside a bar chart: each label that is wider than `max` units at `size` is
+/// shortened with "…" (the full text goes into a `<title>` on the label, see [`with_titles`]).
+/// Returns the labels as drawn, the label area they need (at most `max` + 16) and the
+/// (shown, full) pairs of the shortened ones.
+fn fit_labels(labels: &[String], size: u32, max: f64) -> (Vec<String>, u32, Vec<(String, String)>) {
+    let mut shown = Vec::with_capacity(labels.len());
+    let mut shortened = Vec::new();
+    let mut widest: f64 = 0.0;
+    for label in labels {
+        let mut s = label.clone();
+        if text_width(&s, size) > max {
+            let keep = ((max / (0.62 * font_units(size))).floor() as usize).saturating_sub(1);
+            s = label.chars().take(keep.max(1)).collect::<String>();
+            s = format!("{}…", s.trim_end());
+            shortened.push((s.clone(), label.clone()));
+        }
+        widest = widest.max(text_width(&s, size));
+        shown.push(s);
+    }
+    (shown, (widest + 16.0).ceil() as u32, shortened)
+}
+
+/// `svg` with a `<title>` (the full text, a tooltip and the accessible name) inside each text
+/// element that shows one of the shortened labels of `pairs` (shown, full).
+fn with_titles(svg: String, pairs: &[(String, String)]) -> String {
+    let mut svg = svg;
+    for (shown, full) in pairs {
+        let escaped = style::escape(shown);
+        let text = format!(">\n{escaped}\n</text>");
+        let titled = format!("><title>{}</title>\n{escaped}\n</text>", style::escape(full));
+        svg = svg.replace(&text, &titled);
+    }
+    svg
+}
 
 /// How far above the data the value axis reaches on bar charts, leaving room for the legend.
 const LEGEND_HEADROOM: f64 = 1.3;

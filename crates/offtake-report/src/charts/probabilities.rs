@@ -3,7 +3,10 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Canvas, FONT, Ticked, cartesian, chart_error, clip, colour, house_mesh, svg_chart};
+use super::{
+    Canvas, FONT, Ticked, cartesian, chart_error, clip, colour, fit_labels, house_mesh, svg_chart,
+    with_titles,
+};
 use crate::Result;
 use crate::style;
 
@@ -16,21 +19,29 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
     let err = chart_error(NAME);
     let m = items.len().max(1);
     let height = (110 + 46 * m as u32).max(200);
-    svg_chart(NAME, (canvas.width, height), title, |root| {
+    let names: Vec<String> = items.iter().map(|p| p.0.clone()).collect();
+    let (names, label_area, shortened) =
+        fit_labels(&names, canvas.label, f64::from(canvas.width) * 0.4);
+    let svg = svg_chart(NAME, (canvas.width, height), title, |root| {
         let rows: Vec<f64> = (0..m).map(|i| i as f64).collect();
         let mut chart = cartesian(
             NAME,
             root,
-            (40, canvas.width * 30 / 100),
-            Ticked::new(PERCENT, (0..=5).map(|i| f64::from(i) * 20.0).collect()),
+            (40, label_area),
+            Ticked::new(
+                PERCENT,
+                // Every 20% where there is room, every 50% on a phone.
+                if canvas.width < Canvas::WIDE.width {
+                    vec![0.0, 50.0, 100.0]
+                } else {
+                    (0..=5).map(|i| f64::from(i) * 20.0).collect()
+                },
+            ),
             Ticked::new(-0.6..m as f64 - 0.4, rows),
         )?;
         let name_of = |y: &f64| -> String {
             let i = m as f64 - 1.0 - y.round();
-            items
-                .get(i as usize)
-                .map(|p| p.0.clone())
-                .unwrap_or_default()
+            names.get(i as usize).cloned().unwrap_or_default()
         };
         house_mesh(&mut chart, canvas)
             .disable_y_mesh()
@@ -65,5 +76,6 @@ pub fn probabilities(title: &str, items: &[(String, f64)], canvas: Canvas) -> Re
             }))
             .map_err(|e| err(e.to_string()))?;
         Ok(())
-    })
+    })?;
+    Ok(with_titles(svg, &shortened))
 }

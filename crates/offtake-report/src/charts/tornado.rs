@@ -5,7 +5,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Canvas, FONT, Ticked, axis, bar_swatch, cartesian, chart_error, clip, colour, drawable,
-    house_legend, house_mesh, nice_step, svg_chart, usd_billions_label,
+    fit_labels, house_legend, house_mesh, nice_step, svg_chart, text_width, usd_billions_label,
+    with_titles,
 };
 use crate::Result;
 use crate::style;
@@ -49,20 +50,38 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         * b;
     let hi = drawable(hi);
     let span = (hi - lo).max(1e-6);
-    let x_axis = axis(lo - span * 0.12, hi + span * 0.12);
+    let names: Vec<String> = ranked.iter().map(|t| factor_label(&t.factor)).collect();
+    let (names, label_area, shortened) =
+        fit_labels(&names, canvas.label, f64::from(canvas.width) * 0.34);
+    // Room beside the bars for the widest value label: the plot is the canvas less the label
+    // area and margins, and each side gets a `pad` share of it.
+    let plot = f64::from(canvas.width.saturating_sub(label_area + 24 + 12)).max(1.0);
+    let widest = ranked
+        .iter()
+        .flat_map(|t| [t.at_p10, t.at_p90])
+        .map(|v| text_width(&crate::format::usd(v), canvas.note) + 10.0)
+        .fold(0.0, f64::max);
+    let pad = (widest / plot).min(0.4);
+    let k = (pad / (1.0 - 2.0 * pad)).max(0.12);
+    let x_axis = axis(lo - span * k, hi + span * k);
     let (x0, x1) = (x_axis.start, x_axis.end);
     let x_step = nice_step(x1 - x0, 7.0);
-    let names: Vec<String> = ranked.iter().map(|t| t.factor.clone()).collect();
-    // Row i sits at y = m − 1 − i so the largest swing is at the top.
-    let height = canvas.height.max(140 + 48 * m as u32);
-    svg_chart(NAME, (canvas.width, height), TITLE, |root| {
+    // Row i sits at y = m − 1 − i so the largest swing is at the top; each row holds two value
+    // labels one above the other.
+    let row_height = 4 * canvas.note + 8;
+    // Below the last row, a band as tall as the legend (three entries) so it covers no bar or
+    // value label.
+    let legend_height = 3 * (canvas.legend + 12) + 20;
+    let extra_rows = f64::from(legend_height) / f64::from(row_height);
+    let height = (150 + row_height * m as u32 + legend_height).max(canvas.height);
+    let svg = svg_chart(NAME, (canvas.width, height), TITLE, |root| {
         let rows: Vec<f64> = (0..m).map(|i| i as f64).collect();
         let mut chart = cartesian(
             NAME,
             root,
-            (24, canvas.width * 22 / 100),
+            (24, label_area),
             x_axis.clone(),
-            Ticked::new(-0.6..m as f64 - 0.4, rows),
+            Ticked::new(-0.6 - extra_rows..m as f64 - 0.4, rows),
         )?;
         let name_of = |y: &f64| -> String {
             let i = m as f64 - 1.0 - y.round();
@@ -70,7 +89,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         };
         house_mesh(&mut chart, canvas)
             .disable_y_mesh()
-            .x_labels(8)
+            .x_labels(if canvas.width < Canvas::WIDE.width { 4 } else { 8 })
             .x_label_formatter(&|x| usd_billions_label(*x, x_step))
             .y_label_formatter(&name_of)
             .x_desc("Provider NPV, USD billions")
@@ -139,7 +158,7 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![
-                    (clip(base * b, &x_axis), -0.6),
+                    (clip(base * b, &x_axis), -0.6 - extra_rows),
                     (clip(base * b, &x_axis), m as f64 - 0.4),
                 ],
                 ink.stroke_width(2),
@@ -151,5 +170,28 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
             });
         house_legend(NAME, &mut chart, SeriesLabelPosition::LowerRight, canvas)?;
         Ok(())
-    })
+    })?;
+    Ok(with_titles(svg, &shortened))
+}
+
+/// A factor as a chart labels it: `slip_months.Trainium3` → "Trainium3 slip",
+/// `delay_months` → "Delay", `default.buyer` → "buyer default", `demand` → "Demand". The table
+/// beside the chart keeps the simulator's names.
+pub fn factor_label(factor: &str) -> String {
+    if let Some(g) = factor.strip_prefix("slip_months.") {
+        format!("{g} slip")
+    } else if let Some(t) = factor.strip_prefix("delay_months.") {
+        format!("{t} delay")
+    } else if factor == "delay_months" {
+        "Delay".to_string()
+    } else if let Some(p) = factor.strip_prefix("default.") {
+        format!("{p} default")
+    } else {
+        let name = factor.strip_suffix("_factor").unwrap_or(factor).replace('_', " ");
+        let mut chars = name.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
 }

@@ -50,6 +50,7 @@ section {{ background: #fff; border: 1px solid var(--grid); border-radius: 8px; 
 .verdict-figure {{ font-weight: 600; }}
 .verdict-rule {{ font-size: .85rem; color: var(--muted); }}
 .verdict-note {{ font-size: .85rem; margin: .4rem 0 0; }}
+.verdict-mc {{ font-size: .85rem; margin: .4rem 0 0; padding-top: .4rem; border-top: 1px solid rgba(0,0,0,.12); }}
 .kpis {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin-top: 14px; }}
 .kpi {{ border: 1px solid var(--grid); border-radius: 8px; padding: 10px 12px; }}
 .kpi-label {{ font-size: .78rem; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }}
@@ -65,8 +66,11 @@ thead th {{ background: #EEF1F5; font-weight: 600; white-space: nowrap; }}
 tfoot th, tfoot td {{ font-weight: 700; border-top: 2px solid var(--ink); }}
 .num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 table.figures th {{ font-weight: normal; }}
-table.annual {{ font-size: .82rem; }}
-table.annual th {{ white-space: nowrap; }}
+table.compact {{ font-size: .78rem; }}
+table.compact th, table.compact td {{ padding: 4px 4px; }}
+table.compact tbody th {{ white-space: nowrap; }}
+table.compact thead th {{ white-space: normal; vertical-align: bottom; min-width: 4.2em; }}
+table.annual tbody th .line {{ display: block; }}
 tr.dim td {{ color: var(--muted); }}
 td strong {{ white-space: nowrap; }}
 .line {{ color: var(--muted); font-size: .78rem; white-space: nowrap; }}

@@ -23,6 +23,7 @@ use crate::charts::{self, Canvas};
 use crate::document::{self, Conclusion, Report};
 use crate::format::{InputUnit, mw, none, pct, times, usd};
 use crate::labels::{Metric, VERDICTS};
+use crate::risk_view::RiskView;
 use crate::style::escape;
 
 /// The whole report as one HTML document.
@@ -52,7 +53,7 @@ pub fn render(report: &Report<'_>) -> Result<String> {
         css = css::stylesheet(),
     );
     cover(&mut h, report);
-    verdicts(&mut h, c, o);
+    verdicts(&mut h, c, o, report.risk);
     v2::credit(&mut h, c, o)?;
     headline_figures(&mut h, c, o);
     capacity(&mut h, c, o)?;
@@ -145,7 +146,15 @@ fn cover(h: &mut String, report: &Report<'_>) {
     );
 }
 
-fn verdict_card(h: &mut String, name: &str, d: &VerdictDetail, figure: String, rule: String) {
+/// One verdict: the base case's answer, its figure and rule, and with a Monte Carlo run the share
+/// of paths on which it holds (`monte_carlo` = (share, paths)).
+fn verdict_card(
+    h: &mut String,
+    name: &str,
+    d: &VerdictDetail,
+    (figure, rule): (String, String),
+    monte_carlo: Option<(f64, u64)>,
+) {
     let (class, state) = if d.passed {
         ("pass", "✓ Yes")
     } else {
@@ -159,17 +168,23 @@ fn verdict_card(h: &mut String, name: &str, d: &VerdictDetail, figure: String, r
 <div class="verdict-figure">{figure}</div>
 <div class="verdict-rule">{rule}</div>
 <p class="verdict-note">{note}</p>
-</div>
+{monte_carlo}</div>
 "#,
         name = escape(name),
         figure = escape(&figure),
         rule = escape(&rule),
         note = escape(&crate::format::prose(&d.note)),
+        monte_carlo = monte_carlo.map_or_else(String::new, |(p, n)| format!(
+            "<p class=\"verdict-mc\"><strong>{}</strong> of {} Monte Carlo paths: holds on this share of the risk run (<a href=\"#risk\">Risk</a>)</p>\n",
+            pct(p),
+            crate::style::number(n as f64, 0)
+        )),
     );
 }
 
-fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
+fn verdicts(h: &mut String, c: &Contract, o: &Outcome, risk: Option<&RiskView>) {
     let v = &o.verdict_details;
+    let mc = |i: usize| risk.and_then(|r| r.verdict_probabilities[i].map(|p| (p, r.n_paths)));
     h.push_str(
         r#"<section id="verdicts" class="keep-with-cover">
 <h2>Verdicts</h2>
@@ -181,7 +196,7 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
         h,
         contracted,
         &v.contracted,
-        format!(
+        (format!(
             "{} {}",
             // With credit terms contracted rests on the credit-adjusted coverage (MODEL v2 §14).
             if crate::credit_view::CreditView::of(c, o).is_some() {
@@ -191,29 +206,32 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome) {
             },
             v.contracted.figure.map_or_else(|| none("no costs"), times)
         ),
-        format!("needs ≥ {}", times(c.thresholds.coverage)),
+        format!("needs ≥ {}", times(c.thresholds.coverage))),
+        mc(0),
     );
     verdict_card(
         h,
         financeable,
         &v.financeable,
-        format!(
+        (format!(
             "{} {}",
             Metric::MinDscr.label(),
             v.financeable.figure.map_or_else(|| none("no debt"), times)
         ),
-        format!("needs ≥ {}", times(c.thresholds.dscr)),
+        format!("needs ≥ {}", times(c.thresholds.dscr))),
+        mc(1),
     );
     let failing = v.deliverable.figure.unwrap_or(0.0);
     verdict_card(
         h,
         deliverable,
         &v.deliverable,
-        format!(
+        (format!(
             "{} tranche(s) late or short of their generation",
             failing.round() as i64
         ),
-        "needs every tested tranche on time".to_string(),
+        "needs every tested tranche on time".to_string()),
+        mc(2),
     );
     h.push_str("</div>\n");
 
@@ -380,15 +398,16 @@ fn capacity(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
     )?;
     let changes = charts::generation_changes(o);
     if !changes.is_empty() {
-        h.push_str("<p class=\"note\">Chip refits: ");
+        h.push_str("<p class=\"note\">Chip refits (every fit after a tranche's first): ");
         let items: Vec<String> = changes
             .iter()
             .map(|ch| {
                 format!(
-                    "{} {} → {} ({})",
+                    "{} {} → {}{} ({})",
                     escape(&ch.tranche),
                     escape(&ch.from),
                     escape(&ch.to),
+                    if ch.is_refresh() { ", a refresh" } else { "" },
                     crate::format::month(c.period_start(ch.period as i64))
                 )
             })
@@ -514,6 +533,21 @@ fn cash_flow(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
         ),
         None => "Cumulative FCF never recovers within the term: no payback.".to_string(),
     };
+    let dips = redips(o);
+    let dips_text: String = dips
+        .iter()
+        .map(|d| {
+            format!(
+                " Cumulative FCF falls below 0 again in {}{}.",
+                crate::format::month(c.period_start(d.0 as i64)),
+                d.1.map_or_else(
+                    || ", and stays below 0 to the end of the term".to_string(),
+                    |r| format!(" and is back at or above 0 in {}", crate::format::month(c.period_start(r as i64)))
+                )
+            )
+        })
+        .collect();
+    let payback = format!("{payback}{dips_text}");
     figure(
         h,
         |canvas| charts::cash_flow_by_year(c, o, canvas),
@@ -526,6 +560,37 @@ fn cash_flow(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
     )?;
     h.push_str("</section>\n");
     Ok(())
+}
+
+/// After payback, each month cumulative FCF (the running sum of the engine's monthly FCF) falls
+/// below 0 again, with the month it is back at or above 0 (none: it stays below to the end).
+/// MODEL.md §6's payback counts the first recovery only, so a later dip (a refresh's capex, say)
+/// is disclosed beside it.
+fn redips(o: &Outcome) -> Vec<(usize, Option<usize>)> {
+    let Some(payback) = o.metrics.payback_months else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut cumulative = 0.0;
+    let mut below: Option<usize> = None;
+    for (t, f) in o.schedule.fcf.iter().enumerate() {
+        cumulative += f;
+        if t + 1 <= payback as usize {
+            continue;
+        }
+        match below {
+            None if cumulative < 0.0 => below = Some(t),
+            Some(start) if cumulative >= 0.0 => {
+                out.push((start, Some(t)));
+                below = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = below {
+        out.push((start, None));
+    }
+    out
 }
 
 fn dscr(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
@@ -574,7 +639,7 @@ fn dscr(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
 
 fn annual(h: &mut String, c: &Contract, o: &Outcome) {
     h.push_str(
-        "<section id=\"annual\">\n<h2>By contract year</h2>\n<div class=\"table-wrap\"><table class=\"annual\">\n<thead><tr>\
+        "<section id=\"annual\">\n<h2>By contract year</h2>\n<div class=\"table-wrap\"><table class=\"annual compact\">\n<thead><tr>\
          <th>Year</th><th class=\"num\">MW at end</th><th class=\"num\">Delivery</th><th class=\"num\">Utilization</th>\
          <th class=\"num\">Payments</th><th class=\"num\">Capacity charges</th><th class=\"num\">Yearly true-up</th><th class=\"num\">of which idle</th><th class=\"num\">EBITDA</th>\
          <th class=\"num\">Capex</th><th class=\"num\">Tax</th><th class=\"num\">FCF</th>\

@@ -43,12 +43,17 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
                 )
             },
             &format!(
-                "{}, share of paths per bin, {} paths with a value: P10 {}, P50 {}, P90 {}.{missing}",
+                "{}, share of paths per bin, {} paths with a value: P10 {}, P50 {}, P90 {}.{}{missing}",
                 hist.x_desc,
                 crate::style::number(hist.values.len() as f64, 0),
                 hist.show(hist.p10),
                 hist.show(hist.p50),
                 hist.show(hist.p90),
+                marks
+                    .iter()
+                    .skip(3)
+                    .map(|m| format!(" Marked: {}.", m.label))
+                    .collect::<String>(),
             ),
         )?;
     }
@@ -102,17 +107,20 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
     drivers(h, risk)?;
     if !risk.stats.is_empty() {
         h.push_str(
-            "<div class=\"table-wrap\"><table>\n<caption>Distribution of each metric over paths</caption>\n<thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">No value</th></tr></thead>\n<tbody>\n",
+            "<div class=\"table-wrap\"><table class=\"compact\">\n<caption>Distribution of each metric over paths (SD: sample standard deviation)</caption>\n<thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">SD</th><th class=\"num\">P5</th><th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">P95</th><th class=\"num\">No value</th></tr></thead>\n<tbody>\n",
         );
         for s in &risk.stats {
             let _ = writeln!(
                 h,
-                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 escape(&s.name),
                 s.show(s.mean),
+                s.show_spread(s.sd),
+                s.show(s.p5),
                 s.show(s.p10),
                 s.show(s.p50),
                 s.show(s.p90),
+                s.show(s.p95),
                 pct(s.share_missing),
             );
         }

@@ -84,7 +84,7 @@ pub fn credit(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
     }
     h.push_str("</tbody>\n</table></div></div>\n");
     h.push_str(
-        "<div class=\"table-wrap\"><table class=\"annual\">\n<thead><tr><th>Party</th><th>Role</th>\
+        "<div class=\"table-wrap\"><table class=\"compact\">\n<thead><tr><th>Party</th><th>Role</th>\
          <th>Credit</th><th class=\"num\">Default within the term</th><th>Defaults</th>\
          <th class=\"num\">Paid</th><th class=\"num\">PV carried</th><th class=\"num\">Share</th></tr></thead>\n<tbody>\n",
     );
