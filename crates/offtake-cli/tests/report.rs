@@ -56,15 +56,16 @@ fn xlsx_report_is_a_workbook_with_the_documented_sheets() {
         .code(0);
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..4], b"PK\x03\x04", "a zip container");
-    // Zip headers name each part in clear: five worksheets (Summary, Annual, Monthly, Inputs, Risk).
+    // Zip headers name each part in clear: six worksheets (Summary, Annual, Monthly, Inputs, Risk,
+    // Charts).
     let text = String::from_utf8_lossy(&bytes);
-    for n in 1..=5 {
+    for n in 1..=6 {
         assert!(
             text.contains(&format!("xl/worksheets/sheet{n}.xml")),
             "sheet {n}"
         );
     }
-    assert!(!text.contains("xl/worksheets/sheet6.xml"));
+    assert!(!text.contains("xl/worksheets/sheet7.xml"));
 }
 
 #[test]

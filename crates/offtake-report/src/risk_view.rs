@@ -8,7 +8,7 @@
 
 use offtake_model::Contract;
 use offtake_risk::drivers::{Condition, DriverFactor, DriverStatus, Drivers, Side, Threshold};
-use offtake_risk::{PathMetric, PathTable, RiskReport, Summary};
+use offtake_risk::{PathMetric, PathTable, RiskReport, Setting, Summary};
 
 use crate::charts::{Mark, TornadoBar, ValueAxis};
 use crate::format::pct;
@@ -118,6 +118,12 @@ pub struct TornadoFactor {
     /// The factor's value at its P10 and P90, as the simulator spells it (`0.824`, `2 mo`).
     pub p10_setting: String,
     pub p90_setting: String,
+    /// The settings as numbers (a multiplier, months, years to default), when each is one
+    /// number (per-tranche delays are a list), with the spreadsheet number format that shows
+    /// the unit.
+    pub p10_number: Option<f64>,
+    pub p90_number: Option<f64>,
+    pub setting_format: &'static str,
     pub npv_at_p10: f64,
     pub npv_at_p90: f64,
     pub irr_at_p10: Option<f64>,
@@ -146,6 +152,25 @@ pub struct RiskView {
     pub stats: Vec<MetricStats>,
     /// The drivers of each verdict (`--drivers`); empty when not asked for.
     pub drivers: Vec<VerdictDriversView>,
+}
+
+/// A tornado setting as one number in its unit, if it is one.
+fn setting_number(s: &Setting) -> Option<f64> {
+    match s {
+        Setting::Multiplier(x) => Some(*x),
+        Setting::Months(m) => Some(*m as f64),
+        Setting::MonthsPerTranche(_) => None,
+        Setting::Default { years, .. } => Some(*years),
+    }
+}
+
+/// The spreadsheet number format that shows a setting's unit.
+fn setting_format(s: &Setting) -> &'static str {
+    match s {
+        Setting::Multiplier(_) => "0.000\"×\"",
+        Setting::Months(_) | Setting::MonthsPerTranche(_) => "0\" mo\"",
+        Setting::Default { .. } => "0.00\" y to default\"",
+    }
 }
 
 /// How each recorded metric is shown.
@@ -342,6 +367,9 @@ impl RiskView {
                 factor: r.factor.clone(),
                 p10_setting: r.low.to_string(),
                 p90_setting: r.high.to_string(),
+                p10_number: setting_number(&r.low),
+                p90_number: setting_number(&r.high),
+                setting_format: setting_format(&r.low),
                 npv_at_p10: r.at_low.provider_npv,
                 npv_at_p90: r.at_high.provider_npv,
                 irr_at_p10: r.at_low.provider_irr,

@@ -9,8 +9,8 @@ use offtake_engine::Outcome;
 use offtake_model::{Evidence, InputValue};
 use rust_xlsxwriter::utility::column_number_to_name;
 use rust_xlsxwriter::{
-    ColNum, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, RowNum,
-    Workbook, Worksheet,
+    Chart, ChartType, ColNum, ConditionalFormatCell, ConditionalFormatCellRule, DocProperties,
+    ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, RowNum, Workbook, Worksheet,
 };
 
 use crate::Result;
@@ -27,7 +27,26 @@ pub const SUMMARY: &str = "Summary";
 pub const ANNUAL: &str = "Annual";
 pub const MONTHLY: &str = "Monthly";
 pub const INPUTS: &str = "Inputs";
+/// The sheet of charts (last): annual FCF, DSCR against its threshold.
+pub const CHARTS: &str = "Charts";
 pub const RISK: &str = "Risk";
+
+/// The number format of the Total row's DSCR (a minimum, labelled as one).
+const MIN_TIMES: &str = "\"min \"0.00\"×\"";
+/// Number formats by unit, for widths (the same strings as the [`Formats`]).
+const USD_FORMAT: &str = "$#,##0;[Red]-$#,##0";
+const NUMBER_FORMAT: &str = "#,##0.0;[Red]-#,##0.0";
+
+fn format_of_unit(unit: &str) -> &'static str {
+    match unit {
+        "USD" => USD_FORMAT,
+        "fraction" => "0.0%",
+        "multiple" => "0.00\"×\"",
+        "USD/PFLOP-hour" => "$#,##0.0000",
+        "hours" => "0",
+        _ => NUMBER_FORMAT,
+    }
+}
 
 /// Monthly sheet layout: month, contract year, period, then the series (crate::series order),
 /// then capacity per tranche.
@@ -70,6 +89,7 @@ pub fn render(report: &Report<'_>) -> Result<Vec<u8>> {
     if let Some(risk) = report.risk {
         risk_sheet(workbook.add_worksheet().set_name(RISK)?, risk, &formats)?;
     }
+    charts_sheet(workbook.add_worksheet().set_name(CHARTS)?, report, &formats)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -94,7 +114,11 @@ struct Formats {
     total_number: Format,
     total_pct: Format,
     total_times: Format,
+    /// The Total row's DSCR: the minimum over the years, shown as `min 1.23×`.
+    total_min_times: Format,
     total_label: Format,
+    /// Conditional format of a DSCR below its threshold.
+    below_threshold: Format,
 }
 
 fn excel_colour(c: Rgb) -> rust_xlsxwriter::Color {
@@ -103,8 +127,8 @@ fn excel_colour(c: Rgb) -> rust_xlsxwriter::Color {
 
 impl Formats {
     fn new() -> Formats {
-        let usd = "$#,##0;[Red]-$#,##0";
-        let number = "#,##0.0;[Red]-#,##0.0";
+        let usd = USD_FORMAT;
+        let number = NUMBER_FORMAT;
         let total = |f: &str| {
             Format::new()
                 .set_num_format(f)
@@ -140,7 +164,12 @@ impl Formats {
             total_number: total(number),
             total_pct: total("0.0%"),
             total_times: total("0.00\"×\""),
+            total_min_times: total(MIN_TIMES),
             total_label: Format::new().set_bold().set_border_top(FormatBorder::Thin),
+            below_threshold: Format::new()
+                .set_font_color(excel_colour(style::RED))
+                .set_background_color(excel_colour(Rgb(0xFB, 0xEB, 0xE7)))
+                .set_bold(),
         }
     }
 
@@ -187,6 +216,147 @@ fn excel_month(date: chrono::NaiveDate) -> Result<ExcelDateTime> {
     use chrono::Datelike;
     let year = u16::try_from(date.year()).unwrap_or(1900);
     Ok(ExcelDateTime::from_ymd(year, date.month() as u8, 1)?)
+}
+
+/// A series or column name for people: `used_pflop_hours` → "Used PFLOP-hours",
+/// `capacity_mw.phase-1` → "Capacity MW phase-1". One name, one label (the names are the CSV's
+/// and JSON's; the label is what a header shows).
+pub fn series_label(name: &str) -> String {
+    let special = match name {
+        "true_up" => Some("Minimum-spend true-up"),
+        "true_up_annual" => Some("Yearly true-up"),
+        "pflops" => Some("Compute PFLOP/s"),
+        "used_pflop_hours" => Some("Used PFLOP-hours"),
+        "available_pflop_hours" => Some("Available PFLOP-hours"),
+        "price" => Some("Price"),
+        "floor" => Some("Floor"),
+        "provider_deal_cf" => Some("Provider deal cash flow"),
+        "buyer_cf" => Some("Buyer cash flow"),
+        "sponsor_cf" => Some("Sponsor cash flow"),
+        _ => None,
+    };
+    if let Some(label) = special {
+        return label.to_string();
+    }
+    let (base, suffix) = name.split_once('.').unwrap_or((name, ""));
+    let words: Vec<String> = base
+        .split('_')
+        .map(|w| match w {
+            "mw" => "MW".to_string(),
+            "mwh" => "MWh".to_string(),
+            "pflop" => "PFLOP".to_string(),
+            "ebitda" | "fcf" | "cfads" | "dscr" | "ltv" | "llcr" | "npv" | "irr" => {
+                w.to_uppercase()
+            }
+            w => w.to_string(),
+        })
+        .collect();
+    let mut label = words.join(" ");
+    if let Some(first) = label.get(..1) {
+        label = format!("{}{}", first.to_uppercase(), &label[1..]);
+    }
+    if suffix.is_empty() {
+        label
+    } else {
+        format!("{label} {suffix}")
+    }
+}
+
+/// A header cell: the label and the unit, `Payments (USD)`.
+pub fn column_header(name: &str, unit: &str) -> String {
+    format!("{} ({unit})", series_label(name))
+}
+
+/// How many characters `v` shows as in number format `num_format` (the formats this workbook
+/// uses), so a column can be made wide enough that no cell shows `###`.
+pub fn shown_len(v: f64, num_format: &str) -> usize {
+    let grouped = |x: f64, decimals: usize| {
+        let s = format!("{:.*}", decimals, x.abs());
+        let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+        let commas = int.len().saturating_sub(1) / 3;
+        int.len() + commas + if frac.is_empty() { 0 } else { frac.len() + 1 }
+    };
+    let sign = usize::from(v < 0.0);
+    // The literal text a format adds around the number (`"min "`, `"×"`, `" MW"`).
+    let literal: usize = num_format
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|t| t.chars().count())
+        .sum();
+    let decimals = num_format
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .nth(1)
+        .map_or(0, |d| d.chars().take_while(|c| *c == '0').count());
+    let body = if num_format.contains('%') {
+        format!("{:.*}", decimals, v.abs() * 100.0).len() + 1
+    } else if num_format.contains("yyyy") {
+        7
+    } else if num_format.contains(",") {
+        grouped(v, decimals)
+    } else {
+        format!("{:.*}", decimals, v.abs()).len()
+    };
+    body + sign + literal + usize::from(num_format.contains('$'))
+}
+
+/// Column widths from content: each column as wide as its widest number as shown plus a margin,
+/// and at least its header's longest word (headers wrap between words).
+#[derive(Debug, Default)]
+struct Widths(std::collections::BTreeMap<ColNum, usize>);
+
+impl Widths {
+    fn number(&mut self, col: ColNum, v: f64, num_format: &str) {
+        self.chars(col, shown_len(v, num_format));
+    }
+
+    fn chars(&mut self, col: ColNum, n: usize) {
+        let w = self.0.entry(col).or_insert(0);
+        *w = (*w).max(n);
+    }
+
+    fn header(&mut self, col: ColNum, text: &str) {
+        let word = text.split_whitespace().map(|w| w.chars().count()).max();
+        self.chars(col, word.unwrap_or(0));
+    }
+
+    /// Sets every column's width: content + 3 (bold totals, padding), at least `min`.
+    fn apply(&self, ws: &mut Worksheet, min: usize) -> Result<()> {
+        for (col, n) in &self.0 {
+            ws.set_column_width(*col, (n + 3).max(min) as f64)?;
+        }
+        Ok(())
+    }
+
+    /// Header row height for `headers` wrapped at their columns' widths (15 points a line).
+    fn header_height(&self, headers: &[(ColNum, String)], min: usize) -> f64 {
+        let lines = headers
+            .iter()
+            .map(|(col, text)| {
+                let width = (self.0.get(col).copied().unwrap_or(0) + 3).max(min);
+                let mut lines = 1;
+                let mut used = 0;
+                for word in text.split_whitespace() {
+                    let n = word.chars().count();
+                    if used > 0 && used + 1 + n > width {
+                        lines += 1;
+                        used = n;
+                    } else {
+                        used += n + usize::from(used > 0);
+                    }
+                }
+                lines
+            })
+            .max()
+            .unwrap_or(1);
+        15.0 * lines as f64 + 3.0
+    }
 }
 
 fn header_row(ws: &mut Worksheet, row: RowNum, cells: &[&str], f: &Formats) -> Result<()> {
@@ -253,9 +423,19 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         ws.write_string_with_format(row, 0, name, &f.bold)?;
         let passed = if detail.passed { &f.pass } else { &f.fail };
         ws.write_string_with_format(row, 1, yes_no(detail.passed), passed)?;
-        match detail.figure {
-            Some(x) => ws.write_number_with_format(row, 2, x, figure_format)?,
-            None => ws.write_string(row, 2, "none")?,
+        // Financeable's figure is the minimum DSCR: linked to the Annual sheet's Total.
+        let linked = (std::ptr::eq(detail, &v.financeable) && detail.figure == o.metrics.min_dscr)
+            .then(|| summary_formula(report, crate::labels::Metric::MinDscr.label()))
+            .flatten();
+        match (detail.figure, linked) {
+            (Some(x), Some(formula)) => ws.write_formula_with_format(
+                row,
+                2,
+                Formula::new(formula).set_result(cached(Some(x))),
+                figure_format,
+            )?,
+            (Some(x), None) => ws.write_number_with_format(row, 2, x, figure_format)?,
+            (None, _) => ws.write_string(row, 2, "none")?,
         };
         ws.write_number_with_format(row, 3, detail.threshold, figure_format)?;
         // Not wrapped: the note runs on into the empty cells to its right.
@@ -265,12 +445,24 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     row += 1;
     header_row(ws, row, &["Group", "Figure", "Value", "Unit"], f)?;
     row += 1;
+    let mut value_width = 12;
     for line in document::headlines(c, o) {
         ws.write_string(row, 0, line.group)?;
         ws.write_string(row, 1, line.label)?;
         match line.figure.value() {
             Some(x) => {
-                ws.write_number_with_format(row, 2, x, &f.of_figure(&line.figure))?;
+                let format = f.of_figure(&line.figure);
+                value_width = value_width.max(shown_len(x, figure_format(&line.figure)));
+                match summary_formula(report, line.label) {
+                    // Linked: the Annual sheet's total, or NPV/IRR over the Monthly FCF.
+                    Some(formula) => ws.write_formula_with_format(
+                        row,
+                        2,
+                        Formula::new(formula).set_result(cached(Some(x))),
+                        &format,
+                    )?,
+                    None => ws.write_number_with_format(row, 2, x, &format)?,
+                };
             }
             None => {
                 ws.write_string(row, 2, line.figure.text())?;
@@ -282,13 +474,91 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     credit_block(ws, row + 1, report, f)?;
     ws.set_column_width(0, 30)?;
     ws.set_column_width(1, 44)?;
-    ws.set_column_width(2, 18)?;
+    ws.set_column_width(2, (value_width + 3) as f64)?;
     ws.set_column_width(3, 14)?;
     ws.set_column_width(4, 70)?;
     ws.set_freeze_panes(1, 0)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     Ok(())
+}
+
+/// The number format string of a headline figure (as [`Formats::of_figure`] sets it).
+fn figure_format(f: &Figure) -> &'static str {
+    match f {
+        Figure::Usd(_) => USD_FORMAT,
+        Figure::Fraction(_) => "0.0%",
+        Figure::Times(_) => "0.00\"×\"",
+        Figure::Months(_) => "0 \"months\"",
+        Figure::Mw(_) => "#,##0.0 \"MW\"",
+        Figure::MwYears(_) => "#,##0 \"MW-years\"",
+        Figure::PflopHours(_) => "#,##0",
+        Figure::UsdPerPflopHour(_) => "$0.0000",
+        Figure::UsdPerMwYear(_) => "$#,##0",
+        Figure::Absent(_) => "@",
+    }
+}
+
+/// The Annual sheet's Total cell of a column (`=Annual!X12`).
+fn annual_total_ref(outcome: &Outcome, name: &str) -> Option<String> {
+    let i = annual_columns().iter().position(|c| c.name == name)?;
+    Some(format!(
+        "{ANNUAL}!{}{}",
+        column_number_to_name(ANNUAL_FIXED + i as ColNum),
+        outcome.annual.len() + 2
+    ))
+}
+
+/// The whole term of a Monthly column (`Monthly!X2:X121`).
+fn monthly_range(outcome: &Outcome, name: &str) -> Option<String> {
+    let col = monthly_column(outcome, name)?;
+    Some(format!(
+        "{MONTHLY}!{col}2:{col}{}",
+        monthly_row(outcome.schedule.months.len().saturating_sub(1))
+    ))
+}
+
+/// The formula behind a Summary headline, when it is one of the workbook's own figures: the
+/// provider's NPV and IRR over the Monthly FCF (MODEL.md §1: flows at month end, so Excel's NPV
+/// at the monthly rate (1+r)^(1/12) − 1, whose first flow is discounted one period; the IRR's
+/// monthly root made annual), and the sums the Annual sheet's Total row holds.
+pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
+    use crate::labels::Metric;
+    let c = report.contract;
+    let o = report.outcome;
+    let total = |name: &str| annual_total_ref(o, name).map(|r| format!("={r}"));
+    let m = [
+        (Metric::TotalPayments, "payments"),
+        (Metric::UsageCharges, "usage_charge"),
+        (Metric::Shortfall, "shortfall"),
+        (Metric::CapacityCharges, "capacity_charge"),
+        (Metric::TrueUpAnnual, "true_up_annual"),
+        (Metric::TrueUp, "true_up"),
+        (Metric::TotalCapex, "capex"),
+        (Metric::PowerCost, "power_cost"),
+        (Metric::FixedOpex, "fixed_opex"),
+        (Metric::Tax, "tax"),
+        (Metric::MinDscr, "dscr"),
+    ];
+    if let Some((_, name)) = m.iter().find(|(metric, _)| metric.label() == label) {
+        if *name == "dscr" && o.metrics.min_dscr.is_none() {
+            return None;
+        }
+        return total(name);
+    }
+    let fcf = monthly_range(o, "fcf")?;
+    if label == Metric::ProviderNpv.label() {
+        let r = c.provider.discount_rate;
+        return Some(format!("=NPV((1+{r})^(1/12)-1,{fcf})"));
+    }
+    if label == Metric::ProviderIrr.label() {
+        // The engine's root as the guess, so the spreadsheet's solver finds the same root when
+        // the flows have more than one (MODEL.md §1 chooses among them).
+        let irr = o.metrics.provider_irr?;
+        let guess = (1.0 + irr).powf(1.0 / 12.0) - 1.0;
+        return Some(format!("=(1+IRR({fcf},{guess:.6}))^12-1"));
+    }
+    None
 }
 
 /// The 1-based spreadsheet row of period `t` on the Monthly sheet (row 1 is the header).
@@ -309,18 +579,41 @@ fn monthly(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     let s = &o.schedule;
     let series = monthly_series(s);
     let mut header: Vec<String> = vec![
-        "month".to_string(),
-        "contract year".to_string(),
-        "period".to_string(),
+        "Month".to_string(),
+        "Contract year".to_string(),
+        "Period".to_string(),
     ];
-    header.extend(series.iter().map(|x| format!("{} ({})", x.name, x.unit)));
+    header.extend(series.iter().map(|x| column_header(x.name, x.unit)));
     header.extend(
         s.tranche_ids
             .iter()
-            .map(|id| format!("capacity_mw.{id} (MW)")),
+            .map(|id| column_header(&format!("capacity_mw.{id}"), "MW")),
     );
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     header_row(ws, 0, &refs, f)?;
+    let mut widths = Widths::default();
+    for (col, text) in header.iter().enumerate() {
+        widths.header(col as ColNum, text);
+    }
+    widths.chars(0, 7);
+    widths.number(1, (s.months.len() / 12 + 1) as f64, "\"Y\"0");
+    widths.number(2, s.months.len() as f64, "0");
+    for (i, x) in series.iter().enumerate() {
+        for t in 0..s.months.len() {
+            if let Some(v) = x.values.get(t) {
+                widths.number(MONTHLY_FIXED + i as ColNum, v, format_of_unit(x.unit));
+            }
+        }
+    }
+    for (k, mw) in s.tranche_capacity_mw.iter().enumerate() {
+        for v in mw {
+            widths.number(
+                MONTHLY_FIXED + (series.len() + k) as ColNum,
+                *v,
+                NUMBER_FORMAT,
+            );
+        }
+    }
     for (t, date) in s.months.iter().enumerate() {
         let row = t as RowNum + 1;
         ws.write_datetime_with_format(row, 0, excel_month(*date)?, &f.date)?;
@@ -348,11 +641,13 @@ fn monthly(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         }
     }
     let last_col = MONTHLY_FIXED + (series.len() + s.tranche_ids.len()) as ColNum - 1;
-    ws.set_row_height(0, 45)?;
-    ws.set_column_width(0, 10)?;
-    ws.set_column_width(1, 9)?;
-    ws.set_column_width(2, 7)?;
-    ws.set_column_range_width(MONTHLY_FIXED, last_col, 16)?;
+    widths.apply(ws, 8)?;
+    let headers: Vec<(ColNum, String)> = header
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (c as ColNum, h))
+        .collect();
+    ws.set_row_height(0, widths.header_height(&headers, 8))?;
     ws.set_freeze_panes(1, 1)?;
     ws.autofilter(0, 0, s.months.len() as RowNum, last_col)?;
     ws.set_repeat_rows(0, 0)?;
@@ -434,17 +729,24 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     let o = report.outcome;
     let columns = annual_columns();
     let mut header: Vec<String> = vec![
-        "contract year".to_string(),
-        "first month".to_string(),
-        "last month".to_string(),
+        "Contract year".to_string(),
+        "First month".to_string(),
+        "Last month".to_string(),
     ];
     header.extend(
         columns
             .iter()
-            .map(|col| format!("{} ({})", col.name, col.unit)),
+            .map(|col| column_header(col.name, col.unit)),
     );
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     header_row(ws, 0, &refs, f)?;
+    let mut widths = Widths::default();
+    for (col, text) in header.iter().enumerate() {
+        widths.header(col as ColNum, text);
+    }
+    widths.chars(0, 5);
+    widths.chars(1, 7);
+    widths.chars(2, 7);
     for (y, r) in o.annual.iter().enumerate() {
         let row = y as RowNum + 1;
         ws.write_number_with_format(row, 0, (r.year + 1) as f64, &f.year)?;
@@ -464,6 +766,10 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         for (i, col) in columns.iter().enumerate() {
             let cell = ANNUAL_FIXED + i as ColNum;
             let value = (col.get)(r);
+            match value {
+                Some(v) => widths.number(cell, v, format_of_unit(col.unit)),
+                None => widths.chars(cell, 4),
+            }
             match annual_formula(o, col, r0, r1) {
                 Some(formula) => {
                     ws.write_formula_with_format(
@@ -484,13 +790,30 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             }
         }
     }
-    total_row(ws, o, &columns, f)?;
-    let last_col = ANNUAL_FIXED + columns.len() as ColNum - 1;
-    ws.set_row_height(0, 45)?;
-    ws.set_column_width(0, 9)?;
-    ws.set_column_width(1, 10)?;
-    ws.set_column_width(2, 10)?;
-    ws.set_column_range_width(ANNUAL_FIXED, last_col, 16)?;
+    total_row(ws, o, &columns, f, &mut widths)?;
+    // DSCR below the threshold in red (the verdict's test is at least the threshold).
+    if let Some(i) = columns.iter().position(|col| col.name == "dscr") {
+        let cell = ANNUAL_FIXED + i as ColNum;
+        let last = o.annual.len() as RowNum;
+        if last > 0 {
+            ws.add_conditional_format(
+                1,
+                cell,
+                last,
+                cell,
+                &ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::LessThan(c.thresholds.dscr))
+                    .set_format(&f.below_threshold),
+            )?;
+        }
+    }
+    widths.apply(ws, 8)?;
+    let headers: Vec<(ColNum, String)> = header
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (c as ColNum, h))
+        .collect();
+    ws.set_row_height(0, widths.header_height(&headers, 8))?;
     ws.set_freeze_panes(1, 1)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
@@ -498,9 +821,132 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     Ok(())
 }
 
+/// The Charts sheet: a small table linked to the Annual sheet (contract year, FCF, DSCR, the
+/// DSCR threshold) and two native charts over it, provider FCF by contract year (columns) and
+/// DSCR against the threshold (columns and a line), so they redraw when the workbook changes.
+fn charts_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
+    let c = report.contract;
+    let o = report.outcome;
+    let columns = annual_columns();
+    let letter = |name: &str| {
+        columns
+            .iter()
+            .position(|col| col.name == name)
+            .map(|i| column_number_to_name(ANNUAL_FIXED + i as ColNum))
+    };
+    let (Some(fcf), Some(dscr)) = (letter("fcf"), letter("dscr")) else {
+        return Ok(());
+    };
+    header_row(
+        ws,
+        0,
+        &["Contract year", "FCF (USD)", "DSCR (multiple)", "DSCR threshold (multiple)"],
+        f,
+    )?;
+    let mut widths = Widths::default();
+    for (col, text) in ["Contract year", "FCF (USD)", "DSCR (multiple)", "DSCR threshold (multiple)"]
+        .iter()
+        .enumerate()
+    {
+        widths.header(col as ColNum, text);
+    }
+    for (y, r) in o.annual.iter().enumerate() {
+        let row = y as RowNum + 1;
+        let annual_row = y + 2;
+        ws.write_formula_with_format(
+            row,
+            0,
+            Formula::new(format!("=\"Y\"&{ANNUAL}!A{annual_row}"))
+                .set_result(format!("Y{}", r.year + 1)),
+            &f.text,
+        )?;
+        ws.write_formula_with_format(
+            row,
+            1,
+            Formula::new(format!("={ANNUAL}!{fcf}{annual_row}")).set_result(cached(Some(r.fcf))),
+            &f.usd,
+        )?;
+        widths.number(1, r.fcf, USD_FORMAT);
+        ws.write_formula_with_format(
+            row,
+            2,
+            Formula::new(format!(
+                "=IF(ISNUMBER({ANNUAL}!{dscr}{annual_row}),{ANNUAL}!{dscr}{annual_row},NA())"
+            ))
+            .set_result(r.dscr.map_or_else(|| "#N/A".to_string(), |d| d.to_string())),
+            &f.times,
+        )?;
+        if let Some(d) = r.dscr {
+            widths.number(2, d, "0.00\"×\"");
+        }
+        ws.write_number_with_format(row, 3, c.thresholds.dscr, &f.times)?;
+        widths.number(3, c.thresholds.dscr, "0.00\"×\"");
+    }
+    widths.apply(ws, 8)?;
+    ws.set_row_height(0, 33)?;
+    let last = o.annual.len() as RowNum;
+    if last == 0 {
+        return Ok(());
+    }
+    let mut fcf_chart = Chart::new(ChartType::Column);
+    fcf_chart
+        .add_series()
+        .set_name("Provider FCF")
+        .set_categories((CHARTS, 1, 0, last, 0))
+        .set_values((CHARTS, 1, 1, last, 1))
+        .set_format(
+            rust_xlsxwriter::ChartFormat::new()
+                .set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::TEAL))),
+        );
+    fcf_chart
+        .title()
+        .set_name("Provider free cash flow by contract year (USD)");
+    fcf_chart.legend().set_hidden();
+    fcf_chart.y_axis().set_num_format("$#,##0,,,\"B\"");
+    ws.insert_chart(0, 5, &fcf_chart)?;
+
+    let mut dscr_chart = Chart::new(ChartType::Column);
+    dscr_chart
+        .add_series()
+        .set_name("DSCR")
+        .set_categories((CHARTS, 1, 0, last, 0))
+        .set_values((CHARTS, 1, 2, last, 2))
+        .set_format(
+            rust_xlsxwriter::ChartFormat::new()
+                .set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::NAVY))),
+        );
+    let mut threshold = Chart::new(ChartType::Line);
+    threshold
+        .add_series()
+        .set_name("Threshold")
+        .set_categories((CHARTS, 1, 0, last, 0))
+        .set_values((CHARTS, 1, 3, last, 3))
+        .set_format(
+            rust_xlsxwriter::ChartFormat::new().set_line(
+                rust_xlsxwriter::ChartLine::new()
+                    .set_color(excel_colour(style::RED))
+                    .set_dash_type(rust_xlsxwriter::ChartLineDashType::Dash)
+                    .set_width(2.0),
+            ),
+        );
+    dscr_chart.combine(&threshold);
+    dscr_chart
+        .title()
+        .set_name("DSCR by contract year against the threshold");
+    dscr_chart.y_axis().set_num_format("0.0\"×\"");
+    ws.insert_chart(17, 5, &dscr_chart)?;
+    Ok(())
+}
+
 /// The Total row: whole-term sums straight from the Monthly sheet; utilization over the term;
 /// the smallest yearly DSCR; capacity at the end.
-fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Formats) -> Result<()> {
+fn total_row(
+    ws: &mut Worksheet,
+    o: &Outcome,
+    columns: &[AnnualColumn],
+    f: &Formats,
+    widths: &mut Widths,
+) -> Result<()> {
     let years = o.annual.len();
     let row = years as RowNum + 1;
     ws.write_string_with_format(row, 0, "Total", &f.total_label)?;
@@ -519,7 +965,11 @@ fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Form
     };
     for (i, col) in columns.iter().enumerate() {
         let cell = ANNUAL_FIXED + i as ColNum;
-        let format = f.total_of_unit(col.unit);
+        let format = if col.name == "dscr" {
+            &f.total_min_times
+        } else {
+            f.total_of_unit(col.unit)
+        };
         let (formula, value) = if col.name == "dscr" {
             // The minimum over the years above (MIN skips the "none" of years without debt).
             let letter = column_number_to_name(cell);
@@ -542,6 +992,14 @@ fn total_row(ws: &mut Worksheet, o: &Outcome, columns: &[AnnualColumn], f: &Form
             };
             (annual_formula(o, col, r0, r1), value)
         };
+        if let Some(v) = value {
+            let shown = if col.name == "dscr" {
+                MIN_TIMES
+            } else {
+                format_of_unit(col.unit)
+            };
+            widths.number(cell, v, shown);
+        }
         if let Some(formula) = formula {
             ws.write_formula_with_format(
                 row,
@@ -716,21 +1174,36 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
         ws,
         0,
         &[
-            "metric",
-            "mean",
+            "Metric",
+            "Mean",
             "P10",
             "P50",
             "P90",
-            "share without a value",
+            "Share without a value",
+            "SD",
+            "P5",
+            "P95",
         ],
         f,
     )?;
     let mut row: RowNum = 1;
+    let mut widths = Widths::default();
     for s in &risk.stats {
         let format = axis_format(s.axis, f);
         ws.write_string(row, 0, &s.name)?;
-        for (col, v) in [(1, s.mean), (2, s.p10), (3, s.p50), (4, s.p90)] {
+        for (col, v) in [
+            (1, s.mean),
+            (2, s.p10),
+            (3, s.p50),
+            (4, s.p90),
+            (6, s.sd),
+            (7, s.p5),
+            (8, s.p95),
+        ] {
             write_optional(ws, row, col, v, format)?;
+            if let Some(v) = v {
+                widths.number(col, v, axis_format_str(s.axis));
+            }
         }
         ws.write_number_with_format(row, 5, s.share_missing, &f.pct)?;
         row += 1;
@@ -765,8 +1238,27 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
         row += 1;
         for t in &risk.tornado {
             ws.write_string(row, 0, &t.factor)?;
-            ws.write_string(row, 1, &t.p10_setting)?;
-            ws.write_string(row, 2, &t.p90_setting)?;
+            // Settings are numbers in the factor's unit (multiplier, months, years to default);
+            // per-tranche delays, a list, stay text.
+            for (col, number, text) in [
+                (1, t.p10_number, &t.p10_setting),
+                (2, t.p90_number, &t.p90_setting),
+            ] {
+                match number {
+                    Some(x) => {
+                        let format = Format::new().set_num_format(t.setting_format);
+                        ws.write_number_with_format(row, col, x, &format)?;
+                        widths.number(col, x, t.setting_format);
+                    }
+                    None => {
+                        ws.write_string(row, col, text)?;
+                    }
+                }
+            }
+            for (col, v) in [(3, t.npv_at_p10), (4, t.npv_at_p90)] {
+                widths.number(col, v, USD_FORMAT);
+            }
+            widths.number(5, (t.npv_at_p90 - t.npv_at_p10).abs(), USD_FORMAT);
             ws.write_number_with_format(row, 3, t.npv_at_p10, &f.usd)?;
             ws.write_number_with_format(row, 4, t.npv_at_p90, &f.usd)?;
             ws.write_number_with_format(row, 5, (t.npv_at_p90 - t.npv_at_p10).abs(), &f.usd)?;
@@ -789,10 +1281,22 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
             risk.n_paths, risk.seed, risk.description
         ),
     )?;
+    ws.set_column_range_width(1, 9, 14)?;
+    widths.apply(ws, 14)?;
     ws.set_column_width(0, 40)?;
-    ws.set_column_range_width(1, 9, 18)?;
     ws.set_freeze_panes(1, 1)?;
     Ok(())
+}
+
+/// The number format string of a risk axis (as [`axis_format`] sets it).
+fn axis_format_str(axis: ValueAxis) -> &'static str {
+    match axis {
+        ValueAxis::UsdBillions => USD_FORMAT,
+        ValueAxis::Percent => "0.0%",
+        ValueAxis::Times => "0.00\"×\"",
+        ValueAxis::Months => "0",
+        ValueAxis::UsdPerPflopHour => "$#,##0.0000",
+    }
 }
 
 /// The Debt sheet's name (MODEL v2 §15).

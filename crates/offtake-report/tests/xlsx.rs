@@ -214,7 +214,7 @@ fn the_workbook_has_the_documented_sheets_in_order() {
     let wb = open(workbook_bytes(&contract, &outcome, None));
     assert_eq!(
         wb.sheet_names(),
-        vec!["Summary", "Annual", "Monthly", "Inputs"]
+        vec!["Summary", "Annual", "Monthly", "Inputs", "Charts"]
     );
 }
 
@@ -232,7 +232,7 @@ fn monthly_values_are_the_engines_numbers_with_real_dates() {
     let series = monthly_series(s);
     for (i, x) in series.iter().enumerate() {
         let col = 3 + i as u32;
-        assert_eq!(text(&monthly, 0, col), format!("{} ({})", x.name, x.unit));
+        assert_eq!(text(&monthly, 0, col), xlsx::column_header(x.name, x.unit));
         for t in 0..s.months.len() {
             let Some(want) = x.values.get(t) else {
                 // Absent (no market value): a blank cell.
@@ -251,7 +251,10 @@ fn monthly_values_are_the_engines_numbers_with_real_dates() {
     }
     for (k, id) in s.tranche_ids.iter().enumerate() {
         let col = 3 + (series.len() + k) as u32;
-        assert_eq!(text(&monthly, 0, col), format!("capacity_mw.{id} (MW)"));
+        assert_eq!(
+            text(&monthly, 0, col),
+            xlsx::column_header(&format!("capacity_mw.{id}"), "MW")
+        );
         for t in 0..s.months.len() {
             assert!(close(
                 number(&monthly, t as u32 + 1, col),
@@ -330,7 +333,7 @@ fn annual_cells_are_formulas_over_the_years_monthly_rows_and_cache_their_values(
                 assert!(
                     allowed
                         .iter()
-                        .any(|a| header.starts_with(&format!("{a} ("))),
+                        .any(|a| header.starts_with(&format!("{} (", xlsx::series_label(a)))),
                     "{} refers to {header}",
                     col.name
                 );
@@ -408,7 +411,9 @@ fn the_total_row_ties_out_to_the_whole_monthly_sheet() {
         if col.aggregation == Aggregation::Sum {
             // The whole term of the Monthly column named for the series.
             let c = (0..monthly.width() as u32)
-                .find(|c| text(&monthly, 0, *c).starts_with(&format!("{} (", col.name)))
+                .find(|c| {
+                    text(&monthly, 0, *c).starts_with(&format!("{} (", xlsx::series_label(col.name)))
+                })
                 .unwrap();
             let letter = column_name(c);
             assert_eq!(formula, &format!("SUM(Monthly!{letter}2:{letter}{n})"));
@@ -523,7 +528,10 @@ fn the_risk_sheet_carries_the_simulators_figures() {
     let (contract, outcome) = example();
     let (report, view) = monte_carlo(&contract, 300);
     let mut wb = open(workbook_bytes(&contract, &outcome, Some(&view)));
-    assert_eq!(wb.sheet_names().last().map(String::as_str), Some("Risk"));
+    assert_eq!(
+        wb.sheet_names().iter().rev().nth(1).map(String::as_str),
+        Some("Risk")
+    );
     let risk = wb.worksheet_range("Risk").unwrap();
     let npv = report
         .metrics
@@ -655,7 +663,7 @@ fn the_summary_has_the_credit_block_with_share_formulas() {
     let mut wb = open(workbook_bytes(&contract, &outcome, None));
     assert_eq!(
         wb.sheet_names(),
-        vec!["Summary", "Annual", "Monthly", "Debt", "Inputs"]
+        vec!["Summary", "Annual", "Monthly", "Debt", "Inputs", "Charts"]
     );
     let summary = wb.worksheet_range("Summary").unwrap();
     let formulas = wb.worksheet_formula("Summary").unwrap();
