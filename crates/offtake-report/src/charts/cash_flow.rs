@@ -105,10 +105,15 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 .map_err(|e| err(e.to_string()))?
                 .label(format!("payback: {when} ({m} months)"))
                 .legend(move |(x, y)| Circle::new((x + 7, y), 6, marker.filled()));
+            // Centred under the point, or ending at it near the right edge so it stays inside.
+            let near_right = (x - x0) / (x1 - x0) > 0.8;
             let label_style = (FONT, canvas.legend)
                 .into_font()
                 .color(&marker)
-                .pos(Pos::new(HPos::Center, VPos::Top));
+                .pos(Pos::new(
+                    if near_right { HPos::Right } else { HPos::Center },
+                    VPos::Top,
+                ));
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("payback {when}"),

@@ -102,11 +102,25 @@ pub fn dscr_by_year(
             .draw_series(rows.iter().enumerate().map(|(y, r)| {
                 let text = labels[y].clone();
                 let at = r.dscr.map_or(0.0, |d| clip(d, &y_axis).max(0.0));
-                Text::new(
-                    text,
-                    (y as f64, at + (y_hi - y_lo) * 0.01),
-                    value_style.clone(),
-                )
+                // A bar cut at the axis cap (a year of tiny debt service) has its label inside,
+                // under the cap, clear of the legend above.
+                let capped = r.dscr.is_some_and(|d| d > hi);
+                let (at, style) = if capped {
+                    (
+                        at - (y_hi - y_lo) * 0.01,
+                        value_style
+                            .clone()
+                            .color(&WHITE)
+                            .pos(if across {
+                                Pos::new(HPos::Center, VPos::Top)
+                            } else {
+                                Pos::new(HPos::Right, VPos::Center)
+                            }),
+                    )
+                } else {
+                    (at + (y_hi - y_lo) * 0.01, value_style.clone())
+                };
+                Text::new(text, (y as f64, at), style)
             }))
             .map_err(|e| err(e.to_string()))?;
         threshold_line(

@@ -147,7 +147,7 @@ pub fn histogram(
         let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_axis, y_axis)?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .x_labels(8)
+            .x_labels(if canvas.width < Canvas::WIDE.width { 4 } else { 8 })
             .y_labels(6)
             .x_label_formatter(&|x| axis.label(*x, x_step))
             .y_label_formatter(&|y| format!("{:.*}%", decimals_for(y_step), y))

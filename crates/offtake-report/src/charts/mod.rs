@@ -454,11 +454,17 @@ fn contract_year_plot<'a, DB: DrawingBackend>(
     labels: ValueLabels<'_>,
 ) -> Result<Chart<'a, DB, Ticked, Range<f64>>> {
     let (x0, x1, ticks, desc) = years;
+    // Every year labelled where the labels fit their slots, every second or third on a phone
+    // or over a long term.
+    let plot = f64::from(canvas.width.saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12));
+    let slot = plot / ticks.len().max(1) as f64;
+    let every = ((text_width("Y99", canvas.label) + 8.0) / slot).ceil().max(1.0) as usize;
+    let ticks: Vec<f64> = ticks.iter().copied().step_by(every).collect();
     let mut chart = cartesian(
         name,
         root,
         PLOT_MARGINS,
-        Ticked::new(*x0..*x1, ticks.clone()),
+        Ticked::new(*x0..*x1, ticks),
         y,
     )?;
     house_mesh(&mut chart, canvas)

@@ -67,12 +67,17 @@ pub fn survival_curves(
                     clip(*q * 100.0, &y_axis),
                 )
             }));
-            let label = format!(
-                "{} ({}): {:.1}% default within the term",
-                p.id,
-                p.role,
-                p.pd_term * 100.0
-            );
+            // On a phone the legend says less (the caption says what the share is).
+            let label = if canvas.width < Canvas::WIDE.width {
+                format!("{} ({}): {:.1}%", p.id, p.role, p.pd_term * 100.0)
+            } else {
+                format!(
+                    "{} ({}): {:.1}% default within the term",
+                    p.id,
+                    p.role,
+                    p.pd_term * 100.0
+                )
+            };
             chart
                 .draw_series(LineSeries::new(points, ink.stroke_width(3)))
                 .map_err(|e| err(e.to_string()))?

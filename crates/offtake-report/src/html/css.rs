@@ -66,6 +66,7 @@ thead th {{ background: #EEF1F5; font-weight: 600; white-space: nowrap; }}
 tfoot th, tfoot td {{ font-weight: 700; border-top: 2px solid var(--ink); }}
 .num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 table.figures th {{ font-weight: normal; }}
+table.figures td.num {{ white-space: normal; }}
 table.compact {{ font-size: .78rem; }}
 table.compact th, table.compact td {{ padding: 4px 4px; }}
 table.compact tbody th {{ white-space: nowrap; }}
