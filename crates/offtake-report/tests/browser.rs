@@ -8,6 +8,12 @@
 //! the file is self-contained. A control page with a console call and an external image shows
 //! both checks catch what they are meant to.
 //!
+//! Layout is measured in the browser (`browser_measure.js`, run in a page that frames the
+//! report at the width under test): at 1280 px every table fits its card and no cell's content is
+//! wider than the cell; at 390 px no text is cut off and no chart text is below 11 px on screen;
+//! at both, no two labels of a chart overlap. A control page with each fault shows the
+//! measurement finds it.
+//!
 //! Chromium is found on PATH (`chromium`, `chromium-browser`, `google-chrome`). The tests are
 //! `#[ignore]`d, so a plain `cargo test` reports them as ignored (never as passed without a
 //! browser); run them with `cargo test -p offtake-report --test browser -- --ignored`, which fails
@@ -111,6 +117,93 @@ fn chromium(browser: &Path, page: &Path, name: &str, extra: &[String]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         page_requests,
     }
+}
+
+/// The measurement script (`tests/browser_measure.js`).
+const MEASURE: &str = include_str!("browser_measure.js");
+
+/// A page that frames `report` `width` px wide (Chromium's headless window is at least 500 px,
+/// so a phone's width is the frame's) and measures it once loaded.
+fn framed(report: &str, width: u32) -> String {
+    let srcdoc = report
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><style>body {{ margin: 0; }} iframe {{ border: 0; display: block; }}</style></head><body><iframe id="report" style="width: {width}px; height: 2000px" srcdoc="{srcdoc}"></iframe><script>{MEASURE}</script></body></html>"#
+    )
+}
+
+/// What `browser_measure.js` found in `report` framed `width` px wide.
+fn measure(browser: &Path, report: &str, name: &str, width: u32) -> serde_json::Value {
+    let page = out_dir().join(format!("{name}-{width}.measure.html"));
+    std::fs::write(&page, framed(report, width)).unwrap();
+    let run = chromium(
+        browser,
+        &page,
+        &format!("{name}-{width}-measure"),
+        &[
+            "--dump-dom".to_string(),
+            "--window-size=1400,2000".to_string(),
+        ],
+    );
+    assert_eq!(console_lines(&run.stderr), Vec::<&str>::new(), "{name}");
+    let start = run
+        .stdout
+        .rfind("<pre id=\"offtake-measure\"")
+        .unwrap_or_else(|| panic!("{name}: no measurement in the DOM"));
+    let body = &run.stdout[start..];
+    let body = &body[body.find('>').unwrap() + 1..body.find("</pre>").unwrap()];
+    let json = body
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}: {json}"))
+}
+
+/// A list in a measurement, for messages.
+fn found<'a>(m: &'a serde_json::Value, key: &str) -> &'a Vec<serde_json::Value> {
+    m[key].as_array().unwrap()
+}
+
+/// A screenshot of `report` framed `width` px wide (the whole report; `scale` device pixels a
+/// CSS pixel), written to the test output directory.
+fn framed_screenshot(browser: &Path, report: &str, name: &str, width: u32, scale: u32) {
+    let dir = out_dir();
+    let page = dir.join(format!("{name}-{width}.frame.html"));
+    std::fs::write(&page, framed(report, width)).unwrap();
+    let shot = dir.join(format!("{name}-{width}px.png"));
+    let _ = std::fs::remove_file(&shot);
+    let height = if width < 500 { 16000 } else { 9000 };
+    let run = chromium(
+        browser,
+        &page,
+        &format!("{name}-{width}-shot"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={},{height}", width.max(500)),
+            format!("--force-device-scale-factor={scale}"),
+        ],
+    );
+    assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
+    let bytes = std::fs::metadata(&shot).unwrap().len();
+    assert!(bytes > 100_000, "{name} {width} px screenshot is only {bytes} bytes");
+    println!("screenshot: {}", shot.display());
+}
+
+/// The reports the layout tests measure: the example with Monte Carlo (every chart kind of a
+/// run) and the MODEL v2 example (credit and lender sections).
+fn layout_reports() -> Vec<(&'static str, String)> {
+    let (contract, outcome) = v2_example(false);
+    vec![
+        ("example", example_report_html()),
+        (
+            "v2",
+            html::render(&document(&contract, &outcome, None)).unwrap(),
+        ),
+    ]
 }
 
 fn console_lines(stderr: &str) -> Vec<&str> {
@@ -309,4 +402,90 @@ fn the_credit_and_lender_charts_render() {
     assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
     assert!(std::fs::metadata(&shot).unwrap().len() > 100_000);
     println!("screenshot: {}", shot.display());
+}
+
+/// The measurement finds each fault it looks for, on a page made with all of them: a table
+/// wider than its card, text cut off by its box, chart text at 8 px, two overlapping labels and
+/// a label outside its chart.
+#[test]
+#[ignore = "needs Chromium: install chromium and run with --ignored"]
+fn the_layout_measurement_finds_each_fault() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let control = r#"<!DOCTYPE html><html><body><main style="max-width: 300px">
+<div class="table-wrap" style="overflow-x: auto"><table><tr><td style="white-space: nowrap">123456789012345678901234567890123456789012345678901234567890</td></tr></table></div>
+<p style="overflow: hidden; white-space: nowrap; width: 60px">a sentence cut off by its own box</p>
+<svg class="chart" viewBox="0 0 600 200" style="width: 300px"><title>control</title>
+<text x="10" y="50" font-size="16">half size</text>
+<text x="300" y="100" font-size="30">overlap one</text><text x="320" y="105" font-size="30">overlap two</text>
+<text x="560" y="180" font-size="30">outside the chart</text></svg>
+</main></body></html>"#;
+    let m = measure(&browser, control, "control", 1280);
+    assert_eq!(found(&m, "wide_tables").len(), 1, "{m}");
+    assert!(
+        found(&m, "clipped_text")
+            .iter()
+            .any(|t| t["text"].as_str().unwrap().starts_with("a sentence")),
+        "{m}"
+    );
+    assert!(
+        found(&m, "clipped_text")
+            .iter()
+            .any(|t| t["text"] == "outside the chart"),
+        "{m}"
+    );
+    assert!(
+        found(&m, "small_text")
+            .iter()
+            .any(|t| t["text"] == "half size" && t["px"].as_f64().unwrap() < 9.0),
+        "{m}"
+    );
+    assert!(
+        found(&m, "overlaps")
+            .iter()
+            .any(|o| o["a"] == "overlap one" && o["b"] == "overlap two"),
+        "{m}"
+    );
+}
+
+/// At 1280 px every table fits its card (the year table's DSCR column is not cut to "3."), no
+/// cell's content is wider than the cell, and no two labels of a chart overlap.
+#[test]
+#[ignore = "needs Chromium: install chromium and run with --ignored"]
+fn at_1280_px_every_table_fits_its_card_and_no_label_overlaps() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    for (name, report) in layout_reports() {
+        let m = measure(&browser, &report, name, 1280);
+        assert_eq!(m["width"], 1280, "{name}");
+        assert!(m["charts"].as_u64().unwrap() >= 5, "{name}: {m}");
+        for key in ["wide_tables", "clipped_cells", "clipped_text", "overlaps"] {
+            assert_eq!(found(&m, key), &Vec::<serde_json::Value>::new(), "{name}: {key}");
+        }
+        assert!(m["page_overflow"].as_f64().unwrap() <= 0.0, "{name}: {m}");
+        framed_screenshot(&browser, &report, name, 1280, 1);
+    }
+}
+
+/// At 390 px (a phone) no text is cut off, no chart text is below 11 px on screen and no two
+/// labels of a chart overlap; wide tables scroll inside their card.
+#[test]
+#[ignore = "needs Chromium: install chromium and run with --ignored"]
+fn at_390_px_no_text_is_cut_off_or_below_11_px_and_no_label_overlaps() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    for (name, report) in layout_reports() {
+        let m = measure(&browser, &report, name, 390);
+        assert_eq!(m["width"], 390, "{name}");
+        assert!(m["charts"].as_u64().unwrap() >= 5, "{name}: {m}");
+        assert!(m["texts"].as_u64().unwrap() >= 50, "{name}: {m}");
+        for key in ["clipped_text", "small_text", "overlaps"] {
+            assert_eq!(found(&m, key), &Vec::<serde_json::Value>::new(), "{name}: {key}");
+        }
+        assert!(m["page_overflow"].as_f64().unwrap() <= 0.0, "{name}: {m}");
+        framed_screenshot(&browser, &report, name, 390, 2);
+    }
 }
