@@ -264,9 +264,10 @@ mod tests {
             Canvas::NARROW,
         )
         .unwrap();
-        assert!(svg.contains("demand_factor") && svg.contains("power_factor"));
+        // Factors by their names for people (the table beside the chart keeps the simulator's).
+        assert!(svg.contains("Demand") && svg.contains("Power"));
         let root = &svg[..svg.find('>').unwrap()];
-        assert!(root.contains(r#"viewBox="0 0 520 "#), "{root}");
+        assert!(root.contains(r#"viewBox="0 0 360 "#), "{root}");
         assert!(!root.contains("width="), "{root}");
     }
 }

@@ -592,6 +592,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_row_labels_are_shortened_with_their_full_text_as_a_title() {
+        let labels = vec![
+            "Short".to_string(),
+            "A label far too long for the room beside the bars".to_string(),
+        ];
+        let (shown, area, shortened) = fit_labels(&labels, 15, 100.0);
+        assert_eq!(shown[0], "Short");
+        assert!(shown[1].ends_with('…') && text_width(&shown[1], 15) <= 100.0);
+        assert!(f64::from(area) <= 116.0);
+        assert_eq!(shortened, vec![(shown[1].clone(), labels[1].clone())]);
+        let svg = format!("<svg><text x=\"1\">\n{}\n</text></svg>", shown[1]);
+        let titled = with_titles(svg, &shortened);
+        assert!(titled.contains(&format!("<title>{}</title>", labels[1])), "{titled}");
+    }
+
+    #[test]
+    fn factors_have_names_for_people() {
+        use super::tornado::factor_label;
+        assert_eq!(factor_label("slip_months.Trainium3"), "Trainium3 slip");
+        assert_eq!(factor_label("delay_months"), "Delay");
+        assert_eq!(factor_label("delay_months.phase-1"), "phase-1 delay");
+        assert_eq!(factor_label("default.buyer"), "buyer default");
+        assert_eq!(factor_label("demand_factor"), "Demand");
+    }
+
+    #[test]
     fn nice_steps_are_1_2_5() {
         assert_eq!(nice_step(10.0, 5.0), 2.0);
         assert_eq!(nice_step(7.0, 6.0), 2.0);
