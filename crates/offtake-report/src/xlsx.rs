@@ -293,7 +293,12 @@ pub fn shown_len(v: f64, num_format: &str) -> usize {
         .unwrap_or("")
         .split('.')
         .nth(1)
-        .map_or(0, |d| d.chars().take_while(|c| *c == '0').count());
+        .map_or(0, |d| {
+            d.chars().take_while(|c| *c == '0' || *c == '#').count()
+        });
+    if num_format == "General" {
+        return format!("{v}").len();
+    }
     let body = if num_format.contains('%') {
         format!("{:.*}", decimals, v.abs() * 100.0).len() + 1
     } else if num_format.contains("yyyy") {
@@ -733,11 +738,7 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         "First month".to_string(),
         "Last month".to_string(),
     ];
-    header.extend(
-        columns
-            .iter()
-            .map(|col| column_header(col.name, col.unit)),
-    );
+    header.extend(columns.iter().map(|col| column_header(col.name, col.unit)));
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     header_row(ws, 0, &refs, f)?;
     let mut widths = Widths::default();
@@ -840,13 +841,23 @@ fn charts_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<
     header_row(
         ws,
         0,
-        &["Contract year", "FCF (USD)", "DSCR (multiple)", "DSCR threshold (multiple)"],
+        &[
+            "Contract year",
+            "FCF (USD)",
+            "DSCR (multiple)",
+            "DSCR threshold (multiple)",
+        ],
         f,
     )?;
     let mut widths = Widths::default();
-    for (col, text) in ["Contract year", "FCF (USD)", "DSCR (multiple)", "DSCR threshold (multiple)"]
-        .iter()
-        .enumerate()
+    for (col, text) in [
+        "Contract year",
+        "FCF (USD)",
+        "DSCR (multiple)",
+        "DSCR threshold (multiple)",
+    ]
+    .iter()
+    .enumerate()
     {
         widths.header(col as ColNum, text);
     }
@@ -894,10 +905,9 @@ fn charts_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<
         .set_name("Provider FCF")
         .set_categories((CHARTS, 1, 0, last, 0))
         .set_values((CHARTS, 1, 1, last, 1))
-        .set_format(
-            rust_xlsxwriter::ChartFormat::new()
-                .set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::TEAL))),
-        );
+        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(
+            rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::TEAL)),
+        ));
     fcf_chart
         .title()
         .set_name("Provider free cash flow by contract year (USD)");
@@ -911,10 +921,9 @@ fn charts_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<
         .set_name("DSCR")
         .set_categories((CHARTS, 1, 0, last, 0))
         .set_values((CHARTS, 1, 2, last, 2))
-        .set_format(
-            rust_xlsxwriter::ChartFormat::new()
-                .set_solid_fill(rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::NAVY))),
-        );
+        .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(
+            rust_xlsxwriter::ChartSolidFill::new().set_color(excel_colour(style::NAVY)),
+        ));
     let mut threshold = Chart::new(ChartType::Line);
     threshold
         .add_series()
@@ -1027,20 +1036,25 @@ impl ScheduleLast for Outcome {
 }
 
 fn input_format(unit: InputUnit) -> Format {
-    let n = |s: &str| Format::new().set_num_format(s).set_align(FormatAlign::Top);
+    Format::new()
+        .set_num_format(input_format_str(unit))
+        .set_align(FormatAlign::Top)
+}
+
+fn input_format_str(unit: InputUnit) -> &'static str {
     match unit {
-        InputUnit::Usd => n("$#,##0"),
-        InputUnit::UsdPerMw => n("$#,##0\"/MW\""),
-        InputUnit::UsdPerMwYear => n("$#,##0\"/MW-yr\""),
-        InputUnit::UsdPerMwh => n("$#,##0.00\"/MWh\""),
-        InputUnit::UsdPerPflopHour => n("$0.00##\"/PFLOP-h\""),
-        InputUnit::PflopsPerMw | InputUnit::Pflops => n("#,##0.##"),
-        InputUnit::Mw => n("#,##0.##\" MW\""),
-        InputUnit::Fraction => n("0.0#%"),
-        InputUnit::Years => n("0.##\" yr\""),
-        InputUnit::Months => n("0\" mo\""),
-        InputUnit::Times => n("0.00##\"×\""),
-        InputUnit::Date | InputUnit::Plain => n("General"),
+        InputUnit::Usd => "$#,##0",
+        InputUnit::UsdPerMw => "$#,##0\"/MW\"",
+        InputUnit::UsdPerMwYear => "$#,##0\"/MW-yr\"",
+        InputUnit::UsdPerMwh => "$#,##0.00\"/MWh\"",
+        InputUnit::UsdPerPflopHour => "$0.00##\"/PFLOP-h\"",
+        InputUnit::PflopsPerMw | InputUnit::Pflops => "#,##0.##",
+        InputUnit::Mw => "#,##0.##\" MW\"",
+        InputUnit::Fraction => "0.0#%",
+        InputUnit::Years => "0.##\" yr\"",
+        InputUnit::Months => "0\" mo\"",
+        InputUnit::Times => "0.00##\"×\"",
+        InputUnit::Date | InputUnit::Plain => "General",
     }
 }
 
@@ -1055,6 +1069,7 @@ fn evidence_format(grade: Option<Evidence>) -> Format {
 
 fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     let c = report.contract;
+    let mut value_width = 0;
     header_row(
         ws,
         0,
@@ -1083,7 +1098,10 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             .and_then(|id| c.sources.iter().find(|s| s.id == id));
         ws.write_string_with_format(row, 0, &input.path, &f.text)?;
         match input.value {
-            InputValue::Number(x) => ws.write_number_with_format(row, 1, x, &input_format(unit))?,
+            InputValue::Number(x) => {
+                value_width = value_width.max(shown_len(x, input_format_str(unit)));
+                ws.write_number_with_format(row, 1, x, &input_format(unit))?
+            }
             InputValue::Date(d) => ws.write_string_with_format(row, 1, month(d), &f.text)?,
         };
         ws.write_string_with_format(row, 2, unit.name(), &f.text)?;
@@ -1129,7 +1147,18 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         ws.write_string_with_format(row, 11, feeds.join(", "), &f.wrap)?;
     }
     for (col, width) in [
-        42.0, 16.0, 14.0, 11.0, 18.0, 36.0, 10.0, 24.0, 40.0, 36.0, 6.0, 30.0,
+        42.0,
+        (value_width + 3).max(16) as f64,
+        14.0,
+        11.0,
+        18.0,
+        36.0,
+        10.0,
+        24.0,
+        40.0,
+        36.0,
+        6.0,
+        30.0,
     ]
     .iter()
     .enumerate()

@@ -189,7 +189,10 @@ fn framed_screenshot(browser: &Path, report: &str, name: &str, width: u32, scale
     );
     assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
     let bytes = std::fs::metadata(&shot).unwrap().len();
-    assert!(bytes > 100_000, "{name} {width} px screenshot is only {bytes} bytes");
+    assert!(
+        bytes > 100_000,
+        "{name} {width} px screenshot is only {bytes} bytes"
+    );
     println!("screenshot: {}", shot.display());
 }
 
@@ -462,7 +465,11 @@ fn at_1280_px_every_table_fits_its_card_and_no_label_overlaps() {
         assert_eq!(m["width"], 1280, "{name}");
         assert!(m["charts"].as_u64().unwrap() >= 5, "{name}: {m}");
         for key in ["wide_tables", "clipped_cells", "clipped_text", "overlaps"] {
-            assert_eq!(found(&m, key), &Vec::<serde_json::Value>::new(), "{name}: {key}");
+            assert_eq!(
+                found(&m, key),
+                &Vec::<serde_json::Value>::new(),
+                "{name}: {key}"
+            );
         }
         assert!(m["page_overflow"].as_f64().unwrap() <= 0.0, "{name}: {m}");
         framed_screenshot(&browser, &report, name, 1280, 1);
@@ -483,7 +490,11 @@ fn at_390_px_no_text_is_cut_off_or_below_11_px_and_no_label_overlaps() {
         assert!(m["charts"].as_u64().unwrap() >= 5, "{name}: {m}");
         assert!(m["texts"].as_u64().unwrap() >= 50, "{name}: {m}");
         for key in ["clipped_text", "small_text", "overlaps"] {
-            assert_eq!(found(&m, key), &Vec::<serde_json::Value>::new(), "{name}: {key}");
+            assert_eq!(
+                found(&m, key),
+                &Vec::<serde_json::Value>::new(),
+                "{name}: {key}"
+            );
         }
         assert!(m["page_overflow"].as_f64().unwrap() <= 0.0, "{name}: {m}");
         framed_screenshot(&browser, &report, name, 390, 2);

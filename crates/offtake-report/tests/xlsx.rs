@@ -412,7 +412,8 @@ fn the_total_row_ties_out_to_the_whole_monthly_sheet() {
             // The whole term of the Monthly column named for the series.
             let c = (0..monthly.width() as u32)
                 .find(|c| {
-                    text(&monthly, 0, *c).starts_with(&format!("{} (", xlsx::series_label(col.name)))
+                    text(&monthly, 0, *c)
+                        .starts_with(&format!("{} (", xlsx::series_label(col.name)))
                 })
                 .unwrap();
             let letter = column_name(c);
@@ -589,11 +590,9 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
     )
     .unwrap();
     let (contract, outcome) = example();
-    std::fs::write(
-        dir.path().join("report.xlsx"),
-        workbook_bytes(&contract, &outcome, None),
-    )
-    .unwrap();
+    let (_, view) = monte_carlo(&contract, 300);
+    let bytes = workbook_bytes(&contract, &outcome, Some(&view));
+    std::fs::write(dir.path().join("report.xlsx"), &bytes).unwrap();
     let mut control = rust_xlsxwriter::Workbook::new();
     control
         .add_worksheet()
@@ -652,6 +651,142 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
         csv_number(total[3 + payments]).unwrap(),
         outcome.metrics.total_payments
     ));
+
+    // The Summary's NPV and IRR are formulas over the Monthly FCF; recalculated by LibreOffice
+    // they are the engine's figures to 1e-6 (NPV relative to its size, IRR absolute).
+    let summary = std::fs::read_to_string(out.join("report-Summary.csv")).unwrap();
+    let summary_rows = csv_rows(&summary);
+    let recalculated = |label: &str| -> f64 {
+        let row = summary_rows
+            .iter()
+            .find(|r| r.get(1).map(String::as_str) == Some(label))
+            .unwrap_or_else(|| panic!("no Summary row {label}"));
+        csv_number(&row[2]).unwrap_or_else(|| panic!("{label}: {:?}", row[2]))
+    };
+    let m = &outcome.metrics;
+    let npv = recalculated("Provider NPV");
+    assert!(
+        (npv - m.provider_npv).abs() <= 1e-6 * m.provider_npv.abs().max(1.0),
+        "NPV: LibreOffice {npv}, engine {}",
+        m.provider_npv
+    );
+    let irr = recalculated("Provider IRR");
+    let want = m.provider_irr.unwrap();
+    assert!(
+        (irr - want).abs() <= 1e-6,
+        "IRR: LibreOffice {irr}, engine {want}"
+    );
+    let mut wb = open(bytes.clone());
+    let formulas = wb.worksheet_formula("Summary").unwrap();
+    let cached = wb.worksheet_range("Summary").unwrap();
+    for label in ["Provider NPV", "Provider IRR", "Total payments"] {
+        let r = (0..cached.height() as u32)
+            .find(|r| cached.get_value((*r, 1)) == Some(&Data::String(label.into())))
+            .unwrap();
+        let f = formulas.get_value((r, 2)).map(String::as_str).unwrap_or("");
+        assert!(!f.is_empty(), "{label} is not a formula");
+    }
+
+    // No number shows as ###: each numeric cell's text as LibreOffice shows it fits its
+    // column's width (in characters, as the workbook sets it), with one character to spare.
+    let status = std::process::Command::new(find_on_path(&["soffice", "libreoffice"]).unwrap())
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            // As above, but each cell as shown (formatted).
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+            "--outdir",
+        ])
+        .arg(dir.path().join("shown"))
+        .arg(dir.path().join("report.xlsx"))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let widths = column_widths(&bytes);
+    let mut checked = 0;
+    for (index, sheet) in wb.sheet_names().iter().enumerate() {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let shown = std::fs::read_to_string(dir.path().join(format!("shown/report-{sheet}.csv")))
+            .unwrap_or_else(|e| panic!("{sheet}: {e}"));
+        let shown = csv_rows(&shown);
+        for (r, row) in range.rows().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !matches!(cell, Data::Float(_) | Data::Int(_) | Data::DateTime(_)) {
+                    continue;
+                }
+                let text = shown
+                    .get(r)
+                    .and_then(|row| row.get(c))
+                    .map_or("", String::as_str);
+                assert!(!text.contains('#'), "{sheet} ({r}, {c}) shows {text:?}");
+                let width = widths[index].get(&(c as u32)).copied().unwrap_or(8.43);
+                assert!(
+                    text.chars().count() as f64 + 1.0 <= width,
+                    "{sheet} ({r}, {c}): {text:?} in a column {width} wide would show ###"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} numeric cells checked");
+
+    // Tornado settings are numbers (a multiplier, months), not text.
+    let risk = wb.worksheet_range("Risk").unwrap();
+    let header = (0..risk.height() as u32)
+        .find(|r| risk.get_value((*r, 0)) == Some(&Data::String("Tornado factor".into())))
+        .unwrap();
+    for (i, t) in view.tornado.iter().enumerate() {
+        let r = header + 1 + i as u32;
+        assert_eq!(text(&risk, r, 0), t.factor);
+        for (c, want) in [(1, t.p10_number), (2, t.p90_number)] {
+            let want = want.unwrap_or_else(|| panic!("{} has no number", t.factor));
+            assert!(close(number(&risk, r, c), want), "{} column {c}", t.factor);
+        }
+    }
+}
+
+/// Rows of a CSV file LibreOffice wrote (quoted fields may hold commas).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// Each worksheet's column widths (0-based column → width in characters) as the workbook sets
+/// them, in sheet order, read from its XML.
+fn column_widths(xlsx: &[u8]) -> Vec<std::collections::BTreeMap<u32, f64>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
+    let mut out = Vec::new();
+    for n in 1.. {
+        let Ok(mut part) = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")) else {
+            break;
+        };
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        let mut widths = std::collections::BTreeMap::new();
+        for col in xml.split("<col ").skip(1) {
+            let attr = |name: &str| -> f64 {
+                let start = col.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                col[start..start + col[start..].find('"').unwrap()]
+                    .parse()
+                    .unwrap()
+            };
+            for c in attr("min") as u32..=attr("max") as u32 {
+                widths.insert(c - 1, attr("width"));
+            }
+        }
+        out.push(widths);
+    }
+    out
 }
 
 /// MODEL v2 §14: the Summary's credit block lists each party, and its share of the

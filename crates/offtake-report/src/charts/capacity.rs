@@ -37,14 +37,12 @@ pub fn generation_changes(outcome: &Outcome) -> Vec<GenerationChange> {
         .fits
         .iter()
         .flat_map(|f| {
-            f.fits
-                .windows(2)
-                .map(|w| GenerationChange {
-                    period: w[1].0,
-                    tranche: f.tranche.clone(),
-                    from: w[0].1.clone(),
-                    to: w[1].1.clone(),
-                })
+            f.fits.windows(2).map(|w| GenerationChange {
+                period: w[1].0,
+                tranche: f.tranche.clone(),
+                from: w[0].1.clone(),
+                to: w[1].1.clone(),
+            })
         })
         .collect();
     changes.sort_by_key(|c| c.period);

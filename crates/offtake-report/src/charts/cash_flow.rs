@@ -111,7 +111,11 @@ pub fn cash_flow_by_year(contract: &Contract, outcome: &Outcome, canvas: Canvas)
                 .into_font()
                 .color(&marker)
                 .pos(Pos::new(
-                    if near_right { HPos::Right } else { HPos::Center },
+                    if near_right {
+                        HPos::Right
+                    } else {
+                        HPos::Center
+                    },
                     VPos::Top,
                 ));
             chart

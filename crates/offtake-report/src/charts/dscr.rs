@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Canvas, FONT, LEGEND_HEADROOM, ValueLabels, axis, chart_error, clip, colour,
+    Canvas, FONT, LEGEND_HEADROOM, PLOT_MARGINS, ValueLabels, axis, chart_error, clip, colour,
     contract_year_axis, contract_year_plot, decimals_for, drawable, house_legend, nice_step,
-    PLOT_MARGINS, padded_range, split_year_bars, svg_chart, text_width, threshold_line,
+    padded_range, split_year_bars, svg_chart, text_width, threshold_line,
 };
 use crate::Result;
 use crate::style;
@@ -81,7 +81,11 @@ pub fn dscr_by_year(
             .collect();
         // A year's slot on the plot; labels wider than it read upwards from the bar instead of
         // across, so neighbours never collide (phones, long terms).
-        let plot = f64::from(canvas.width.saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12));
+        let plot = f64::from(
+            canvas
+                .width
+                .saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12),
+        );
         let slot = plot / rows.len().max(1) as f64;
         let across = labels
             .iter()
@@ -108,14 +112,11 @@ pub fn dscr_by_year(
                 let (at, style) = if capped {
                     (
                         at - (y_hi - y_lo) * 0.01,
-                        value_style
-                            .clone()
-                            .color(&WHITE)
-                            .pos(if across {
-                                Pos::new(HPos::Center, VPos::Top)
-                            } else {
-                                Pos::new(HPos::Right, VPos::Center)
-                            }),
+                        value_style.clone().color(&WHITE).pos(if across {
+                            Pos::new(HPos::Center, VPos::Top)
+                        } else {
+                            Pos::new(HPos::Right, VPos::Center)
+                        }),
                     )
                 } else {
                     (at + (y_hi - y_lo) * 0.01, value_style.clone())

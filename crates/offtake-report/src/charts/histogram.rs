@@ -136,7 +136,9 @@ pub fn histogram(
         .iter()
         .map(|m| m.value * scale)
         .filter(|x| x.is_finite())
-        .fold((lo, hi), |(a, b), x| (a.min(drawable(x)), b.max(drawable(x))));
+        .fold((lo, hi), |(a, b), x| {
+            (a.min(drawable(x)), b.max(drawable(x)))
+        });
     let pad = (m_hi - m_lo) * 0.03;
     let x_axis = value_axis(m_lo - pad, m_hi + pad);
     let y_axis = value_axis(0.0, y_hi);
@@ -147,7 +149,11 @@ pub fn histogram(
         let mut chart = cartesian(NAME, root, PLOT_MARGINS, x_axis, y_axis)?;
         house_mesh(&mut chart, canvas)
             .disable_x_mesh()
-            .x_labels(if canvas.width < Canvas::WIDE.width { 4 } else { 8 })
+            .x_labels(if canvas.width < Canvas::WIDE.width {
+                4
+            } else {
+                8
+            })
             .y_labels(6)
             .x_label_formatter(&|x| axis.label(*x, x_step))
             .y_label_formatter(&|y| format!("{:.*}%", decimals_for(y_step), y))
@@ -180,13 +186,10 @@ pub fn histogram(
                 .map_err(|e| err(e.to_string()))?;
             // Right of its rule, or left of it in the right half of the plot so it stays inside.
             let right = (x - x0) / (x1 - x0) <= 0.5;
-            let label_style = (FONT, canvas.legend)
-                .into_font()
-                .color(&c)
-                .pos(Pos::new(
-                    if right { HPos::Left } else { HPos::Right },
-                    VPos::Top,
-                ));
+            let label_style = (FONT, canvas.legend).into_font().color(&c).pos(Pos::new(
+                if right { HPos::Left } else { HPos::Right },
+                VPos::Top,
+            ));
             // Staggered down the plot so close marks stay legible: one text line apart.
             let plot_height = f64::from(canvas.height.saturating_sub(52 + 12)).max(1.0);
             let line = (super::font_units(canvas.legend) * 1.5 / plot_height).max(0.07);

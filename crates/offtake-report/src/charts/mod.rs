@@ -131,7 +131,10 @@ fn with_titles(svg: String, pairs: &[(String, String)]) -> String {
     for (shown, full) in pairs {
         let escaped = style::escape(shown);
         let text = format!(">\n{escaped}\n</text>");
-        let titled = format!("><title>{}</title>\n{escaped}\n</text>", style::escape(full));
+        let titled = format!(
+            "><title>{}</title>\n{escaped}\n</text>",
+            style::escape(full)
+        );
         svg = svg.replace(&text, &titled);
     }
     svg
@@ -456,17 +459,17 @@ fn contract_year_plot<'a, DB: DrawingBackend>(
     let (x0, x1, ticks, desc) = years;
     // Every year labelled where the labels fit their slots, every second or third on a phone
     // or over a long term.
-    let plot = f64::from(canvas.width.saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12));
+    let plot = f64::from(
+        canvas
+            .width
+            .saturating_sub(PLOT_MARGINS.0 + PLOT_MARGINS.1 + 12),
+    );
     let slot = plot / ticks.len().max(1) as f64;
-    let every = ((text_width("Y99", canvas.label) + 8.0) / slot).ceil().max(1.0) as usize;
+    let every = ((text_width("Y99", canvas.label) + 8.0) / slot)
+        .ceil()
+        .max(1.0) as usize;
     let ticks: Vec<f64> = ticks.iter().copied().step_by(every).collect();
-    let mut chart = cartesian(
-        name,
-        root,
-        PLOT_MARGINS,
-        Ticked::new(*x0..*x1, ticks),
-        y,
-    )?;
+    let mut chart = cartesian(name, root, PLOT_MARGINS, Ticked::new(*x0..*x1, ticks), y)?;
     house_mesh(&mut chart, canvas)
         .disable_x_mesh()
         .y_labels(labels.count)
@@ -604,7 +607,10 @@ mod tests {
         assert_eq!(shortened, vec![(shown[1].clone(), labels[1].clone())]);
         let svg = format!("<svg><text x=\"1\">\n{}\n</text></svg>", shown[1]);
         let titled = with_titles(svg, &shortened);
-        assert!(titled.contains(&format!("<title>{}</title>", labels[1])), "{titled}");
+        assert!(
+            titled.contains(&format!("<title>{}</title>", labels[1])),
+            "{titled}"
+        );
     }
 
     #[test]

@@ -89,7 +89,11 @@ pub fn tornado(base: f64, bars: &[TornadoBar], canvas: Canvas) -> Result<String>
         };
         house_mesh(&mut chart, canvas)
             .disable_y_mesh()
-            .x_labels(if canvas.width < Canvas::WIDE.width { 4 } else { 8 })
+            .x_labels(if canvas.width < Canvas::WIDE.width {
+                4
+            } else {
+                8
+            })
             .x_label_formatter(&|x| usd_billions_label(*x, x_step))
             .y_label_formatter(&name_of)
             .x_desc("Provider NPV, USD billions")
@@ -187,7 +191,10 @@ pub fn factor_label(factor: &str) -> String {
     } else if let Some(p) = factor.strip_prefix("default.") {
         format!("{p} default")
     } else {
-        let name = factor.strip_suffix("_factor").unwrap_or(factor).replace('_', " ");
+        let name = factor
+            .strip_suffix("_factor")
+            .unwrap_or(factor)
+            .replace('_', " ");
         let mut chars = name.chars();
         chars
             .next()

@@ -196,29 +196,33 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome, risk: Option<&RiskView>) 
         h,
         contracted,
         &v.contracted,
-        (format!(
-            "{} {}",
-            // With credit terms contracted rests on the credit-adjusted coverage (MODEL v2 §14).
-            if crate::credit_view::CreditView::of(c, o).is_some() {
-                Metric::CreditAdjustedCoverage.label()
-            } else {
-                Metric::Coverage.label()
-            },
-            v.contracted.figure.map_or_else(|| none("no costs"), times)
+        (
+            format!(
+                "{} {}",
+                // With credit terms contracted rests on the credit-adjusted coverage (MODEL v2 §14).
+                if crate::credit_view::CreditView::of(c, o).is_some() {
+                    Metric::CreditAdjustedCoverage.label()
+                } else {
+                    Metric::Coverage.label()
+                },
+                v.contracted.figure.map_or_else(|| none("no costs"), times)
+            ),
+            format!("needs ≥ {}", times(c.thresholds.coverage)),
         ),
-        format!("needs ≥ {}", times(c.thresholds.coverage))),
         mc(0),
     );
     verdict_card(
         h,
         financeable,
         &v.financeable,
-        (format!(
-            "{} {}",
-            Metric::MinDscr.label(),
-            v.financeable.figure.map_or_else(|| none("no debt"), times)
+        (
+            format!(
+                "{} {}",
+                Metric::MinDscr.label(),
+                v.financeable.figure.map_or_else(|| none("no debt"), times)
+            ),
+            format!("needs ≥ {}", times(c.thresholds.dscr)),
         ),
-        format!("needs ≥ {}", times(c.thresholds.dscr))),
         mc(1),
     );
     let failing = v.deliverable.figure.unwrap_or(0.0);
@@ -226,11 +230,13 @@ fn verdicts(h: &mut String, c: &Contract, o: &Outcome, risk: Option<&RiskView>) 
         h,
         deliverable,
         &v.deliverable,
-        (format!(
-            "{} tranche(s) late or short of their generation",
-            failing.round() as i64
+        (
+            format!(
+                "{} tranche(s) late or short of their generation",
+                failing.round() as i64
+            ),
+            "needs every tested tranche on time".to_string(),
         ),
-        "needs every tested tranche on time".to_string()),
         mc(2),
     );
     h.push_str("</div>\n");
@@ -542,7 +548,10 @@ fn cash_flow(h: &mut String, c: &Contract, o: &Outcome) -> Result<()> {
                 crate::format::month(c.period_start(d.0 as i64)),
                 d.1.map_or_else(
                     || ", and stays below 0 to the end of the term".to_string(),
-                    |r| format!(" and is back at or above 0 in {}", crate::format::month(c.period_start(r as i64)))
+                    |r| format!(
+                        " and is back at or above 0 in {}",
+                        crate::format::month(c.period_start(r as i64))
+                    )
                 )
             )
         })
