@@ -205,6 +205,69 @@ fn the_risk_section_draws_distributions_tornado_and_probabilities() {
     }
     let contracted = offtake_report::format::pct(report.probabilities.contracted.unwrap());
     assert!(html.contains(&contracted));
+    // Issue 19: the verdict cards carry the share of paths on which each verdict holds.
+    let verdicts =
+        &html[html.find("id=\"verdicts\"").unwrap()..html.find("id=\"figures\"").unwrap()];
+    let p = &report.probabilities;
+    for share in [p.contracted, p.financeable, p.deliverable] {
+        let card = format!(
+            "<strong>{}</strong> of 300 Monte Carlo paths",
+            offtake_report::format::pct(share.unwrap())
+        );
+        assert!(verdicts.contains(&card), "{card}");
+    }
+    // The base case on the NPV histogram, the hurdle on the IRR histogram (the axis reaches it
+    // even when every path's IRR is far above it), SD, P5 and P95 in the table.
+    let base = offtake_report::format::usd(report.tornado.base.provider_npv);
+    assert!(html.contains(&format!(" base {base}")), "base {base}");
+    let hurdle = offtake_report::format::pct(contract.thresholds.hurdle);
+    assert!(
+        html.contains(&format!(" hurdle {hurdle}")),
+        "hurdle {hurdle}"
+    );
+    for head in ["SD", "P5", "P95"] {
+        assert!(
+            html.contains(&format!("<th class=\"num\">{head}</th>")),
+            "{head}"
+        );
+    }
+    let p95 = offtake_report::format::usd(npv.p95.unwrap());
+    assert!(html.contains(&p95), "NPV P95 {p95}");
+}
+
+/// Payback counts the first recovery (MODEL.md §6); a later dip of cumulative FCF below 0 is
+/// said in the cash-flow caption with its months, as the engine's monthly FCF gives them.
+#[test]
+fn a_second_dip_of_cumulative_fcf_after_payback_is_disclosed() {
+    let (contract, outcome) = common::run(
+        include_str!("../../../examples/nvidia-openai-loi-2025.toml"),
+        &[],
+    );
+    let html = render(&contract, &outcome, None);
+    let payback = outcome.metrics.payback_months.unwrap() as usize;
+    let mut cumulative = 0.0;
+    let mut below = false;
+    let mut sentences = Vec::new();
+    for (t, f) in outcome.schedule.fcf.iter().enumerate() {
+        cumulative += f;
+        if t < payback {
+            continue;
+        }
+        let month = offtake_report::format::month(contract.period_start(t as i64));
+        if !below && cumulative < 0.0 {
+            below = true;
+            sentences.push(format!("Cumulative FCF falls below 0 again in {month}"));
+        } else if below && cumulative >= 0.0 {
+            below = false;
+            sentences.push(format!("is back at or above 0 in {month}"));
+        }
+    }
+    assert!(!sentences.is_empty(), "the example dips after payback");
+    let caption = &html[html.find("Unlevered free cash flow").unwrap()..];
+    let caption = &caption[..caption.find("</figcaption>").unwrap()];
+    for s in &sentences {
+        assert!(caption.contains(s.as_str()), "{s} in {caption}");
+    }
 }
 
 #[test]

@@ -826,3 +826,52 @@ fn the_summary_has_the_credit_block_with_share_formulas() {
         |r| summary.get_value((r, 1)) == Some(&Data::String("Credit-adjusted coverage".into()))
     ));
 }
+
+/// Issue 19: the Charts sheet has two native charts over a table linked to the Annual sheet,
+/// the Annual sheet's DSCR column turns red below the threshold (a conditional format), and the
+/// Total row's DSCR is labelled as the minimum it is.
+#[test]
+fn the_workbook_has_charts_and_marks_a_dscr_below_the_threshold() {
+    use std::io::Read;
+    let (contract, outcome) = example();
+    let bytes = workbook_bytes(&contract, &outcome, None);
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+    let mut part = |name: &str| -> String {
+        let mut xml = String::new();
+        zip.by_name(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    };
+    for chart in ["xl/charts/chart1.xml", "xl/charts/chart2.xml"] {
+        assert!(
+            part(chart).contains("Charts!$"),
+            "{chart} draws the Charts sheet's table"
+        );
+    }
+    // Sheet 2 is Annual.
+    let annual = part("xl/worksheets/sheet2.xml");
+    let cf = &annual[annual
+        .find("<conditionalFormatting")
+        .expect("a conditional format")..];
+    assert!(cf.contains("operator=\"lessThan\""), "{cf}");
+    assert!(
+        cf.contains(&format!("<formula>{}</formula>", contract.thresholds.dscr)),
+        "{cf}"
+    );
+    let styles = part("xl/styles.xml");
+    assert!(
+        styles.contains("&quot;min &quot;0.00&quot;×&quot;"),
+        "the Total's DSCR format"
+    );
+    let mut wb = open(bytes);
+    let charts = wb.worksheet_range("Charts").unwrap();
+    let formulas = wb.worksheet_formula("Charts").unwrap();
+    for (y, row) in outcome.annual.iter().enumerate() {
+        let r = y as u32 + 1;
+        assert!(close(number(&charts, r, 1), row.fcf));
+        assert!(formulas.get_value((r, 1)).unwrap().starts_with("Annual!"));
+        assert!(close(number(&charts, r, 3), contract.thresholds.dscr));
+    }
+}
