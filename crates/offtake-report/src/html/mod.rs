@@ -584,7 +584,7 @@ fn redips(o: &Outcome) -> Vec<(usize, Option<usize>)> {
     let mut below: Option<usize> = None;
     for (t, f) in o.schedule.fcf.iter().enumerate() {
         cumulative += f;
-        if t + 1 <= payback as usize {
+        if t < payback as usize {
             continue;
         }
         match below {
