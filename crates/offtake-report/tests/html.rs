@@ -211,7 +211,7 @@ fn the_risk_section_draws_distributions_tornado_and_probabilities() {
     let p = &report.probabilities;
     for share in [p.contracted, p.financeable, p.deliverable] {
         let card = format!(
-            "<strong>{}</strong> of 300 Monte Carlo paths",
+            "Monte Carlo: holds on <strong>{}</strong> of 300 paths",
             offtake_report::format::pct(share.unwrap())
         );
         assert!(verdicts.contains(&card), "{card}");

@@ -175,7 +175,7 @@ fn verdict_card(
         rule = escape(&rule),
         note = escape(&crate::format::prose(&d.note)),
         monte_carlo = monte_carlo.map_or_else(String::new, |(p, n)| format!(
-            "<p class=\"verdict-mc\"><strong>{}</strong> of {} Monte Carlo paths: holds on this share of the risk run (<a href=\"#risk\">Risk</a>)</p>\n",
+            "<p class=\"verdict-mc\">Monte Carlo: holds on <strong>{}</strong> of {} paths (<a href=\"#risk\">Risk</a>)</p>\n",
             pct(p),
             crate::style::number(n as f64, 0)
         )),
