@@ -48,6 +48,8 @@ enum Command {
     Solve(cmd::solve::Args),
     /// Credit-committee documents: HTML with charts, XLSX with formulas (also CSV, JSON).
     Report(cmd::report::Args),
+    /// The HTTP API on the portfolio store (loopback by default; docs/server.md).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Risk(args) => cmd::risk::run(&args),
         Command::Report(args) => cmd::report::run(&args),
         Command::Solve(args) => cmd::solve::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

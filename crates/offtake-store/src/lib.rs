@@ -37,7 +37,7 @@ pub use postgres_store::PgStore;
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
 
 /// The schema version this build writes (number of migrations).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -266,6 +266,16 @@ pub struct StoredDealRow {
     pub row: DealRow,
 }
 
+/// The `offtake serve` write token as stored: never the token itself, only a random salt and
+/// SHA-256(salt ‖ token), both hex (the server makes and checks them; the store keeps them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub salt_hex: String,
+    pub sha256_hex: String,
+    /// RFC 3339 UTC time it was made (the caller reads the clock).
+    pub created_at: String,
+}
+
 /// `portfolio summary`: the term sheets held and the public-deal figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PortfolioSummary {
@@ -331,6 +341,14 @@ pub trait PortfolioStore {
     fn export(&mut self, id: i64) -> Result<String> {
         Ok(self.show(id)?.toml_text)
     }
+
+    /// The server's write token (salted hash), if one was ever set.
+    fn api_token(&mut self) -> Result<Option<ApiToken>>;
+    /// Stores `token` as the write token when none is stored yet and returns true; when one is
+    /// stored it is kept and the result is false (two servers starting at once keep one token).
+    fn init_api_token(&mut self, token: &ApiToken) -> Result<bool>;
+    /// Replaces the write token (or sets the first one): the old token stops working.
+    fn replace_api_token(&mut self, token: &ApiToken) -> Result<()>;
 
     /// Upserts public deal rows by `deal_id` and regroups all stored rows, in one transaction.
     fn import_deals(&mut self, rows: &[DealRow]) -> Result<ImportReport>;

@@ -10,8 +10,8 @@ use crate::plan::{
     fact_upsert_sql, plan_deals, plan_sec, start_text, term_sheet_summary,
 };
 use crate::{
-    Added, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result, SCHEMA_VERSION,
-    StoredDealRow, TermSheet, TermSheetSummary, check_batch,
+    Added, ApiToken, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result,
+    SCHEMA_VERSION, StoredDealRow, TermSheet, TermSheetSummary, check_batch,
 };
 
 /// Serialises migrations of every process on the server (`pg_advisory_xact_lock` key).
@@ -92,6 +92,13 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         first_reported_usd DOUBLE PRECISION NOT NULL,
         revisions_json TEXT NOT NULL,
         PRIMARY KEY (cik, fiscal_year)
+    );",
+    // 3: the `offtake serve` write token: one row, a salt and SHA-256(salt ‖ token), never the token.
+    "CREATE TABLE api_token (
+        id BIGINT PRIMARY KEY CHECK (id = 1),
+        salt_hex TEXT NOT NULL,
+        sha256_hex TEXT NOT NULL,
+        created_at TEXT NOT NULL
     );",
 ];
 
@@ -321,6 +328,40 @@ fn insert_term_sheet(
 }
 
 impl PortfolioStore for PgStore {
+    fn api_token(&mut self) -> Result<Option<ApiToken>> {
+        let row = self.client.query_opt(
+            "SELECT salt_hex, sha256_hex, created_at FROM api_token WHERE id = 1",
+            &[],
+        )?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(ApiToken {
+                salt_hex: r.try_get(0)?,
+                sha256_hex: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+            })),
+        }
+    }
+
+    fn init_api_token(&mut self, token: &ApiToken) -> Result<bool> {
+        let n = self.client.execute(
+            "INSERT INTO api_token (id, salt_hex, sha256_hex, created_at) VALUES (1, $1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+            &[&token.salt_hex, &token.sha256_hex, &token.created_at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn replace_api_token(&mut self, token: &ApiToken) -> Result<()> {
+        self.client.execute(
+            "INSERT INTO api_token (id, salt_hex, sha256_hex, created_at) VALUES (1, $1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET salt_hex = EXCLUDED.salt_hex,
+                 sha256_hex = EXCLUDED.sha256_hex, created_at = EXCLUDED.created_at",
+            &[&token.salt_hex, &token.sha256_hex, &token.created_at],
+        )?;
+        Ok(())
+    }
+
     fn add(&mut self, t: &NewTermSheet<'_>) -> Result<i64> {
         let validated = serde_json::to_string(t.validated)?;
         let result = t.result.map(serde_json::to_string).transpose()?;

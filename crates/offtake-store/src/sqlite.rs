@@ -12,8 +12,8 @@ use crate::plan::{
     fact_upsert_sql, plan_deals, plan_sec, start_text, term_sheet_summary,
 };
 use crate::{
-    Added, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result, SCHEMA_VERSION,
-    StoredDealRow, TermSheet, TermSheetSummary, check_batch,
+    Added, ApiToken, Error, ImportReport, NewTermSheet, OnDuplicate, PortfolioStore, Result,
+    SCHEMA_VERSION, StoredDealRow, TermSheet, TermSheetSummary, check_batch,
 };
 
 /// How long a writer waits for another process's lock before [`Error::Busy`].
@@ -94,6 +94,13 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         first_reported_usd REAL NOT NULL,
         revisions_json TEXT NOT NULL,
         PRIMARY KEY (cik, fiscal_year)
+    );",
+    // 3: the `offtake serve` write token: one row, a salt and SHA-256(salt ‖ token), never the token.
+    "CREATE TABLE api_token (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        salt_hex TEXT NOT NULL,
+        sha256_hex TEXT NOT NULL,
+        created_at TEXT NOT NULL
     );",
 ];
 
@@ -295,6 +302,46 @@ fn insert_term_sheet(
 }
 
 impl PortfolioStore for SqliteStore {
+    fn api_token(&mut self) -> Result<Option<ApiToken>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT salt_hex, sha256_hex, created_at FROM api_token WHERE id = 1",
+                [],
+                |r| {
+                    Ok(ApiToken {
+                        salt_hex: r.get(0)?,
+                        sha256_hex: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn init_api_token(&mut self, token: &ApiToken) -> Result<bool> {
+        let tx = self.write_tx()?;
+        let n = tx.execute(
+            "INSERT INTO api_token (id, salt_hex, sha256_hex, created_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO NOTHING",
+            params![token.salt_hex, token.sha256_hex, token.created_at],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    fn replace_api_token(&mut self, token: &ApiToken) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO api_token (id, salt_hex, sha256_hex, created_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET salt_hex = excluded.salt_hex,
+                 sha256_hex = excluded.sha256_hex, created_at = excluded.created_at",
+            params![token.salt_hex, token.sha256_hex, token.created_at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn add(&mut self, t: &NewTermSheet<'_>) -> Result<i64> {
         let validated = serde_json::to_string(t.validated)?;
         let result = t.result.map(serde_json::to_string).transpose()?;

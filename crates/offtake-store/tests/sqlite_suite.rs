@@ -58,7 +58,8 @@ fn a_version_1_database_is_migrated_in_place() {
         .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), i64::from(SCHEMA_VERSION));
+    assert_eq!(store.api_token().unwrap(), None);
     assert_eq!(store.export(1).unwrap(), "x = 1");
     store.import_deals_csv(common::DEALS_CSV).unwrap();
 }

@@ -10,4 +10,5 @@ pub mod report;
 pub mod risk;
 pub mod sec;
 pub mod solve;
+pub mod serve;
 pub mod underwrite;

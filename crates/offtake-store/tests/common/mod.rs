@@ -5,7 +5,7 @@
 use offtake_data::{
     CompanyFacts, DealRow, Fact, group_deals, parse_companyfacts, parse_deals_csv, summarize,
 };
-use offtake_store::{Added, Error, NewTermSheet, OnDuplicate, PortfolioStore};
+use offtake_store::{Added, ApiToken, Error, NewTermSheet, OnDuplicate, PortfolioStore};
 use serde_json::json;
 
 pub const DEALS_CSV: &str = include_str!("../fixtures/public_deals.csv");
@@ -28,6 +28,7 @@ macro_rules! each_suite_test {
             sec_import_keeps_revisions_and_is_idempotent,
             sec_without_capex_writes_nothing,
             summary_and_conflicts,
+            api_token_is_kept_once_and_replaced,
         );
     };
 }
@@ -466,4 +467,25 @@ pub fn summary_and_conflicts(store: &mut dyn PortfolioStore) {
     // The summary serialises (the CLI prints it as JSON).
     let text = serde_json::to_string(&summary).unwrap();
     assert!(text.contains("\"disclosed_share_high\""));
+}
+
+/// The server's write token: none at first; the first `init` stores it, a second `init` keeps
+/// the first (and says so); `replace` overwrites it.
+pub fn api_token_is_kept_once_and_replaced(store: &mut dyn PortfolioStore) {
+    assert_eq!(store.api_token().unwrap(), None);
+    let first = ApiToken {
+        salt_hex: "00ff".into(),
+        sha256_hex: "ab".repeat(32),
+        created_at: "2026-12-07T00:00:00Z".into(),
+    };
+    assert!(store.init_api_token(&first).unwrap());
+    let second = ApiToken {
+        salt_hex: "11ee".into(),
+        sha256_hex: "cd".repeat(32),
+        created_at: "2026-12-08T00:00:00Z".into(),
+    };
+    assert!(!store.init_api_token(&second).unwrap());
+    assert_eq!(store.api_token().unwrap(), Some(first));
+    store.replace_api_token(&second).unwrap();
+    assert_eq!(store.api_token().unwrap(), Some(second));
 }

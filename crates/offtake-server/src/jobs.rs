@@ -1,0 +1,478 @@
+//! Risk as asynchronous jobs: `POST /api/v1/risk` starts a Monte Carlo run on its own thread and
+//! answers 202 with the job; `GET /api/v1/jobs/{id}` says how far it is; `…/events` streams the
+//! progress as server-sent events; `…/result` is exactly `offtake risk --json`; `…/paths` the
+//! per-path Parquet file (when asked for with `paths_file=true`); `DELETE` cancels.
+//!
+//! Rule for disconnects: a client that opens `…/events?cancel_on_disconnect=true` (or starts the
+//! job with `POST /api/v1/risk?stream=true`, which answers with that stream at once) owns the job:
+//! when its connection closes before the job ends, the job is cancelled. Other watchers only
+//! watch. A job nobody watches runs to its end and is kept until `limits.kept_jobs` newer jobs
+//! have finished.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use offtake_model::Contract;
+use offtake_risk::{Control, RunConfig, RunOptions, Simulation, report, simulate, write_paths};
+use serde::Serialize;
+use tokio::sync::watch;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::query::Query;
+use crate::sheet::{parse_body, toml_body};
+use crate::{AppState, blocking};
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+/// `GET /api/v1/jobs/{id}` (and every event of the stream).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobStatus {
+    pub id: u64,
+    pub state: JobState,
+    /// Paths finished so far.
+    pub done_paths: u64,
+    /// Paths the job runs.
+    pub total_paths: u64,
+    pub seed: u64,
+    /// Seconds since the job started (until it ended, once it has).
+    pub elapsed_seconds: f64,
+    /// Why it failed (`failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Whether `GET …/paths` has a Parquet file (`paths_file=true` and done).
+    pub paths_file: bool,
+}
+
+enum Outcome {
+    Running,
+    Done {
+        json: String,
+        sim: Option<Box<Simulation>>,
+    },
+    Cancelled,
+    Failed(String),
+}
+
+pub struct Job {
+    id: u64,
+    total: u64,
+    seed: u64,
+    keep_paths: bool,
+    contract: Contract,
+    started: Instant,
+    done_paths: AtomicU64,
+    cancel: AtomicBool,
+    outcome: Mutex<(Outcome, Option<f64>)>,
+    /// Bumped on every progress tick and at the end; SSE streams wait on it.
+    changed: watch::Sender<u64>,
+}
+
+impl Job {
+    pub fn status(&self) -> JobStatus {
+        let guard = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        let (outcome, ended) = &*guard;
+        let (state, error, paths_file) = match outcome {
+            Outcome::Running => (JobState::Running, None, false),
+            Outcome::Done { sim, .. } => (JobState::Done, None, sim.is_some()),
+            Outcome::Cancelled => (JobState::Cancelled, None, false),
+            Outcome::Failed(e) => (JobState::Failed, Some(e.clone()), false),
+        };
+        JobStatus {
+            id: self.id,
+            state,
+            done_paths: self.done_paths.load(Ordering::Relaxed).min(self.total),
+            total_paths: self.total,
+            seed: self.seed,
+            elapsed_seconds: ended.unwrap_or_else(|| self.started.elapsed().as_secs_f64()),
+            error,
+            paths_file,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        let guard = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        !matches!(guard.0, Outcome::Running)
+    }
+
+    fn finish(&self, outcome: Outcome) {
+        let mut guard = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        *guard = (outcome, Some(self.started.elapsed().as_secs_f64()));
+        drop(guard);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The jobs of a server: running and recently finished, by id.
+#[derive(Default)]
+pub struct Jobs {
+    next: AtomicU64,
+    map: Mutex<BTreeMap<u64, Arc<Job>>>,
+}
+
+impl Jobs {
+    fn get(&self, id: &str) -> ApiResult<Arc<Job>> {
+        let unknown = || ApiError::not_found(format!("no job {}", id.escape_debug()));
+        let id: u64 = id.parse().map_err(|_| unknown())?;
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&id).cloned().ok_or_else(unknown)
+    }
+
+    /// Registers a job unless `max_running` are running; drops the oldest finished beyond `kept`.
+    fn admit(
+        &self,
+        job_of: impl FnOnce(u64) -> Job,
+        max_running: usize,
+        kept: usize,
+    ) -> ApiResult<Arc<Job>> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let running = map.values().filter(|j| !j.finished()).count();
+        if running >= max_running {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_jobs",
+                format!(
+                    "{running} risk jobs are running (the limit is {max_running}); wait for one to end or cancel one"
+                ),
+            ));
+        }
+        let finished: Vec<u64> = map
+            .iter()
+            .filter(|(_, j)| j.finished())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in finished
+            .iter()
+            .take(finished.len().saturating_sub(kept.saturating_sub(1)))
+        {
+            map.remove(id);
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let job = Arc::new(job_of(id));
+        map.insert(id, Arc::clone(&job));
+        Ok(job)
+    }
+}
+
+/// Starts a risk job: the term sheet's `[risk]` with `paths`, `seed` and variants as `offtake risk`.
+#[utoipa::path(post, path = "/api/v1/risk", tag = "risk",
+    params(
+        ("paths" = Option<u64>, Query, description = "Number of paths (default: [risk] paths, else 10,000; at most the server's limit)."),
+        ("seed" = Option<u64>, Query, description = "Seed (default: [risk] seed, else 0)."),
+        ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
+        ("paths_file" = Option<bool>, Query, description = "Keep the per-path rows with their factors for `GET /api/v1/jobs/{id}/paths` (Parquet)."),
+        ("stream" = Option<bool>, Query, description = "Answer with the job's event stream at once; closing it cancels the job."),
+        ("name" = Option<String>, Query, description = "The file name messages give the body."),
+    ),
+    request_body(content = String, content_type = "application/toml", description = "The term sheet."),
+    responses(
+        (status = 202, description = "Started: the job (Location: its URL).", body = JobStatus),
+        (status = 400, description = "Bad query or path count.", body = ErrorBody),
+        (status = 422, description = "The term sheet is not valid.", body = ErrorBody),
+        (status = 429, description = "Too many jobs running.", body = ErrorBody),
+    ))]
+pub async fn start(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let q = Query::parse(
+        raw.as_deref(),
+        &["paths", "seed", "variant", "paths_file", "stream", "name"],
+    )?;
+    toml_body(&headers, &body)?;
+    let variants = q.variants()?;
+    let (paths, seed) = (q.u64("paths")?, q.u64("seed")?);
+    let keep_paths = q.flag("paths_file")?;
+    let stream = q.flag("stream")?;
+    let name = q.name()?;
+    let limits = state.limits();
+    let parsed = blocking(move || parse_body(&name, &body, &variants)).await?;
+    let contract = parsed.contract;
+    let options = RunOptions {
+        seed,
+        n_paths: paths,
+        threads: limits.job_threads,
+        shard: None,
+        keep_factors: keep_paths,
+    };
+    let config = RunConfig::new(&contract, options)
+        .map_err(|e| ApiError::bad_request("invalid_risk", e.to_string()))?;
+    if config.n_paths() > limits.max_paths {
+        return Err(ApiError::bad_request(
+            "too_many_paths",
+            format!(
+                "{} paths asked; this server runs at most {} per job",
+                config.n_paths(),
+                limits.max_paths
+            ),
+        ));
+    }
+    let job = state.jobs().admit(
+        |id| Job {
+            id,
+            total: config.shard_paths(),
+            seed: config.seed(),
+            keep_paths,
+            contract,
+            started: Instant::now(),
+            done_paths: AtomicU64::new(0),
+            cancel: AtomicBool::new(false),
+            outcome: Mutex::new((Outcome::Running, None)),
+            changed: watch::Sender::new(0),
+        },
+        limits.max_jobs,
+        limits.kept_jobs,
+    )?;
+    let runner = Arc::clone(&job);
+    std::thread::Builder::new()
+        .name(format!("risk-job-{}", job.id))
+        .spawn(move || run(&runner, &config))
+        .map_err(|e| ApiError::internal("starting the risk job", e))?;
+    if stream {
+        return Ok(events_of(job, true).into_response());
+    }
+    let location = format!("/api/v1/jobs/{}", job.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        axum::Json(job.status()),
+    )
+        .into_response())
+}
+
+fn run(job: &Job, config: &RunConfig) {
+    let tick = |n: u64| {
+        job.done_paths.fetch_add(n, Ordering::Relaxed);
+        job.changed.send_modify(|c| *c += 1);
+    };
+    let control = Control {
+        cancel: Some(&job.cancel),
+        progress: Some(&tick),
+    };
+    let outcome = match simulate(&job.contract, config, control) {
+        Err(e) => Outcome::Failed(e.to_string()),
+        Ok(sim) if sim.partial => Outcome::Cancelled,
+        Ok(sim) => match report(&job.contract, &sim).map(|r| serde_json::to_string_pretty(&r)) {
+            Ok(Ok(mut json)) => {
+                json.push('\n');
+                Outcome::Done {
+                    json,
+                    sim: job.keep_paths.then(|| Box::new(sim)),
+                }
+            }
+            Ok(Err(e)) => Outcome::Failed(format!("JSON: {e}")),
+            Err(e) => Outcome::Failed(e.to_string()),
+        },
+    };
+    if let Outcome::Failed(e) = &outcome {
+        tracing::warn!(job = job.id, error = %e, "risk job failed");
+    }
+    job.finish(outcome);
+}
+
+/// Where a job is: state, paths done of total.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "risk",
+    params(("id" = u64, Path, description = "The job id.")),
+    responses((status = 200, body = JobStatus), (status = 404, body = ErrorBody)))]
+pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(axum::Json(state.jobs().get(&id)?.status()).into_response())
+}
+
+/// Cancels a running job (finished paths are dropped); a finished job is forgotten.
+#[utoipa::path(delete, path = "/api/v1/jobs/{id}", tag = "risk",
+    params(("id" = u64, Path, description = "The job id.")),
+    responses((status = 200, description = "Cancelled (or removed when it had ended).", body = JobStatus), (status = 404, body = ErrorBody)))]
+pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = state.jobs().get(&id)?;
+    job.cancel();
+    if job.finished() {
+        let mut map = state.jobs().map.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&job.id);
+    }
+    Ok(axum::Json(job.status()).into_response())
+}
+
+/// The result: exactly what `offtake risk --json` prints for the same term sheet and options.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/result", tag = "risk",
+    params(("id" = u64, Path, description = "The job id.")),
+    responses(
+        (status = 200, description = "The risk document.", body = serde_json::Value),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not done (running, cancelled or failed).", body = ErrorBody),
+    ))]
+pub async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = state.jobs().get(&id)?;
+    let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
+    match &guard.0 {
+        Outcome::Done { json, .. } => {
+            Ok(([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response())
+        }
+        _ => Err(not_done(&job.status())),
+    }
+}
+
+fn not_done(s: &JobStatus) -> ApiError {
+    let state = serde_json::to_value(s.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "job_not_done",
+        format!("job {} is {state}", s.id),
+    )
+}
+
+/// The per-path Parquet file (`offtake risk --paths-out`) of a job started with `paths_file=true`.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/paths", tag = "risk",
+    params(("id" = u64, Path, description = "The job id.")),
+    responses(
+        (status = 200, description = "Parquet, one row per path.", content_type = "application/vnd.apache.parquet"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not done, or started without paths_file=true.", body = ErrorBody),
+    ))]
+pub async fn paths(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = state.jobs().get(&id)?;
+    let status = job.status();
+    if status.state != JobState::Done {
+        return Err(not_done(&status));
+    }
+    if !status.paths_file {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_paths_file",
+            format!("job {} was started without paths_file=true", status.id),
+        ));
+    }
+    let bytes = blocking(move || {
+        let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        let Outcome::Done { sim: Some(sim), .. } = &guard.0 else {
+            return Err(ApiError::internal(
+                "the paths file",
+                "the job lost its table",
+            ));
+        };
+        let mut out = Vec::new();
+        write_paths(&mut out, &job.contract, sim)
+            .map_err(|e| ApiError::internal("writing the paths file", e))?;
+        Ok(out)
+    })
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.apache.parquet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"risk-job-{}.parquet\"", status.id),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Progress as server-sent events: `progress` events with the job's status, then one `end`
+/// event (state done, cancelled or failed) and the stream closes.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "risk",
+    params(
+        ("id" = u64, Path, description = "The job id."),
+        ("cancel_on_disconnect" = Option<bool>, Query, description = "Cancel the job when this stream closes before it ends."),
+    ),
+    responses(
+        (status = 200, description = "text/event-stream: `progress` events, then `end`; each data is a JobStatus.", content_type = "text/event-stream"),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let q = Query::parse(raw.as_deref(), &["cancel_on_disconnect"])?;
+    let owns = q.flag("cancel_on_disconnect")?;
+    let job = state.jobs().get(&id)?;
+    Ok(events_of(job, owns).into_response())
+}
+
+/// Cancels the job when dropped before it ended (the stream of its owner closed).
+struct Owner(Arc<Job>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if !self.0.finished() {
+            tracing::info!(
+                job = self.0.id,
+                "the client closed the job's stream: cancelling it"
+            );
+            self.0.cancel();
+        }
+    }
+}
+
+struct Watch {
+    job: Arc<Job>,
+    rx: watch::Receiver<u64>,
+    _owner: Option<Owner>,
+    first: bool,
+    ended: bool,
+}
+
+fn events_of(job: Arc<Job>, owns: bool) -> impl IntoResponse {
+    let rx = job.changed.subscribe();
+    let watch = Watch {
+        _owner: owns.then(|| Owner(Arc::clone(&job))),
+        job,
+        rx,
+        first: true,
+        ended: false,
+    };
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        if w.ended {
+            return None;
+        }
+        // The first event says where the job is now; each later one follows a change (progress
+        // or the end). The job holds the sender, so the channel stays open while we watch.
+        if w.first {
+            w.first = false;
+        } else if w.rx.changed().await.is_err() {
+            w.ended = true;
+        }
+        let status = w.job.status();
+        let name = if status.state == JobState::Running {
+            "progress"
+        } else {
+            w.ended = true;
+            "end"
+        };
+        let data = serde_json::to_string(&status).unwrap_or_default();
+        Some((
+            Ok::<Event, Infallible>(Event::default().event(name).data(data)),
+            w,
+        ))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

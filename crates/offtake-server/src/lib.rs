@@ -1,0 +1,582 @@
+//! `offtake serve`: the HTTP API over the library crates and the portfolio store (axum on
+//! tokio). The CLI parses flags, opens the store and calls [`Server::bind`] and [`Server::run`];
+//! everything else is here. This crate does network IO and reads the clock (job timings,
+//! `added_at`, the token's date); the engine, model, finance and risk crates still do neither.
+//!
+//! Routes, auth, limits and errors: `docs/server.md`; the OpenAPI 3.1 document is generated
+//! from the handlers' annotations ([`openapi`]) and served at `/api/v1/openapi.json`.
+
+#![warn(clippy::unwrap_used)]
+
+mod error;
+mod jobs;
+mod portfolio;
+mod query;
+mod sheet;
+pub mod token;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use offtake_store::{ApiToken, PortfolioStore, Store};
+use utoipa::OpenApi;
+
+pub use error::{ApiError, DiagnosticJson, ErrorBody};
+pub use jobs::{JobState, JobStatus};
+pub use token::TokenStart;
+
+/// The limits a server enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body of a term-sheet route: the parser's limit (`offtake_model::MAX_BYTES`);
+    /// larger bodies get 413.
+    pub max_term_sheet_body: usize,
+    /// Largest body of an import (deal CSV, SEC JSON).
+    pub max_import_body: usize,
+    /// Most paths one risk job may run.
+    pub max_paths: u64,
+    /// Most risk jobs running at once (more get 429).
+    pub max_jobs: usize,
+    /// Finished jobs kept for their results (the oldest are dropped).
+    pub kept_jobs: usize,
+    /// Worker threads of one risk job (`None`: every core). Results do not depend on it.
+    pub job_threads: Option<usize>,
+    /// Longest time a request may take to answer (503 `timeout` after it; a job's event
+    /// stream is not cut, only the wait for its first byte).
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_term_sheet_body: offtake_model::MAX_BYTES,
+            max_import_body: 32 * 1024 * 1024,
+            max_paths: offtake_model::RiskSpec::MAX_PATHS,
+            max_jobs: 2,
+            kept_jobs: 16,
+            job_threads: None,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Who may read: on a loopback address anyone who can connect; elsewhere only token holders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAccess {
+    Open,
+    TokenRequired,
+}
+
+struct Shared {
+    store: Mutex<Store>,
+    token: ApiToken,
+    limits: Limits,
+    reads: ReadAccess,
+    jobs: jobs::Jobs,
+}
+
+/// The state every handler sees.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// A server's state on `store`: makes the write token on first start (or a new one with
+    /// `rotate_token`) and says whether it was made now ([`TokenStart::New`] carries the only
+    /// copy of it) or the stored one is kept.
+    pub fn new(
+        mut store: Store,
+        limits: Limits,
+        reads: ReadAccess,
+        rotate_token: bool,
+    ) -> Result<(AppState, TokenStart), String> {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (start, token) = token::ensure(store.portfolio(), rotate_token, &now)?;
+        let shared = Shared {
+            store: Mutex::new(store),
+            token,
+            limits,
+            reads,
+            jobs: jobs::Jobs::default(),
+        };
+        Ok((AppState(Arc::new(shared)), start))
+    }
+
+    fn limits(&self) -> Limits {
+        self.0.limits
+    }
+
+    fn jobs(&self) -> &jobs::Jobs {
+        &self.0.jobs
+    }
+
+    /// Runs `f` on the store on a blocking thread (the store's calls block).
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn PortfolioStore) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        blocking(move || {
+            let mut store = state.0.store.lock().unwrap_or_else(|p| p.into_inner());
+            f(store.portfolio())
+        })
+        .await
+    }
+}
+
+/// Runs CPU-bound or blocking work off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(ApiError::internal("the request", e)),
+    }
+}
+
+/// Whether a route changes the store (and so needs the token even on loopback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// What a route's body is, for its size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    None,
+    TermSheet,
+    Import,
+}
+
+/// One route: method, path (OpenAPI's `{param}` syntax, which axum shares), who may call it.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    body: Body,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    body: Body,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        body,
+        handler,
+    }
+}
+
+/// Every route of the API. The router is built from this list, and a test holds it equal to
+/// the OpenAPI document's paths.
+pub fn routes() -> Vec<Route> {
+    use Access::{Read, Write};
+    use axum::routing::{delete, put};
+    let (g, p) = (Method::GET, Method::POST);
+    vec![
+        route(g.clone(), "/api/v1/health", Read, Body::None, get(health)),
+        route(
+            g.clone(),
+            "/api/v1/openapi.json",
+            Read,
+            Body::None,
+            get(openapi_json),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/check",
+            Read,
+            Body::TermSheet,
+            post(sheet::check),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/underwrite",
+            Read,
+            Body::TermSheet,
+            post(sheet::underwrite_route),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/compare",
+            Read,
+            Body::TermSheet,
+            post(sheet::compare),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/report",
+            Read,
+            Body::TermSheet,
+            post(sheet::report),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/risk",
+            Read,
+            Body::TermSheet,
+            post(jobs::start),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/jobs/{id}",
+            Read,
+            Body::None,
+            get(jobs::status),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/jobs/{id}",
+            Read,
+            Body::None,
+            delete(jobs::cancel),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/jobs/{id}/events",
+            Read,
+            Body::None,
+            get(jobs::events),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/jobs/{id}/result",
+            Read,
+            Body::None,
+            get(jobs::result),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/jobs/{id}/paths",
+            Read,
+            Body::None,
+            get(jobs::paths),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/portfolio",
+            Read,
+            Body::None,
+            get(portfolio::list),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/portfolio",
+            Write,
+            Body::TermSheet,
+            post(portfolio::add),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/portfolio/summary",
+            Read,
+            Body::None,
+            get(portfolio::summary),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/portfolio/{id}",
+            Read,
+            Body::None,
+            get(portfolio::show),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/portfolio/{id}",
+            Write,
+            Body::TermSheet,
+            put(portfolio::put),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/portfolio/{id}",
+            Write,
+            Body::None,
+            delete(portfolio::remove),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/portfolio/{id}/toml",
+            Read,
+            Body::None,
+            get(portfolio::export),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/portfolio/{id}/report",
+            Read,
+            Body::None,
+            get(portfolio::report),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/deals",
+            Read,
+            Body::None,
+            get(portfolio::deals),
+        ),
+        route(
+            p.clone(),
+            "/api/v1/deals",
+            Write,
+            Body::Import,
+            post(portfolio::import_deals),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/deals/conflicts",
+            Read,
+            Body::None,
+            get(portfolio::conflicts),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/sec/capex",
+            Read,
+            Body::None,
+            get(portfolio::capex),
+        ),
+        route(
+            p,
+            "/api/v1/sec",
+            Write,
+            Body::Import,
+            post(portfolio::import_sec),
+        ),
+        route(
+            g.clone(),
+            "/api/v1/sec/{cik}/capex",
+            Read,
+            Body::None,
+            get(portfolio::capex_of),
+        ),
+        route(
+            g,
+            "/api/v1/sec/{cik}/facts",
+            Read,
+            Body::None,
+            get(portfolio::facts),
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "offtake", description = "Underwrite AI compute offtake contracts: check, underwrite, compare, risk jobs, the portfolio store. See docs/server.md."),
+    paths(
+        health, openapi_json,
+        sheet::check, sheet::underwrite_route, sheet::compare, sheet::report,
+        jobs::start, jobs::status, jobs::cancel, jobs::events, jobs::result, jobs::paths,
+        portfolio::list, portfolio::add, portfolio::summary, portfolio::show, portfolio::put,
+        portfolio::remove, portfolio::export, portfolio::report, portfolio::deals,
+        portfolio::import_deals, portfolio::conflicts, portfolio::capex, portfolio::import_sec,
+        portfolio::capex_of, portfolio::facts,
+    ),
+    modifiers(&Security),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+}
+
+/// `{ "status": "ok", "version": … }`.
+#[utoipa::path(get, path = "/api/v1/health", tag = "server",
+    responses((status = 200, description = "The server answers.", body = serde_json::Value)))]
+async fn health() -> Response {
+    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+        .into_response()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "server",
+    responses((status = 200, description = "The OpenAPI 3.1 document.", body = serde_json::Value)))]
+async fn openapi_json() -> Response {
+    match openapi().to_pretty_json() {
+        Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(e) => ApiError::internal("the OpenAPI document", e).into_response(),
+    }
+}
+
+/// The router of the API on `state`.
+pub fn router(state: AppState) -> Router {
+    let limits = state.limits();
+    let mut router: Router<AppState> = Router::new();
+    for r in routes() {
+        let limit = match r.body {
+            Body::None => 64 * 1024,
+            Body::TermSheet => limits.max_term_sheet_body,
+            Body::Import => limits.max_import_body,
+        };
+        let gate = middleware::from_fn_with_state((state.clone(), r.access), authorize);
+        router = router.route(
+            r.path,
+            r.handler.layer(DefaultBodyLimit::max(limit)).layer(gate),
+        );
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            limits.request_timeout,
+            time_limit,
+        ))
+        .layer(middleware::map_response(json_errors))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; the routes are listed at /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method; see /api/v1/openapi.json",
+    )
+}
+
+/// Writes need the bearer token; reads too unless the server is on loopback.
+async fn authorize(
+    State((state, access)): State<(AppState, Access)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let needed = access == Access::Write || state.0.reads == ReadAccess::TokenRequired;
+    if needed {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let ok = presented.is_some_and(|t| token::verify(&state.0.token, t));
+        if !ok {
+            let message = if presented.is_some() {
+                "the bearer token is not this server's"
+            } else if access == Access::Write {
+                "writes need the server's token: Authorization: Bearer otk_… (printed when the server first started)"
+            } else {
+                "this server is not on loopback: every request needs Authorization: Bearer otk_…"
+            };
+            return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Answers 503 `timeout` when a handler takes longer than the limit.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", limit.as_secs_f64()),
+        )
+        .into_response(),
+    }
+}
+
+/// Errors the framework answers itself (body over the limit, a bad path) become the API's JSON.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the body is larger than this route takes (docs/server.md: limits)".to_string()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let mut out = ApiError::new(status, error::code_of_status(status), message).into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// A bound, not yet running, server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    runtime: tokio::runtime::Runtime,
+    state: AppState,
+}
+
+impl Server {
+    /// Binds `addr` (port 0: any free port) on a new multi-threaded runtime.
+    pub fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Server> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+        Ok(Server {
+            listener,
+            runtime,
+            state,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the process ends (or the listener fails).
+    pub fn run(self) -> std::io::Result<()> {
+        let Server {
+            listener,
+            runtime,
+            state,
+        } = self;
+        runtime.block_on(async move { axum::serve(listener, router(state)).await })
+    }
+}
+
+/// The base URL of a server on `addr` (`http://127.0.0.1:8080`).
+pub fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Store>();
+    let _ = HeaderValue::from_static("");
+}
