@@ -64,7 +64,7 @@ enum Outcome {
     Running,
     Done {
         json: String,
-        sim: Option<Box<Simulation>>,
+        sim: Option<Arc<Simulation>>,
     },
     Cancelled,
     Failed(String),
@@ -279,7 +279,7 @@ fn run(job: &Job, config: &RunConfig) {
                 json.push('\n');
                 Outcome::Done {
                     json,
-                    sim: job.keep_paths.then(|| Box::new(sim)),
+                    sim: job.keep_paths.then(|| Arc::new(sim)),
                 }
             }
             Ok(Err(e)) => Outcome::Failed(format!("JSON: {e}")),
@@ -324,12 +324,17 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     ))]
 pub async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let job = state.jobs().get(&id)?;
-    let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
-    match &guard.0 {
-        Outcome::Done { json, .. } => {
-            Ok(([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response())
+    // The lock is released before `status` takes it again (std's Mutex is not reentrant).
+    let done = {
+        let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        match &guard.0 {
+            Outcome::Done { json, .. } => Some(json.clone()),
+            _ => None,
         }
-        _ => Err(not_done(&job.status())),
+    };
+    match done {
+        Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+        None => Err(not_done(&job.status())),
     }
 }
 
@@ -366,16 +371,21 @@ pub async fn paths(State(state): State<AppState>, Path(id): Path<String>) -> Api
             format!("job {} was started without paths_file=true", status.id),
         ));
     }
-    let bytes = blocking(move || {
+    let sim = {
         let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
-        let Outcome::Done { sim: Some(sim), .. } = &guard.0 else {
-            return Err(ApiError::internal(
-                "the paths file",
-                "the job lost its table",
-            ));
-        };
+        match &guard.0 {
+            Outcome::Done { sim: Some(sim), .. } => Arc::clone(sim),
+            _ => {
+                return Err(ApiError::internal(
+                    "the paths file",
+                    "the job lost its table",
+                ));
+            }
+        }
+    };
+    let bytes = blocking(move || {
         let mut out = Vec::new();
-        write_paths(&mut out, &job.contract, sim)
+        write_paths(&mut out, &job.contract, &sim)
             .map_err(|e| ApiError::internal("writing the paths file", e))?;
         Ok(out)
     })

@@ -1,0 +1,250 @@
+//! `offtake serve`, the real binary on 127.0.0.1:0: its API answers exactly what the CLI prints.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::offtake;
+
+struct Served {
+    child: Child,
+    url: String,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("offtake"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("p.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let _api = lines.next().unwrap().unwrap();
+    let token_line = lines.next().unwrap().unwrap();
+    let token = token_line.rsplit(' ').next().unwrap().to_string();
+    assert!(token.starts_with("otk_"), "{token_line}");
+    Served {
+        child,
+        url,
+        token,
+        _dir: dir,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+fn post(url: &str, body: &[u8]) -> (u16, String) {
+    let mut r = agent()
+        .post(url)
+        .header("Content-Type", "application/toml")
+        .send(body)
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_string()
+        .unwrap();
+    (status, text)
+}
+
+fn get(url: &str) -> (u16, String) {
+    let mut r = agent().get(url).call().unwrap();
+    let status = r.status().as_u16();
+    let text = r
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_string()
+        .unwrap();
+    (status, text)
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5);
+    files
+}
+
+#[test]
+fn underwrite_over_http_is_byte_for_byte_the_cli_document_for_every_example() {
+    let s = serve();
+    for file in examples() {
+        let cli = offtake()
+            .arg("underwrite")
+            .arg("--json")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(cli.status.success());
+        let (status, body) = post(
+            &format!("{}/api/v1/underwrite", s.url),
+            &std::fs::read(&file).unwrap(),
+        );
+        assert_eq!(status, 200, "{}", file.display());
+        assert_eq!(
+            body,
+            String::from_utf8(cli.stdout).unwrap(),
+            "{}",
+            file.display()
+        );
+    }
+    // A variant and a forced default, as the flags.
+    let file = &examples()[0];
+    let cli = offtake()
+        .args(["underwrite", "--json", "--default", "buyer=2028-01"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    let (status, body) = post(
+        &format!("{}/api/v1/underwrite?default=buyer%3D2028-01", s.url),
+        &std::fs::read(file).unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body, String::from_utf8(cli.stdout).unwrap());
+    // compare: as `offtake compare --json`.
+    let cli = offtake()
+        .args(["compare", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let (status, body) = post(
+        &format!("{}/api/v1/compare", s.url),
+        &std::fs::read(file).unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body, String::from_utf8(cli.stdout).unwrap());
+}
+
+#[test]
+fn invalid_sheets_get_the_problems_check_prints() {
+    let s = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(common::EXAMPLE).unwrap().replacen(
+        "[deal]",
+        "[deal]\nbogus_key = 1",
+        1,
+    );
+    std::fs::write(&bad, &text).unwrap();
+    let cli = offtake().arg("check").arg(&bad).output().unwrap();
+    assert_eq!(cli.status.code(), Some(2));
+    let stderr = String::from_utf8(cli.stderr).unwrap();
+    let name: String = form_urlencode(&bad.display().to_string());
+    let (status, body) = post(
+        &format!("{}/api/v1/check?name={name}", s.url),
+        text.as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["text"].as_str().unwrap(), stderr);
+    let (status, body) = post(&format!("{}/api/v1/underwrite", s.url), text.as_bytes());
+    assert_eq!(status, 422);
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["error"]["diagnostics"], v["diagnostics"]);
+}
+
+fn form_urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_risk_job_gives_what_offtake_risk_json_prints_and_writes_need_the_token() {
+    let s = serve();
+    let body = std::fs::read(common::EXAMPLE).unwrap();
+    let (status, job) = post(&format!("{}/api/v1/risk?paths=5000&seed=3", s.url), &body);
+    assert_eq!(status, 202, "{job}");
+    let id = serde_json::from_str::<serde_json::Value>(&job).unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let mut result = None;
+    for _ in 0..600 {
+        let (status, text) = get(&format!("{}/api/v1/jobs/{id}/result", s.url));
+        if status == 200 {
+            result = Some(text);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let cli = offtake()
+        .args([
+            "risk",
+            "--json",
+            "-q",
+            "--paths",
+            "5000",
+            "--seed",
+            "3",
+            common::EXAMPLE,
+        ])
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    assert_eq!(result.unwrap(), String::from_utf8(cli.stdout).unwrap());
+
+    // Writes: 401 without the token, 201 with the one the server printed.
+    let url = format!("{}/api/v1/portfolio", s.url);
+    let (status, _) = post(&url, &body);
+    assert_eq!(status, 401);
+    let r = agent()
+        .post(&url)
+        .header("Content-Type", "application/toml")
+        .header("Authorization", &format!("Bearer {}", s.token))
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
+
+#[test]
+fn a_non_loopback_address_needs_insecure() {
+    let out = offtake()
+        .args(["serve", "--addr", "0.0.0.0:0", "--db", "/nonexistent/x.db"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("not a loopback address") && stderr.contains("--insecure"),
+        "{stderr}"
+    );
+}

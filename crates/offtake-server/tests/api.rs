@@ -1,0 +1,462 @@
+//! The API over real HTTP: a server on 127.0.0.1:0 and a client, no mocks.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use common::*;
+use offtake_server::{Limits, ReadAccess};
+
+#[test]
+fn check_gives_every_problem_with_line_and_column() {
+    let s = start();
+    let valid = post_toml(&format!("{}/api/v1/check", s.url), EXAMPLE);
+    assert_eq!(valid.status, 200);
+    let v = valid.json();
+    assert_eq!(v["valid"], true);
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .contains("amazon-anthropic-2026")
+    );
+
+    let broken = EXAMPLE.replacen("[deal]", "[deal]\nbogus_key = 1", 1);
+    let r = post_toml(&format!("{}/api/v1/check?name=deal.toml", s.url), &broken);
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["valid"], false);
+    let d = &v["diagnostics"][0];
+    let line = EXAMPLE.lines().position(|l| l == "[deal]").unwrap() + 2;
+    assert_eq!(d["line"], line, "{v}");
+    assert_eq!(d["column"], 1);
+    assert!(d["problem"].as_str().unwrap().contains("bogus_key"), "{v}");
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("deal.toml:{line}:1"))
+    );
+}
+
+#[test]
+fn underwrite_is_the_library_document_and_invalid_sheets_are_422() {
+    let s = start();
+    let r = post_toml(&format!("{}/api/v1/underwrite", s.url), EXAMPLE);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type, "application/json");
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let outcome = offtake_engine::underwrite(&contract, &offtake_engine::Scenario::base(&contract));
+    let expected = offtake_report::UnderwritingJson::new(&contract, &outcome)
+        .to_string_pretty()
+        .unwrap();
+    assert_eq!(r.text(), expected);
+
+    let broken = EXAMPLE.replacen("[deal]", "[deal]\nbogus_key = 1", 1);
+    let r = post_toml(&format!("{}/api/v1/underwrite", s.url), &broken);
+    assert_eq!(r.status, 422);
+    assert_eq!(r.code(), "invalid_term_sheet");
+    let checked = post_toml(&format!("{}/api/v1/check", s.url), &broken).json();
+    assert_eq!(r.json()["error"]["diagnostics"], checked["diagnostics"]);
+
+    // Variants and defaults as query parameters; a bad one is 400.
+    let r = post_toml(
+        &format!("{}/api/v1/underwrite?variant=no.such.term=1", s.url),
+        EXAMPLE,
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_variant"));
+    let r = post_toml(
+        &format!("{}/api/v1/underwrite?default=nobody=2027-01", s.url),
+        EXAMPLE,
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_default"));
+    let r = post_toml(&format!("{}/api/v1/underwrite?colour=red", s.url), EXAMPLE);
+    assert_eq!((r.status, r.code().as_str()), (400, "bad_query"));
+    // Not TOML.
+    let r = send(
+        "POST",
+        &format!("{}/api/v1/underwrite", s.url),
+        Some(b"{}"),
+        Some("application/json"),
+        None,
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (415, "unsupported_media_type")
+    );
+}
+
+#[test]
+fn writes_need_the_token_and_reads_on_loopback_do_not() {
+    let s = start();
+    let url = format!("{}/api/v1/portfolio", s.url);
+    let body = Some(EXAMPLE.as_bytes());
+    let r = send("POST", &url, body, Some("application/toml"), None);
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+    assert!(r.header("www-authenticate").unwrap().starts_with("Bearer"));
+    let r = send(
+        "POST",
+        &url,
+        body,
+        Some("application/toml"),
+        Some("otk_wrong"),
+    );
+    assert_eq!(r.status, 401);
+    let r = send("POST", &url, body, Some("application/toml"), Some(&s.token));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/api/v1/portfolio/{id}")
+    );
+    // Again: a conflict (409), unless replace=true.
+    let r = send("POST", &url, body, Some("application/toml"), Some(&s.token));
+    assert_eq!((r.status, r.code().as_str()), (409, "conflict"));
+    let r = send(
+        "POST",
+        &format!("{url}?replace=true"),
+        body,
+        Some("application/toml"),
+        Some(&s.token),
+    );
+    assert_eq!(
+        (r.status, r.json()["replaced"].as_bool()),
+        (200 + 1, Some(true))
+    );
+
+    // Reads: no token.
+    let list = get(&url).json();
+    assert_eq!(list[0]["deal_id"], "amazon-anthropic-2026");
+    assert!(list[0]["verdicts"].is_object());
+    let one = get(&format!("{url}/amazon-anthropic-2026")).json();
+    assert_eq!(one["toml_text"], EXAMPLE);
+    let toml = get(&format!("{url}/{id}/toml"));
+    assert_eq!(toml.text(), EXAMPLE);
+    let html = get(&format!("{url}/{id}/report"));
+    assert_eq!(html.status, 200);
+    assert!(html.content_type.starts_with("text/html"));
+    let xlsx = get(&format!("{url}/{id}/report?format=xlsx"));
+    assert_eq!(&xlsx.body[..2], b"PK");
+    let csv = get(&format!("{url}/{id}/report?format=csv&file=monthly"));
+    assert!(csv.content_type.starts_with("text/csv"));
+    // PUT the same deal: replaced in place; another deal's text: 409.
+    let r = send(
+        "PUT",
+        &format!("{url}/{id}"),
+        body,
+        Some("application/toml"),
+        None,
+    );
+    assert_eq!(r.status, 401);
+    let r = send(
+        "PUT",
+        &format!("{url}/{id}"),
+        body,
+        Some("application/toml"),
+        Some(&s.token),
+    );
+    assert_eq!((r.status, r.json()["id"].as_i64()), (200, Some(id)));
+    let other = std::fs::read_to_string(format!("{EXAMPLES_DIR}/openai-oracle-2025.toml")).unwrap();
+    let r = send(
+        "PUT",
+        &format!("{url}/{id}"),
+        Some(other.as_bytes()),
+        Some("application/toml"),
+        Some(&s.token),
+    );
+    assert_eq!((r.status, r.code().as_str()), (409, "deal_id_mismatch"));
+    // DELETE needs the token too.
+    assert_eq!(
+        send("DELETE", &format!("{url}/{id}"), None, None, None).status,
+        401
+    );
+    assert_eq!(
+        send("DELETE", &format!("{url}/{id}"), None, None, Some(&s.token)).status,
+        204
+    );
+    let r = get(&format!("{url}/{id}"));
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    // Imports are writes.
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/public_deals.csv"
+    ))
+    .unwrap();
+    let deals = format!("{}/api/v1/deals", s.url);
+    assert_eq!(
+        send("POST", &deals, Some(&csv), Some("text/csv"), None).status,
+        401
+    );
+    let r = send("POST", &deals, Some(&csv), Some("text/csv"), Some(&s.token));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["inserted"].as_u64().unwrap() > 0);
+    assert!(get(&deals).json().as_array().unwrap().len() > 10);
+    assert_eq!(
+        get(&format!("{}/api/v1/portfolio/summary", s.url)).status,
+        200
+    );
+    assert_eq!(
+        get(&format!("{deals}/conflicts?disagreeing=true")).status,
+        200
+    );
+}
+
+#[test]
+fn a_non_loopback_server_wants_the_token_for_reads_too() {
+    let s = start_with(Limits::default(), ReadAccess::TokenRequired);
+    let r = get(&format!("{}/api/v1/portfolio", s.url));
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+    let r = send(
+        "GET",
+        &format!("{}/api/v1/portfolio", s.url),
+        None,
+        None,
+        Some(&s.token),
+    );
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn bodies_over_the_limit_are_413_and_unknown_routes_404_as_json() {
+    let s = start_with(
+        Limits {
+            max_term_sheet_body: 1000,
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let r = post_toml(&format!("{}/api/v1/underwrite", s.url), EXAMPLE);
+    assert_eq!((r.status, r.code().as_str()), (413, "body_too_large"));
+    assert!(r.content_type.starts_with("application/json"));
+    let r = get(&format!("{}/api/v1/nothing/here", s.url));
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = get(&format!("{}/", s.url));
+    assert_eq!(r.status, 404);
+    let r = send(
+        "PATCH",
+        &format!("{}/api/v1/check", s.url),
+        None,
+        None,
+        None,
+    );
+    assert_eq!((r.status, r.code().as_str()), (405, "method_not_allowed"));
+    let r = get(&format!("{}/api/v1/jobs/999999", s.url));
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = get(&format!("{}/api/v1/jobs/not-a-number", s.url));
+    assert_eq!(r.status, 404);
+    // The parser's own limit: a term sheet over 4 MiB is refused even under a larger body limit.
+    let s = start();
+    let big = format!("{EXAMPLE}\n#{}\n", "x".repeat(offtake_model::MAX_BYTES));
+    let r = post_toml(&format!("{}/api/v1/check", s.url), &big);
+    assert_eq!((r.status, r.code().as_str()), (413, "body_too_large"));
+}
+
+/// Reads the SSE stream until its `end` event; returns the events (name, data JSON).
+fn read_events(reader: impl std::io::Read) -> Vec<(String, serde_json::Value)> {
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in BufReader::new(reader).lines() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = n.to_string();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            events.push((name.clone(), serde_json::from_str(d).unwrap()));
+            if name == "end" {
+                break;
+            }
+        }
+    }
+    events
+}
+
+#[test]
+fn a_risk_job_runs_streams_its_progress_and_gives_the_risk_document() {
+    let s = start();
+    let r = post_toml(
+        &format!("{}/api/v1/risk?paths=20000&seed=7&paths_file=true", s.url),
+        EXAMPLE,
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let job = r.json();
+    let id = job["id"].as_u64().unwrap();
+    assert_eq!(job["total_paths"], 20000);
+    let events = agent()
+        .get(&format!("{}/api/v1/jobs/{id}/events", s.url))
+        .call()
+        .unwrap();
+    assert_eq!(
+        events.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let events = read_events(events.into_body().into_reader());
+    let (last_name, last) = events.last().unwrap();
+    assert_eq!(last_name, "end");
+    assert_eq!(last["state"], "done");
+    assert_eq!(last["done_paths"], 20000);
+    // Progress never goes back.
+    let done: Vec<u64> = events
+        .iter()
+        .map(|(_, e)| e["done_paths"].as_u64().unwrap())
+        .collect();
+    assert!(done.windows(2).all(|w| w[0] <= w[1]), "{done:?}");
+
+    let result = get(&format!("{}/api/v1/jobs/{id}/result", s.url));
+    assert_eq!(result.status, 200);
+    // The library's report of the same run.
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let options = offtake_risk::RunOptions {
+        seed: Some(7),
+        n_paths: Some(20000),
+        ..Default::default()
+    };
+    let config = offtake_risk::RunConfig::new(&contract, options).unwrap();
+    let sim = offtake_risk::simulate(&contract, &config, Default::default()).unwrap();
+    let expected = serde_json::to_string_pretty(&offtake_risk::report(&contract, &sim).unwrap())
+        .unwrap()
+        + "\n";
+    assert_eq!(result.text(), expected);
+
+    let parquet = get(&format!("{}/api/v1/jobs/{id}/paths", s.url));
+    assert_eq!(parquet.status, 200);
+    assert_eq!(&parquet.body[..4], b"PAR1");
+    let (_, table) = offtake_risk::read_paths(
+        std::path::Path::new("job.parquet"),
+        bytes::Bytes::from(parquet.body),
+    )
+    .unwrap();
+    assert_eq!(table.len(), 20000);
+
+    // Deleting a finished job forgets it.
+    assert_eq!(
+        send(
+            "DELETE",
+            &format!("{}/api/v1/jobs/{id}", s.url),
+            None,
+            None,
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(get(&format!("{}/api/v1/jobs/{id}", s.url)).status, 404);
+}
+
+#[test]
+fn a_risk_job_can_be_cancelled_and_closing_its_owned_stream_cancels_it() {
+    let s = start_with(
+        Limits {
+            job_threads: Some(1),
+            max_jobs: 1,
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let start_job = || {
+        let r = post_toml(&format!("{}/api/v1/risk?paths=1000000", s.url), EXAMPLE);
+        assert_eq!(r.status, 202, "{}", r.text());
+        r.json()["id"].as_u64().unwrap()
+    };
+    let id = start_job();
+    // One job at a time on this server.
+    let r = post_toml(&format!("{}/api/v1/risk?paths=10", s.url), EXAMPLE);
+    assert_eq!((r.status, r.code().as_str()), (429, "too_many_jobs"));
+    let r = get(&format!("{}/api/v1/jobs/{id}/result", s.url));
+    assert_eq!((r.status, r.code().as_str()), (409, "job_not_done"));
+    let r = send(
+        "DELETE",
+        &format!("{}/api/v1/jobs/{id}", s.url),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let state = wait_until_ended(&s.url, id);
+    assert_eq!(state, "cancelled");
+
+    // The owner's stream: reading one event then closing it cancels the job.
+    let id = start_job();
+    let resp = agent()
+        .get(&format!(
+            "{}/api/v1/jobs/{id}/events?cancel_on_disconnect=true",
+            s.url
+        ))
+        .call()
+        .unwrap();
+    let mut reader = BufReader::new(resp.into_body().into_reader());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.starts_with("event: progress"), "{first}");
+    drop(reader);
+    assert_eq!(wait_until_ended(&s.url, id), "cancelled");
+
+    // A watcher that does not own the job leaves it running.
+    let id = start_job();
+    let resp = agent()
+        .get(&format!("{}/api/v1/jobs/{id}/events", s.url))
+        .call()
+        .unwrap();
+    let mut reader = BufReader::new(resp.into_body().into_reader());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    drop(reader);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        get(&format!("{}/api/v1/jobs/{id}", s.url)).json()["state"],
+        "running"
+    );
+    send(
+        "DELETE",
+        &format!("{}/api/v1/jobs/{id}", s.url),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(wait_until_ended(&s.url, id), "cancelled");
+}
+
+fn wait_until_ended(url: &str, id: u64) -> String {
+    for _ in 0..600 {
+        let state = get(&format!("{url}/api/v1/jobs/{id}")).json()["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if state != "running" {
+            return state;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("job {id} did not end");
+}
+
+#[test]
+fn the_openapi_document_lists_every_route_and_only_those() {
+    let s = start();
+    let doc = get(&format!("{}/api/v1/openapi.json", s.url)).json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let routed: std::collections::BTreeSet<(String, String)> = offtake_server::routes()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(documented, routed);
+    // Every write route says it needs the bearer token.
+    for r in offtake_server::routes() {
+        let op = &doc["paths"][r.path][r.method.as_str().to_lowercase()];
+        let secured = op["security"].is_array();
+        assert_eq!(
+            secured,
+            r.access == offtake_server::Access::Write,
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
