@@ -170,7 +170,12 @@ fn invalid_sheets_get_the_problems_check_prints() {
     );
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["text"].as_str().unwrap(), stderr);
+    // The located problems, as printed; the CLI then adds its exit line.
+    let problems = v["text"].as_str().unwrap();
+    assert_eq!(
+        stderr,
+        format!("{problems}error: {}: the term sheet is not valid\n", bad.display())
+    );
     let (status, body) = post(&format!("{}/api/v1/underwrite", s.url), text.as_bytes());
     assert_eq!(status, 422);
     let e: serde_json::Value = serde_json::from_str(&body).unwrap();
