@@ -1,5 +1,7 @@
 //! The API over real HTTP: a server on 127.0.0.1:0 and a client, no mocks.
 
+#![allow(clippy::disallowed_methods, reason = "the tests read the bundled examples and data files")]
+
 mod common;
 
 use std::io::{BufRead, BufReader};
