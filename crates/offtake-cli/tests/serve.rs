@@ -174,7 +174,10 @@ fn invalid_sheets_get_the_problems_check_prints() {
     let problems = v["text"].as_str().unwrap();
     assert_eq!(
         stderr,
-        format!("{problems}error: {}: the term sheet is not valid\n", bad.display())
+        format!(
+            "{problems}error: {}: the term sheet is not valid\n",
+            bad.display()
+        )
     );
     let (status, body) = post(&format!("{}/api/v1/underwrite", s.url), text.as_bytes());
     assert_eq!(status, 422);

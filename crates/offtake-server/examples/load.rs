@@ -9,7 +9,10 @@
 //!    GET result) against the same run through the library in this process (what `offtake risk`
 //!    does after reading the file), three times each, best of three.
 
-#![allow(clippy::disallowed_methods, reason = "the load test reads its arguments")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the load test reads its arguments"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};

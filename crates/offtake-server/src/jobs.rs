@@ -201,7 +201,7 @@ pub async fn start(
         raw.as_deref(),
         &["paths", "seed", "variant", "paths_file", "stream", "name"],
     )?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let variants = q.variants()?;
     let (paths, seed) = (q.u64("paths")?, q.u64("seed")?);
     let keep_paths = q.flag("paths_file")?;

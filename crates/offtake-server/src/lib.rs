@@ -58,7 +58,8 @@ impl Default for Limits {
         Limits {
             max_term_sheet_body: offtake_model::MAX_BYTES,
             max_import_body: 32 * 1024 * 1024,
-            max_paths: offtake_model::RiskSpec::MAX_PATHS,
+            // The CLI allows 100 million (in shards); one server job holds its table in memory.
+            max_paths: 1_000_000,
             max_jobs: 2,
             kept_jobs: 16,
             job_threads: None,

@@ -185,7 +185,7 @@ pub async fn add(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref(), &["replace", "name"])?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let on_duplicate = if q.flag("replace")? {
         OnDuplicate::Replace
     } else {
@@ -225,7 +225,7 @@ pub async fn put(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref(), &["name"])?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let name = q.name()?;
     let prepared = blocking(move || prepare(&name, &body)).await?;
     let added = state

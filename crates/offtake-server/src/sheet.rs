@@ -1,7 +1,7 @@
 //! Stateless routes on a term sheet in the body: check, underwrite, compare, report.
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use offtake_engine::{Scenario, underwrite};
@@ -15,12 +15,12 @@ use offtake_report::diagnostics::first_problem;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::blocking;
 use crate::error::{ApiError, ApiResult, DiagnosticJson, ErrorBody};
 use crate::query::{Query, scenario};
-use crate::{AppState, blocking};
 
-/// The body as text, if its Content-Type says TOML (or plain text, or says nothing).
-pub fn toml_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<()> {
+/// Refuses a term-sheet body whose Content-Type says it is not TOML (TOML, plain text or none pass).
+pub fn toml_body(headers: &HeaderMap) -> ApiResult<()> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let essence = ct.split(';').next().unwrap_or("").trim();
@@ -38,7 +38,6 @@ pub fn toml_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<()> {
             ));
         }
     }
-    let _ = body;
     Ok(())
 }
 
@@ -93,18 +92,16 @@ pub struct CheckResponse {
         (status = 415, description = "Not TOML.", body = ErrorBody),
     ))]
 pub async fn check(
-    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let _ = state;
     let q = Query::parse(raw.as_deref(), &["name"])?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let name = q.name()?;
     blocking(move || {
         let checked = offtake_model::decode(&body)
-            .and_then(|text| offtake_model::parse(text).map(|c| (text, c)).map_err(|e| e));
+            .and_then(|text| offtake_model::parse(text).map(|c| (text, c)));
         let response = match checked {
             Ok((_, contract)) => {
                 let screen = offtake_report::Screen::default();
@@ -165,7 +162,7 @@ pub async fn underwrite_route(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref(), &["variant", "default", "name"])?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let variants = q.variants()?;
     let defaults = q.defaults()?;
     let name = q.name()?;
@@ -202,7 +199,7 @@ pub async fn compare(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref(), &["all_combinations", "term", "name"])?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let all = q.flag("all_combinations")?;
     let terms: Vec<String> = q.all("term").map(str::to_string).collect();
     if !all && !terms.is_empty() {
@@ -439,7 +436,7 @@ pub async fn report(
         raw.as_deref(),
         &["format", "file", "variant", "default", "name"],
     )?;
-    toml_body(&headers, &body)?;
+    toml_body(&headers)?;
     let format = ReportFormat::from_query(&q)?;
     let variants = q.variants()?;
     let defaults = q.defaults()?;

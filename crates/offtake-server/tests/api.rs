@@ -1,6 +1,9 @@
 //! The API over real HTTP: a server on 127.0.0.1:0 and a client, no mocks.
 
-#![allow(clippy::disallowed_methods, reason = "the tests read the bundled examples and data files")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests read the bundled examples and data files"
+)]
 
 mod common;
 

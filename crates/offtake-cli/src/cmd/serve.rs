@@ -27,7 +27,7 @@ pub struct Args {
     /// Most risk jobs running at once.
     #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub max_jobs: u64,
-    /// Most paths one risk job may run.
+    /// Most paths one risk job may run (default 1,000,000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=offtake_model::RiskSpec::MAX_PATHS))]
     pub max_paths: Option<u64>,
     /// Longest a request may take to answer, in seconds.
