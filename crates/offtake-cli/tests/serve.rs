@@ -200,35 +200,37 @@ fn form_urlencode(s: &str) -> String {
 fn a_risk_job_gives_what_offtake_risk_json_prints_and_writes_need_the_token() {
     let s = serve();
     let body = std::fs::read(common::EXAMPLE).unwrap();
-    let (status, job) = post(&format!("{}/api/v1/risk?paths=5000&seed=3", s.url), &body);
-    assert_eq!(status, 202, "{job}");
-    let id = serde_json::from_str::<serde_json::Value>(&job).unwrap()["id"]
-        .as_u64()
-        .unwrap();
-    let mut result = None;
-    for _ in 0..600 {
-        let (status, text) = get(&format!("{}/api/v1/jobs/{id}/result", s.url));
-        if status == 200 {
-            result = Some(text);
-            break;
+    for (query, flags) in [("", &[][..]), ("&drivers=true", &["--drivers"][..])] {
+        let (status, job) = post(
+            &format!("{}/api/v1/risk?paths=5000&seed=3{query}", s.url),
+            &body,
+        );
+        assert_eq!(status, 202, "{job}");
+        let id = serde_json::from_str::<serde_json::Value>(&job).unwrap()["id"]
+            .as_u64()
+            .unwrap();
+        let mut result = None;
+        for _ in 0..600 {
+            let (status, text) = get(&format!("{}/api/v1/jobs/{id}/result", s.url));
+            if status == 200 {
+                result = Some(text);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        let cli = offtake()
+            .args(["risk", "--json", "-q", "--paths", "5000", "--seed", "3"])
+            .args(flags)
+            .arg(common::EXAMPLE)
+            .output()
+            .unwrap();
+        assert!(cli.status.success());
+        assert_eq!(
+            result.unwrap(),
+            String::from_utf8(cli.stdout).unwrap(),
+            "{query}"
+        );
     }
-    let cli = offtake()
-        .args([
-            "risk",
-            "--json",
-            "-q",
-            "--paths",
-            "5000",
-            "--seed",
-            "3",
-            common::EXAMPLE,
-        ])
-        .output()
-        .unwrap();
-    assert!(cli.status.success());
-    assert_eq!(result.unwrap(), String::from_utf8(cli.stdout).unwrap());
 
     // Writes: 401 without the token, 201 with the one the server printed.
     let url = format!("{}/api/v1/portfolio", s.url);

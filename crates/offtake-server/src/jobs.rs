@@ -21,7 +21,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use offtake_model::Contract;
-use offtake_risk::{Control, RunConfig, RunOptions, Simulation, report, simulate, write_paths};
+use offtake_risk::{
+    Control, RunConfig, RunOptions, Simulation, drivers, report, simulate, write_paths,
+};
 use serde::Serialize;
 use tokio::sync::watch;
 use utoipa::ToSchema;
@@ -75,6 +77,8 @@ pub struct Job {
     total: u64,
     seed: u64,
     keep_paths: bool,
+    /// `offtake risk --drivers`: the report says each verdict's drivers.
+    with_drivers: bool,
     contract: Contract,
     started: Instant,
     done_paths: AtomicU64,
@@ -180,6 +184,7 @@ impl Jobs {
         ("paths" = Option<u64>, Query, description = "Number of paths (default: [risk] paths, else 10,000; at most the server's limit)."),
         ("seed" = Option<u64>, Query, description = "Seed (default: [risk] seed, else 0)."),
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
+        ("drivers" = Option<bool>, Query, description = "Say each verdict's drivers, as `offtake risk --drivers`."),
         ("paths_file" = Option<bool>, Query, description = "Keep the per-path rows with their factors for `GET /api/v1/jobs/{id}/paths` (Parquet)."),
         ("stream" = Option<bool>, Query, description = "Answer with the job's event stream at once; closing it cancels the job."),
         ("name" = Option<String>, Query, description = "The file name messages give the body."),
@@ -199,12 +204,21 @@ pub async fn start(
 ) -> ApiResult<Response> {
     let q = Query::parse(
         raw.as_deref(),
-        &["paths", "seed", "variant", "paths_file", "stream", "name"],
+        &[
+            "paths",
+            "seed",
+            "variant",
+            "paths_file",
+            "drivers",
+            "stream",
+            "name",
+        ],
     )?;
     toml_body(&headers)?;
     let variants = q.variants()?;
     let (paths, seed) = (q.u64("paths")?, q.u64("seed")?);
     let keep_paths = q.flag("paths_file")?;
+    let with_drivers = q.flag("drivers")?;
     let stream = q.flag("stream")?;
     let name = q.name()?;
     let limits = state.limits();
@@ -215,7 +229,7 @@ pub async fn start(
         n_paths: paths,
         threads: limits.job_threads,
         shard: None,
-        keep_factors: keep_paths,
+        keep_factors: keep_paths || with_drivers,
     };
     let config = RunConfig::new(&contract, options)
         .map_err(|e| ApiError::bad_request("invalid_risk", e.to_string()))?;
@@ -235,6 +249,7 @@ pub async fn start(
             total: config.shard_paths(),
             seed: config.seed(),
             keep_paths,
+            with_drivers,
             contract,
             started: Instant::now(),
             done_paths: AtomicU64::new(0),
@@ -274,22 +289,29 @@ fn run(job: &Job, config: &RunConfig) {
     let outcome = match simulate(&job.contract, config, control) {
         Err(e) => Outcome::Failed(e.to_string()),
         Ok(sim) if sim.partial => Outcome::Cancelled,
-        Ok(sim) => match report(&job.contract, &sim).map(|r| serde_json::to_string_pretty(&r)) {
-            Ok(Ok(mut json)) => {
-                json.push('\n');
-                Outcome::Done {
-                    json,
-                    sim: job.keep_paths.then(|| Arc::new(sim)),
-                }
-            }
-            Ok(Err(e)) => Outcome::Failed(format!("JSON: {e}")),
-            Err(e) => Outcome::Failed(e.to_string()),
+        Ok(sim) => match rendered(job, &sim) {
+            Ok(json) => Outcome::Done {
+                json,
+                sim: job.keep_paths.then(|| Arc::new(sim)),
+            },
+            Err(e) => Outcome::Failed(e),
         },
     };
     if let Outcome::Failed(e) = &outcome {
         tracing::warn!(job = job.id, error = %e, "risk job failed");
     }
     job.finish(outcome);
+}
+
+/// The risk document of a finished run, as `offtake risk --json [--drivers]` prints it.
+fn rendered(job: &Job, sim: &Simulation) -> Result<String, String> {
+    let mut r = report(&job.contract, sim).map_err(|e| e.to_string())?;
+    if job.with_drivers {
+        r.drivers = Some(drivers(&job.contract, &sim.table).map_err(|e| e.to_string())?);
+    }
+    let mut json = serde_json::to_string_pretty(&r).map_err(|e| format!("JSON: {e}"))?;
+    json.push('\n');
+    Ok(json)
 }
 
 /// Where a job is: state, paths done of total.
