@@ -9,6 +9,6 @@ pub mod portfolio;
 pub mod report;
 pub mod risk;
 pub mod sec;
-pub mod solve;
 pub mod serve;
+pub mod solve;
 pub mod underwrite;
