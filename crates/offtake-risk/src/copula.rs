@@ -57,6 +57,55 @@ impl Copula {
     }
 }
 
+impl Copula {
+    /// The connected blocks of L: each is the factors (positions in `factors`) and the
+    /// independent normals (positions in ε) that drive only one another (L[i][e] ≠ 0 links
+    /// factor i and normal e). Blocks are ordered by their first factor; within a block,
+    /// positions ascend. Uncorrelated parts of one matrix are separate blocks.
+    pub fn blocks(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let k = self.factors.len();
+        // Union-find over factors 0..k and normals k..2k.
+        let mut parent: Vec<usize> = (0..2 * k).collect();
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        for i in 0..k {
+            for e in 0..k {
+                if self.factor[i * k + e] != 0.0 {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, k + e));
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let mut blocks: Vec<(usize, Vec<usize>, Vec<usize>)> = Vec::new();
+        for x in 0..2 * k {
+            let r = root(&mut parent, x);
+            let at = match blocks.iter().position(|b| b.0 == r) {
+                Some(at) => at,
+                None => {
+                    blocks.push((r, Vec::new(), Vec::new()));
+                    blocks.len() - 1
+                }
+            };
+            if x < k {
+                blocks[at].1.push(x);
+            } else {
+                blocks[at].2.push(x - k);
+            }
+        }
+        // A normal that drives no factor (a zero column of V·√Λ) belongs to no block.
+        blocks
+            .into_iter()
+            .filter(|b| !b.1.is_empty())
+            .map(|b| (b.1, b.2))
+            .collect()
+    }
+}
+
 /// The Spearman rank correlation a Gaussian copula with parameter ρ gives continuous marginals:
 /// (6/π)·asin(ρ/2).
 pub fn spearman_of_copula(rho: f64) -> f64 {

@@ -20,6 +20,14 @@ pub enum Error {
         bytes: u64,
         bytes_per_row: u64,
     },
+    /// `--base-paths` outside the Sobol design's range.
+    #[error("the Sobol design's base paths must be from {min} to {max}, found {n}")]
+    BasePaths { n: u64, min: u64, max: u64 },
+    /// A Sobol design of a term sheet where no factor varies.
+    #[error(
+        "no risk factor varies (no distribution in [risk] and no party with a credit): there is no variance to decompose"
+    )]
+    NothingToDecompose,
     #[error("the number of threads must be at least 1")]
     NoThreads,
     /// The drivers need the factors drawn on each path, and the table did not keep them.

@@ -18,6 +18,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod sampler;
+pub mod sobol;
 pub mod stats;
 pub mod table;
 

@@ -330,6 +330,188 @@ impl FactorSampler {
     }
 }
 
+/// One independent uniform input of a path, for a design that sets the uniforms itself (the
+/// Sobol design of [`crate::sobol`]): [`FactorSampler::inputs`] lists them,
+/// [`FactorSampler::draw_uniforms`] turns one value of each into a path's factors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The `e`-th independent standard normal ε of the copula (ε = Φ⁻¹(u), z = Lε).
+    Copula(usize),
+    /// An uncorrelated scalar factor: x = Q(u).
+    Scalar(ScalarFactor),
+    /// Tranche `k`'s delay (file order): round(Q(u)).
+    Delay(usize),
+    /// Generation `g`'s slip (roadmap order): round(Q(u)).
+    Slip(usize),
+    /// Party `j`'s default (`Contract::parties` order), uncorrelated: time −ln(1 − u)/λ.
+    Default(usize),
+}
+
+/// A group of inputs that a variance decomposition treats as one factor, with its name: one
+/// input for an uncorrelated factor; for correlated factors, every copula normal of one
+/// connected block of the copula's factor L and the factors it drives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputGroup {
+    /// `demand_factor`, `delay_months.<tranche>`, `slip_months.<generation>`,
+    /// `default.<party>`, or the members of a correlated group joined by ` + `.
+    pub name: String,
+    /// The factors of the group (one, but for a correlated group).
+    pub members: Vec<String>,
+    /// Positions in [`FactorSampler::inputs`].
+    pub inputs: Vec<usize>,
+    /// The factors it sets, as positions in a path's factor vector: demand, power, capex,
+    /// resale, each tranche's delay, each generation's slip, each party's default (the order
+    /// of a paths file's factor columns).
+    pub slots: Vec<usize>,
+}
+
+impl FactorSampler {
+    /// Every independent input of a path that varies, and how they group into factors: the
+    /// copula's normals (grouped by the connected blocks of L), then each uncorrelated scalar
+    /// with a distribution (demand, power, capex, resale), each tranche's delay (file order),
+    /// each generation's slip (roadmap order), each uncorrelated party with a credit.
+    pub fn inputs(&self, contract: &Contract) -> (Vec<Input>, Vec<InputGroup>) {
+        let mut inputs = Vec::new();
+        let mut groups = Vec::new();
+        let (t, gens) = (self.delays.len(), self.slips.len());
+        let party_slot = |j: usize| 4 + t + gens + j;
+        if let Some(copula) = &self.copula {
+            let k = copula.factors.len();
+            inputs.extend((0..k).map(Input::Copula));
+            for (factors, normals) in copula.blocks() {
+                let members: Vec<String> = factors
+                    .iter()
+                    .map(|f| copula.factors[*f].name(contract))
+                    .collect();
+                let slots = factors
+                    .iter()
+                    .filter_map(|f| match copula.factors[*f] {
+                        RiskFactor::Scalar(s) => Some(s as usize),
+                        RiskFactor::Default(_) => self.copula_slots[*f].map(party_slot),
+                    })
+                    .collect();
+                groups.push(InputGroup {
+                    name: members.join(" + "),
+                    members,
+                    inputs: normals,
+                    slots,
+                });
+            }
+        }
+        let mut single = |inputs: &mut Vec<Input>, input: Input, name: String| {
+            let slot = match input {
+                Input::Copula(_) => 0,
+                Input::Scalar(f) => f as usize,
+                Input::Delay(k) => 4 + k,
+                Input::Slip(g) => 4 + t + g,
+                Input::Default(j) => party_slot(j),
+            };
+            groups.push(InputGroup {
+                name: name.clone(),
+                members: vec![name],
+                inputs: vec![inputs.len()],
+                slots: vec![slot],
+            });
+            inputs.push(input);
+        };
+        for f in ScalarFactor::ALL {
+            let in_copula = self
+                .copula
+                .as_ref()
+                .is_some_and(|c| c.factors.contains(&RiskFactor::Scalar(f)));
+            if self.scalars[f as usize].is_some() && !in_copula {
+                single(&mut inputs, Input::Scalar(f), f.name().to_string());
+            }
+        }
+        for (k, m) in self.delays.iter().enumerate() {
+            if m.is_some() {
+                let name = format!("delay_months.{}", contract.tranches[k].id);
+                single(&mut inputs, Input::Delay(k), name);
+            }
+        }
+        for (g, m) in self.slips.iter().enumerate() {
+            if m.is_some() {
+                let name = format!("slip_months.{}", contract.generations[g].name);
+                single(&mut inputs, Input::Slip(g), name);
+            }
+        }
+        let parties = contract.parties();
+        for (j, law) in self.defaults.iter().enumerate() {
+            if law.is_some() && !self.default_correlated(j) {
+                let name = format!("default.{}", parties[j].1);
+                single(&mut inputs, Input::Default(j), name);
+            }
+        }
+        (inputs, groups)
+    }
+
+    /// Sets `scenario` (made by [`FactorSampler::scenario`]) from one uniform in (0, 1) per input
+    /// of [`FactorSampler::inputs`] (`u[n]` for `inputs[n]`): the same laws as
+    /// [`FactorSampler::draw`] (each factor by its quantile function; the copula's normals
+    /// ε = Φ⁻¹(u) correlated by L), the same clamping and rounding. Factors without a
+    /// distribution stay at base.
+    pub fn draw_uniforms(&self, inputs: &[Input], u: &[f64], scenario: &mut Scenario) {
+        let mut values = [1.0f64; 4];
+        let mut correlated = [false; 4];
+        for slot in scenario.delay_months.iter_mut() {
+            *slot = 0;
+        }
+        for slot in scenario.slip_months.iter_mut() {
+            *slot = 0;
+        }
+        if let Some(periods) = scenario.defaults.as_mut() {
+            periods.iter_mut().for_each(|p| *p = None);
+        }
+        if let Some(copula) = &self.copula {
+            let k = copula.factors.len();
+            let mut eps = vec![0.0f64; k];
+            for (input, x) in inputs.iter().zip(u) {
+                if let Input::Copula(e) = input {
+                    eps[*e] = self.std_normal.inverse_cdf(*x);
+                }
+            }
+            let mut z = vec![0.0f64; k];
+            copula.correlate(&eps, &mut z);
+            self.apply_copula(copula, &z, &mut values, &mut correlated, scenario);
+        }
+        for (input, x) in inputs.iter().zip(u) {
+            match *input {
+                Input::Copula(_) => {}
+                Input::Scalar(f) => {
+                    if let Some(m) = &self.scalars[f as usize] {
+                        values[f as usize] = m.quantile(*x);
+                    }
+                }
+                Input::Delay(k) => {
+                    if let (Some(Some(m)), Some(slot)) =
+                        (self.delays.get(k), scenario.delay_months.get_mut(k))
+                    {
+                        *slot = round_months(m.quantile(*x));
+                    }
+                }
+                Input::Slip(g) => {
+                    if let (Some(Some(m)), Some(slot)) =
+                        (self.slips.get(g), scenario.slip_months.get_mut(g))
+                    {
+                        *slot = round_months(m.quantile(*x));
+                    }
+                }
+                Input::Default(j) => {
+                    let law = self.defaults.get(j).copied().flatten();
+                    let slot = scenario.defaults.as_mut().and_then(|p| p.get_mut(j));
+                    if let (Some(law), Some(slot)) = (law, slot) {
+                        *slot = law.period(law.time(1.0 - x));
+                    }
+                }
+            }
+        }
+        scenario.demand_factor = values[0].max(0.0);
+        scenario.power_factor = values[1].max(0.0);
+        scenario.capex_factor = values[2].max(0.0);
+        scenario.resale_factor = values[3].max(0.0);
+    }
+}
+
 /// Copulas up to this many factors are drawn without allocating.
 pub const SMALL_COPULA: usize = 16;
 
