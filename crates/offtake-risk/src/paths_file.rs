@@ -43,6 +43,11 @@ use crate::{Error, Result};
 /// `payment_default_tested` and `payment_default`, and with factors `resale_factor` and
 /// `default_period_<party>`; paths draw default times.
 pub const FORMAT: u32 = 4;
+/// The format of a run with a Sobol design (`--sensitivity sobol`): format 4's columns, and a
+/// header whose `n_paths` counts every row of the run (the Monte Carlo paths, then the design's
+/// points) with a [`DesignHeader`] `design`. Versioned apart so that an offtake without Sobol
+/// designs refuses such a file instead of merging its design points as paths.
+pub const SOBOL_FORMAT: u32 = 5;
 /// Key of the header in the file's key-value metadata.
 pub const HEADER_KEY: &str = "offtake.risk";
 /// Key of the [`Checksum`] in the file's key-value metadata.
@@ -107,22 +112,46 @@ pub struct PathsHeader {
     /// The run was interrupted; the file holds only the paths that finished.
     pub partial: bool,
     pub layout: Layout,
+    /// Format 5: the run's Sobol design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<DesignHeader>,
+}
+
+/// A run's Sobol design in a paths file's header (format 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesignHeader {
+    /// The Monte Carlo paths (rows 0 … mc_paths − 1); the design's points follow.
+    pub mc_paths: u64,
+    /// N.
+    pub base_paths: u64,
+    /// N·(k + 2).
+    pub points: u64,
 }
 
 impl PathsHeader {
     pub fn of(contract: &Contract, sim: &Simulation) -> Self {
+        let design = sim.config.sobol().map(|s| DesignHeader {
+            mc_paths: sim.config.n_paths(),
+            base_paths: s.base_paths,
+            points: sim.config.total_rows() - sim.config.n_paths(),
+        });
         PathsHeader {
-            format: FORMAT,
+            format: if design.is_some() {
+                SOBOL_FORMAT
+            } else {
+                FORMAT
+            },
             writer: concat!("offtake-risk ", env!("CARGO_PKG_VERSION")).to_string(),
             deal_id: contract.deal.id.clone(),
             contract_fingerprint: contract_fingerprint(contract),
             seed: sim.config.seed(),
-            n_paths: sim.config.n_paths(),
+            n_paths: sim.config.total_rows(),
             shard_index: sim.config.shard().index,
             shard_count: sim.config.shard().count,
             rows: sim.table.len() as u64,
             partial: sim.partial,
             layout: sim.table.layout().clone(),
+            design,
         }
     }
 
@@ -527,14 +556,26 @@ fn header_of<R: ChunkReader + 'static>(
     let value: serde_json::Value =
         serde_json::from_str(&kv).map_err(|e| not(format!("bad header: {e}")))?;
     let format = value.get("format").and_then(serde_json::Value::as_u64);
-    if format != Some(u64::from(FORMAT)) {
+    if format != Some(u64::from(FORMAT)) && format != Some(u64::from(SOBOL_FORMAT)) {
         return Err(Error::FormatVersion {
             path: path.to_path_buf(),
             found: format.and_then(|f| u32::try_from(f).ok()).unwrap_or(0),
             expected: FORMAT,
         });
     }
-    let header = serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))?;
+    let header: PathsHeader =
+        serde_json::from_value(value).map_err(|e| not(format!("bad header: {e}")))?;
+    if (header.format == SOBOL_FORMAT) != header.design.is_some() {
+        return Err(not(format!(
+            "bad header: format {} {} a Sobol design",
+            header.format,
+            if header.design.is_some() {
+                "with"
+            } else {
+                "without"
+            }
+        )));
+    }
     Ok((kv, header))
 }
 
@@ -790,6 +831,18 @@ fn merge_keeping<R: ChunkReader + 'static>(
                 h.n_paths.to_string(),
             ));
         }
+        if h.design != reference.design {
+            let show = |d: &Option<DesignHeader>| {
+                d.as_ref().map_or("none".to_string(), |d| {
+                    format!("{} paths and {} base paths", d.mc_paths, d.base_paths)
+                })
+            };
+            return Err(mismatch(
+                "the Sobol design",
+                show(&reference.design),
+                show(&h.design),
+            ));
+        }
         if h.shard_count != reference.shard_count {
             return Err(mismatch(
                 "the number of shards",
@@ -877,7 +930,28 @@ fn merge_keeping<R: ChunkReader + 'static>(
         }
     }
     Ok(Simulation {
-        config: RunConfig::whole(reference.seed, n_paths, keep_factors)?,
+        config: match &reference.design {
+            None => RunConfig::whole(contract, reference.seed, n_paths, None, keep_factors)?,
+            Some(d) => {
+                let config = RunConfig::whole(
+                    contract,
+                    reference.seed,
+                    d.mc_paths,
+                    Some(crate::sobol::SobolSpec {
+                        base_paths: d.base_paths,
+                    }),
+                    keep_factors,
+                )?;
+                if config.total_rows() != n_paths {
+                    return Err(Error::BadColumn {
+                        path: first.clone(),
+                        column: "*".into(),
+                        problem: "hold a Sobol design of another size than the term sheet's".into(),
+                    });
+                }
+                config
+            }
+        },
         table: merged,
         partial: false,
     })

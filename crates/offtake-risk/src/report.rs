@@ -44,6 +44,9 @@ pub struct RiskReport {
     /// asked for, so a report without them reads as before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drivers: Option<crate::drivers::Drivers>,
+    /// Sobol indices of every factor (`--sensitivity sobol`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<crate::sobol::Sensitivity>,
 }
 
 /// A factor with a distribution, as written in `[risk]`.
@@ -229,12 +232,40 @@ pub fn contract_fingerprint(contract: &Contract) -> String {
 /// statistics computed on at most the run's threads (the caller's and scoped ones). The result
 /// does not depend on the number of threads.
 pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
+    let Some(spec) = sim.config.sobol() else {
+        return report_of(contract, sim, &sim.table);
+    };
+    // A run with a Sobol design: its paths, then the design's points.
+    let (paths, points) = sim.table.split_at_path(sim.config.n_paths())?;
+    let mut r = report_of(contract, sim, &paths)?;
+    let expected = sim.config.total_rows() - sim.config.n_paths();
+    if points.len() as u64 == expected {
+        r.sensitivity = Some(crate::sobol::sensitivity(
+            contract,
+            spec,
+            sim.config.seed(),
+            &points,
+            &r.tornado,
+            sim.config.threads(),
+        )?);
+    } else {
+        r.notes.push(format!(
+            "interrupted: the Sobol design ran {} of its {} points, so no indices are reported",
+            points.len(),
+            expected
+        ));
+    }
+    Ok(r)
+}
+
+/// The report of a run's paths in `table` (all of `sim`'s, or its Monte Carlo paths).
+fn report_of(contract: &Contract, sim: &Simulation, table: &PathTable) -> Result<RiskReport> {
     let (seed, n_paths, threads) = (
         sim.config.seed(),
         sim.config.n_paths(),
         sim.config.threads(),
     );
-    let (table, partial) = (&sim.table, sim.partial);
+    let partial = sim.partial;
     let sampler = FactorSampler::new(contract)?;
     let layout = table.layout();
     let metrics = MetricSummaries(metric_summaries(table, threads));
@@ -353,6 +384,7 @@ pub fn report(contract: &Contract, sim: &Simulation) -> Result<RiskReport> {
         probabilities,
         tornado: tornado(contract, &sampler),
         drivers: None,
+        sensitivity: None,
     })
 }
 

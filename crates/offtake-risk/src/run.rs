@@ -11,6 +11,7 @@ use offtake_engine::{Extent, Simulator};
 use offtake_model::{Contract, RiskSpec};
 
 use crate::sampler::{FactorSampler, spec_defaults};
+use crate::sobol::{ContractDesign, SobolSpec};
 use crate::table::{BLOCK_ROWS, Layout, PathTable, write_row};
 use crate::{Error, Result};
 
@@ -109,6 +110,9 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Keep the factors drawn in each row (for a paths file).
     pub keep_factors: bool,
+    /// Also run a Sobol design of this many base paths (`--sensitivity sobol`): its points
+    /// are the rows after the Monte Carlo paths ([`crate::sobol`]).
+    pub sobol: Option<u64>,
 }
 
 /// What to run: `[risk]` with the caller's [`RunOptions`], checked once by [`RunConfig::new`],
@@ -120,6 +124,8 @@ pub struct RunConfig {
     threads: usize,
     shard: Shard,
     keep_factors: bool,
+    /// The Sobol design run after the paths, and its number of points.
+    design: Option<(SobolSpec, u64)>,
 }
 
 impl RunConfig {
@@ -128,23 +134,52 @@ impl RunConfig {
     /// or has no paths) before any work starts.
     pub fn new(contract: &Contract, options: RunOptions) -> Result<Self> {
         let (seed, n_paths) = spec_defaults(contract);
+        let design = options
+            .sobol
+            .map(|base_paths| Self::design_of(contract, base_paths))
+            .transpose()?;
         Self::checked(
             options.seed.unwrap_or(seed),
             options.n_paths.unwrap_or(n_paths),
             options.threads.unwrap_or_else(Self::default_threads),
             options.shard.unwrap_or(Shard::ALL),
             options.keep_factors,
+            design,
         )
     }
 
-    /// The whole run of `n_paths` paths with `seed` (what a merge of its shards rebuilds).
-    pub(crate) fn whole(seed: u64, n_paths: u64, keep_factors: bool) -> Result<Self> {
+    /// A Sobol design of `base_paths` rows over the contract's factors, and its points.
+    fn design_of(contract: &Contract, base_paths: u64) -> Result<(SobolSpec, u64)> {
+        let sampler = FactorSampler::new(contract)?;
+        let (inputs, groups) = sampler.inputs(contract);
+        let design = crate::sobol::Design::new(
+            base_paths,
+            inputs.len(),
+            groups.into_iter().map(|g| g.inputs).collect(),
+            0,
+        )?;
+        Ok((SobolSpec { base_paths }, design.points()))
+    }
+
+    /// The whole run of `n_paths` paths with `seed` (what a merge of its shards rebuilds), and
+    /// its Sobol design.
+    pub(crate) fn whole(
+        contract: &Contract,
+        seed: u64,
+        n_paths: u64,
+        sobol: Option<SobolSpec>,
+        keep_factors: bool,
+    ) -> Result<Self> {
+        let design = sobol
+            .map(|s| Self::design_of(contract, s.base_paths))
+            .transpose()?;
         Self::checked(
             seed,
             n_paths,
             Self::default_threads(),
             Shard::ALL,
             keep_factors,
+            design,
         )
     }
 
@@ -159,6 +194,7 @@ impl RunConfig {
         threads: usize,
         shard: Shard,
         keep_factors: bool,
+        design: Option<(SobolSpec, u64)>,
     ) -> Result<Self> {
         if !(1..=RiskSpec::MAX_PATHS).contains(&n_paths) {
             return Err(Error::PathCount {
@@ -166,15 +202,22 @@ impl RunConfig {
                 max: RiskSpec::MAX_PATHS,
             });
         }
+        let rows = n_paths + design.map_or(0, |d| d.1);
+        if rows > RiskSpec::MAX_PATHS {
+            return Err(Error::PathCount {
+                paths: rows,
+                max: RiskSpec::MAX_PATHS,
+            });
+        }
         if threads == 0 {
             return Err(Error::NoThreads);
         }
         let shard = Shard::new(shard.index, shard.count)?;
-        if shard.n_paths(n_paths) == 0 {
+        if shard.n_paths(rows) == 0 {
             return Err(Error::EmptyShard {
                 index: shard.index,
                 count: shard.count,
-                paths: n_paths,
+                paths: rows,
             });
         }
         Ok(RunConfig {
@@ -183,7 +226,18 @@ impl RunConfig {
             threads,
             shard,
             keep_factors,
+            design,
         })
+    }
+
+    /// The Sobol design run after the paths, if any.
+    pub fn sobol(&self) -> Option<SobolSpec> {
+        self.design.map(|d| d.0)
+    }
+
+    /// Rows of the whole run: the Monte Carlo paths, then the Sobol design's points.
+    pub fn total_rows(&self) -> u64 {
+        self.n_paths + self.design.map_or(0, |d| d.1)
     }
 
     pub fn seed(&self) -> u64 {
@@ -209,9 +263,9 @@ impl RunConfig {
         self.keep_factors
     }
 
-    /// Paths this process runs (its shard's share of the run).
+    /// Paths (and design points) this process runs (its shard's share of the run).
     pub fn shard_paths(&self) -> u64 {
-        self.shard.n_paths(self.n_paths)
+        self.shard.n_paths(self.total_rows())
     }
 }
 
@@ -233,6 +287,18 @@ pub struct Simulation {
     pub partial: bool,
 }
 
+impl Simulation {
+    /// The Monte Carlo paths' rows: the whole table, or without a Sobol design's points (which
+    /// follow the paths) when the run has one.
+    pub fn paths_table(&self) -> Result<std::borrow::Cow<'_, PathTable>> {
+        if self.config.sobol().is_none() {
+            return Ok(std::borrow::Cow::Borrowed(&self.table));
+        }
+        let (paths, _) = self.table.split_at_path(self.config.n_paths())?;
+        Ok(std::borrow::Cow::Owned(paths))
+    }
+}
+
 /// Runs the shard's paths of `config` on `contract`.
 pub fn simulate(
     contract: &Contract,
@@ -240,12 +306,23 @@ pub fn simulate(
     control: Control<'_>,
 ) -> Result<Simulation> {
     let sampler = FactorSampler::new(contract)?.with_seed(config.seed);
+    let design = config
+        .sobol()
+        .map(|s| {
+            ContractDesign::new(
+                contract,
+                &sampler,
+                s.base_paths,
+                config.seed,
+                config.threads,
+            )
+        })
+        .transpose()?;
     let layout = Layout::new(contract, config.keep_factors);
-    let rows =
-        usize::try_from(config.shard.n_paths(config.n_paths)).map_err(|_| Error::PathCount {
-            paths: config.n_paths,
-            max: RiskSpec::MAX_PATHS,
-        })?;
+    let rows = usize::try_from(config.shard_paths()).map_err(|_| Error::PathCount {
+        paths: config.total_rows(),
+        max: RiskSpec::MAX_PATHS,
+    })?;
     let mut table = PathTable::zeroed(layout, rows)?;
     let n_chunks = rows.div_ceil(CHUNK_PATHS);
     let (layout, path_idx, values, flags) = table.parts_mut();
@@ -261,6 +338,8 @@ pub fn simulate(
     let job = Job {
         contract,
         sampler: &sampler,
+        design: design.as_ref(),
+        n_paths: config.n_paths,
         layout,
         shard: config.shard,
         control,
@@ -304,6 +383,9 @@ pub fn simulate(
 struct Job<'a, 'c> {
     contract: &'c Contract,
     sampler: &'a FactorSampler,
+    /// Rows from `n_paths` on are the points of this design.
+    design: Option<&'a ContractDesign>,
+    n_paths: u64,
     layout: &'a Layout,
     shard: Shard,
     control: Control<'a>,
@@ -337,7 +419,10 @@ impl Job<'_, '_> {
             for (j, (slot, f)) in idx.iter_mut().zip(flags.chunks_exact_mut(fw)).enumerate() {
                 let i = self.shard.path_idx(first + j as u64);
                 *slot = i;
-                self.sampler.draw(i, &mut scenario);
+                match self.design {
+                    Some(d) if i >= self.n_paths => d.draw(i - self.n_paths, &mut scenario),
+                    _ => self.sampler.draw(i, &mut scenario),
+                }
                 let summary = simulator.run(&scenario);
                 write_row(self.layout, block, j, f, summary, &scenario);
             }

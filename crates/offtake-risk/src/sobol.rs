@@ -636,6 +636,276 @@ impl Output {
     }
 }
 
+/// Sobol indices of every factor of a run (`RiskReport::sensitivity`, `docs/output.md`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    /// `sobol`.
+    pub method: &'static str,
+    /// The estimators: `saltelli2010` (first order), `jansen1999` (total).
+    pub first_order: &'static str,
+    pub total: &'static str,
+    /// N.
+    pub base_paths: u64,
+    /// N·(k + 2): the engine runs of the design.
+    pub design_points: u64,
+    pub bootstrap_resamples: usize,
+    pub confidence: f64,
+    /// The factors, in design order: each uncorrelated factor alone, correlated factors as one
+    /// group (`members`).
+    pub factors: Vec<SensitivityFactor>,
+    /// Per output (provider NPV, IRR, min DSCR, then the verdicts as 0/1 indicators).
+    pub outputs: Vec<OutputSensitivity>,
+    /// Where the tornado's one-at-a-time swing and the indices disagree.
+    pub disagreements: Vec<Disagreement>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityFactor {
+    /// `demand_factor`, `delay_months.<tranche>`, `slip_months.<generation>`, `default.<party>`,
+    /// or a correlated group's members joined by ` + `.
+    pub factor: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputSensitivity {
+    /// `provider_npv`, `provider_irr`, `min_dscr`, `contracted`, `financeable`, `deliverable`.
+    pub output: &'static str,
+    pub mean: Option<f64>,
+    pub variance: Option<f64>,
+    pub rows_used: u64,
+    /// Per factor, in `factors` order.
+    pub indices: Vec<FactorIndices>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorIndices {
+    pub factor: String,
+    #[serde(flatten)]
+    pub indices: Indices,
+}
+
+/// A tornado row whose one-at-a-time swing and total index disagree for an output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Disagreement {
+    /// The tornado row's factor (`delay_months`: every tranche's delay together); the rows of
+    /// one correlated group, joined by ` + `, are compared as one (with their largest swing).
+    pub factor: String,
+    /// `provider_npv`, `provider_irr` or `min_dscr`.
+    pub output: &'static str,
+    /// `tornado_overstates`: the swing is among the largest (≥ 50 % of the largest swing) but
+    /// S_T < 0.05; `tornado_understates`: S_T ≥ 0.10 but the swing is < 10 % of the largest
+    /// (the output is not monotone in the factor, or the factor acts through interactions);
+    /// `tornado_not_monotone`: the factor's P10 and P90 both move the output the same way from
+    /// base, so the swing |P90 − P10| understates it (`st` shows its share of the variance).
+    pub kind: &'static str,
+    /// The row's swing as a share of the largest swing of that output.
+    pub swing_share: f64,
+    /// The factor's total index (for `delay_months`, the sum over tranches, an upper bound of
+    /// their joint total index).
+    pub st: f64,
+}
+
+/// The indices of a run's design `points` (complete, in point order), and where they disagree
+/// with `tornado`.
+pub(crate) fn sensitivity(
+    contract: &Contract,
+    spec: SobolSpec,
+    seed: u64,
+    points: &PathTable,
+    tornado: &crate::report::Tornado,
+    threads: usize,
+) -> Result<Sensitivity> {
+    let sampler = FactorSampler::new(contract)?;
+    let (inputs, groups) = sampler.inputs(contract);
+    let design = Design::new(
+        spec.base_paths,
+        inputs.len(),
+        groups.iter().map(|g| g.inputs.clone()).collect(),
+        seed,
+    )?;
+    let columns: Vec<Vec<f64>> = OUTPUTS.iter().map(|o| o.column(points)).collect();
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let decompositions = estimate(&refs, &design, BOOTSTRAP_RESAMPLES, seed, threads);
+    let outputs: Vec<OutputSensitivity> = OUTPUTS
+        .iter()
+        .zip(decompositions)
+        .map(|(o, d)| OutputSensitivity {
+            output: o.name(),
+            mean: d.mean,
+            variance: d.variance,
+            rows_used: d.rows_used,
+            indices: groups
+                .iter()
+                .zip(d.indices)
+                .map(|(g, indices)| FactorIndices {
+                    factor: g.name.clone(),
+                    indices,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if groups.iter().any(|g| g.members.len() > 1) {
+        notes.push(
+            "correlated factors are one group: Sobol indices need independent inputs, so a group's indices are those of the copula's independent normals that drive it together"
+                .to_string(),
+        );
+    }
+    for o in &outputs {
+        if o.variance.is_some_and(|v| v == 0.0) {
+            notes.push(format!(
+                "{} does not vary over the design: no indices",
+                o.output
+            ));
+        }
+        if o.rows_used < spec.base_paths {
+            notes.push(format!(
+                "{}: {} of {} base rows have a value at every point they need; the others are left out",
+                o.output, o.rows_used, spec.base_paths
+            ));
+        }
+    }
+    let disagreements = disagreements(&groups, &outputs, tornado);
+    Ok(Sensitivity {
+        method: "sobol",
+        first_order: "saltelli2010",
+        total: "jansen1999",
+        base_paths: spec.base_paths,
+        design_points: design.points(),
+        bootstrap_resamples: BOOTSTRAP_RESAMPLES,
+        confidence: CONFIDENCE,
+        factors: groups
+            .iter()
+            .map(|g| SensitivityFactor {
+                factor: g.name.clone(),
+                members: g.members.clone(),
+            })
+            .collect(),
+        outputs,
+        disagreements,
+        notes,
+    })
+}
+
+/// Swing shares at or above this are among the tornado's largest.
+pub const LARGE_SWING: f64 = 0.5;
+/// Total indices below this are small.
+pub const SMALL_ST: f64 = 0.05;
+/// Swing shares below this are small.
+pub const SMALL_SWING: f64 = 0.10;
+/// Total indices at or above this are large.
+pub const LARGE_ST: f64 = 0.10;
+
+fn disagreements(
+    groups: &[InputGroup],
+    outputs: &[OutputSensitivity],
+    tornado: &crate::report::Tornado,
+) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    let pick: [(
+        &'static str,
+        fn(&crate::report::TornadoPoint) -> Option<f64>,
+    ); 3] = [
+        ("provider_npv", |p| Some(p.provider_npv)),
+        ("provider_irr", |p| p.provider_irr),
+        ("min_dscr", |p| p.min_dscr),
+    ];
+    for (name, get) in pick {
+        let Some(o) = outputs.iter().find(|o| o.output == name) else {
+            continue;
+        };
+        let swings: Vec<Option<f64>> = tornado
+            .rows
+            .iter()
+            .map(|r| Some((get(&r.at_high)? - get(&r.at_low)?).abs()))
+            .collect();
+        let largest = swings.iter().flatten().copied().fold(0.0, f64::max);
+        if largest <= 0.0 {
+            continue;
+        }
+        // Units compared: the groups a tornado row moves (its factor's group, a correlated
+        // group for each of its members, every tranche's delay for `delay_months`), with the
+        // largest swing of the rows that move exactly those groups.
+        let mut units: Vec<(Vec<usize>, Vec<String>, f64)> = Vec::new();
+        for (row, swing) in tornado.rows.iter().zip(&swings) {
+            let Some(swing) = swing else { continue };
+            let moved: Vec<usize> = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| {
+                    g.members.iter().any(|m| {
+                        *m == row.factor
+                            || (row.factor == "delay_months" && m.starts_with("delay_months."))
+                    })
+                })
+                .map(|(k, _)| k)
+                .collect();
+            if moved.is_empty() {
+                continue;
+            }
+            match units.iter_mut().find(|u| u.0 == moved) {
+                Some(u) => {
+                    u.1.push(row.factor.clone());
+                    u.2 = u.2.max(*swing);
+                }
+                None => units.push((moved, vec![row.factor.clone()], *swing)),
+            }
+        }
+        // A row whose P10 and P90 both move the output the same way from base: its swing
+        // |P90 − P10| understates what the factor does (the model is not monotone in it).
+        let base = get(&tornado.base);
+        for (row, swing) in tornado.rows.iter().zip(&swings) {
+            let (Some(base), Some(lo), Some(hi), Some(swing)) =
+                (base, get(&row.at_low), get(&row.at_high), swing)
+            else {
+                continue;
+            };
+            let tol = 1e-9 * base.abs().max(1.0);
+            let (dl, dh) = (lo - base, hi - base);
+            if dl.abs() <= tol || dh.abs() <= tol || (dl > 0.0) != (dh > 0.0) {
+                continue;
+            }
+            let Some((moved, _, _)) = units.iter().find(|u| u.1.contains(&row.factor)) else {
+                continue;
+            };
+            let sts: Option<Vec<f64>> = moved.iter().map(|k| o.indices[*k].indices.st).collect();
+            let Some(sts) = sts else { continue };
+            out.push(Disagreement {
+                factor: row.factor.clone(),
+                output: name,
+                kind: "tornado_not_monotone",
+                swing_share: swing / largest,
+                st: sts.iter().sum(),
+            });
+        }
+        for (moved, factors, swing) in units {
+            let sts: Vec<Option<f64>> = moved.iter().map(|k| o.indices[*k].indices.st).collect();
+            if sts.iter().any(Option::is_none) {
+                continue;
+            }
+            let st: f64 = sts.iter().flatten().sum();
+            let share = swing / largest;
+            let kind = if share >= LARGE_SWING && st < SMALL_ST {
+                "tornado_overstates"
+            } else if share < SMALL_SWING && st >= LARGE_ST {
+                "tornado_understates"
+            } else {
+                continue;
+            };
+            out.push(Disagreement {
+                factor: factors.join(" + "),
+                output: name,
+                kind,
+                swing_share: share,
+                st,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -536,6 +536,26 @@ impl PathTable {
         self.path_idx[row] = path_idx;
     }
 
+    /// The rows with a path index below `n` and the rest, as two tables of the same layout
+    /// (a run with a Sobol design: its Monte Carlo paths and its design points).
+    pub(crate) fn split_at_path(&self, n: u64) -> Result<(PathTable, PathTable)> {
+        let at = self.path_idx.partition_point(|i| *i < n);
+        let part = |rows: std::ops::Range<usize>| -> Result<PathTable> {
+            let mut t = PathTable::with_rows(self.layout.clone(), rows.len())?;
+            let fw = self.layout.flag_width();
+            for (to, from) in rows.enumerate() {
+                t.path_idx[to] = self.path_idx[from];
+                for col in 0..self.layout.value_width() {
+                    t.set_raw_value(to, col, self.value(from, col));
+                }
+                t.flags[to * fw..(to + 1) * fw]
+                    .copy_from_slice(&self.flags[from * fw..(from + 1) * fw]);
+            }
+            Ok(t)
+        };
+        Ok((part(0..at)?, part(at..self.len())?))
+    }
+
     /// Copies `from`'s row `from_row` into `row` under `path_idx`: the metrics and the flags
     /// (both tables' flag layouts must agree), and the factors when this table keeps them
     /// (`from` must then keep them too).
