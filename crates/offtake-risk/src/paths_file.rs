@@ -824,13 +824,6 @@ fn merge_keeping<R: ChunkReader + 'static>(
                 h.seed.to_string(),
             ));
         }
-        if h.n_paths != reference.n_paths {
-            return Err(mismatch(
-                "the number of paths",
-                reference.n_paths.to_string(),
-                h.n_paths.to_string(),
-            ));
-        }
         if h.design != reference.design {
             let show = |d: &Option<DesignHeader>| {
                 d.as_ref().map_or("none".to_string(), |d| {
@@ -841,6 +834,13 @@ fn merge_keeping<R: ChunkReader + 'static>(
                 "the Sobol design",
                 show(&reference.design),
                 show(&h.design),
+            ));
+        }
+        if h.n_paths != reference.n_paths {
+            return Err(mismatch(
+                "the number of paths",
+                reference.n_paths.to_string(),
+                h.n_paths.to_string(),
             ));
         }
         if h.shard_count != reference.shard_count {

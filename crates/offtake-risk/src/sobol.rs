@@ -697,8 +697,8 @@ pub struct Disagreement {
     /// `tornado_overstates`: the swing is among the largest (≥ 50 % of the largest swing) but
     /// S_T < 0.05; `tornado_understates`: S_T ≥ 0.10 but the swing is < 10 % of the largest
     /// (the output is not monotone in the factor, or the factor acts through interactions);
-    /// `tornado_not_monotone`: the factor's P10 and P90 both move the output the same way from
-    /// base, so the swing |P90 − P10| understates it (`st` shows its share of the variance).
+    /// `tornado_not_monotone`: the factor's P10 and P90 (on either side of its base multiplier
+    /// of 1) both move the output the same way from base, so the swing |P90 − P10| understates it (`st` shows its share of the variance).
     pub kind: &'static str,
     /// The row's swing as a share of the largest swing of that output.
     pub swing_share: f64,
@@ -862,6 +862,17 @@ fn disagreements(
             else {
                 continue;
             };
+            // Only where base lies between the two settings (a multiplier of 1 between its P10
+            // and P90; a delay's base of 0 months is below both, so both ends below base is
+            // monotone there).
+            let between = matches!(
+                (&row.low, &row.high),
+                (crate::report::Setting::Multiplier(l), crate::report::Setting::Multiplier(h))
+                    if (*l < 1.0 && *h > 1.0) || (*l > 1.0 && *h < 1.0)
+            );
+            if !between {
+                continue;
+            }
             let tol = 1e-9 * base.abs().max(1.0);
             let (dl, dh) = (lo - base, hi - base);
             if dl.abs() <= tol || dh.abs() <= tol || (dl > 0.0) != (dh > 0.0) {
