@@ -90,6 +90,9 @@ pub fn risk(r: &RiskReport, contract: &Contract, screen: &Screen) -> String {
     s.push_str(&metrics(r, screen));
     probabilities_block(&mut s, r, screen);
     tornado(&mut s, r, screen);
+    if let Some(sens) = &r.sensitivity {
+        sensitivity(&mut s, sens, screen);
+    }
     drivers(&mut s, r, screen);
     if contract.financing.is_none() {
         let _ = writeln!(
@@ -288,6 +291,88 @@ fn drivers(s: &mut String, r: &RiskReport, screen: &Screen) {
         }
         if let Some(r) = &v.refinement {
             s.push_str(&wrap(r, 4));
+
+/// The label of a Sobol output (`provider_npv`, …, `deliverable`).
+pub fn output_label(output: &str) -> &'static str {
+    match output {
+        "provider_npv" => Metric::ProviderNpv.label(),
+        "provider_irr" => Metric::ProviderIrr.label(),
+        "min_dscr" => Metric::MinDscr.label(),
+        "contracted" => "Contracted",
+        "financeable" => "Financeable",
+        "deliverable" => "Deliverable",
+        _ => "?",
+    }
+}
+
+/// A disagreement between the tornado and the indices, in words.
+pub fn disagreement_text(d: &offtake_risk::sobol::Disagreement) -> String {
+    let what = match d.kind {
+        "tornado_overstates" => "the tornado ranks it among the largest swings, but its total index is small",
+        "tornado_understates" => "its tornado swing is small, but its total index is large (interactions, or not monotone)",
+        "tornado_not_monotone" => "its P10 and P90 both move the output the same way from base, so the tornado's swing understates it",
+        _ => "the tornado and the indices disagree",
+    };
+    format!(
+        "{}, {}: {what} (swing {} of the largest, S_T {:.2})",
+        sanitize(&d.factor),
+        output_label(d.output),
+        pct(d.swing_share),
+        d.st
+    )
+}
+
+/// The Sobol section: first-order and total indices per factor and output, with their
+/// bootstrap intervals (± half-width; the interval itself with `--wide`), and where the
+/// tornado misleads.
+fn sensitivity(s: &mut String, sens: &offtake_risk::sobol::Sensitivity, screen: &Screen) {
+    let _ = writeln!(
+        s,
+        "\nSobol indices: {} base paths, {} engine runs; first order (Saltelli 2010) and total (Jansen 1999), {:.0} % bootstrap intervals ({} resamples)",
+        count(sens.base_paths),
+        count(sens.design_points),
+        sens.confidence * 100.0,
+        sens.bootstrap_resamples
+    );
+    for n in &sens.notes {
+        let _ = writeln!(s, "note: {}", sanitize(n));
+    }
+    let mut header = vec!["Factor"];
+    header.extend(sens.outputs.iter().map(|o| output_label(o.output)));
+    let mut right = vec![true; header.len()];
+    right[0] = false;
+    let cell = |x: Option<f64>, ci: Option<[f64; 2]>| match (x, ci) {
+        (Some(x), Some([lo, hi])) if screen.wide() => format!("{x:.3} [{lo:.3}, {hi:.3}]"),
+        (Some(x), Some([lo, hi])) => format!("{x:.2} ±{:.2}", (hi - lo) / 2.0),
+        (Some(x), None) => format!("{x:.2}"),
+        (None, _) => "n/a".to_string(),
+    };
+    for (title, first) in [("Total index S_T", false), ("First-order index S_1", true)] {
+        let _ = writeln!(s, "  {title}");
+        let mut table = Table::new(&header, &right).keep(0);
+        for (k, f) in sens.factors.iter().enumerate() {
+            let mut row = vec![sanitize(&f.factor).into_owned()];
+            for o in &sens.outputs {
+                let ix = o.indices[k].indices;
+                row.push(if first {
+                    cell(ix.s1, ix.s1_ci)
+                } else {
+                    cell(ix.st, ix.st_ci)
+                });
+            }
+            table.row(row);
+        }
+        s.push_str(&table.render_on(2, screen));
+    }
+    if !sens.disagreements.is_empty() {
+        let _ = writeln!(s, "Where the tornado misleads:");
+        for d in &sens.disagreements {
+            let _ = writeln!(
+                s,
+                "  {} {}",
+                screen.paint(Tone::Warn, "!"),
+                disagreement_text(d)
+            );
         }
     }
 }

@@ -135,14 +135,21 @@ fn the_example_s_indices_are_sane() {
     for ix in &npv.indices {
         let (s1, st) = (ix.indices.s1.unwrap(), ix.indices.st.unwrap());
         // Up to estimation noise: 0 ≤ S_i ≤ S_Ti ≤ 1.
-        assert!(s1 > -0.05 && st >= -1e-12 && s1 <= st + 0.05 && st < 1.05, "{ix:?}");
+        assert!(
+            s1 > -0.05 && st >= -1e-12 && s1 <= st + 0.05 && st < 1.05,
+            "{ix:?}"
+        );
         let [lo, hi] = ix.indices.st_ci.unwrap();
         assert!(lo <= st && st <= hi, "{ix:?}");
     }
     // Demand (with power) drives most of the NPV's variance.
     assert!(npv.indices[0].indices.st.unwrap() > 0.5);
     // Every path is financeable: no variance, no indices.
-    let fin = s.outputs.iter().find(|o| o.output == "financeable").unwrap();
+    let fin = s
+        .outputs
+        .iter()
+        .find(|o| o.output == "financeable")
+        .unwrap();
     assert!(fin.indices.iter().all(|i| i.indices.s1.is_none()));
     // Demand raises the IRR at both its P10 and its P90: the tornado cannot show it.
     assert!(s.disagreements.iter().any(|d| d.factor == "demand_factor"
