@@ -291,6 +291,9 @@ fn drivers(s: &mut String, r: &RiskReport, screen: &Screen) {
         }
         if let Some(r) = &v.refinement {
             s.push_str(&wrap(r, 4));
+        }
+    }
+}
 
 /// The label of a Sobol output (`provider_npv`, …, `deliverable`).
 pub fn output_label(output: &str) -> &'static str {
@@ -308,9 +311,15 @@ pub fn output_label(output: &str) -> &'static str {
 /// A disagreement between the tornado and the indices, in words.
 pub fn disagreement_text(d: &offtake_risk::sobol::Disagreement) -> String {
     let what = match d.kind {
-        "tornado_overstates" => "the tornado ranks it among the largest swings, but its total index is small",
-        "tornado_understates" => "its tornado swing is small, but its total index is large (interactions, or not monotone)",
-        "tornado_not_monotone" => "its P10 and P90 both move the output the same way from base, so the tornado's swing understates it",
+        "tornado_overstates" => {
+            "the tornado ranks it among the largest swings, but its total index is small"
+        }
+        "tornado_understates" => {
+            "its tornado swing is small, but its total index is large (interactions, or not monotone)"
+        }
+        "tornado_not_monotone" => {
+            "its P10 and P90 both move the output the same way from base, so the tornado's swing understates it"
+        }
         _ => "the tornado and the indices disagree",
     };
     format!(

@@ -152,6 +152,85 @@ pub struct RiskView {
     pub stats: Vec<MetricStats>,
     /// The drivers of each verdict (`--drivers`); empty when not asked for.
     pub drivers: Vec<VerdictDriversView>,
+    /// Sobol indices, when the run had a Sobol design.
+    pub sensitivity: Option<SensitivityView>,
+}
+
+/// Sobol indices beside the tornado (`offtake risk --sensitivity sobol`, `docs/risk.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityView {
+    pub base_paths: u64,
+    pub design_points: u64,
+    /// Output labels (Provider NPV, …, Deliverable).
+    pub outputs: Vec<&'static str>,
+    /// Per factor group: its name and, per output, (S_1, S_T, S_T's interval).
+    pub rows: Vec<(String, Vec<SobolCell>)>,
+    /// Per tornado row (same order as [`RiskView::tornado`]): S_T of what it moves for provider
+    /// NPV, IRR and min DSCR, and the disagreements found for it, in words.
+    pub tornado: Vec<([Option<f64>; 3], Vec<String>)>,
+    pub notes: Vec<String>,
+}
+
+/// One factor's indices for one output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SobolCell {
+    pub s1: Option<f64>,
+    pub st: Option<f64>,
+    pub st_ci: Option<[f64; 2]>,
+}
+
+impl SensitivityView {
+    fn of(report: &RiskReport, s: &offtake_risk::sobol::Sensitivity) -> SensitivityView {
+        let outputs = s
+            .outputs
+            .iter()
+            .map(|o| crate::risk_terminal::output_label(o.output))
+            .collect();
+        let rows = s
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                let cells = s
+                    .outputs
+                    .iter()
+                    .map(|o| {
+                        let ix = o.indices[k].indices;
+                        SobolCell {
+                            s1: ix.s1,
+                            st: ix.st,
+                            st_ci: ix.st_ci,
+                        }
+                    })
+                    .collect();
+                (f.factor.clone(), cells)
+            })
+            .collect();
+        let tornado = report
+            .tornado
+            .rows
+            .iter()
+            .map(|r| {
+                let st = ["provider_npv", "provider_irr", "min_dscr"]
+                    .map(|o| s.tornado_st(&r.factor, o));
+                let marks = s
+                    .disagreements
+                    .iter()
+                    .filter(|d| d.factor.split(" + ").any(|f| f == r.factor))
+                    .map(crate::risk_terminal::disagreement_text)
+                    .collect();
+                (st, marks)
+            })
+            .collect();
+        SensitivityView {
+            base_paths: s.base_paths,
+            design_points: s.design_points,
+            outputs,
+            rows,
+            tornado,
+            notes: s.notes.clone(),
+        }
+    }
 }
 
 /// A tornado setting as one number in its unit, if it is one.
@@ -304,7 +383,14 @@ impl RiskView {
             RiskHistogram {
                 title: format!("{} over Monte Carlo paths", label_of(m)),
                 x_desc: x_desc.to_string(),
-                values: table.metric_column(m).flatten().collect(),
+                // A run with a Sobol design: its design points (path index ≥ n_paths) are not
+                // Monte Carlo paths.
+                values: table
+                    .metric_column(m)
+                    .zip(table.path_indices())
+                    .filter(|(_, i)| **i < report.n_paths)
+                    .filter_map(|(v, _)| v)
+                    .collect(),
                 axis: axis_of(m),
                 p10: pick(|s| s.p10),
                 p50: pick(|s| s.p50),
@@ -433,6 +519,10 @@ impl RiskView {
                 .as_ref()
                 .map(drivers_view)
                 .unwrap_or_default(),
+            sensitivity: report
+                .sensitivity
+                .as_ref()
+                .map(|s| SensitivityView::of(report, s)),
         }
     }
 

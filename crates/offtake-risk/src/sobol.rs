@@ -789,6 +789,32 @@ pub(crate) fn sensitivity(
     })
 }
 
+/// Whether the tornado row of `factor` moves a factor group with these members: its own group,
+/// a correlated group it is a member of, or (`delay_months`) every tranche's delay.
+pub fn moves(factor: &str, members: &[String]) -> bool {
+    members
+        .iter()
+        .any(|m| m == factor || (factor == "delay_months" && m.starts_with("delay_months.")))
+}
+
+impl Sensitivity {
+    /// The total index of what the tornado row of `factor` moves, for `output`: its group's
+    /// S_T, or for `delay_months` the sum over the tranches (an upper bound of their joint
+    /// total index). None when the output does not vary or no group matches.
+    pub fn tornado_st(&self, factor: &str, output: &str) -> Option<f64> {
+        let o = self.outputs.iter().find(|o| o.output == output)?;
+        let sts: Option<Vec<f64>> = self
+            .factors
+            .iter()
+            .zip(&o.indices)
+            .filter(|(f, _)| moves(factor, &f.members))
+            .map(|(_, i)| i.indices.st)
+            .collect();
+        let sts = sts?;
+        (!sts.is_empty()).then(|| sts.iter().sum())
+    }
+}
+
 /// Swing shares at or above this are among the tornado's largest.
 pub const LARGE_SWING: f64 = 0.5;
 /// Total indices below this are small.
@@ -834,12 +860,7 @@ fn disagreements(
             let moved: Vec<usize> = groups
                 .iter()
                 .enumerate()
-                .filter(|(_, g)| {
-                    g.members.iter().any(|m| {
-                        *m == row.factor
-                            || (row.factor == "delay_months" && m.starts_with("delay_months."))
-                    })
-                })
+                .filter(|(_, g)| moves(&row.factor, &g.members))
                 .map(|(k, _)| k)
                 .collect();
             if moved.is_empty() {

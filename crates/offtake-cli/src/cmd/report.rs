@@ -76,6 +76,14 @@ pub struct Args {
     #[arg(long, value_name = "N", requires = "risk",
           value_parser = clap::value_parser!(u64).range(1..=RiskSpec::MAX_PATHS))]
     pub paths: Option<u64>,
+    /// Add Sobol indices to the risk section, beside the tornado (marking where its
+    /// one-at-a-time swing misleads).
+    #[arg(long, value_name = "METHOD", requires = "risk")]
+    pub sensitivity: Option<crate::cmd::risk::Sensitivity>,
+    /// Base paths N of the Sobol design (default 16,384).
+    #[arg(long, value_name = "N", requires = "sensitivity",
+          value_parser = clap::value_parser!(u64).range(offtake_risk::sobol::MIN_BASE_PATHS..=offtake_risk::sobol::MAX_BASE_PATHS))]
+    pub base_paths: Option<u64>,
     /// Run an alternative of a sourced term: TERM=N (repeatable; `offtake compare` lists them).
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
@@ -115,7 +123,19 @@ pub fn run(args: &Args) -> CliResult {
     let scenario = crate::defaults::scenario(contract, &args.defaults)?;
     let outcome = underwrite(contract, &scenario);
     let risk = if args.risk {
-        Some(run_risk(contract, args.paths, args.drivers, args.quiet)?)
+        let sobol = args
+            .sensitivity
+            .map(|crate::cmd::risk::Sensitivity::Sobol| {
+                args.base_paths
+                    .unwrap_or(offtake_risk::sobol::DEFAULT_BASE_PATHS)
+            });
+        Some(run_risk(
+            contract,
+            args.paths,
+            args.drivers,
+            sobol,
+            args.quiet,
+        )?)
     } else {
         None
     };
@@ -143,11 +163,13 @@ fn run_risk(
     contract: &Contract,
     paths: Option<u64>,
     with_drivers: bool,
+    sobol: Option<u64>,
     quiet: bool,
 ) -> Result<RiskView, offtake_risk::Error> {
     let options = RunOptions {
         n_paths: paths,
         keep_factors: with_drivers,
+        sobol,
         ..RunOptions::default()
     };
     let config = RunConfig::new(contract, options)?;
@@ -164,7 +186,7 @@ fn run_risk(
     let sim = simulate(contract, &config, Control::default())?;
     let mut risk = report(contract, &sim)?;
     if with_drivers {
-        risk.drivers = Some(drivers(contract, &sim.table)?);
+        risk.drivers = Some(drivers(contract, &*sim.paths_table()?)?);
     }
     if !quiet {
         eprintln!(

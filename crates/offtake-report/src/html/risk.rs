@@ -66,11 +66,47 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
             "Provider NPV with one factor at a time moved to its marginal P10 and P90, the others at base; \
              ranked by swing. Delay moves every tranche together; each generation's slip is its own factor.",
         )?;
-        h.push_str(
-            "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base</caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th></tr></thead>\n<tbody>\n",
-        );
+        let sens = risk.sensitivity.as_ref();
+        if sens.is_some() {
+            h.push_str(
+                "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base, beside its total Sobol index S<sub>T</sub></caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th><th class=\"num\">S<sub>T</sub> NPV</th><th class=\"num\">S<sub>T</sub> IRR</th><th class=\"num\">S<sub>T</sub> DSCR</th></tr></thead>\n<tbody>\n",
+            );
+        } else {
+            h.push_str(
+                "<div class=\"table-wrap\"><table>\n<caption>Tornado: each factor at its P10 / P90, the others at base</caption>\n<thead><tr><th>Factor</th><th>Setting</th><th class=\"num\">Provider NPV</th><th class=\"num\">Provider IRR</th><th class=\"num\">Minimum DSCR</th></tr></thead>\n<tbody>\n",
+            );
+        }
         let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or_else(|| "none".to_string(), f);
-        for t in &risk.tornado {
+        for (k, t) in risk.tornado.iter().enumerate() {
+            if let Some((st, marks)) = sens.and_then(|s| s.tornado.get(k)) {
+                let mark = if marks.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " <span class=\"mark\" style=\"color:#b45309\" title=\"{}\">⚠ tornado misleads</span>",
+                        escape(&marks.join("; "))
+                    )
+                };
+                let idx =
+                    |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}"));
+                let _ = writeln!(
+                    h,
+                    "<tr><th scope=\"row\"><code>{}</code>{mark}</th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    escape(&t.factor),
+                    escape(&t.p10_setting),
+                    escape(&t.p90_setting),
+                    usd(t.npv_at_p10),
+                    usd(t.npv_at_p90),
+                    opt(t.irr_at_p10, pct),
+                    opt(t.irr_at_p90, pct),
+                    opt(t.min_dscr_at_p10, times),
+                    opt(t.min_dscr_at_p90, times),
+                    idx(st[0]),
+                    idx(st[1]),
+                    idx(st[2]),
+                );
+                continue;
+            }
             let _ = writeln!(
                 h,
                 "<tr><th scope=\"row\"><code>{}</code></th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
@@ -90,6 +126,9 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
             "</tbody>\n</table></div>\n<p class=\"note\">Base provider NPV {}.</p>",
             usd(risk.base_npv)
         );
+        if let Some(sens) = sens {
+            sobol_section(h, sens);
+        }
     }
     if !risk.probabilities.is_empty() {
         figure(
@@ -128,6 +167,54 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
     }
     h.push_str("</section>\n");
     Ok(())
+}
+
+/// The Sobol indices beside the tornado: where the tornado misleads, in words, and the table of
+/// S_T (with its bootstrap interval) and S_1 per factor and output.
+fn sobol_section(h: &mut String, s: &crate::risk_view::SensitivityView) {
+    let marks: Vec<&String> = s.tornado.iter().flat_map(|(_, m)| m).collect();
+    if !marks.is_empty() {
+        h.push_str("<p class=\"note\"><strong>Where the tornado misleads</strong> (one factor at a time against the Sobol indices):</p>\n<ul>\n");
+        for m in marks {
+            let _ = writeln!(h, "<li>{}</li>", escape(m));
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = write!(
+        h,
+        "<div class=\"table-wrap\"><table>\n<caption>Sobol indices over {} base paths ({} engine runs): total S<sub>T</sub> [95 % bootstrap interval] and first order S<sub>1</sub></caption>\n<thead><tr><th>Factor</th>",
+        crate::style::number(s.base_paths as f64, 0),
+        crate::style::number(s.design_points as f64, 0)
+    );
+    for o in &s.outputs {
+        let _ = write!(h, "<th class=\"num\">{}</th>", escape(o));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for (factor, cells) in &s.rows {
+        let _ = write!(
+            h,
+            "<tr><th scope=\"row\"><code>{}</code></th>",
+            escape(factor)
+        );
+        for c in cells {
+            let text = match (c.st, c.st_ci, c.s1) {
+                (Some(st), Some([lo, hi]), Some(s1)) => {
+                    format!("S<sub>T</sub> {st:.2} [{lo:.2}, {hi:.2}]<br>S<sub>1</sub> {s1:.2}")
+                }
+                (Some(st), _, s1) => format!(
+                    "S<sub>T</sub> {st:.2}<br>S<sub>1</sub> {}",
+                    s1.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}"))
+                ),
+                _ => "n/a".to_string(),
+            };
+            let _ = write!(h, "<td class=\"num\">{text}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+    for n in &s.notes {
+        let _ = writeln!(h, "<p class=\"note\">Note: {}.</p>", escape(n));
+    }
 }
 
 /// The drivers of each verdict (`--drivers`): its headline, a chart of its probability inside
