@@ -217,6 +217,14 @@ pub struct Decomposition {
     pub indices: Vec<Indices>,
 }
 
+/// Mean, variance, rows used and per group (S_i, S_Ti), from one set of row weights.
+type Estimates = (
+    Option<f64>,
+    Option<f64>,
+    f64,
+    Vec<(Option<f64>, Option<f64>)>,
+);
+
 /// The per-row terms of one output, centred, zero on rows left out.
 struct Terms {
     groups: usize,
@@ -268,15 +276,7 @@ impl Terms {
     }
 
     /// The estimates with row weights `w` (all 1: the point estimate; counts: a resample).
-    fn estimate(
-        &self,
-        w: &[f64],
-    ) -> (
-        Option<f64>,
-        Option<f64>,
-        f64,
-        Vec<(Option<f64>, Option<f64>)>,
-    ) {
+    fn estimate(&self, w: &[f64]) -> Estimates {
         let rows = dot(w, &self.used);
         let none = || (None, None, rows, vec![(None, None); self.groups]);
         if rows < 2.0 {
@@ -830,10 +830,8 @@ fn disagreements(
     tornado: &crate::report::Tornado,
 ) -> Vec<Disagreement> {
     let mut out = Vec::new();
-    let pick: [(
-        &'static str,
-        fn(&crate::report::TornadoPoint) -> Option<f64>,
-    ); 3] = [
+    type Pick = fn(&crate::report::TornadoPoint) -> Option<f64>;
+    let pick: [(&'static str, Pick); 3] = [
         ("provider_npv", |p| Some(p.provider_npv)),
         ("provider_irr", |p| p.provider_irr),
         ("min_dscr", |p| p.min_dscr),
