@@ -19,7 +19,8 @@
 //! score² / (n·p·(1 − p)) is the share of the indicator's variance the condition explains (the
 //! squared phi coefficient of the two 0/1 variables), reported as `explained`.
 //!
-//! Per factor the rows are sorted once (O(n log n); ties by row, so the order is total) and each
+//! Per factor the rows are sorted once (ties by row, so the order is total: O(n) by counting
+//! for whole months, O(n log n) for multipliers) and each
 //! verdict is one sweep over them; nothing depends on the number of threads. The crate reads no
 //! clock and does no IO. User documentation: `docs/risk.md`.
 
@@ -194,12 +195,7 @@ struct Candidate {
 
 impl Candidate {
     fn new(factor: DriverFactor, values: Vec<f64>) -> Self {
-        let mut order: Vec<u32> = (0..values.len() as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            values[*a as usize]
-                .total_cmp(&values[*b as usize])
-                .then(a.cmp(b))
-        });
+        let order = sorted_rows(&values);
         Candidate {
             factor,
             values,
@@ -214,6 +210,42 @@ impl Candidate {
         }
     }
 }
+
+/// The rows sorted by value, ties by row. Whole values over a span of at most
+/// [`COUNTING_SPAN`] (months, month differences, default months) are counted into buckets, O(n);
+/// others are sorted stably (rows start in order), O(n log n).
+fn sorted_rows(values: &[f64]) -> Vec<u32> {
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(*x), hi.max(*x))
+        });
+    let whole = values.iter().all(|x| x.fract() == 0.0);
+    if whole && hi - lo <= COUNTING_SPAN as f64 {
+        let bucket = |x: f64| (x - lo) as usize;
+        let mut start = vec![0usize; COUNTING_SPAN + 2];
+        for x in values {
+            start[bucket(*x) + 1] += 1;
+        }
+        for b in 1..start.len() {
+            start[b] += start[b - 1];
+        }
+        let mut order = vec![0u32; values.len()];
+        for (r, x) in values.iter().enumerate() {
+            let slot = &mut start[bucket(*x)];
+            order[*slot] = r as u32;
+            *slot += 1;
+        }
+        order
+    } else {
+        let mut order: Vec<u32> = (0..values.len() as u32).collect();
+        order.sort_by(|a, b| values[*a as usize].total_cmp(&values[*b as usize]));
+        order
+    }
+}
+
+/// The widest span of whole values sorted by counting.
+const COUNTING_SPAN: usize = 4096;
 
 /// The drivers of each verdict in `table`, which must keep the factors drawn
 /// ([`Error::NoFactors`] otherwise).
@@ -723,8 +755,22 @@ mod tests {
 
     #[test]
     fn the_result_does_not_depend_on_row_order_of_equal_values() {
-        // Sorting is by (value, row), so the order of equal values is fixed.
+        // Sorting is by (value, row), so the order of equal values is fixed; by counting for
+        // whole values, by a stable sort for others, the same order.
         let c = candidate(vec![1.0, 0.0, 1.0, 0.0]);
         assert_eq!(c.order, vec![1, 3, 0, 2]);
+        assert_eq!(
+            sorted_rows(&[1.5, 0.0, 1.5, 0.0, -3.0]),
+            vec![4, 1, 3, 0, 2]
+        );
+        assert_eq!(sorted_rows(&[9e9, 0.0, 9e9, -1.0]), vec![3, 1, 0, 2]);
+        let values: Vec<f64> = (0..500).map(|i| f64::from((i * 37) % 11) - 5.0).collect();
+        let mut want: Vec<u32> = (0..500).collect();
+        want.sort_by(|a, b| {
+            values[*a as usize]
+                .total_cmp(&values[*b as usize])
+                .then(a.cmp(b))
+        });
+        assert_eq!(sorted_rows(&values), want);
     }
 }
