@@ -186,21 +186,39 @@ pub struct Drivers {
     pub verdicts: Vec<VerdictDrivers>,
 }
 
-/// A candidate factor: its values per row and its rows sorted by value (ties by row).
+/// A candidate factor: its values per row, its rows sorted by value (ties by row), and in that
+/// order the values and the verdicts (bit v of a flag: `Verdict::ALL[v]` holds), so each sweep
+/// reads memory in sequence.
+#[derive(Clone)]
 struct Candidate {
     factor: DriverFactor,
     values: Vec<f64>,
     order: Vec<u32>,
+    sorted: Vec<f64>,
+    flags: Vec<u8>,
 }
 
 impl Candidate {
     fn new(factor: DriverFactor, values: Vec<f64>) -> Self {
         let order = sorted_rows(&values);
+        let sorted = order.iter().map(|r| values[*r as usize]).collect();
         Candidate {
             factor,
             values,
             order,
+            sorted,
+            flags: Vec::new(),
         }
+    }
+
+    /// `row_flags` (verdict bits by row) in this candidate's order.
+    fn set_flags(&mut self, row_flags: &[u8]) {
+        self.flags = self.order.iter().map(|r| row_flags[*r as usize]).collect();
+    }
+
+    /// A mask by row in this candidate's order.
+    fn gather(&self, mask: &[bool]) -> Vec<bool> {
+        self.order.iter().map(|r| mask[*r as usize]).collect()
     }
 
     fn varies(&self) -> bool {
@@ -253,13 +271,25 @@ pub fn drivers(contract: &Contract, table: &PathTable) -> Result<Drivers> {
     if !table.layout().factors {
         return Err(Error::NoFactors);
     }
-    let candidates = candidates(contract, table);
+    let mut candidates = candidates(contract, table);
     let n = table.len();
+    let row_flags: Vec<u8> = (0..n)
+        .map(|r| {
+            Verdict::ALL
+                .iter()
+                .enumerate()
+                .fold(0u8, |f, (b, v)| f | u8::from(table.verdict(r, *v)) << b)
+        })
+        .collect();
+    for c in &mut candidates {
+        c.set_flags(&row_flags);
+    }
     let verdicts = Verdict::ALL
         .iter()
-        .map(|v| {
-            let y: Vec<bool> = (0..n).map(|r| table.verdict(r, *v)).collect();
-            verdict_drivers(v.name(), &candidates, &y)
+        .enumerate()
+        .map(|(b, v)| {
+            let y: Vec<bool> = row_flags.iter().map(|f| f >> b & 1 == 1).collect();
+            verdict_drivers(v.name(), &candidates, b, &y)
         })
         .collect();
     Ok(Drivers {
@@ -367,7 +397,13 @@ fn candidates(contract: &Contract, table: &PathTable) -> Vec<Candidate> {
     out
 }
 
-fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) -> VerdictDrivers {
+/// The drivers of verdict `bit` (its indicator by row: `y`).
+fn verdict_drivers(
+    verdict: &'static str,
+    candidates: &[Candidate],
+    bit: usize,
+    y: &[bool],
+) -> VerdictDrivers {
     let n = y.len();
     let yes = y.iter().filter(|x| **x).count();
     let probability = (n > 0).then(|| yes as f64 / n as f64);
@@ -387,7 +423,7 @@ fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) 
         let min_side = min_side(n);
         let found: Vec<Splits> = candidates
             .iter()
-            .map(|c| splits(c, y, None, min_side))
+            .map(|c| splits(c, bit, None, min_side))
             .collect();
         // Best first; equal scores keep candidate order.
         let ranked = |pick: fn(&Splits) -> Option<Split>| {
@@ -412,7 +448,7 @@ fn verdict_drivers(verdict: &'static str, candidates: &[Candidate], y: &[bool]) 
             .take(TOP_CONDITIONS)
             .collect();
         if let Some((j, first)) = best.first() {
-            refinement = refine(&candidates[*j], first, candidates, y, min_side);
+            refinement = refine(&candidates[*j], first, candidates, (bit, y), min_side);
         }
     }
     VerdictDrivers {
@@ -435,7 +471,7 @@ fn refine(
     factor: &Candidate,
     first: &Split,
     candidates: &[Candidate],
-    y: &[bool],
+    (bit, y): (usize, &[bool]),
     min_side: usize,
 ) -> Option<Refinement> {
     let mut best: Option<(f64, Refinement)> = None;
@@ -452,7 +488,7 @@ fn refine(
         }
         let mut found: Option<(usize, Split)> = None;
         for (j, c) in candidates.iter().enumerate() {
-            if let Some(s) = best_split(c, y, Some(&mask), min_side)
+            if let Some(s) = best_split(c, bit, Some(&c.gather(&mask)), min_side)
                 && found.as_ref().is_none_or(|(_, f)| s.score > f.score)
             {
                 found = Some((j, s));
@@ -557,19 +593,17 @@ impl Split {
 /// A candidate's split of highest score and its decisive split.
 type Splits = (Option<Split>, Option<Split>);
 
-/// The best thresholds on `c` for the verdict `y` over the rows where `mask` holds (every row
-/// without one), each side at least `min_side` rows: the one of highest score, and the decisive
+/// The best thresholds on `c` for verdict `bit` over the rows where `mask` (in `c`'s order)
+/// holds (every row without one), each side at least `min_side` rows: the one of highest score, and the decisive
 /// one, whose inside (the side where the verdict is the same on every row) is largest. `None`
 /// when no threshold qualifies or none changes the probability.
-fn splits(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Splits {
-    let keep = |r: usize| mask.is_none_or(|m| m[r]);
-    let (n, yes) = c
-        .order
-        .iter()
-        .map(|r| *r as usize)
-        .filter(|r| keep(*r))
-        .fold((0usize, 0usize), |(n, yes), r| {
-            (n + 1, yes + usize::from(y[r]))
+fn splits(c: &Candidate, bit: usize, mask: Option<&[bool]>, min_side: usize) -> Splits {
+    let kept = |i: usize| mask.is_none_or(|m| m[i]);
+    let holds = |i: usize| c.flags[i] >> bit & 1 == 1;
+    let (n, yes) = (0..c.sorted.len())
+        .filter(|i| kept(*i))
+        .fold((0usize, 0usize), |(n, yes), i| {
+            (n + 1, yes + usize::from(holds(i)))
         });
     if n < 2 * min_side {
         return (None, None);
@@ -577,14 +611,14 @@ fn splits(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> 
     let (mut best, mut pure_low, mut pure_high): (Option<Split>, Option<Split>, Option<Split>) =
         (None, None, None);
     let (mut n_lo, mut yes_lo) = (0usize, 0usize);
-    let mut rows = c.order.iter().map(|r| *r as usize).filter(|r| keep(*r));
+    let mut rows = (0..c.sorted.len()).filter(|i| kept(*i));
     let Some(mut current) = rows.next() else {
         return (None, None);
     };
     for next in rows {
         n_lo += 1;
-        yes_lo += usize::from(y[current]);
-        let (lo_max, hi_min) = (c.values[current], c.values[next]);
+        yes_lo += usize::from(holds(current));
+        let (lo_max, hi_min) = (c.sorted[current], c.sorted[next]);
         current = next;
         // A threshold lies only between two different values.
         if lo_max == hi_min || n_lo < min_side || n - n_lo < min_side {
@@ -623,8 +657,8 @@ fn splits(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> 
 }
 
 /// [`splits`]' split of highest score.
-fn best_split(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Option<Split> {
-    splits(c, y, mask, min_side).0
+fn best_split(c: &Candidate, bit: usize, mask: Option<&[bool]>, min_side: usize) -> Option<Split> {
+    splits(c, bit, mask, min_side).0
 }
 
 impl Split {
@@ -651,6 +685,15 @@ impl Split {
 mod tests {
     use super::*;
 
+    /// [`splits`] with the verdict `y` and the `mask` given by row.
+    fn by_rows(c: &Candidate, y: &[bool], mask: Option<&[bool]>, min_side: usize) -> Splits {
+        let mut c = c.clone();
+        let flags: Vec<u8> = y.iter().map(|y| u8::from(*y)).collect();
+        c.set_flags(&flags);
+        let mask = mask.map(|m| c.gather(m));
+        splits(&c, 0, mask.as_deref(), min_side)
+    }
+
     fn candidate(values: Vec<f64>) -> Candidate {
         Candidate::new(
             DriverFactor::Delay {
@@ -665,7 +708,7 @@ mod tests {
         // x = 0..99; the verdict holds exactly when x ≤ 86: the 13 rows from 87 fail.
         let x: Vec<f64> = (0..100).map(f64::from).collect();
         let y: Vec<bool> = (0..100).map(|i| i <= 86).collect();
-        let s = best_split(&candidate(x), &y, None, 1).unwrap();
+        let s = by_rows(&candidate(x), &y, None, 1).0.unwrap();
         let c = s.condition(&candidate((0..100).map(f64::from).collect()));
         assert_eq!(c.op, Side::AtLeast);
         assert_eq!(c.threshold, Threshold::Months(87));
@@ -680,7 +723,8 @@ mod tests {
         // Fails on x ≤ 9 (10 rows of 100): the condition is "≤ 9".
         let x: Vec<f64> = (0..100).map(f64::from).collect();
         let y: Vec<bool> = (0..100).map(|i| i > 9).collect();
-        let c = best_split(&candidate(x.clone()), &y, None, 1)
+        let c = by_rows(&candidate(x.clone()), &y, None, 1)
+            .0
             .unwrap()
             .condition(&candidate(x));
         assert_eq!((c.op, c.threshold), (Side::AtMost, Threshold::Months(9)));
@@ -701,12 +745,12 @@ mod tests {
         }
         y[99] = false;
         let c = candidate(x.clone());
-        let s = best_split(&c, &y, None, 5).unwrap();
+        let s = by_rows(&c, &y, None, 5).0.unwrap();
         assert_eq!((s.lo_max, s.hi_min, s.n_lo, s.n_hi), (0.0, 1.0, 50, 50));
         // Lower side: 40/50 = 0.8; upper: 49/50 = 0.98; score = 0.18·√(2500/100) = 0.9.
         assert!((s.score - 0.9).abs() < 1e-12);
         // No threshold between equal values: the 50 zeros stay together whatever y says.
-        let s = best_split(&c, &y, None, 1).unwrap();
+        let s = by_rows(&c, &y, None, 1).0.unwrap();
         assert!(s.n_lo == 50 || s.n_lo == 99, "{s:?}");
     }
 
@@ -716,7 +760,7 @@ mod tests {
         // each side: every threshold leaves p_lo = p_hi.
         let x: Vec<f64> = (0..40).map(|i| f64::from(i / 2)).collect();
         let y: Vec<bool> = (0..40).map(|i| i % 2 == 0).collect();
-        assert!(best_split(&candidate(x), &y, None, 1).is_none());
+        assert!(by_rows(&candidate(x), &y, None, 1).0.is_none());
     }
 
     #[test]
@@ -726,7 +770,7 @@ mod tests {
         // Fails on rows 0..10 only: "x ≤ 9" fails on every path, and ten failures together
         // by chance has probability 0.01^10 = 1e-20 < 1e-6.
         let y: Vec<bool> = (0..1000).map(|i| i >= 10).collect();
-        let d = splits(&c, &y, None, 10).1.unwrap();
+        let d = by_rows(&c, &y, None, 10).1.unwrap();
         let k = d.condition(&c);
         assert_eq!(
             (k.op, k.threshold, k.p_inside),
@@ -735,7 +779,7 @@ mod tests {
         // Fails on three scattered rows: the largest pure sides (x ≤ 99 and x ≥ 901, all
         // holding) are what 100 paths at 99.7 % give by chance (0.997^100 = 0.74).
         let y: Vec<bool> = (0..1000).map(|i| ![100, 500, 900].contains(&i)).collect();
-        let (best, decisive) = splits(&c, &y, None, 10);
+        let (best, decisive) = by_rows(&c, &y, None, 10);
         assert!(best.is_some() && decisive.is_none(), "{decisive:?}");
     }
 
@@ -748,7 +792,7 @@ mod tests {
             .collect();
         let mask: Vec<bool> = (0..100).map(|i| i % 2 == 0).collect();
         let c = candidate(x.clone());
-        let s = best_split(&c, &y, Some(&mask), 1).unwrap();
+        let s = by_rows(&c, &y, Some(&mask), 1).0.unwrap();
         assert_eq!((s.lo_max, s.hi_min), (28.0, 30.0));
         assert_eq!((s.n_lo, s.yes_lo, s.n_hi, s.yes_hi), (15, 15, 35, 0));
     }
