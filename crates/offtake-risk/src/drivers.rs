@@ -533,8 +533,6 @@ impl Split {
         (n, yes): (usize, usize),
     ) -> Self {
         let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
-        let p_lo = yes_lo as f64 / n_lo as f64;
-        let p_hi = yes_hi as f64 / n_hi as f64;
         Split {
             lo_max,
             hi_min,
@@ -542,7 +540,7 @@ impl Split {
             yes_lo,
             n_hi,
             yes_hi,
-            score: (p_lo - p_hi).abs() * (n_lo as f64 * n_hi as f64 / n as f64).sqrt(),
+            score: score(n_lo, yes_lo, (n, yes)),
             // The smaller side (the high side on a tie).
             inside_high: n_hi <= n_lo,
         }
@@ -590,6 +588,15 @@ impl Split {
     }
 }
 
+/// |p_lo − p_hi|·√(n_lo·n_hi/n) for a low side of `n_lo` rows, `yes_lo` holding, of `n` rows
+/// with `yes` holding, as |yes_lo·n_hi − yes_hi·n_lo| / √(n_lo·n_hi·n) (the same, with one
+/// division; the numerator exact in integers).
+fn score(n_lo: usize, yes_lo: usize, (n, yes): (usize, usize)) -> f64 {
+    let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
+    let diff = (yes_lo as i128 * n_hi as i128 - yes_hi as i128 * n_lo as i128).unsigned_abs();
+    diff as f64 / (n_lo as f64 * n_hi as f64 * n as f64).sqrt()
+}
+
 /// A candidate's split of highest score and its decisive split.
 type Splits = (Option<Split>, Option<Split>);
 
@@ -624,28 +631,35 @@ fn splits(c: &Candidate, bit: usize, mask: Option<&[bool]>, min_side: usize) -> 
         if lo_max == hi_min || n_lo < min_side || n - n_lo < min_side {
             continue;
         }
+        let score = score(n_lo, yes_lo, (n, yes));
+        if score <= 0.0 {
+            continue;
+        }
+        // The largest pure low side is the last one met; the largest pure high side the
+        // first. A decisive side is at most half the paths: "fails on every path where …"
+        // says something only where it is the exception.
+        let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
+        let pure_lo = n_lo <= n_hi && (yes_lo == 0 || yes_lo == n_lo);
+        let pure_hi = pure_high.is_none() && n_hi <= n_lo && (yes_hi == 0 || yes_hi == n_hi);
+        let better = best.is_none_or(|b| score > b.score);
+        if !(better || pure_lo || pure_hi) {
+            continue;
+        }
         let split = Split::new(lo_max, hi_min, (n_lo, yes_lo), (n, yes));
-        if split.score > 0.0 && best.is_none_or(|b| split.score > b.score) {
+        if better {
             best = Some(split);
         }
-        if split.score > 0.0 {
-            // The largest pure low side is the last one met; the largest pure high side the
-            // first.
-            // A decisive side is at most half the paths: "fails on every path where …" says
-            // something only where it is the exception.
-            let (n_hi, yes_hi) = (n - n_lo, yes - yes_lo);
-            if n_lo <= n_hi && (yes_lo == 0 || yes_lo == n_lo) {
-                pure_low = Some(Split {
-                    inside_high: false,
-                    ..split
-                });
-            }
-            if pure_high.is_none() && n_hi <= n_lo && (yes_hi == 0 || yes_hi == n_hi) {
-                pure_high = Some(Split {
-                    inside_high: true,
-                    ..split
-                });
-            }
+        if pure_lo {
+            pure_low = Some(Split {
+                inside_high: false,
+                ..split
+            });
+        }
+        if pure_hi {
+            pure_high = Some(Split {
+                inside_high: true,
+                ..split
+            });
         }
     }
     let decisive = match (pure_low, pure_high) {
