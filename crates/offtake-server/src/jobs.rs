@@ -230,6 +230,7 @@ pub async fn start(
         threads: limits.job_threads,
         shard: None,
         keep_factors: keep_paths || with_drivers,
+        sobol: None,
     };
     let config = RunConfig::new(&contract, options)
         .map_err(|e| ApiError::bad_request("invalid_risk", e.to_string()))?;
