@@ -34,7 +34,10 @@
 //! Otherwise (`solve`, and always for dated flows) the grid is walked, skipping grid points
 //! where a bound on |dNPV/dr| proves NPV keeps its sign (`Polynomial::scan_negative_rates` and
 //! `scan_positive_rates`): the same sign changes are found, with far fewer evaluations away
-//! from the roots; the reported root is refined by Brent's method.
+//! from the roots; the reported root is refined by Brent's method. For polynomial flows
+//! (`settled::solve_settled`) the walk stops where the points left can no longer change the
+//! result (after a falling root, Descartes' rule on the second running sums proves no falling
+//! root is left), with the same result bit for bit.
 //!
 //! # Which root
 //! Several roots: the largest at which NPV falls through zero as r rises (the economic IRR of a
@@ -48,6 +51,7 @@ mod brent;
 mod fast_path;
 #[cfg(test)]
 mod levered_sample;
+mod settled;
 
 use std::sync::OnceLock;
 
@@ -55,6 +59,7 @@ use brent::brent;
 #[cfg(test)]
 use fast_path::secant_in_bracket;
 use fast_path::{BESIDE_ROOT, fast_path};
+use settled::solve_settled;
 
 use crate::poly::{
     horner, horner_reversed, horner_reversed_with_slope_bound, horner_with_slope_bound,
@@ -137,7 +142,7 @@ fn solve_polynomial(flows: &[f64], periods: Periods, reach: usize) -> Option<Irr
     };
     match fast_path(&poly, &shape, reach) {
         Some(found) => found,
-        None => solve(&poly, shape.shape),
+        None => solve_settled(&poly, &shape),
     }
 }
 
@@ -373,6 +378,20 @@ impl NpvSign for Polynomial<'_> {
     /// v ≤ v_i and B is non-decreasing in v. So P keeps the sign of P(v_i) on
     /// [r_i, r_i + |P(v_i)|/bound): the grid points there would report no sign change.
     fn scan_positive_rates(&self, scan: &mut Scan) {
+        self.walk_positive_rates(scan, |_, _, _, _| false);
+    }
+}
+
+impl Polynomial<'_> {
+    /// [`NpvSign::scan_positive_rates`] for polynomials, asking `stop` after each point pushed
+    /// (with its grid index, value and the margin by which the value's sign is proven, > 0
+    /// when it is) whether the walk may end there.
+    #[inline(always)]
+    fn walk_positive_rates(
+        &self,
+        scan: &mut Scan,
+        mut stop: impl FnMut(&mut Scan, usize, f64, f64) -> bool,
+    ) {
         let k = self.exponent();
         // Horner's rounding error is below 2n·ε·Σ|c_t|v^t ≤ 2n·ε·Σ|c_t| for v ≤ 1.
         let rounding = 4.0 * self.flows.len() as f64 * f64::EPSILON * self.abs_sum;
@@ -388,6 +407,9 @@ impl NpvSign for Polynomial<'_> {
             let max_slope = k * slope / (1.0 + rate) * (1.0 + 1e-9);
             // The factor v_i itself is rounded: P moves by at most |P'|·|Δv| ≤ slope·ε.
             let safe = value.abs() - rounding - 4.0 * f64::EPSILON * slope;
+            if stop(scan, i, value, safe) {
+                return;
+            }
             let skip = if safe <= 0.0 {
                 0
             } else if max_slope > 0.0 {
@@ -547,16 +569,21 @@ pub(crate) fn solve<F: NpvSign>(npv: &F, shape: Shape) -> Option<Irr> {
     scan.finish();
 
     let root = scan.last_falling.or(scan.last)?;
-    let rate = match root {
+    Some(Irr {
+        rate: refine_root(npv, root),
+        multiple_roots: scan.n_roots > 1,
+    })
+}
+
+/// The reported root: a grid point where NPV is exactly 0, or a bracket refined by Brent's
+/// method.
+fn refine_root<F: NpvSign>(npv: &F, root: Root) -> f64 {
+    match root {
         Root::Exact(rate) => rate,
         Root::Bracket { lo, hi, f_lo, f_hi } => {
             brent(|r| npv.eval(r), lo, hi, f_lo, f_hi, IRR_TOLERANCE / 2.0)
         }
-    };
-    Some(Irr {
-        rate,
-        multiple_roots: scan.n_roots > 1,
-    })
+    }
 }
 
 /// What one pass forward and one backward over the flows tell: enough to reject series with no
