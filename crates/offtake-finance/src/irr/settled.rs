@@ -173,8 +173,8 @@ mod tests {
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
 
-    use super::super::levered_sample::levered_flows;
     use super::super::Periods;
+    use super::super::levered_sample::levered_flows;
     use super::*;
 
     /// `solve_settled` and `solve` on the same flows: the same `Irr`, bit for bit.
