@@ -273,6 +273,61 @@ fn horner_weighted(c: &[f64], x: f64, weight: impl Fn(f64) -> f64) -> (f64, f64)
     (acc, slope)
 }
 
+/// The flows with their slope weights side by side, [c_t, t·|c_t|], for
+/// [`horner_with_slope_bound_pairs`]; up to [`WEIGHTED_CAPACITY`] flows.
+pub(crate) struct WeightedFlows {
+    pairs: [[f64; 2]; WEIGHTED_CAPACITY],
+    len: usize,
+}
+
+/// Most flows [`WeightedFlows`] holds (21 years monthly): longer series keep
+/// [`horner_with_slope_bound`].
+pub(crate) const WEIGHTED_CAPACITY: usize = 256;
+
+impl WeightedFlows {
+    /// `None` for more than [`WEIGHTED_CAPACITY`] flows.
+    pub(crate) fn new(c: &[f64]) -> Option<Self> {
+        if c.len() > WEIGHTED_CAPACITY {
+            return None;
+        }
+        let mut pairs = [[0.0; 2]; WEIGHTED_CAPACITY];
+        for (t, (pair, &ct)) in pairs.iter_mut().zip(c).enumerate() {
+            // The product `horner_with_slope_bound` forms: (t as f64)·|c_t|, t exact.
+            *pair = [ct, t as f64 * ct.abs()];
+        }
+        Some(Self {
+            pairs,
+            len: c.len(),
+        })
+    }
+}
+
+/// [`horner_with_slope_bound`] on [`WeightedFlows`]: the value and the slope bound as the two
+/// lanes of one operand, each lane exactly that function's arithmetic (the same bits; its
+/// weights t·|c_t| formed once, not at every point). Both recursions have the same shape, so
+/// one two-lane pass does the work of two scalar ones.
+#[inline]
+pub(crate) fn horner_with_slope_bound_pairs(flows: &WeightedFlows, x: f64) -> (f64, f64) {
+    let c = &flows.pairs[..flows.len];
+    let full = c.len() / 4 * 4;
+    let (body, top) = c.split_at(full);
+    let mut acc = [0.0; 2];
+    for &pair in top.iter().rev() {
+        acc = add(mul(acc, x), pair);
+    }
+    let x2 = x * x;
+    let x3 = x2 * x;
+    let x4 = x2 * x2;
+    for ch in body.chunks_exact(4).rev() {
+        let chunk = add(
+            add(add(ch[0], mul(ch[1], x)), mul(ch[2], x2)),
+            mul(ch[3], x3),
+        );
+        acc = add(mul(acc, x4), chunk);
+    }
+    (acc[0], acc[1])
+}
+
 /// (Σ_t c[t]·x^(n−t), Σ_t (n−t)·|c[t]|·x^(n−t)) with n = c.len() − 1: [`horner_reversed`]
 /// and its sign-keeping bound, as [`horner_with_slope_bound`] is to [`horner`].
 #[inline]
@@ -324,6 +379,31 @@ mod tests {
             .enumerate()
             .map(|(t, ct)| ct * x.powi(i32::try_from(n - t).unwrap()))
             .sum()
+    }
+
+    #[test]
+    fn slope_bound_pairs_repeat_the_scalar_pass_bit_for_bit() {
+        let mut state = 13u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [0, 1, 3, 4, 5, 8, 61, 120, 133, 256] {
+            let c: Vec<f64> = (0..n).map(|_| (next() - 0.45) * 1e4).collect();
+            let weighted = WeightedFlows::new(&c).unwrap();
+            for _ in 0..20 {
+                let x = next();
+                let (a, b) = horner_with_slope_bound_pairs(&weighted, x);
+                let (want_a, want_b) = horner_with_slope_bound(&c, x);
+                assert_eq!(
+                    (a.to_bits(), b.to_bits()),
+                    (want_a.to_bits(), want_b.to_bits())
+                );
+            }
+        }
+        assert!(WeightedFlows::new(&[1.0; 257]).is_none());
     }
 
     #[test]

@@ -406,18 +406,24 @@ impl NpvSign for Polynomial<'_> {
     /// v ≤ v_i and B is non-decreasing in v. So P keeps the sign of P(v_i) on
     /// [r_i, r_i + |P(v_i)|/bound): the grid points there would report no sign change.
     fn scan_positive_rates(&self, scan: &mut Scan) {
-        self.walk_positive_rates(scan, |_, _, _, _| false);
+        self.walk_positive_rates(
+            scan,
+            |v| horner_with_slope_bound(self.flows, v),
+            |_, _, _, _| false,
+        );
     }
 }
 
 impl Polynomial<'_> {
-    /// [`NpvSign::scan_positive_rates`] for polynomials, asking `stop` after each point pushed
+    /// [`NpvSign::scan_positive_rates`] for polynomials, with P(v) and its slope bound from
+    /// `eval` (bit for bit [`horner_with_slope_bound`]), asking `stop` after each point pushed
     /// (with its grid index, value and the margin by which the value's sign is proven, > 0
     /// when it is) whether the walk may end there.
     #[inline(always)]
     fn walk_positive_rates(
         &self,
         scan: &mut Scan,
+        eval: impl Fn(f64) -> (f64, f64),
         mut stop: impl FnMut(&mut Scan, usize, f64, f64) -> bool,
     ) {
         let k = self.exponent();
@@ -430,7 +436,7 @@ impl Polynomial<'_> {
                 Periods::Monthly => monthly_grid()[i],
                 Periods::PerPeriod => self.factor(rate),
             };
-            let (value, slope) = horner_with_slope_bound(self.flows, v);
+            let (value, slope) = eval(v);
             scan.push(rate, value);
             let max_slope = k * slope / (1.0 + rate) * (1.0 + 1e-9);
             // The factor v_i itself is rounded: P moves by at most |P'|·|Δv| ≤ slope·ε.

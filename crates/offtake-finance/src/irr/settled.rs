@@ -29,7 +29,7 @@ use super::{
     FlowShape, GRID_LEN, IRR_MAX_RATE, IRR_MIN_RATE, Irr, NpvSign, Polynomial, Scan, SignChanges,
     ZERO_IDX, solve,
 };
-use crate::poly::horner_with_slope_bound;
+use crate::poly::{WeightedFlows, horner_with_slope_bound, horner_with_slope_bound_pairs};
 
 /// [`solve`] for a polynomial series, with the walk stopped where it can no longer change the
 /// result (module docs): the same [`Irr`], bit for bit.
@@ -79,7 +79,12 @@ impl Polynomial<'_> {
     /// the rest of the walk would add no falling root; the roots it would add are counted.
     fn scan_positive_rates_settled(&self, scan: &mut Scan, first_sign: f64) {
         let mut tried = None;
-        self.walk_positive_rates(scan, |scan, i, value, safe| {
+        let weighted = WeightedFlows::new(self.flows);
+        let eval = |v| match &weighted {
+            Some(weighted) => horner_with_slope_bound_pairs(weighted, v),
+            None => horner_with_slope_bound(self.flows, v),
+        };
+        self.walk_positive_rates(scan, eval, |scan, i, value, safe| {
             // Only after a falling root, on a value whose sign is proven, once per root found.
             if scan.last_falling.is_none() || safe <= 0.0 || tried == Some(scan.n_roots) {
                 return false;
@@ -97,7 +102,7 @@ impl Polynomial<'_> {
 
     /// Roots the walk would still see in (r_i, 10] after grid point i, whose value `value` has
     /// NPV's sign, when none of them falls: `None` when that is not proven.
-    fn roots_left(&self, i: usize, value: f64, first_sign: f64) -> Option<usize> {
+    pub(super) fn roots_left(&self, i: usize, value: f64, first_sign: f64) -> Option<usize> {
         let bound = self.roots_above(i)?;
         // NPV has `first_sign` as r → ∞: the parity of its roots in (r_i, ∞).
         let parity = usize::from((value > 0.0) != (first_sign > 0.0));
@@ -124,7 +129,7 @@ impl Polynomial<'_> {
     }
 
     /// Horner's rounding bound on P(v) for v ≤ 1 (as in the scans).
-    fn rounding(&self) -> f64 {
+    pub(super) fn rounding(&self) -> f64 {
         4.0 * self.flows.len() as f64 * f64::EPSILON * self.abs_sum
     }
 
