@@ -31,31 +31,6 @@ pub(crate) fn horner(c: &[f64], x: f64) -> f64 {
     acc
 }
 
-/// [`horner`] at two points in one pass, each lane exactly [`horner`]'s arithmetic (the same
-/// bits): the two chains are independent, so the pair takes about the time of one.
-#[inline]
-pub(crate) fn horner_at_two(c: &[f64], x: f64, z: f64) -> (f64, f64) {
-    let full = c.len() / 8 * 8;
-    let (body, top) = c.split_at(full);
-    let (mut acc_x, mut acc_z) = (0.0, 0.0);
-    for &ct in top.iter().rev() {
-        acc_x = acc_x * x + ct;
-        acc_z = acc_z * z + ct;
-    }
-    let (x2, z2) = (x * x, z * z);
-    let (x4, z4) = (x2 * x2, z2 * z2);
-    let (x8, z8) = (x4 * x4, z4 * z4);
-    for ch in body.chunks_exact(8).rev() {
-        let low = (ch[0] + ch[1] * x) + (ch[2] + ch[3] * x) * x2;
-        let high = (ch[4] + ch[5] * x) + (ch[6] + ch[7] * x) * x2;
-        acc_x = acc_x * x8 + (low + high * x4);
-        let low = (ch[0] + ch[1] * z) + (ch[2] + ch[3] * z) * z2;
-        let high = (ch[4] + ch[5] * z) + (ch[6] + ch[7] * z) * z2;
-        acc_z = acc_z * z8 + (low + high * z4);
-    }
-    (acc_x, acc_z)
-}
-
 /// Σ_t c[t]·x^(n−t) with n = c.len() − 1: the polynomial with reversed coefficients.
 ///
 /// For a discount factor v > 1 (negative rates) P(v) = v^n·R(1/v); evaluating R at w = 1/v < 1
@@ -404,26 +379,6 @@ mod tests {
             }
         }
         assert!(WeightedFlows::new(&[1.0; 257]).is_none());
-    }
-
-    #[test]
-    fn horner_at_two_repeats_horner_bit_for_bit() {
-        let mut state = 11u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for n in [0, 1, 7, 8, 9, 16, 61, 120, 133] {
-            let c: Vec<f64> = (0..n).map(|_| (next() - 0.45) * 1e4).collect();
-            for _ in 0..20 {
-                let (x, z) = (next(), next());
-                let (a, b) = horner_at_two(&c, x, z);
-                assert_eq!(a.to_bits(), horner(&c, x).to_bits(), "{n} {x}");
-                assert_eq!(b.to_bits(), horner(&c, z).to_bits(), "{n} {z}");
-            }
-        }
     }
 
     #[test]

@@ -3,8 +3,7 @@
 
 use super::{FlowShape, GRID_LEN, IRR_TOLERANCE, Irr, NpvSign, Polynomial, ZERO_IDX, grid_rate};
 use crate::poly::{
-    horner_at_two, horner_paired, horner_paired_at_two, horner_reversed_paired,
-    horner_reversed_paired_at_two,
+    horner_paired, horner_paired_at_two, horner_reversed_paired, horner_reversed_paired_at_two,
 };
 
 /// A grid cell or union of cells holding exactly one root, with the sign function's values at
@@ -166,63 +165,44 @@ fn certify(
     // The grid point at or below the root, then the one above, then outwards.
     let below = ((root * 100.0).floor() as i64 + ZERO_IDX as i64).max(0) as usize;
     let outwards = (1..reach).flat_map(|d| [below.checked_sub(d), Some(below + 1 + d)]);
-    // The points to try, in order; taken two at a time, each pair's values and bounds from one
-    // pass whose two lanes repeat the one-point arithmetic (the same bits, so the same
-    // decisions as trying them one by one), in about the time of one: both passes wait on
-    // chains of multiplications, not on the arithmetic.
-    let mut points = [0usize; 2 * MAX_REACH];
-    let mut n_points = 0;
     for i in [Some(below), Some(below + 1)]
         .into_iter()
         .chain(outwards)
         .flatten()
-        .filter(|&i| i > ZERO_IDX && i < GRID_LEN - 1)
-        .take(2 * MAX_REACH)
     {
-        points[n_points] = i;
-        n_points += 1;
-    }
-    for pair in points[..n_points].chunks(2) {
-        let (values, bounds) = match *pair {
-            [i, j] => (
-                {
-                    let (a, b) =
-                        horner_at_two(poly.flows, poly.grid_factor(i), poly.grid_factor(j));
-                    [a, b]
-                },
-                poly.laguerre_bounds_at_two(i, j),
-            ),
-            [i] => ([poly.eval_grid(i), 0.0], [poly.laguerre_bounds(i), None]),
-            _ => unreachable!("chunks of two"),
+        if i <= ZERO_IDX || i >= GRID_LEN - 1 {
+            continue;
+        }
+        let c = grid_rate(i);
+        if c == root {
+            continue;
+        }
+        let f_c = poly.eval_grid(i);
+        if f_c == 0.0 {
+            continue;
+        }
+        let Some((above_bound, below_bound)) = poly.laguerre_bounds(i) else {
+            continue;
         };
-        for ((&i, f_c), bound) in pair.iter().zip(values).zip(bounds) {
-            let c = grid_rate(i);
-            if c == root || f_c == 0.0 {
-                continue;
-            }
-            let Some((above_bound, below_bound)) = bound else {
-                continue;
-            };
-            let seen_above = usize::from(signs_differ(f_c, f_max))
-                + usize::from(signs_differ(f_max, s.first_sign));
-            let seen_below = usize::from(signs_differ(s.last_sign, f_min))
-                + usize::from(signs_differ(f_min, f0))
-                + usize::from(signs_differ(f0, f_c));
-            if above_bound == seen_above && below_bound == seen_below {
-                let low = signs_differ(f0, f_c).then_some(Cell {
-                    lo: ZERO_IDX,
-                    hi: i,
-                    f_lo: f0,
-                    f_hi: f_c,
-                });
-                let high = signs_differ(f_c, f_max).then_some(Cell {
-                    lo: i,
-                    hi: GRID_LEN - 1,
-                    f_lo: f_c,
-                    f_hi: f_max,
-                });
-                return Some(([low, high], if root < c { 1 } else { 2 }));
-            }
+        let seen_above =
+            usize::from(signs_differ(f_c, f_max)) + usize::from(signs_differ(f_max, s.first_sign));
+        let seen_below = usize::from(signs_differ(s.last_sign, f_min))
+            + usize::from(signs_differ(f_min, f0))
+            + usize::from(signs_differ(f0, f_c));
+        if above_bound == seen_above && below_bound == seen_below {
+            let low = signs_differ(f0, f_c).then_some(Cell {
+                lo: ZERO_IDX,
+                hi: i,
+                f_lo: f0,
+                f_hi: f_c,
+            });
+            let high = signs_differ(f_c, f_max).then_some(Cell {
+                lo: i,
+                hi: GRID_LEN - 1,
+                f_lo: f_c,
+                f_hi: f_max,
+            });
+            return Some(([low, high], if root < c { 1 } else { 2 }));
         }
     }
     None
@@ -469,9 +449,6 @@ pub(super) fn secant_in_bracket(
     }
     (0.5 * (a + b), false)
 }
-
-/// Largest `reach` [`certify`] honours: points beyond are not tried.
-const MAX_REACH: usize = 8;
 
 /// Largest shift m in [`refine`]'s g(v) = P(v)·v^(−m): keeps w^m = (1+r)^(mk) finite.
 const MAX_SHIFT: usize = 1000;

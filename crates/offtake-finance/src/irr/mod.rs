@@ -310,34 +310,6 @@ impl Polynomial<'_> {
     }
 }
 
-impl Polynomial<'_> {
-    /// [`Self::laguerre_bounds`] at grid points i and j in one pass, each lane exactly the
-    /// one-point arithmetic (the same results): the pass waits on its chains of products and
-    /// sums, which the two lanes share, so the pair takes about the time of one.
-    fn laguerre_bounds_at_two(&self, i: usize, j: usize) -> [Option<(usize, usize)>; 2] {
-        let x = [self.grid_factor(i), self.grid_factor(j)];
-        let inverse = [1.0 / x[0], 1.0 / x[1]];
-        let (mut power, mut grown) = ([1.0; 2], [1.0; 2]);
-        let (mut from_start, mut from_end) = ([0.0; 2], [0.0; 2]);
-        let mut above = [SignChanges::default(), SignChanges::default()];
-        let mut below = [SignChanges::default(), SignChanges::default()];
-        for (&c, &d) in self.flows.iter().zip(self.flows.iter().rev()) {
-            for l in 0..2 {
-                from_start[l] += c * power[l];
-                above[l].push(from_start[l]);
-                power[l] *= x[l];
-                from_end[l] += d * grown[l];
-                below[l].push(from_end[l]);
-                grown[l] *= inverse[l];
-            }
-        }
-        std::array::from_fn(|l| {
-            (power[l] >= f64::MIN_POSITIVE && grown[l].is_finite())
-                .then_some((above[l].changes, below[l].changes))
-        })
-    }
-}
-
 impl NpvSign for Polynomial<'_> {
     fn eval(&self, rate: f64) -> f64 {
         self.eval_factor(rate, self.factor(rate))
@@ -1066,22 +1038,6 @@ mod tests {
                 Some((want.prefix_changes, want.suffix_changes)),
                 "grid point {i}"
             );
-        }
-    }
-
-    #[test]
-    fn laguerre_bounds_at_two_repeat_the_one_point_bounds() {
-        let mut all = levered_flows(200, 0x1e7e_12ed_0000_0042);
-        all.push(refresh_series());
-        for flows in all {
-            let poly = Polynomial::new(&flows, Periods::Monthly).unwrap();
-            for (i, j) in [(100, 101), (130, 129), (150, 400), (1000, 1098)] {
-                assert_eq!(
-                    poly.laguerre_bounds_at_two(i, j),
-                    [poly.laguerre_bounds(i), poly.laguerre_bounds(j)],
-                    "{i} {j}: {flows:?}"
-                );
-            }
         }
     }
 
