@@ -9,8 +9,9 @@
 //! chosen root is that one unless a later falling root follows, and `multiple_roots` is settled
 //! as soon as a second root is seen. So [`solve_settled`]:
 //! - walks the positive half first, exactly as [`solve`] does (the same points, the same
-//!   values), and after a falling root stops as soon as the grid points left provably hold no
-//!   falling root and the number of roots left is known ([`Polynomial::roots_above`]);
+//!   values), and stops as soon as the grid points left provably hold no root, or (after a
+//!   falling root) no falling root and a known number of rising ones
+//!   ([`Polynomial::roots_above`]);
 //! - then the negative half only as far as it still matters: not at all when the positive half
 //!   holds a falling root and a second root, one end check when the signs at −0.99 and 0
 //!   differ (a root below 0 exists), one bound when they agree; otherwise the same walk as
@@ -74,28 +75,43 @@ pub(super) fn solve_settled(poly: &Polynomial<'_>, s: &FlowShape) -> Option<Irr>
     })
 }
 
+/// Walk points after the first try before the next (then twice as many each time).
+const FIRST_RETRY: usize = 16;
+
 impl Polynomial<'_> {
     /// `scan_positive_rates`, stopped after a falling root where [`Self::roots_above`] proves
     /// the rest of the walk would add no falling root; the roots it would add are counted.
     fn scan_positive_rates_settled(&self, scan: &mut Scan, first_sign: f64) {
-        let mut tried = None;
+        // Tried at the first point with a proven sign after each falling root, then (also
+        // without one: a walk with no root left ends as well) after 16, 32, … more points
+        // since the last root: the bound tightens as r rises and the late flows weigh less.
+        // On the example's defaulted paths this walks about half the points of `solve`'s
+        // walk, with about two tries per series (each costs about two points).
+        let (mut roots_seen, mut since, mut next_try) = (usize::MAX, 0usize, 0usize);
         let weighted = WeightedFlows::new(self.flows);
         let eval = |v| match &weighted {
             Some(weighted) => horner_with_slope_bound_pairs(weighted, v),
             None => horner_with_slope_bound(self.flows, v),
         };
         self.walk_positive_rates(scan, eval, |scan, i, value, safe| {
-            // Only after a falling root, on a value whose sign is proven, once per root found.
-            if scan.last_falling.is_none() || safe <= 0.0 || tried == Some(scan.n_roots) {
+            if scan.n_roots == roots_seen {
+                since += 1;
+            } else {
+                (roots_seen, since, next_try) = (scan.n_roots, 0, 0);
+            }
+            if safe <= 0.0 || since < next_try || (since == 0 && scan.last_falling.is_none()) {
                 return false;
             }
-            tried = Some(scan.n_roots);
+            next_try = (2 * since).max(FIRST_RETRY);
             match self.roots_left(i, value, first_sign) {
-                Some(left) => {
+                // No root left: nothing the walk would still see.
+                Some(0) => true,
+                // Rising roots left, counted: never chosen after a falling one.
+                Some(left) if scan.last_falling.is_some() => {
                     scan.n_roots += left;
                     true
                 }
-                None => false,
+                _ => false,
             }
         });
     }
