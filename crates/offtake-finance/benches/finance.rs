@@ -134,7 +134,7 @@ fn irr_monte_carlo_like(bencher: Bencher) {
 
 #[path = "../src/irr/levered_sample.rs"]
 mod levered_sample;
-use levered_sample::levered_flows;
+use levered_sample::{defaulted, levered_flows};
 
 /// 256 levered flows (the same set on every run): one iteration is all 256 calls, by the plain
 /// search and by the levered one (MODEL v2 §15's sponsor IRR). Divide by 256 for one call.
@@ -153,6 +153,41 @@ fn irr_levered(bencher: Bencher, search: &str) {
         paths
             .iter()
             .filter_map(|flows| irr(black_box(flows)))
+            .map(|irr| irr.rate)
+            .sum::<f64>()
+    });
+}
+
+/// 256 levered flows after a buyer default (the same set on every run): from a month drawn in
+/// the term the earnings stop and costs go on, with a recovery lump and an end settlement,
+/// so most flows change sign several times and the search walks the grid (issue 16's credit
+/// paths). One iteration is all 256 calls of the levered search.
+#[divan::bench(name = "irr_levered/120m_defaulted_x256")]
+fn irr_levered_defaulted(bencher: Bencher) {
+    let mut state = 0x0dea_f417_0000_0001_u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let paths: Vec<Vec<f64>> = levered_flows(256, 0xdefa_017e_0000_0001)
+        .into_iter()
+        .map(|flows| {
+            let default = 12 + (uniform() * 100.0) as usize;
+            defaulted(
+                flows,
+                default,
+                200.0 + 400.0 * uniform(),
+                20_000.0 * uniform(),
+                -5000.0 * uniform(),
+            )
+        })
+        .collect();
+    bencher.bench(|| {
+        paths
+            .iter()
+            .filter_map(|flows| irr_monthly_end_levered(black_box(flows)))
             .map(|irr| irr.rate)
             .sum::<f64>()
     });

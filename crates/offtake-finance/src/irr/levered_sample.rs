@@ -70,3 +70,26 @@ pub(crate) fn levered_flows(count: usize, seed: u64) -> Vec<Vec<f64>> {
         })
         .collect()
 }
+
+/// `flows` (a levered flow of [`levered_flows`]) with the buyer defaulting in month `default`:
+/// from then on the earnings stop and `cost` a month is paid (the debt service goes on), with
+/// a recovery lump three months later and `end` added to the last month. The provider's and
+/// sponsor's flows after a default on a Monte Carlo path look like this: their running sums
+/// change sign several times, so the IRR walks the grid.
+pub(crate) fn defaulted(
+    mut flows: Vec<f64>,
+    default: usize,
+    cost: f64,
+    recovery: f64,
+    end: f64,
+) -> Vec<f64> {
+    let n = flows.len();
+    for c in &mut flows[default.min(n)..] {
+        *c = c.min(0.0) - cost;
+    }
+    if default + 3 < n {
+        flows[default + 3] += recovery;
+    }
+    flows[n - 1] += end;
+    flows
+}

@@ -195,7 +195,7 @@ mod tests {
     use proptest::strategy::ValueTree;
 
     use super::super::Periods;
-    use super::super::levered_sample::levered_flows;
+    use super::super::levered_sample::{defaulted, levered_flows};
     use super::*;
 
     /// `solve_settled` and `solve` on the same flows: the same `Irr`, bit for bit.
@@ -216,27 +216,6 @@ mod tests {
             flows
         );
         Ok(())
-    }
-
-    /// A levered flow whose buyer defaults in month `default`: from then on the earnings stop
-    /// and `cost` a month is paid (the debt service goes on), with a recovery lump a few
-    /// months later and a settlement at the end: the running sums change sign several times.
-    fn defaulted(
-        mut flows: Vec<f64>,
-        default: usize,
-        cost: f64,
-        recovery: f64,
-        end: f64,
-    ) -> Vec<f64> {
-        let n = flows.len();
-        for c in &mut flows[default.min(n)..] {
-            *c = c.min(0.0) - cost;
-        }
-        if default + 3 < n {
-            flows[default + 3] += recovery;
-        }
-        flows[n - 1] += end;
-        flows
     }
 
     fn defaulted_flows() -> impl Strategy<Value = Vec<f64>> {
