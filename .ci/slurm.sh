@@ -5,8 +5,8 @@
 # Installs slurmctld, slurmd, slurm-client and munge when missing (root and apt-get), writes a
 # minimal slurm.conf into a temp dir (the node as `slurmd -C` sees it, no cgroups, no accounting),
 # starts munged, slurmctld and slurmd directly (no systemd) and waits for the node to be idle.
-# Then, for each sheet, submits docs/slurm/offtake-risk.sbatch (the file docs/risk.md shows) with
-# `sbatch --array=0-3 --wait`, merges the four Parquet files with `offtake risk merge` and compares
+# Then, for each case (two sheets' Monte Carlo, one Sobol design), submits
+# docs/slurm/offtake-risk.sbatch (the file docs/risk.md shows) with `sbatch --array=0-3 --wait`, merges the four Parquet files with `offtake risk merge` and compares
 # the merged JSON with a single in-process `offtake risk --json` byte for byte. The daemons are
 # stopped and the temp dir removed on exit, failed or not.
 #
@@ -14,13 +14,15 @@
 # under CI (CI set and not "false"), where that fails. A difference between the merged and the
 # single result always fails.
 #
-# Env: OFFTAKE_BIN (default target/debug/offtake, built if missing), OFFTAKE_SLURM_PATHS (20000).
+# Env: OFFTAKE_BIN (default target/debug/offtake, built if missing), OFFTAKE_SLURM_PATHS (20000),
+# OFFTAKE_SLURM_SOBOL_BASE (the Sobol case's --base-paths, 1024).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 BIN=${OFFTAKE_BIN:-target/debug/offtake}
 PATHS=${OFFTAKE_SLURM_PATHS:-20000}
+SOBOL_BASE=${OFFTAKE_SLURM_SOBOL_BASE:-1024}
 SEED=2026
 SHARDS=4
 
@@ -161,6 +163,8 @@ SBATCH=$ROOT/docs/slurm/offtake-risk.sbatch
 CASES=(
     "amazon|examples/amazon-anthropic-2026.toml|--paths $PATHS --seed $SEED|tornado"
     "nvidia-coreweave|examples/nvidia-coreweave-2025.toml|--paths $PATHS --seed $SEED|tornado"
+    # Sobol indices (issue 18): the design's points are rows after the Monte Carlo paths, sharded alike.
+    "sobol|examples/amazon-anthropic-2026.toml|--sensitivity sobol --base-paths $SOBOL_BASE --paths 2000 --seed $SEED|sensitivity"
 )
 submit() { # NAME SHEET FLAGS...
     local name=$1 sheet=$2
