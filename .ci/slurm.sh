@@ -6,9 +6,10 @@
 # minimal slurm.conf into a temp dir (the node as `slurmd -C` sees it, no cgroups, no accounting),
 # starts munged, slurmctld and slurmd directly (no systemd) and waits for the node to be idle.
 # Then, for each case (two sheets' Monte Carlo, one Sobol design), submits
-# docs/slurm/offtake-risk.sbatch (the file docs/risk.md shows) with `sbatch --array=0-3 --wait`, merges the four Parquet files with `offtake risk merge` and compares
-# the merged JSON with a single in-process `offtake risk --json` byte for byte. The daemons are
-# stopped and the temp dir removed on exit, failed or not.
+# docs/slurm/offtake-risk.sbatch (the file docs/risk.md shows) with `sbatch --array=0-3 --wait`,
+# merges the four Parquet files with `offtake risk merge` and compares the merged JSON with a
+# single in-process `offtake risk --json` byte for byte. The daemons are stopped and the temp dir
+# removed on exit, failed or not.
 #
 # Without root or apt-get (or if the cluster does not come up) it says NOT RUN and exits 0, except
 # under CI (CI set and not "false"), where that fails. A difference between the merged and the
