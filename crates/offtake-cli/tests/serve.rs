@@ -258,3 +258,43 @@ fn a_non_loopback_address_needs_insecure() {
         "{stderr}"
     );
 }
+
+#[test]
+fn solve_over_http_is_what_offtake_solve_json_prints() {
+    let s = serve();
+    let body = std::fs::read(common::EXAMPLE).unwrap();
+    let cli = offtake()
+        .args([
+            "solve",
+            "--json",
+            "--vary",
+            "take_or_pay.floor",
+            "--target",
+            "financeable",
+        ])
+        .arg(common::EXAMPLE)
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let (status, text) = post(
+        &format!(
+            "{}/api/v1/solve?vary=take_or_pay.floor&target=financeable",
+            s.url
+        ),
+        &body,
+    );
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text, String::from_utf8(cli.stdout).unwrap());
+    let (status, text) = post(
+        &format!(
+            "{}/api/v1/solve?vary=no.such.term&target=financeable",
+            s.url
+        ),
+        &body,
+    );
+    assert_eq!(status, 422, "{text}");
+}

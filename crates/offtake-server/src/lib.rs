@@ -13,6 +13,7 @@ mod jobs;
 mod portfolio;
 mod query;
 mod sheet;
+mod solve;
 pub mod token;
 
 use std::net::SocketAddr;
@@ -226,6 +227,13 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             p.clone(),
+            "/api/v1/solve",
+            Read,
+            Body::TermSheet,
+            post(solve::solve_route),
+        ),
+        route(
+            p.clone(),
             "/api/v1/risk",
             Read,
             Body::TermSheet,
@@ -379,7 +387,7 @@ pub fn routes() -> Vec<Route> {
     info(title = "offtake", description = "Underwrite AI compute offtake contracts: check, underwrite, compare, risk jobs, the portfolio store. See docs/server.md."),
     paths(
         health, openapi_json,
-        sheet::check, sheet::underwrite_route, sheet::compare, sheet::report,
+        sheet::check, sheet::underwrite_route, sheet::compare, sheet::report, solve::solve_route,
         jobs::start, jobs::status, jobs::cancel, jobs::events, jobs::result, jobs::paths,
         portfolio::list, portfolio::add, portfolio::summary, portfolio::show, portfolio::put,
         portfolio::remove, portfolio::export, portfolio::report, portfolio::deals,

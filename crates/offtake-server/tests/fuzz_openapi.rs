@@ -47,6 +47,10 @@ fn query() -> impl Strategy<Value = String> {
         Just("paths_file"),
         Just("cancel_on_disconnect"),
         Just("disagreeing"),
+        Just("vary"),
+        Just("target"),
+        Just("range"),
+        Just("grid"),
         Just("zz"),
     ];
     let value = prop_oneof![
@@ -56,6 +60,9 @@ fn query() -> impl Strategy<Value = String> {
         Just("pricing.discount=1".to_string()),
         Just("99999999999999999999".to_string()),
         Just("csv".to_string()),
+        Just("take_or_pay.floor".to_string()),
+        Just("financeable".to_string()),
+        Just("0..1".to_string()),
         Just("monthly".to_string()),
         "[ -~]{0,10}",
     ];
