@@ -200,7 +200,14 @@ fn form_urlencode(s: &str) -> String {
 fn a_risk_job_gives_what_offtake_risk_json_prints_and_writes_need_the_token() {
     let s = serve();
     let body = std::fs::read(common::EXAMPLE).unwrap();
-    for (query, flags) in [("", &[][..]), ("&drivers=true", &["--drivers"][..])] {
+    for (query, flags) in [
+        ("", &[][..]),
+        ("&drivers=true", &["--drivers"][..]),
+        (
+            "&sensitivity=sobol&base_paths=1024",
+            &["--sensitivity", "sobol", "--base-paths", "1024"][..],
+        ),
+    ] {
         let (status, job) = post(
             &format!("{}/api/v1/risk?paths=5000&seed=3{query}", s.url),
             &body,

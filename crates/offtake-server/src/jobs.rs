@@ -185,6 +185,8 @@ impl Jobs {
         ("seed" = Option<u64>, Query, description = "Seed (default: [risk] seed, else 0)."),
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
         ("drivers" = Option<bool>, Query, description = "Say each verdict's drivers, as `offtake risk --drivers`."),
+        ("sensitivity" = Option<String>, Query, description = "sobol: also the Sobol indices, as `--sensitivity sobol`."),
+        ("base_paths" = Option<u64>, Query, description = "Base paths of the Sobol design, as `--base-paths`."),
         ("paths_file" = Option<bool>, Query, description = "Keep the per-path rows with their factors for `GET /api/v1/jobs/{id}/paths` (Parquet)."),
         ("stream" = Option<bool>, Query, description = "Answer with the job's event stream at once; closing it cancels the job."),
         ("name" = Option<String>, Query, description = "The file name messages give the body."),
@@ -210,6 +212,8 @@ pub async fn start(
             "variant",
             "paths_file",
             "drivers",
+            "sensitivity",
+            "base_paths",
             "stream",
             "name",
         ],
@@ -219,6 +223,32 @@ pub async fn start(
     let (paths, seed) = (q.u64("paths")?, q.u64("seed")?);
     let keep_paths = q.flag("paths_file")?;
     let with_drivers = q.flag("drivers")?;
+    let sobol = match (q.one("sensitivity")?, q.u64("base_paths")?) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                "base_paths needs sensitivity=sobol",
+            ));
+        }
+        (Some("sobol"), n) => {
+            let n = n.unwrap_or(offtake_risk::sobol::DEFAULT_BASE_PATHS);
+            let ok = offtake_risk::sobol::MIN_BASE_PATHS..=offtake_risk::sobol::MAX_BASE_PATHS;
+            if !ok.contains(&n) {
+                return Err(ApiError::bad_request(
+                    "bad_query",
+                    format!("base_paths {n}: from {} to {}", ok.start(), ok.end()),
+                ));
+            }
+            Some(n)
+        }
+        (Some(other), _) => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("sensitivity is sobol, got `{}`", other.escape_debug()),
+            ));
+        }
+    };
     let stream = q.flag("stream")?;
     let name = q.name()?;
     let limits = state.limits();
@@ -230,7 +260,7 @@ pub async fn start(
         threads: limits.job_threads,
         shard: None,
         keep_factors: keep_paths || with_drivers,
-        sobol: None,
+        sobol,
     };
     let config = RunConfig::new(&contract, options)
         .map_err(|e| ApiError::bad_request("invalid_risk", e.to_string()))?;
