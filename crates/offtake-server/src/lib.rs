@@ -10,6 +10,7 @@
 
 mod error;
 mod jobs;
+mod page;
 mod portfolio;
 mod query;
 mod sheet;
@@ -453,6 +454,7 @@ pub fn router(state: AppState) -> Router {
         );
     }
     router
+        .merge(page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -1,0 +1,451 @@
+// The workbench: the editor is the single source of truth. Every edit checks and underwrites the
+// text (the first edit after a quiet spell at once, later ones coalesced over 150 ms); a pause of
+// 1 s starts a risk job (the previous one is cancelled) and the comparison of alternatives.
+
+import { bars, lineVsThreshold, quantileHistogram } from "./charts.js";
+import { getValue, literal, setValue } from "./toml.js";
+
+const API = "/api/v1";
+const $ = (id) => document.getElementById(id);
+const ta = $("toml");
+
+// Timings the browser test reads: when the last edit happened and when its verdicts were drawn.
+const timings = { edits: 0, lastEdit: 0, lastVerdicts: 0, latencies: [], jobs: [], progress: [] };
+window.offtake = { timings };
+
+const money = (v) => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const a = Math.abs(v);
+  const [d, s] = a >= 1e9 ? [1e9, "B"] : a >= 1e6 ? [1e6, "M"] : a >= 1e3 ? [1e3, "k"] : [1, ""];
+  return `${v < 0 ? "−" : ""}$${(a / d).toFixed(a / d >= 100 ? 0 : 1)}${s}`;
+};
+const pct = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(v * 100).toFixed(1)}%`);
+const num = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(d));
+
+function setStatus(s) { $("status").textContent = s; }
+
+async function post(path, body) {
+  const r = await fetch(API + path, { method: "POST", headers: { "Content-Type": "application/toml" }, body });
+  const json = await r.json().catch(() => null);
+  return { status: r.status, json };
+}
+
+// ---- the editor: line numbers, marks at the lines of problems --------------------------------
+
+function lineHeight() { return parseFloat(getComputedStyle(ta).lineHeight) || 20; }
+
+function drawGutter(problemLines) {
+  const n = ta.value.split("\n").length;
+  const g = $("gutter");
+  if (g.childElementCount !== n) {
+    g.textContent = "";
+    for (let i = 1; i <= n; i++) {
+      const d = document.createElement("div");
+      d.textContent = i;
+      d.dataset.line = i;
+      g.appendChild(d);
+    }
+  }
+  for (const d of g.children) d.classList.toggle("error", problemLines.has(Number(d.dataset.line)));
+  syncScroll();
+}
+
+function syncScroll() {
+  $("gutter").scrollTop = ta.scrollTop;
+  $("marks").firstElementChild?.style.setProperty("transform", `translateY(${-ta.scrollTop}px)`);
+}
+
+let problemLines = new Set();
+function showDiagnostics(diags) {
+  problemLines = new Set(diags.map((d) => d.line).filter(Boolean));
+  drawGutter(problemLines);
+  const marks = $("marks");
+  marks.textContent = "";
+  const layer = document.createElement("div");
+  marks.appendChild(layer);
+  const list = $("diagnostics");
+  list.textContent = "";
+  const h = lineHeight();
+  for (const d of diags) {
+    if (d.line) {
+      const m = document.createElement("div");
+      m.className = "mark";
+      m.dataset.line = d.line;
+      m.textContent = d.problem;
+      m.title = d.help || d.problem;
+      m.style.top = `${4 + (d.line - 1) * h}px`;
+      layer.appendChild(m);
+    }
+    const li = document.createElement("li");
+    li.dataset.line = d.line ?? "";
+    li.textContent = `${d.line ? `line ${d.line}${d.column ? `:${d.column}` : ""}: ` : ""}${d.problem}`;
+    if (d.help) {
+      const help = document.createElement("span");
+      help.className = "help";
+      help.textContent = d.help;
+      li.appendChild(help);
+    }
+    list.appendChild(li);
+  }
+  syncScroll();
+}
+
+// ---- verdicts, metrics, charts -----------------------------------------------------------------
+
+const VERDICTS = {
+  contracted: (f, t) => `coverage ${num(f, 3)} (needs ≥ ${num(t, 2)})`,
+  financeable: (f, t) => `min DSCR ${num(f, 2)} (needs ≥ ${num(t, 2)})`,
+  deliverable: (f) => `${num(f, 0)} tranche(s) late or short`,
+};
+let lastRisk = null;
+
+function drawVerdicts(doc, stale) {
+  const box = $("verdicts");
+  box.textContent = "";
+  for (const [name, describe] of Object.entries(VERDICTS)) {
+    const d = doc?.verdict_details?.[name];
+    const card = document.createElement("div");
+    card.className = `verdict${stale ? " stale" : ""}`;
+    card.id = `verdict-${name}`;
+    card.dataset.passed = d ? String(d.passed) : "";
+    card.title = d?.note ?? "";
+    const h = document.createElement("h3");
+    h.textContent = name;
+    const word = document.createElement("div");
+    word.className = "word";
+    word.textContent = d ? (d.passed ? "yes" : "no") : "–";
+    const fig = document.createElement("div");
+    fig.className = "figure";
+    fig.textContent = d ? describe(d.figure, d.threshold) : "";
+    const prob = document.createElement("div");
+    prob.className = "prob";
+    prob.id = `prob-${name}`;
+    const p = lastRisk?.probabilities?.[name];
+    prob.textContent = p === undefined ? "" : `Monte Carlo: ${pct(p)} of paths`;
+    card.append(h, word, fig, prob);
+    box.appendChild(card);
+  }
+}
+
+const METRICS = [
+  ["provider_npv", "Provider NPV", money],
+  ["provider_irr", "Provider IRR", pct],
+  ["min_dscr", "Min DSCR", (v) => num(v, 2)],
+  ["coverage", "Coverage", (v) => num(v, 3)],
+  ["buyer_npv", "Buyer NPV", money],
+  ["payback_months", "Payback (months)", (v) => (v === null ? "never" : String(v))],
+  ["effective_price", "Effective price $/PFLOP-h", (v) => num(v, 3)],
+  ["average_utilization", "Utilization", pct],
+];
+
+function drawMetrics(doc) {
+  const dl = $("metrics");
+  dl.textContent = "";
+  for (const [key, label, fmt] of METRICS) {
+    const div = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.id = `metric-${key}`;
+    dd.textContent = fmt(doc.metrics[key]);
+    div.append(dt, dd);
+    dl.appendChild(div);
+  }
+}
+
+let lastDoc = null;
+function drawCharts(doc) {
+  if (!doc) return;
+  const labels = doc.annual.map((y) => `Y${y.year + 1}`);
+  bars($("chart-fcf"), labels, doc.annual.map((y) => y.fcf), money);
+  const threshold = doc.verdict_details?.financeable?.threshold ?? 1.3;
+  lineVsThreshold($("chart-dscr"), labels, doc.annual.map((y) => y.dscr), threshold, (v) => num(v, 2));
+}
+
+// ---- key terms: sliders that write back into the text ------------------------------------------
+
+const TERMS = [
+  { path: "take_or_pay.floor", label: "Take-or-pay floor", min: 0, max: 1, step: 0.01 },
+  { path: "pricing.discount", label: "Discount", min: 0, max: 0.9, step: 0.01 },
+  { path: "commitment.min_total_spend", label: "Min total spend ($B)", min: 0, max: 500e9, step: 1e9, billions: true },
+  { path: "financing.debt_share", label: "Debt share", min: 0, max: 0.95, step: 0.01 },
+];
+
+function buildTerms() {
+  const box = $("terms");
+  for (const t of TERMS) {
+    const row = document.createElement("label");
+    row.className = "term";
+    const name = document.createElement("span");
+    name.textContent = t.label;
+    const range = document.createElement("input");
+    Object.assign(range, { type: "range", min: t.min, max: t.max, step: t.step });
+    range.id = `slider-${t.path}`;
+    const field = document.createElement("input");
+    const k = t.billions ? 1e9 : 1;
+    Object.assign(field, { type: "number", min: t.min / k, max: t.max / k, step: t.step / k });
+    field.id = `field-${t.path}`;
+    const write = (v) => {
+      const edit = setValue(ta.value, t.path, literal(v, t.billions));
+      ta.setRangeText(edit.insert, edit.start, edit.end, "preserve");
+      edited();
+    };
+    range.addEventListener("input", () => { field.value = Number(range.value) / k; write(Number(range.value)); });
+    field.addEventListener("change", () => { range.value = Number(field.value) * k; write(Number(field.value) * k); });
+    t.range = range;
+    t.field = field;
+    row.append(name, range, field);
+    box.appendChild(row);
+  }
+}
+
+function readTerms() {
+  for (const t of TERMS) {
+    const v = getValue(ta.value, t.path);
+    if (document.activeElement === t.range || document.activeElement === t.field) continue;
+    t.range.value = v ?? t.min;
+    t.field.value = v === undefined ? "" : (t.billions ? v / 1e9 : v);
+    t.field.placeholder = v === undefined ? "not set" : "";
+  }
+}
+
+// ---- check + underwrite on every edit ----------------------------------------------------------
+
+let seq = 0;
+let inFlight = false;
+let pending = false;
+let coalesce = null;
+let quietTimer = null;
+
+function edited() {
+  timings.edits += 1;
+  timings.lastEdit = performance.now();
+  readTerms();
+  drawGutter(problemLines);
+  clearTimeout(quietTimer);
+  quietTimer = setTimeout(pause, 1000);
+  stopRisk();
+  // The first edit after a quiet spell goes at once; later ones are coalesced over 150 ms.
+  if (!inFlight && coalesce === null) { refresh(); coalesce = setTimeout(() => { coalesce = null; if (pending) refresh(); }, 150); }
+  else pending = true;
+}
+
+async function refresh() {
+  pending = false;
+  const mine = ++seq;
+  const text = ta.value;
+  const editAt = timings.lastEdit;
+  inFlight = true;
+  try {
+    const [check, uw] = await Promise.all([post("/check", text), post("/underwrite", text)]);
+    if (mine !== seq) return;
+    const diags = check.json?.diagnostics ?? uw.json?.error?.diagnostics ?? [];
+    showDiagnostics(diags);
+    if (uw.status === 200) {
+      lastDoc = uw.json;
+      drawVerdicts(lastDoc, false);
+      drawMetrics(lastDoc);
+      drawCharts(lastDoc);
+      setStatus(`${lastDoc.deal.name}: underwritten`);
+      document.body.dataset.valid = "true";
+    } else {
+      drawVerdicts(lastDoc, true);
+      const n = diags.length;
+      setStatus(n ? `${n} problem${n === 1 ? "" : "s"} in the term sheet` : (uw.json?.error?.message ?? `error ${uw.status}`));
+      document.body.dataset.valid = "false";
+    }
+    const now = performance.now();
+    timings.lastVerdicts = now;
+    timings.latencies.push(now - editAt);
+  } catch (e) {
+    setStatus(`the server did not answer: ${e}`);
+  } finally {
+    inFlight = false;
+    if (pending && coalesce === null) refresh();
+  }
+}
+
+// ---- risk and the comparison after a pause ----------------------------------------------------
+
+let job = null; // { id, source }
+
+function stopRisk() {
+  if (!job) return;
+  const { id, source } = job;
+  job = null;
+  source?.close();
+  fetch(`${API}/jobs/${id}`, { method: "DELETE" }).catch(() => {});
+  $("risk-status").textContent = "cancelled: the sheet changed";
+}
+
+async function pause() {
+  if (document.body.dataset.valid !== "true") return;
+  const text = ta.value;
+  compare(text);
+  await startRisk(text);
+}
+
+async function startRisk(text, tries = 0) {
+  stopRisk();
+  const paths = Math.max(1000, Number($("paths").value) || 5000);
+  const r = await post(`/risk?paths=${paths}`, text);
+  if (text !== ta.value) return;
+  if (r.status === 429 && tries < 20) { setTimeout(() => text === ta.value && startRisk(text, tries + 1), 250); return; }
+  if (r.status !== 202) { $("risk-status").textContent = r.json?.error?.message ?? `risk: error ${r.status}`; return; }
+  const id = r.json.id;
+  const source = new EventSource(`${API}/jobs/${id}/events?cancel_on_disconnect=true`);
+  job = { id, source };
+  timings.jobs.push(id);
+  timings.progress = [];
+  $("risk").dataset.state = "running";
+  const bar = $("risk-bar");
+  const progress = (ev) => {
+    const s = JSON.parse(ev.data);
+    bar.style.width = `${(100 * s.done_paths) / Math.max(1, s.total_paths)}%`;
+    bar.dataset.fraction = s.done_paths / Math.max(1, s.total_paths);
+    if (job?.id === id || s.state === "done") timings.progress.push(Number(bar.dataset.fraction));
+    $("risk-status").textContent = `${s.done_paths.toLocaleString("en")} of ${s.total_paths.toLocaleString("en")} paths`;
+    return s;
+  };
+  source.addEventListener("progress", progress);
+  source.addEventListener("end", async (ev) => {
+    const s = progress(ev);
+    source.close();
+    if (job?.id !== id) return;
+    job = null;
+    if (s.state !== "done") { $("risk-status").textContent = `risk job ${s.state}`; return; }
+    const res = await fetch(`${API}/jobs/${id}/result`);
+    if (!res.ok || text !== ta.value) return;
+    lastRisk = await res.json();
+    drawVerdicts(lastDoc, false);
+    const npv = lastRisk.metrics.provider_npv;
+    quantileHistogram($("chart-npv"), npv, lastDoc?.metrics?.provider_npv, money);
+    $("risk").dataset.state = "done";
+    $("risk-status").textContent = `${s.total_paths.toLocaleString("en")} paths in ${s.elapsed_seconds.toFixed(2)} s: NPV P5 ${money(npv.p5)}, P50 ${money(npv.p50)}, P95 ${money(npv.p95)}`;
+  });
+  source.onerror = () => { if (job?.id === id && source.readyState === EventSource.CLOSED) $("risk-status").textContent = "lost the job's event stream"; };
+}
+
+async function compare(text) {
+  const r = await post("/compare", text);
+  if (r.status !== 200 || text !== ta.value) return;
+  const t = $("compare");
+  t.textContent = "";
+  const head = t.insertRow();
+  for (const h of ["run", "provider NPV", "IRR", "min DSCR", "coverage", "contracted", "financeable", "deliverable"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    if (h !== "run") th.className = "num";
+    head.appendChild(th);
+  }
+  for (const run of r.json.runs) {
+    const row = t.insertRow();
+    const cells = [run.label, money(run.metrics.provider_npv), pct(run.metrics.provider_irr), num(run.metrics.min_dscr), num(run.metrics.coverage, 3)];
+    cells.forEach((c, i) => { const td = row.insertCell(); td.textContent = c; if (i) td.className = "num"; });
+    for (const v of ["contracted", "financeable", "deliverable"]) yesNo(row.insertCell(), run.verdicts[v]);
+  }
+}
+
+function yesNo(td, v) {
+  td.textContent = v ? "yes" : "no";
+  td.className = v ? "yes num" : "no num";
+}
+
+// ---- portfolio and deal pages -----------------------------------------------------------------
+
+async function showPortfolio() {
+  const r = await fetch(`${API}/portfolio`);
+  const deals = r.ok ? await r.json() : [];
+  const t = $("portfolio");
+  t.textContent = "";
+  const head = t.insertRow();
+  for (const h of ["deal", "buyer", "provider", "provider NPV", "min DSCR", "contracted", "financeable", "deliverable"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  const count = { contracted: 0, financeable: 0, deliverable: 0 };
+  let npv = 0;
+  for (const d of deals) {
+    const row = t.insertRow();
+    row.dataset.deal = d.deal_id;
+    const a = document.createElement("a");
+    a.href = `#deal/${encodeURIComponent(d.deal_id)}`;
+    a.textContent = d.deal_id;
+    row.insertCell().appendChild(a);
+    row.insertCell().textContent = d.buyer ?? "";
+    row.insertCell().textContent = d.provider ?? "";
+    const m = d.metrics ?? {};
+    npv += m.provider_npv ?? 0;
+    row.insertCell().textContent = money(m.provider_npv);
+    row.insertCell().textContent = num(m.min_dscr);
+    for (const v of ["contracted", "financeable", "deliverable"]) {
+      yesNo(row.insertCell(), d.verdicts?.[v]);
+      if (d.verdicts?.[v]) count[v] += 1;
+    }
+  }
+  $("rollup").textContent = deals.length
+    ? `${deals.length} deal${deals.length === 1 ? "" : "s"}: ${count.contracted} contracted, ${count.financeable} financeable, ${count.deliverable} deliverable; provider NPV ${money(npv)} in all`
+    : "No deals stored yet: save a term sheet from the editor (it needs the write token).";
+}
+
+function showDeal(id) {
+  $("deal-title").textContent = id;
+  const base = `${API}/portfolio/${encodeURIComponent(id)}`;
+  const links = $("deal-links");
+  links.textContent = "Report: ";
+  for (const [f, label] of [["html", "HTML"], ["xlsx", "XLSX"], ["csv", "CSV"], ["json", "JSON"]]) {
+    const a = document.createElement("a");
+    a.href = `${base}/report?format=${f}`;
+    a.textContent = label;
+    a.download = "";
+    links.append(a, " ");
+  }
+  const toml = document.createElement("a");
+  toml.href = `${base}/toml`;
+  toml.textContent = "term sheet";
+  links.append("· ", toml);
+  $("deal-report").src = `${base}/report?format=html`;
+}
+
+function route() {
+  const h = decodeURIComponent(location.hash.slice(1));
+  const view = h === "portfolio" ? "portfolio" : h.startsWith("deal/") ? "deal" : "editor";
+  for (const v of ["editor", "portfolio", "deal"]) $(`view-${v}`).hidden = v !== view;
+  if (view === "portfolio") showPortfolio();
+  if (view === "deal") showDeal(h.slice(5));
+  if (view === "editor") drawCharts(lastDoc);
+}
+
+async function save() {
+  const token = $("token").value.trim();
+  sessionStorage.setItem("offtake-token", token);
+  const r = await fetch(`${API}/portfolio?replace=true`, {
+    method: "POST",
+    headers: { "Content-Type": "application/toml", Authorization: `Bearer ${token}` },
+    body: ta.value,
+  });
+  const j = await r.json().catch(() => null);
+  $("save-status").textContent = r.ok ? `saved as ${j.deal_id}` : (j?.error?.message ?? `error ${r.status}`);
+}
+
+// ---- start -------------------------------------------------------------------------------------
+
+async function main() {
+  buildTerms();
+  $("token").value = sessionStorage.getItem("offtake-token") ?? "";
+  $("save").addEventListener("click", save);
+  ta.addEventListener("input", edited);
+  ta.addEventListener("scroll", syncScroll);
+  $("paths").addEventListener("change", () => { clearTimeout(quietTimer); quietTimer = setTimeout(pause, 1000); });
+  window.addEventListener("hashchange", route);
+  let resize = null;
+  window.addEventListener("resize", () => { clearTimeout(resize); resize = setTimeout(() => { drawCharts(lastDoc); if (lastRisk) quantileHistogram($("chart-npv"), lastRisk.metrics.provider_npv, lastDoc?.metrics?.provider_npv, money); }, 100); });
+  const r = await fetch("/assets/example.toml");
+  ta.value = await r.text();
+  drawVerdicts(null, true);
+  route();
+  edited();
+}
+
+main();

@@ -1,0 +1,391 @@
+//! The web page in real headless Chromium, driven over the DevTools protocol (tests/cdp), against
+//! a real server on 127.0.0.1:0: the example loads and is underwritten; an error typed into the
+//! editor is marked at its line; fixing it and raising the minimum spend flips `contracted`; the
+//! floor slider writes into the TOML text keeping its provenance table; a risk job shows progress,
+//! probabilities and the NPV histogram, and the job of an older text is cancelled; the portfolio
+//! lists a stored deal whose page shows its report; no console errors; the page fits 390 px with
+//! text of 12 px or more. It measures edit → verdicts (printed, and written with the screenshots
+//! to `target/tmp/page-browser/`).
+//!
+//! `#[ignore]`d (it needs Chromium): `cargo test -p offtake-server --test page -- --ignored`,
+//! which fails when Chromium is missing; `.ci/run` runs it in its service step.
+
+mod cdp;
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const LONG: Duration = Duration::from_secs(90);
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("page-browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Selects `needle` (the first occurrence at or after `after`) in the editor, so the next
+/// `insert_text` replaces it, as a user selecting it and typing would.
+fn select(b: &mut cdp::Browser, needle: &str, after: &str) {
+    let found = b.eval(&format!(
+        "(() => {{ const t = document.getElementById('toml'); t.focus();
+           const from = t.value.indexOf({after}); const at = t.value.indexOf({needle}, from);
+           if (from < 0 || at < 0) return false;
+           t.setSelectionRange(at, at + {needle}.length); return true; }})()",
+        after = json!(after),
+        needle = json!(needle),
+    ));
+    assert_eq!(
+        found,
+        json!(true),
+        "`{needle}` after `{after}` is in the editor"
+    );
+}
+
+fn verdicts(b: &mut cdp::Browser) -> Value {
+    b.eval(
+        "Object.fromEntries(['contracted','financeable','deliverable'].map(v => {
+           const c = document.getElementById('verdict-' + v);
+           return [v, c ? c.dataset.passed + (c.classList.contains('stale') ? ' stale' : '') : null]; }))",
+    )
+}
+
+/// Waits until the page has drawn verdicts for an edit made after `edits` edits; returns the
+/// page's own edit → drawn time in ms.
+fn wait_drawn(b: &mut cdp::Browser, edits: u64) -> f64 {
+    b.wait_for(
+        &format!(
+            "(() => {{ const t = window.offtake.timings;
+               return t.edits > {edits} && t.lastVerdicts >= t.lastEdit && t.latencies.length > 0; }})()"
+        ),
+        LONG,
+    );
+    b.eval("window.offtake.timings.latencies.at(-1)")
+        .as_f64()
+        .unwrap()
+}
+
+fn edits(b: &mut cdp::Browser) -> u64 {
+    b.eval("window.offtake.timings.edits").as_u64().unwrap()
+}
+
+#[test]
+#[ignore = "needs Chromium: cargo test -p offtake-server --test page -- --ignored"]
+fn the_page_in_chromium() {
+    let chromium = cdp::find_chromium().unwrap_or_else(|| {
+        panic!("chromium is not installed: this test needs it (.ci/run installs Debian's chromium)")
+    });
+    let server = common::start();
+    // One stored deal for the portfolio view.
+    let stored = common::send(
+        "POST",
+        &format!("{}/api/v1/portfolio", server.url),
+        Some(common::EXAMPLE.as_bytes()),
+        Some("application/toml"),
+        Some(&server.token),
+    );
+    assert_eq!(stored.status, 201, "{}", stored.text());
+
+    let mut b = cdp::Browser::launch(&chromium);
+    b.viewport(1280, 900, false);
+    b.call(
+        "Page.navigate",
+        json!({ "url": format!("{}/", server.url) }),
+    );
+
+    // The example is loaded and underwritten.
+    b.wait_for("document.body.dataset.valid === 'true'", LONG);
+    let v = verdicts(&mut b);
+    assert_eq!(
+        v,
+        json!({"contracted": "false", "financeable": "true", "deliverable": "true"}),
+        "the example's verdicts"
+    );
+    let npv = b.eval("document.getElementById('metric-provider_npv').textContent");
+    assert_eq!(npv, json!("$178B"), "the example's provider NPV");
+    let bars = b.eval("document.querySelectorAll('#chart-fcf rect').length");
+    assert_eq!(bars, json!(10), "one FCF bar per contract year");
+    let points = b.eval("document.querySelectorAll('#chart-dscr circle').length");
+    assert!(points.as_u64().unwrap() >= 5, "DSCR points: {points}");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#chart-dscr .threshold').length"),
+        json!(1)
+    );
+
+    // An error typed into the editor is marked at its line (line 5: right after `[deal]`).
+    let n = edits(&mut b);
+    select(&mut b, "id = ", "[deal]");
+    b.call(
+        "Input.insertText",
+        json!({ "text": "bogus_key = 1\nid = " }),
+    );
+    b.wait_for("document.body.dataset.valid === 'false'", LONG);
+    wait_drawn(&mut b, n);
+    let marks = b.eval(
+        "[...document.querySelectorAll('#marks .mark')].map(m => [Number(m.dataset.line), m.textContent])",
+    );
+    let marks = marks.as_array().unwrap();
+    assert_eq!(marks.len(), 1, "one problem: {marks:?}");
+    assert_eq!(marks[0][0], json!(5), "marked at line 5: {marks:?}");
+    assert!(
+        marks[0][1].as_str().unwrap().contains("bogus_key"),
+        "{marks:?}"
+    );
+    let gutter = b.eval(
+        "[...document.querySelectorAll('#gutter div.error')].map(d => Number(d.dataset.line))",
+    );
+    assert_eq!(gutter, json!([5]), "the gutter marks line 5 only");
+    // The mark sits on line 5's row of the editor.
+    let offset = b.eval(
+        "(() => { const m = document.querySelector('#marks .mark').getBoundingClientRect();
+           const t = document.getElementById('toml').getBoundingClientRect();
+           const lh = parseFloat(getComputedStyle(document.getElementById('toml')).lineHeight);
+           const top = document.getElementById('toml').scrollTop;
+           return [Math.round((m.top - t.top - 4 + top) / lh) + 1, m.top, t.top, lh, document.getElementById('toml').scrollTop]; })()",
+    );
+    assert_eq!(offset[0], json!(5), "the mark is drawn on line 5: {offset}");
+    let stale = verdicts(&mut b);
+    assert!(
+        stale["contracted"].as_str().unwrap().ends_with("stale"),
+        "{stale}"
+    );
+
+    // Fixed: the mark goes; then a higher minimum spend flips `contracted` (timed).
+    let n = edits(&mut b);
+    select(&mut b, "bogus_key = 1\n", "[deal]");
+    b.insert_text("");
+    b.wait_for("document.body.dataset.valid === 'true'", LONG);
+    wait_drawn(&mut b, n);
+    assert_eq!(
+        b.eval("document.querySelectorAll('#marks .mark').length"),
+        json!(0)
+    );
+    assert_eq!(
+        b.eval("document.querySelectorAll('#gutter div.error').length"),
+        json!(0)
+    );
+
+    let mut latencies = Vec::new();
+    let mut outside = Vec::new();
+    for (i, spend) in [
+        "400e9", "100e9", "400e9", "100e9", "400e9", "100e9", "400e9", "100e9", "400e9",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let previous = if i % 2 == 0 { "100e9" } else { "400e9" };
+        let n = edits(&mut b);
+        select(&mut b, previous, "min_total_spend");
+        std::thread::sleep(Duration::from_millis(200)); // a quiet spell, as between edits
+        let t0 = Instant::now();
+        b.insert_text(spend);
+        let want = if spend.starts_with('4') {
+            "true"
+        } else {
+            "false"
+        };
+        b.wait_for(
+            &format!("document.getElementById('verdict-contracted').dataset.passed === '{want}'"),
+            LONG,
+        );
+        outside.push(t0.elapsed().as_secs_f64() * 1e3);
+        latencies.push(wait_drawn(&mut b, n));
+    }
+    assert_eq!(
+        verdicts(&mut b),
+        json!({"contracted": "true", "financeable": "true", "deliverable": "true"}),
+        "min spend $400B makes the deal contracted"
+    );
+    let field = b.eval("document.getElementById('field-commitment.min_total_spend').value");
+    assert_eq!(field, json!("400"), "the spend field follows the text");
+    latencies.sort_by(f64::total_cmp);
+    outside.sort_by(f64::total_cmp);
+    let median = latencies[latencies.len() / 2];
+    let report = format!(
+        "edit → verdicts, {} edits: in the page median {median:.1} ms, max {:.1} ms; \
+         seen from the test (CDP round trips included) median {:.1} ms, max {:.1} ms\n",
+        latencies.len(),
+        latencies[latencies.len() - 1],
+        outside[outside.len() / 2],
+        outside[outside.len() - 1],
+    );
+    print!("{report}");
+    std::fs::write(out_dir().join("latency.txt"), &report).unwrap();
+    // The target is 100 ms (docs/server.md records the measured figure); a debug build on a
+    // loaded machine is slower, so the test fails only far above it.
+    assert!(median < 500.0, "{report}");
+
+    // The floor slider writes into the text, keeping the provenance table.
+    let n = edits(&mut b);
+    b.eval(
+        "(() => { const r = document.getElementById('slider-take_or_pay.floor');
+           r.value = '0.9'; r.dispatchEvent(new Event('input', { bubbles: true })); })()",
+    );
+    wait_drawn(&mut b, n);
+    let line = b.eval(
+        "document.getElementById('toml').value.split('\\n').find(l => l.startsWith('floor'))",
+    );
+    assert_eq!(
+        line,
+        json!(
+            "floor = { value = 0.9, evidence = \"assumed\", note = \"utilization floors through 2029 (reported); level assumed\" }"
+        )
+    );
+    assert_eq!(
+        b.eval("document.getElementById('field-take_or_pay.floor').value"),
+        json!("0.9")
+    );
+
+    // Risk after a pause: a long job, then an edit cancels it; the next one completes.
+    b.eval("document.getElementById('paths').value = '200000'");
+    let n = edits(&mut b);
+    select(&mut b, "0.9", "floor");
+    b.insert_text("0.8");
+    wait_drawn(&mut b, n);
+    b.wait_for(
+        "Number(document.getElementById('risk-bar').dataset.fraction) > 0",
+        LONG,
+    );
+    let first_job = b
+        .eval("window.offtake.timings.jobs.at(-1)")
+        .as_u64()
+        .unwrap();
+    b.eval("document.getElementById('paths').value = '3000'");
+    let n = edits(&mut b);
+    select(&mut b, "0.8", "floor");
+    b.insert_text("0.85");
+    wait_drawn(&mut b, n);
+    let status = b.wait_for(
+        &format!(
+            "fetch('/api/v1/jobs/{first_job}').then(r => r.json()).then(s => s.state === 'running' ? false : s.state)"
+        ),
+        LONG,
+    );
+    assert_eq!(
+        status.0,
+        json!("cancelled"),
+        "the older text's job is cancelled"
+    );
+    b.wait_for(
+        "document.getElementById('risk').dataset.state === 'done'",
+        LONG,
+    );
+    let second = b
+        .eval("window.offtake.timings.jobs.at(-1)")
+        .as_u64()
+        .unwrap();
+    assert!(second > first_job);
+    let progress = b.eval("window.offtake.timings.progress");
+    let progress = progress.as_array().unwrap();
+    assert!(!progress.is_empty(), "progress events were shown");
+    assert_eq!(
+        progress.last().unwrap().as_f64(),
+        Some(1.0),
+        "the bar ends full"
+    );
+    assert_eq!(
+        b.eval("document.getElementById('risk-bar').style.width"),
+        json!("100%")
+    );
+    let hist = b.eval("document.querySelectorAll('#chart-npv rect.hist').length");
+    assert!(hist.as_u64().unwrap() >= 5, "NPV histogram bars: {hist}");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#chart-npv .base').length"),
+        json!(1)
+    );
+    let prob = b.eval("document.getElementById('prob-financeable').textContent");
+    assert!(
+        prob.as_str().unwrap().starts_with("Monte Carlo: ")
+            && prob.as_str().unwrap().ends_with("% of paths"),
+        "{prob}"
+    );
+    // The alternatives table: the base run and the example's three alternatives.
+    let runs = b.wait_for(
+        "document.querySelectorAll('#compare tr').length > 1 && document.querySelectorAll('#compare tr').length",
+        LONG,
+    );
+    assert_eq!(runs.0, json!(5), "header + base + 3 alternatives");
+
+    // Screenshots: 1280 px, then a phone.
+    std::fs::write(out_dir().join("editor-1280.png"), b.screenshot()).unwrap();
+    b.viewport(390, 844, true);
+    std::thread::sleep(Duration::from_millis(300)); // the charts redraw after a resize
+    let overflow = b.eval("document.documentElement.scrollWidth - window.innerWidth");
+    assert!(
+        overflow.as_f64().unwrap() <= 0.0,
+        "horizontal overflow at 390 px: {overflow}"
+    );
+    let small = b.eval(
+        "(() => { const out = [];
+           for (const e of document.querySelectorAll('body *')) {
+             if (!e.offsetParent && e.tagName !== 'text' && getComputedStyle(e).position !== 'fixed') continue;
+             const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+             if (own && parseFloat(getComputedStyle(e).fontSize) < 12) out.push(e.tagName + ' ' + e.textContent.slice(0, 30));
+           }
+           return out; })()",
+    );
+    assert_eq!(small, json!([]), "text under 12 px at 390 px");
+    let cut = b.eval(
+        "[...document.querySelectorAll('.card, .verdict')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).length",
+    );
+    assert_eq!(cut, json!(0), "cards wider than the phone");
+    std::fs::write(out_dir().join("editor-390.png"), b.screenshot()).unwrap();
+
+    // The portfolio and a deal's page with its report.
+    b.eval("location.hash = '#portfolio'");
+    let row = b.wait_for(
+        "document.querySelector('#portfolio tr[data-deal]')?.innerText",
+        LONG,
+    );
+    let row = row.0.as_str().unwrap().to_string();
+    assert!(row.starts_with("amazon-anthropic-2026"), "{row}");
+    assert!(
+        row.contains("no\tyes\tyes"),
+        "the stored deal's verdicts: {row}"
+    );
+    std::fs::write(out_dir().join("portfolio-390.png"), b.screenshot()).unwrap();
+    b.eval("document.querySelector('#portfolio tr[data-deal] a').click()");
+    let report = b.wait_for(
+        "(() => { const d = document.getElementById('deal-report').contentDocument;
+           return d && d.body && d.body.innerText.includes('Amazon') && d.body.innerText.length; })()",
+        LONG,
+    );
+    assert!(report.0.as_u64().unwrap() > 500, "the report is shown");
+    b.viewport(1280, 900, false);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(out_dir().join("deal-1280.png"), b.screenshot()).unwrap();
+
+    // No console errors: and the check catches one when there is one.
+    let problems = b.problems();
+    let unexpected: Vec<_> = problems
+        .iter()
+        .filter(|(kind, text)| {
+            // The 422 answers to the sheet with the error are the point of that step.
+            !(kind == "log.network.error" && text.contains("422"))
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "console problems: {unexpected:?}");
+    b.eval("console.error('control')");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        b.problems()
+            .iter()
+            .any(|(k, t)| k == "console.error" && t.contains("control")),
+        "the console check sees a console.error"
+    );
+    let shots: Vec<_> = [
+        "editor-1280.png",
+        "editor-390.png",
+        "portfolio-390.png",
+        "deal-1280.png",
+    ]
+    .iter()
+    .map(|f| std::fs::metadata(out_dir().join(f)).unwrap().len())
+    .collect();
+    assert!(
+        shots.iter().all(|&n| n > 10_000),
+        "screenshots written: {shots:?}"
+    );
+}
