@@ -389,3 +389,36 @@ fn the_page_in_chromium() {
         "screenshots written: {shots:?}"
     );
 }
+
+/// Without a browser: the page and its assets are served from the binary with their types, the
+/// editor's example is the example file, and an unknown asset is the API's JSON 404.
+#[test]
+fn the_page_and_its_assets_are_served() {
+    let server = common::start();
+    let page = common::get(&format!("{}/", server.url));
+    assert_eq!(page.status, 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(page.text().contains("<textarea id=\"toml\""));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    for (name, ct) in [
+        ("style.css", "text/css; charset=utf-8"),
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("charts.js", "text/javascript; charset=utf-8"),
+        ("toml.js", "text/javascript; charset=utf-8"),
+    ] {
+        let r = common::get(&format!("{}/assets/{name}", server.url));
+        assert_eq!((r.status, r.content_type.as_str()), (200, ct), "{name}");
+        assert!(
+            !r.text().contains("https://"),
+            "{name} loads nothing from outside"
+        );
+    }
+    let example = common::get(&format!("{}/assets/example.toml", server.url));
+    assert_eq!(example.text(), common::EXAMPLE);
+    let missing = common::get(&format!("{}/assets/nope.js", server.url));
+    assert_eq!(
+        (missing.status, missing.code().as_str()),
+        (404, "not_found")
+    );
+}
