@@ -10,6 +10,11 @@
 //! `#[ignore]`d (it needs Chromium): `cargo test -p offtake-server --test page -- --ignored`,
 //! which fails when Chromium is missing; `.ci/run` runs it in its service step.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: it finds Chromium on PATH and writes screenshots and timings to target/tmp"
+)]
+
 mod cdp;
 mod common;
 
