@@ -2,7 +2,7 @@
 // text (the first edit after a quiet spell at once, later ones coalesced over 150 ms); a pause of
 // 1 s starts a risk job (the previous one is cancelled) and the comparison of alternatives.
 
-import { bars, lineVsThreshold, quantileHistogram } from "./charts.js";
+import { bars, histogram, lineVsThreshold } from "./charts.js";
 import { getValue, literal, setValue } from "./toml.js";
 
 const API = "/api/v1";
@@ -314,16 +314,22 @@ async function startRisk(text, tries = 0) {
     if (job?.id !== id) return;
     job = null;
     if (s.state !== "done") { $("risk-status").textContent = `risk job ${s.state}`; return; }
-    const res = await fetch(`${API}/jobs/${id}/result`);
-    if (!res.ok || text !== ta.value) return;
+    const [res, hist] = await Promise.all([fetch(`${API}/jobs/${id}/result`), fetch(`${API}/jobs/${id}/histogram`)]);
+    if (!res.ok || !hist.ok || text !== ta.value) return;
     lastRisk = await res.json();
+    lastRisk.histogram = await hist.json();
     drawVerdicts(lastDoc, false);
     const npv = lastRisk.metrics.provider_npv;
-    quantileHistogram($("chart-npv"), npv, lastDoc?.metrics?.provider_npv, money);
+    drawHistogram();
     $("risk").dataset.state = "done";
     $("risk-status").textContent = `${s.total_paths.toLocaleString("en")} paths in ${s.elapsed_seconds.toFixed(2)} s: NPV P5 ${money(npv.p5)}, P50 ${money(npv.p50)}, P95 ${money(npv.p95)}`;
   });
   source.onerror = () => { if (job?.id === id && source.readyState === EventSource.CLOSED) $("risk-status").textContent = "lost the job's event stream"; };
+}
+
+function drawHistogram() {
+  if (!lastRisk?.histogram) return;
+  histogram($("chart-npv"), lastRisk.histogram, lastDoc?.metrics?.provider_npv, lastRisk.metrics.provider_npv.p50, money);
 }
 
 async function compare(text) {
@@ -440,7 +446,7 @@ async function main() {
   $("paths").addEventListener("change", () => { clearTimeout(quietTimer); quietTimer = setTimeout(pause, 1000); });
   window.addEventListener("hashchange", route);
   let resize = null;
-  window.addEventListener("resize", () => { clearTimeout(resize); resize = setTimeout(() => { drawCharts(lastDoc); if (lastRisk) quantileHistogram($("chart-npv"), lastRisk.metrics.provider_npv, lastDoc?.metrics?.provider_npv, money); }, 100); });
+  window.addEventListener("resize", () => { clearTimeout(resize); resize = setTimeout(() => { drawCharts(lastDoc); drawHistogram(); }, 100); });
   const r = await fetch("/assets/example.toml");
   ta.value = await r.text();
   drawVerdicts(null, true);

@@ -68,29 +68,25 @@ export function lineVsThreshold(svg, labels, values, threshold, fmt) {
   labels.forEach((l, i) => { if (i % every === 0) text(svg, x(i), f.h - 6, l, "middle"); });
 }
 
-/** A histogram from quantiles: each bar spans two neighbouring quantiles and holds the
- * probability between them, so its height is that mass over its width (a density). */
-export function quantileHistogram(svg, q, base, fmt) {
+/** A histogram of equal-width bins from `h.min` to `h.max` (`h.counts`), with the base case
+ * dashed and the P50 labelled. */
+export function histogram(svg, h, base, p50, fmt) {
   const f = frame(svg);
-  const pts = [[0, q.min], [0.05, q.p5], [0.1, q.p10], [0.5, q.p50], [0.9, q.p90], [0.95, q.p95], [1, q.max]]
-    .filter(([, v]) => v !== null && Number.isFinite(v));
-  const lo = Math.min(pts[0][1], base ?? Infinity), hi = Math.max(pts[pts.length - 1][1], base ?? -Infinity);
+  const lo = Math.min(h.min, base ?? Infinity), hi = Math.max(h.max, base ?? -Infinity);
   const x = scale(lo, hi, f.left, f.w - f.right);
-  const dens = [];
-  for (let i = 1; i < pts.length; i++) {
-    const width = Math.max(pts[i][1] - pts[i - 1][1], (hi - lo) * 1e-3);
-    dens.push([pts[i - 1][1], pts[i][1], (pts[i][0] - pts[i - 1][0]) / width]);
-  }
-  const top = Math.max(...dens.map((d) => d[2]));
+  const top = Math.max(1, ...h.counts);
   const y = scale(0, top, f.h - f.bottom, f.top);
-  for (const [a, b, d] of dens) {
-    el("rect", { class: "hist", x: x(a), width: Math.max(1, x(b) - x(a) - 1), y: y(d), height: y(0) - y(d) }, svg);
-  }
+  const width = (h.max - h.min) / Math.max(1, h.counts.length);
+  h.counts.forEach((c, i) => {
+    const a = h.min + i * width;
+    el("rect", { class: "hist", x: x(a), width: Math.max(1, x(a + width) - x(a) - 1), y: y(c), height: y(0) - y(c), "data-count": c }, svg);
+  });
   el("line", { class: "axis", x1: f.left, x2: f.w - f.right, y1: y(0), y2: y(0) }, svg);
+  text(svg, f.left - 4, y(top) + 10, String(top), "end");
   if (base !== undefined && base !== null) {
     el("line", { class: "base", x1: x(base), x2: x(base), y1: f.top, y2: y(0) }, svg);
   }
   text(svg, x(lo), f.h - 6, fmt(lo), "start");
-  text(svg, x(q.p50), f.h - 6, `P50 ${fmt(q.p50)}`, "middle");
+  if (p50 !== undefined) text(svg, x(p50), f.h - 6, `P50 ${fmt(p50)}`, "middle");
   text(svg, x(hi), f.h - 6, fmt(hi), "end");
 }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -22,7 +22,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use offtake_model::Contract;
 use offtake_risk::{
-    Control, RunConfig, RunOptions, Simulation, drivers, report, simulate, write_paths,
+    Control, PathMetric, RunConfig, RunOptions, Simulation, drivers, report, simulate, write_paths,
 };
 use serde::Serialize;
 use tokio::sync::watch;
@@ -86,6 +86,57 @@ pub struct Job {
     outcome: Mutex<(Outcome, Option<f64>)>,
     /// Bumped on every progress tick and at the end; SSE streams wait on it.
     changed: watch::Sender<u64>,
+    /// The provider NPV histogram of a finished run (`GET …/histogram`).
+    histogram: OnceLock<Histogram>,
+}
+
+/// `GET /api/v1/jobs/{id}/histogram`: the paths' provider NPV in equal-width bins.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Histogram {
+    /// `provider_npv`.
+    pub metric: &'static str,
+    /// Paths with a value.
+    pub n: u64,
+    /// Paths without one.
+    pub missing: u64,
+    /// Lower edge of the first bin and upper edge of the last (the smallest and largest value).
+    pub min: f64,
+    pub max: f64,
+    /// Paths per bin; bin i spans min + i·(max − min)/bins (the last includes max).
+    pub counts: Vec<u64>,
+}
+
+/// Bins of a histogram.
+const BINS: usize = 40;
+
+fn histogram_of(sim: &Simulation) -> Histogram {
+    let values: Vec<f64> = sim
+        .table
+        .metric_column(PathMetric::ProviderNpv)
+        .flatten()
+        .filter(|v| v.is_finite())
+        .collect();
+    let missing = sim.table.len() as u64 - values.len() as u64;
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut counts = vec![0u64; if values.is_empty() { 0 } else { BINS }];
+    let width = (max - min) / BINS as f64;
+    for v in &values {
+        let i = if width > 0.0 {
+            (((v - min) / width) as usize).min(BINS - 1)
+        } else {
+            0
+        };
+        counts[i] += 1;
+    }
+    Histogram {
+        metric: "provider_npv",
+        n: values.len() as u64,
+        missing,
+        min: if values.is_empty() { 0.0 } else { min },
+        max: if values.is_empty() { 0.0 } else { max },
+        counts,
+    }
 }
 
 impl Job {
@@ -287,6 +338,7 @@ pub async fn start(
             cancel: AtomicBool::new(false),
             outcome: Mutex::new((Outcome::Running, None)),
             changed: watch::Sender::new(0),
+            histogram: OnceLock::new(),
         },
         limits.max_jobs,
         limits.kept_jobs,
@@ -320,13 +372,18 @@ fn run(job: &Job, config: &RunConfig) {
     let outcome = match simulate(&job.contract, config, control) {
         Err(e) => Outcome::Failed(e.to_string()),
         Ok(sim) if sim.partial => Outcome::Cancelled,
-        Ok(sim) => match rendered(job, &sim) {
-            Ok(json) => Outcome::Done {
-                json,
-                sim: job.keep_paths.then(|| Arc::new(sim)),
-            },
-            Err(e) => Outcome::Failed(e),
-        },
+        Ok(sim) => {
+            // Set before the outcome, so a job seen done has its histogram (set once: a job
+            // runs once).
+            let _ = job.histogram.set(histogram_of(&sim));
+            match rendered(job, &sim) {
+                Ok(json) => Outcome::Done {
+                    json,
+                    sim: job.keep_paths.then(|| Arc::new(sim)),
+                },
+                Err(e) => Outcome::Failed(e),
+            }
+        }
     };
     if let Outcome::Failed(e) = &outcome {
         tracing::warn!(job = job.id, error = %e, "risk job failed");
@@ -388,6 +445,26 @@ pub async fn result(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     match done {
         Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
         None => Err(not_done(&job.status())),
+    }
+}
+
+/// The provider NPV of every path of a finished job, in 40 equal-width bins (what the page draws).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/histogram", tag = "risk",
+    params(("id" = u64, Path, description = "The job id.")),
+    responses(
+        (status = 200, body = Histogram),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not done (running, cancelled or failed).", body = ErrorBody),
+    ))]
+pub async fn histogram(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let job = state.jobs().get(&id)?;
+    let status = job.status();
+    match job.histogram.get() {
+        Some(h) if status.state == JobState::Done => Ok(axum::Json(h).into_response()),
+        _ => Err(not_done(&status)),
     }
 }
 

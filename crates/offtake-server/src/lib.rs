@@ -270,6 +270,13 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             g.clone(),
+            "/api/v1/jobs/{id}/histogram",
+            Read,
+            Body::None,
+            get(jobs::histogram),
+        ),
+        route(
+            g.clone(),
             "/api/v1/jobs/{id}/paths",
             Read,
             Body::None,
@@ -389,7 +396,8 @@ pub fn routes() -> Vec<Route> {
     paths(
         health, openapi_json,
         sheet::check, sheet::underwrite_route, sheet::compare, sheet::report, solve::solve_route,
-        jobs::start, jobs::status, jobs::cancel, jobs::events, jobs::result, jobs::paths,
+        jobs::start, jobs::status, jobs::cancel, jobs::events, jobs::result, jobs::histogram,
+        jobs::paths,
         portfolio::list, portfolio::add, portfolio::summary, portfolio::show, portfolio::put,
         portfolio::remove, portfolio::export, portfolio::report, portfolio::deals,
         portfolio::import_deals, portfolio::conflicts, portfolio::capex, portfolio::import_sec,

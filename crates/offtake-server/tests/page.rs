@@ -294,8 +294,17 @@ fn the_page_in_chromium() {
         b.eval("document.getElementById('risk-bar').style.width"),
         json!("100%")
     );
-    let hist = b.eval("document.querySelectorAll('#chart-npv rect.hist').length");
-    assert!(hist.as_u64().unwrap() >= 5, "NPV histogram bars: {hist}");
+    let hist = b.eval(
+        "[...document.querySelectorAll('#chart-npv rect.hist')].map(r => Number(r.dataset.count))",
+    );
+    let hist: Vec<u64> = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(hist.len(), 40, "NPV histogram bars");
+    assert_eq!(hist.iter().sum::<u64>(), 3000, "every path is in a bar");
     assert_eq!(
         b.eval("document.querySelectorAll('#chart-npv .base').length"),
         json!(1)
@@ -426,4 +435,65 @@ fn the_page_and_its_assets_are_served() {
         (missing.status, missing.code().as_str()),
         (404, "not_found")
     );
+}
+
+/// The histogram the page draws: every path of the job in 40 equal-width bins between the
+/// smallest and largest provider NPV, recounted here from the library's run of the same paths.
+#[test]
+fn a_finished_job_gives_the_provider_npv_histogram() {
+    let server = common::start();
+    let r = common::post_toml(
+        &format!("{}/api/v1/risk?paths=3000&seed=11", server.url),
+        common::EXAMPLE,
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let id = r.json()["id"].as_u64().unwrap();
+    let url = format!("{}/api/v1/jobs/{id}", server.url);
+    let deadline = Instant::now() + LONG;
+    while common::get(&url).json()["state"] == "running" {
+        assert!(Instant::now() < deadline, "the job did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let h = common::get(&format!("{url}/histogram"));
+    assert_eq!(h.status, 200, "{}", h.text());
+    let h = h.json();
+
+    let contract = offtake_model::parse(common::EXAMPLE).unwrap();
+    let options = offtake_risk::RunOptions {
+        seed: Some(11),
+        n_paths: Some(3000),
+        ..Default::default()
+    };
+    let config = offtake_risk::RunConfig::new(&contract, options).unwrap();
+    let sim = offtake_risk::simulate(&contract, &config, Default::default()).unwrap();
+    let npv: Vec<f64> = sim
+        .table
+        .metric_column(offtake_risk::PathMetric::ProviderNpv)
+        .flatten()
+        .collect();
+    let (min, max) = npv
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let mut counts = vec![0u64; 40];
+    for v in &npv {
+        counts[(((v - min) / ((max - min) / 40.0)) as usize).min(39)] += 1;
+    }
+    assert_eq!(h["metric"], "provider_npv");
+    assert_eq!(
+        (h["n"].as_u64(), h["missing"].as_u64()),
+        (Some(3000), Some(0))
+    );
+    assert_eq!(
+        (h["min"].as_f64(), h["max"].as_f64()),
+        (Some(min), Some(max))
+    );
+    assert_eq!(h["counts"], json!(counts));
+    // The same extremes as the risk document.
+    let result = common::get(&format!("{url}/result")).json();
+    assert_eq!(result["metrics"]["provider_npv"]["min"].as_f64(), Some(min));
+
+    let missing = common::get(&format!("{}/api/v1/jobs/99999/histogram", server.url));
+    assert_eq!(missing.status, 404);
 }
