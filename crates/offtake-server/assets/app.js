@@ -365,7 +365,8 @@ async function showPortfolio() {
   const t = $("portfolio");
   t.textContent = "";
   const head = t.insertRow();
-  for (const h of ["deal", "buyer", "provider", "provider NPV", "min DSCR", "contracted", "financeable", "deliverable"]) {
+  // Verdicts first: on a phone the table scrolls sideways and they stay in view.
+  for (const h of ["deal", "contracted", "financeable", "deliverable", "provider NPV", "min DSCR", "buyer", "provider"]) {
     const th = document.createElement("th");
     th.textContent = h;
     head.appendChild(th);
@@ -379,16 +380,16 @@ async function showPortfolio() {
     a.href = `#deal/${encodeURIComponent(d.deal_id)}`;
     a.textContent = d.deal_id;
     row.insertCell().appendChild(a);
-    row.insertCell().textContent = d.buyer ?? "";
-    row.insertCell().textContent = d.provider ?? "";
-    const m = d.metrics ?? {};
-    npv += m.provider_npv ?? 0;
-    row.insertCell().textContent = money(m.provider_npv);
-    row.insertCell().textContent = num(m.min_dscr);
     for (const v of ["contracted", "financeable", "deliverable"]) {
       yesNo(row.insertCell(), d.verdicts?.[v]);
       if (d.verdicts?.[v]) count[v] += 1;
     }
+    const m = d.metrics ?? {};
+    npv += m.provider_npv ?? 0;
+    row.insertCell().textContent = money(m.provider_npv);
+    row.insertCell().textContent = num(m.min_dscr);
+    row.insertCell().textContent = d.buyer ?? "";
+    row.insertCell().textContent = d.provider ?? "";
   }
   $("rollup").textContent = deals.length
     ? `${deals.length} deal${deals.length === 1 ? "" : "s"}: ${count.contracted} contracted, ${count.financeable} financeable, ${count.deliverable} deliverable; provider NPV ${money(npv)} in all`
