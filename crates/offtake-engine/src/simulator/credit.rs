@@ -7,7 +7,10 @@
 //! Mitigation (docs/model.md §14, "Re-marketing mitigates the buyer's obligation", a documented
 //! deviation from MODEL §14 as written): after the buyer's default in d the provider's cash claim
 //! and the guarantees' cash payments rest on the buyer's unpaid obligation net of what
-//! re-marketing earns, L(t) = max(0, ZR(t) − M(t)) with M(t) = remarket·B(t): G_d(t) = share·L(t)
+//! re-marketing earns, M(t) = remarket·B(t), carried forward when a month's M exceeds what it
+//! owes: b(d−1) = 0, L(t) = max(0, ZR(t) − M(t) − b(t−1)), b(t) = max(0, b(t−1) + M(t) − ZR(t))
+//! (so an obligation that arrives in a lump, such as an annual settlement or the min_total_spend
+//! true-up, is netted against the re-marketing of the months before it); G_d(t) = share·L(t)
 //! cut at the cap, claim_d = max(0, Σ_{t≥d} (L − Σ_g G_d)·DF(t)/DF(d)). The coverage figures keep
 //! MODEL's zero-usage basis (nothing is re-marketed at zero usage, so L = ZR there): the realized
 //! coverage and credit loss of a path with defaults use share·ZR capped and ZR − G, which differ
@@ -365,7 +368,8 @@ impl Simulator<'_> {
         }
 
         // The buyer's default in d (readings 4–7, with mitigation): remarketing M(t) from d; the
-        // guarantees and the claim in cash on L(t) = max(0, ZR − M), and on ZR for coverage.
+        // guarantees and the claim in cash on L(t) = max(0, ZR − M − b), b the re-marketing not yet
+        // netted, and on ZR for coverage.
         // `got_pv` collects the zero-usage basis: recovery R·claim⁰_d and the guarantees'
         // payments made on share·ZR capped (reading 14).
         let mut got_pv = 0.0;
@@ -373,12 +377,17 @@ impl Simulator<'_> {
         if d < n {
             let r = cr.remarket;
             let owed = &mut cr.owed[..n];
+            // Re-marketing beyond what a month owes is carried forward (b, the Lindley
+            // recursion) and nets later months' obligation, so lumps (annual settlement, yearly
+            // minimums, the min_total_spend true-up) are netted too: L = max(0, ZR − M − b).
+            let mut carry = 0.0;
             for t in d..n {
                 let m = r * (used[t] * price[t]);
                 remarket[t] = m;
                 ebitda[t] += m;
                 fcf[t] += m;
-                owed[t] = (zr[t] - m).max(0.0);
+                owed[t] = (zr[t] - m - carry).max(0.0);
+                carry = (carry + m - zr[t]).max(0.0);
             }
             let owed = &*owed;
             // G_d per guarantee, paid until its own default: in cash share·L(t), cut at the cap;
@@ -651,6 +660,33 @@ cap = 250
         assert!((cr.pv_support[0] - (600.0 + 0.4 * 350.0)).abs() <= 1e-9);
         assert!((cr.adjusted_numerator - 990.0).abs() <= 1e-9);
         assert!((cr.loss - 210.0).abs() <= 1e-9);
+    }
+
+    /// Re-marketing beyond a month's ZR is carried forward: with annual settlement ZR arrives
+    /// as one lump in t11 (0.8·8760 = 7008) and is netted against all of M from d, not only
+    /// t11's. remarket 1, default in t6: M = 0.5·hours = 372 372 360 372 360 372 (Σ 2208),
+    /// L = 0 in t6..t10 (b grows to 1836), L(11) = 7008 − 372 − 1836 = 4800 (month by month it
+    /// was 6636). The guarantee pays its cap 250 in t11; claim = 4800 − 250 → recovery 0.4·4550.
+    #[test]
+    fn surplus_re_marketing_nets_a_later_lump() {
+        let sheet = SHEET
+            .replace(
+                "capacity_charge = 100\n",
+                "capacity_charge = 0\n[take_or_pay]\nfloor = 0.8\nsettle = \"annual\"\n",
+            )
+            .replace("remarket = 0.125", "remarket = 1.0");
+        let c = offtake_model::parse(&sheet).unwrap();
+        let mut scenario = Scenario::base(&c);
+        scenario.defaults = Some(vec![Some(6), None]);
+        let mut sim = Simulator::new(&c);
+        sim.run(&scenario);
+        let cr = &sim.credit;
+        assert!(close(&cr.owed[6..], &[0.0, 0.0, 0.0, 0.0, 0.0, 4800.0]));
+        assert!(close(&cr.promised[6..], &[0.0, 0.0, 0.0, 0.0, 0.0, 250.0]));
+        assert!((cr.paid[1] - 250.0).abs() <= 1e-9);
+        assert!((sim.series.recovery[6] - 0.4 * 4550.0).abs() <= 1e-9);
+        let m: f64 = sim.series.remarket[6..].iter().sum();
+        assert!((m - 2208.0).abs() <= 1e-9);
     }
 
     /// With remarket 0 nothing mitigates: L = ZR and the cash schedules are the zero-usage ones,
