@@ -318,3 +318,8 @@ fn credit_guarantor_defaults_first() {
 fn credit_remarket_exceeds_zr() {
     check("credit_remarket_exceeds_zr");
 }
+
+#[test]
+fn credit_remarket_annual_lump() {
+    check("credit_remarket_annual_lump");
+}
