@@ -353,16 +353,46 @@ def credit_check(sh, out, rng, draws):
     if f["metrics"]["coverage"] != f["metrics"]["credit_adjusted_coverage"]:
         bad.append("forced path: coverage != credit-adjusted coverage")
     # mitigation (README reading 5): after the buyer's default the guarantees pay at most what is
-    # still owed net of re-marketing, and in PV remarketing + guarantees + recovery ≤ Σ max(ZR, M)
+    # still owed net of re-marketing (L, with the surplus carried forward), in PV remarketing +
+    # guarantees + recovery ≤ Σ max(ZR, M), and (the performance bound, docs/model.md §14) the
+    # cumulative M + L from d never runs ahead of the payments without the default P by more
+    # than E = max_t (Σ_{d..t} ZR − Σ_{d..t} P)⁺ ≤ what was paid before d (E = 0 when d starts a
+    # settlement window), so PV_d(support) ≤ PV_d(P) + E·DF(d): a default pays no more than
+    # performance
     if db < T and math.fsum(g["share"] for g in sh.guarantees) <= 1.0:
         Z, M = fm["zero_usage_revenue"], fm["remarket"]
         DF = [(1.0 + sh.disc) ** (-(t + 1) / 12.0) for t in range(T)]
-        if any(fm["guarantee"][t] > max(0.0, Z[t] - M[t]) + 1e-9 * max(1.0, Z[t]) for t in range(db, T)):
+        L, b = [0.0] * T, 0.0
+        for t in range(db, T):
+            L[t] = max(0.0, Z[t] - M[t] - b)
+            b = max(0.0, b + M[t] - Z[t])
+        if any(fm["guarantee"][t] > L[t] + 1e-9 * max(1.0, Z[t]) for t in range(db, T)):
             bad.append("guarantees above the obligation net of re-marketing")
         got = math.fsum((M[t] + fm["guarantee"][t] + fm["recovery"][t]) * DF[t] for t in range(db, T))
         cap = math.fsum(max(Z[t], M[t]) * DF[t] for t in range(db, T))
         if got > cap + 1e-9 * max(1.0, cap):
             bad.append(f"post-default support {got:.6g} above PV of max(ZR, M) {cap:.6g}")
+        perf = offtake_ref.run(sh, defaults={p: d for p, d in forced.items() if p != "buyer"},
+                               with_irr=False)["monthly"]["payments"]
+        scale = math.fsum(abs(x) for x in Z + M + perf) + 1.0
+        tol = 1e-9 * scale
+        if sh.remarket <= 1.0 and all(M[t] <= perf[t] + tol for t in range(db, T)):
+            z = pc = ml = e = 0.0
+            for t in range(db, T):
+                z += Z[t]
+                pc += perf[t]
+                ml += M[t] + L[t]
+                e = max(e, z - pc)
+                if ml > pc + e + tol:
+                    bad.append(f"t={t}: cumulative M + L {ml:.6g} above performance {pc:.6g} + E {e:.6g}")
+                    break
+            before = math.fsum(perf[:db])
+            if e > before + tol:
+                bad.append(f"E = {e:.6g} above what was paid before d, {before:.6g}")
+            if sh.disc >= 0.0:
+                pv_perf = math.fsum(perf[t] * DF[t] for t in range(db, T))
+                if got > pv_perf + e * DF[db] + tol:
+                    bad.append(f"post-default support {got:.6g} above performance {pv_perf:.6g} + E {e:.6g}")
     # the coverage figures stay on the zero-usage basis: remarket does not move them
     if db < T and sh.remarket != 0.0:
         saved = sh.remarket

@@ -695,8 +695,15 @@ def run(sheet, demand_factor=1.0, power_factor=1.0, capex_factor=1.0, delays=Non
     if db < T:
         for t in range(db, T):
             remarket[t] = S.remarket * Bcontract[t]
-        # mitigation: what the buyer still owes once re-marketing has earned M(t)
-        L = [max(0.0, Z[t] - remarket[t]) if t >= db else 0.0 for t in range(T)]
+        # mitigation (README reading 5): what the buyer still owes once re-marketing has earned
+        # M(t), re-marketing beyond a month's ZR carried forward to later months (b, the Lindley
+        # recursion), so a lump of ZR (annual settlement, yearly minimum, min_total_spend true-up)
+        # is netted against the re-marketing of the months before it
+        L = [0.0] * T
+        b = 0.0
+        for t in range(db, T):
+            L[t] = max(0.0, Z[t] - remarket[t] - b)
+            b = max(0.0, b + remarket[t] - Z[t])
         Gd = guarantee_promised(db, L)
         recovery[db] = Rb * claim(db, Gd, L)
         Gd0 = guarantee_promised(db)
