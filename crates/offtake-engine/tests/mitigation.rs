@@ -12,9 +12,9 @@
 //!   (b) PV_d(remarketing + guarantees paid + recovery) ≤ Σ_{t≥d} max(ZR(t), M(t))·DF(t).
 //! Proof of (b): claim_d·DF(d) = max(0, Σ_{t≥d} (L − ΣG_promised)·DF) ≤ Σ_{t≥d} L·DF −
 //! Σ_{t≥d} ΣG_paid·DF when the claim is not floored (paid ≤ promised), and the guarantees alone
-//! are ≤ Σ L·DF when it is; R ≤ 1; so recovery + guarantees ≤ Σ L·DF in PV, and M + L =
-//! max(ZR, M). As written (no netting) the bound fails: the provider could collect re-marketing
-//! on top of the whole remaining ZR.
+//! are ≤ Σ L·DF when it is; R ≤ 1; so recovery + guarantees ≤ Σ L·DF in PV, and M + L ≤
+//! max(ZR, M) (b ≥ 0). As written (no netting) the bound fails: the provider could collect
+//! re-marketing on top of the whole remaining ZR.
 //!
 //! Also: the coverage, the credit-adjusted coverage and the credit loss do not depend on
 //! `remarket` (zero-usage basis), and on the Hut 8 example an early buyer default no longer pays
