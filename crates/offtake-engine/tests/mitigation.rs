@@ -278,6 +278,7 @@ proptest! {
     /// d starts a settlement window and E ≤ Σ_{t<d} P_perf otherwise; and in PV from d the
     /// support (M + guarantees + recovery) is ≤ PV_d(P_perf) + E.
     #[test]
+    #[allow(clippy::needless_range_loop)] // t indexes several schedules at once
     fn a_default_pays_no_more_than_performance(
         term in 1u32..40,
         u in (0.0..1.0f64, 0.0..1.0f64),
