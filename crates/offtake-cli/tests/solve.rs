@@ -59,7 +59,10 @@ fn json_has_the_boundary_and_both_sides() {
     assert_eq!(v["above"]["holds"], true);
     assert_eq!(v["below"]["verdicts"]["contracted"], false);
     assert_eq!(v["above"]["verdicts"]["contracted"], true);
-    assert!(v["above"]["metrics"]["coverage"].as_f64().unwrap() >= 1.0);
+    // ≥ allows the verdicts' tolerance (MODEL.md: 1e-9 relative), so the goal and
+    // `contracted` agree on both sides.
+    assert!(v["above"]["metrics"]["coverage"].as_f64().unwrap() >= 1.0 - 1e-9);
+    assert!(v["below"]["metrics"]["coverage"].as_f64().unwrap() < 1.0 - 1e-9);
     assert_eq!(v["range"]["source"], "valid_range");
     assert!(v["engine_runs"].as_u64().unwrap() <= 40);
 }
@@ -235,6 +238,99 @@ fn bad_input_is_refused_before_anything_runs() {
             ],
             "given twice",
         ),
+        (
+            &[
+                "--vary",
+                "pricing.discount",
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--grid",
+                "18446744073709551615",
+            ],
+            "the grid takes 2 to 10000 points",
+        ),
+        (
+            &[
+                "--vary",
+                "pricing.discount",
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--grid",
+                "1000000000000",
+            ],
+            "the grid takes 2 to 10000 points",
+        ),
+        (
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--grid",
+                "0",
+            ],
+            "the grid takes 2 to 10000 points",
+        ),
+        (
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--grid",
+                "10001",
+            ],
+            "the grid takes 2 to 10000 points",
+        ),
+        (
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "0...1",
+            ],
+            "write A..B",
+        ),
+        (
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "..1",
+            ],
+            "write A..B",
+        ),
+        (
+            &[
+                "--vary",
+                "take_or_pay.floor",
+                "--target",
+                "contracted",
+                "--range",
+                "0..1..2",
+            ],
+            "write A..B",
+        ),
+        (
+            &["--vary", "tranche.phase-1.online", "--target", "contracted"],
+            "`tranche.phase-1.online` is not a numeric term (it is a date)",
+        ),
+        (
+            &["--vary", "deal.start", "--target", "contracted"],
+            "`deal.start` is not a numeric term (it is a date)",
+        ),
+        (
+            &["--vary", "deal.buyer", "--target", "contracted"],
+            "`deal.buyer` is not a numeric term (it is a string)",
+        ),
     ];
     for (args, message) in cases {
         let mut all = vec!["solve", EXAMPLE];
@@ -294,4 +390,26 @@ fn a_date_term_is_not_numeric() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a numeric term"));
+}
+
+#[test]
+fn grid_sets_the_scan_of_a_one_term_solve() {
+    for (grid, points) in [(None, 17), (Some("5"), 5), (Some("40"), 40)] {
+        let mut args = vec![
+            "solve",
+            SETTLE_MONTHLY,
+            "--vary",
+            "take_or_pay.floor",
+            "--target",
+            "coverage>=1",
+            "--json",
+        ];
+        if let Some(g) = grid {
+            args.extend(["--grid", g]);
+        }
+        let v = json_of(&args);
+        assert_eq!(v["grid"].as_array().unwrap().len(), points, "{grid:?}");
+        let value = v["value"].as_f64().unwrap();
+        assert!((value - 1.0 / 5.88).abs() < 1e-6 * value, "{grid:?}");
+    }
 }

@@ -63,4 +63,20 @@ impl Distribution {
             Distribution::Discrete { .. } => "discrete",
         }
     }
+
+    /// The smallest value a draw can take (−∞ for a normal without `min`; 0 for a lognormal,
+    /// whose draws only approach it).
+    pub fn lowest(&self) -> f64 {
+        match self {
+            Distribution::Fixed { value } => *value,
+            Distribution::Uniform { min, .. }
+            | Distribution::Triangular { min, .. }
+            | Distribution::Pert { min, .. } => *min,
+            Distribution::Normal { min, .. } => min.unwrap_or(f64::NEG_INFINITY),
+            Distribution::Lognormal { .. } => 0.0,
+            Distribution::Discrete { values, .. } => {
+                values.iter().copied().fold(f64::INFINITY, f64::min)
+            }
+        }
+    }
 }

@@ -276,9 +276,11 @@ pub enum Error {
         term: String,
         suggestion: Option<String>,
     },
-    /// An override names a term that is not a number (a date).
-    #[error("`{term}` is not a numeric term (it is a date); only numbers can be varied")]
-    NotNumeric { term: String },
+    /// An override names a term of the sheet that is not a number: `kind` is what it is ("a
+    /// date", "a string", "a boolean", "a whole number the language reads as a count", "a
+    /// table", "a list").
+    #[error("`{term}` is not a numeric term (it is {kind}); only numbers can be varied")]
+    NotNumeric { term: String, kind: &'static str },
     /// One term overridden twice with different values.
     #[error("`{term}` is given two values, {first} and {second}; choose one")]
     ConflictingOverrides {

@@ -134,7 +134,8 @@ impl<'s> TermSheet<'s> {
     /// passes the same checks: a `take_or_pay.floor` of 1.2 is `Error::Invalid` with the
     /// file's message, located at the term's value. Once the result is valid, every override
     /// must name a numeric term ([`TermSheet::numeric_terms`]): else `UnknownTerm` (with the
-    /// closest term) or `NotNumeric` (a date); one term given twice with different values is
+    /// closest term) or `NotNumeric` (a key of the sheet that is a date, a string, a boolean, a
+    /// count or a table, named with its kind); one term given twice with different values is
     /// `ConflictingOverrides`.
     pub fn contract_with(&self, variants: &[Variant], overrides: &[Override]) -> Result<Contract> {
         let selected = select(variants)?;
@@ -154,7 +155,12 @@ impl<'s> TermSheet<'s> {
         let (contract, _) = validate::validate_with(self.src, &self.root, &selected, &map, false);
         let contract = contract?;
         for term in map.keys() {
-            check_term(&contract.inputs, term)?;
+            check_term(&contract.inputs, term).map_err(|e| match e {
+                Error::UnknownTerm { term, .. } if let Some(kind) = kind_of(&self.root, &term) => {
+                    Error::NotNumeric { term, kind }
+                }
+                e => e,
+            })?;
         }
         Ok(contract)
     }
@@ -209,6 +215,7 @@ fn check_term(inputs: &[Input], term: &str) -> Result<()> {
         Some(i) if i.value.number().is_some() => Ok(()),
         Some(_) => Err(Error::NotNumeric {
             term: term.to_string(),
+            kind: "a date",
         }),
         None => {
             let paths: Vec<&str> = numeric_inputs(inputs).map(|(p, _)| p).collect();
@@ -217,6 +224,71 @@ fn check_term(inputs: &[Input], term: &str) -> Result<()> {
                 suggestion: suggest_term(term, &paths),
             })
         }
+    }
+}
+
+/// What the key `path` of the sheet is, when it is there but not a number an override can
+/// replace: "a date", "a string", … (None: no such key, or a number). The path is read as the
+/// inputs name terms: tables by key, an array of tables by an entry's `id` or `name`, a list's
+/// item by `[i]` (`tranche.phase-1.online`, `generation.Trainium3.available`, `deal.start`); a
+/// provenance table (`{ value = …, source = … }`) by its value.
+fn kind_of(root: &DeTable<'_>, path: &str) -> Option<&'static str> {
+    use toml::de::DeValue;
+    fn key<'a, 's>(table: &'a DeTable<'s>, k: &str) -> Option<&'a DeValue<'s>> {
+        table
+            .iter()
+            .find(|(name, _)| name.get_ref().as_ref() == k)
+            .map(|(_, v)| v.get_ref())
+    }
+    fn child<'a, 's>(v: &'a DeValue<'s>, k: &str) -> Option<&'a DeValue<'s>> {
+        match v {
+            DeValue::Table(t) => key(t, k),
+            DeValue::Array(items) => items.iter().find_map(|item| match item.get_ref() {
+                DeValue::Table(t)
+                    if ["id", "name"]
+                        .iter()
+                        .any(|n| key(t, n).and_then(DeValue::as_str) == Some(k)) =>
+                {
+                    Some(item.get_ref())
+                }
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+    let mut here: Option<&DeValue<'_>> = None;
+    for segment in path.split('.') {
+        let (name, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((name, i)) => (name, Some(i.parse::<usize>().ok()?)),
+            None => (segment, None),
+        };
+        let mut v = match here {
+            None => key(root, name)?,
+            Some(v) => child(v, name)?,
+        };
+        if let Some(i) = index {
+            let DeValue::Array(items) = v else {
+                return None;
+            };
+            v = items.get(i)?.get_ref();
+        }
+        here = Some(v);
+    }
+    let mut v = here?;
+    if let DeValue::Table(t) = v
+        && let Some(value) = key(t, "value")
+    {
+        v = value;
+    }
+    match v {
+        DeValue::String(s) if reader::parse_month(s).is_some() => Some("a date"),
+        DeValue::Datetime(_) => Some("a date"),
+        DeValue::String(_) => Some("a string"),
+        DeValue::Boolean(_) => Some("a boolean"),
+        DeValue::Integer(_) => Some("a whole number the language reads as a count"),
+        DeValue::Table(_) => Some("a table"),
+        DeValue::Array(_) => Some("a list"),
+        DeValue::Float(_) => None,
     }
 }
 

@@ -106,7 +106,8 @@ fn a_date_term_is_not_numeric() {
     assert_eq!(
         err,
         Error::NotNumeric {
-            term: "tranche.blackwell.online".into()
+            term: "tranche.blackwell.online".into(),
+            kind: "a date",
         }
     );
 }
@@ -182,4 +183,35 @@ fn numeric_terms_list_every_number_with_its_limits() {
         let c = sheet.contract_with(&[], &[set(&t.path, t.value)]).unwrap();
         assert_eq!(c, contract, "{}", t.path);
     }
+}
+
+#[test]
+fn a_key_of_the_sheet_that_is_not_a_number_is_named_with_its_kind() {
+    let sheet = TermSheet::read(EXAMPLE).unwrap();
+    for (term, kind) in [
+        ("tranche.phase-1.online", "a date"),
+        ("deal.start", "a date"),
+        ("generation.Trainium3.available", "a date"),
+        ("deal.buyer", "a string"),
+        (
+            "tranche.phase-1.ramp_months",
+            "a whole number the language reads as a count",
+        ),
+        ("tranche.phase-1", "a table"),
+    ] {
+        let err = sheet.contract_with(&[], &[set(term, 1.0)]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::NotNumeric {
+                term: term.into(),
+                kind
+            },
+            "{term}"
+        );
+    }
+    // Not in the sheet at all: still unknown.
+    assert!(matches!(
+        sheet.contract_with(&[], &[set("tranche.phase-9.online", 1.0)]),
+        Err(Error::UnknownTerm { .. })
+    ));
 }

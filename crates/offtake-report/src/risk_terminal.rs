@@ -284,7 +284,7 @@ fn drivers(s: &mut String, r: &RiskReport, screen: &Screen) {
         count(d.n_paths),
         pct(d.min_side_share)
     );
-    for v in drivers_view(d) {
+    for v in drivers_view(d, &r.factors) {
         s.push_str(&wrap(&v.headline, 2));
         for (n, line) in v.lines.iter().enumerate() {
             s.push_str(&wrap(&format!("{}. {}", n + 1, line.sentence), 4));

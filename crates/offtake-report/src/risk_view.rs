@@ -8,6 +8,7 @@
 
 use offtake_model::Contract;
 use offtake_risk::drivers::{Condition, DriverFactor, DriverStatus, Drivers, Side, Threshold};
+use offtake_risk::report::FactorReport;
 use offtake_risk::{PathMetric, PathTable, RiskReport, Setting, Summary};
 
 use crate::charts::{Mark, TornadoBar, ValueAxis};
@@ -517,7 +518,7 @@ impl RiskView {
             drivers: report
                 .drivers
                 .as_ref()
-                .map(drivers_view)
+                .map(|d| drivers_view(d, &report.factors))
                 .unwrap_or_default(),
             sensitivity: report
                 .sensitivity
@@ -596,8 +597,31 @@ fn month_count(m: i64) -> String {
     format!("{sign}{} {unit}", m.unsigned_abs())
 }
 
-/// `factor cmp threshold` in words; `term` is T (a default month of T + 1 is no default).
-fn condition_words(f: &DriverFactor, cmp: Cmp, t: Threshold, term: i64) -> String {
+/// The fewest whole months a delay or a slip can be drawn as (round of its law's lowest
+/// value, MODEL.md: a delay is round(draw)); None for other factors, or when unbounded below.
+fn month_floor(f: &DriverFactor, factors: &[FactorReport]) -> Option<i64> {
+    let law = |name: &str| factors.iter().find(|r| r.factor == name).map(|r| &r.dist);
+    let dist = match f {
+        DriverFactor::Delay { tranche } => {
+            law(&format!("delay_months.{tranche}")).or_else(|| law("delay_months"))
+        }
+        DriverFactor::Slip { generation } => law(&format!("slip_months.{generation}")),
+        _ => None,
+    }?;
+    let lowest = dist.lowest().round();
+    // A whole number of months in i64 (a finite law's lowest value is far inside it).
+    lowest.is_finite().then_some(lowest as i64)
+}
+
+/// `factor cmp threshold` in words; `term` is T (a default month of T + 1 is no default);
+/// `floor` is the fewest months the factor can take ([`month_floor`]).
+fn condition_words(
+    f: &DriverFactor,
+    cmp: Cmp,
+    t: Threshold,
+    term: i64,
+    floor: Option<i64>,
+) -> String {
     let name = driver_factor(f);
     match (f, t) {
         (DriverFactor::DefaultMonth { .. }, Threshold::Months(m)) => {
@@ -622,10 +646,10 @@ fn condition_words(f: &DriverFactor, cmp: Cmp, t: Threshold, term: i64) -> Strin
                 Cmp::AtMost => ("≤", m),
                 Cmp::Below => ("≤", m - 1),
             };
-            // Delays and slips are never below 0: "≤ 0" is "= 0".
-            let never_negative = !matches!(f, DriverFactor::SlipMinusDelay { .. });
-            if never_negative && sign == "≤" && m == 0 {
-                format!("{name} = 0 months")
+            // "≤ m" is "= m" when m is the fewest months the factor can be drawn as (a delay
+            // law with min = 0); a law that draws negative months keeps "≤".
+            if sign == "≤" && floor == Some(m) {
+                format!("{name} = {}", month_count(m))
             } else {
                 format!("{name} {sign} {}", month_count(m))
             }
@@ -643,14 +667,19 @@ fn condition_words(f: &DriverFactor, cmp: Cmp, t: Threshold, term: i64) -> Strin
 }
 
 /// The condition as stated, and its complement.
-fn condition_and_complement(c: &Condition, term: i64) -> (String, String) {
+fn condition_and_complement(
+    c: &Condition,
+    term: i64,
+    factors: &[FactorReport],
+) -> (String, String) {
+    let floor = month_floor(&c.factor, factors);
     let (this, other) = match c.op {
         Side::AtLeast => (Cmp::AtLeast, Cmp::Below),
         Side::AtMost => (Cmp::AtMost, Cmp::Above),
     };
     (
-        condition_words(&c.factor, this, c.threshold, term),
-        condition_words(&c.factor, other, c.threshold, term),
+        condition_words(&c.factor, this, c.threshold, term, floor),
+        condition_words(&c.factor, other, c.threshold, term, floor),
     )
 }
 
@@ -675,7 +704,8 @@ fn driver_sentence(verdict: &str, c: &Condition, condition: &str, of: &str) -> S
 }
 
 /// Each verdict's drivers in words, in the order contracted, financeable, deliverable.
-pub fn drivers_view(d: &Drivers) -> Vec<VerdictDriversView> {
+/// `factors`: the report's laws, for the fewest months a delay or slip can take.
+pub fn drivers_view(d: &Drivers, factors: &[FactorReport]) -> Vec<VerdictDriversView> {
     let term = i64::try_from(d.term_months).unwrap_or(i64::MAX);
     d.verdicts
         .iter()
@@ -703,7 +733,7 @@ pub fn drivers_view(d: &Drivers) -> Vec<VerdictDriversView> {
                 _ => format!("{verdict}: no path ran."),
             };
             let line = |c: &Condition, decisive: bool| {
-                let (condition, _) = condition_and_complement(c, term);
+                let (condition, _) = condition_and_complement(c, term, factors);
                 DriverLine {
                     sentence: driver_sentence(&verdict, c, &condition, "paths"),
                     condition,
@@ -721,8 +751,8 @@ pub fn drivers_view(d: &Drivers) -> Vec<VerdictDriversView> {
                 .collect();
             let refinement = match (&v.refinement, v.conditions.first()) {
                 (Some(r), Some(first)) => {
-                    let (inside, outside) = condition_and_complement(first, term);
-                    let (second, _) = condition_and_complement(&r.condition, term);
+                    let (inside, outside) = condition_and_complement(first, term, factors);
+                    let (second, _) = condition_and_complement(&r.condition, term, factors);
                     let within = if r.within == "inside" { inside } else { outside };
                     Some(format!(
                         "Where {within}: {}",
@@ -747,7 +777,7 @@ mod driver_words {
     use super::*;
 
     fn months(f: DriverFactor, cmp: Cmp, m: i64) -> String {
-        condition_words(&f, cmp, Threshold::Months(m), 120)
+        condition_words(&f, cmp, Threshold::Months(m), 120, Some(0))
     }
 
     #[test]
@@ -778,9 +808,39 @@ mod driver_words {
             name: "demand_factor".into(),
         };
         assert_eq!(
-            condition_words(&demand, Cmp::Below, Threshold::Value(0.87349), 120),
+            condition_words(&demand, Cmp::Below, Threshold::Value(0.87349), 120, None),
             "demand_factor < 0.873"
         );
+    }
+
+    #[test]
+    fn equal_only_at_the_fewest_months_the_law_draws() {
+        let delay = DriverFactor::Delay {
+            tranche: "t".into(),
+        };
+        let law = |factor: &str, min: f64| FactorReport {
+            factor: factor.into(),
+            dist: offtake_model::Distribution::Triangular {
+                min,
+                mode: 0.0,
+                max: 6.0,
+            },
+        };
+        let words = |factors: &[FactorReport], m: i64| {
+            let floor = month_floor(&delay, factors);
+            condition_words(&delay, Cmp::AtMost, Threshold::Months(m), 120, floor)
+        };
+        // min = 0: no delay is drawn below 0, so ≤ 0 is = 0.
+        assert_eq!(words(&[law("delay_months", 0.0)], 0), "delay(t) = 0 months");
+        // min = −6 draws negative months: ≤ 0 stays ≤ 0, and = at −6.
+        let negative = [law("delay_months", -6.0)];
+        assert_eq!(words(&negative, 0), "delay(t) ≤ 0 months");
+        assert_eq!(words(&negative, -6), "delay(t) = −6 months");
+        // The tranche's own law wins over the one law of every tranche.
+        let both = [law("delay_months", 0.0), law("delay_months.t", -6.0)];
+        assert_eq!(words(&both, 0), "delay(t) ≤ 0 months");
+        // No law known: no claim of equality.
+        assert_eq!(words(&[], 0), "delay(t) ≤ 0 months");
     }
 
     #[test]

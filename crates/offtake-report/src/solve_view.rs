@@ -170,7 +170,7 @@ pub fn solution(s: &Solution) -> String {
     let _ = writeln!(out, "Solve {} for {}", s.term, s.goal);
     let _ = writeln!(
         out,
-        "  range {}; in the file {}; tolerance {:e} relative",
+        "  range {}; in the file {}; tolerance {:e} · max(|x|, 1e-3 · max(|A|, |B|))",
         range_words(&s.term, &s.range),
         term_value(&s.term, s.base_value),
         s.tolerance

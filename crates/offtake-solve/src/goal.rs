@@ -43,6 +43,12 @@ impl VerdictGoal {
     }
 }
 
+/// The tolerance of a ≥ or ≤ goal at `bound`: 1e-9·max(1, |bound|), MODEL.md's tolerance of
+/// the verdict thresholds (a ≥ b − 1e-9·max(1, |b|)).
+pub fn slack(bound: f64) -> f64 {
+    1e-9 * bound.abs().max(1.0)
+}
+
 /// A comparison of a figure with a bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Cmp {
@@ -66,21 +72,26 @@ impl Cmp {
         }
     }
 
+    /// Whether `x` compares so with `bound`. ≥ and ≤ allow MODEL.md's tolerance of the verdict
+    /// thresholds ([`slack`]: x ≥ bound − 1e-9·max(1, |bound|)), so `coverage>=1` holds exactly
+    /// where `contracted`'s coverage test passes; > and < compare exactly.
     pub fn holds(self, x: f64, bound: f64) -> bool {
         match self {
-            Cmp::Ge => x >= bound,
-            Cmp::Le => x <= bound,
+            Cmp::Ge => x >= bound - slack(bound),
+            Cmp::Le => x <= bound + slack(bound),
             Cmp::Gt => x > bound,
             Cmp::Lt => x < bound,
         }
     }
 
     /// g with the goal holding where g ≥ 0 (or g > 0 for a strict comparison): figure − bound
-    /// for ≥ and >, bound − figure for ≤ and <.
+    /// (+ the slack of ≥) for ≥ and >, bound − figure (+ the slack of ≤) for ≤ and <.
     pub fn margin(self, x: f64, bound: f64) -> f64 {
         match self {
-            Cmp::Ge | Cmp::Gt => x - bound,
-            Cmp::Le | Cmp::Lt => bound - x,
+            Cmp::Ge => x - bound + slack(bound),
+            Cmp::Gt => x - bound,
+            Cmp::Le => bound - x + slack(bound),
+            Cmp::Lt => bound - x,
         }
     }
 
@@ -338,6 +349,23 @@ fn condition(text: &str, goal: &str, paths: bool) -> Result<Condition, GoalError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ge_and_le_allow_the_verdicts_tolerance() {
+        // A coverage of 1 − 1e-12 passes `contracted` (MODEL.md: 1e-9 relative): so does ≥ 1.
+        assert!(Cmp::Ge.holds(1.0 - 1e-12, 1.0));
+        assert!(Cmp::Ge.margin(1.0 - 1e-12, 1.0) >= 0.0);
+        assert!(!Cmp::Ge.holds(1.0 - 1e-8, 1.0));
+        assert!(Cmp::Le.holds(1.3 + 1e-10, 1.3));
+        assert!(Cmp::Le.margin(1.3 + 1e-10, 1.3) >= 0.0);
+        assert!(!Cmp::Le.holds(1.3 + 1e-8, 1.3));
+        // The tolerance is relative above 1: 1e-9 · 1e6.
+        assert!(Cmp::Ge.holds(1e6 - 5e-4, 1e6));
+        assert!(!Cmp::Ge.holds(1e6 - 2e-3, 1e6));
+        // Strict comparisons stay exact.
+        assert!(!Cmp::Gt.holds(1.0, 1.0));
+        assert!(!Cmp::Lt.holds(1.0, 1.0));
+    }
 
     #[test]
     fn goals_parse() {

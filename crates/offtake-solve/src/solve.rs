@@ -19,6 +19,19 @@ pub const DEFAULT_GRID: usize = 17;
 /// Points of the first term's grid in a two-term curve.
 pub const DEFAULT_CURVE_GRID: usize = 25;
 
+/// The most points of a grid (`--grid`): each point is at least one engine run, and a two-term
+/// curve solves the second term at every point of the first's grid.
+pub const MAX_GRID: usize = 10_000;
+
+/// `n` is a grid size: 2 ..= [`MAX_GRID`] points.
+pub fn check_grid(n: usize) -> Result<(), SolveError> {
+    if (2..=MAX_GRID).contains(&n) {
+        Ok(())
+    } else {
+        Err(SolveError::BadGrid(n))
+    }
+}
+
 /// Most evaluations one refinement may take (bisection from 1/16 of a range to 1e-6 of the
 /// value's magnitude needs about 20; a value near zero up to about 30).
 const MAX_REFINE: usize = 60;
@@ -41,7 +54,7 @@ pub enum SolveError {
     },
     #[error("the range {lo}..{hi} of `{term}` is empty or not finite: write A..B with A < B")]
     BadRange { term: String, lo: f64, hi: f64 },
-    #[error("the grid needs at least 2 points, found {0}")]
+    #[error("the grid takes 2 to {MAX_GRID} points, found {0}")]
     BadGrid(usize),
     #[error("vary two different terms; `{0}` is given twice")]
     SameTerm(String),
@@ -565,9 +578,7 @@ fn solve_with(
     plan: &Plan,
     fixed: &[Override],
 ) -> Result<Solution, SolveError> {
-    if plan.grid < 2 {
-        return Err(SolveError::BadGrid(plan.grid));
-    }
+    check_grid(plan.grid)?;
     let (lo, hi) = (plan.range.lo, plan.range.hi);
     let scale = lo.abs().max(hi.abs());
     let tol = move |x: f64| TOLERANCE * x.abs().max(1e-3 * scale);
@@ -589,7 +600,7 @@ fn solve_with(
             }
         })
         .collect();
-    let mut grid = Vec::with_capacity(n);
+    let mut grid = Vec::new();
     for &x in &xs {
         let s = ev.eval(x)?;
         grid.push(GridPoint {
@@ -804,15 +815,13 @@ pub struct Curve {
 
 /// Solves `plan.b` at each of `plan.points` values of `plan.a` over its range.
 pub fn curve(sheet: &TermSheet<'_>, plan: &CurvePlan) -> Result<Curve, SolveError> {
-    if plan.points < 2 {
-        return Err(SolveError::BadGrid(plan.points));
-    }
+    check_grid(plan.points)?;
     if plan.a.path == plan.b.term.path {
         return Err(SolveError::SameTerm(plan.a.path.clone()));
     }
     let (lo, hi) = (plan.a_range.lo, plan.a_range.hi);
     let n = plan.points;
-    let mut points = Vec::with_capacity(n);
+    let mut points = Vec::new();
     let mut runs = 0;
     for i in 0..n {
         let a = if i + 1 == n {

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use offtake_model::{TermSheet, Variant};
 use offtake_report::files::Kind;
 use offtake_solve::{
-    CurvePlan, DEFAULT_CURVE_GRID, DEFAULT_GRID, Goal, Plan, SolveError, curve, find_term, range,
-    risk_plan, solve,
+    CurvePlan, DEFAULT_CURVE_GRID, DEFAULT_GRID, Goal, Plan, SolveError, check_grid, curve,
+    find_term, range, risk_plan, solve,
 };
 
 use crate::error::{CliError, CliResult};
@@ -34,9 +34,11 @@ pub struct Args {
     /// values when short, such as 0..1 for a fraction; else 0 to twice the file's value).
     #[arg(long = "range", value_name = "A..B", allow_hyphen_values = true)]
     pub ranges: Vec<String>,
-    /// Points of the first term's grid in a two-term solve.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CURVE_GRID)]
-    pub grid: usize,
+    /// Points of the scan grid, 2 to 10,000: over the term's range in a one-term solve
+    /// (default 17; more points see crossings closer together), over the first term's range in
+    /// a two-term solve (default 25).
+    #[arg(long, value_name = "N")]
+    pub grid: Option<usize>,
     /// Run an alternative of a sourced term: TERM=N (repeatable), as in `underwrite`.
     #[arg(long = "variant", value_name = "TERM=N")]
     pub variants: Vec<Variant>,
@@ -61,13 +63,25 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// A range flag: `A..B`.
+/// A range flag: `A..B`, two finite numbers around exactly two dots (`0...1` is refused, not
+/// read as 0..0.1; an empty side or a word is refused).
 fn parse_range(text: &str) -> CliResult<(f64, f64)> {
-    let bad = || CliError::invalid(format!("--range `{text}`: write A..B, e.g. 0.5..1"));
+    let bad = || {
+        CliError::invalid(format!(
+            "--range `{text}`: write A..B with two numbers around two dots, e.g. 0.5..1"
+        ))
+    };
     let (a, b) = text.split_once("..").ok_or_else(bad)?;
-    let a: f64 = a.trim().parse().map_err(|_| bad())?;
-    let b: f64 = b.trim().parse().map_err(|_| bad())?;
-    Ok((a, b))
+    let (a, b) = (a.trim(), b.trim());
+    // A third dot next to the two (`0...1`, `0.5...1`) leaves `0.`/`.1` on one side.
+    if a.ends_with('.') || b.starts_with('.') {
+        return Err(bad());
+    }
+    let number = |side: &str| match side.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(bad()),
+    };
+    Ok((number(a)?, number(b)?))
 }
 
 /// A solve error as a CLI error: every one is the input's fault (exit 2) but a failed run.
@@ -115,9 +129,12 @@ pub fn run(args: &Args) -> CliResult {
             "give at most one --range per --vary, in the same order",
         ));
     }
-    if args.vary.len() == 2 && args.grid < 2 {
-        return Err(cli(SolveError::BadGrid(args.grid)));
-    }
+    let grid = match (args.grid, args.vary.len()) {
+        (Some(n), _) => n,
+        (None, 1) => DEFAULT_GRID,
+        (None, _) => DEFAULT_CURVE_GRID,
+    };
+    check_grid(grid).map_err(|e| CliError::invalid(format!("--grid: {e}")))?;
     let ranges = args
         .ranges
         .iter()
@@ -156,7 +173,7 @@ pub fn run(args: &Args) -> CliResult {
             range: r,
             goal,
             risk,
-            grid: DEFAULT_GRID,
+            grid,
             variants: args.variants.clone(),
         };
         let solution = solve(&sheet, &plan).map_err(cli)?;
@@ -171,7 +188,7 @@ pub fn run(args: &Args) -> CliResult {
         let plan = CurvePlan {
             a: a.clone(),
             a_range: ra,
-            points: args.grid,
+            points: grid,
             b: Plan {
                 term: b.clone(),
                 range: rb,
@@ -197,5 +214,23 @@ fn cli_term(term: &str, e: SolveError) -> CliError {
     match e {
         SolveError::Model(m) => CliError::invalid(format!("--vary {term}: {m}")),
         e => cli(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_is_two_numbers_around_two_dots() {
+        assert_eq!(parse_range("0.5..1").unwrap(), (0.5, 1.0));
+        assert_eq!(parse_range(" -1 .. 0.5").unwrap(), (-1.0, 0.5));
+        assert_eq!(parse_range(".5..1").unwrap(), (0.5, 1.0));
+        for bad in [
+            "0...1", "0.5...1", "0....1", "..1", "0..", "..", "0..1..2", "a..1", "0..nan",
+            "-inf..1", "0-1",
+        ] {
+            assert!(parse_range(bad).is_err(), "{bad}");
+        }
     }
 }
