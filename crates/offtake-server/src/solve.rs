@@ -57,7 +57,7 @@ fn solve_error(name: &str, src: &str, e: SolveError) -> ApiError {
         ("vary" = Vec<String>, Query, description = "The numeric term to solve for (`take_or_pay.floor`); twice: the boundary of the second over the first."),
         ("target" = String, Query, description = "What must hold: a verdict, a metric bound (min_dscr>=1.3), or with risk=true a probability (P(financeable)>=0.9)."),
         ("range" = Option<Vec<String>>, Query, description = "A..B per vary, in order."),
-        ("grid" = Option<u64>, Query, description = "Points of the first term's grid in a two-term solve."),
+        ("grid" = Option<u64>, Query, description = "Points of the scan: over the term's range in a one-term solve (default 17), over the first term's range in a two-term solve (default 25); 2 to 1000."),
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
         ("risk" = Option<bool>, Query, description = "The goal is a probability over Monte Carlo paths."),
         ("paths" = Option<u64>, Query, description = "Paths of risk=true (at most the server's per-job limit)."),
@@ -104,9 +104,11 @@ pub async fn solve_route(
             "give at most one `range` per `vary`, in the same order",
         ));
     }
+    // As `--grid`: the scan of a one-term solve (default 17), the first term's grid of a curve
+    // (default 25); this server takes at most 1000.
     let grid = match q.u64("grid")? {
-        None => DEFAULT_CURVE_GRID,
-        Some(g) if g <= 1000 => g as usize,
+        None => None,
+        Some(g) if g <= 1000 => Some(g as usize),
         Some(g) => {
             return Err(ApiError::bad_request(
                 "bad_query",
@@ -155,17 +157,20 @@ pub async fn solve_route(
         } else {
             None
         };
-        let plan = |term, r| Plan {
+        let plan = |term, r, grid| Plan {
             term,
             range: r,
             goal: goal.clone(),
             risk,
-            grid: DEFAULT_GRID,
+            grid,
             variants: variants.clone(),
         };
         let json = if let [term] = terms.as_slice() {
             let r = range(&sheet, &variants, &[], term, ranges.first().copied()).map_err(fail)?;
-            serde_json::to_string_pretty(&solve(&sheet, &plan(term.clone(), r)).map_err(fail)?)
+            serde_json::to_string_pretty(
+                &solve(&sheet, &plan(term.clone(), r, grid.unwrap_or(DEFAULT_GRID)))
+                    .map_err(fail)?,
+            )
         } else {
             let (a, b) = (&terms[0], &terms[1]);
             if a.path == b.path {
@@ -176,8 +181,8 @@ pub async fn solve_route(
             let c = CurvePlan {
                 a: a.clone(),
                 a_range: ra,
-                points: grid,
-                b: plan(b.clone(), rb),
+                points: grid.unwrap_or(DEFAULT_CURVE_GRID),
+                b: plan(b.clone(), rb, DEFAULT_GRID),
             };
             serde_json::to_string_pretty(&curve(&sheet, &c).map_err(fail)?)
         };
