@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use offtake_engine::{Metrics, Outcome, Verdicts};
-use offtake_model::{Contract, Variant};
+use offtake_engine::{Metrics, Outcome, Scenario, Verdicts, underwrite};
+use offtake_model::{Contract, TermSheet, Variant, combinations};
 use serde::Serialize;
 
+use crate::diagnostics::first_problem;
 use crate::format::{months, mw, none, number, pct, times, usd};
 use crate::json::{DealJson, SCHEMA_VERSION, VariantJson};
 use crate::labels::{Metric, VERDICTS, yes_no};
@@ -302,6 +303,29 @@ impl Combination {
         let mut run = Combination::named(variants, index);
         run.invalid = Some(problem);
         run
+    }
+
+    /// Underwrites every combination of `terms`' alternatives (the base case first, in the order
+    /// of `offtake_model::combinations`) from one parsed sheet: each combination is a validation
+    /// of the same tree. A combination can break a rule joining terms that each alternative keeps
+    /// (a deadline before an online date): it is listed as not run with its first problem, and
+    /// the others still run. `offtake compare --all-combinations` and the server's compare both
+    /// use it; the caller bounds the count (`offtake_model::MAX_COMBINATIONS`).
+    pub fn run_all(
+        sheet: &TermSheet,
+        base: &Contract,
+        terms: &[(String, usize)],
+    ) -> Vec<Combination> {
+        combinations(terms)
+            .enumerate()
+            .map(|(index, variants)| match sheet.contract(&variants) {
+                Ok(contract) => {
+                    let outcome = underwrite(&contract, &Scenario::base(&contract));
+                    Combination::new(&contract, &outcome, &variants, index)
+                }
+                Err(e) => Combination::invalid(base, &variants, index, first_problem(&e)),
+            })
+            .collect()
     }
 
     fn named(variants: Vec<VariantJson>, index: usize) -> Combination {

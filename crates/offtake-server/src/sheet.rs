@@ -5,13 +5,10 @@ use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use offtake_engine::{Scenario, underwrite};
-use offtake_model::{
-    Contract, MAX_COMBINATIONS, TermSheet, chosen_terms, combination_count, combinations,
-};
+use offtake_model::{Contract, MAX_COMBINATIONS, TermSheet, chosen_terms, combination_count};
 use offtake_report::compare::{
     Combination, CombinationsJson, CompareJson, Run, too_many_combinations,
 };
-use offtake_report::diagnostics::first_problem;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -228,21 +225,7 @@ pub async fn compare(
                     too_many_combinations(&terms, count, MAX_COMBINATIONS),
                 ));
             }
-            let mut runs = Vec::with_capacity(count as usize);
-            for (index, variants) in combinations(&terms).enumerate() {
-                match sheet.contract(&variants) {
-                    Ok(contract) => {
-                        let outcome = underwrite(&contract, &Scenario::base(&contract));
-                        runs.push(Combination::new(&contract, &outcome, &variants, index));
-                    }
-                    Err(e) => runs.push(Combination::invalid(
-                        base,
-                        &variants,
-                        index,
-                        first_problem(&e),
-                    )),
-                }
-            }
+            let runs = Combination::run_all(&sheet, base, &terms);
             return render(CombinationsJson::new(base, &terms, &runs).to_string_pretty());
         }
         let mut runs = vec![Run::new(

@@ -6,10 +6,9 @@
 use std::path::PathBuf;
 
 use offtake_engine::{Scenario, underwrite};
-use offtake_model::{MAX_COMBINATIONS, TermSheet, chosen_terms, combination_count, combinations};
+use offtake_model::{MAX_COMBINATIONS, TermSheet, chosen_terms, combination_count};
 use offtake_report::compare::too_many_combinations;
 use offtake_report::compare::{Combination, CombinationsJson, CompareJson, Run};
-use offtake_report::diagnostics::first_problem;
 
 use offtake_report::files::Kind;
 
@@ -62,23 +61,7 @@ pub fn run(args: &Args) -> CliResult {
             let message = too_many_combinations(&terms, count, MAX_COMBINATIONS);
             return Err(CliError::invalid(message));
         }
-        let mut runs = Vec::with_capacity(count as usize);
-        for (index, variants) in combinations(&terms).enumerate() {
-            // A combination can break a rule joining terms that each alternative keeps (a
-            // deadline before an online date): it is listed as not run, the others still run.
-            match sheet.contract(&variants) {
-                Ok(contract) => {
-                    let outcome = underwrite(&contract, &Scenario::base(&contract));
-                    runs.push(Combination::new(&contract, &outcome, &variants, index));
-                }
-                Err(e) => runs.push(Combination::invalid(
-                    base,
-                    &variants,
-                    index,
-                    first_problem(&e),
-                )),
-            }
-        }
+        let runs = Combination::run_all(&sheet, base, &terms);
         let text = if args.json {
             CombinationsJson::new(base, &terms, &runs).to_string_pretty()?
         } else {
