@@ -113,6 +113,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// 422 `invalid_data`: an import's data (deal CSV, SEC JSON) that cannot be read.
+    pub fn invalid_data(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_data", message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
@@ -155,11 +160,7 @@ impl ApiError {
             E::DuplicateDeal { .. } | E::DuplicateRow { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
-            E::Data(_) | E::InvalidSchemaName { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_data",
-                e.to_string(),
-            ),
+            E::Data(_) | E::InvalidSchemaName { .. } => Self::invalid_data(e.to_string()),
             E::Busy { .. } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",

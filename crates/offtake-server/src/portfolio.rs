@@ -316,21 +316,11 @@ pub async fn conflicts(
     security(("bearer" = [])),
     responses((status = 200, description = "What the import did.", body = serde_json::Value), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_deals(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
-    let text = String::from_utf8(body.to_vec()).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_data",
-            format!("the CSV is not UTF-8: {e}"),
-        )
-    })?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|e| ApiError::invalid_data(format!("the CSV is not UTF-8: {e}")))?;
     let rows = blocking(move || {
-        offtake_data::parse_deals_csv(&text).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_data",
-                format!("{e}; nothing was imported"),
-            )
-        })
+        offtake_data::parse_deals_csv(&text)
+            .map_err(|e| ApiError::invalid_data(format!("{e}; nothing was imported")))
     })
     .await?;
     state
@@ -384,23 +374,12 @@ pub async fn facts(State(state): State<AppState>, Path(text): Path<String>) -> A
     security(("bearer" = [])),
     responses((status = 200, description = "What the import did.", body = serde_json::Value), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_sec(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
-    let text = String::from_utf8(body.to_vec()).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_data",
-            format!("not UTF-8: {e}"),
-        )
-    })?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|e| ApiError::invalid_data(format!("not UTF-8: {e}")))?;
     let facts = blocking(move || {
         offtake_data::parse_document(&text)
             .map(|(_, facts)| facts)
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_data",
-                    format!("{e}; nothing was imported"),
-                )
-            })
+            .map_err(|e| ApiError::invalid_data(format!("{e}; nothing was imported")))
     })
     .await?;
     state
