@@ -78,38 +78,24 @@ pub(super) fn section(h: &mut String, c: &Contract, risk: &RiskView) -> Result<(
         }
         let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or_else(|| "none".to_string(), f);
         for (k, t) in risk.tornado.iter().enumerate() {
+            // With Sobol indices: the "tornado misleads" mark after the factor and its S_T for
+            // NPV, IRR and DSCR after the swings.
+            let (mut mark, mut indices) = (String::new(), String::new());
             if let Some((st, marks)) = sens.and_then(|s| s.tornado.get(k)) {
-                let mark = if marks.is_empty() {
-                    String::new()
-                } else {
-                    format!(
+                if !marks.is_empty() {
+                    mark = format!(
                         " <span class=\"mark\" style=\"color:#b45309\" title=\"{}\">⚠ tornado misleads</span>",
                         escape(&marks.join("; "))
-                    )
-                };
-                let idx =
-                    |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}"));
-                let _ = writeln!(
-                    h,
-                    "<tr><th scope=\"row\"><code>{}</code>{mark}</th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    escape(&t.factor),
-                    escape(&t.p10_setting),
-                    escape(&t.p90_setting),
-                    usd(t.npv_at_p10),
-                    usd(t.npv_at_p90),
-                    opt(t.irr_at_p10, pct),
-                    opt(t.irr_at_p90, pct),
-                    opt(t.min_dscr_at_p10, times),
-                    opt(t.min_dscr_at_p90, times),
-                    idx(st[0]),
-                    idx(st[1]),
-                    idx(st[2]),
-                );
-                continue;
+                    );
+                }
+                for x in st {
+                    let x = x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2}"));
+                    let _ = write!(indices, "<td class=\"num\">{x}</td>");
+                }
             }
             let _ = writeln!(
                 h,
-                "<tr><th scope=\"row\"><code>{}</code></th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
+                "<tr><th scope=\"row\"><code>{}</code>{mark}</th><td>{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td>{indices}</tr>",
                 escape(&t.factor),
                 escape(&t.p10_setting),
                 escape(&t.p90_setting),
