@@ -63,9 +63,51 @@ impl Scenario {
     }
 }
 
+/// The largest demand factor a what-if run takes (`offtake underwrite --demand-factor X`, the
+/// API's `demand_factor=X`): ten times the sheet's own demand is past any reading of a deal, and a
+/// typo (`50` for `0.5`) is refused rather than run. The `[risk]` distributions are not bounded by it.
+pub const MAX_DEMAND_FACTOR: f64 = 10.0;
+
+/// Reads the demand factor of a what-if run (MODEL.md §4's `demand_factor` with the sheet's
+/// demand curve as written: 1 is the base case): a finite number above 0 and at most
+/// [`MAX_DEMAND_FACTOR`]. The error says what was expected; the caller names the flag or parameter.
+pub fn parse_demand_factor(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let expected = || {
+        format!(
+            "expected a number above 0 and at most {MAX_DEMAND_FACTOR} (1 is the demand the sheet states), got '{}'",
+            text.escape_debug()
+        )
+    };
+    let x: f64 = text.parse().map_err(|_| expected())?;
+    if x.is_finite() && x > 0.0 && x <= MAX_DEMAND_FACTOR {
+        Ok(x)
+    } else {
+        Err(expected())
+    }
+}
+
 /// Runs one scenario and returns everything it produces (allocates freely).
 pub fn underwrite(contract: &Contract, scenario: &Scenario) -> Outcome {
     let mut simulator = Simulator::new(contract);
     simulator.run(scenario);
     simulator.outcome()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_what_if_demand_factor_is_finite_above_0_and_at_most_the_cap() {
+        for (text, want) in [("0.5", 0.5), (" 1 ", 1.0), ("10", 10.0), ("2e-3", 0.002)] {
+            assert_eq!(parse_demand_factor(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "0", "-0.5", "10.01", "1e3", "NaN", "inf", "-inf", "", "half", "0.5x",
+        ] {
+            let e = parse_demand_factor(bad).unwrap_err();
+            assert!(e.contains("above 0 and at most 10"), "{bad}: {e}");
+        }
+    }
 }

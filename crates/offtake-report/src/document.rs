@@ -20,6 +20,8 @@ pub struct Report<'a> {
     pub outcome: &'a Outcome,
     /// Alternatives selected for this run (MODEL.md §11); empty for the base case.
     pub variants: &'a [Variant],
+    /// The what-if demand factor of the run (`--demand-factor`), none for the sheet's own demand.
+    pub demand_factor: Option<f64>,
     /// The term sheet's file name, shown on the cover.
     pub file_name: &'a str,
     pub risk: Option<&'a RiskView>,
@@ -33,9 +35,26 @@ pub fn render(doc: &Report<'_>, kind: Kind) -> Result<Vec<u8>> {
         Kind::Xlsx => crate::xlsx::render(doc)?,
         Kind::Json => crate::UnderwritingJson::new(doc.contract, doc.outcome)
             .with_variants(doc.contract, doc.variants)
+            .with_demand_factor(doc.demand_factor)
             .to_string_pretty()?
             .into_bytes(),
         other => return Err(Error::NotADocument(other)),
+    })
+}
+
+/// What the cover of a document says of a what-if demand factor (none without one): the run
+/// scales the sheet's demand and is not the sheet as written; with a Monte Carlo section, that it
+/// draws demand from `[risk]` as written.
+pub fn what_if(doc: &Report<'_>) -> Option<String> {
+    doc.demand_factor.map(|x| {
+        format!(
+            "WHAT-IF: demand × {x} (demand_factor, MODEL §4), not a term of the sheet{}",
+            if doc.risk.is_some() {
+                "; the Monte Carlo draws demand from [risk] as written"
+            } else {
+                ""
+            }
+        )
     })
 }
 

@@ -42,6 +42,10 @@ impl<K: Serialize, V: Serialize> Serialize for Ordered<K, V> {
 pub struct UnderwritingJson<'a> {
     pub schema_version: u32,
     pub deal: DealJson<'a>,
+    /// A what-if on the scenario that is not a term of the sheet (`--demand-factor`); absent
+    /// (not null) on a run of the sheet as written, so such documents are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<ScenarioJson>,
     pub metrics: &'a Metrics,
     pub verdicts: &'a Verdicts,
     pub verdict_details: &'a VerdictDetails,
@@ -103,6 +107,13 @@ impl<'a> DealJson<'a> {
             variants: Vec::new(),
         }
     }
+}
+
+/// The what-if a run was asked for beyond the term sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScenarioJson {
+    /// Multiplies the sheet's demand curve (MODEL.md §4; 1 is the sheet's own demand).
+    pub demand_factor: f64,
 }
 
 /// A selected alternative of a sourced term.
@@ -245,6 +256,7 @@ impl<'a> UnderwritingJson<'a> {
         UnderwritingJson {
             schema_version: SCHEMA_VERSION,
             deal: DealJson::new(contract),
+            scenario: None,
             metrics: &outcome.metrics,
             verdicts: &outcome.verdicts,
             verdict_details: &outcome.verdict_details,
@@ -387,6 +399,13 @@ impl<'a> UnderwritingJson<'a> {
             .filter(|v| v.n > 0)
             .map(|v| VariantJson::new(contract, v))
             .collect();
+        self
+    }
+
+    /// Records the what-if demand factor the run used (`--demand-factor`); none: the sheet's
+    /// own demand, and no `scenario` member.
+    pub fn with_demand_factor(mut self, demand_factor: Option<f64>) -> Self {
+        self.scenario = demand_factor.map(|demand_factor| ScenarioJson { demand_factor });
         self
     }
 

@@ -43,8 +43,26 @@ pub fn underwriting_on(
     variants: &[Variant],
     screen: &Screen,
 ) -> String {
+    underwriting_what_if(contract, outcome, variants, None, screen)
+}
+
+/// [`underwriting_on`] for a run with a what-if `demand_factor` (`--demand-factor`; none: the
+/// sheet's own demand), which the header states.
+pub fn underwriting_what_if(
+    contract: &Contract,
+    outcome: &Outcome,
+    variants: &[Variant],
+    demand_factor: Option<f64>,
+    screen: &Screen,
+) -> String {
     let mut s = String::new();
     header(&mut s, contract, variants);
+    if let Some(x) = demand_factor {
+        let _ = writeln!(
+            s,
+            "  WHAT-IF: demand × {x} (--demand-factor; not a term of the sheet): every figure below assumes it"
+        );
+    }
     if let Some(reason) = &outcome.not_computed {
         // Issue 14: a figure that cannot be computed is shown as 0 below; say so first.
         let _ = writeln!(

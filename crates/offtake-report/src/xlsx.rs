@@ -376,6 +376,19 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     let o = report.outcome;
     ws.write_string_with_format(0, 0, document::deal_title(c), &f.title)?;
     let d = &c.deal;
+    let mut case = if report.variants.is_empty() {
+        "base case (every term as written)".to_string()
+    } else {
+        let v: Vec<String> = report
+            .variants
+            .iter()
+            .map(|v| format!("{}={}", v.term, v.n))
+            .collect();
+        format!("variant {}", v.join(", "))
+    };
+    if let Some(w) = document::what_if(report) {
+        case = format!("{case}; {w}");
+    }
     let facts: Vec<(&str, String)> = vec![
         ("Deal", d.id.clone()),
         (
@@ -387,19 +400,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             ),
         ),
         ("Term", format!("{} months", d.term_months)),
-        (
-            "Case",
-            if report.variants.is_empty() {
-                "base case (every term as written)".to_string()
-            } else {
-                let v: Vec<String> = report
-                    .variants
-                    .iter()
-                    .map(|v| format!("{}={}", v.term, v.n))
-                    .collect();
-                format!("variant {}", v.join(", "))
-            },
-        ),
+        ("Case", case),
         ("Term sheet", report.file_name.to_string()),
     ];
     let mut row: RowNum = 1;

@@ -41,6 +41,7 @@ fn workbook(contract: &Contract, outcome: &Outcome) -> Workbook {
         contract,
         outcome,
         variants: &[],
+        demand_factor: None,
         file_name: "deal.toml",
         risk: None,
     };

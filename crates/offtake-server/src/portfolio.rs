@@ -108,6 +108,7 @@ pub async fn report(
             &parsed.contract,
             &Scenario::base(&parsed.contract),
             &[],
+            None,
             &name,
             format,
         )

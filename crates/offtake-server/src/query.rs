@@ -101,6 +101,18 @@ impl Query {
         self.all("default").map(parse_default).collect()
     }
 
+    /// `demand_factor=X`, the what-if of `offtake underwrite --demand-factor X` (0 < X ≤ 10);
+    /// none when not given.
+    pub fn demand_factor(&self) -> ApiResult<Option<f64>> {
+        self.one("demand_factor")?
+            .map(|v| {
+                offtake_engine::parse_demand_factor(v).map_err(|e| {
+                    ApiError::bad_request("invalid_demand_factor", format!("`demand_factor`: {e}"))
+                })
+            })
+            .transpose()
+    }
+
     /// The name messages give the body (`name=deal.toml`), as the CLI names the file.
     pub fn name(&self) -> ApiResult<String> {
         Ok(self.one("name")?.unwrap_or("request.toml").to_string())
@@ -137,8 +149,16 @@ fn parse_default(text: &str) -> ApiResult<(String, NaiveDate)> {
 
 /// The scenario of a run with forced defaults, read as `offtake underwrite --default` reads
 /// them (the CLI's `defaults::scenario`): base without any; unknown or repeated parties refused.
-pub fn scenario(contract: &Contract, defaults: &[(String, NaiveDate)]) -> ApiResult<Scenario> {
+/// A what-if `demand_factor` (already checked) replaces the base's 1.
+pub fn scenario(
+    contract: &Contract,
+    defaults: &[(String, NaiveDate)],
+    demand_factor: Option<f64>,
+) -> ApiResult<Scenario> {
     let mut scenario = Scenario::base(contract);
+    if let Some(x) = demand_factor {
+        scenario.demand_factor = x;
+    }
     if defaults.is_empty() {
         return Ok(scenario);
     }

@@ -144,12 +144,13 @@ fn json_text(text: String) -> Response {
     params(
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N: an alternative of a sourced term (repeatable), as `--variant`."),
         ("default" = Option<Vec<String>>, Query, description = "PARTY=YYYY-MM: the party defaults that month (repeatable), as `--default`."),
+        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0 < X ≤ 10; 1 is the sheet as written), as `--demand-factor`; the document then has `scenario.demand_factor`."),
         ("name" = Option<String>, Query, description = "The file name messages give the body."),
     ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
     responses(
         (status = 200, description = "The underwriting document (docs/output.md), byte for byte as the CLI prints it.", body = serde_json::Value),
-        (status = 400, description = "Bad variant, default or query.", body = ErrorBody),
+        (status = 400, description = "Bad variant, default, demand factor or query.", body = ErrorBody),
         (status = 422, description = "The term sheet is not valid: the located problems.", body = ErrorBody),
         (status = 413, description = "Body over the limit.", body = ErrorBody),
     ))]
@@ -158,18 +159,23 @@ pub async fn underwrite_route(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let q = Query::parse(raw.as_deref(), &["variant", "default", "name"])?;
+    let q = Query::parse(
+        raw.as_deref(),
+        &["variant", "default", "demand_factor", "name"],
+    )?;
     toml_body(&headers)?;
     let variants = q.variants()?;
     let defaults = q.defaults()?;
+    let demand_factor = q.demand_factor()?;
     let name = q.name()?;
     blocking(move || {
         let parsed = parse_body(&name, &body, &variants)?;
         let contract = &parsed.contract;
-        let scenario = scenario(contract, &defaults)?;
+        let scenario = scenario(contract, &defaults, demand_factor)?;
         let outcome = underwrite(contract, &scenario);
         let text = offtake_report::UnderwritingJson::new(contract, &outcome)
             .with_variants(contract, &variants)
+            .with_demand_factor(demand_factor)
             .to_string_pretty()
             .map_err(|e| ApiError::internal("rendering the document", e))?;
         Ok(json_text(text))
@@ -310,11 +316,13 @@ impl ReportFormat {
 }
 
 /// Renders the report of `contract` (base case or `scenario`) as `format`, with the download
-/// headers (`file_stem` names the attachment).
+/// headers (`file_stem` names the attachment). `demand_factor`, the what-if the documents
+/// record (`demand_factor=X`), is already in `scenario`.
 pub fn render_report(
     contract: &Contract,
     scenario: &Scenario,
     variants: &[offtake_model::Variant],
+    demand_factor: Option<f64>,
     file_name: &str,
     format: ReportFormat,
 ) -> ApiResult<Response> {
@@ -352,6 +360,7 @@ pub fn render_report(
         ReportFormat::Json => {
             let text = offtake_report::UnderwritingJson::new(contract, &outcome)
                 .with_variants(contract, variants)
+                .with_demand_factor(demand_factor)
                 .to_string_pretty()
                 .map_err(fail)?;
             (text.into_bytes(), "application/json", "json".into())
@@ -370,6 +379,7 @@ pub fn render_report(
                 contract,
                 outcome: &outcome,
                 variants,
+                demand_factor,
                 file_name,
                 risk: None,
             };
@@ -402,6 +412,7 @@ pub fn render_report(
         ("file" = Option<String>, Query, description = "With format=csv: annual (default) or monthly."),
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
         ("default" = Option<Vec<String>>, Query, description = "PARTY=YYYY-MM (repeatable)."),
+        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0 < X ≤ 10), as `--demand-factor`; the document says so."),
         ("name" = Option<String>, Query, description = "The file name the report and messages give the body."),
     ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
@@ -417,17 +428,32 @@ pub async fn report(
 ) -> ApiResult<Response> {
     let q = Query::parse(
         raw.as_deref(),
-        &["format", "file", "variant", "default", "name"],
+        &[
+            "format",
+            "file",
+            "variant",
+            "default",
+            "demand_factor",
+            "name",
+        ],
     )?;
     toml_body(&headers)?;
     let format = ReportFormat::from_query(&q)?;
     let variants = q.variants()?;
     let defaults = q.defaults()?;
+    let demand_factor = q.demand_factor()?;
     let name = q.name()?;
     blocking(move || {
         let parsed = parse_body(&name, &body, &variants)?;
-        let scenario = scenario(&parsed.contract, &defaults)?;
-        render_report(&parsed.contract, &scenario, &variants, &name, format)
+        let scenario = scenario(&parsed.contract, &defaults, demand_factor)?;
+        render_report(
+            &parsed.contract,
+            &scenario,
+            &variants,
+            demand_factor,
+            &name,
+            format,
+        )
     })
     .await
 }

@@ -92,6 +92,11 @@ pub struct Args {
     /// then the realized ones (coverage with the recovery and the support received).
     #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
     pub defaults: Vec<crate::defaults::ForcedDefault>,
+    /// What-if: the base run with the sheet's demand curve multiplied by X (MODEL §4's
+    /// demand_factor; 0 < X ≤ 10), as `offtake underwrite --demand-factor`. The document says it
+    /// is a what-if; a --risk section still draws demand from the sheet's [risk] as written.
+    #[arg(long = "demand-factor", value_name = "X", value_parser = offtake_engine::parse_demand_factor)]
+    pub demand_factor: Option<f64>,
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -120,7 +125,10 @@ pub fn run(args: &Args) -> CliResult {
     check_extension("-o", &args.output, format.kind())?;
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    let mut scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    if let Some(x) = args.demand_factor {
+        scenario.demand_factor = x;
+    }
     let outcome = underwrite(contract, &scenario);
     let risk = if args.risk {
         let sobol = args
@@ -147,6 +155,7 @@ pub fn run(args: &Args) -> CliResult {
         contract,
         outcome: &outcome,
         variants: &args.variants,
+        demand_factor: args.demand_factor,
         file_name: &file_name,
         risk: risk.as_ref(),
     };

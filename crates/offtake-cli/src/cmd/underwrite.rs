@@ -27,6 +27,11 @@ pub struct Args {
     /// then the realized ones (coverage with the recovery and the support received).
     #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
     pub defaults: Vec<crate::defaults::ForcedDefault>,
+    /// What-if: run with the sheet's demand curve multiplied by X (MODEL §4's demand_factor; 1 is
+    /// the sheet as written; 0 < X ≤ 10). Not a term of the sheet: the reports say the run is a
+    /// what-if (the JSON gains `scenario.demand_factor`).
+    #[arg(long = "demand-factor", value_name = "X", value_parser = offtake_engine::parse_demand_factor)]
+    pub demand_factor: Option<f64>,
     /// Write the full result as one JSON object instead of the terminal report.
     #[arg(long)]
     pub json: bool,
@@ -57,15 +62,25 @@ pub fn run(args: &Args) -> CliResult {
     }
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    let mut scenario = crate::defaults::scenario(contract, &args.defaults)?;
+    if let Some(x) = args.demand_factor {
+        scenario.demand_factor = x;
+    }
     let outcome = underwrite(contract, &scenario);
     let report = if args.json {
         UnderwritingJson::new(contract, &outcome)
             .with_variants(contract, &args.variants)
+            .with_demand_factor(args.demand_factor)
             .to_string_pretty()?
     } else {
         let screen = crate::present::screen(args.wide, args.output.is_some());
-        offtake_report::terminal::underwriting_on(contract, &outcome, &args.variants, &screen)
+        offtake_report::terminal::underwriting_what_if(
+            contract,
+            &outcome,
+            &args.variants,
+            args.demand_factor,
+            &screen,
+        )
     };
     if let Some(dir) = &args.csv {
         write_dir(

@@ -138,6 +138,10 @@ fn cover(h: &mut String, report: &Report<'_>) {
             .collect();
         format!("variant {}", names.join(", "))
     };
+    let case = match crate::document::what_if(report) {
+        Some(w) => format!("{case}; {w}"),
+        None => case,
+    };
     let _ = writeln!(
         h,
         "<div><dt>Case</dt><dd>{}</dd></div>\n<div><dt>Term sheet</dt><dd><code>{}</code></dd></div>\n</dl>\n</header>",

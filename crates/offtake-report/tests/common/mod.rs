@@ -34,6 +34,7 @@ pub fn document<'a>(
         contract,
         outcome,
         variants: &[],
+        demand_factor: None,
         file_name: "amazon-anthropic-2026.toml",
         risk,
     }
