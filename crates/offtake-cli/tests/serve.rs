@@ -135,6 +135,30 @@ fn underwrite_over_http_is_byte_for_byte_the_cli_document_for_every_example() {
     );
     assert_eq!(status, 200);
     assert_eq!(body, String::from_utf8(cli.stdout).unwrap());
+    // A what-if demand factor, alone and with a forced default, as `--demand-factor`.
+    for (flags, query) in [
+        (&["--demand-factor", "0.5"][..], "demand_factor=0.5"),
+        (
+            &["--demand-factor", "1.75", "--default", "buyer=2028-01"][..],
+            "default=buyer%3D2028-01&demand_factor=1.75",
+        ),
+    ] {
+        let cli = offtake()
+            .args(["underwrite", "--json"])
+            .args(flags)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(cli.status.success(), "{flags:?}");
+        let cli = String::from_utf8(cli.stdout).unwrap();
+        assert!(cli.contains("\"scenario\""), "{flags:?}");
+        let (status, body) = post(
+            &format!("{}/api/v1/underwrite?{query}", s.url),
+            &std::fs::read(file).unwrap(),
+        );
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(body, cli, "{query}");
+    }
     // compare: as `offtake compare --json`.
     let cli = offtake()
         .args(["compare", "--json"])

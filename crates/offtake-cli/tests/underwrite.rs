@@ -522,3 +522,106 @@ fn bad_default_flag_exits_2_naming_it() {
         .code(2)
         .stderr(predicate::str::contains("named twice"));
 }
+
+#[test]
+fn demand_factor_runs_a_what_if_that_every_output_states() {
+    let base = json_of(&["underwrite", EXAMPLE, "--json"]);
+    assert!(
+        base.get("scenario").is_none(),
+        "no scenario member without the flag"
+    );
+    let half = json_of(&["underwrite", EXAMPLE, "--json", "--demand-factor", "0.5"]);
+    assert_eq!(half["scenario"]["demand_factor"].as_f64(), Some(0.5));
+    let (b, h) = (&base["metrics"], &half["metrics"]);
+    assert!(
+        h["provider_npv"].as_f64().unwrap() < b["provider_npv"].as_f64().unwrap(),
+        "half the demand, less NPV: {} vs {}",
+        h["provider_npv"],
+        b["provider_npv"]
+    );
+    assert!(h["average_utilization"].as_f64() < b["average_utilization"].as_f64());
+    // Combined with a forced default and a variant, as both flags.
+    let both = json_of(&[
+        "underwrite",
+        CREDIT_CASE,
+        "--json",
+        "--default",
+        "buyer=2027-07",
+        "--demand-factor",
+        "2",
+    ]);
+    assert_eq!(both["scenario"]["demand_factor"].as_f64(), Some(2.0));
+    offtake()
+        .args(["underwrite", EXAMPLE, "--demand-factor", "0.5"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "WHAT-IF: demand × 0.5 (--demand-factor; not a term of the sheet)",
+        ));
+    offtake()
+        .args(["underwrite", EXAMPLE])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("WHAT-IF").not());
+}
+
+#[test]
+fn bad_demand_factor_exits_2_naming_the_flag_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "-0.5", "10.5", "NaN", "inf", "half", ""] {
+        let out = dir.path().join("out.json");
+        offtake()
+            .args(["underwrite", EXAMPLE, "--json", "-o"])
+            .arg(&out)
+            .arg(format!("--demand-factor={bad}"))
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("--demand-factor"))
+            .stderr(predicate::str::contains("above 0 and at most 10"));
+        assert!(!out.exists(), "{bad}: nothing written");
+    }
+    // The cap itself is fine.
+    json_of(&["underwrite", EXAMPLE, "--json", "--demand-factor", "10"]);
+}
+
+#[test]
+fn report_takes_demand_factor_as_underwrite_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    offtake()
+        .args(["report", EXAMPLE, "--demand-factor", "0.5", "-q", "-o"])
+        .arg(&json)
+        .assert()
+        .code(0);
+    let cli = offtake()
+        .args(["underwrite", EXAMPLE, "--json", "--demand-factor", "0.5"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        cli,
+        "report JSON = underwrite --json"
+    );
+    let html = dir.path().join("r.html");
+    offtake()
+        .args(["report", EXAMPLE, "--demand-factor", "0.5", "-q", "-o"])
+        .arg(&html)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("WHAT-IF: demand × 0.5")
+    );
+    offtake()
+        .args(["report", EXAMPLE, "--demand-factor", "11", "-o"])
+        .arg(dir.path().join("x.html"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--demand-factor"));
+    assert!(!dir.path().join("x.html").exists());
+}

@@ -76,6 +76,62 @@ fn underwrite_is_the_library_document_and_invalid_sheets_are_422() {
         EXAMPLE,
     );
     assert_eq!((r.status, r.code().as_str()), (400, "invalid_default"));
+    // A what-if demand factor: recorded, and the figures are the engine's at that factor.
+    let r = post_toml(
+        &format!("{}/api/v1/underwrite?demand_factor=0.5", s.url),
+        EXAMPLE,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut half = offtake_engine::Scenario::base(&contract);
+    half.demand_factor = 0.5;
+    let outcome = offtake_engine::underwrite(&contract, &half);
+    let expected = offtake_report::UnderwritingJson::new(&contract, &outcome)
+        .with_demand_factor(Some(0.5))
+        .to_string_pretty()
+        .unwrap();
+    assert_eq!(r.text(), expected);
+    assert_eq!(r.json()["scenario"]["demand_factor"], 0.5);
+    for bad in ["0", "-1", "10.5", "NaN", "inf", "x", ""] {
+        let r = post_toml(
+            &format!("{}/api/v1/underwrite?demand_factor={bad}", s.url),
+            EXAMPLE,
+        );
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "invalid_demand_factor"),
+            "{bad}"
+        );
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`demand_factor`"),
+            "{bad}"
+        );
+    }
+    let r = post_toml(
+        &format!(
+            "{}/api/v1/underwrite?demand_factor=0.5&demand_factor=0.6",
+            s.url
+        ),
+        EXAMPLE,
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "bad_query"));
+    // The report says so too.
+    let r = post_toml(
+        &format!("{}/api/v1/report?demand_factor=0.5", s.url),
+        EXAMPLE,
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("WHAT-IF: demand × 0.5"));
+    let r = post_toml(
+        &format!("{}/api/v1/report?demand_factor=20", s.url),
+        EXAMPLE,
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "invalid_demand_factor")
+    );
     let r = post_toml(&format!("{}/api/v1/underwrite?colour=red", s.url), EXAMPLE);
     assert_eq!((r.status, r.code().as_str()), (400, "bad_query"));
     // Not TOML.
