@@ -209,6 +209,42 @@ function readTerms() {
   }
 }
 
+// ---- the demand factor: a what-if on the run, never written into the text ----------------------
+
+// 1 is the sheet as written (no `demand_factor` in the query, so the document is the plain one).
+let demandFactor = 1;
+const DEMAND_MAX = 10; // the API's cap (0 < demand_factor ≤ 10)
+
+function underwritePath() {
+  return demandFactor === 1 ? "/underwrite" : `/underwrite?demand_factor=${demandFactor}`;
+}
+
+function showWhatIf() {
+  const banner = $("what-if-banner");
+  banner.hidden = demandFactor === 1;
+  banner.textContent = demandFactor === 1 ? "" :
+    `What-if: demand × ${demandFactor} (not in the term sheet). Verdicts, figures and charts assume it; risk and alternatives do not.`;
+  $("reset-demand_factor").disabled = demandFactor === 1;
+  if (document.activeElement !== $("slider-demand_factor")) $("slider-demand_factor").value = demandFactor;
+  if (document.activeElement !== $("field-demand_factor")) $("field-demand_factor").value = demandFactor;
+}
+
+function setDemandFactor(v) {
+  if (!Number.isFinite(v) || v <= 0 || v > DEMAND_MAX) { showWhatIf(); return; }
+  demandFactor = Math.round(v * 1e6) / 1e6;
+  showWhatIf();
+  rerun();
+}
+
+function buildWhatIf() {
+  const range = $("slider-demand_factor");
+  const field = $("field-demand_factor");
+  range.addEventListener("input", () => { field.value = range.value; setDemandFactor(Number(range.value)); });
+  field.addEventListener("change", () => setDemandFactor(Number(field.value)));
+  $("reset-demand_factor").addEventListener("click", () => { range.value = 1; field.value = 1; setDemandFactor(1); });
+  showWhatIf();
+}
+
 // ---- check + underwrite on every edit ----------------------------------------------------------
 
 let seq = 0;
@@ -218,14 +254,20 @@ let coalesce = null;
 let quietTimer = null;
 
 function edited() {
-  timings.edits += 1;
-  timings.lastEdit = performance.now();
   readTerms();
   drawGutter(problemLines);
   clearTimeout(quietTimer);
   quietTimer = setTimeout(pause, 1000);
   stopRisk();
-  // The first edit after a quiet spell goes at once; later ones are coalesced over 150 ms.
+  rerun();
+}
+
+// Underwrites again: after an edit of the text, or a new demand factor (which leaves the text, and
+// so the risk job and the alternatives, as they are).
+function rerun() {
+  timings.edits += 1;
+  timings.lastEdit = performance.now();
+  // The first change after a quiet spell goes at once; later ones are coalesced over 150 ms.
   if (!inFlight && coalesce === null) { refresh(); coalesce = setTimeout(() => { coalesce = null; if (pending) refresh(); }, 150); }
   else pending = true;
 }
@@ -237,7 +279,7 @@ async function refresh() {
   const editAt = timings.lastEdit;
   inFlight = true;
   try {
-    const [check, uw] = await Promise.all([post("/check", text), post("/underwrite", text)]);
+    const [check, uw] = await Promise.all([post("/check", text), post(underwritePath(), text)]);
     if (mine !== seq) return;
     const diags = check.json?.diagnostics ?? uw.json?.error?.diagnostics ?? [];
     showDiagnostics(diags);
@@ -329,7 +371,9 @@ async function startRisk(text, tries = 0) {
 
 function drawHistogram() {
   if (!lastRisk?.histogram) return;
-  histogram($("chart-npv"), lastRisk.histogram, lastDoc?.metrics?.provider_npv, lastRisk.metrics.provider_npv.p50, money);
+  // The dashed base case is the sheet's own (the risk run's), not a what-if demand factor's.
+  const base = lastRisk.tornado?.base?.provider_npv ?? lastDoc?.metrics?.provider_npv;
+  histogram($("chart-npv"), lastRisk.histogram, base, lastRisk.metrics.provider_npv.p50, money);
 }
 
 async function compare(text) {
@@ -440,6 +484,7 @@ async function save() {
 
 async function main() {
   buildTerms();
+  buildWhatIf();
   $("token").value = sessionStorage.getItem("offtake-token") ?? "";
   $("save").addEventListener("click", save);
   ta.addEventListener("input", edited);

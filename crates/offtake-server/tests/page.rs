@@ -1,7 +1,8 @@
 //! The web page in real headless Chromium, driven over the DevTools protocol (tests/cdp), against
 //! a real server on 127.0.0.1:0: the example loads and is underwritten; an error typed into the
 //! editor is marked at its line; fixing it and raising the minimum spend flips `contracted`; the
-//! floor slider writes into the TOML text keeping its provenance table; a risk job shows progress,
+//! floor slider writes into the TOML text keeping its provenance table; the demand-factor what-if
+//! is sent as `demand_factor`, moves the figures, leaves the text alone and resets; a risk job shows progress,
 //! probabilities and the NPV histogram, and the job of an older text is cancelled; the portfolio
 //! lists a stored deal whose page shows its report; no console errors; the page fits 390 px with
 //! text of 12 px or more. It measures edit → verdicts (printed, and written with the screenshots
@@ -243,6 +244,10 @@ fn the_page_in_chromium() {
         json!("0.9")
     );
 
+    // The demand factor: a what-if sent as `demand_factor`, never written into the text; reset
+    // goes back to the sheet's own figures.
+    demand_what_if(&mut b);
+
     // Risk after a pause: a long job, then an edit cancels it; the next one completes.
     b.eval("document.getElementById('paths').value = '200000'");
     let n = edits(&mut b);
@@ -401,6 +406,114 @@ fn the_page_in_chromium() {
         shots.iter().all(|&n| n > 10_000),
         "screenshots written: {shots:?}"
     );
+}
+
+/// The figures, banner and underwrite requests the page shows: `[provider NPV, utilization,
+/// banner or null when hidden, the last underwrite URL's query]`.
+fn what_if_state(b: &mut cdp::Browser) -> Vec<Value> {
+    let state = b.eval(
+        "(() => { const uw = performance.getEntriesByType('resource').map(e => new URL(e.name))
+             .filter(u => u.pathname === '/api/v1/underwrite');
+           const banner = document.getElementById('what-if-banner');
+           return [document.getElementById('metric-provider_npv').textContent,
+                   document.getElementById('metric-average_utilization').textContent,
+                   banner.hidden ? null : banner.textContent,
+                   uw.length ? uw.at(-1).search : 'no request']; })()",
+    );
+    state.as_array().unwrap().clone()
+}
+
+/// Moves the demand-factor slider to 0.5 (the figures move, the request carries it, the banner
+/// says it, the text does not change), then the number field to 0.5 again after a reset, then
+/// resets (the sheet's own figures, no banner, no `demand_factor`).
+fn demand_what_if(b: &mut cdp::Browser) {
+    const TEXT: &str = "document.getElementById('toml').value";
+    b.eval("performance.clearResourceTimings()");
+    // The sheet's own figures, drawn for the last edit.
+    let toml = b.eval(TEXT);
+    let base = what_if_state(b);
+    assert_eq!(base[2], Value::Null, "no banner at 1: {base:?}");
+    assert_eq!(
+        b.eval("document.getElementById('reset-demand_factor').disabled"),
+        json!(true),
+        "nothing to reset at 1"
+    );
+
+    let n = edits(b);
+    b.eval(
+        "(() => { const r = document.getElementById('slider-demand_factor');
+           r.value = '0.5'; r.dispatchEvent(new Event('input', { bubbles: true })); })()",
+    );
+    wait_drawn(b, n);
+    let half = what_if_state(b);
+    assert_eq!(
+        half[3],
+        json!("?demand_factor=0.5"),
+        "the request: {half:?}"
+    );
+    assert_ne!(half[0], base[0], "half the demand moves the provider NPV");
+    assert_ne!(half[1], base[1], "and the utilization");
+    assert!(
+        half[2]
+            .as_str()
+            .is_some_and(|t| t.contains("demand × 0.5") && t.contains("not in the term sheet")),
+        "the banner says the what-if: {half:?}"
+    );
+    assert!(b.eval(TEXT) == toml, "the TOML text is unchanged");
+    assert_eq!(
+        b.eval("document.getElementById('field-demand_factor').value"),
+        json!("0.5")
+    );
+    assert_eq!(
+        b.eval("document.getElementById('reset-demand_factor').disabled"),
+        json!(false)
+    );
+    std::fs::write(out_dir().join("what-if-1280.png"), b.screenshot()).unwrap();
+
+    // Reset: the sheet's figures again, and a plain request.
+    let n = edits(b);
+    b.eval("document.getElementById('reset-demand_factor').click()");
+    wait_drawn(b, n);
+    let reset = what_if_state(b);
+    assert_eq!(
+        reset[3],
+        json!(""),
+        "no demand_factor after reset: {reset:?}"
+    );
+    assert_eq!(reset[0], base[0], "back to the base NPV");
+    assert_eq!(reset[1], base[1], "back to the base utilization");
+    assert_eq!(reset[2], Value::Null, "the banner is gone");
+    assert_eq!(
+        b.eval("document.getElementById('slider-demand_factor').value"),
+        json!("1")
+    );
+
+    // The number field does the same as the slider; a value over the cap is not sent.
+    let n = edits(b);
+    b.eval(
+        "(() => { const f = document.getElementById('field-demand_factor');
+           f.value = '0.5'; f.dispatchEvent(new Event('change', { bubbles: true })); })()",
+    );
+    wait_drawn(b, n);
+    let field = what_if_state(b);
+    assert_eq!(field, half, "the field gives the slider's run");
+    let n = edits(b);
+    b.eval(
+        "(() => { const f = document.getElementById('field-demand_factor');
+           f.value = '50'; f.dispatchEvent(new Event('change', { bubbles: true })); })()",
+    );
+    assert_eq!(edits(b), n, "a factor over the cap does not run");
+    assert_eq!(
+        b.eval("document.getElementById('field-demand_factor').value"),
+        json!("0.5"),
+        "the field shows the factor in use"
+    );
+    let n = edits(b);
+    b.eval("document.getElementById('reset-demand_factor').click()");
+    wait_drawn(b, n);
+    let last = what_if_state(b);
+    assert_eq!((&last[..3], &last[3]), (&base[..3], &json!("")), "{last:?}");
+    assert!(b.eval(TEXT) == toml, "the TOML text is unchanged");
 }
 
 /// Without a browser: the page and its assets are served from the binary with their types, the
