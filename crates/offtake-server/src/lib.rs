@@ -15,6 +15,7 @@ mod portfolio;
 mod query;
 mod sheet;
 mod solve;
+mod tls;
 pub mod token;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ use utoipa::OpenApi;
 
 pub use error::{ApiError, DiagnosticJson, ErrorBody};
 pub use jobs::{JobState, JobStatus};
+pub use tls::{TlsConfig, TlsError};
 pub use token::TokenStart;
 
 /// The limits a server enforces.
@@ -53,6 +55,9 @@ pub struct Limits {
     /// Longest time a request may take to answer (503 `timeout` after it; a job's event
     /// stream is not cut, only the wait for its first byte).
     pub request_timeout: Duration,
+    /// Longest a TLS handshake may take (a server with [`Server::with_tls`]); the connection
+    /// is dropped after it.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -66,6 +71,7 @@ impl Default for Limits {
             kept_jobs: 16,
             job_threads: None,
             request_timeout: Duration::from_secs(30),
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -556,10 +562,12 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     runtime: tokio::runtime::Runtime,
     state: AppState,
+    tls: Option<TlsConfig>,
 }
 
 impl Server {
-    /// Binds `addr` (port 0: any free port) on a new multi-threaded runtime.
+    /// Binds `addr` (port 0: any free port) on a new multi-threaded runtime. It serves plain
+    /// HTTP unless given [`Server::with_tls`].
     pub fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -569,12 +577,30 @@ impl Server {
             listener,
             runtime,
             state,
+            tls: None,
         })
+    }
+
+    /// Serves HTTPS with `tls` instead of plain HTTP.
+    pub fn with_tls(self, tls: TlsConfig) -> Server {
+        Server {
+            tls: Some(tls),
+            ..self
+        }
     }
 
     /// The address it listens on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Its base URL: `http://…`, or `https://…` with TLS.
+    pub fn url(&self) -> std::io::Result<String> {
+        let addr = self.local_addr()?;
+        Ok(match self.tls {
+            Some(_) => https_url(addr),
+            None => url(addr),
+        })
     }
 
     /// Serves until the process ends (or the listener fails).
@@ -583,14 +609,29 @@ impl Server {
             listener,
             runtime,
             state,
+            tls,
         } = self;
-        runtime.block_on(async move { axum::serve(listener, router(state)).await })
+        let handshake_timeout = state.limits().tls_handshake_timeout;
+        runtime.block_on(async move {
+            match tls {
+                None => axum::serve(listener, router(state)).await,
+                Some(tls) => {
+                    let listener = tls::TlsListener::new(listener, &tls, handshake_timeout)?;
+                    axum::serve(listener, router(state)).await
+                }
+            }
+        })
     }
 }
 
-/// The base URL of a server on `addr` (`http://127.0.0.1:8080`).
+/// The base URL of a plain-HTTP server on `addr` (`http://127.0.0.1:8080`).
 pub fn url(addr: SocketAddr) -> String {
     format!("http://{addr}")
+}
+
+/// The base URL of an HTTPS server on `addr` (`https://127.0.0.1:8443`).
+pub fn https_url(addr: SocketAddr) -> String {
+    format!("https://{addr}")
 }
 
 #[allow(dead_code)]

@@ -1,10 +1,12 @@
-//! `offtake serve [--db …] [--addr 127.0.0.1:8080]`: the HTTP API (`offtake-server`) on the
-//! portfolio store. This module only reads flags, opens the store and starts the server.
+//! `offtake serve [--db …] [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE]`: the HTTP
+//! API (`offtake-server`) on the portfolio store. This module only reads flags, loads the TLS
+//! files, opens the store and starts the server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use offtake_server::{AppState, Limits, ReadAccess, Server, TokenStart};
+use offtake_server::{AppState, Limits, ReadAccess, Server, TlsConfig, TokenStart};
 
 use crate::cmd::db::{Access, DbArgs, open};
 use crate::error::{CliError, CliResult};
@@ -14,12 +16,19 @@ pub struct Args {
     #[command(flatten)]
     pub db: DbArgs,
     /// Address to listen on (port 0: any free port). Loopback by default; another address needs
-    /// --insecure (TLS is not built into this server: put a TLS proxy in front of it).
+    /// --tls-cert and --tls-key, or --insecure.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     pub addr: SocketAddr,
-    /// Listen on a non-loopback address without TLS: every request then needs the token, and
-    /// it travels in clear text.
-    #[arg(long)]
+    /// Serve HTTPS with this PEM certificate chain (the server's certificate first); needs
+    /// --tls-key. On a non-loopback address every request then needs the token.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen on a non-loopback address without TLS (e.g. behind a TLS proxy): every request
+    /// then needs the token, and it travels in clear text. Not with --tls-cert/--tls-key.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     pub insecure: bool,
     /// Make a new write token (the old one stops working) and print it.
     #[arg(long)]
@@ -35,19 +44,27 @@ pub struct Args {
     pub timeout: u64,
 }
 
-/// Exit code: 2 for flags that cannot run (non-loopback without --insecure), 1 when the store
-/// cannot be opened or the address bound; otherwise the server runs until killed.
+/// Exit code: 2 for flags that cannot run (non-loopback without TLS or --insecure; TLS files
+/// that cannot be read or used), checked before the store is opened or the port bound; 1 when
+/// the store cannot be opened or the address bound; otherwise the server runs until killed.
 pub fn run(args: &Args) -> CliResult {
     let loopback = args.addr.ip().is_loopback();
-    if !loopback && !args.insecure {
+    // clap refuses one of the two TLS flags alone, and either with --insecure.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(TlsConfig::from_pem_files(cert, key).map_err(CliError::invalid)?)
+        }
+        _ => None,
+    };
+    if !loopback && tls.is_none() && !args.insecure {
         return Err(CliError::invalid(format!(
-            "--addr {} is not a loopback address: this server has no TLS built in, so it would \
-             carry the token in clear text; put it behind a TLS proxy and pass --insecure, or \
-             listen on 127.0.0.1",
+            "--addr {} is not a loopback address: without TLS the token would travel in clear \
+             text; give --tls-cert FILE --tls-key FILE, or put the server behind a TLS proxy and \
+             pass --insecure, or listen on 127.0.0.1",
             args.addr
         )));
     }
-    if !loopback {
+    if !loopback && tls.is_none() {
         eprintln!(
             "warning: serving on {} without TLS (--insecure): every request needs the token, which travels in clear text",
             args.addr
@@ -69,17 +86,18 @@ pub fn run(args: &Args) -> CliResult {
     };
     let (state, token) = AppState::new(store, limits, reads, args.new_token)
         .map_err(|e| CliError::failure(format!("starting the server: {e}")))?;
-    let server = Server::bind(args.addr, state)
+    let mut server = Server::bind(args.addr, state)
         .map_err(|e| CliError::failure(format!("listening on {}: {e}", args.addr)))?;
-    let addr = server
+    if let Some(tls) = tls {
+        server = server.with_tls(tls);
+    }
+    let (addr, url) = server
         .local_addr()
+        .and_then(|addr| Ok((addr, server.url()?)))
         .map_err(|e| CliError::failure(format!("listening on {}: {e}", args.addr)))?;
     let db = offtake_store::Location::parse(&args.db.db).display();
     let mut text = format!(
-        "offtake serve: {} (database {db})\nAPI: {}/api/v1 · OpenAPI: {}/api/v1/openapi.json\n",
-        offtake_server::url(addr),
-        offtake_server::url(addr),
-        offtake_server::url(addr)
+        "offtake serve: {url} (database {db})\nAPI: {url}/api/v1 · OpenAPI: {url}/api/v1/openapi.json\n"
     );
     match token {
         TokenStart::New(t) => text.push_str(&format!(

@@ -1,0 +1,220 @@
+//! HTTPS: a certificate chain and its private key from PEM files (rustls with its `ring`
+//! provider), and a listener that hands axum connections whose TLS handshake is done.
+//!
+//! Each handshake runs in its own task with a time limit ([`crate::Limits::tls_handshake_timeout`]),
+//! so a slow or silent client never holds up the accepting of others; a failed or late handshake
+//! is logged (debug) and its connection dropped.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// A server certificate chain and its private key, ready to serve HTTPS (HTTP/1.1 by ALPN).
+#[derive(Clone)]
+pub struct TlsConfig {
+    config: Arc<ServerConfig>,
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsConfig { .. }")
+    }
+}
+
+/// Why a certificate or key cannot be used; the message names the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsError(String);
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+impl TlsConfig {
+    /// Reads a PEM certificate chain (the server's certificate first) from `cert` and a PEM
+    /// private key (PKCS#8, PKCS#1 or SEC1) from `key`, and checks that they belong together.
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<TlsConfig, TlsError> {
+        let read = |path: &Path, what: &str| {
+            std::fs::read(path)
+                .map_err(|e| TlsError(format!("{}: cannot read the {what}: {e}", path.display())))
+        };
+        let cert_pem = read(cert, "TLS certificate")?;
+        let key_pem = read(key, "TLS private key")?;
+        TlsConfig::from_pem(
+            &cert_pem,
+            &key_pem,
+            &cert.display().to_string(),
+            &key.display().to_string(),
+        )
+    }
+
+    /// As [`TlsConfig::from_pem_files`] on the files' bytes; `cert_name` and `key_name` name
+    /// them in messages.
+    pub fn from_pem(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        cert_name: &str,
+        key_name: &str,
+    ) -> Result<TlsConfig, TlsError> {
+        let chain = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TlsError(format!("{cert_name}: not a PEM certificate chain: {e}")))?;
+        if chain.is_empty() {
+            return Err(TlsError(format!(
+                "{cert_name}: no certificate in it (expected PEM `-----BEGIN CERTIFICATE-----` blocks, the server's certificate first)"
+            )));
+        }
+        let key = match PrivateKeyDer::from_pem_slice(key_pem) {
+            Ok(key) => key,
+            Err(rustls_pki_types::pem::Error::NoItemsFound) => {
+                return Err(TlsError(format!(
+                    "{key_name}: no private key in it (expected a PEM `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY` block)"
+                )));
+            }
+            Err(e) => {
+                return Err(TlsError(format!("{key_name}: not a PEM private key: {e}")));
+            }
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError(format!("TLS settings: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| match e {
+                rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                    TlsError(format!(
+                        "{key_name}: this private key does not match the certificate in {cert_name}"
+                    ))
+                }
+                rustls::Error::InvalidCertificate(e) => {
+                    TlsError(format!("{cert_name}: the certificate cannot be used: {e}"))
+                }
+                e => TlsError(format!(
+                    "{cert_name} and {key_name}: the certificate and key cannot be used: {e}"
+                )),
+            })?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(TlsConfig {
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// Connections whose TLS handshake is done, for `axum::serve`. A task accepts TCP connections
+/// and starts one handshake task per connection; finished handshakes come through a channel.
+pub(crate) struct TlsListener {
+    done: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local_addr: SocketAddr,
+}
+
+impl TlsListener {
+    /// Starts accepting on `tcp` (call it inside the runtime).
+    pub(crate) fn new(
+        tcp: TcpListener,
+        tls: &TlsConfig,
+        handshake_timeout: Duration,
+    ) -> io::Result<TlsListener> {
+        let local_addr = tcp.local_addr()?;
+        let (sender, done) = mpsc::channel(64);
+        let acceptor = TlsAcceptor::from(Arc::clone(&tls.config));
+        tokio::spawn(accept_loop(tcp, acceptor, handshake_timeout, sender));
+        Ok(TlsListener { done, local_addr })
+    }
+}
+
+async fn accept_loop(
+    mut tcp: TcpListener,
+    acceptor: TlsAcceptor,
+    handshake_timeout: Duration,
+    sender: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+) {
+    loop {
+        // axum's own accept: it retries (after a pause) on errors such as too many open files.
+        let (stream, peer) = tokio::select! {
+            accepted = axum::serve::Listener::accept(&mut tcp) => accepted,
+            () = sender.closed() => return,
+        };
+        let (acceptor, sender) = (acceptor.clone(), sender.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    // Fails only when the server is gone.
+                    let _ = sender.send((tls, peer)).await;
+                }
+                Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                Err(_) => tracing::debug!(
+                    "TLS handshake with {peer} took longer than {} s: dropped",
+                    handshake_timeout.as_secs_f64()
+                ),
+            }
+        });
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.done.recv().await {
+            Some(connection) => connection,
+            // The accept task ended (it does not while this listener lives): nothing more comes.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local_addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_empty_and_swapped_files_are_refused_with_their_names() {
+        let err = |cert: &[u8], key: &[u8]| {
+            TlsConfig::from_pem(cert, key, "c.pem", "k.pem")
+                .expect_err("must be refused")
+                .to_string()
+        };
+        let garbage: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+        let e = err(&garbage, &garbage);
+        assert!(e.starts_with("c.pem: "), "{e}");
+        let e = err(b"", b"");
+        assert!(e.starts_with("c.pem: no certificate"), "{e}");
+        // A certificate block that is not base64.
+        let e = err(
+            b"-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n",
+            b"",
+        );
+        assert!(e.starts_with("c.pem: "), "{e}");
+        // A certificate block of nonsense DER with a nonsense key block.
+        let e = err(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        );
+        assert!(e.contains("k.pem") || e.contains("c.pem"), "{e}");
+        let e = err(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"no key here",
+        );
+        assert!(e.starts_with("k.pem: no private key"), "{e}");
+    }
+}
