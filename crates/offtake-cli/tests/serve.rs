@@ -329,3 +329,176 @@ fn solve_over_http_is_what_offtake_solve_json_prints() {
     );
     assert_eq!(status, 422, "{text}");
 }
+
+/// A self-signed certificate for 127.0.0.1 written to `dir`: (cert.pem, key.pem, DER).
+fn certificate_in(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let made =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    (cert, key, made.cert.der().to_vec())
+}
+
+#[test]
+fn tls_on_a_non_loopback_address_serves_https_without_a_warning_and_wants_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, der) = certificate_in(dir.path());
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("offtake"))
+        .args(["serve", "--addr", "0.0.0.0:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .arg("--db")
+        .arg(dir.path().join("p.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("https://0.0.0.0:"))
+        .unwrap_or_else(|| panic!("no https URL in {first:?}"));
+    let port = url.rsplit(':').next().unwrap().to_string();
+    let api = lines.next().unwrap().unwrap();
+    assert!(api.contains(&format!("{url}/api/v1/openapi.json")), "{api}");
+    let token = lines.next().unwrap().unwrap();
+    let token = token.rsplit(' ').next().unwrap().to_string();
+    assert!(token.starts_with("otk_"), "{token}");
+
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[
+            ureq::tls::Certificate::from_der(&der).to_owned(),
+        ]))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let health = format!("https://127.0.0.1:{port}/api/v1/health");
+    // Reads too need the token off loopback.
+    let r = agent.get(&health).call().unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let mut r = agent
+        .get(&health)
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.body_mut().read_to_string().unwrap().contains("\"ok\""));
+    // Plain HTTP on the same port gets no answer.
+    assert!(
+        ureq::get(&format!("http://127.0.0.1:{port}/api/v1/health"))
+            .call()
+            .is_err()
+    );
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = certificate_in(dir.path());
+    let other = tempfile::tempdir().unwrap();
+    let (_, other_key, _) = certificate_in(other.path());
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(
+        &garbage,
+        (0..=255u8).cycle().take(3000).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.pem");
+    // The port is taken: a server that bound before checking its files would exit 1 instead.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let db = dir.path().join("p.db");
+    let s = |p: &std::path::Path| p.display().to_string();
+    let cases: Vec<(Vec<String>, Vec<String>)> = vec![
+        (
+            vec![
+                "--tls-cert".into(),
+                s(&missing),
+                "--tls-key".into(),
+                s(&key),
+            ],
+            vec![s(&missing), "cannot read".into()],
+        ),
+        (
+            vec![
+                "--tls-cert".into(),
+                s(&cert),
+                "--tls-key".into(),
+                s(&missing),
+            ],
+            vec![s(&missing), "cannot read".into()],
+        ),
+        (
+            vec![
+                "--tls-cert".into(),
+                s(&garbage),
+                "--tls-key".into(),
+                s(&key),
+            ],
+            vec![s(&garbage)],
+        ),
+        (
+            vec!["--tls-cert".into(), s(&key), "--tls-key".into(), s(&key)],
+            vec![s(&key), "no certificate".into()],
+        ),
+        (
+            vec!["--tls-cert".into(), s(&cert), "--tls-key".into(), s(&cert)],
+            vec![s(&cert), "no private key".into()],
+        ),
+        (
+            vec![
+                "--tls-cert".into(),
+                s(&cert),
+                "--tls-key".into(),
+                s(&other_key),
+            ],
+            vec![s(&other_key), s(&cert), "does not match".into()],
+        ),
+        (
+            vec!["--tls-cert".into(), s(&cert)],
+            vec!["--tls-key".into()],
+        ),
+        (vec!["--tls-key".into(), s(&key)], vec!["--tls-cert".into()]),
+        (
+            vec![
+                "--insecure".into(),
+                "--tls-cert".into(),
+                s(&cert),
+                "--tls-key".into(),
+                s(&key),
+            ],
+            vec!["--insecure".into(), "cannot be used with".into()],
+        ),
+    ];
+    for (flags, expected) in cases {
+        let out = offtake()
+            .args(["serve", "--addr", &addr, "--db"])
+            .arg(&db)
+            .args(&flags)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        for e in expected {
+            assert!(stderr.contains(&e), "{flags:?}: {e:?} not in {stderr}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.stdout.is_empty(), "{flags:?}");
+        assert!(!db.exists(), "{flags:?}: the store was opened");
+    }
+    drop(taken);
+}

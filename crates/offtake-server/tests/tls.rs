@@ -1,6 +1,11 @@
 //! HTTPS: a real server with a certificate made at test time (rcgen), and a client that trusts
 //! only that certificate; no mocks.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests time the server's answers"
+)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,8 +18,8 @@ use offtake_store::{SqliteStore, Store};
 
 /// A self-signed certificate for 127.0.0.1 and localhost: (certificate PEM, key PEM, DER).
 fn certificate() -> (String, String, Vec<u8>) {
-    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-        .unwrap();
+    let made =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     (
         made.cert.pem(),
         made.signing_key.serialize_pem(),
@@ -142,7 +147,9 @@ fn a_stalled_handshake_blocks_nobody_and_is_dropped_after_its_time() {
         .collect();
     // One that starts a TLS record and never finishes it.
     let mut partial = TcpStream::connect(https.addr).unwrap();
-    partial.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).unwrap();
+    partial
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        .unwrap();
     silent.push(partial);
     let started = Instant::now();
     for _ in 0..3 {
@@ -157,13 +164,17 @@ fn a_stalled_handshake_blocks_nobody_and_is_dropped_after_its_time() {
         ..Limits::default()
     });
     let mut idle = TcpStream::connect(https.addr).unwrap();
-    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let started = Instant::now();
     let mut buf = [0u8; 64];
     let n = idle.read(&mut buf);
     // Closed (0 bytes, or reset), not timed out.
     assert!(
-        matches!(n, Ok(0)) || n.as_ref().is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut),
+        matches!(n, Ok(0))
+            || n.as_ref()
+                .is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock
+                    && e.kind() != std::io::ErrorKind::TimedOut),
         "{n:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(10));
