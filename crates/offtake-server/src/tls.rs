@@ -8,7 +8,6 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,25 +44,10 @@ impl fmt::Display for TlsError {
 impl std::error::Error for TlsError {}
 
 impl TlsConfig {
-    /// Reads a PEM certificate chain (the server's certificate first) from `cert` and a PEM
-    /// private key (PKCS#8, PKCS#1 or SEC1) from `key`, and checks that they belong together.
-    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<TlsConfig, TlsError> {
-        let read = |path: &Path, what: &str| {
-            std::fs::read(path)
-                .map_err(|e| TlsError(format!("{}: cannot read the {what}: {e}", path.display())))
-        };
-        let cert_pem = read(cert, "TLS certificate")?;
-        let key_pem = read(key, "TLS private key")?;
-        TlsConfig::from_pem(
-            &cert_pem,
-            &key_pem,
-            &cert.display().to_string(),
-            &key.display().to_string(),
-        )
-    }
-
-    /// As [`TlsConfig::from_pem_files`] on the files' bytes; `cert_name` and `key_name` name
-    /// them in messages.
+    /// From a PEM certificate chain (the server's certificate first; other blocks are skipped)
+    /// and a PEM private key (the first `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`
+    /// block: PKCS#8, PKCS#1 or SEC1), checked to belong together. The caller reads the files;
+    /// `cert_name` and `key_name` name them in messages.
     pub fn from_pem(
         cert_pem: &[u8],
         key_pem: &[u8],

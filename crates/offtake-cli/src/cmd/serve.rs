@@ -3,7 +3,7 @@
 //! files, opens the store and starts the server.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use offtake_server::{AppState, Limits, ReadAccess, Server, TlsConfig, TokenStart};
@@ -51,9 +51,7 @@ pub fn run(args: &Args) -> CliResult {
     let loopback = args.addr.ip().is_loopback();
     // clap refuses one of the two TLS flags alone, and either with --insecure.
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            Some(TlsConfig::from_pem_files(cert, key).map_err(CliError::invalid)?)
-        }
+        (Some(cert), Some(key)) => Some(load_tls(cert, key)?),
         _ => None,
     };
     if !loopback && tls.is_none() && !args.insecure {
@@ -111,4 +109,25 @@ pub fn run(args: &Args) -> CliResult {
     server
         .run()
         .map_err(|e| CliError::failure(format!("serving on {addr}: {e}")))
+}
+
+/// The certificate chain and key of `--tls-cert` and `--tls-key`; any problem is exit 2 and
+/// names its file.
+fn load_tls(cert: &Path, key: &Path) -> Result<TlsConfig, CliError> {
+    let read = |path: &Path, what: &str| {
+        std::fs::read(path).map_err(|e| {
+            CliError::invalid(format!("{}: cannot read the {what}: {e}", path.display()))
+        })
+    };
+    let (cert_pem, key_pem) = (
+        read(cert, "TLS certificate")?,
+        read(key, "TLS private key")?,
+    );
+    TlsConfig::from_pem(
+        &cert_pem,
+        &key_pem,
+        &cert.display().to_string(),
+        &key.display().to_string(),
+    )
+    .map_err(CliError::invalid)
 }
