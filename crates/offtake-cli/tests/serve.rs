@@ -423,49 +423,29 @@ fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
     let addr = taken.local_addr().unwrap().to_string();
     let db = dir.path().join("p.db");
     let s = |p: &std::path::Path| p.display().to_string();
+    let both = |c: &std::path::Path, k: &std::path::Path| {
+        vec!["--tls-cert".to_string(), s(c), "--tls-key".into(), s(k)]
+    };
+    let zero = std::path::Path::new("/dev/zero");
     let cases: Vec<(Vec<String>, Vec<String>)> = vec![
         (
-            vec![
-                "--tls-cert".into(),
-                s(&missing),
-                "--tls-key".into(),
-                s(&key),
-            ],
+            both(&missing, &key),
             vec![s(&missing), "cannot read".into()],
         ),
         (
-            vec![
-                "--tls-cert".into(),
-                s(&cert),
-                "--tls-key".into(),
-                s(&missing),
-            ],
+            both(&cert, &missing),
             vec![s(&missing), "cannot read".into()],
         ),
+        (both(&garbage, &key), vec![s(&garbage)]),
+        (both(zero, &key), vec![s(zero), "larger than 1 MiB".into()]),
         (
-            vec![
-                "--tls-cert".into(),
-                s(&garbage),
-                "--tls-key".into(),
-                s(&key),
-            ],
-            vec![s(&garbage)],
+            both(&cert, dir.path()),
+            vec![s(dir.path()), "cannot read".into()],
         ),
+        (both(&key, &key), vec![s(&key), "no certificate".into()]),
+        (both(&cert, &cert), vec![s(&cert), "no private key".into()]),
         (
-            vec!["--tls-cert".into(), s(&key), "--tls-key".into(), s(&key)],
-            vec![s(&key), "no certificate".into()],
-        ),
-        (
-            vec!["--tls-cert".into(), s(&cert), "--tls-key".into(), s(&cert)],
-            vec![s(&cert), "no private key".into()],
-        ),
-        (
-            vec![
-                "--tls-cert".into(),
-                s(&cert),
-                "--tls-key".into(),
-                s(&other_key),
-            ],
+            both(&cert, &other_key),
             vec![s(&other_key), s(&cert), "does not match".into()],
         ),
         (
@@ -474,13 +454,7 @@ fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
         ),
         (vec!["--tls-key".into(), s(&key)], vec!["--tls-cert".into()]),
         (
-            vec![
-                "--insecure".into(),
-                "--tls-cert".into(),
-                s(&cert),
-                "--tls-key".into(),
-                s(&key),
-            ],
+            [vec!["--insecure".to_string()], both(&cert, &key)].concat(),
             vec!["--insecure".into(), "cannot be used with".into()],
         ),
     ];

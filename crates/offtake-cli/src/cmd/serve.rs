@@ -111,13 +111,25 @@ pub fn run(args: &Args) -> CliResult {
         .map_err(|e| CliError::failure(format!("serving on {addr}: {e}")))
 }
 
+/// Largest TLS file read: a chain of a few certificates is a few KiB.
+const MAX_TLS_FILE: u64 = 1024 * 1024;
+
 /// The certificate chain and key of `--tls-cert` and `--tls-key`; any problem is exit 2 and
 /// names its file.
 fn load_tls(cert: &Path, key: &Path) -> Result<TlsConfig, CliError> {
     let read = |path: &Path, what: &str| {
-        std::fs::read(path).map_err(|e| {
+        use std::io::Read;
+        let fail = |e: &dyn std::fmt::Display| {
             CliError::invalid(format!("{}: cannot read the {what}: {e}", path.display()))
-        })
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_TLS_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|e| fail(&e))?;
+        if bytes.len() as u64 > MAX_TLS_FILE {
+            return Err(fail(&"larger than 1 MiB"));
+        }
+        Ok(bytes)
     };
     let (cert_pem, key_pem) = (
         read(cert, "TLS certificate")?,
