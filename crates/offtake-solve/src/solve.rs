@@ -1,5 +1,7 @@
 //! The solve: scan a grid over the range, bracket every change of the goal, refine each.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use offtake_engine::{Metrics, Scenario, Simulator, Verdicts};
 use offtake_model::{Contract, NumericTerm, Override, TermSheet, Variant};
 use offtake_risk::{Control, PathMetric, RunConfig, RunOptions, Verdict, simulate};
@@ -60,7 +62,14 @@ pub enum SolveError {
     SameTerm(String),
     #[error(transparent)]
     Risk(#[from] offtake_risk::Error),
+    /// The caller's cancel flag was set (its client is gone): the solve stopped between two
+    /// engine runs (or between chunks of paths with `--risk`) and has no answer.
+    #[error("the solve was cancelled")]
+    Cancelled,
 }
+
+/// A flag nobody sets: the solve of [`solve`] and [`curve`] runs to its end.
+static NEVER: AtomicBool = AtomicBool::new(false);
 
 /// The problems of a model error in one line: each diagnostic's field and message.
 pub fn problems(error: &offtake_model::Error) -> String {
@@ -389,6 +398,8 @@ struct Evaluator<'a, 's> {
     risk: Option<RiskPlan>,
     runs: u64,
     cache: Vec<Side>,
+    /// Read before every engine run (and by the risk workers between chunks).
+    cancel: &'a AtomicBool,
 }
 
 /// A refinement stops: an error, or a metric that does not exist at a point (bisect instead).
@@ -405,6 +416,7 @@ impl<'a, 's> Evaluator<'a, 's> {
         term: &str,
         goal: &'a Goal,
         risk: Option<RiskPlan>,
+        cancel: &'a AtomicBool,
     ) -> Self {
         let mut overrides = fixed.to_vec();
         overrides.push(Override {
@@ -419,12 +431,16 @@ impl<'a, 's> Evaluator<'a, 's> {
             risk,
             runs: 0,
             cache: Vec::new(),
+            cancel,
         }
     }
 
     fn eval(&mut self, x: f64) -> Result<Side, SolveError> {
         if let Some(s) = self.cache.iter().find(|s| s.x.to_bits() == x.to_bits()) {
             return Ok(s.clone());
+        }
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(SolveError::Cancelled);
         }
         if let Some(last) = self.overrides.last_mut() {
             last.value = x;
@@ -470,7 +486,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                 },
                 Some(plan),
             ) => {
-                let p = probabilities(&contract, condition, plan)?;
+                let p = probabilities(&contract, condition, plan, self.cancel)?;
                 self.runs += plan.paths;
                 Side {
                     x,
@@ -522,6 +538,7 @@ fn probabilities(
     contract: &Contract,
     condition: &Condition,
     plan: RiskPlan,
+    cancel: &AtomicBool,
 ) -> Result<Probabilities, SolveError> {
     let config = RunConfig::new(
         contract,
@@ -532,7 +549,15 @@ fn probabilities(
             ..RunOptions::default()
         },
     )?;
-    let table = simulate(contract, &config, Control::default())?.table;
+    let control = Control {
+        cancel: Some(cancel),
+        progress: None,
+    };
+    let simulation = simulate(contract, &config, control)?;
+    if simulation.partial {
+        return Err(SolveError::Cancelled);
+    }
+    let table = simulation.table;
     let metric = match condition {
         Condition::Metric { metric, cmp, bound } => PathMetric::ALL
             .into_iter()
@@ -570,13 +595,25 @@ fn probabilities(
 
 /// Solves `plan` (the term varies, `fixed` overrides held, e.g. the other term of a curve).
 pub fn solve(sheet: &TermSheet<'_>, plan: &Plan) -> Result<Solution, SolveError> {
-    solve_with(sheet, plan, &[])
+    solve_with(sheet, plan, &[], &NEVER)
+}
+
+/// [`solve`] that stops with [`SolveError::Cancelled`] soon after `cancel` is set (it is read
+/// before every engine run, and between chunks of paths with `--risk`). Not cancelled, the
+/// answer is [`solve`]'s.
+pub fn solve_cancellable(
+    sheet: &TermSheet<'_>,
+    plan: &Plan,
+    cancel: &AtomicBool,
+) -> Result<Solution, SolveError> {
+    solve_with(sheet, plan, &[], cancel)
 }
 
 fn solve_with(
     sheet: &TermSheet<'_>,
     plan: &Plan,
     fixed: &[Override],
+    cancel: &AtomicBool,
 ) -> Result<Solution, SolveError> {
     check_grid(plan.grid)?;
     let (lo, hi) = (plan.range.lo, plan.range.hi);
@@ -589,6 +626,7 @@ fn solve_with(
         &plan.term.path,
         &plan.goal,
         plan.risk,
+        cancel,
     );
     let n = plan.grid;
     let xs: Vec<f64> = (0..n)
@@ -815,6 +853,16 @@ pub struct Curve {
 
 /// Solves `plan.b` at each of `plan.points` values of `plan.a` over its range.
 pub fn curve(sheet: &TermSheet<'_>, plan: &CurvePlan) -> Result<Curve, SolveError> {
+    curve_cancellable(sheet, plan, &NEVER)
+}
+
+/// [`curve`] that stops with [`SolveError::Cancelled`] soon after `cancel` is set (read before
+/// every engine run of every point). Not cancelled, the answer is [`curve`]'s.
+pub fn curve_cancellable(
+    sheet: &TermSheet<'_>,
+    plan: &CurvePlan,
+    cancel: &AtomicBool,
+) -> Result<Curve, SolveError> {
     check_grid(plan.points)?;
     if plan.a.path == plan.b.term.path {
         return Err(SolveError::SameTerm(plan.a.path.clone()));
@@ -833,7 +881,7 @@ pub fn curve(sheet: &TermSheet<'_>, plan: &CurvePlan) -> Result<Curve, SolveErro
             term: plan.a.path.clone(),
             value: a,
         }];
-        match solve_with(sheet, &plan.b, &fixed) {
+        match solve_with(sheet, &plan.b, &fixed, cancel) {
             Ok(s) => {
                 runs += s.engine_runs;
                 points.push(CurvePoint {

@@ -1,10 +1,13 @@
 //! `offtake solve` on real term sheets: the boundary sits where the engine says it does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use offtake_engine::{Scenario, underwrite};
 use offtake_model::{Override, TermSheet};
 use offtake_solve::{
     Cmp, CrossingKind, CurvePlan, DEFAULT_GRID, Goal, Plan, RangeSource, Solution, Status,
-    TOLERANCE, curve, find_term, metric_value, range, risk_plan, solve,
+    SolveError, TOLERANCE, curve, curve_cancellable, find_term, metric_value, range, risk_plan,
+    solve, solve_cancellable,
 };
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -297,4 +300,98 @@ fn a_jump_is_reported_as_a_discontinuity_not_a_root() {
             "{b} {a}"
         );
     }
+}
+
+/// Runs `work` on a thread, sets its flag after `after` and returns what it gave and how long
+/// it took after the flag was set.
+fn cancel_after<T: Send>(
+    after: std::time::Duration,
+    work: impl FnOnce(&AtomicBool) -> T + Send,
+) -> (T, std::time::Duration) {
+    let flag = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let running = scope.spawn(|| work(&flag));
+        std::thread::sleep(after);
+        flag.store(true, Ordering::Relaxed);
+        let set = std::time::Instant::now();
+        let out = running.join().unwrap();
+        (out, set.elapsed())
+    })
+}
+
+/// Not cancelled, the cancellable solve and curve are the plain ones; a flag set before the
+/// start stops them before any engine run.
+#[test]
+fn an_unset_flag_changes_nothing_and_a_set_one_runs_nothing() {
+    let sheet = TermSheet::read(EXAMPLE).unwrap();
+    let p = plan(&sheet, "pricing.discount", "provider_irr>=0.3", None);
+    let never = AtomicBool::new(false);
+    assert_eq!(
+        solve_cancellable(&sheet, &p, &never).unwrap(),
+        solve(&sheet, &p).unwrap()
+    );
+    let a = find_term(&sheet, &[], "pricing.list_price").unwrap();
+    let c = CurvePlan {
+        a_range: range(&sheet, &[], &[], &a, Some((1.5, 2.5))).unwrap(),
+        a,
+        points: 3,
+        b: p.clone(),
+    };
+    assert_eq!(
+        curve_cancellable(&sheet, &c, &never).unwrap(),
+        curve(&sheet, &c).unwrap()
+    );
+    let set = AtomicBool::new(true);
+    assert!(matches!(
+        solve_cancellable(&sheet, &p, &set),
+        Err(SolveError::Cancelled)
+    ));
+    assert!(matches!(
+        curve_cancellable(&sheet, &c, &set),
+        Err(SolveError::Cancelled)
+    ));
+}
+
+/// A solve of 10,000 grid points (each an engine run) and a curve of 10,000 points stop soon
+/// after the flag is set, with `Cancelled`, not a partial answer.
+#[test]
+fn a_long_solve_stops_soon_after_it_is_cancelled() {
+    let sheet = TermSheet::read(EXAMPLE).unwrap();
+    let mut p = plan(&sheet, "pricing.discount", "provider_irr>=0.3", None);
+    p.grid = offtake_solve::MAX_GRID;
+    let (out, late) = cancel_after(std::time::Duration::from_millis(50), |flag| {
+        solve_cancellable(&sheet, &p, flag)
+    });
+    assert!(matches!(out, Err(SolveError::Cancelled)), "{out:?}");
+    assert!(late.as_secs_f64() < 5.0, "stopped {late:?} after the flag");
+
+    let a = find_term(&sheet, &[], "pricing.list_price").unwrap();
+    p.grid = DEFAULT_GRID;
+    let c = CurvePlan {
+        a_range: range(&sheet, &[], &[], &a, Some((1.5, 2.5))).unwrap(),
+        a,
+        points: offtake_solve::MAX_GRID,
+        b: p,
+    };
+    let (out, late) = cancel_after(std::time::Duration::from_millis(50), |flag| {
+        curve_cancellable(&sheet, &c, flag)
+    });
+    assert!(matches!(out, Err(SolveError::Cancelled)), "{out:?}");
+    assert!(late.as_secs_f64() < 5.0, "stopped {late:?} after the flag");
+}
+
+/// With `--risk` the flag also stops the paths of one value between chunks.
+#[test]
+fn a_risk_solve_stops_inside_a_value_s_paths() {
+    let sheet = TermSheet::read(EXAMPLE).unwrap();
+    let contract = sheet.contract(&[]).unwrap();
+    let mut p = plan(&sheet, "financing.debt_share", "financeable", None);
+    p.goal = Goal::parse("P(financeable)>=0.9", true).unwrap();
+    // One value's paths alone take seconds in a debug build.
+    p.risk = Some(risk_plan(&contract, Some(200_000), Some(7), Some(1)).unwrap());
+    let (out, late) = cancel_after(std::time::Duration::from_millis(50), |flag| {
+        solve_cancellable(&sheet, &p, flag)
+    });
+    assert!(matches!(out, Err(SolveError::Cancelled)), "{out:?}");
+    assert!(late.as_secs_f64() < 5.0, "stopped {late:?} after the flag");
 }
