@@ -2,6 +2,7 @@
 //! with the verdicts that flip against the base marked. Terminal table and JSON.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use offtake_engine::{Metrics, Outcome, Scenario, Verdicts, underwrite};
 use offtake_model::{Contract, TermSheet, Variant, combinations};
@@ -318,14 +319,43 @@ impl Combination {
     ) -> Vec<Combination> {
         combinations(terms)
             .enumerate()
-            .map(|(index, variants)| match sheet.contract(&variants) {
-                Ok(contract) => {
-                    let outcome = underwrite(&contract, &Scenario::base(&contract));
-                    Combination::new(&contract, &outcome, &variants, index)
+            .map(|(index, variants)| Combination::run_one(sheet, base, &variants, index))
+            .collect()
+    }
+
+    /// [`Combination::run_all`] that reads `cancel` before each combination and stops with
+    /// [`Cancelled`] (and no runs) once it is set: the server sets it when the client is gone.
+    /// Not cancelled, the runs are `run_all`'s.
+    pub fn run_all_cancellable(
+        sheet: &TermSheet,
+        base: &Contract,
+        terms: &[(String, usize)],
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Combination>, Cancelled> {
+        combinations(terms)
+            .enumerate()
+            .map(|(index, variants)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(Cancelled);
                 }
-                Err(e) => Combination::invalid(base, &variants, index, first_problem(&e)),
+                Ok(Combination::run_one(sheet, base, &variants, index))
             })
             .collect()
+    }
+
+    fn run_one(
+        sheet: &TermSheet,
+        base: &Contract,
+        variants: &[Variant],
+        index: usize,
+    ) -> Combination {
+        match sheet.contract(variants) {
+            Ok(contract) => {
+                let outcome = underwrite(&contract, &Scenario::base(&contract));
+                Combination::new(&contract, &outcome, variants, index)
+            }
+            Err(e) => Combination::invalid(base, variants, index, first_problem(&e)),
+        }
     }
 
     fn named(variants: Vec<VariantJson>, index: usize) -> Combination {
@@ -351,6 +381,11 @@ impl Combination {
         }
     }
 }
+
+/// A comparison stopped because its caller's cancel flag was set: there are no runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the comparison was cancelled")]
+pub struct Cancelled;
 
 /// A term that varies in the combinations, with its number of alternatives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -651,6 +686,78 @@ mod tests {
             }),
             invalid: None,
         }
+    }
+
+    const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+    /// The example with one more alternative (1 % above the value) on each of the first
+    /// `extra` provenance-table terms without any: 6 · 2^extra combinations.
+    fn many_alternatives(extra: usize) -> String {
+        let mut added = 0;
+        let mut out = String::new();
+        for line in EXAMPLE.lines() {
+            let value = line
+                .split_once("{ value = ")
+                .and_then(|(_, rest)| rest.split_once(','))
+                .and_then(|(v, _)| v.trim().parse::<f64>().ok());
+            match (value, line.strip_suffix(" }")) {
+                (Some(v), Some(head)) if added < extra && !line.contains("alternatives") => {
+                    added += 1;
+                    let alt = v * 1.01;
+                    writeln!(
+                        out,
+                        "{head}, alternatives = [{{ value = {alt:?}, evidence = \"assumed\" }}] }}"
+                    )
+                    .unwrap();
+                }
+                _ => writeln!(out, "{line}").unwrap(),
+            }
+        }
+        assert_eq!(added, extra, "the example has too few terms to vary");
+        out
+    }
+
+    fn all_terms(base: &Contract) -> Vec<(String, usize)> {
+        offtake_model::chosen_terms(base, &[]).unwrap()
+    }
+
+    #[test]
+    fn an_unset_flag_changes_nothing_and_a_set_one_runs_nothing() {
+        let src = many_alternatives(3);
+        let sheet = TermSheet::read(&src).unwrap();
+        let base = sheet.contract(&[]).unwrap();
+        let terms = all_terms(&base);
+        let never = AtomicBool::new(false);
+        let runs = Combination::run_all_cancellable(&sheet, &base, &terms, &never).unwrap();
+        assert_eq!(runs.len(), 6 * 8);
+        assert_eq!(runs, Combination::run_all(&sheet, &base, &terms));
+        let set = AtomicBool::new(true);
+        assert_eq!(
+            Combination::run_all_cancellable(&sheet, &base, &terms, &set).map(|r| r.len()),
+            Err(Cancelled)
+        );
+    }
+
+    /// 3,072 combinations (seconds of engine runs) stop soon after the flag is set.
+    #[test]
+    fn a_comparison_of_every_combination_stops_soon_after_it_is_cancelled() {
+        let src = many_alternatives(9);
+        let sheet = TermSheet::read(&src).unwrap();
+        let base = sheet.contract(&[]).unwrap();
+        let terms = all_terms(&base);
+        assert_eq!(offtake_model::combination_count(&terms), 3072);
+        let flag = AtomicBool::new(false);
+        let (out, late) = std::thread::scope(|scope| {
+            let running = scope
+                .spawn(|| Combination::run_all_cancellable(&sheet, &base, &terms, &flag));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            flag.store(true, Ordering::Relaxed);
+            let set = std::time::Instant::now();
+            let out = running.join().unwrap();
+            (out, set.elapsed())
+        });
+        assert_eq!(out.map(|r| r.len()), Err(Cancelled));
+        assert!(late.as_secs_f64() < 5.0, "stopped {late:?} after the flag");
     }
 
     #[test]
