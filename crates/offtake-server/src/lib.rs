@@ -19,6 +19,7 @@ mod tls;
 pub mod token;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -89,6 +90,8 @@ struct Shared {
     limits: Limits,
     reads: ReadAccess,
     jobs: jobs::Jobs,
+    /// Cancellable request work ([`blocking_cancellable`]) running now.
+    working: AtomicUsize,
 }
 
 /// The state every handler sees.
@@ -113,6 +116,7 @@ impl AppState {
             limits,
             reads,
             jobs: jobs::Jobs::default(),
+            working: AtomicUsize::new(0),
         };
         Ok((AppState(Arc::new(shared)), start))
     }
@@ -123,6 +127,14 @@ impl AppState {
 
     fn jobs(&self) -> &jobs::Jobs {
         &self.0.jobs
+    }
+
+    /// How many requests' cancellable work (compare, solve) is running now on blocking threads,
+    /// including the work of requests already answered (timed out) or abandoned (the client
+    /// closed the connection) that has not yet noticed it is cancelled. Tests read it to see
+    /// abandoned work stop.
+    pub fn working(&self) -> usize {
+        self.0.working.load(Ordering::SeqCst)
     }
 
     /// Runs `f` on the store on a blocking thread (the store's calls block).
@@ -147,6 +159,61 @@ async fn blocking<T: Send + 'static>(
         Ok(r) => r,
         Err(e) => Err(ApiError::internal("the request", e)),
     }
+}
+
+/// Set when the request whose work it is has gone: its handler's future was dropped, because the
+/// time limit answered 503 or the client closed the connection. The work reads the flag
+/// between engine runs and stops.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Counts one piece of work in [`AppState::working`] while it lives.
+struct Working<'a>(&'a AtomicUsize);
+
+impl<'a> Working<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Working(count)
+    }
+}
+
+impl Drop for Working<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// [`blocking`] for long work (compare, solve) that nobody may wait for: `f` gets a flag that is
+/// set when the request is gone (time limit or closed connection: the handler's future is
+/// dropped), reads it between its runs and gives up (an error nobody sees). Without it, a
+/// blocking thread would run an abandoned 4,096-run comparison to its end.
+async fn blocking_cancellable<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&AtomicBool) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _guard = CancelOnDrop(cancel.clone());
+    let state = state.clone();
+    blocking(move || {
+        let _working = Working::start(&state.0.working);
+        f(&cancel)
+    })
+    .await
+}
+
+/// The answer to work that stopped because its request was gone (seen only if the connection
+/// is still there, e.g. when the flag was set just as the work ended): as the time limit's.
+fn cancelled() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        "the request was abandoned (time limit or closed connection) and its work stopped",
+    )
 }
 
 /// Whether a route changes the store (and so needs the token even on loopback).

@@ -1,7 +1,7 @@
 //! Stateless routes on a term sheet in the body: check, underwrite, compare, report.
 
 use axum::body::Bytes;
-use axum::extract::RawQuery;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use offtake_engine::{Scenario, underwrite};
@@ -12,7 +12,9 @@ use offtake_report::compare::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::blocking;
+use std::sync::atomic::Ordering;
+
+use crate::{AppState, blocking, blocking_cancellable, cancelled};
 use crate::error::{ApiError, ApiResult, DiagnosticJson, ErrorBody};
 use crate::query::{Query, scenario};
 
@@ -197,6 +199,7 @@ pub async fn underwrite_route(
         (status = 422, description = "The term sheet (or one alternative) is not valid.", body = ErrorBody),
     ))]
 pub async fn compare(
+    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -212,7 +215,8 @@ pub async fn compare(
         ));
     }
     let name = q.name()?;
-    blocking(move || {
+    // Up to 4,096 runs: stopped when the request is gone (time limit, closed connection).
+    blocking_cancellable(&state, move |cancel| {
         let parsed = parse_body(&name, &body, &[])?;
         let base = &parsed.contract;
         let sheet = TermSheet::read(&parsed.text)
@@ -231,7 +235,8 @@ pub async fn compare(
                     too_many_combinations(&terms, count, MAX_COMBINATIONS),
                 ));
             }
-            let runs = Combination::run_all(&sheet, base, &terms);
+            let runs = Combination::run_all_cancellable(&sheet, base, &terms, cancel)
+                .map_err(|_| cancelled())?;
             return render(CombinationsJson::new(base, &terms, &runs).to_string_pretty());
         }
         let mut runs = vec![Run::new(
@@ -241,6 +246,9 @@ pub async fn compare(
             0,
         )];
         for variant in base.variants() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(cancelled());
+            }
             let contract = sheet
                 .contract(std::slice::from_ref(&variant))
                 .map_err(|e| {

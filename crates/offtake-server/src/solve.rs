@@ -6,14 +6,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use offtake_model::TermSheet;
 use offtake_solve::{
-    CurvePlan, DEFAULT_CURVE_GRID, DEFAULT_GRID, Goal, Plan, SolveError, curve, find_term, range,
-    risk_plan, solve,
+    CurvePlan, DEFAULT_CURVE_GRID, DEFAULT_GRID, Goal, Plan, SolveError, curve_cancellable,
+    find_term, range, risk_plan, solve_cancellable,
 };
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::query::Query;
 use crate::sheet::{parse_body, toml_body};
-use crate::{AppState, blocking};
+use crate::{AppState, blocking_cancellable, cancelled};
 
 fn range_of(text: &str) -> ApiResult<(f64, f64)> {
     let bad = || {
@@ -37,6 +37,7 @@ fn solve_error(name: &str, src: &str, e: SolveError) -> ApiError {
             err.message = e.to_string();
             err
         }
+        SolveError::Cancelled => cancelled(),
         SolveError::Risk(offtake_risk::Error::OutOfMemory { .. }) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "out_of_memory",
@@ -130,7 +131,9 @@ pub async fn solve_route(
     }
     let threads = state.limits().job_threads;
     let name = q.name()?;
-    blocking(move || {
+    // Up to 1,000 grid points (each a Monte Carlo run with risk=true): stopped when the request
+    // is gone (time limit, closed connection).
+    blocking_cancellable(&state, move |cancel| {
         let goal = Goal::parse(&target, with_risk).map_err(|e| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -168,8 +171,12 @@ pub async fn solve_route(
         let json = if let [term] = terms.as_slice() {
             let r = range(&sheet, &variants, &[], term, ranges.first().copied()).map_err(fail)?;
             serde_json::to_string_pretty(
-                &solve(&sheet, &plan(term.clone(), r, grid.unwrap_or(DEFAULT_GRID)))
-                    .map_err(fail)?,
+                &solve_cancellable(
+                    &sheet,
+                    &plan(term.clone(), r, grid.unwrap_or(DEFAULT_GRID)),
+                    cancel,
+                )
+                .map_err(fail)?,
             )
         } else {
             let (a, b) = (&terms[0], &terms[1]);
@@ -184,7 +191,7 @@ pub async fn solve_route(
                 points: grid.unwrap_or(DEFAULT_CURVE_GRID),
                 b: plan(b.clone(), rb, DEFAULT_GRID),
             };
-            serde_json::to_string_pretty(&curve(&sheet, &c).map_err(fail)?)
+            serde_json::to_string_pretty(&curve_cancellable(&sheet, &c, cancel).map_err(fail)?)
         };
         let mut json = json.map_err(|e| ApiError::internal("encoding the solution", e))?;
         json.push('\n');

@@ -15,6 +15,8 @@ pub struct Running {
     pub url: String,
     pub token: String,
     pub addr: SocketAddr,
+    /// The server's state (a clone: it shares everything with the running server's).
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -29,13 +31,14 @@ pub fn start_with(limits: Limits, reads: ReadAccess) -> Running {
     let TokenStart::New(token) = token else {
         panic!("a fresh store makes a new token")
     };
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), state).unwrap();
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), state.clone()).unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.run());
     Running {
         url: offtake_server::url(addr),
         token,
         addr,
+        state,
         _dir: dir,
     }
 }
