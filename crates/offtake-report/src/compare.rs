@@ -740,6 +740,10 @@ mod tests {
 
     /// 3,072 combinations (seconds of engine runs) stop soon after the flag is set.
     #[test]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the test times how soon a cancelled comparison stops"
+    )]
     fn a_comparison_of_every_combination_stops_soon_after_it_is_cancelled() {
         let src = many_alternatives(9);
         let sheet = TermSheet::read(&src).unwrap();
@@ -748,8 +752,8 @@ mod tests {
         assert_eq!(offtake_model::combination_count(&terms), 3072);
         let flag = AtomicBool::new(false);
         let (out, late) = std::thread::scope(|scope| {
-            let running = scope
-                .spawn(|| Combination::run_all_cancellable(&sheet, &base, &terms, &flag));
+            let running =
+                scope.spawn(|| Combination::run_all_cancellable(&sheet, &base, &terms, &flag));
             std::thread::sleep(std::time::Duration::from_millis(50));
             flag.store(true, Ordering::Relaxed);
             let set = std::time::Instant::now();

@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 
 use std::sync::atomic::Ordering;
 
-use crate::{AppState, blocking, blocking_cancellable, cancelled};
 use crate::error::{ApiError, ApiResult, DiagnosticJson, ErrorBody};
 use crate::query::{Query, scenario};
+use crate::{AppState, blocking, blocking_cancellable, cancelled};
 
 /// Refuses a term-sheet body whose Content-Type says it is not TOML (TOML, plain text or none pass).
 pub fn toml_body(headers: &HeaderMap) -> ApiResult<()> {

@@ -2,6 +2,11 @@
 //! whose client closed the connection stops running on the server soon after. Real HTTP on
 //! 127.0.0.1:0; the server's count of running cancellable work ([`AppState::working`]) shows it.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests time how soon abandoned work stops"
+)]
+
 mod common;
 
 use std::io::Write;
@@ -42,7 +47,10 @@ fn many_alternatives(extra: usize) -> String {
 
 /// A compare of 3,072 combinations.
 fn long_compare() -> (&'static str, String) {
-    ("/api/v1/compare?all_combinations=true", many_alternatives(9))
+    (
+        "/api/v1/compare?all_combinations=true",
+        many_alternatives(9),
+    )
 }
 
 /// A risk solve of 1,000 grid points × 2,000 paths: minutes of engine runs.
@@ -81,7 +89,12 @@ const STOPS_WITHIN: Duration = Duration::from_secs(2);
 fn times_out_and_stops((route, body): (&str, String)) {
     let s = start_with(limits(Duration::from_millis(300)), ReadAccess::Open);
     let r = post_toml(&format!("{}{route}", s.url), &body);
-    assert_eq!((r.status, r.code().as_str()), (503, "timeout"), "{}", r.text());
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (503, "timeout"),
+        "{}",
+        r.text()
+    );
     let stopped = wait_working(&s.state, 0, STOPS_WITHIN);
     assert!(
         stopped.is_some(),

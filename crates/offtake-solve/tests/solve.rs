@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use offtake_engine::{Scenario, underwrite};
 use offtake_model::{Override, TermSheet};
 use offtake_solve::{
-    Cmp, CrossingKind, CurvePlan, DEFAULT_GRID, Goal, Plan, RangeSource, Solution, Status,
-    SolveError, TOLERANCE, curve, curve_cancellable, find_term, metric_value, range, risk_plan,
-    solve, solve_cancellable,
+    Cmp, CrossingKind, CurvePlan, DEFAULT_GRID, Goal, Plan, RangeSource, Solution, SolveError,
+    Status, TOLERANCE, curve, curve_cancellable, find_term, metric_value, range, risk_plan, solve,
+    solve_cancellable,
 };
 
 const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
@@ -304,6 +304,10 @@ fn a_jump_is_reported_as_a_discontinuity_not_a_root() {
 
 /// Runs `work` on a thread, sets its flag after `after` and returns what it gave and how long
 /// it took after the flag was set.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test times how soon a cancelled solve stops"
+)]
 fn cancel_after<T: Send>(
     after: std::time::Duration,
     work: impl FnOnce(&AtomicBool) -> T + Send,
