@@ -3,6 +3,7 @@
 // 1 s starts a risk job (the previous one is cancelled) and the comparison of alternatives.
 
 import { bars, histogram, lineVsThreshold } from "./charts.js";
+import { events } from "./sse.js";
 import { getValue, literal, setValue } from "./toml.js";
 
 const API = "/api/v1";
@@ -24,10 +25,61 @@ const num = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(v) 
 
 function setStatus(s) { $("status").textContent = s; }
 
+// ---- the access token ----------------------------------------------------------------------
+// Writes always need the server's token; reads need it too on a server off loopback (docs/server.md:
+// the page). The field in the header holds it for this tab only (sessionStorage, never the URL) and
+// every API request sends it as `Authorization: Bearer …` when it is set.
+
+const TOKEN_KEY = "offtake-token";
+
+function token() { return $("token").value.trim(); }
+
+function withToken(headers = {}) {
+  const t = token();
+  return t ? { ...headers, Authorization: `Bearer ${t}` } : headers;
+}
+
+// An API request with the token; a 401 `unauthorized` shows the prompt.
+async function api(path, init = {}) {
+  const r = await fetch(API + path, { ...init, headers: withToken(init.headers) });
+  if (r.status === 401) {
+    const j = await r.clone().json().catch(() => null);
+    if (j?.error?.code === "unauthorized") askForToken((init.method ?? "GET") !== "GET" && path.startsWith("/portfolio") ? "write" : "read");
+  }
+  return r;
+}
+
 async function post(path, body) {
-  const r = await fetch(API + path, { method: "POST", headers: { "Content-Type": "application/toml" }, body });
+  const r = await api(path, { method: "POST", headers: { "Content-Type": "application/toml" }, body });
   const json = await r.json().catch(() => null);
   return { status: r.status, json };
+}
+
+function askForToken(why) {
+  const p = $("auth-prompt");
+  const had = token() !== "";
+  p.textContent = had
+    ? "The server refused this access token. Enter the token it printed when it first started (otk_…) and press Use."
+    : why === "write"
+      ? "Saving to the portfolio needs the server's access token: enter it above (otk_…, printed when the server first started) and press Use."
+      : "This server needs its access token for every request: enter it above (otk_…, printed when the server first started) and press Use.";
+  p.hidden = false;
+  document.body.dataset.auth = "needed";
+  $("token").focus();
+}
+
+// The token was entered (or cleared): keep it for this tab and run again what failed.
+function useToken(ev) {
+  ev?.preventDefault();
+  const t = token();
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  $("auth-prompt").hidden = true;
+  delete document.body.dataset.auth;
+  route();
+  rerun();
+  clearTimeout(quietTimer);
+  quietTimer = setTimeout(pause, 1000);
 }
 
 // ---- the editor: line numbers, marks at the lines of problems --------------------------------
@@ -283,7 +335,11 @@ async function refresh() {
     if (mine !== seq) return;
     const diags = check.json?.diagnostics ?? uw.json?.error?.diagnostics ?? [];
     showDiagnostics(diags);
-    if (uw.status === 200) {
+    if (uw.status === 401) {
+      drawVerdicts(lastDoc, true);
+      setStatus("needs the server's access token");
+      document.body.dataset.valid = "false";
+    } else if (uw.status === 200) {
       lastDoc = uw.json;
       drawVerdicts(lastDoc, false);
       drawMetrics(lastDoc);
@@ -309,14 +365,14 @@ async function refresh() {
 
 // ---- risk and the comparison after a pause ----------------------------------------------------
 
-let job = null; // { id, source }
+let job = null; // { id, stream: the AbortController of its event stream }
 
 function stopRisk() {
   if (!job) return;
-  const { id, source } = job;
+  const { id, stream } = job;
   job = null;
-  source?.close();
-  fetch(`${API}/jobs/${id}`, { method: "DELETE" }).catch(() => {});
+  stream.abort();
+  api(`/jobs/${id}`, { method: "DELETE" }).catch(() => {});
   $("risk-status").textContent = "cancelled: the sheet changed";
 }
 
@@ -335,8 +391,10 @@ async function startRisk(text, tries = 0) {
   if (r.status === 429 && tries < 20) { setTimeout(() => text === ta.value && startRisk(text, tries + 1), 250); return; }
   if (r.status !== 202) { $("risk-status").textContent = r.json?.error?.message ?? `risk: error ${r.status}`; return; }
   const id = r.json.id;
-  const source = new EventSource(`${API}/jobs/${id}/events?cancel_on_disconnect=true`);
-  job = { id, source };
+  // The progress arrives as server-sent events, read with fetch() so the token goes in the
+  // header (EventSource cannot send one); closing the stream cancels the job.
+  const stream = new AbortController();
+  job = { id, stream };
   timings.jobs.push(id);
   timings.progress = [];
   $("risk").dataset.state = "running";
@@ -349,24 +407,30 @@ async function startRisk(text, tries = 0) {
     $("risk-status").textContent = `${s.done_paths.toLocaleString("en")} of ${s.total_paths.toLocaleString("en")} paths`;
     return s;
   };
-  source.addEventListener("progress", progress);
-  source.addEventListener("end", async (ev) => {
-    const s = progress(ev);
-    source.close();
-    if (job?.id !== id) return;
-    job = null;
-    if (s.state !== "done") { $("risk-status").textContent = `risk job ${s.state}`; return; }
-    const [res, hist] = await Promise.all([fetch(`${API}/jobs/${id}/result`), fetch(`${API}/jobs/${id}/histogram`)]);
-    if (!res.ok || !hist.ok || text !== ta.value) return;
-    lastRisk = await res.json();
-    lastRisk.histogram = await hist.json();
-    drawVerdicts(lastDoc, false);
-    const npv = lastRisk.metrics.provider_npv;
-    drawHistogram();
-    $("risk").dataset.state = "done";
-    $("risk-status").textContent = `${s.total_paths.toLocaleString("en")} paths in ${s.elapsed_seconds.toFixed(2)} s: NPV P5 ${money(npv.p5)}, P50 ${money(npv.p50)}, P95 ${money(npv.p95)}`;
-  });
-  source.onerror = () => { if (job?.id === id && source.readyState === EventSource.CLOSED) $("risk-status").textContent = "lost the job's event stream"; };
+  let end = null;
+  try {
+    const res = await api(`/jobs/${id}/events?cancel_on_disconnect=true`, { headers: { Accept: "text/event-stream" }, signal: stream.signal });
+    if (!res.ok) throw new Error(`error ${res.status}`);
+    for await (const ev of events(res.body)) {
+      if (ev.type === "progress") progress(ev);
+      if (ev.type === "end") { end = progress(ev); break; }
+    }
+  } catch (e) {
+    if (stream.signal.aborted) return; // stopped by the page
+  }
+  if (job?.id !== id) return;
+  job = null;
+  if (!end) { $("risk-status").textContent = "lost the job's event stream"; return; }
+  if (end.state !== "done") { $("risk-status").textContent = `risk job ${end.state}`; return; }
+  const [res, hist] = await Promise.all([api(`/jobs/${id}/result`), api(`/jobs/${id}/histogram`)]);
+  if (!res.ok || !hist.ok || text !== ta.value) return;
+  lastRisk = await res.json();
+  lastRisk.histogram = await hist.json();
+  drawVerdicts(lastDoc, false);
+  const npv = lastRisk.metrics.provider_npv;
+  drawHistogram();
+  $("risk").dataset.state = "done";
+  $("risk-status").textContent = `${end.total_paths.toLocaleString("en")} paths in ${end.elapsed_seconds.toFixed(2)} s: NPV P5 ${money(npv.p5)}, P50 ${money(npv.p50)}, P95 ${money(npv.p95)}`;
 }
 
 function drawHistogram() {
@@ -404,8 +468,8 @@ function yesNo(td, v) {
 // ---- portfolio and deal pages -----------------------------------------------------------------
 
 async function showPortfolio() {
-  const r = await fetch(`${API}/portfolio`);
-  const deals = r.ok ? await r.json() : [];
+  const r = await api("/portfolio").catch(() => null);
+  const deals = r?.ok ? await r.json() : [];
   const t = $("portfolio");
   t.textContent = "";
   const head = t.insertRow();
@@ -435,28 +499,53 @@ async function showPortfolio() {
     row.insertCell().textContent = d.buyer ?? "";
     row.insertCell().textContent = d.provider ?? "";
   }
-  $("rollup").textContent = deals.length
+  $("rollup").textContent = r?.status === 401 ? "The portfolio needs the server's access token: enter it above."
+    : !r?.ok ? `The portfolio could not be read (${r ? `error ${r.status}` : "no answer"}).`
+    : deals.length
     ? `${deals.length} deal${deals.length === 1 ? "" : "s"}: ${count.contracted} contracted, ${count.financeable} financeable, ${count.deliverable} deliverable; provider NPV ${money(npv)} in all`
-    : "No deals stored yet: save a term sheet from the editor (it needs the write token).";
+    : "No deals stored yet: save a term sheet from the editor (it needs the access token).";
 }
 
-function showDeal(id) {
+// Without a token the report is the iframe's own request; with one it is fetched with the
+// header (an iframe or a link cannot send it) and shown from a blob: URL; the links download it.
+let dealUrls = [];
+async function showDeal(id) {
+  for (const u of dealUrls) URL.revokeObjectURL(u);
+  dealUrls = [];
   $("deal-title").textContent = id;
-  const base = `${API}/portfolio/${encodeURIComponent(id)}`;
+  const base = `/portfolio/${encodeURIComponent(id)}`;
   const links = $("deal-links");
   links.textContent = "Report: ";
-  for (const [f, label] of [["html", "HTML"], ["xlsx", "XLSX"], ["csv", "CSV"], ["json", "JSON"]]) {
+  const link = (path, label, file) => {
     const a = document.createElement("a");
-    a.href = `${base}/report?format=${f}`;
+    a.href = API + path;
     a.textContent = label;
     a.download = "";
-    links.append(a, " ");
+    a.addEventListener("click", async (ev) => {
+      if (!token()) return;
+      ev.preventDefault();
+      const r = await api(path);
+      if (!r.ok) return;
+      const url = URL.createObjectURL(await r.blob());
+      dealUrls.push(url);
+      const save = document.createElement("a");
+      Object.assign(save, { href: url, download: file });
+      save.click();
+    });
+    return a;
+  };
+  for (const [f, label] of [["html", "HTML"], ["xlsx", "XLSX"], ["csv", "CSV"], ["json", "JSON"]]) {
+    links.append(link(`${base}/report?format=${f}`, label, `${id}.${f}`), " ");
   }
-  const toml = document.createElement("a");
-  toml.href = `${base}/toml`;
-  toml.textContent = "term sheet";
-  links.append("· ", toml);
-  $("deal-report").src = `${base}/report?format=html`;
+  links.append("· ", link(`${base}/toml`, "term sheet", `${id}.toml`));
+  const frame = $("deal-report");
+  if (!token()) { frame.src = `${API}${base}/report?format=html`; return; }
+  frame.removeAttribute("src");
+  const r = await api(`${base}/report?format=html`).catch(() => null);
+  if (!r?.ok || !location.hash.endsWith(encodeURIComponent(id))) return;
+  const url = URL.createObjectURL(new Blob([await r.text()], { type: "text/html" }));
+  dealUrls.push(url);
+  frame.src = url;
 }
 
 function route() {
@@ -469,15 +558,12 @@ function route() {
 }
 
 async function save() {
-  const token = $("token").value.trim();
-  sessionStorage.setItem("offtake-token", token);
-  const r = await fetch(`${API}/portfolio?replace=true`, {
-    method: "POST",
-    headers: { "Content-Type": "application/toml", Authorization: `Bearer ${token}` },
-    body: ta.value,
-  });
-  const j = await r.json().catch(() => null);
-  $("save-status").textContent = r.ok ? `saved as ${j.deal_id}` : (j?.error?.message ?? `error ${r.status}`);
+  const r = await api("/portfolio?replace=true", { method: "POST", headers: { "Content-Type": "application/toml" }, body: ta.value })
+    .catch(() => null);
+  const j = await r?.json().catch(() => null);
+  $("save-status").textContent = r?.ok ? `saved as ${j.deal_id}`
+    : r?.status === 401 ? "not saved: it needs the server's access token (above)"
+    : (j?.error?.message ?? (r ? `error ${r.status}` : "the server did not answer"));
 }
 
 // ---- start -------------------------------------------------------------------------------------
@@ -485,7 +571,8 @@ async function save() {
 async function main() {
   buildTerms();
   buildWhatIf();
-  $("token").value = sessionStorage.getItem("offtake-token") ?? "";
+  $("token").value = sessionStorage.getItem(TOKEN_KEY) ?? "";
+  $("token-form").addEventListener("submit", useToken);
   $("save").addEventListener("click", save);
   ta.addEventListener("input", edited);
   ta.addEventListener("scroll", syncScroll);

@@ -1,4 +1,4 @@
-//! The web page at `/`: one HTML file, a stylesheet and two JavaScript modules, embedded in the
+//! The web page at `/`: one HTML file, a stylesheet and four JavaScript modules, embedded in the
 //! binary (no CDN, no build step), plus the example term sheet the editor opens with. The page
 //! talks to the API under `/api/v1` like any other client (docs/server.md: the page).
 
@@ -31,6 +31,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "charts.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/charts.js"),
+    ),
+    (
+        "sse.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/sse.js"),
     ),
     (
         "toml.js",
