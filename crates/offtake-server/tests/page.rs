@@ -609,3 +609,237 @@ fn a_finished_job_gives_the_provider_npv_histogram() {
     let missing = common::get(&format!("{}/api/v1/jobs/99999/histogram", server.url));
     assert_eq!(missing.status, 404);
 }
+
+/// The problems seen so far that are not the browser's note of a 401 answer.
+fn not_401(problems: &[(String, String)]) -> Vec<(String, String)> {
+    problems
+        .iter()
+        .filter(|(kind, text)| !(kind == "log.network.error" && text.contains("401")))
+        .cloned()
+        .collect()
+}
+
+/// A server whose reads need the token (as off loopback, with TLS or `--insecure`): the page
+/// asks for the token on the first 401, refuses a wrong one, and with the right one (sent as
+/// `Authorization: Bearer …` on every request, the job's event stream included) underwrites,
+/// runs risk with progress events (a job whose stream the page closes is cancelled without the
+/// `DELETE`), shows the portfolio and a deal's report, and saves. The only console problems
+/// are the browser's notes of the 401 answers, all of them before the right token was entered.
+#[test]
+#[ignore = "needs Chromium: cargo test -p offtake-server --test page -- --ignored"]
+fn the_page_on_a_server_whose_reads_need_the_token() {
+    let chromium = cdp::find_chromium().unwrap_or_else(|| {
+        panic!("chromium is not installed: this test needs it (.ci/run installs Debian's chromium)")
+    });
+    let server = common::start_with(
+        offtake_server::Limits::default(),
+        offtake_server::ReadAccess::TokenRequired,
+    );
+    let stored = common::send(
+        "POST",
+        &format!("{}/api/v1/portfolio", server.url),
+        Some(common::EXAMPLE.as_bytes()),
+        Some("application/toml"),
+        Some(&server.token),
+    );
+    assert_eq!(stored.status, 201, "{}", stored.text());
+    // Reads do need it here.
+    let r = common::post_toml(&format!("{}/api/v1/underwrite", server.url), common::EXAMPLE);
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+
+    let mut b = cdp::Browser::launch(&chromium);
+    b.viewport(1280, 900, false);
+    b.call(
+        "Page.navigate",
+        json!({ "url": format!("{}/", server.url) }),
+    );
+
+    // No token: the prompt, no verdicts, and no stack or exception anywhere.
+    b.wait_for("document.body.dataset.auth === 'needed'", LONG);
+    let prompt = b.eval(
+        "(() => { const p = document.getElementById('auth-prompt');
+           return [p.hidden, p.getBoundingClientRect().height > 0, p.textContent,
+                   document.getElementById('status').textContent]; })()",
+    );
+    assert_eq!(prompt[0], json!(false), "the prompt shows: {prompt}");
+    assert_eq!(prompt[1], json!(true), "the prompt is laid out: {prompt}");
+    assert!(
+        prompt[2]
+            .as_str()
+            .unwrap()
+            .contains("needs its access token for every request"),
+        "{prompt}"
+    );
+    assert_eq!(prompt[3], json!("needs the server's access token"));
+    b.wait_for("document.body.dataset.valid === 'false'", LONG);
+    assert_eq!(
+        verdicts(&mut b),
+        json!({"contracted": " stale", "financeable": " stale", "deliverable": " stale"}),
+        "no verdicts without the token"
+    );
+    let before = b.problems();
+    assert!(
+        before
+            .iter()
+            .any(|(k, t)| k == "log.network.error" && t.contains("401")),
+        "the browser notes the 401 answers: {before:?}"
+    );
+    assert_eq!(not_401(&before), vec![], "only the 401s so far");
+
+    // A wrong token is refused, and says so.
+    b.eval(
+        "(() => { document.getElementById('status').textContent = '';
+           document.getElementById('token').value = 'otk_0000';
+           document.getElementById('token-form').requestSubmit(); })()",
+    );
+    b.wait_for(
+        "!document.getElementById('auth-prompt').hidden && document.getElementById('auth-prompt').textContent.includes('refused')
+         && document.getElementById('status').textContent === \"needs the server's access token\"",
+        LONG,
+    );
+    std::thread::sleep(Duration::from_millis(300)); // the browser's notes of those 401s
+    assert_eq!(
+        b.eval("sessionStorage.getItem('offtake-token')"),
+        json!("otk_0000")
+    );
+
+    // The right token: everything works, and no request fails any more.
+    b.eval("window.offtake.timings.progress = []");
+    let seen = b.problems().len();
+    let n = edits(&mut b);
+    b.eval(&format!(
+        "(() => {{ document.getElementById('token').value = {};
+           document.getElementById('token-form').requestSubmit(); }})()",
+        json!(server.token)
+    ));
+    b.wait_for("document.body.dataset.valid === 'true'", LONG);
+    wait_drawn(&mut b, n);
+    assert_eq!(
+        verdicts(&mut b),
+        json!({"contracted": "false", "financeable": "true", "deliverable": "true"}),
+        "the example's verdicts"
+    );
+    assert_eq!(
+        b.eval("[document.getElementById('auth-prompt').hidden, document.body.dataset.auth ?? null, sessionStorage.getItem('offtake-token'), localStorage.length]"),
+        json!([true, null, server.token, 0]),
+        "the prompt goes; the token is kept in the tab's session storage only"
+    );
+
+    // Risk after the pause, its progress read from the event stream with the header.
+    b.wait_for(
+        "document.getElementById('risk').dataset.state === 'done'",
+        LONG,
+    );
+    let progress = b.eval("window.offtake.timings.progress");
+    let progress = progress.as_array().unwrap();
+    assert!(!progress.is_empty(), "progress events were shown");
+    assert_eq!(progress.last().unwrap().as_f64(), Some(1.0), "the bar ends full");
+    let hist = b.eval(
+        "[...document.querySelectorAll('#chart-npv rect.hist')].reduce((s, r) => s + Number(r.dataset.count), 0)",
+    );
+    assert_eq!(hist, json!(5000), "every path of the job is in the histogram");
+    let runs = b.wait_for(
+        "document.querySelectorAll('#compare tr').length > 1 && document.querySelectorAll('#compare tr').length",
+        LONG,
+    );
+    assert_eq!(runs.0, json!(5), "the alternatives table");
+
+    // A long job whose stream the page closes (an edit) is cancelled by the disconnect alone:
+    // the page's `DELETE` is swallowed here.
+    b.eval(
+        "(() => { const f = window.fetch;
+           window.fetch = (u, i) => (i?.method === 'DELETE' ? Promise.resolve(new Response('{}')) : f(u, i)); })()",
+    );
+    b.eval("document.getElementById('paths').value = '400000'");
+    let n = edits(&mut b);
+    select(&mut b, "100e9", "min_total_spend");
+    b.insert_text("400e9");
+    wait_drawn(&mut b, n);
+    b.wait_for(
+        "document.getElementById('risk').dataset.state === 'running' && Number(document.getElementById('risk-bar').dataset.fraction) > 0",
+        LONG,
+    );
+    let long_job = b.eval("window.offtake.timings.jobs.at(-1)").as_u64().unwrap();
+    b.eval("document.getElementById('paths').value = '3000'");
+    let n = edits(&mut b);
+    select(&mut b, "400e9", "min_total_spend");
+    b.insert_text("100e9");
+    wait_drawn(&mut b, n);
+    let job_url = format!("{}/api/v1/jobs/{long_job}", server.url);
+    let deadline = Instant::now() + LONG;
+    let state = loop {
+        let s = common::send("GET", &job_url, None, None, Some(&server.token)).json();
+        if s["state"] != "running" {
+            break s["state"].clone();
+        }
+        assert!(Instant::now() < deadline, "the job did not end: {s}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(state, json!("cancelled"), "closing the stream cancels the job");
+
+    // The portfolio, a deal's report (fetched with the header) and a save.
+    b.eval("location.hash = '#portfolio'");
+    let row = b.wait_for(
+        "document.querySelector('#portfolio tr[data-deal]')?.innerText",
+        LONG,
+    );
+    assert!(
+        row.0
+            .as_str()
+            .unwrap()
+            .starts_with("amazon-anthropic-2026\tno\tyes\tyes\t$178B"),
+        "the stored deal: {row:?}"
+    );
+    b.eval("document.querySelector('#portfolio tr[data-deal] a').click()");
+    let report = b.wait_for(
+        "(() => { const d = document.getElementById('deal-report').contentDocument;
+           return d && d.body && d.body.innerText.includes('Amazon') && d.body.innerText.length; })()",
+        LONG,
+    );
+    assert!(report.0.as_u64().unwrap() > 500, "the report is shown");
+    b.eval("location.hash = ''");
+    b.wait_for("!document.getElementById('view-editor').hidden", LONG);
+    b.eval("document.getElementById('save').click()");
+    let saved = b.wait_for(
+        "document.getElementById('save-status').textContent",
+        LONG,
+    );
+    assert_eq!(saved.0, json!("saved as amazon-anthropic-2026"));
+
+    // The SSE reader frames events as the standard says.
+    sse_framing(&mut b);
+
+    let after = b.problems();
+    assert_eq!(
+        after[seen..].to_vec(),
+        vec![],
+        "no console problems once the token is right"
+    );
+    assert_eq!(not_401(&after), vec![], "no console problems but the 401s");
+    std::fs::write(out_dir().join("token-1280.png"), b.screenshot()).unwrap();
+}
+
+/// `sse.js` on a stream cut at awkward places: a BOM, comments, CRLF split across chunks, CR
+/// line ends, multi-line data, a field without a colon, `id:` kept across events, an event
+/// without data (not dispatched) and one cut off by the end (dropped).
+fn sse_framing(b: &mut cdp::Browser) {
+    let got = b.eval(
+        r#"(async () => {
+             const { events } = await import('/assets/sse.js');
+             const chunks = ['\uFEFF: hi\r', '\nevent: progress\r\ndata: {"a":1}\r', '\n\r\ndata: line1\ndata:line2\nid: 7\n\n: keep\n\nevent: x\n\ndata\n\nevent: end\ndata: last\r\rdata: cut'];
+             const enc = new TextEncoder();
+             const body = new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(enc.encode(x)); c.close(); } });
+             const out = [];
+             for await (const e of events(body)) out.push([e.type, e.data, e.id]);
+             return out; })()"#,
+    );
+    assert_eq!(
+        got,
+        json!([
+            ["progress", "{\"a\":1}", ""],
+            ["message", "line1\nline2", "7"],
+            ["message", "", "7"],
+            ["end", "last", "7"]
+        ])
+    );
+}
