@@ -543,9 +543,35 @@ async function showDeal(id) {
   frame.removeAttribute("src");
   const r = await api(`${base}/report?format=html`).catch(() => null);
   if (!r?.ok || !location.hash.endsWith(encodeURIComponent(id))) return;
-  const url = URL.createObjectURL(new Blob([await r.text()], { type: "text/html" }));
+  const { html, css } = unstyled(await r.text());
+  const url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
   dealUrls.push(url);
+  frame.onload = () => {
+    // A blob: document keeps this page's Content-Security-Policy, which refuses inline styles:
+    // the report's own styles go in as a constructed stylesheet instead.
+    const w = frame.contentWindow;
+    if (!w || frame.src !== url) return;
+    const sheet = new w.CSSStyleSheet();
+    sheet.replaceSync(css);
+    w.document.adoptedStyleSheets = [sheet];
+  };
   frame.src = url;
+}
+
+// The report's HTML without its <style> elements and style attributes, and their CSS (each
+// attribute as a rule on a data attribute left in its place). Done on the text: parsing it here
+// (DOMParser) would already apply this page's policy to the styles.
+function unstyled(text) {
+  const css = [];
+  let n = 0;
+  const html = text
+    .replace(/<style[^>]*>([\s\S]*?)<\/style>/gi, (_, rules) => { css.push(rules); return ""; })
+    .replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/\sstyle="([^"]*)"/i, (_, decl) => {
+      const d = decl.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+      css.push(`[data-offtake-style="${n}"] { ${d} }`);
+      return ` data-offtake-style="${n++}"`;
+    }));
+  return { html, css: css.join("\n") };
 }
 
 function route() {

@@ -60,7 +60,7 @@ fn text(content_type: &'static str, body: &'static str) -> Response {
             // Everything the page loads comes from this server.
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-src 'self'",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-src 'self' blob:",
             ),
         ],
         body,

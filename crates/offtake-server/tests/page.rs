@@ -797,6 +797,11 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         LONG,
     );
     assert!(report.0.as_u64().unwrap() > 500, "the report is shown");
+    // With its own styles (its body is 15 px; a browser's default is 16).
+    b.wait_for(
+        "getComputedStyle(document.getElementById('deal-report').contentDocument.body).fontSize === '15px'",
+        LONG,
+    );
     b.eval("location.hash = ''");
     b.wait_for("!document.getElementById('view-editor').hidden", LONG);
     b.eval("document.getElementById('save').click()");
