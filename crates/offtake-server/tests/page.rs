@@ -531,6 +531,7 @@ fn the_page_and_its_assets_are_served() {
         ("style.css", "text/css; charset=utf-8"),
         ("app.js", "text/javascript; charset=utf-8"),
         ("charts.js", "text/javascript; charset=utf-8"),
+        ("sse.js", "text/javascript; charset=utf-8"),
         ("toml.js", "text/javascript; charset=utf-8"),
     ] {
         let r = common::get(&format!("{}/assets/{name}", server.url));
