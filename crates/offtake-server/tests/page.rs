@@ -645,7 +645,10 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
     );
     assert_eq!(stored.status, 201, "{}", stored.text());
     // Reads do need it here.
-    let r = common::post_toml(&format!("{}/api/v1/underwrite", server.url), common::EXAMPLE);
+    let r = common::post_toml(
+        &format!("{}/api/v1/underwrite", server.url),
+        common::EXAMPLE,
+    );
     assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
 
     let mut b = cdp::Browser::launch(&chromium);
@@ -734,11 +737,19 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
     let progress = b.eval("window.offtake.timings.progress");
     let progress = progress.as_array().unwrap();
     assert!(!progress.is_empty(), "progress events were shown");
-    assert_eq!(progress.last().unwrap().as_f64(), Some(1.0), "the bar ends full");
+    assert_eq!(
+        progress.last().unwrap().as_f64(),
+        Some(1.0),
+        "the bar ends full"
+    );
     let hist = b.eval(
         "[...document.querySelectorAll('#chart-npv rect.hist')].reduce((s, r) => s + Number(r.dataset.count), 0)",
     );
-    assert_eq!(hist, json!(5000), "every path of the job is in the histogram");
+    assert_eq!(
+        hist,
+        json!(5000),
+        "every path of the job is in the histogram"
+    );
     let runs = b.wait_for(
         "document.querySelectorAll('#compare tr').length > 1 && document.querySelectorAll('#compare tr').length",
         LONG,
@@ -760,7 +771,10 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         "document.getElementById('risk').dataset.state === 'running' && Number(document.getElementById('risk-bar').dataset.fraction) > 0",
         LONG,
     );
-    let long_job = b.eval("window.offtake.timings.jobs.at(-1)").as_u64().unwrap();
+    let long_job = b
+        .eval("window.offtake.timings.jobs.at(-1)")
+        .as_u64()
+        .unwrap();
     b.eval("document.getElementById('paths').value = '3000'");
     let n = edits(&mut b);
     select(&mut b, "400e9", "min_total_spend");
@@ -776,7 +790,11 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         assert!(Instant::now() < deadline, "the job did not end: {s}");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(state, json!("cancelled"), "closing the stream cancels the job");
+    assert_eq!(
+        state,
+        json!("cancelled"),
+        "closing the stream cancels the job"
+    );
 
     // The portfolio, a deal's report (fetched with the header) and a save.
     b.eval("location.hash = '#portfolio'");
@@ -806,10 +824,7 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
     b.eval("location.hash = ''");
     b.wait_for("!document.getElementById('view-editor').hidden", LONG);
     b.eval("document.getElementById('save').click()");
-    let saved = b.wait_for(
-        "document.getElementById('save-status').textContent",
-        LONG,
-    );
+    let saved = b.wait_for("document.getElementById('save-status').textContent", LONG);
     assert_eq!(saved.0, json!("saved as amazon-anthropic-2026"));
 
     // The SSE reader frames events as the standard says.
