@@ -349,7 +349,7 @@ pub async fn start(
         .spawn(move || run(&runner, &config))
         .map_err(|e| ApiError::internal("starting the risk job", e))?;
     if stream {
-        return Ok(events_of(job, true).into_response());
+        return Ok(events_of(job, true, state.limits().idle_timeout).into_response());
     }
     let location = format!("/api/v1/jobs/{}", job.id);
     Ok((
@@ -555,7 +555,7 @@ pub async fn events(
     let q = Query::parse(raw.as_deref(), &["cancel_on_disconnect"])?;
     let owns = q.flag("cancel_on_disconnect")?;
     let job = state.jobs().get(&id)?;
-    Ok(events_of(job, owns).into_response())
+    Ok(events_of(job, owns, state.limits().idle_timeout).into_response())
 }
 
 /// Cancels the job when dropped before it ended (the stream of its owner closed).
@@ -581,7 +581,9 @@ struct Watch {
     ended: bool,
 }
 
-fn events_of(job: Arc<Job>, owns: bool) -> impl IntoResponse {
+/// The job's event stream; a keep-alive comment at least every 15 s and three times within the
+/// connection idle limit (`idle`), so a quiet stretch of a job never looks like a stalled client.
+fn events_of(job: Arc<Job>, owns: bool, idle: std::time::Duration) -> impl IntoResponse {
     let rx = job.changed.subscribe();
     let watch = Watch {
         _owner: owns.then(|| Owner(Arc::clone(&job))),
@@ -614,5 +616,9 @@ fn events_of(job: Arc<Job>, owns: bool) -> impl IntoResponse {
             w,
         ))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let every = (idle / 3).clamp(
+        std::time::Duration::from_millis(10),
+        std::time::Duration::from_secs(15),
+    );
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(every))
 }

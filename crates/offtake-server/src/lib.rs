@@ -8,6 +8,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod conn;
 mod error;
 mod jobs;
 mod page;
@@ -59,6 +60,19 @@ pub struct Limits {
     /// Longest a TLS handshake may take (a server with [`Server::with_tls`]); the connection
     /// is dropped after it.
     pub tls_handshake_timeout: Duration,
+    /// Most connections open at once (TLS handshakes under way included); a connection beyond
+    /// it is closed at once, before anything is read from it.
+    pub max_connections: usize,
+    /// Most TLS handshakes under way at once; a connection beyond it is closed at once.
+    pub max_tls_handshakes: usize,
+    /// Longest wait for a request's complete head, from when the server starts waiting for it:
+    /// on a new connection (after its TLS handshake) and after each answer on a kept-alive one,
+    /// so an idle connection is closed after it too.
+    pub header_read_timeout: Duration,
+    /// A connection on which no byte moves either way for this long while no handler is
+    /// working on one of its requests (a client that stops reading an answer or sending a
+    /// body) is closed. A job's event stream sends a keep-alive comment well within it.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +87,10 @@ impl Default for Limits {
             job_threads: None,
             request_timeout: Duration::from_secs(30),
             tls_handshake_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_tls_handshakes: 256,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -678,16 +696,9 @@ impl Server {
             state,
             tls,
         } = self;
-        let handshake_timeout = state.limits().tls_handshake_timeout;
-        runtime.block_on(async move {
-            match tls {
-                None => axum::serve(listener, router(state)).await,
-                Some(tls) => {
-                    let listener = tls::TlsListener::new(listener, &tls, handshake_timeout)?;
-                    axum::serve(listener, router(state)).await
-                }
-            }
-        })
+        let limits = state.limits();
+        let acceptor = tls.map(|tls| tls.acceptor());
+        runtime.block_on(conn::serve(listener, router(state), limits, acceptor))
     }
 }
 

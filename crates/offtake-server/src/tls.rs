@@ -1,23 +1,15 @@
 //! HTTPS: a certificate chain and its private key from PEM files (rustls with its `ring`
-//! provider), and a listener that hands axum connections whose TLS handshake is done.
-//!
-//! Each handshake runs in its own task with a time limit ([`crate::Limits::tls_handshake_timeout`]),
-//! so a slow or silent client never holds up the accepting of others; a failed or late handshake
-//! is logged (debug) and its connection dropped.
+//! provider). The handshakes run in `conn`, each in its own task with a time limit
+//! ([`crate::Limits::tls_handshake_timeout`]) and under [`crate::Limits::max_tls_handshakes`]; a
+//! failed or late handshake is logged (debug) and its connection dropped.
 
 use std::fmt;
-use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 
 /// A server certificate chain and its private key, ready to serve HTTPS (HTTP/1.1 by ALPN).
 #[derive(Clone)]
@@ -97,73 +89,9 @@ impl TlsConfig {
             config: Arc::new(config),
         })
     }
-}
 
-/// Connections whose TLS handshake is done, for `axum::serve`. A task accepts TCP connections
-/// and starts one handshake task per connection; finished handshakes come through a channel.
-pub(crate) struct TlsListener {
-    done: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local_addr: SocketAddr,
-}
-
-impl TlsListener {
-    /// Starts accepting on `tcp` (call it inside the runtime).
-    pub(crate) fn new(
-        tcp: TcpListener,
-        tls: &TlsConfig,
-        handshake_timeout: Duration,
-    ) -> io::Result<TlsListener> {
-        let local_addr = tcp.local_addr()?;
-        let (sender, done) = mpsc::channel(64);
-        let acceptor = TlsAcceptor::from(Arc::clone(&tls.config));
-        tokio::spawn(accept_loop(tcp, acceptor, handshake_timeout, sender));
-        Ok(TlsListener { done, local_addr })
-    }
-}
-
-async fn accept_loop(
-    mut tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    handshake_timeout: Duration,
-    sender: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
-    loop {
-        // axum's own accept: it retries (after a pause) on errors such as too many open files.
-        let (stream, peer) = tokio::select! {
-            accepted = axum::serve::Listener::accept(&mut tcp) => accepted,
-            () = sender.closed() => return,
-        };
-        let (acceptor, sender) = (acceptor.clone(), sender.clone());
-        tokio::spawn(async move {
-            match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    // Fails only when the server is gone.
-                    let _ = sender.send((tls, peer)).await;
-                }
-                Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
-                Err(_) => tracing::debug!(
-                    "TLS handshake with {peer} took longer than {} s: dropped",
-                    handshake_timeout.as_secs_f64()
-                ),
-            }
-        });
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.done.recv().await {
-            Some(connection) => connection,
-            // The accept task ended (it does not while this listener lives): nothing more comes.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
+    pub(crate) fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(Arc::clone(&self.config))
     }
 }
 
