@@ -1,0 +1,186 @@
+//! The connection limits over real TCP (plain HTTP; tests/tls.rs has the HTTPS side): a partial
+//! request head, an idle kept-alive connection and a client that stops reading are closed after
+//! their time; connections over the cap are closed at once; a job's event stream that runs longer
+//! than the idle limit keeps going.
+
+#![allow(clippy::disallowed_methods, reason = "the tests time the server")]
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::*;
+use offtake_server::{Limits, ReadAccess};
+
+/// Reads until the server closes the connection; `Err` when it stays open past `wait`.
+fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> Result<Vec<u8>, String> {
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(format!(
+                    "still open after {wait:?} ({} bytes read)",
+                    got.len()
+                ));
+            }
+            // A reset is a close too.
+            Err(_) => return Ok(got),
+        }
+    }
+}
+
+#[test]
+fn a_partial_request_head_and_an_idle_connection_are_closed_after_the_header_timeout() {
+    let s = start_with(
+        Limits {
+            header_read_timeout: Duration::from_millis(500),
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let mut partial = TcpStream::connect(s.addr).unwrap();
+    partial
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    read_until_closed(&mut partial, Duration::from_secs(20)).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A kept-alive connection: one answer, then silence: closed after the same time.
+    let mut kept = TcpStream::connect(s.addr).unwrap();
+    kept.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_until_closed(&mut kept, Duration::from_secs(20)).unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The server serves on.
+    assert_eq!(get(&format!("{}/api/v1/health", s.url)).status, 200);
+}
+
+#[test]
+fn connections_over_the_cap_are_closed_at_once_and_the_server_serves_after() {
+    let s = start_with(
+        Limits {
+            max_connections: 4,
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        // Each is accepted (and answered) before the next: the cap counts exactly these four.
+        c.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 12];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
+        held.push(c);
+    }
+    let mut over = TcpStream::connect(s.addr).unwrap();
+    let _ = over.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    let started = Instant::now();
+    let answer = read_until_closed(&mut over, Duration::from_secs(5)).unwrap();
+    assert!(answer.is_empty(), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(held);
+    // The four close; their places are free again.
+    let mut status = None;
+    for _ in 0..100 {
+        let r = agent().get(&format!("{}/api/v1/health", s.url)).call();
+        if let Ok(r) = r {
+            status = Some(r.status().as_u16());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status, Some(200));
+}
+
+#[test]
+fn a_client_that_stops_reading_is_closed_after_the_idle_timeout() {
+    let s = start_with(
+        Limits {
+            idle_timeout: Duration::from_secs(1),
+            header_read_timeout: Duration::from_secs(60),
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let size = get(&format!("{}/api/v1/openapi.json", s.url)).body.len();
+    // Far more answers than the sockets' buffers hold: the server's writes stall.
+    let n = (64 << 20) / size + 1;
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    let request = b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+    let writer = {
+        let mut c = c.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..n {
+                if c.write_all(request).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_secs(4));
+    let got = read_until_closed(&mut c, Duration::from_secs(10)).unwrap();
+    assert!(got.len() < n * size, "{} of {} bytes", got.len(), n * size);
+    writer.join().unwrap();
+    assert_eq!(get(&format!("{}/api/v1/health", s.url)).status, 200);
+}
+
+#[test]
+fn a_job_stream_longer_than_the_idle_timeout_gets_all_its_events() {
+    let s = start_with(
+        Limits {
+            idle_timeout: Duration::from_millis(300),
+            header_read_timeout: Duration::from_millis(300),
+            job_threads: Some(1),
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let paths = 100_000;
+    let started = Instant::now();
+    let response = agent()
+        .post(&format!("{}/api/v1/risk?paths={paths}&stream=true", s.url))
+        .header("Content-Type", "application/toml")
+        .send(EXAMPLE)
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut text = String::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_string(&mut text)
+        .unwrap();
+    let elapsed = started.elapsed();
+    let last = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .last()
+        .unwrap();
+    let last: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert!(text.contains("event: end"), "{text}");
+    assert_eq!(
+        (last["state"].as_str(), last["done_paths"].as_u64()),
+        (Some("done"), Some(paths))
+    );
+    // The stream outlived the idle limit several times over.
+    assert!(elapsed > Duration::from_secs(1), "{elapsed:?}");
+}
