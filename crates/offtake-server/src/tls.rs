@@ -56,6 +56,11 @@ impl TlsConfig {
         }
         let key = match PrivateKeyDer::from_pem_slice(key_pem) {
             Ok(key) => key,
+            Err(_) if is_encrypted(key_pem) => {
+                return Err(TlsError(format!(
+                    "{key_name}: the private key is encrypted, which is not supported: write it decrypted, e.g. `openssl pkey -in {key_name} -out plain.pem`, and give that file"
+                )));
+            }
             Err(rustls_pki_types::pem::Error::NoItemsFound) => {
                 return Err(TlsError(format!(
                     "{key_name}: no private key in it (expected a PEM `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY` block)"
@@ -95,6 +100,13 @@ impl TlsConfig {
     }
 }
 
+/// Whether a key file holds an encrypted key: a PKCS#8 `ENCRYPTED PRIVATE KEY` block, or an
+/// OpenSSL "traditional" block with `Proc-Type: 4,ENCRYPTED` (rustls reads neither).
+fn is_encrypted(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +140,25 @@ mod tests {
             b"no key here",
         );
         assert!(e.starts_with("k.pem: no private key"), "{e}");
+    }
+
+    #[test]
+    fn an_encrypted_key_is_named_as_such_with_the_command_that_decrypts_it() {
+        // `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256` (shortened:
+        // the block is recognised by its label, before anything is decrypted).
+        let pkcs8 = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgAAAAAAAAAAAICCAAw\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        // `openssl ec -aes256` (OpenSSL's traditional format).
+        let traditional = b"-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00000000000000000000000000000000\n\nAAAA\n-----END EC PRIVATE KEY-----\n";
+        let cert = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        for key in [&pkcs8[..], &traditional[..]] {
+            let e = TlsConfig::from_pem(cert, key, "c.pem", "k.pem")
+                .expect_err("must be refused")
+                .to_string();
+            assert!(
+                e.starts_with("k.pem: the private key is encrypted, which is not supported")
+                    && e.contains("openssl pkey -in k.pem -out plain.pem"),
+                "{e}"
+            );
+        }
     }
 }

@@ -106,12 +106,28 @@ fn https_answers_byte_for_byte_what_http_answers() {
     assert_eq!((b.status, b.code().as_str()), (401, "unauthorized"));
 }
 
+/// Whether `e` is rustls refusing the server's certificate (ureq passes rustls's error on as its
+/// own variant or inside an IO error).
+fn is_certificate_error(e: &ureq::Error) -> bool {
+    let invalid = |r: &rustls::Error| matches!(r, rustls::Error::InvalidCertificate(_));
+    match e {
+        ureq::Error::Rustls(r) => invalid(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(invalid),
+        _ => false,
+    }
+}
+
 #[test]
 fn a_client_that_does_not_trust_the_certificate_is_refused() {
     let https = start_https(Limits::default());
     // ureq's default roots (webpki-roots) do not hold a self-signed certificate.
-    let r = ureq::get(&format!("{}/api/v1/health", https.url)).call();
-    assert!(r.is_err(), "{r:?}");
+    let e = ureq::get(&format!("{}/api/v1/health", https.url))
+        .call()
+        .expect_err("an untrusted certificate must fail");
+    assert!(is_certificate_error(&e), "not a certificate error: {e:?}");
     assert_eq!(https.get("/api/v1/health").status, 200);
 }
 
@@ -124,14 +140,141 @@ fn plain_http_to_the_tls_port_fails_and_the_server_serves_on() {
     raw.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut answer = Vec::new();
-    // The server drops the connection (perhaps after a TLS alert): never an HTTP answer.
-    let _ = raw.read_to_end(&mut answer);
-    assert!(!answer.starts_with(b"HTTP/"), "{answer:?}");
-    let r = ureq::get(&format!("http://{}/api/v1/health", https.addr)).call();
-    assert!(r.is_err(), "{r:?}");
+    // The server closes the connection (perhaps after a TLS alert record, type 21): never an
+    // HTTP answer, and not left open until the read times out.
+    let read = raw.read_to_end(&mut answer);
+    assert!(
+        read.as_ref().map_or_else(|e| !is_timeout(e), |_| true),
+        "the connection was left open: {read:?}"
+    );
+    assert!(answer.is_empty() || answer[0] == 21, "{answer:?}");
+    let e = ureq::get(&format!("http://{}/api/v1/health", https.addr))
+        .call()
+        .expect_err("plain HTTP must get no answer");
+    // No HTTP response: the connection closed (or what came is not HTTP), and no timeout.
+    let closed = match &e {
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+        ),
+        ureq::Error::Protocol(_) => true,
+        _ => false,
+    };
+    assert!(closed, "not a closed connection: {e:?}");
     for _ in 0..3 {
         assert_eq!(https.get("/api/v1/health").status, 200);
     }
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+/// A TLS client (rustls on ring) trusting only `cert_der`, connected and handshaken.
+fn tls_client(
+    addr: SocketAddr,
+    cert_der: &[u8],
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from(cert_der.to_vec()))
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut stream = rustls::StreamOwned::new(connection, tcp);
+    while stream.conn.is_handshaking() {
+        stream.conn.complete_io(&mut stream.sock).unwrap();
+    }
+    stream
+}
+
+#[test]
+fn a_partial_request_head_over_https_is_closed_after_the_header_timeout() {
+    let https = start_https(Limits {
+        header_read_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    });
+    let mut client = tls_client(https.addr, &https.cert_der);
+    client
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    client.flush().unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = client.read_to_end(&mut answer);
+    // Closed (with or without close_notify), not timed out.
+    assert!(
+        read.as_ref().map_or_else(|e| !is_timeout(e), |_| true),
+        "the connection was left open: {read:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A whole request on a new connection is answered.
+    let mut client = tls_client(https.addr, &https.cert_der);
+    client
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = client.read_to_end(&mut answer);
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+}
+
+#[test]
+fn handshakes_over_their_cap_are_closed_at_once() {
+    let https = start_https(Limits {
+        max_tls_handshakes: 2,
+        ..Limits::default()
+    });
+    // Two silent clients hold both handshake places (each is accepted before the next).
+    let silent: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let c = TcpStream::connect(https.addr).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            c
+        })
+        .collect();
+    let mut over = TcpStream::connect(https.addr).unwrap();
+    over.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = over.read_to_end(&mut buf);
+    assert!(
+        read.as_ref().map_or_else(|e| !is_timeout(e), |_| true),
+        "the connection was left open: {read:?}"
+    );
+    assert!(buf.is_empty() && started.elapsed() < Duration::from_secs(2));
+    drop(silent);
+    let mut status = None;
+    for _ in 0..100 {
+        if let Ok(r) = https
+            .agent()
+            .get(&format!("{}/api/v1/health", https.url))
+            .call()
+        {
+            status = Some(r.status().as_u16());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status, Some(200));
 }
 
 #[test]
