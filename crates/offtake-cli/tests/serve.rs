@@ -8,30 +8,36 @@ use std::time::Duration;
 
 use common::offtake;
 
+/// An `offtake serve` child that is killed when this is dropped, so a failing assertion never
+/// leaves a server running.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Served {
-    child: Child,
+    _child: KillOnDrop,
     url: String,
     token: String,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve() -> Served {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("offtake"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-        .arg(dir.path().join("p.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = KillOnDrop(
+        Command::new(assert_cmd::cargo::cargo_bin("offtake"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("p.db"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first
         .split_whitespace()
@@ -43,7 +49,7 @@ fn serve() -> Served {
     let token = token_line.rsplit(' ').next().unwrap().to_string();
     assert!(token.starts_with("otk_"), "{token_line}");
     Served {
-        child,
+        _child: child,
         url,
         token,
         _dir: dir,
@@ -344,18 +350,20 @@ fn certificate_in(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Path
 fn tls_on_a_non_loopback_address_serves_https_without_a_warning_and_wants_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, der) = certificate_in(dir.path());
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("offtake"))
-        .args(["serve", "--addr", "0.0.0.0:0", "--tls-cert"])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .arg("--db")
-        .arg(dir.path().join("p.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = KillOnDrop(
+        Command::new(assert_cmd::cargo::cargo_bin("offtake"))
+            .args(["serve", "--addr", "0.0.0.0:0", "--tls-cert"])
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .arg("--db")
+            .arg(dir.path().join("p.db"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first
         .split_whitespace()
@@ -398,10 +406,10 @@ fn tls_on_a_non_loopback_address_serves_https_without_a_warning_and_wants_the_to
             .is_err()
     );
 
-    let _ = child.kill();
-    let _ = child.wait();
+    let stderr_pipe = child.0.stderr.take().unwrap();
+    drop(child);
     let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    std::io::Read::read_to_string(&mut { stderr_pipe }, &mut stderr).unwrap();
     assert!(!stderr.contains("warning"), "{stderr}");
 }
 
@@ -418,6 +426,12 @@ fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
     )
     .unwrap();
     let missing = dir.path().join("missing.pem");
+    let encrypted = dir.path().join("encrypted.pem");
+    std::fs::write(
+        &encrypted,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIHsMFcGCSqGSIb3DQEFDTBK\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
     // The port is taken: a server that bound before checking its files would exit 1 instead.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
@@ -444,6 +458,10 @@ fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
         ),
         (both(&key, &key), vec![s(&key), "no certificate".into()]),
         (both(&cert, &cert), vec![s(&cert), "no private key".into()]),
+        (
+            both(&cert, &encrypted),
+            vec![s(&encrypted), "encrypted".into(), "openssl pkey".into()],
+        ),
         (
             both(&cert, &other_key),
             vec![s(&other_key), s(&cert), "does not match".into()],
