@@ -38,8 +38,11 @@ pub(crate) async fn serve(
     limits: Limits,
     tls: Option<TlsAcceptor>,
 ) -> io::Result<()> {
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
-    let handshakes = Arc::new(Semaphore::new(limits.max_tls_handshakes));
+    let permits = |n: usize| Arc::new(Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
+    let (connections, handshakes) = (
+        permits(limits.max_connections),
+        permits(limits.max_tls_handshakes),
+    );
     loop {
         // axum's accept: it retries (after a pause) on errors such as too many open files.
         let (stream, peer) = axum::serve::Listener::accept(&mut listener).await;

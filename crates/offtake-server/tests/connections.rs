@@ -173,7 +173,7 @@ fn a_job_stream_longer_than_the_idle_timeout_gets_all_its_events() {
     let last = text
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
-        .last()
+        .next_back()
         .unwrap();
     let last: serde_json::Value = serde_json::from_str(last).unwrap();
     assert!(text.contains("event: end"), "{text}");
