@@ -88,6 +88,11 @@ pub(crate) struct CreditTerms {
     promised_zero: Vec<f64>,
     /// Per guarantee: its cap's crossing period for the last default period d.
     crossing: Vec<usize>,
+    /// Per guarantee: its walk after the buyer's default on this run.
+    walks: Vec<GuaranteeWalk>,
+    /// Tests: run the stage as it was before the side-by-side walks (`reference`).
+    #[cfg(test)]
+    pub(crate) reference: bool,
 }
 
 impl CreditTerms {
@@ -157,6 +162,18 @@ impl CreditTerms {
             promised: vec![0.0; n],
             promised_zero: vec![0.0; n],
             crossing: vec![0; guarantees.len()],
+            walks: vec![
+                GuaranteeWalk {
+                    cash: Capped::new(0.0),
+                    zero: Capped::new(0.0),
+                    defaults_at: n,
+                    paid: 0.0,
+                    pv: 0.0,
+                };
+                guarantees.len()
+            ],
+            #[cfg(test)]
+            reference: false,
             guarantees,
             backstops,
             active: false,
@@ -199,29 +216,56 @@ impl CreditTerms {
     }
 }
 
-/// Walks a promised schedule x(t) over `periods` cut where its cumulative sum reaches `cap` (the
-/// crossing payment in part, nothing after it), handing each payment to `pay`: min(x, cap − Σ
-/// so far) without carrying the min through the running sum, so the loop's only dependency is
-/// one addition.
-#[inline(always)]
-fn capped(
-    periods: std::ops::RangeInclusive<usize>,
+/// A promised schedule x(t) walked period by period and cut where its cumulative sum reaches
+/// `cap`: each payment is min(x, cap − Σ so far) (the crossing payment in part, nothing after
+/// it), without carrying the min through the running sum, so its only dependency from one
+/// period to the next is one addition. Several schedules walked side by side in one loop keep
+/// their own sums: their chains of additions overlap.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Capped {
     cap: f64,
-    x: impl Fn(usize) -> f64,
-    mut pay: impl FnMut(usize, f64),
-) {
-    let mut acc = 0.0;
-    for t in periods {
-        let x = x(t);
-        let room = cap - acc;
-        if x < room {
-            acc += x;
-            pay(t, x);
-        } else {
-            pay(t, room.max(0.0));
-            break;
+    acc: f64,
+    /// The cap is not reached yet.
+    live: bool,
+}
+
+impl Capped {
+    fn new(cap: f64) -> Self {
+        Capped {
+            cap,
+            acc: 0.0,
+            live: true,
         }
     }
+
+    /// The next period's payment on the promise `x` (evaluated only while the cap is not
+    /// reached); none once the cap was reached.
+    #[inline(always)]
+    fn pay(&mut self, x: impl FnOnce() -> f64) -> Option<f64> {
+        if !self.live {
+            return None;
+        }
+        let x = x();
+        let room = self.cap - self.acc;
+        if x < room {
+            self.acc += x;
+            Some(x)
+        } else {
+            self.live = false;
+            Some(room.max(0.0))
+        }
+    }
+}
+
+/// A guarantee's two schedules after the buyer's default (cash on L, zero-usage basis on ZR),
+/// its own default period, and what it paid and carries on this path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GuaranteeWalk {
+    cash: Capped,
+    zero: Capped,
+    defaults_at: usize,
+    paid: f64,
+    pv: f64,
 }
 
 /// A capped schedule's sum against a weight, from running sums: G_d(t) = share·Z(t) from d,
@@ -271,7 +315,15 @@ impl Simulator<'_> {
     /// The buyer's payments from d were already left unpaid by billing.
     #[inline(always)]
     pub(super) fn credit_support(&mut self) {
+        #[cfg(test)]
+        if self.credit.reference {
+            return self.credit_support_reference();
+        }
         let n = self.n;
+        // Only the full extent reports the credit series (guarantee, backstop, recovery,
+        // remarket): other extents read none of them (an outcome re-runs the path in full), so
+        // they are neither cleared nor written there. Every figure the metrics read is the same.
+        let detail = self.extent == Extent::Full;
         let df = &self.provider_factor[..n];
         let cr = &mut self.credit;
         let Schedule {
@@ -297,13 +349,15 @@ impl Simulator<'_> {
         let (ebitda, fcf) = (&mut ebitda[..n], &mut fcf[..n]);
         let (guarantee, backstop) = (&mut guarantee[..n], &mut backstop[..n]);
         let (recovery, remarket) = (&mut recovery[..n], &mut remarket[..n]);
-        for x in [
-            &mut *guarantee,
-            &mut *backstop,
-            &mut *recovery,
-            &mut *remarket,
-        ] {
-            x.fill(0.0);
+        if detail {
+            for x in [
+                &mut *guarantee,
+                &mut *backstop,
+                &mut *recovery,
+                &mut *remarket,
+            ] {
+                x.fill(0.0);
+            }
         }
         cr.series_dirty = true;
         cr.paid.fill(0.0);
@@ -313,53 +367,43 @@ impl Simulator<'_> {
         // Backstops: Bk(t) = share·max(0, Σ_k C_k·p_g − B)·price in the window, cut at the cap,
         // paid until its own default; Bk0 the same at zero usage (reading 8). Physical usage:
         // re-marketed usage counts as used. Once a cap is reached nothing more is paid, so each
-        // schedule stops there.
+        // schedule stops there. Both schedules in one walk: Bk0 until each backstop's default
+        // on a path with defaults; in the base case nobody defaults (its default period is T),
+        // so both walk the whole window there too.
         let forced = cr.forced;
         let (mut pv_backstops, mut term4) = (0.0, 0.0);
         for k in &cr.backstops {
             let Some((lo, hi)) = k.window else { continue };
             let dk = cr.default_at[k.party];
-            let mut paid = 0.0;
+            debug_assert!(forced || dk == n);
+            let q = &cr.survival[k.party];
+            let (mut paid, mut pv0, mut pv0q) = (0.0, 0.0, 0.0);
             if dk > 0 {
-                capped(
-                    lo..=hi.min(dk - 1),
-                    k.cap,
-                    |t| {
+                let (mut cash, mut zero) = (Capped::new(k.cap), Capped::new(k.cap));
+                for t in lo..=hi.min(dk - 1) {
+                    if let Some(pay) = cash.pay(|| {
                         let unused = (avail[t] * price[t] - used[t] * price[t]).max(0.0);
                         k.share * unused * k.price
-                    },
-                    |t, pay| {
-                        backstop[t] += pay;
+                    }) {
+                        if detail {
+                            backstop[t] += pay;
+                        }
                         ebitda[t] += pay;
                         fcf[t] += pay;
                         paid += pay;
-                    },
-                );
-            }
-            // Bk0: its PV until its default (realized) or weighted by its survival (expected).
-            let q = &cr.survival[k.party];
-            let (mut pv0, mut pv0q) = (0.0, 0.0);
-            if forced {
-                if dk > 0 {
-                    capped(
-                        lo..=hi.min(dk - 1),
-                        k.cap,
-                        |t| k.share * (avail[t] * price[t]) * k.price,
-                        |t, zero| {
-                            pv0 += zero * df[t];
-                        },
-                    );
-                }
-            } else {
-                capped(
-                    lo..=hi,
-                    k.cap,
-                    |t| k.share * (avail[t] * price[t]) * k.price,
-                    |t, zero| {
+                    }
+                    // Bk0: its PV until its default (realized) or weighted by its survival
+                    // (expected).
+                    if let Some(zero) = zero.pay(|| k.share * (avail[t] * price[t]) * k.price) {
                         pv0 += zero * df[t];
-                        pv0q += zero * q[t] * df[t];
-                    },
-                );
+                        if !forced {
+                            pv0q += zero * q[t] * df[t];
+                        }
+                    }
+                    if !(cash.live || zero.live) {
+                        break;
+                    }
+                }
             }
             cr.paid[k.party] = paid;
             cr.pv_support[k.party] = if forced { pv0 } else { pv0q };
@@ -376,68 +420,71 @@ impl Simulator<'_> {
         let mut recovery_zero_pv = 0.0;
         if d < n {
             let r = cr.remarket;
-            let owed = &mut cr.owed[..n];
+            // G_d per guarantee, paid until its own default: in cash share·L(t), cut at the cap;
+            // on the zero-usage basis share·ZR(t), cut at the same cap. Each claim nets its own
+            // promised payments (reading 5). All in one walk from d: each sum (per period over
+            // the guarantees in order, per guarantee over the periods) adds the same terms in
+            // the same order as one walk per schedule would.
+            for (w, g) in cr.walks.iter_mut().zip(&cr.guarantees) {
+                *w = GuaranteeWalk {
+                    cash: Capped::new(g.cap),
+                    zero: Capped::new(g.cap),
+                    defaults_at: cr.default_at[g.party],
+                    paid: 0.0,
+                    pv: 0.0,
+                };
+            }
             // Re-marketing beyond what a month owes is carried forward (b, the Lindley
             // recursion) and nets later months' obligation, so lumps (annual settlement, yearly
             // minimums, the min_total_spend true-up) are netted too: L = max(0, ZR − M − b).
             let mut carry = 0.0;
-            for t in d..n {
-                let m = r * (used[t] * price[t]);
-                remarket[t] = m;
-                ebitda[t] += m;
-                fcf[t] += m;
-                owed[t] = (zr[t] - m - carry).max(0.0);
-                carry = (carry + m - zr[t]).max(0.0);
-            }
-            let owed = &*owed;
-            // G_d per guarantee, paid until its own default: in cash share·L(t), cut at the cap;
-            // on the zero-usage basis share·ZR(t), cut at the same cap. Each claim nets its own
-            // promised payments (reading 5).
-            let promised = &mut cr.promised[..n];
-            let promised_zero = &mut cr.promised_zero[..n];
-            promised[d..].fill(0.0);
-            promised_zero[d..].fill(0.0);
-            for g in &cr.guarantees {
-                let dg = cr.default_at[g.party];
-                let (mut paid, mut pv) = (0.0, 0.0);
-                capped(
-                    d..=n - 1,
-                    g.cap,
-                    |t| g.share * owed[t],
-                    |t, pay| {
-                        promised[t] += pay;
-                        if t < dg {
-                            guarantee[t] += pay;
-                            ebitda[t] += pay;
-                            fcf[t] += pay;
-                            paid += pay;
-                        }
-                    },
-                );
-                capped(
-                    d..=n - 1,
-                    g.cap,
-                    |t| g.share * zr[t],
-                    |t, pay| {
-                        promised_zero[t] += pay;
-                        if t < dg {
-                            pv += pay * df[t];
-                        }
-                    },
-                );
-                cr.paid[g.party] = paid;
-                cr.pv_support[g.party] = pv;
-                got_pv += pv;
-            }
             let (mut claim, mut claim_zero) = (0.0, 0.0);
             for t in d..n {
-                claim += (owed[t] - promised[t]) * df[t];
-                claim_zero += (zr[t] - promised_zero[t]) * df[t];
+                let m = r * (used[t] * price[t]);
+                if detail {
+                    remarket[t] = m;
+                }
+                ebitda[t] += m;
+                fcf[t] += m;
+                let owed = (zr[t] - m - carry).max(0.0);
+                cr.owed[t] = owed;
+                carry = (carry + m - zr[t]).max(0.0);
+                let (mut promised, mut promised_zero) = (0.0, 0.0);
+                for (w, g) in cr.walks.iter_mut().zip(&cr.guarantees) {
+                    if let Some(pay) = w.cash.pay(|| g.share * owed) {
+                        promised += pay;
+                        if t < w.defaults_at {
+                            if detail {
+                                guarantee[t] += pay;
+                            }
+                            ebitda[t] += pay;
+                            fcf[t] += pay;
+                            w.paid += pay;
+                        }
+                    }
+                    if let Some(pay) = w.zero.pay(|| g.share * zr[t]) {
+                        promised_zero += pay;
+                        if t < w.defaults_at {
+                            w.pv += pay * df[t];
+                        }
+                    }
+                }
+                cr.promised[t] = promised;
+                cr.promised_zero[t] = promised_zero;
+                claim += (owed - promised) * df[t];
+                claim_zero += (zr[t] - promised_zero) * df[t];
+            }
+            for (w, g) in cr.walks.iter().zip(&cr.guarantees) {
+                cr.paid[g.party] = w.paid;
+                cr.pv_support[g.party] = w.pv;
+                got_pv += w.pv;
             }
             let claim = claim.max(0.0) / df[d];
             let claim_zero = claim_zero.max(0.0) / df[d];
             let rec = cr.buyer_recovery * claim;
-            recovery[d] = rec;
+            if detail {
+                recovery[d] = rec;
+            }
             ebitda[d] += rec;
             fcf[d] += rec;
             recovery_zero_pv = cr.buyer_recovery * claim_zero * df[d];
@@ -584,6 +631,239 @@ impl Simulator<'_> {
     }
 }
 
+/// The credit stage as it was before its schedules were walked side by side (one loop per
+/// schedule, every series cleared and written at every extent): what the walks must equal,
+/// bit for bit ([`tests::side_by_side_walks_give_the_reference_bits`]).
+#[cfg(test)]
+mod reference {
+    use super::super::arith::dot;
+    use super::super::{Extent, Simulator};
+    use crate::Schedule;
+
+    /// Walks a promised schedule x(t) over `periods` cut where its cumulative sum reaches `cap`.
+    fn capped(
+        periods: std::ops::RangeInclusive<usize>,
+        cap: f64,
+        x: impl Fn(usize) -> f64,
+        mut pay: impl FnMut(usize, f64),
+    ) {
+        let mut acc = 0.0;
+        for t in periods {
+            let x = x(t);
+            let room = cap - acc;
+            if x < room {
+                acc += x;
+                pay(t, x);
+            } else {
+                pay(t, room.max(0.0));
+                break;
+            }
+        }
+    }
+
+    impl Simulator<'_> {
+        pub(super) fn credit_support_reference(&mut self) {
+            let n = self.n;
+            let df = &self.provider_factor[..n];
+            let cr = &mut self.credit;
+            let Schedule {
+                price: contract_price,
+                available_pflop_hours,
+                used_pflop_hours,
+                zero_usage_revenue,
+                ebitda,
+                fcf,
+                guarantee,
+                backstop,
+                recovery,
+                remarket,
+                ..
+            } = &mut self.series;
+            let price = if self.v2.by_generation {
+                &self.bill_price[..n]
+            } else {
+                &contract_price[..n]
+            };
+            let (avail, used) = (&available_pflop_hours[..n], &used_pflop_hours[..n]);
+            let zr = &zero_usage_revenue[..n];
+            let (ebitda, fcf) = (&mut ebitda[..n], &mut fcf[..n]);
+            let (guarantee, backstop) = (&mut guarantee[..n], &mut backstop[..n]);
+            let (recovery, remarket) = (&mut recovery[..n], &mut remarket[..n]);
+            for x in [
+                &mut *guarantee,
+                &mut *backstop,
+                &mut *recovery,
+                &mut *remarket,
+            ] {
+                x.fill(0.0);
+            }
+            cr.series_dirty = true;
+            cr.paid.fill(0.0);
+            cr.pv_support.fill(0.0);
+            let d = cr.buyer_default;
+
+            // Backstops: Bk(t) = share·max(0, Σ_k C_k·p_g − B)·price in the window, cut at the cap,
+            // paid until its own default; Bk0 the same at zero usage (reading 8). Physical usage:
+            // re-marketed usage counts as used. Once a cap is reached nothing more is paid, so each
+            // schedule stops there.
+            let forced = cr.forced;
+            let (mut pv_backstops, mut term4) = (0.0, 0.0);
+            for k in &cr.backstops {
+                let Some((lo, hi)) = k.window else { continue };
+                let dk = cr.default_at[k.party];
+                let mut paid = 0.0;
+                if dk > 0 {
+                    capped(
+                        lo..=hi.min(dk - 1),
+                        k.cap,
+                        |t| {
+                            let unused = (avail[t] * price[t] - used[t] * price[t]).max(0.0);
+                            k.share * unused * k.price
+                        },
+                        |t, pay| {
+                            backstop[t] += pay;
+                            ebitda[t] += pay;
+                            fcf[t] += pay;
+                            paid += pay;
+                        },
+                    );
+                }
+                // Bk0: its PV until its default (realized) or weighted by its survival (expected).
+                let q = &cr.survival[k.party];
+                let (mut pv0, mut pv0q) = (0.0, 0.0);
+                if forced {
+                    if dk > 0 {
+                        capped(
+                            lo..=hi.min(dk - 1),
+                            k.cap,
+                            |t| k.share * (avail[t] * price[t]) * k.price,
+                            |t, zero| {
+                                pv0 += zero * df[t];
+                            },
+                        );
+                    }
+                } else {
+                    capped(
+                        lo..=hi,
+                        k.cap,
+                        |t| k.share * (avail[t] * price[t]) * k.price,
+                        |t, zero| {
+                            pv0 += zero * df[t];
+                            pv0q += zero * q[t] * df[t];
+                        },
+                    );
+                }
+                cr.paid[k.party] = paid;
+                cr.pv_support[k.party] = if forced { pv0 } else { pv0q };
+                pv_backstops += pv0;
+                term4 += pv0q;
+            }
+
+            // The buyer's default in d (readings 4–7, with mitigation): remarketing M(t) from d; the
+            // guarantees and the claim in cash on L(t) = max(0, ZR − M − b), b the re-marketing not yet
+            // netted, and on ZR for coverage.
+            // `got_pv` collects the zero-usage basis: recovery R·claim⁰_d and the guarantees'
+            // payments made on share·ZR capped (reading 14).
+            let mut got_pv = 0.0;
+            let mut recovery_zero_pv = 0.0;
+            if d < n {
+                let r = cr.remarket;
+                let owed = &mut cr.owed[..n];
+                // Re-marketing beyond what a month owes is carried forward (b, the Lindley
+                // recursion) and nets later months' obligation, so lumps (annual settlement, yearly
+                // minimums, the min_total_spend true-up) are netted too: L = max(0, ZR − M − b).
+                let mut carry = 0.0;
+                for t in d..n {
+                    let m = r * (used[t] * price[t]);
+                    remarket[t] = m;
+                    ebitda[t] += m;
+                    fcf[t] += m;
+                    owed[t] = (zr[t] - m - carry).max(0.0);
+                    carry = (carry + m - zr[t]).max(0.0);
+                }
+                let owed = &*owed;
+                // G_d per guarantee, paid until its own default: in cash share·L(t), cut at the cap;
+                // on the zero-usage basis share·ZR(t), cut at the same cap. Each claim nets its own
+                // promised payments (reading 5).
+                let promised = &mut cr.promised[..n];
+                let promised_zero = &mut cr.promised_zero[..n];
+                promised[d..].fill(0.0);
+                promised_zero[d..].fill(0.0);
+                for g in &cr.guarantees {
+                    let dg = cr.default_at[g.party];
+                    let (mut paid, mut pv) = (0.0, 0.0);
+                    capped(
+                        d..=n - 1,
+                        g.cap,
+                        |t| g.share * owed[t],
+                        |t, pay| {
+                            promised[t] += pay;
+                            if t < dg {
+                                guarantee[t] += pay;
+                                ebitda[t] += pay;
+                                fcf[t] += pay;
+                                paid += pay;
+                            }
+                        },
+                    );
+                    capped(
+                        d..=n - 1,
+                        g.cap,
+                        |t| g.share * zr[t],
+                        |t, pay| {
+                            promised_zero[t] += pay;
+                            if t < dg {
+                                pv += pay * df[t];
+                            }
+                        },
+                    );
+                    cr.paid[g.party] = paid;
+                    cr.pv_support[g.party] = pv;
+                    got_pv += pv;
+                }
+                let (mut claim, mut claim_zero) = (0.0, 0.0);
+                for t in d..n {
+                    claim += (owed[t] - promised[t]) * df[t];
+                    claim_zero += (zr[t] - promised_zero[t]) * df[t];
+                }
+                let claim = claim.max(0.0) / df[d];
+                let claim_zero = claim_zero.max(0.0) / df[d];
+                let rec = cr.buyer_recovery * claim;
+                recovery[d] = rec;
+                ebitda[d] += rec;
+                fcf[d] += rec;
+                recovery_zero_pv = cr.buyer_recovery * claim_zero * df[d];
+                got_pv += recovery_zero_pv;
+            }
+
+            if cr.forced {
+                // Reading 14: ZR before d + recovery + guarantee payments made + Bk0 until each
+                // backstop's default, the recovery and guarantees on the zero-usage basis.
+                let before = dot(&zr[..d], &df[..d]);
+                cr.pv_support[0] = before + recovery_zero_pv;
+                let got = before + got_pv;
+                cr.coverage_numerator = Some(got + pv_backstops);
+                cr.adjusted_numerator = got + pv_backstops;
+                cr.loss = self.pv_zero_usage_revenue - got;
+            } else if self.extent == Extent::ProviderNpv {
+                // The break-even search reads provider NPV only: no expectation.
+            } else {
+                let (t123, buyer_pv) = self.expected_support();
+                let cr = &mut self.credit;
+                cr.pv_support[0] = buyer_pv;
+                cr.coverage_numerator =
+                    (!cr.backstops.is_empty()).then_some(self.pv_zero_usage_revenue + pv_backstops);
+                cr.adjusted_numerator = t123 + term4;
+                cr.loss = if cr.hazard[0] > 0.0 {
+                    (self.pv_zero_usage_revenue - t123).max(0.0)
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Scenario, Simulator};
@@ -703,5 +983,142 @@ cap = 250
         assert_eq!(cr.promised[3..], cr.promised_zero[3..]);
         assert_eq!(cr.owed[3..], sim.series.zero_usage_revenue[3..12]);
         assert!((sim.series.recovery[3] - 0.4 * (900.0 - 250.0)).abs() <= 1e-9);
+    }
+
+    /// The bench sheet with a second guarantee and a second, windowed backstop, both with caps
+    /// that bind on many paths.
+    fn with_more_support(sheet: &str) -> String {
+        format!(
+            "{sheet}\n{}",
+            r#"
+[[guarantee]]
+id = "second"
+party = "Second"
+share = 0.3
+cap = 2e8
+credit = { annual_default_probability = 0.05 }
+
+[[backstop]]
+id = "vendor2"
+party = "Vendor two"
+share = 0.5
+price = 0.6
+cap = 1e8
+from = "2027-01"
+until = "2030-12"
+credit = { spread_bps = 400, recovery = 0.3 }
+"#
+        )
+    }
+
+    /// The credit stage's side-by-side walks (the backstops' cash and Bk0 schedules in one
+    /// loop; from the buyer's default the re-marketing, every guarantee's two schedules and the
+    /// claims in one loop) and its skipped series at the risk extent against the stage as it
+    /// was (`reference`): on varied paths, some without defaults, most with drawn defaults of
+    /// every party (before the term, within it, after it), the same bits in the summary, every
+    /// series at the full extent, FCF and EBITDA at the risk extent, and every credit figure.
+    #[test]
+    fn side_by_side_walks_give_the_reference_bits() {
+        let bench = include_str!("../../../offtake-risk/benches/sheets/example-credit.toml");
+        let mut sheets = vec![
+            SHEET.to_string(),
+            bench.to_string(),
+            with_more_support(bench),
+        ];
+        for case in [
+            include_str!("../../tests/cases/credit_guarantee_cap.toml"),
+            include_str!("../../tests/cases/credit_backstop_runs_out.toml"),
+            include_str!("../../tests/cases/credit_default_midterm.toml"),
+            include_str!("../../tests/cases/credit_guarantee_claim.toml"),
+            include_str!("../../tests/cases/credit_guarantor_defaults_first.toml"),
+            include_str!("../../tests/cases/credit_remarket_annual_lump.toml"),
+            include_str!("../../tests/cases/credit_remarket_exceeds_zr.toml"),
+        ] {
+            sheets.push(case.to_string());
+        }
+        let mut uniform = super::super::test_support::uniforms(0x9E37_79B9_7F4A_7C15);
+        let mut next = move |lo: f64, hi: f64| lo + (hi - lo) * uniform();
+        let (mut defaulted, mut cap_reached) = (0, 0);
+        for sheet in &sheets {
+            let c = offtake_model::parse(sheet).unwrap();
+            let n = c.term_months();
+            for extent in [crate::Extent::Full, crate::Extent::Risk] {
+                let mut walks = Simulator::new(&c).with_extent(extent);
+                let mut reference = Simulator::new(&c).with_extent(extent);
+                reference.credit.reference = true;
+                for i in 0..150 {
+                    let mut scenario = Scenario::base(&c);
+                    if i > 0 {
+                        scenario.demand_factor = next(0.0, 2.0);
+                        scenario.power_factor = next(0.5, 2.0);
+                        scenario.capex_factor = next(0.5, 1.6);
+                        scenario.delay_months = (0..c.tranches.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect();
+                        scenario.slip_months = (0..c.generations.len())
+                            .map(|_| next(0.0, 24.99) as i64)
+                            .collect();
+                        scenario.defaults = (i % 8 != 1).then(|| {
+                            c.parties()
+                                .iter()
+                                .map(|_| {
+                                    (next(0.0, 1.0) < 0.8)
+                                        .then(|| next(-2.0, 1.2 * n as f64) as i64)
+                                })
+                                .collect()
+                        });
+                    }
+                    let a = walks.run(&scenario).clone();
+                    let b = reference.run(&scenario).clone();
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "path {i}");
+                    let (x, y) = (&walks.credit, &reference.credit);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&x.paid), bits(&y.paid), "path {i}");
+                    assert_eq!(bits(&x.pv_support), bits(&y.pv_support), "path {i}");
+                    assert_eq!(bits(&x.owed), bits(&y.owed), "path {i}");
+                    assert_eq!(bits(&x.promised), bits(&y.promised), "path {i}");
+                    assert_eq!(bits(&x.promised_zero), bits(&y.promised_zero), "path {i}");
+                    assert_eq!(
+                        format!(
+                            "{:?} {:?} {:?}",
+                            x.coverage_numerator, x.adjusted_numerator, x.loss
+                        ),
+                        format!(
+                            "{:?} {:?} {:?}",
+                            y.coverage_numerator, y.adjusted_numerator, y.loss
+                        ),
+                        "path {i}"
+                    );
+                    assert_eq!(bits(&walks.series.fcf), bits(&reference.series.fcf));
+                    assert_eq!(bits(&walks.series.ebitda), bits(&reference.series.ebitda));
+                    if extent == crate::Extent::Full {
+                        assert_eq!(
+                            format!("{:?}", walks.series),
+                            format!("{:?}", reference.series),
+                            "path {i}"
+                        );
+                        defaulted += usize::from(y.buyer_default < n);
+                        let parties = c.guarantees.iter().map(|g| (&g.id, g.cap));
+                        let parties = parties.chain(c.backstops.iter().map(|b| (&b.id, b.cap)));
+                        for (id, cap) in parties {
+                            let p = c.parties().iter().position(|(_, pid, _)| *pid == id);
+                            let paid = y.paid[p.unwrap()];
+                            cap_reached += usize::from(
+                                cap.is_some_and(|cap| (paid - cap).abs() <= 1e-9 * cap),
+                            );
+                        }
+                    }
+                }
+                // An outcome at the risk extent re-runs the path in full: the same series.
+                if extent == crate::Extent::Risk {
+                    assert_eq!(walks.outcome(), reference.outcome());
+                }
+            }
+        }
+        // The comparison reaches buyer defaults and binding caps, not only the plain walks.
+        assert!(
+            defaulted > 400 && cap_reached > 100,
+            "{defaulted} {cap_reached}"
+        );
     }
 }
