@@ -90,6 +90,10 @@ pub(crate) struct CreditTerms {
     crossing: Vec<usize>,
     /// Per guarantee: its walk after the buyer's default on this run.
     walks: Vec<GuaranteeWalk>,
+    /// Scratch, T each: a backstop's promises per period (cash and at zero usage); after the
+    /// buyer's default, the re-marketing M(t) (in the first).
+    cash_promise: Vec<f64>,
+    zero_promise: Vec<f64>,
     /// Tests: run the stage as it was before the side-by-side walks (`reference`).
     #[cfg(test)]
     pub(crate) reference: bool,
@@ -172,6 +176,8 @@ impl CreditTerms {
                 };
                 guarantees.len()
             ],
+            cash_promise: vec![0.0; n],
+            zero_promise: vec![0.0; n],
             #[cfg(test)]
             reference: false,
             guarantees,
@@ -378,13 +384,85 @@ impl Simulator<'_> {
             debug_assert!(forced || dk == n);
             let q = &cr.survival[k.party];
             let (mut paid, mut pv0, mut pv0q) = (0.0, 0.0, 0.0);
-            if dk > 0 {
+            if dk > 0 && lo <= hi.min(dk - 1) {
+                let span = lo..hi.min(dk - 1) + 1;
+                // The promises, period by period (no dependency: vectorized).
+                let xc = &mut cr.cash_promise[span.clone()];
+                let x0 = &mut cr.zero_promise[span.clone()];
+                let usage = avail[span.clone()].iter().zip(&used[span.clone()]);
+                for (((c, z), (&a, &u)), &p) in xc
+                    .iter_mut()
+                    .zip(x0.iter_mut())
+                    .zip(usage)
+                    .zip(&price[span.clone()])
+                {
+                    *c = k.share * (a * p - u * p).max(0.0) * k.price;
+                    *z = k.share * (a * p) * k.price;
+                }
+                let (xc, x0) = (&*xc, &*x0);
                 let (mut cash, mut zero) = (Capped::new(k.cap), Capped::new(k.cap));
-                for t in lo..=hi.min(dk - 1) {
-                    if let Some(pay) = cash.pay(|| {
-                        let unused = (avail[t] * price[t] - used[t] * price[t]).max(0.0);
-                        k.share * unused * k.price
-                    }) {
+                // Until a cap is reached each payment is its promise, and what the cash schedule
+                // paid is its running sum (the same additions from 0): only the sums and Bk0's
+                // PV (realized, or expected: weighted by its survival) walk in order, the
+                // schedules that are not done side by side; the cash payments go into EBITDA
+                // and FCF after each stretch. A period where a cap is reached takes the walk's
+                // step, and the other schedule goes on alone.
+                let (mut t, end) = (span.start, span.end);
+                loop {
+                    let start = t;
+                    match (cash.live, zero.live) {
+                        (true, true) => {
+                            while t < end
+                                && xc[t - lo] < cash.cap - cash.acc
+                                && x0[t - lo] < zero.cap - zero.acc
+                            {
+                                let z = x0[t - lo];
+                                cash.acc += xc[t - lo];
+                                zero.acc += z;
+                                pv0 += z * df[t];
+                                if !forced {
+                                    pv0q += z * q[t] * df[t];
+                                }
+                                t += 1;
+                            }
+                        }
+                        (true, false) => {
+                            while t < end && xc[t - lo] < cash.cap - cash.acc {
+                                cash.acc += xc[t - lo];
+                                t += 1;
+                            }
+                        }
+                        (false, true) => {
+                            while t < end && x0[t - lo] < zero.cap - zero.acc {
+                                let z = x0[t - lo];
+                                zero.acc += z;
+                                pv0 += z * df[t];
+                                if !forced {
+                                    pv0q += z * q[t] * df[t];
+                                }
+                                t += 1;
+                            }
+                        }
+                        (false, false) => break,
+                    }
+                    if cash.live {
+                        paid = cash.acc;
+                        let paid_so_far = &xc[start - lo..t - lo];
+                        let cash_flows = ebitda[start..t].iter_mut().zip(&mut fcf[start..t]);
+                        for ((e, f), &c) in cash_flows.zip(paid_so_far) {
+                            *e += c;
+                            *f += c;
+                        }
+                        if detail {
+                            for (b, &c) in backstop[start..t].iter_mut().zip(paid_so_far) {
+                                *b += c;
+                            }
+                        }
+                    }
+                    if t == end {
+                        break;
+                    }
+                    if let Some(pay) = cash.pay(|| xc[t - lo]) {
                         if detail {
                             backstop[t] += pay;
                         }
@@ -392,17 +470,13 @@ impl Simulator<'_> {
                         fcf[t] += pay;
                         paid += pay;
                     }
-                    // Bk0: its PV until its default (realized) or weighted by its survival
-                    // (expected).
-                    if let Some(zero) = zero.pay(|| k.share * (avail[t] * price[t]) * k.price) {
+                    if let Some(zero) = zero.pay(|| x0[t - lo]) {
                         pv0 += zero * df[t];
                         if !forced {
                             pv0q += zero * q[t] * df[t];
                         }
                     }
-                    if !(cash.live || zero.live) {
-                        break;
-                    }
+                    t += 1;
                 }
             }
             cr.paid[k.party] = paid;
@@ -437,15 +511,24 @@ impl Simulator<'_> {
             // Re-marketing beyond what a month owes is carried forward (b, the Lindley
             // recursion) and nets later months' obligation, so lumps (annual settlement, yearly
             // minimums, the min_total_spend true-up) are netted too: L = max(0, ZR − M − b).
+            // M(t), period by period (vectorized), into EBITDA and FCF before the guarantees'
+            // payments, as one walk per schedule adds them.
+            let ms = &mut cr.cash_promise[d..n];
+            let usage = used[d..n].iter().zip(&price[d..n]);
+            let cash = ebitda[d..n].iter_mut().zip(&mut fcf[d..n]);
+            for ((m, (&u, &p)), (e, f)) in ms.iter_mut().zip(usage).zip(cash) {
+                *m = r * (u * p);
+                *e += *m;
+                *f += *m;
+            }
+            if detail {
+                remarket[d..n].copy_from_slice(ms);
+            }
+            let ms = &cr.cash_promise[d..n];
             let mut carry = 0.0;
             let (mut claim, mut claim_zero) = (0.0, 0.0);
             for t in d..n {
-                let m = r * (used[t] * price[t]);
-                if detail {
-                    remarket[t] = m;
-                }
-                ebitda[t] += m;
-                fcf[t] += m;
+                let m = ms[t - d];
                 let owed = (zr[t] - m - carry).max(0.0);
                 cr.owed[t] = owed;
                 carry = (carry + m - zr[t]).max(0.0);
