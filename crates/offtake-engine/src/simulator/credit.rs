@@ -274,6 +274,67 @@ pub(crate) struct GuaranteeWalk {
     pv: f64,
 }
 
+/// The walk from the buyer's default d (module docs): the obligation net of re-marketing L(t)
+/// (the Lindley recursion), every guarantee's two schedules on it and on ZR (each paid until
+/// the guarantee's own default), and the claims, all in one loop over the periods: each sum
+/// adds the same terms in the same order as one walk per schedule would.
+struct AfterDefault<'a> {
+    from: usize,
+    /// M(t) from d on (already in EBITDA and FCF).
+    remarketed: &'a [f64],
+    zr: &'a [f64],
+    df: &'a [f64],
+    guarantees: &'a [Support],
+    owed: &'a mut [f64],
+    promised: &'a mut [f64],
+    promised_zero: &'a mut [f64],
+    ebitda: &'a mut [f64],
+    fcf: &'a mut [f64],
+    /// The guarantee series, at the full extent.
+    guarantee: Option<&'a mut [f64]>,
+}
+
+impl AfterDefault<'_> {
+    /// Walks the periods from d with the guarantees' state in `walks`; returns the sums of the
+    /// cash claim and of the zero-usage claim, each discounted (before the max and ÷ DF(d)).
+    #[inline(always)]
+    fn run(&mut self, walks: &mut [GuaranteeWalk]) -> (f64, f64) {
+        let (zr, df) = (self.zr, self.df);
+        let mut carry = 0.0;
+        let (mut claim, mut claim_zero) = (0.0, 0.0);
+        for (t, &m) in (self.from..).zip(self.remarketed) {
+            let owed = (zr[t] - m - carry).max(0.0);
+            self.owed[t] = owed;
+            carry = (carry + m - zr[t]).max(0.0);
+            let (mut promised, mut promised_zero) = (0.0, 0.0);
+            for (w, g) in walks.iter_mut().zip(self.guarantees) {
+                if let Some(pay) = w.cash.pay(|| g.share * owed) {
+                    promised += pay;
+                    if t < w.defaults_at {
+                        if let Some(series) = self.guarantee.as_deref_mut() {
+                            series[t] += pay;
+                        }
+                        self.ebitda[t] += pay;
+                        self.fcf[t] += pay;
+                        w.paid += pay;
+                    }
+                }
+                if let Some(pay) = w.zero.pay(|| g.share * zr[t]) {
+                    promised_zero += pay;
+                    if t < w.defaults_at {
+                        w.pv += pay * df[t];
+                    }
+                }
+            }
+            self.promised[t] = promised;
+            self.promised_zero[t] = promised_zero;
+            claim += (owed - promised) * df[t];
+            claim_zero += (zr[t] - promised_zero) * df[t];
+        }
+        (claim, claim_zero)
+    }
+}
+
 /// A capped schedule's sum against a weight, from running sums: G_d(t) = share·Z(t) from d,
 /// cut where its cumulative sum reaches the cap (the crossing payment in part).
 struct CappedSums<'a> {
@@ -524,39 +585,35 @@ impl Simulator<'_> {
             if detail {
                 remarket[d..n].copy_from_slice(ms);
             }
-            let ms = &cr.cash_promise[d..n];
-            let mut carry = 0.0;
-            let (mut claim, mut claim_zero) = (0.0, 0.0);
-            for t in d..n {
-                let m = ms[t - d];
-                let owed = (zr[t] - m - carry).max(0.0);
-                cr.owed[t] = owed;
-                carry = (carry + m - zr[t]).max(0.0);
-                let (mut promised, mut promised_zero) = (0.0, 0.0);
-                for (w, g) in cr.walks.iter_mut().zip(&cr.guarantees) {
-                    if let Some(pay) = w.cash.pay(|| g.share * owed) {
-                        promised += pay;
-                        if t < w.defaults_at {
-                            if detail {
-                                guarantee[t] += pay;
-                            }
-                            ebitda[t] += pay;
-                            fcf[t] += pay;
-                            w.paid += pay;
-                        }
-                    }
-                    if let Some(pay) = w.zero.pay(|| g.share * zr[t]) {
-                        promised_zero += pay;
-                        if t < w.defaults_at {
-                            w.pv += pay * df[t];
-                        }
-                    }
+            let mut walk = AfterDefault {
+                from: d,
+                remarketed: &cr.cash_promise[d..n],
+                zr,
+                df,
+                guarantees: &cr.guarantees,
+                owed: &mut cr.owed[..n],
+                promised: &mut cr.promised[..n],
+                promised_zero: &mut cr.promised_zero[..n],
+                ebitda: &mut *ebitda,
+                fcf: &mut *fcf,
+                guarantee: detail.then_some(&mut *guarantee),
+            };
+            // One or two guarantees walk from a local copy (kept in registers), more in place.
+            let (claim, claim_zero) = match &mut cr.walks[..] {
+                [w] => {
+                    let mut local = [*w];
+                    let sums = walk.run(&mut local);
+                    *w = local[0];
+                    sums
                 }
-                cr.promised[t] = promised;
-                cr.promised_zero[t] = promised_zero;
-                claim += (owed - promised) * df[t];
-                claim_zero += (zr[t] - promised_zero) * df[t];
-            }
+                [w0, w1] => {
+                    let mut local = [*w0, *w1];
+                    let sums = walk.run(&mut local);
+                    (*w0, *w1) = (local[0], local[1]);
+                    sums
+                }
+                walks => walk.run(walks),
+            };
             for (w, g) in cr.walks.iter().zip(&cr.guarantees) {
                 cr.paid[g.party] = w.paid;
                 cr.pv_support[g.party] = w.pv;
@@ -1107,6 +1164,11 @@ credit = { spread_bps = 400, recovery = 0.3 }
             SHEET.to_string(),
             bench.to_string(),
             with_more_support(bench),
+            // A third guarantee: the walk over more guarantees than it copies locally.
+            format!(
+                "{}\n[[guarantee]]\nid = \"third\"\nparty = \"Third\"\nshare = 0.1\ncap = 5e7\n",
+                with_more_support(bench)
+            ),
         ];
         for case in [
             include_str!("../../tests/cases/credit_guarantee_cap.toml"),
