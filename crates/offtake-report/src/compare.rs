@@ -112,9 +112,7 @@ impl<'a> CompareJson<'a> {
 
     /// Pretty JSON, members in declared order, with a final newline.
     pub fn to_string_pretty(&self) -> crate::Result<String> {
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        Ok(text)
+        crate::pretty::to_string_pretty(self, 64 * 1024)
     }
 }
 
@@ -492,9 +490,7 @@ impl<'a> CombinationsJson<'a> {
 
     /// Pretty JSON, members in declared order, with a final newline.
     pub fn to_string_pretty(&self) -> crate::Result<String> {
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        Ok(text)
+        crate::pretty::to_string_pretty(self, 64 * 1024)
     }
 }
 

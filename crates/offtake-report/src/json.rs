@@ -409,17 +409,30 @@ impl<'a> UnderwritingJson<'a> {
         self
     }
 
-    /// Pretty JSON, members in declared order, with a final newline.
-    pub fn to_string_pretty(&self) -> crate::Result<String> {
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        Ok(text)
+    /// Pretty JSON, members in declared order, with a final newline: the bytes of
+    /// `serde_json::to_string_pretty` and `\n` ([`crate::pretty`]).
+    pub fn to_vec_pretty(&self) -> crate::Result<Vec<u8>> {
+        crate::pretty::to_vec_pretty(self, self.size_hint())
     }
 
-    /// Writes [`Self::to_string_pretty`] to `out`.
+    /// [`Self::to_vec_pretty`] as a `String`.
+    pub fn to_string_pretty(&self) -> crate::Result<String> {
+        crate::pretty::to_string_pretty(self, self.size_hint())
+    }
+
+    /// Writes [`Self::to_vec_pretty`] to `out`.
     pub fn write(&self, out: &mut dyn Write) -> crate::Result<()> {
-        out.write_all(self.to_string_pretty()?.as_bytes())?;
+        out.write_all(&self.to_vec_pretty()?)?;
         Ok(())
+    }
+
+    /// A little more than the document's length: the monthly and annual numbers dominate it
+    /// (about 20 bytes each with their indent), plus the rest.
+    fn size_hint(&self) -> usize {
+        let months = self.monthly.months.len();
+        let monthly = self.monthly.series.0.len() + self.monthly.tranche_capacity_mw.0.len() + 1;
+        let annual = self.annual.len() * 64;
+        (months * monthly + annual) * 24 + 32 * 1024
     }
 }
 

@@ -23,6 +23,7 @@ pub mod json;
 pub mod labels;
 pub mod lender_view;
 pub mod portfolio;
+pub mod pretty;
 pub mod public_deals;
 pub mod risk_terminal;
 pub mod risk_view;
