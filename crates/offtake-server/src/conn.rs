@@ -46,6 +46,7 @@ pub(crate) async fn serve(
     loop {
         // axum's accept: it retries (after a pause) on errors such as too many open files.
         let (stream, peer) = axum::serve::Listener::accept(&mut listener).await;
+        crate::nodelay(&stream);
         let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
             tracing::debug!(
                 "{peer}: closed at once: {} connections are open (the limit)",

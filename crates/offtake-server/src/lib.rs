@@ -702,6 +702,14 @@ impl Server {
     }
 }
 
+/// TCP_NODELAY on an accepted connection: an answer is written whole at once, so Nagle's
+/// algorithm could only hold its last segment back until the client acknowledges the ones before.
+pub(crate) fn nodelay(tcp: &tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY not set on a connection: {e}");
+    }
+}
+
 /// The base URL of a plain-HTTP server on `addr` (`http://127.0.0.1:8080`).
 pub fn url(addr: SocketAddr) -> String {
     format!("http://{addr}")

@@ -175,12 +175,12 @@ pub async fn underwrite_route(
         let contract = &parsed.contract;
         let scenario = scenario(contract, &defaults, demand_factor)?;
         let outcome = underwrite(contract, &scenario);
-        let text = offtake_report::UnderwritingJson::new(contract, &outcome)
+        let bytes = offtake_report::UnderwritingJson::new(contract, &outcome)
             .with_variants(contract, &variants)
             .with_demand_factor(demand_factor)
-            .to_string_pretty()
+            .to_vec_pretty()
             .map_err(|e| ApiError::internal("rendering the document", e))?;
-        Ok(json_text(text))
+        Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
     })
     .await
 }
@@ -366,12 +366,12 @@ pub fn render_report(
             }
         }
         ReportFormat::Json => {
-            let text = offtake_report::UnderwritingJson::new(contract, &outcome)
+            let bytes = offtake_report::UnderwritingJson::new(contract, &outcome)
                 .with_variants(contract, variants)
                 .with_demand_factor(demand_factor)
-                .to_string_pretty()
+                .to_vec_pretty()
                 .map_err(fail)?;
-            (text.into_bytes(), "application/json", "json".into())
+            (bytes, "application/json", "json".into())
         }
         ReportFormat::Html | ReportFormat::Xlsx => {
             let (kind, ct, ext) = if format == ReportFormat::Html {
