@@ -168,7 +168,26 @@ pub fn prose(text: &str) -> String {
 
 /// A month as `YYYY-MM`.
 pub fn month(date: NaiveDate) -> String {
-    date.format("%Y-%m").to_string()
+    use chrono::Datelike as _;
+    // What chrono's `%Y-%m` writes, without its format parser (the underwriting JSON writes a
+    // month per period): four digits for years 0…9999; chrono for the others (a sign, more digits).
+    let (year, m) = (date.year(), date.month());
+    if !(0..=9999).contains(&year) {
+        return date.format("%Y-%m").to_string();
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let y = year.unsigned_abs();
+    [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        '-',
+        digit(m / 10),
+        digit(m),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// `none (why)`, the spelling of an absent value.
@@ -317,6 +336,22 @@ impl InputUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_is_chronos_year_dash_month() {
+        for year in [
+            -10_000, -1, 0, 1, 9, 10, 99, 100, 999, 1000, 1999, 2026, 9999, 10_000, 99_999,
+        ] {
+            for m in 1..=12 {
+                let d = NaiveDate::from_ymd_opt(year, m, 1).unwrap();
+                assert_eq!(month(d), d.format("%Y-%m").to_string(), "{d}");
+            }
+        }
+        assert_eq!(
+            month(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()),
+            "2026-03"
+        );
+    }
 
     /// Inputs and what people see: one table for every spelling of a number.
     #[test]
