@@ -26,7 +26,7 @@ fn number() -> impl Strategy<Value = f64> {
         (-2_000_000i64..2_000_000).prop_map(|n| n as f64),
         (-1e18f64..1e18),
         (-1e-3f64..1e-3),
-        (0u64..(1 << 52)).prop_map(|m| f64::from_bits(m)),
+        (0u64..(1 << 52)).prop_map(f64::from_bits),
         (-20i32..25, -999i64..999).prop_map(|(e, m)| m as f64 * 10f64.powi(e)),
     ]
 }
