@@ -42,9 +42,18 @@ impl std::str::FromStr for ForcedDefault {
 /// The scenario a run uses: the base case without `--default`; with it, a path whose defaults
 /// are given, one entry per party in `Contract::parties` order (parties not named do not
 /// default; a month before start is period 0 and one at or after the end no default, which the
-/// engine reads). An unknown party or a party named twice is invalid input (exit 2).
-pub fn scenario(contract: &Contract, defaults: &[ForcedDefault]) -> Result<Scenario, CliError> {
+/// engine reads). An unknown party or a party named twice is invalid input (exit 2). A what-if
+/// `--demand-factor` (already checked by its parser) replaces the base's 1, as the server's
+/// `query::scenario` does with `demand_factor=`.
+pub fn scenario(
+    contract: &Contract,
+    defaults: &[ForcedDefault],
+    demand_factor: Option<f64>,
+) -> Result<Scenario, CliError> {
     let mut scenario = Scenario::base(contract);
+    if let Some(x) = demand_factor {
+        scenario.demand_factor = x;
+    }
     if defaults.is_empty() {
         return Ok(scenario);
     }

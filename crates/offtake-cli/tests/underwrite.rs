@@ -565,10 +565,70 @@ fn demand_factor_runs_a_what_if_that_every_output_states() {
         .stdout(predicate::str::contains("WHAT-IF").not());
 }
 
+/// The last field of every line of a CSV file (the files hold no quoted commas at the end).
+fn last_fields(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_what_if_csv_says_so_on_every_row_from_underwrite_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, uw, rep) = (
+        dir.path().join("plain"),
+        dir.path().join("uw"),
+        dir.path().join("rep"),
+    );
+    offtake()
+        .args(["underwrite", EXAMPLE, "-o"])
+        .arg(dir.path().join("u.txt"))
+        .arg("--csv")
+        .arg(&plain)
+        .assert()
+        .code(0);
+    offtake()
+        .args(["underwrite", EXAMPLE, "--demand-factor", "0.5", "-o"])
+        .arg(dir.path().join("w.txt"))
+        .arg("--csv")
+        .arg(&uw)
+        .assert()
+        .code(0);
+    offtake()
+        .args([
+            "report",
+            EXAMPLE,
+            "--format",
+            "csv",
+            "--demand-factor",
+            "0.5",
+            "-q",
+            "-o",
+        ])
+        .arg(&rep)
+        .assert()
+        .code(0);
+    for name in ["monthly.csv", "annual.csv"] {
+        let read = |d: &std::path::Path| std::fs::read_to_string(d.join(name)).unwrap();
+        let (p, u, r) = (read(&plain), read(&uw), read(&rep));
+        assert_eq!(u, r, "{name}: report --format csv = underwrite --csv");
+        assert!(!p.contains("demand_factor"), "{name}: the sheet as written");
+        let last = last_fields(&u);
+        assert_eq!(last[0], "demand_factor", "{name}");
+        assert!(
+            last.len() > 1 && last[1..].iter().all(|f| *f == "0.5"),
+            "{name}"
+        );
+        assert_eq!(u.lines().count(), p.lines().count(), "{name}");
+    }
+}
+
 #[test]
 fn bad_demand_factor_exits_2_naming_the_flag_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for bad in ["0", "-0.5", "10.5", "NaN", "inf", "half", ""] {
+    for bad in [
+        "0", "-0.5", "10.5", "NaN", "inf", "half", "", "1e-320", "0.009",
+    ] {
         let out = dir.path().join("out.json");
         offtake()
             .args(["underwrite", EXAMPLE, "--json", "-o"])
@@ -578,11 +638,12 @@ fn bad_demand_factor_exits_2_naming_the_flag_and_writes_nothing() {
             .code(2)
             .stdout(predicate::str::is_empty())
             .stderr(predicate::str::contains("--demand-factor"))
-            .stderr(predicate::str::contains("above 0 and at most 10"));
+            .stderr(predicate::str::contains("a number from 0.01 to 10"));
         assert!(!out.exists(), "{bad}: nothing written");
     }
-    // The cap itself is fine.
+    // The cap and the floor themselves are fine.
     json_of(&["underwrite", EXAMPLE, "--json", "--demand-factor", "10"]);
+    json_of(&["underwrite", EXAMPLE, "--json", "--demand-factor", "0.01"]);
 }
 
 #[test]

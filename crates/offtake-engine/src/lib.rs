@@ -68,19 +68,24 @@ impl Scenario {
 /// typo (`50` for `0.5`) is refused rather than run. The `[risk]` distributions are not bounded by it.
 pub const MAX_DEMAND_FACTOR: f64 = 10.0;
 
+/// The smallest demand factor a what-if run takes: a hundredth of the sheet's demand is already
+/// no demand to speak of, and a floor refuses typos (`0.005` for `0.5`) and the subnormal numbers
+/// (`1e-320`) that would print as hundreds of digits in every document of the run.
+pub const MIN_DEMAND_FACTOR: f64 = 0.01;
+
 /// Reads the demand factor of a what-if run (MODEL.md §4's `demand_factor` with the sheet's
-/// demand curve as written: 1 is the base case): a finite number above 0 and at most
+/// demand curve as written: 1 is the base case): a finite number from [`MIN_DEMAND_FACTOR`] to
 /// [`MAX_DEMAND_FACTOR`]. The error says what was expected; the caller names the flag or parameter.
 pub fn parse_demand_factor(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let expected = || {
         format!(
-            "expected a number above 0 and at most {MAX_DEMAND_FACTOR} (1 is the demand the sheet states), got '{}'",
+            "expected a number from {MIN_DEMAND_FACTOR} to {MAX_DEMAND_FACTOR} (1 is the demand the sheet states), got '{}'",
             text.escape_debug()
         )
     };
     let x: f64 = text.parse().map_err(|_| expected())?;
-    if x.is_finite() && x > 0.0 && x <= MAX_DEMAND_FACTOR {
+    if x.is_finite() && (MIN_DEMAND_FACTOR..=MAX_DEMAND_FACTOR).contains(&x) {
         Ok(x)
     } else {
         Err(expected())
@@ -99,15 +104,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_what_if_demand_factor_is_finite_above_0_and_at_most_the_cap() {
-        for (text, want) in [("0.5", 0.5), (" 1 ", 1.0), ("10", 10.0), ("2e-3", 0.002)] {
+    fn a_what_if_demand_factor_is_finite_from_the_floor_to_the_cap() {
+        for (text, want) in [
+            ("0.5", 0.5),
+            (" 1 ", 1.0),
+            ("10", 10.0),
+            ("0.01", 0.01),
+            ("1e-2", 0.01),
+        ] {
             assert_eq!(parse_demand_factor(text), Ok(want), "{text}");
         }
         for bad in [
-            "0", "-0.5", "10.01", "1e3", "NaN", "inf", "-inf", "", "half", "0.5x",
+            "0",
+            "-0.5",
+            "10.01",
+            "10.0000001",
+            "1e3",
+            "1e999",
+            "0x1",
+            "1e-320",
+            "0.009",
+            "2e-3",
+            "NaN",
+            "inf",
+            "-inf",
+            "",
+            "half",
+            "0.5x",
         ] {
             let e = parse_demand_factor(bad).unwrap_err();
-            assert!(e.contains("above 0 and at most 10"), "{bad}: {e}");
+            assert!(e.contains("a number from 0.01 to 10"), "{bad}: {e}");
         }
     }
 }

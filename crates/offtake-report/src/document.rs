@@ -58,6 +58,31 @@ pub fn what_if(doc: &Report<'_>) -> Option<String> {
     })
 }
 
+/// The short mark of a what-if run (none without one), for the HTML `<title>`, the XLSX title
+/// property and the note on every sheet: `WHAT-IF: demand × X`.
+pub fn what_if_mark(doc: &Report<'_>) -> Option<String> {
+    doc.demand_factor.map(|x| format!("WHAT-IF: demand × {x}"))
+}
+
+/// The cover's Case (HTML cover and XLSX Summary): the base case or the selected variants, then
+/// the what-if ([`what_if`]) when there is one.
+pub fn case(doc: &Report<'_>) -> String {
+    let case = if doc.variants.is_empty() {
+        "base case (every term as written)".to_string()
+    } else {
+        let names: Vec<String> = doc
+            .variants
+            .iter()
+            .map(|v| format!("{}={}", v.term, v.n))
+            .collect();
+        format!("variant {}", names.join(", "))
+    };
+    match what_if(doc) {
+        Some(w) => format!("{case}; {w}"),
+        None => case,
+    }
+}
+
 /// The MW of the firm tranches and of the option tranches, as the term sheet states them
 /// (`check` and the HTML cover show both).
 pub fn firm_and_option_mw(contract: &Contract) -> (f64, f64) {

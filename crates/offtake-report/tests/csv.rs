@@ -9,7 +9,7 @@ use common::example;
 #[test]
 fn monthly_csv_reads_back_to_the_same_numbers() {
     let (c, o) = example();
-    let (monthly, _) = offtake_report::csv::render(&c, &o).unwrap();
+    let (monthly, _) = offtake_report::csv::render(&c, &o, None).unwrap();
     let mut reader = csv::Reader::from_reader(monthly.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header[0], "month");
@@ -47,7 +47,7 @@ fn monthly_csv_reads_back_to_the_same_numbers() {
 #[test]
 fn annual_csv_reads_back_to_the_same_numbers() {
     let (c, o) = example();
-    let (_, annual) = offtake_report::csv::render(&c, &o).unwrap();
+    let (_, annual) = offtake_report::csv::render(&c, &o, None).unwrap();
     let mut reader = csv::Reader::from_reader(annual.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let columns = annual_columns();

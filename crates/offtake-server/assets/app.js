@@ -265,7 +265,7 @@ function readTerms() {
 
 // 1 is the sheet as written (no `demand_factor` in the query, so the document is the plain one).
 let demandFactor = 1;
-const DEMAND_MAX = 10; // the API's cap (0 < demand_factor ≤ 10)
+const DEMAND_MIN = 0.01, DEMAND_MAX = 10; // the API's bounds (0.01 ≤ demand_factor ≤ 10)
 
 function underwritePath() {
   return demandFactor === 1 ? "/underwrite" : `/underwrite?demand_factor=${demandFactor}`;
@@ -282,8 +282,10 @@ function showWhatIf() {
 }
 
 function setDemandFactor(v) {
-  if (!Number.isFinite(v) || v <= 0 || v > DEMAND_MAX) { showWhatIf(); return; }
-  demandFactor = Math.round(v * 1e6) / 1e6;
+  // The bounds hold for the rounded value, the one sent: the server would refuse any other.
+  const x = Math.round(v * 1e6) / 1e6;
+  if (!Number.isFinite(x) || x < DEMAND_MIN || x > DEMAND_MAX) { showWhatIf(); return; }
+  demandFactor = x;
   showWhatIf();
   rerun();
 }

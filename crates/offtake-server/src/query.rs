@@ -101,7 +101,7 @@ impl Query {
         self.all("default").map(parse_default).collect()
     }
 
-    /// `demand_factor=X`, the what-if of `offtake underwrite --demand-factor X` (0 < X ≤ 10);
+    /// `demand_factor=X`, the what-if of `offtake underwrite --demand-factor X` (0.01 ≤ X ≤ 10);
     /// none when not given.
     pub fn demand_factor(&self) -> ApiResult<Option<f64>> {
         self.one("demand_factor")?

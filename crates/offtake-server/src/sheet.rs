@@ -146,7 +146,7 @@ fn json_text(text: String) -> Response {
     params(
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N: an alternative of a sourced term (repeatable), as `--variant`."),
         ("default" = Option<Vec<String>>, Query, description = "PARTY=YYYY-MM: the party defaults that month (repeatable), as `--default`."),
-        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0 < X ≤ 10; 1 is the sheet as written), as `--demand-factor`; the document then has `scenario.demand_factor`."),
+        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0.01 ≤ X ≤ 10; 1 is the sheet as written), as `--demand-factor`; the document then has `scenario.demand_factor`."),
         ("name" = Option<String>, Query, description = "The file name messages give the body."),
     ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
@@ -348,10 +348,16 @@ pub fn render_report(
     } else {
         stem
     };
+    // A what-if's download says so in its name (`deal-what-if-demand-0.5.xlsx`): a saved file
+    // is not mistaken for the sheet's own run.
+    let stem = match demand_factor {
+        Some(x) => format!("{stem}-what-if-demand-{x}"),
+        None => stem,
+    };
     let (bytes, content_type, ext): (Vec<u8>, &str, String) = match format {
         ReportFormat::Csv(which) => {
             let (monthly, annual) =
-                offtake_report::csv::render(contract, &outcome).map_err(fail)?;
+                offtake_report::csv::render(contract, &outcome, demand_factor).map_err(fail)?;
             match which {
                 CsvFile::Monthly => (
                     monthly.into_bytes(),
@@ -420,7 +426,7 @@ pub fn render_report(
         ("file" = Option<String>, Query, description = "With format=csv: annual (default) or monthly."),
         ("variant" = Option<Vec<String>>, Query, description = "TERM=N (repeatable)."),
         ("default" = Option<Vec<String>>, Query, description = "PARTY=YYYY-MM (repeatable)."),
-        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0 < X ≤ 10), as `--demand-factor`; the document says so."),
+        ("demand_factor" = Option<f64>, Query, description = "What-if: the sheet's demand multiplied by X (0.01 ≤ X ≤ 10), as `--demand-factor`; the document says so (CSV: a last column `demand_factor`; a download's file name ends `-what-if-demand-X`)."),
         ("name" = Option<String>, Query, description = "The file name the report and messages give the body."),
     ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),

@@ -124,6 +124,49 @@ fn underwrite_is_the_library_document_and_invalid_sheets_are_422() {
     );
     assert_eq!(r.status, 200);
     assert!(r.text().contains("WHAT-IF: demand × 0.5"));
+    // A what-if download names itself so, and its CSV says so on every row; the sheet's own
+    // download keeps its plain name and columns.
+    for (format, file) in [
+        ("xlsx", "request-what-if-demand-0.5.xlsx"),
+        ("json", "request-what-if-demand-0.5.json"),
+        ("csv", "request-what-if-demand-0.5.annual.csv"),
+        ("csv&file=monthly", "request-what-if-demand-0.5.monthly.csv"),
+    ] {
+        let r = post_toml(
+            &format!("{}/api/v1/report?format={format}&demand_factor=0.5", s.url),
+            EXAMPLE,
+        );
+        assert_eq!(r.status, 200, "{format}");
+        assert_eq!(
+            r.header("content-disposition"),
+            Some(format!("attachment; filename=\"{file}\"").as_str()),
+            "{format}"
+        );
+        if format.starts_with("csv") {
+            let text = r.text();
+            let mut lines = text.lines();
+            assert!(
+                lines.next().unwrap().ends_with(",demand_factor"),
+                "{format}"
+            );
+            assert!(lines.all(|l| l.ends_with(",0.5")), "{format}");
+        }
+        let plain = post_toml(&format!("{}/api/v1/report?format={format}", s.url), EXAMPLE);
+        assert_eq!(
+            plain.header("content-disposition"),
+            Some(
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file.replace("-what-if-demand-0.5", "")
+                )
+                .as_str()
+            ),
+            "{format}"
+        );
+        if format.starts_with("csv") {
+            assert!(!plain.text().contains("demand_factor"), "{format}");
+        }
+    }
     let r = post_toml(
         &format!("{}/api/v1/report?demand_factor=20", s.url),
         EXAMPLE,

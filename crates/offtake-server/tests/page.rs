@@ -497,12 +497,19 @@ fn demand_what_if(b: &mut cdp::Browser) {
     wait_drawn(b, n);
     let field = what_if_state(b);
     assert_eq!(field, half, "the field gives the slider's run");
-    let n = edits(b);
-    b.eval(
-        "(() => { const f = document.getElementById('field-demand_factor');
-           f.value = '50'; f.dispatchEvent(new Event('change', { bubbles: true })); })()",
-    );
-    assert_eq!(edits(b), n, "a factor over the cap does not run");
+    // A factor outside the API's bounds (over the cap, under the floor once rounded) is not sent.
+    for bad in ["50", "0.009", "0.0000004"] {
+        let n = edits(b);
+        b.eval(&format!(
+            "(() => {{ const f = document.getElementById('field-demand_factor');
+               f.value = '{bad}'; f.dispatchEvent(new Event('change', {{ bubbles: true }})); }})()"
+        ));
+        assert_eq!(
+            edits(b),
+            n,
+            "{bad}: a factor outside the bounds does not run"
+        );
+    }
     assert_eq!(
         b.eval("document.getElementById('field-demand_factor').value"),
         json!("0.5"),

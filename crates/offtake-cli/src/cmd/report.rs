@@ -93,7 +93,7 @@ pub struct Args {
     #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
     pub defaults: Vec<crate::defaults::ForcedDefault>,
     /// What-if: the base run with the sheet's demand curve multiplied by X (MODEL §4's
-    /// demand_factor; 0 < X ≤ 10), as `offtake underwrite --demand-factor`. The document says it
+    /// demand_factor; 0.01 ≤ X ≤ 10), as `offtake underwrite --demand-factor`. The document says it
     /// is a what-if; a --risk section still draws demand from the sheet's [risk] as written.
     #[arg(long = "demand-factor", value_name = "X", value_parser = offtake_engine::parse_demand_factor)]
     pub demand_factor: Option<f64>,
@@ -125,10 +125,7 @@ pub fn run(args: &Args) -> CliResult {
     check_extension("-o", &args.output, format.kind())?;
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let mut scenario = crate::defaults::scenario(contract, &args.defaults)?;
-    if let Some(x) = args.demand_factor {
-        scenario.demand_factor = x;
-    }
+    let scenario = crate::defaults::scenario(contract, &args.defaults, args.demand_factor)?;
     let outcome = underwrite(contract, &scenario);
     let risk = if args.risk {
         let sobol = args
@@ -160,7 +157,7 @@ pub fn run(args: &Args) -> CliResult {
         risk: risk.as_ref(),
     };
     if format == Format::Csv {
-        let files = offtake_report::csv::render_files(contract, &outcome)?;
+        let files = offtake_report::csv::render_files(contract, &outcome, args.demand_factor)?;
         return write_dir(&args.output, &files, args.quiet);
     }
     let bytes = offtake_report::document::render(&doc, format.kind())?;

@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long = "default", value_name = "PARTY=YYYY-MM")]
     pub defaults: Vec<crate::defaults::ForcedDefault>,
     /// What-if: run with the sheet's demand curve multiplied by X (MODEL §4's demand_factor; 1 is
-    /// the sheet as written; 0 < X ≤ 10). Not a term of the sheet: the reports say the run is a
+    /// the sheet as written; 0.01 ≤ X ≤ 10). Not a term of the sheet: the reports say the run is a
     /// what-if (the JSON gains `scenario.demand_factor`).
     #[arg(long = "demand-factor", value_name = "X", value_parser = offtake_engine::parse_demand_factor)]
     pub demand_factor: Option<f64>,
@@ -62,10 +62,7 @@ pub fn run(args: &Args) -> CliResult {
     }
     let loaded = load(&args.file, &args.variants)?;
     let contract = &loaded.contract;
-    let mut scenario = crate::defaults::scenario(contract, &args.defaults)?;
-    if let Some(x) = args.demand_factor {
-        scenario.demand_factor = x;
-    }
+    let scenario = crate::defaults::scenario(contract, &args.defaults, args.demand_factor)?;
     let outcome = underwrite(contract, &scenario);
     let report = if args.json {
         UnderwritingJson::new(contract, &outcome)
@@ -85,7 +82,7 @@ pub fn run(args: &Args) -> CliResult {
     if let Some(dir) = &args.csv {
         write_dir(
             dir,
-            &offtake_report::csv::render_files(contract, &outcome)?,
+            &offtake_report::csv::render_files(contract, &outcome, args.demand_factor)?,
             false,
         )?;
     }

@@ -31,7 +31,14 @@ pub fn render(report: &Report<'_>) -> Result<String> {
     let c = report.contract;
     let o = report.outcome;
     let mut h = String::with_capacity(256 * 1024);
-    let title = document::deal_title(c);
+    let title = match document::what_if_mark(report) {
+        // A what-if run says so first, where a browser tab or a print header shows it.
+        Some(mark) => format!(
+            "{mark} (not a term of the sheet) · {}",
+            document::deal_title(c)
+        ),
+        None => document::deal_title(c),
+    };
     let _ = write!(
         h,
         r#"<!DOCTYPE html>
@@ -53,7 +60,7 @@ pub fn render(report: &Report<'_>) -> Result<String> {
         css = css::stylesheet(),
     );
     cover(&mut h, report);
-    verdicts(&mut h, c, o, report.risk);
+    verdicts(&mut h, report);
     v2::credit(&mut h, c, o)?;
     headline_figures(&mut h, c, o);
     capacity(&mut h, c, o)?;
@@ -128,20 +135,7 @@ fn cover(h: &mut String, report: &Report<'_>) {
         mw(firm),
         mw(option)
     );
-    let case = if report.variants.is_empty() {
-        "base case (every term as written)".to_string()
-    } else {
-        let names: Vec<String> = report
-            .variants
-            .iter()
-            .map(|v| format!("{}={}", v.term, v.n))
-            .collect();
-        format!("variant {}", names.join(", "))
-    };
-    let case = match crate::document::what_if(report) {
-        Some(w) => format!("{case}; {w}"),
-        None => case,
-    };
+    let case = document::case(report);
     let _ = writeln!(
         h,
         "<div><dt>Case</dt><dd>{}</dd></div>\n<div><dt>Term sheet</dt><dd><code>{}</code></dd></div>\n</dl>\n</header>",
@@ -186,15 +180,39 @@ fn verdict_card(
     );
 }
 
-fn verdicts(h: &mut String, c: &Contract, o: &Outcome, risk: Option<&RiskView>) {
+/// A what-if run's banner over the verdicts (nothing without one): what the verdicts and figures
+/// assume, and that the Monte Carlo shares beside them are the sheet's as written. Styled inline
+/// so the stylesheet, and so every report of a sheet as written, is unchanged.
+fn what_if_banner(h: &mut String, report: &Report<'_>) {
+    let Some(x) = report.demand_factor else {
+        return;
+    };
+    let monte_carlo = if report.risk.is_some() {
+        format!(
+            " The Monte Carlo shares beside the verdicts do not: they are of the sheet as written, \
+             its paths drawing demand from [risk], not scaled by {x}."
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        h,
+        "<p class=\"what-if\" role=\"note\" style=\"margin:0 0 12px;padding:8px 12px;border:1px solid #E0B84C;border-radius:6px;background:#FFF4D6;color:#5C4400\"><strong>WHAT-IF: demand × {x}</strong> (demand_factor, MODEL §4), not a term of the sheet: these verdicts and every figure, chart and table of this run assume the sheet's demand multiplied by {x}.{}</p>",
+        escape(&monte_carlo)
+    );
+}
+
+fn verdicts(h: &mut String, report: &Report<'_>) {
+    let (c, o, risk) = (report.contract, report.outcome, report.risk);
     let v = &o.verdict_details;
     let mc = |i: usize| risk.and_then(|r| r.verdict_probabilities[i].map(|p| (p, r.n_paths)));
     h.push_str(
         r#"<section id="verdicts" class="keep-with-cover">
 <h2>Verdicts</h2>
-<div class="verdicts">
 "#,
     );
+    what_if_banner(h, report);
+    h.push_str("<div class=\"verdicts\">\n");
     let [contracted, financeable, deliverable] = VERDICTS.map(|(_, label)| label);
     verdict_card(
         h,
