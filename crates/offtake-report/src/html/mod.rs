@@ -23,7 +23,6 @@ use crate::charts::{self, Canvas};
 use crate::document::{self, Conclusion, Report};
 use crate::format::{InputUnit, mw, none, pct, times, usd};
 use crate::labels::{Metric, VERDICTS};
-use crate::risk_view::RiskView;
 use crate::style::escape;
 
 /// The whole report as one HTML document.
