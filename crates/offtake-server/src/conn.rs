@@ -11,12 +11,17 @@
 //!
 //! Each connection runs in its own task and holds its permit until it closes, so a slow or silent
 //! client holds up no other until the limits are reached.
+//!
+//! Stopping ([`serve`]'s `shutdown` future ends): the listener is closed at once (new connections
+//! are refused), every connection is told to finish the request it is serving and close (an idle
+//! one closes now), and what is still open after [`Limits::shutdown_grace`] is dropped.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -25,27 +30,47 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::Limits;
+use crate::{Limits, Stopped};
+
+/// Whether the server is stopping, and how many requests were answered since it began to.
+#[derive(Default)]
+struct Drain {
+    stopping: AtomicBool,
+    answered: AtomicUsize,
+}
 
 /// Accepts on `listener` and serves `router` on every connection (over TLS with `tls`), until
-/// the process ends.
+/// `shutdown` ends; then `on_stop` runs (it cancels the risk jobs and says how many) and the
+/// connections drain (module docs).
 pub(crate) async fn serve(
     mut listener: TcpListener,
     router: Router,
     limits: Limits,
     tls: Option<TlsAcceptor>,
-) -> io::Result<()> {
+    shutdown: impl Future<Output = ()>,
+    on_stop: impl FnOnce() -> usize,
+) -> io::Result<Stopped> {
     let permits = |n: usize| Arc::new(Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
     let (connections, handshakes) = (
         permits(limits.max_connections),
         permits(limits.max_tls_handshakes),
     );
+    let drain = Arc::new(Drain::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let shutdown = std::pin::pin!(shutdown);
+    let mut shutdown = shutdown;
     loop {
         // axum's accept: it retries (after a pause) on errors such as too many open files.
-        let (stream, peer) = axum::serve::Listener::accept(&mut listener).await;
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = tasks.join_next() => continue,
+            accepted = axum::serve::Listener::accept(&mut listener) => accepted,
+        };
         crate::nodelay(&stream);
         let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
             tracing::debug!(
@@ -55,10 +80,11 @@ pub(crate) async fn serve(
             continue;
         };
         let router = router.clone();
+        let (drain, stop_rx) = (Arc::clone(&drain), stop_rx.clone());
         match &tls {
             None => {
-                tokio::spawn(async move {
-                    connection(stream, peer, router, limits).await;
+                tasks.spawn(async move {
+                    connection(stream, peer, router, limits, drain, stop_rx).await;
                     drop(permit);
                 });
             }
@@ -71,12 +97,14 @@ pub(crate) async fn serve(
                     continue;
                 };
                 let acceptor = acceptor.clone();
-                tokio::spawn(async move {
+                tasks.spawn(async move {
                     let timeout = limits.tls_handshake_timeout;
                     let accepted = tokio::time::timeout(timeout, acceptor.accept(stream)).await;
                     drop(handshake);
                     match accepted {
-                        Ok(Ok(tls)) => connection(tls, peer, router, limits).await,
+                        Ok(Ok(tls)) => {
+                            connection(tls, peer, router, limits, drain, stop_rx).await;
+                        }
                         Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                         Err(_) => tracing::debug!(
                             "TLS handshake with {peer} took longer than {} s: dropped",
@@ -88,12 +116,34 @@ pub(crate) async fn serve(
             }
         }
     }
+    drop(listener);
+    drain.stopping.store(true, Ordering::SeqCst);
+    let jobs_cancelled = on_stop();
+    let _ = stop.send(true);
+    let grace = limits.shutdown_grace;
+    let _ = tokio::time::timeout(grace, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    let connections_dropped = tasks.len();
+    tasks.abort_all();
+    Ok(Stopped {
+        requests_answered: drain.answered.load(Ordering::SeqCst),
+        connections_dropped,
+        jobs_cancelled,
+    })
 }
 
 /// Serves one connection until it closes, its client stalls past the idle limit, or hyper's
-/// header-read timer closes it.
-async fn connection<I>(io: I, peer: SocketAddr, router: Router, limits: Limits)
-where
+/// header-read timer closes it; once `stop` says so, it finishes the request under way and closes.
+async fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    drain: Arc<Drain>,
+    mut stop: watch::Receiver<bool>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::new());
@@ -105,26 +155,44 @@ where
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut router = router.clone();
         let busy = Busy::new(Arc::clone(&working));
+        let drain = Arc::clone(&drain);
         async move {
             let _busy = busy;
-            tower_service::Service::call(&mut router, request).await
+            let response = tower_service::Service::call(&mut router, request).await;
+            if drain.stopping.load(Ordering::SeqCst) {
+                drain.answered.fetch_add(1, Ordering::SeqCst);
+            }
+            response
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    let served = builder.serve_connection(io, service);
-    tokio::select! {
-        result = served => {
-            if let Err(e) = result {
-                tracing::debug!("connection with {peer}: {e}");
+    let mut served = std::pin::pin!(builder.serve_connection(io, service));
+    let mut stalled = std::pin::pin!(stalled(&activity, limits.idle_timeout));
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            result = served.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!("connection with {peer}: {e}");
+                }
+                return;
+            }
+            () = stalled.as_mut() => {
+                tracing::debug!(
+                    "connection with {peer}: nothing moved for {} s: closed",
+                    limits.idle_timeout.as_secs_f64()
+                );
+                return;
+            }
+            _ = stop.wait_for(|s| *s), if !stopping => {
+                // The request under way (if any) is answered, then the connection closes.
+                stopping = true;
+                served.as_mut().graceful_shutdown();
             }
         }
-        () = stalled(&activity, limits.idle_timeout) => tracing::debug!(
-            "connection with {peer}: nothing moved for {} s: closed",
-            limits.idle_timeout.as_secs_f64()
-        ),
     }
 }
 

@@ -183,9 +183,24 @@ impl Job {
 pub struct Jobs {
     next: AtomicU64,
     map: Mutex<BTreeMap<u64, Arc<Job>>>,
+    /// The server is stopping: no job starts.
+    stopping: AtomicBool,
 }
 
 impl Jobs {
+    /// The server stops: cancels every running job and refuses new ones; says how many it
+    /// cancelled.
+    pub(crate) fn stop(&self) -> usize {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        self.stopping.store(true, Ordering::SeqCst);
+        let running: Vec<&Arc<Job>> = map.values().filter(|j| !j.finished()).collect();
+        for job in &running {
+            tracing::info!(job = job.id, "the server is stopping: cancelling the job");
+            job.cancel();
+        }
+        running.len()
+    }
+
     fn get(&self, id: &str) -> ApiResult<Arc<Job>> {
         let unknown = || ApiError::not_found(format!("no job {}", id.escape_debug()));
         let id: u64 = id.parse().map_err(|_| unknown())?;
@@ -201,6 +216,13 @@ impl Jobs {
         kept: usize,
     ) -> ApiResult<Arc<Job>> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "stopping",
+                "the server is stopping: no new risk job starts",
+            ));
+        }
         let running = map.values().filter(|j| !j.finished()).count();
         if running >= max_running {
             return Err(ApiError::new(

@@ -73,6 +73,9 @@ pub struct Limits {
     /// working on one of its requests (a client that stops reading an answer or sending a
     /// body) is closed. A job's event stream sends a keep-alive comment well within it.
     pub idle_timeout: Duration,
+    /// When the server is told to stop ([`Server::run_until`]): how long requests under way may
+    /// take to finish before their connections are dropped.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -91,6 +94,7 @@ impl Default for Limits {
             max_tls_handshakes: 256,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -688,8 +692,26 @@ impl Server {
         })
     }
 
+    /// Its runtime's handle: what must be made on the runtime before [`Server::run_until`]
+    /// (e.g. signal listeners, so a signal sent once the server is announced is not missed)
+    /// is made within `handle().enter()`.
+    pub fn handle(&self) -> tokio::runtime::Handle {
+        self.runtime.handle().clone()
+    }
+
     /// Serves until the process ends (or the listener fails).
     pub fn run(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).map(|_| ())
+    }
+
+    /// Serves until `shutdown` ends, then stops: the listener is closed at once (new connections
+    /// are refused), running risk jobs are cancelled (their event streams end `cancelled`) and
+    /// no new one starts, requests under way may finish within [`Limits::shutdown_grace`], and
+    /// the connections still open after it are dropped. Returns within the grace (and a moment).
+    pub fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<Stopped> {
         let Server {
             listener,
             runtime,
@@ -698,8 +720,31 @@ impl Server {
         } = self;
         let limits = state.limits();
         let acceptor = tls.map(|tls| tls.acceptor());
-        runtime.block_on(conn::serve(listener, router(state), limits, acceptor))
+        let jobs = state.clone();
+        let served = runtime.block_on(conn::serve(
+            listener,
+            router(state),
+            limits,
+            acceptor,
+            shutdown,
+            move || jobs.jobs().stop(),
+        ));
+        // Work that has not noticed it is cancelled (a blocking thread between engine runs) is
+        // not waited for.
+        runtime.shutdown_background();
+        served
     }
+}
+
+/// What [`Server::run_until`] did when it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Requests answered after the stop began (those under way then).
+    pub requests_answered: usize,
+    /// Connections still open at the end of the grace period, dropped.
+    pub connections_dropped: usize,
+    /// Risk jobs that were running, cancelled.
+    pub jobs_cancelled: usize,
 }
 
 /// TCP_NODELAY on an accepted connection: an answer is written whole at once, so Nagle's

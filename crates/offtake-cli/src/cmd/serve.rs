@@ -42,11 +42,17 @@ pub struct Args {
     /// Longest a request may take to answer, in seconds.
     #[arg(long, default_value_t = 30, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// On SIGTERM or SIGINT the server stops accepting connections, cancels its risk jobs and
+    /// lets requests under way finish for up to this many seconds before it drops them and
+    /// exits 0. Under Kubernetes, keep terminationGracePeriodSeconds above it.
+    #[arg(long, default_value_t = 10, value_name = "S", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace: u64,
 }
 
 /// Exit code: 2 for flags that cannot run (non-loopback without TLS or --insecure; TLS files
 /// that cannot be read or used), checked before the store is opened or the port bound; 1 when
-/// the store cannot be opened or the address bound; otherwise the server runs until killed.
+/// the store cannot be opened or the address bound; 0 when it stopped on SIGTERM or SIGINT
+/// (after its grace period at the latest).
 pub fn run(args: &Args) -> CliResult {
     let loopback = args.addr.ip().is_loopback();
     // clap refuses one of the two TLS flags alone, and either with --insecure.
@@ -72,6 +78,7 @@ pub fn run(args: &Args) -> CliResult {
     let mut limits = Limits {
         max_jobs: usize::try_from(args.max_jobs).unwrap_or(2),
         request_timeout: Duration::from_secs(args.timeout),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
         ..Limits::default()
     };
     if let Some(n) = args.max_paths {
@@ -105,10 +112,55 @@ pub fn run(args: &Args) -> CliResult {
             "write token: the one printed when this database was first served (--new-token makes another)\n",
         ),
     }
+    // Listening for the signals starts before the server is announced, so none is missed.
+    let signals = {
+        let _runtime = server.handle().enter();
+        stop_signals().map_err(|e| CliError::failure(format!("listening for signals: {e}")))?
+    };
     crate::output::print_out(&text)?;
-    server
-        .run()
-        .map_err(|e| CliError::failure(format!("serving on {addr}: {e}")))
+    let caught = std::sync::Arc::new(std::sync::OnceLock::new());
+    let caught_by_server = std::sync::Arc::clone(&caught);
+    let stopped = server
+        .run_until(async move {
+            let _ = caught_by_server.set(signals.await);
+        })
+        .map_err(|e| CliError::failure(format!("serving on {addr}: {e}")))?;
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "offtake serve: stopped ({}): {} answered while stopping, {} cut at the {} s grace, {} cancelled",
+        caught.get().copied().unwrap_or("signal"),
+        plural(stopped.requests_answered, "request"),
+        plural(stopped.connections_dropped, "connection"),
+        args.shutdown_grace,
+        plural(stopped.jobs_cancelled, "risk job"),
+    );
+    Ok(())
+}
+
+/// Ends with the name of the first SIGTERM or SIGINT (Ctrl-C) caught; must be called on the
+/// server's runtime.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) = (
+        signal(SignalKind::terminate())?,
+        signal(SignalKind::interrupt())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
+}
+
+/// Ends on the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    })
 }
 
 /// Largest TLS file read: a chain of a few certificates is a few KiB.
