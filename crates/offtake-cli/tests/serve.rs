@@ -494,3 +494,59 @@ fn bad_tls_settings_exit_2_naming_the_file_before_the_store_or_the_port() {
     }
     drop(taken);
 }
+
+#[test]
+fn sigterm_stops_the_server_with_exit_0_and_a_stopped_line() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = KillOnDrop(
+        Command::new(assert_cmd::cargo::cargo_bin("offtake"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--shutdown-grace",
+                "5",
+                "--db",
+            ])
+            .arg(dir.path().join("p.db"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("offtake serve: http://"), "{first}");
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    #[allow(clippy::disallowed_methods, reason = "bounds how long the stop takes")]
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "offtake serve still runs 5 s (its grace) after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(
+        stderr.contains("offtake serve: stopped (SIGTERM): 0 requests answered while stopping"),
+        "{stderr}"
+    );
+}
