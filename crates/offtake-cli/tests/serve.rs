@@ -519,10 +519,7 @@ fn sigterm_stops_the_server_with_exit_0_and_a_stopped_line() {
     let first = lines.next().unwrap().unwrap();
     assert!(first.starts_with("offtake serve: http://"), "{first}");
     let pid = child.0.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
     #[allow(clippy::disallowed_methods, reason = "bounds how long the stop takes")]
     let start = std::time::Instant::now();

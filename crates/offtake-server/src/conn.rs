@@ -16,11 +16,11 @@
 //! are refused), every connection is told to finish the request it is serving and close (an idle
 //! one closes now), and what is still open after [`Limits::shutdown_grace`] is dropped.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -121,10 +121,7 @@ pub(crate) async fn serve(
     let jobs_cancelled = on_stop();
     let _ = stop.send(true);
     let grace = limits.shutdown_grace;
-    let _ = tokio::time::timeout(grace, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     let connections_dropped = tasks.len();
     tasks.abort_all();
     Ok(Stopped {

@@ -141,7 +141,10 @@ fn a_stop_answers_the_request_under_way_cancels_jobs_and_refuses_new_connections
     let grace = Duration::from_secs(60);
     let mut s = Stoppable::start(grace);
     // A risk job long enough to be running at the stop, and its event stream.
-    let r = post_toml(&format!("{}/api/v1/risk?paths=1000000&seed=1", s.url), EXAMPLE);
+    let r = post_toml(
+        &format!("{}/api/v1/risk?paths=1000000&seed=1", s.url),
+        EXAMPLE,
+    );
     assert_eq!(r.status, 202, "{}", r.text());
     let id = r.json()["id"].as_u64().unwrap();
     let mut events = TcpStream::connect(s.addr).unwrap();
