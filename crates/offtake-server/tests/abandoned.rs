@@ -16,35 +16,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use offtake_server::{AppState, Limits, ReadAccess};
 
-/// The example with one more alternative (1 % above the value) on each of the first `extra`
-/// provenance-table terms without any: 6 · 2^extra combinations (3,072 for 9: seconds of engine
-/// runs in a debug build).
-fn many_alternatives(extra: usize) -> String {
-    let mut added = 0;
-    let mut out = String::new();
-    for line in EXAMPLE.lines() {
-        let value = line
-            .split_once("{ value = ")
-            .and_then(|(_, rest)| rest.split_once(','))
-            .and_then(|(v, _)| v.trim().parse::<f64>().ok());
-        match (value, line.strip_suffix(" }")) {
-            (Some(v), Some(head)) if added < extra && !line.contains("alternatives") => {
-                added += 1;
-                let alt = v * 1.01;
-                out.push_str(&format!(
-                    "{head}, alternatives = [{{ value = {alt:?}, evidence = \"assumed\" }}] }}\n"
-                ));
-            }
-            _ => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    assert_eq!(added, extra, "the example has too few terms to vary");
-    out
-}
-
 /// A compare of 3,072 combinations.
 fn long_compare() -> (&'static str, String) {
     (

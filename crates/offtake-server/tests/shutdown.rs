@@ -76,34 +76,6 @@ impl Stoppable {
     }
 }
 
-/// The example with one more alternative on each of the first `extra` terms without any:
-/// 6 · 2^extra combinations.
-fn many_alternatives(extra: usize) -> String {
-    let mut added = 0;
-    let mut out = String::new();
-    for line in EXAMPLE.lines() {
-        let value = line
-            .split_once("{ value = ")
-            .and_then(|(_, rest)| rest.split_once(','))
-            .and_then(|(v, _)| v.trim().parse::<f64>().ok());
-        match (value, line.strip_suffix(" }")) {
-            (Some(v), Some(head)) if added < extra && !line.contains("alternatives") => {
-                added += 1;
-                let alt = v * 1.01;
-                out.push_str(&format!(
-                    "{head}, alternatives = [{{ value = {alt:?}, evidence = \"assumed\" }}] }}\n"
-                ));
-            }
-            _ => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    assert_eq!(added, extra, "the example has too few terms to vary");
-    out
-}
-
 /// Sends a POST of a term sheet on a raw connection; the answer is read by the caller.
 fn send_post(addr: SocketAddr, route: &str, body: &str) -> TcpStream {
     let mut client = TcpStream::connect(addr).unwrap();
