@@ -349,8 +349,9 @@ fn legibility(sim: &Simulator<'_>) -> Legibility {
     // other term as in the run. NPV rises with u (payments are non-decreasing in usage, power
     // cost grows far slower than revenue per PFLOP-hour), so bisection on [0, 1] finds it.
     let mut probe = sim.clone();
-    let at_zero = probe.provider_npv_at_utilization(0.0);
-    let at_one = probe.provider_npv_at_utilization(1.0);
+    let mut probe = probe.utilization_probe();
+    let at_zero = probe.provider_npv(0.0);
+    let at_one = probe.provider_npv(1.0);
     let break_even_utilization = if at_zero >= 0.0 {
         Some(0.0)
     } else if at_one < 0.0 {
@@ -359,7 +360,7 @@ fn legibility(sim: &Simulator<'_>) -> Legibility {
         let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
         for _ in 0..BREAK_EVEN_STEPS {
             let mid = 0.5 * (lo + hi);
-            if probe.provider_npv_at_utilization(mid) >= 0.0 {
+            if probe.provider_npv(mid) >= 0.0 {
                 hi = mid;
             } else {
                 lo = mid;

@@ -583,13 +583,40 @@ impl<'c> Simulator<'c> {
         }
     }
 
-    /// Re-runs the last scenario with a constant utilization and the same option decisions;
-    /// returns the provider NPV (the legibility break-even search).
-    pub(crate) fn provider_npv_at_utilization(&mut self, utilization: f64) -> f64 {
+    /// The legibility break-even search on the last scenario: runs at a constant utilization
+    /// with the same option decisions, provider NPV only. The stages before the periods do not
+    /// depend on the utilization (fits, capacity and options held fixed, capex, debt): they run
+    /// here, once, and each [`UtilizationProbe::provider_npv`] runs the periods alone.
+    pub(crate) fn utilization_probe(&mut self) -> UtilizationProbe<'_, 'c> {
+        self.mode = DemandMode::ConstantUtilization(0.0);
+        self.extent = Extent::ProviderNpv;
+        self.setup();
+        UtilizationProbe { sim: self }
+    }
+
+    /// Re-runs the last scenario in full with a constant utilization and the same option
+    /// decisions; returns the provider NPV: what [`UtilizationProbe::provider_npv`] gives.
+    #[cfg(test)]
+    pub(crate) fn provider_npv_at_utilization_in_full(&mut self, utilization: f64) -> f64 {
         self.mode = DemandMode::ConstantUtilization(utilization);
         self.extent = Extent::ProviderNpv;
         self.simulate();
         self.summary.metrics.provider_npv
+    }
+}
+
+/// A simulator set up by [`Simulator::utilization_probe`].
+pub(crate) struct UtilizationProbe<'s, 'c> {
+    sim: &'s mut Simulator<'c>,
+}
+
+impl UtilizationProbe<'_, '_> {
+    /// The provider NPV of the last scenario at a constant utilization, option decisions held
+    /// fixed: bit for bit what re-running the whole path that way gives (0 when not a finite
+    /// number).
+    pub(crate) fn provider_npv(&mut self, utilization: f64) -> f64 {
+        self.sim.mode = DemandMode::ConstantUtilization(utilization);
+        self.sim.provider_npv_of_periods()
     }
 }
 

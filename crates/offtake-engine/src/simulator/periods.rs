@@ -17,17 +17,7 @@ impl Simulator<'_> {
     /// series of the outcome; either way the arithmetic is the same.
     #[inline(always)]
     pub(super) fn periods<const DETAIL: bool>(&mut self, m: &mut Metrics) {
-        match self.usage() {
-            Usage::Pflops(factor) => {
-                self.usage_and_opex::<DETAIL>(|avail, curve, hours| {
-                    avail.min(curve * factor * hours)
-                });
-            }
-            Usage::Utilization(factor) => {
-                self.usage_and_opex::<DETAIL>(|avail, curve, _| (curve * factor).min(1.0) * avail);
-            }
-            Usage::Constant(u) => self.usage_and_opex::<DETAIL>(|avail, _, _| u * avail),
-        }
+        self.usage_of_run::<DETAIL>();
         if DETAIL {
             let usage = self.usage();
             let n = self.n;
@@ -42,6 +32,37 @@ impl Simulator<'_> {
         }
         self.billing_and_tax::<DETAIL>(m);
         self.sums_and_present_values(m);
+    }
+
+    /// The provider NPV of the periods alone, for the break-even search (the
+    /// [`Extent::ProviderNpv`] extent, after the stages before the periods): the arithmetic of
+    /// [`Self::periods`] up to the FCF, then its present value, 0 when it is not a finite
+    /// number (as the summary's [`crate::finite`] pass makes it). Only the FCF and what it
+    /// needs are computed; the metrics of the run are not written.
+    #[inline(always)]
+    pub(super) fn periods_provider_npv(&mut self) -> f64 {
+        debug_assert_eq!(self.extent, Extent::ProviderNpv);
+        let mut m = Metrics::default();
+        self.usage_of_run::<false>();
+        self.billing_and_tax::<false>(&mut m);
+        let npv = dot(&self.series.fcf, &self.provider_factor[..self.n]);
+        if npv.is_finite() { npv } else { 0.0 }
+    }
+
+    /// [`Self::usage_and_opex`] with U(t) as the run sets it.
+    #[inline(always)]
+    fn usage_of_run<const DETAIL: bool>(&mut self) {
+        match self.usage() {
+            Usage::Pflops(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, hours| {
+                    avail.min(curve * factor * hours)
+                });
+            }
+            Usage::Utilization(factor) => {
+                self.usage_and_opex::<DETAIL>(|avail, curve, _| (curve * factor).min(1.0) * avail);
+            }
+            Usage::Constant(u) => self.usage_and_opex::<DETAIL>(|avail, _, _| u * avail),
+        }
     }
 
     /// §4–6, period by period with no running state (the compiler vectorizes it): C(t), U(t),
@@ -381,7 +402,10 @@ impl Simulator<'_> {
         m.residual_value = residual_value;
         // Payback (§6): the first recovery of cumulative FCF; 0 if never negative; none if
         // never recovered or NaN before a recovery.
-        m.payback_months = payback_months(fcf).and_then(|t| u32::try_from(t).ok());
+        // Not for the break-even search, which reads the provider NPV alone.
+        if self.extent != Extent::ProviderNpv {
+            m.payback_months = payback_months(fcf).and_then(|t| u32::try_from(t).ok());
+        }
     }
 
     /// The metrics' sums over the periods and present values (MODEL.md §1, §8, §9), each over
