@@ -80,6 +80,23 @@ fn underwrite_full(bencher: Bencher) {
     bencher.bench_local(|| black_box(underwrite(black_box(&contract), black_box(&scenario))));
 }
 
+/// The parts of `underwrite`: the simulator's set-up (tables and buffers of the contract) ...
+#[divan::bench(name = "underwrite/amazon-anthropic/120m-parts/new")]
+fn underwrite_new(bencher: Bencher) {
+    let contract = example();
+    bencher.bench_local(|| black_box(Simulator::new(black_box(&contract))));
+}
+
+/// ... and the outcome of a run simulator: schedule, annual rows, notes and the break-even
+/// search of the legibility figures.
+#[divan::bench(name = "underwrite/amazon-anthropic/120m-parts/outcome")]
+fn underwrite_outcome(bencher: Bencher) {
+    let contract = example();
+    let mut sim = Simulator::new(&contract);
+    sim.run(&Scenario::base(&contract));
+    bencher.bench_local(|| black_box(black_box(&sim).outcome()));
+}
+
 /// Set-up of a 600-month term with a sculpted loan (MODEL v2 §15): the tables, the base case run
 /// once and the sculpt sized from it (target: ≤ 1 ms), beside the same set-up with the level loan.
 #[divan::bench(name = "sculpt/amazon-anthropic/600m-setup", args = ["sculpted", "level"])]

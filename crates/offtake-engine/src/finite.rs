@@ -57,6 +57,11 @@ impl NotFinite {
 
     /// A monthly series: each value that is not a finite number becomes 0.
     pub(crate) fn series(&mut self, name: &'static str, xs: &mut [f64]) {
+        // Every value is finite on any ordinary run: one pass without a branch per value (the
+        // compiler vectorizes it) says so before the value-by-value one.
+        if xs.iter().fold(true, |all, x| all & x.is_finite()) {
+            return;
+        }
         for x in xs {
             self.value(name, x);
         }
@@ -397,5 +402,27 @@ mod tests {
         let mut clean = NotFinite::default();
         clean.metrics(&mut Metrics::default());
         assert!(clean.is_clear() && clean.reason().is_none());
+    }
+
+    #[test]
+    fn a_series_has_each_value_that_is_not_finite_replaced_wherever_it_is() {
+        for len in [0, 1, 3, 4, 5, 8, 13, 120] {
+            for at in 0..len {
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut xs: Vec<f64> = (0..len).map(|i| i as f64 - 2.5).collect();
+                    xs[at] = bad;
+                    let mut seen = NotFinite::default();
+                    seen.series("s", &mut xs);
+                    assert_eq!(xs[at].to_bits(), 0.0f64.to_bits(), "len {len} at {at}");
+                    assert!(xs.iter().all(|x| x.is_finite()));
+                    assert_eq!((seen.first, seen.count), (Some("s"), 1));
+                }
+            }
+            let mut xs: Vec<f64> = (0..len).map(|i| f64::MAX - i as f64).collect();
+            let before = xs.clone();
+            let mut seen = NotFinite::default();
+            seen.series("s", &mut xs);
+            assert!(seen.is_clear() && xs == before);
+        }
     }
 }

@@ -96,7 +96,7 @@ pub fn parse_demand_factor(text: &str) -> Result<f64, String> {
 pub fn underwrite(contract: &Contract, scenario: &Scenario) -> Outcome {
     let mut simulator = Simulator::new(contract);
     simulator.run(scenario);
-    simulator.outcome()
+    simulator.into_outcome()
 }
 
 #[cfg(test)]

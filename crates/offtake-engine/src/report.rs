@@ -2,6 +2,8 @@
 //! the simulator keeps them (cloned), and built from them: schedule, annual rows, decisions,
 //! verdict details and the legibility figures (which re-run the path, so this allocates).
 
+use std::borrow::Cow;
+
 use crate::simulator::Simulator;
 use offtake_model::Party;
 
@@ -17,15 +19,24 @@ impl Simulator<'_> {
     /// The full detail of the last run (allocates). A simulator that runs less than
     /// [`Extent::Full`](crate::Extent::Full) re-runs the path in full first.
     pub fn outcome(&self) -> Outcome {
-        outcome(&self.at_full_extent())
+        outcome(self.at_full_extent())
+    }
+
+    /// [`Self::outcome`] of a simulator no longer needed: the legibility break-even search
+    /// runs on it rather than on a copy.
+    pub(crate) fn into_outcome(self) -> Outcome {
+        outcome(Cow::Owned(self.into_full_extent()))
     }
 }
 
-fn outcome(sim: &Simulator<'_>) -> Outcome {
+/// The outcome from a simulator whose last run is at the Full extent. Everything is read from
+/// it before the break-even search, which runs on it last (on a copy when borrowed).
+fn outcome(sim: Cow<'_, Simulator<'_>>) -> Outcome {
     let c = sim.contract;
     let n = sim.n;
     let summary = &sim.summary;
     let m = summary.metrics;
+    let verdicts = summary.verdicts;
     let s = &sim.series;
 
     let mut annual: Vec<AnnualRow> = (0..n.div_ceil(12))
@@ -112,7 +123,7 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
     let equity = c
         .equity
         .iter()
-        .zip(&summary.equity_paid_period)
+        .zip(&sim.summary.equity_paid_period)
         .map(|(e, &period)| EquityPayment {
             id: e.id.clone(),
             amount: e.amount,
@@ -120,7 +131,9 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         })
         .collect();
 
-    let deliverability = deliverability(sim);
+    let deliverability = deliverability(&sim);
+    let credit = party_credit(&sim);
+    let lender = sim.lender_view();
 
     // Every figure finite or absent (crate::finite): the kernel's metrics already are; the
     // series, the yearly rows and the legibility figures go through the same pass here.
@@ -138,39 +151,16 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
     for o in &mut options {
         not_finite.option("trailing utilization", &mut o.trailing_utilization);
     }
-    let mut legibility = legibility(sim);
-    if !computed {
-        // The break-even search re-runs a path whose figures cannot be computed.
-        legibility.break_even_utilization = None;
-    }
-    not_finite.legibility(&mut legibility);
-    let not_computed = not_finite.reason();
 
+    // The notes of a run whose figures can be computed (the others say why not, below).
     let th = &c.thresholds;
-    let cannot = |verdict: &str| {
-        let reason = not_computed
-            .as_deref()
-            .unwrap_or("figures cannot be computed");
-        format!("{reason}: not {verdict}")
-    };
     let credit_terms = sim.credit.active;
-    let verdict_details = VerdictDetails {
-        contracted: VerdictDetail {
-            passed: summary.verdicts.contracted,
-            // §14: contracted rests on the credit-adjusted coverage (= coverage without credit).
-            figure: if credit_terms {
-                m.credit_adjusted_coverage
-            } else {
-                m.coverage
-            },
-            threshold: th.coverage,
-            note: match m.coverage {
-                _ if !computed => cannot("contracted"),
+    let contracted_note = computed.then(|| match m.coverage {
                 Some(_) if !c.deal.binding && credit_terms => {
                     "non-binding deal: nothing is owed at zero usage and no guarantee or backstop counts, coverage 0, not contracted"
                         .to_string()
                 }
-                Some(cov) if credit_terms => credit_note(sim, cov, m.credit_adjusted_coverage, th.coverage),
+                Some(cov) if credit_terms => credit_note(&sim, cov, m.credit_adjusted_coverage, th.coverage),
                 Some(_) if !c.deal.binding => {
                     "non-binding deal: nothing is owed at zero usage, coverage 0, not contracted"
                         .to_string()
@@ -182,42 +172,72 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
                     th.coverage
                 ),
                 None => "no costs: coverage does not exist, not contracted".to_string(),
+            });
+    let financeable_note = computed.then(|| {
+        financeable_note(
+            &sim,
+            match m.min_dscr {
+                Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
+                None if m.debt_drawn == 0.0 => {
+                    "no debt service in the term: no DSCR, financeable".to_string()
+                }
+                None => format!(
+                    "{} of debt drawn and no debt service in the term: no DSCR, not financeable",
+                    usd_words(m.debt_drawn)
+                ),
             },
+        )
+    });
+    let failing_tranches = sim.failing_tranches;
+    let deliverable_note = format!(
+        "{failing_tranches} tranche(s) miss their deadline or promised generation; delivery ratio {:.4}, needs >= {}",
+        m.delivery_ratio, th.delivery
+    );
+
+    // Last: the legibility figures, whose break-even search re-runs the path on the simulator.
+    let mut legibility = legibility(sim);
+    if !computed {
+        // The break-even search re-runs a path whose figures cannot be computed.
+        legibility.break_even_utilization = None;
+    }
+    not_finite.legibility(&mut legibility);
+    let not_computed = not_finite.reason();
+
+    let cannot = |verdict: &str| {
+        let reason = not_computed
+            .as_deref()
+            .unwrap_or("figures cannot be computed");
+        format!("{reason}: not {verdict}")
+    };
+    let verdict_details = VerdictDetails {
+        contracted: VerdictDetail {
+            passed: verdicts.contracted,
+            // §14: contracted rests on the credit-adjusted coverage (= coverage without credit).
+            figure: if credit_terms {
+                m.credit_adjusted_coverage
+            } else {
+                m.coverage
+            },
+            threshold: th.coverage,
+            note: contracted_note.unwrap_or_else(|| cannot("contracted")),
         },
         financeable: VerdictDetail {
-            passed: summary.verdicts.financeable,
+            passed: verdicts.financeable,
             figure: m.min_dscr,
             threshold: th.dscr,
-            note: financeable_note(
-                sim,
-                computed,
-                match m.min_dscr {
-                    _ if !computed => cannot("financeable"),
-                    Some(d) => format!("minimum yearly DSCR {d:.4}; needs >= {}", th.dscr),
-                    None if m.debt_drawn == 0.0 => {
-                        "no debt service in the term: no DSCR, financeable".to_string()
-                    }
-                    None => format!(
-                        "{} of debt drawn and no debt service in the term: no DSCR, not financeable",
-                        usd_words(m.debt_drawn)
-                    ),
-                },
-            ),
+            note: financeable_note.unwrap_or_else(|| cannot("financeable")),
         },
         deliverable: VerdictDetail {
-            passed: summary.verdicts.deliverable,
-            figure: Some(sim.failing_tranches as f64),
+            passed: verdicts.deliverable,
+            figure: Some(failing_tranches as f64),
             threshold: 0.0,
-            note: format!(
-                "{} tranche(s) miss their deadline or promised generation; delivery ratio {:.4}, needs >= {}",
-                sim.failing_tranches, m.delivery_ratio, th.delivery
-            ),
+            note: deliverable_note,
         },
     };
 
     Outcome {
         metrics: m,
-        verdicts: summary.verdicts,
+        verdicts,
         verdict_details,
         schedule,
         annual,
@@ -226,18 +246,19 @@ fn outcome(sim: &Simulator<'_>) -> Outcome {
         equity,
         deliverability,
         legibility,
-        credit: party_credit(sim),
-        lender: sim.lender_view(),
+        credit,
+        lender,
         not_computed,
     }
 }
 
-/// Financeable's note: the DSCR sentence, then the §15 tests that apply (none for a v1 share
-/// loan without a reserve or market value: the note is v1's).
-fn financeable_note(sim: &Simulator<'_>, computed: bool, dscr_note: String) -> String {
+/// Financeable's note of a run whose figures can be computed: the DSCR sentence, then the §15
+/// tests that apply (none for a v1 share loan without a reserve or market value: the note is
+/// v1's).
+fn financeable_note(sim: &Simulator<'_>, dscr_note: String) -> String {
     match sim.lender_note(&sim.summary.metrics) {
-        Some(more) if computed => format!("{dscr_note}; {more}"),
-        _ => dscr_note,
+        Some(more) => format!("{dscr_note}; {more}"),
+        None => dscr_note,
     }
 }
 
@@ -338,7 +359,7 @@ fn deliverability(sim: &Simulator<'_>) -> Vec<TrancheDeliverability> {
         .collect()
 }
 
-fn legibility(sim: &Simulator<'_>) -> Legibility {
+fn legibility(sim: Cow<'_, Simulator<'_>>) -> Legibility {
     let committed_spend: f64 = sim.series.zero_usage_revenue.iter().sum();
     let mw_years = sim.series.capacity_mw.iter().sum::<f64>() / 12.0;
     let per_mw_year = |x: f64| (mw_years > 0.0).then(|| x / mw_years);
@@ -348,7 +369,8 @@ fn legibility(sim: &Simulator<'_>) -> Legibility {
     // Break-even: the constant utilization u with provider NPV(u) = 0, option decisions and every
     // other term as in the run. NPV rises with u (payments are non-decreasing in usage, power
     // cost grows far slower than revenue per PFLOP-hour), so bisection on [0, 1] finds it.
-    let mut probe = sim.clone();
+    let payments_per_mw_year = per_mw_year(sim.summary.metrics.total_payments);
+    let mut probe = sim.into_owned();
     let mut probe = probe.utilization_probe();
     let at_zero = probe.provider_npv(0.0);
     let at_one = probe.provider_npv(1.0);
@@ -373,7 +395,7 @@ fn legibility(sim: &Simulator<'_>) -> Legibility {
         committed_spend,
         mw_years,
         committed_spend_per_mw_year: per_mw_year(committed_spend),
-        payments_per_mw_year: per_mw_year(sim.summary.metrics.total_payments),
+        payments_per_mw_year,
         break_even_utilization,
         floor_capex_coverage,
     }

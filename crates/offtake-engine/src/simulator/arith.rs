@@ -1,6 +1,24 @@
 //! Small arithmetic shared by the phases: fixed-order sums, escalation, discount factors.
 
+use chrono::{Datelike, NaiveDate};
 use offtake_finance::MonthlyDiscount;
+
+/// `offtake_model::hours_in_month` from the month lengths of the (proleptic Gregorian)
+/// calendar, without building dates; far from the ends of chrono's range of years, where the
+/// model's own arithmetic is kept.
+pub(super) fn hours_in_month(date: NaiveDate) -> f64 {
+    let (year, month) = (date.year(), date.month());
+    if !(-200_000..=200_000).contains(&year) {
+        return offtake_model::hours_in_month(date);
+    }
+    let days = match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    };
+    f64::from(days * 24)
+}
 
 /// (1+r)^y for contract year y, by exponent (MODEL.md §5, §6: stepped by contract year).
 pub(super) fn yearly_factor(rate: f64, t: usize) -> f64 {
@@ -84,5 +102,51 @@ pub(super) fn discount_factors(rate: f64, n: usize) -> Vec<f64> {
     match MonthlyDiscount::new(rate) {
         Ok(d) => (0..n).map(|t| d.factor(t)).collect(),
         Err(_) => vec![f64::NAN; n],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+        /// Month lengths give the model's hours on any date chrono has: common and leap
+        /// years (the century rules), negative years, the ends of the range.
+        #[test]
+        fn hours_in_month_is_the_models(
+            days in prop_oneof![
+                4 => 690_000i32..780_000,
+                2 => -800_000i32..800_000,
+                1 => prop::sample::select(vec![
+                    NaiveDate::MIN.num_days_from_ce(),
+                    NaiveDate::MAX.num_days_from_ce(),
+                    NaiveDate::MAX.num_days_from_ce() - 31,
+                ]),
+                1 => any::<i32>(),
+            ]
+        ) {
+            if let Some(date) = NaiveDate::from_num_days_from_ce_opt(days) {
+                prop_assert_eq!(
+                    hours_in_month(date).to_bits(),
+                    offtake_model::hours_in_month(date).to_bits(),
+                    "{}", date
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hours_in_month_knows_the_century_leap_rules() {
+        let hours = |y, m| hours_in_month(NaiveDate::from_ymd_opt(y, m, 1).unwrap());
+        assert_eq!(hours(2024, 2), 29.0 * 24.0);
+        assert_eq!(hours(2100, 2), 28.0 * 24.0);
+        assert_eq!(hours(2000, 2), 29.0 * 24.0);
+        assert_eq!(hours(2026, 2), 28.0 * 24.0);
+        assert_eq!(hours(-4, 2), 29.0 * 24.0);
+        assert_eq!(hours(2026, 12), 31.0 * 24.0);
+        assert_eq!(hours(2026, 11), 30.0 * 24.0);
     }
 }

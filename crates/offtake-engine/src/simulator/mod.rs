@@ -33,7 +33,7 @@ use offtake_model::{Contract, Demand, EquityTrigger, Settlement, TrancheKind};
 
 use crate::finite::NotFinite;
 use crate::{PathSummary, Scenario, Schedule};
-use arith::{discount_factors, running_sums, to_period, yearly_factor};
+use arith::{discount_factors, hours_in_month, running_sums, to_period, yearly_factor};
 use capex::{EffectKeys, KeyedRun, SpendEffect};
 pub(crate) use placement::Fit;
 use terms::ramp_table;
@@ -214,9 +214,8 @@ impl<'c> Simulator<'c> {
     pub fn new(contract: &'c Contract) -> Self {
         let n = contract.term_months();
         let n_i = n as i64;
-        let hours: Vec<f64> = (0..n)
-            .map(|t| offtake_model::hours_in_month(contract.period_start(t as i64)))
-            .collect();
+        let months: Vec<_> = (0..n).map(|t| contract.period_start(t as i64)).collect();
+        let hours: Vec<f64> = months.iter().map(|&m| hours_in_month(m)).collect();
         let pricing = &contract.pricing;
         let net_list = pricing.list_price * (1.0 - pricing.discount);
         let price: Vec<f64> = (0..n)
@@ -388,7 +387,7 @@ impl<'c> Simulator<'c> {
         let zeros = vec![0.0; n];
         let lender = lender::Lender::new(contract);
         let series = Schedule {
-            months: (0..n).map(|t| contract.period_start(t as i64)).collect(),
+            months,
             hours,
             price,
             tranche_ids: contract.tranches.iter().map(|t| t.id.clone()).collect(),
@@ -581,6 +580,15 @@ impl<'c> Simulator<'c> {
             full.simulate();
             std::borrow::Cow::Owned(full)
         }
+    }
+
+    /// This simulator with its last run at [`Extent::Full`] (re-run in full when it ran less).
+    pub(crate) fn into_full_extent(mut self) -> Self {
+        if self.extent != Extent::Full {
+            self.extent = Extent::Full;
+            self.simulate();
+        }
+        self
     }
 
     /// The legibility break-even search on the last scenario: runs at a constant utilization
