@@ -18,6 +18,7 @@ mod reader;
 pub mod rules;
 mod syntax;
 mod template;
+mod tree;
 mod validate;
 
 pub use combinations::{
@@ -34,8 +35,8 @@ pub use reader::Limits;
 pub use template::{is_safe_id, template};
 pub use validate::{check_distribution, correlation_matrix};
 
+use crate::tree::DeTable;
 use syntax::parse_toml;
-use toml::de::DeTable;
 
 /// The largest term sheet accepted: term sheets are a few KB; this bounds the work on garbage.
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -233,7 +234,7 @@ fn check_term(inputs: &[Input], term: &str) -> Result<()> {
 /// item by `[i]` (`tranche.phase-1.online`, `generation.Trainium3.available`, `deal.start`); a
 /// provenance table (`{ value = …, source = … }`) by its value.
 fn kind_of(root: &DeTable<'_>, path: &str) -> Option<&'static str> {
-    use toml::de::DeValue;
+    use crate::tree::DeValue;
     fn key<'a, 's>(table: &'a DeTable<'s>, k: &str) -> Option<&'a DeValue<'s>> {
         table
             .iter()

@@ -1,14 +1,14 @@
 //! Typed, located reads from the spanned TOML tree, collecting every problem instead of stopping.
 //!
 //! serde stops at the first error; an analyst wants all of them at once, each pointing at its
-//! line. So validation walks `toml::de::DeTable` by hand through this reader.
+//! line. So validation walks the spanned tree (`crate::tree`) by hand through this reader.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::tree::{DeTable, DeValue};
 use chrono::NaiveDate;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 use crate::error::{Diagnostic, Diagnostics, Problem};
 use crate::provenance::{Alternative, Evidence, Input, InputValue};
@@ -37,10 +37,7 @@ pub(crate) struct Table<'t, 'i> {
 
 impl<'t, 'i> Table<'t, 'i> {
     pub fn get(&self, key: &str) -> Option<&'t Value<'i>> {
-        self.map
-            .iter()
-            .find(|(k, _)| k.get_ref().as_ref() == key)
-            .map(|(_, v)| v)
+        self.map.get(key)
     }
 
     pub fn span(&self) -> Range<usize> {

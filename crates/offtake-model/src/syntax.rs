@@ -2,14 +2,17 @@
 
 use std::ops::Range;
 
-use toml::de::DeTable;
-
 use crate::error::{Diagnostic, Error, Problem, Result};
+use crate::tree::{self, DeTable};
 
 pub(crate) fn parse_toml(src: &str) -> Result<DeTable<'_>> {
-    let (root, errors) = DeTable::parse_recoverable(src);
+    // Most term sheets are plain TOML, read in one pass; the parser reads the rest.
+    if let Some(root) = tree::parse_plain(src) {
+        return Ok(root);
+    }
+    let (root, errors) = toml::de::DeTable::parse_recoverable(src);
     if errors.is_empty() {
-        return Ok(root.into_inner());
+        return Ok(tree::from_toml(root.into_inner()));
     }
     // The parser reports a key too deeply dotted without a place; such keys are found here.
     let mut deep_keys = deep_dotted_keys(src).into_iter();

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use toml::de::DeValue;
+use crate::tree::DeValue;
 
 use super::Ctx;
 use crate::contract::{AnnualMinimum, Commitment};

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use toml::de::DeValue;
+use crate::tree::DeValue;
 
 use super::financing::key_span;
 use super::{Ctx, opt_or};
@@ -320,7 +320,7 @@ impl Ctx<'_> {
 }
 
 /// `guarantee.<id>` (or `guarantee.[i]` without a string id): the prefix of an entry's fields.
-fn entry_prefix(kind: &str, map: &toml::de::DeTable<'_>, i: usize) -> String {
+fn entry_prefix(kind: &str, map: &crate::tree::DeTable<'_>, i: usize) -> String {
     format!(
         "{kind}.{}",
         entry_id(map).unwrap_or_else(|| format!("[{i}]"))
@@ -328,7 +328,7 @@ fn entry_prefix(kind: &str, map: &toml::de::DeTable<'_>, i: usize) -> String {
 }
 
 /// The string `id` of an entry as written, valid or not.
-fn entry_id(map: &toml::de::DeTable<'_>) -> Option<String> {
+fn entry_id(map: &crate::tree::DeTable<'_>) -> Option<String> {
     map.iter()
         .find(|(k, _)| k.get_ref().as_ref() == "id")
         .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string))

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use toml::de::DeValue;
+use crate::tree::DeValue;
 
 use super::{Ctx, value_span};
 use crate::calendar::months_from_years;

@@ -19,7 +19,7 @@ pub use risk::{check_distribution, correlation_matrix};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
+use crate::tree::{DeTable, DeValue};
 
 use crate::contract::*;
 use crate::error::{Diagnostic, Error, Problem};

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use toml::de::DeValue;
+use crate::tree::DeValue;
 
 use super::{Ctx, Names};
 use crate::contract::{Correlation, DelaySpec, Party, RiskFactor, RiskSpec, ScalarFactor};

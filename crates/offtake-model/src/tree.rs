@@ -1,0 +1,885 @@
+//! The spanned TOML tree validation walks, and a fast reader for the plain TOML term sheets are
+//! written in.
+//!
+//! The tree mirrors `toml::de::DeTable` (same names, same spans, keys in the same sorted order),
+//! so validation reads it as it read the parser's. [`parse_plain`] reads a file written in a
+//! plain subset of TOML (bare keys, `[table]` and `[[array]]` headers of one key, basic strings
+//! without escapes, decimal numbers, booleans, arrays, one-line inline tables) in one pass, and
+//! gives up (`None`) on anything else, valid or not: then the `toml` parser reads the file, with
+//! its error messages, and [`from_toml`] converts its tree. For every file it accepts,
+//! [`parse_plain`] gives the tree the `toml` parser gives, span for span (the tests compare them
+//! on every bundled sheet and on random edits of them).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::value::Datetime;
+
+pub(crate) type Key<'i> = Spanned<Cow<'i, str>>;
+pub(crate) type Item<'i> = Spanned<DeValue<'i>>;
+
+/// A TOML value, as `toml::de::DeValue`.
+#[derive(Debug, Clone)]
+pub(crate) enum DeValue<'i> {
+    String(Cow<'i, str>),
+    Integer(DeInteger<'i>),
+    Float(DeFloat<'i>),
+    Boolean(bool),
+    Datetime(Datetime),
+    Array(Vec<Item<'i>>),
+    Table(DeTable<'i>),
+}
+
+impl<'i> DeValue<'i> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            DeValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_datetime(&self) -> Option<&Datetime> {
+        match self {
+            DeValue::Datetime(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Item<'i>]> {
+        match self {
+            DeValue::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_table(&self) -> Option<&DeTable<'i>> {
+        match self {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// An integer as written (sign and digits, without a radix prefix), as `toml::de::DeInteger`.
+#[derive(Debug, Clone)]
+pub(crate) struct DeInteger<'i> {
+    inner: Cow<'i, str>,
+    radix: u32,
+}
+
+impl DeInteger<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.inner
+    }
+
+    pub fn radix(&self) -> u32 {
+        self.radix
+    }
+}
+
+/// A float as written, as `toml::de::DeFloat`.
+#[derive(Debug, Clone)]
+pub(crate) struct DeFloat<'i> {
+    inner: Cow<'i, str>,
+}
+
+impl DeFloat<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.inner
+    }
+}
+
+/// A table: its entries sorted by key (the order of `toml::de::DeTable`), each key once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeTable<'i> {
+    entries: Vec<(Key<'i>, Item<'i>)>,
+}
+
+impl<'i> DeTable<'i> {
+    fn sorted(mut entries: Vec<(Key<'i>, Item<'i>)>) -> Self {
+        entries.sort_unstable_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
+        DeTable { entries }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Key<'i>, &Item<'i>)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Item<'i>> {
+        self.entries
+            .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+}
+
+/// The `toml` parser's tree as this module's.
+pub(crate) fn from_toml(table: toml::de::DeTable<'_>) -> DeTable<'_> {
+    DeTable::sorted(
+        table
+            .into_iter()
+            .map(|(k, v)| {
+                let span = v.span();
+                (k, Spanned::new(span, from_toml_value(v.into_inner())))
+            })
+            .collect(),
+    )
+}
+
+fn from_toml_value(v: toml::de::DeValue<'_>) -> DeValue<'_> {
+    use toml::de::DeValue as T;
+    match v {
+        T::String(s) => DeValue::String(s),
+        T::Integer(i) => DeValue::Integer(DeInteger {
+            inner: Cow::Owned(i.as_str().to_string()),
+            radix: i.radix(),
+        }),
+        T::Float(f) => DeValue::Float(DeFloat {
+            inner: Cow::Owned(f.as_str().to_string()),
+        }),
+        T::Boolean(b) => DeValue::Boolean(b),
+        T::Datetime(d) => DeValue::Datetime(d),
+        T::Array(items) => DeValue::Array(
+            items
+                .into_iter()
+                .map(|item| {
+                    let span = item.span();
+                    Spanned::new(span, from_toml_value(item.into_inner()))
+                })
+                .collect(),
+        ),
+        T::Table(t) => DeValue::Table(from_toml(t)),
+    }
+}
+
+/// Arrays and inline tables nested deeper than this, and keys of more dotted parts than
+/// [`MAX_DOTS`], are left to the `toml` parser, which refuses them past a limit of its own (80
+/// levels in all).
+const MAX_DEPTH: usize = 32;
+const MAX_DOTS: usize = 8;
+
+/// The tree of `src` when it is written in the plain subset of TOML this reads (see the module
+/// documentation) and valid; `None` otherwise, valid TOML or not.
+pub(crate) fn parse_plain(src: &str) -> Option<DeTable<'_>> {
+    let bytes = src.as_bytes();
+    // Control characters (tab and newline aside, so `\r` too) and a byte order mark: the parser's.
+    if bytes
+        .iter()
+        .any(|&c| (c < 0x20 && c != b'\t' && c != b'\n') || c == 0x7f)
+        || src.starts_with('\u{feff}')
+    {
+        return None;
+    }
+    let mut p = Plain { src, bytes, i: 0 };
+    let mut root = Building::new(0..0, false);
+    // The table key-values go to: None for the root, else the index of its entry in the root.
+    let mut current: Option<usize> = None;
+    loop {
+        p.spaces();
+        let Some(c) = p.peek() else {
+            break;
+        };
+        match c {
+            b'\n' => {
+                p.i += 1;
+                continue;
+            }
+            b'#' => {}
+            b'[' => current = Some(p.header(&mut root)?),
+            _ => {
+                let table = match current {
+                    None => &mut root,
+                    Some(at) => match &mut root.entries.get_mut(at)?.1 {
+                        Entry::Table(t) => t,
+                        Entry::Tables(_, ts) => ts.last_mut()?,
+                        Entry::Value(_) => return None,
+                    },
+                };
+                p.key_value(table)?;
+            }
+        }
+        p.end_of_line()?;
+    }
+    Some(root.finish())
+}
+
+/// A table being built: a header's, a dotted key's or the root.
+struct Building<'i> {
+    span: Range<usize>,
+    /// Made by a dotted key (`a.b = 1` makes `a`), so later dotted keys may add to it.
+    dotted: bool,
+    entries: Vec<(Key<'i>, Entry<'i>)>,
+    /// Where each key is in `entries`, once there are many (a generated file's thousands of
+    /// tables must not make reading quadratic).
+    index: Option<HashMap<&'i str, usize>>,
+}
+
+/// Tables with more entries than this find a key through an index.
+const INDEXED: usize = 16;
+
+enum Entry<'i> {
+    Value(Item<'i>),
+    Table(Building<'i>),
+    /// An array of tables: the span of its first header, its tables.
+    Tables(Range<usize>, Vec<Building<'i>>),
+}
+
+impl<'i> Building<'i> {
+    fn new(span: Range<usize>, dotted: bool) -> Self {
+        Building {
+            span,
+            dotted,
+            entries: Vec::new(),
+            index: None,
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k.get_ref() == key),
+        }
+    }
+
+    /// Adds an entry whose key is not there yet (its text borrowed from the file); returns its
+    /// position.
+    fn push(&mut self, key: Key<'i>, name: &'i str, entry: Entry<'i>) -> usize {
+        let at = self.entries.len();
+        self.entries.push((key, entry));
+        if let Some(index) = &mut self.index {
+            index.insert(name, at);
+        } else if self.entries.len() > INDEXED {
+            let mut index = HashMap::with_capacity(self.entries.len() * 2);
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                if let Cow::Borrowed(k) = k.get_ref() {
+                    index.insert(*k, i);
+                }
+            }
+            self.index = Some(index);
+        }
+        at
+    }
+
+    fn finish(self) -> DeTable<'i> {
+        DeTable::sorted(
+            self.entries
+                .into_iter()
+                .map(|(k, entry)| {
+                    let item = match entry {
+                        Entry::Value(v) => v,
+                        Entry::Table(t) => Spanned::new(t.span.clone(), DeValue::Table(t.finish())),
+                        Entry::Tables(span, tables) => Spanned::new(
+                            span,
+                            DeValue::Array(
+                                tables
+                                    .into_iter()
+                                    .map(|t| {
+                                        Spanned::new(t.span.clone(), DeValue::Table(t.finish()))
+                                    })
+                                    .collect(),
+                            ),
+                        ),
+                    };
+                    (k, item)
+                })
+                .collect(),
+        )
+    }
+}
+
+struct Plain<'i> {
+    src: &'i str,
+    bytes: &'i [u8],
+    i: usize,
+}
+
+impl<'i> Plain<'i> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.i += 1)
+    }
+
+    /// Spaces and tabs.
+    fn spaces(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+    }
+
+    /// Spaces, tabs, newlines and comments (between the items of an array).
+    fn blank(&mut self) {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\n') => self.i += 1,
+                Some(b'#') => self.comment(),
+                _ => return,
+            }
+        }
+    }
+
+    fn comment(&mut self) {
+        while self.peek().is_some_and(|c| c != b'\n') {
+            self.i += 1;
+        }
+    }
+
+    /// Spaces, a comment, then a newline or the end of the file.
+    fn end_of_line(&mut self) -> Option<()> {
+        self.spaces();
+        if self.peek() == Some(b'#') {
+            self.comment();
+        }
+        match self.peek() {
+            None => Some(()),
+            Some(b'\n') => {
+                self.i += 1;
+                Some(())
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// A bare key, and its text.
+    fn bare_key(&mut self) -> Option<(Key<'i>, &'i str)> {
+        let start = self.i;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            self.i += 1;
+        }
+        let name = &self.src[start..self.i];
+        (self.i > start).then(|| (Spanned::new(start..self.i, Cow::Borrowed(name)), name))
+    }
+
+    /// `[key]` or `[[key]]` of one bare key, into `root`: a new table, or the next of an array
+    /// of tables. Returns the index of its entry in `root`.
+    fn header(&mut self, root: &mut Building<'i>) -> Option<usize> {
+        let start = self.i;
+        self.eat(b'[')?;
+        let array = self.eat(b'[').is_some();
+        let (key, name) = self.bare_key()?;
+        self.eat(b']')?;
+        if array {
+            self.eat(b']')?;
+        }
+        let span = start..self.i;
+        match root.position(name) {
+            None => {
+                let entry = if array {
+                    Entry::Tables(span.clone(), vec![Building::new(span, false)])
+                } else {
+                    Entry::Table(Building::new(span, false))
+                };
+                Some(root.push(key, name, entry))
+            }
+            Some(at) => match &mut root.entries[at].1 {
+                Entry::Tables(_, tables) if array => {
+                    tables.push(Building::new(span, false));
+                    Some(at)
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// `a.b.c = value` into `table`: the dotted parts make (or extend) dotted tables.
+    fn key_value(&mut self, table: &mut Building<'i>) -> Option<()> {
+        let mut table = table;
+        let (mut key, mut name) = self.bare_key()?;
+        let mut dots = 0;
+        while self.eat(b'.').is_some() {
+            dots += 1;
+            if dots > MAX_DOTS {
+                return None;
+            }
+            let at = match table.position(name) {
+                Some(at) => at,
+                None => {
+                    let span = key.span();
+                    table.push(key, name, Entry::Table(Building::new(span, true)))
+                }
+            };
+            table = match &mut table.entries[at].1 {
+                Entry::Table(t) if t.dotted => t,
+                _ => return None,
+            };
+            (key, name) = self.bare_key()?;
+        }
+        if table.position(name).is_some() {
+            return None;
+        }
+        self.spaces();
+        self.eat(b'=')?;
+        self.spaces();
+        let value = self.value(0)?;
+        table.push(key, name, Entry::Value(value));
+        Some(())
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Item<'i>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let start = self.i;
+        let value = match self.peek()? {
+            b'"' => self.string()?,
+            b'[' => self.array(depth)?,
+            b'{' => self.inline_table(depth)?,
+            b't' | b'f' => {
+                let word = self.word();
+                match word {
+                    "true" => DeValue::Boolean(true),
+                    "false" => DeValue::Boolean(false),
+                    _ => return None,
+                }
+            }
+            b'0'..=b'9' | b'+' | b'-' => {
+                let word = self.word();
+                number(word)?
+            }
+            _ => return None,
+        };
+        // A value ends at a space, a separator, a comment or the end of the line.
+        if !matches!(
+            self.peek(),
+            None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}' | b'#')
+        ) {
+            return None;
+        }
+        Some(Spanned::new(start..self.i, value))
+    }
+
+    /// A run of the characters a number, a boolean or a date may hold.
+    fn word(&mut self) -> &'i str {
+        let start = self.i;
+        while self.peek().is_some_and(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'-' | b'.' | b':')
+        }) {
+            self.i += 1;
+        }
+        &self.src[start..self.i]
+    }
+
+    /// A basic string without escapes, on one line (not `"""`).
+    fn string(&mut self) -> Option<DeValue<'i>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' | b'\n' => return None,
+                _ => self.i += 1,
+            }
+        }
+        let text = &self.src[start..self.i];
+        self.i += 1;
+        if text.is_empty() && self.peek() == Some(b'"') {
+            return None;
+        }
+        Some(DeValue::String(Cow::Borrowed(text)))
+    }
+
+    fn array(&mut self, depth: usize) -> Option<DeValue<'i>> {
+        self.eat(b'[')?;
+        let mut items = Vec::new();
+        loop {
+            self.blank();
+            if self.eat(b']').is_some() {
+                break;
+            }
+            items.push(self.value(depth + 1)?);
+            self.blank();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        Some(DeValue::Array(items))
+    }
+
+    /// `{ key = value, … }` of bare keys, on one line (its values aside), without a trailing
+    /// comma.
+    fn inline_table(&mut self, depth: usize) -> Option<DeValue<'i>> {
+        self.eat(b'{')?;
+        let mut entries: Vec<(Key<'i>, Item<'i>)> = Vec::new();
+        self.spaces();
+        if self.eat(b'}').is_some() {
+            return Some(DeValue::Table(DeTable::default()));
+        }
+        loop {
+            let (key, _) = self.bare_key()?;
+            self.spaces();
+            self.eat(b'=')?;
+            self.spaces();
+            let value = self.value(depth + 1)?;
+            entries.push((key, value));
+            self.spaces();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.spaces();
+                }
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let table = DeTable::sorted(entries);
+        // A key given twice: the parser's error.
+        if table
+            .entries
+            .windows(2)
+            .any(|w| w[0].0.get_ref() == w[1].0.get_ref())
+        {
+            return None;
+        }
+        Some(DeValue::Table(table))
+    }
+}
+
+/// A decimal integer (`[+-]?(0|[1-9][0-9]*)`) or float (the same, then `.digits`, an exponent
+/// or both); anything else (underscores, other radixes, `inf`, `nan`, dates) is `None`.
+fn number(word: &str) -> Option<DeValue<'_>> {
+    let b = word.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && b[int_start] == b'0') {
+        return None;
+    }
+    let mut float = false;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return None;
+        }
+        float = true;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+        float = true;
+    }
+    if i != b.len() {
+        return None;
+    }
+    Some(if float {
+        DeValue::Float(DeFloat {
+            inner: Cow::Borrowed(word),
+        })
+    } else {
+        DeValue::Integer(DeInteger {
+            inner: Cow::Borrowed(word),
+            radix: 10,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::fmt::Write;
+
+    /// The tree with every span, for comparing two trees.
+    fn dump(root: &DeTable<'_>) -> String {
+        fn value(out: &mut String, v: &Item<'_>, depth: usize) {
+            let pad = "  ".repeat(depth);
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    let _ = writeln!(out, "{pad}table {:?}", v.span());
+                    table(out, t, depth + 1);
+                }
+                DeValue::Array(items) => {
+                    let _ = writeln!(out, "{pad}array {:?}", v.span());
+                    for item in items {
+                        value(out, item, depth + 1);
+                    }
+                }
+                DeValue::Integer(i) => {
+                    let _ = writeln!(
+                        out,
+                        "{pad}integer {:?} {} {:?}",
+                        i.as_str(),
+                        i.radix(),
+                        v.span()
+                    );
+                }
+                DeValue::Float(f) => {
+                    let _ = writeln!(out, "{pad}float {:?} {:?}", f.as_str(), v.span());
+                }
+                other => {
+                    let _ = writeln!(out, "{pad}{other:?} {:?}", v.span());
+                }
+            }
+        }
+        fn table(out: &mut String, t: &DeTable<'_>, depth: usize) {
+            for (k, v) in t.iter() {
+                let _ = writeln!(
+                    out,
+                    "{}key {:?} {:?}",
+                    "  ".repeat(depth),
+                    k.get_ref(),
+                    k.span()
+                );
+                value(out, v, depth + 1);
+            }
+        }
+        let mut out = String::new();
+        table(&mut out, root, 0);
+        out
+    }
+
+    /// The parser's tree, when it reports no error.
+    fn by_toml(src: &str) -> Option<DeTable<'_>> {
+        let (root, errors) = toml::de::DeTable::parse_recoverable(src);
+        errors.is_empty().then(|| from_toml(root.into_inner()))
+    }
+
+    /// When the plain reader accepts `src`, the parser does too, with the same tree.
+    fn agrees(src: &str) -> Result<bool, TestCaseError> {
+        let Some(plain) = parse_plain(src) else {
+            return Ok(false);
+        };
+        let Some(parsed) = by_toml(src) else {
+            return Err(TestCaseError::fail(format!(
+                "plain reader accepts what the parser refuses: {src:?}"
+            )));
+        };
+        prop_assert_eq!(dump(&plain), dump(&parsed), "{:?}", src);
+        Ok(true)
+    }
+
+    const EXAMPLE: &str = include_str!("../../../examples/amazon-anthropic-2026.toml");
+
+    #[test]
+    fn the_example_is_read_plainly_as_the_parser_reads_it() {
+        assert!(agrees(EXAMPLE).unwrap());
+    }
+
+    #[test]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the test reads the bundled sheets from the repository"
+    )]
+    fn every_bundled_sheet_is_read_as_the_parser_reads_it() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let mut plain = 0;
+        let mut seen = 0;
+        for dir in [
+            "examples",
+            "fuzz/seeds",
+            "crates/offtake-engine/tests/cases",
+            "crates/offtake-engine/benches",
+            "crates/offtake-risk/benches/sheets",
+            "crates/offtake-model/tests/regressions",
+            "crates/offtake-model/templates",
+            "tools/reference/cases",
+            "tools/reference/risk_cases",
+        ] {
+            let entries = std::fs::read_dir(format!("{root}/{dir}")).unwrap();
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    let src = std::fs::read_to_string(&path).unwrap();
+                    seen += 1;
+                    plain += usize::from(agrees(&src).unwrap());
+                }
+            }
+        }
+        assert!(seen >= 60, "{seen}");
+        // Most are plain: the fast reader is the one that runs.
+        assert!(plain * 2 > seen, "{plain} of {seen}");
+    }
+
+    #[test]
+    fn what_the_plain_reader_leaves_to_the_parser() {
+        for src in [
+            "a = 1\na = 2\n",
+            "[a]\nx = 1\n[a]\ny = 1\n",
+            "a.b = 1\n[a]\nc = 1\n",
+            "a = { b = 1 }\na.c = 1\n",
+            "a = 1_000\n",
+            "a = 0x10\n",
+            "a = 01\n",
+            "a = 1.\n",
+            "a = .5\n",
+            "a = inf\n",
+            "a = 2026-07-01\n",
+            "a = \"x\\ty\"\n",
+            "a = \"\"\"x\"\"\"\n",
+            "a = 'x'\n",
+            "\"a\" = 1\n",
+            "a = 1\r\n",
+            "a = { b = 1, }\n",
+            "a = { b = 1,\n c = 2 }\n",
+            "[ a ]\n",
+            "[a.b]\n",
+            "a = 1 b = 2\n",
+            "a = [1 2]\n",
+            "a = [1,,2]\n",
+            "a = truex\n",
+            "a = \"x\"y\n",
+            "\u{feff}a = 1\n",
+        ] {
+            assert!(parse_plain(src).is_none(), "{src:?}");
+        }
+        for src in [
+            "a = 1\n",
+            "a = -0\nb = +1.5e-3\nc = 1E6\n",
+            "[t]\n[[u]]\n[[u]]\nx = []\n",
+            "a.b = 1\na.c = [1, [2, \"x\"], { y = true },\n# c\n]\n",
+            "a = {}\n# end",
+        ] {
+            assert!(agrees(src).unwrap(), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn many_keys_are_found_through_the_index() {
+        let keys: String = (0..50).map(|i| format!("k{i} = {i}\n")).collect();
+        let tables: String = (0..50).map(|i| format!("[t{i}]\nx = 1\n")).collect();
+        let arrays: String = (0..50)
+            .map(|i| format!("[[a]]\nx = {i}\n[[b{}]]\n", i % 20))
+            .collect();
+        let dotted: String = (0..50).map(|i| format!("d.k{i} = 1\n")).collect();
+        for src in [&keys, &tables, &arrays, &dotted] {
+            assert!(agrees(src).unwrap(), "{src}");
+        }
+        for late in ["k3 = 0\n", "k49 = 0\n", "k20.x = 0\n"] {
+            assert!(parse_plain(&format!("{keys}{late}")).is_none(), "{late}");
+        }
+        for late in ["[t7]\n", "[t49]\n", "[[t20]]\n", "[b3]\n"] {
+            assert!(
+                parse_plain(&format!("{tables}{arrays}{late}")).is_none(),
+                "{late}"
+            );
+        }
+        assert!(parse_plain(&format!("{dotted}d.k30 = 2\n")).is_none());
+        assert!(agrees(&format!("{dotted}d.k50 = 2\n")).unwrap());
+    }
+
+    /// Pieces of term sheets, valid and not, for random files.
+    const PIECES: &[&str] = &[
+        "[deal]",
+        "[[tranche]]",
+        "[risk]",
+        "[[tranche]] ",
+        "[ deal ]",
+        "[deal.x]",
+        "id = \"a\"",
+        "id = \"b\"",
+        "mw = 500",
+        "mw = 5e2",
+        "mw = -1.5",
+        "mw = +0.5E+3",
+        "mw = 01",
+        "x.y = 1",
+        "x.z = 2",
+        "x = 3",
+        "x.y.z = 4",
+        "v = { value = 1, source = \"s\" }",
+        "v = {}",
+        "v = { value = 1, value = 2 }",
+        "v = { a.b = 1 }",
+        "p = [[\"2026-07\", 1], [\"2027-07\", 2.5]]",
+        "p = [\n1,\n# note\n2,\n]",
+        "p = [",
+        "]",
+        "b = true",
+        "b = false",
+        "b = tru",
+        "s = \"\"",
+        "s = \"é\"",
+        "s = \"a # b\"",
+        "# comment",
+        "",
+        "  ",
+        "\t",
+        "k = 1 # c",
+        "k = 1,",
+        "k = \"unclosed",
+        "k = 2026-07-01",
+        "k = 1979-05-27T07:32:00Z",
+        "k = nan",
+        "k = 1_000",
+        "k=1",
+        "k =1",
+        "[[deal]]",
+        "[x]",
+        "-a = 1",
+        "_b = 2",
+        "3 = 3",
+        "k = [1,]",
+        "k = [,]",
+        "k = { a = [1,\n2] }",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn random_files_are_read_as_the_parser_reads_them(
+            lines in prop::collection::vec(prop::sample::select(PIECES), 0..24),
+            crlf in prop::bool::weighted(0.05),
+        ) {
+            let src = lines.join(if crlf { "\r\n" } else { "\n" });
+            agrees(&src)?;
+        }
+
+        #[test]
+        fn edits_of_the_example_are_read_as_the_parser_reads_them(
+            edits in prop::collection::vec(
+                (0..EXAMPLE.len(), 0usize..3, prop::sample::select(&[
+                    "\"", "[", "]", "{", "}", "=", ",", ".", "#", "\n", " ", "0", "e", "-", "+",
+                    "_", "x", "'", "\\", "[[", "a.b", "1.5", "true",
+                ][..])),
+                1..4,
+            ),
+        ) {
+            let mut src = EXAMPLE.to_string();
+            for (at, kind, text) in edits {
+                let mut at = at.min(src.len());
+                while !src.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match kind {
+                    0 => src.insert_str(at, text),
+                    1 => {
+                        let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        src.replace_range(at..end, "");
+                    }
+                    _ => {
+                        let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        src.replace_range(at..end, text);
+                    }
+                }
+            }
+            agrees(&src)?;
+        }
+    }
+}
