@@ -185,7 +185,7 @@ pub const PLAUSIBLE: &[Plausible] = &[
 
 /// The range of `key` in `scope`, if it has one here.
 pub fn plausible(scope: &str, key: &str) -> Option<&'static Plausible> {
-    PLAUSIBLE.iter().find(|p| p.scope == scope && p.key == key)
+    PLAUSIBLE.iter().find(|p| p.key == key && p.scope == scope)
 }
 
 impl Plausible {
@@ -193,12 +193,17 @@ impl Plausible {
         (self.min..=self.max).contains(&x)
     }
 
-    /// The problem of a value outside the range, named `what` in the message.
-    pub(crate) fn problem(&self, what: &str, x: f64) -> Option<(Problem, Option<&'static str>)> {
+    /// The problem of a value outside the range, named `what()` in the message (written out
+    /// only then).
+    pub(crate) fn problem(
+        &self,
+        what: impl FnOnce() -> String,
+        x: f64,
+    ) -> Option<(Problem, Option<&'static str>)> {
         (!self.holds(x)).then(|| {
             (
                 Problem::Implausible {
-                    what: what.to_string(),
+                    what: what(),
                     value: x,
                     min: self.min,
                     max: self.max,

@@ -30,7 +30,7 @@ pub(crate) struct Table<'t, 'i> {
     pub map: &'t DeTable<'i>,
     pub span: (usize, usize),
     /// Name of the table in messages: `[deal]`, `[[tranche]] phase-1`.
-    pub label: &'t str,
+    pub label: Label<'t>,
     /// Prefix of field paths: `deal`, `tranche.phase-1`.
     pub prefix: &'t str,
 }
@@ -49,6 +49,42 @@ impl<'t, 'i> Table<'t, 'i> {
             key.to_string()
         } else {
             format!("{}.{key}", self.prefix)
+        }
+    }
+}
+
+/// The name of a table in messages, written out only when a message needs it (most tables have
+/// no problem, and a provenance table's name would be formatted for every sourced number).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Label<'t> {
+    /// As given: `[deal]`, `[[tranche]]`, `the term sheet`.
+    Plain(&'t str),
+    /// the provenance table of `{path}`
+    Provenance(&'t str),
+    /// alternative {n} of `{path}` (n from 1)
+    Alternative(usize, &'t str),
+    /// the distribution `{path}`
+    Distribution(&'t str),
+}
+
+impl Label<'_> {
+    /// The label as given when it is [`Label::Plain`]: the scope of plausible ranges (the
+    /// other labels are no scope of any).
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Label::Plain(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Plain(s) => f.write_str(s),
+            Label::Provenance(path) => write!(f, "the provenance table of `{path}`"),
+            Label::Alternative(n, path) => write!(f, "alternative {n} of `{path}`"),
+            Label::Distribution(path) => write!(f, "the distribution `{path}`"),
         }
     }
 }
@@ -602,11 +638,10 @@ impl<'v> Reader<'v> {
         let DeValue::Table(map) = v.get_ref() else {
             return None;
         };
-        let label = format!("the provenance table of `{path}`");
         let t = Table {
             map,
             span: (v.span().start, v.span().end),
-            label: &label,
+            label: Label::Provenance(path),
             prefix: path,
         };
         self.check_keys(&t, &["value", "source", "evidence", "note", "alternatives"]);
@@ -624,11 +659,10 @@ impl<'v> Reader<'v> {
                             self.wrong_type(item, "a table { value, source, evidence }", field);
                             continue;
                         };
-                        let alabel = format!("alternative {} of `{path}`", i + 1);
                         let at = Table {
                             map: am,
                             span: (item.span().start, item.span().end),
-                            label: &alabel,
+                            label: Label::Alternative(i + 1, path),
                             prefix: &field,
                         };
                         self.check_keys(&at, &["value", "source", "evidence", "note"]);
@@ -694,8 +728,17 @@ impl<'v> Reader<'v> {
         check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
     ) -> Option<(f64, Range<usize>)> {
         let mut ok = true;
-        let base = (num.base, num.span.clone(), field.to_string());
-        for (x, span, field) in std::iter::once(base).chain(num.alternatives) {
+        // The base value's field is written out only for a problem.
+        if let Some((problem, help)) = check(num.base) {
+            ok = false;
+            self.diags.push(Diagnostic {
+                problem,
+                span: num.span.clone(),
+                field: field.to_string(),
+                help: help.map(str::to_string),
+            });
+        }
+        for (x, span, field) in num.alternatives {
             if let Some((problem, help)) = check(x) {
                 ok = false;
                 self.diags.push(Diagnostic {
@@ -728,7 +771,10 @@ impl<'v> Reader<'v> {
             }
         };
         // MODEL.md's rule first, with its own message; then the plausible range of the key.
-        let range = crate::ranges::plausible(t.label, key);
+        let range = t
+            .label
+            .plain()
+            .and_then(|scope| crate::ranges::plausible(scope, key));
         if let Some(p) = range.filter(|_| self.collect_limits) {
             self.limits.push((
                 field.clone(),
@@ -740,9 +786,8 @@ impl<'v> Reader<'v> {
                 },
             ));
         }
-        let what = format!("`{key}`");
         self.check_num(num, &field, |x| {
-            check(x).or_else(|| range.and_then(|p| p.problem(&what, x)))
+            check(x).or_else(|| range.and_then(|p| p.problem(|| format!("`{key}`"), x)))
         })
     }
 
@@ -755,19 +800,16 @@ impl<'v> Reader<'v> {
         required: bool,
         bound: Bound,
     ) -> Option<f64> {
-        let what = format!("`{key}`");
         let before = self.limits.len();
         let result = self.checked(t, key, required, |x| {
             if bound.holds(x) {
                 return None;
             }
+            let what = format!("`{key}`");
             let problem = match bound {
-                Bound::Fraction => Problem::FractionOutOfRange {
-                    what: what.clone(),
-                    value: x,
-                },
+                Bound::Fraction => Problem::FractionOutOfRange { what, value: x },
                 _ => Problem::OutOfRange {
-                    what: what.clone(),
+                    what,
                     bound: bound.describe(),
                     value: x,
                 },

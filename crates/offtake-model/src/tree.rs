@@ -108,6 +108,15 @@ impl<'i> DeTable<'i> {
     }
 
     pub fn get(&self, key: &str) -> Option<&Item<'i>> {
+        // A small table is scanned: most keys differ in length from the one sought, which
+        // costs no comparison of their text.
+        if self.entries.len() <= 16 {
+            return self
+                .entries
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == key)
+                .map(|(_, v)| v);
+        }
         self.entries
             .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
             .ok()

@@ -11,7 +11,7 @@ use crate::calendar::fmt_month;
 use crate::contract::{Backstop, Credit, Guarantee};
 use crate::error::Problem;
 use crate::ranges::CREDIT;
-use crate::reader::{Bound, Table};
+use crate::reader::{Bound, Label, Table};
 
 pub(super) const CREDIT_KEYS: &[&str] = &["annual_default_probability", "spread_bps", "recovery"];
 pub(super) const GUARANTEE_KEYS: &[&str] = &["id", "party", "share", "cap", "credit"];
@@ -40,7 +40,7 @@ impl Ctx<'_> {
         let c = Table {
             map,
             span: (v.span().start, v.span().end),
-            label: CREDIT,
+            label: Label::Plain(CREDIT),
             prefix: &field,
         };
         self.r.check_keys(&c, CREDIT_KEYS);
@@ -170,7 +170,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[guarantee]]",
+                label: Label::Plain("[[guarantee]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, GUARANTEE_KEYS);
@@ -197,7 +197,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[backstop]]",
+                label: Label::Plain("[[backstop]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, BACKSTOP_KEYS);

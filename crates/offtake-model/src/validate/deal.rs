@@ -9,7 +9,7 @@ use crate::calendar::months_from_years;
 use crate::contract::Deal;
 use crate::error::Problem;
 use crate::provenance::Source;
-use crate::reader::{Bound, Table};
+use crate::reader::{Bound, Label, Table};
 
 pub(super) const DEAL_KEYS: &[&str] = &[
     "id",
@@ -102,7 +102,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[source]]",
+                label: Label::Plain("[[source]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, SOURCE_KEYS);

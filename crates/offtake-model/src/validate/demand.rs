@@ -53,7 +53,7 @@ impl Ctx<'_> {
                     } else {
                         let key = if fraction { "utilization" } else { "pflops" };
                         crate::ranges::plausible("[demand]", key)
-                            .and_then(|p| p.problem(&format!("`{key}`"), value))
+                            .and_then(|p| p.problem(|| format!("`{key}`"), value))
                     }
                 })
             });

@@ -7,7 +7,7 @@ use super::{Ctx, opt_or};
 use crate::condition::{ConditionError, pieces};
 use crate::contract::{Clause, EquityTranche, EquityTrigger, Metric};
 use crate::error::Problem;
-use crate::reader::{Bound, Table, suggest_or_list};
+use crate::reader::{Bound, Label, Table, suggest_or_list};
 
 pub(super) const EQUITY_KEYS: &[&str] = &[
     "id",
@@ -32,7 +32,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[equity]]",
+                label: Label::Plain("[[equity]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, EQUITY_KEYS);
@@ -175,7 +175,7 @@ impl Ctx<'_> {
                 Ok(c) => {
                     let what = format!("the `{}` threshold", c.metric.name());
                     match crate::ranges::plausible(crate::ranges::WHEN, c.metric.name())
-                        .and_then(|p| p.problem(&what, c.threshold))
+                        .and_then(|p| p.problem(|| what.clone(), c.threshold))
                     {
                         Some((problem, help)) => {
                             let at = at(piece.part);

@@ -370,7 +370,7 @@ impl Ctx<'_> {
                 ))
             } else {
                 crate::ranges::plausible(crate::ranges::RESALE, key)
-                    .and_then(|p| p.problem(&what, value))
+                    .and_then(|p| p.problem(|| what.clone(), value))
             }
         })
     }

@@ -24,7 +24,7 @@ use crate::tree::{DeTable, DeValue};
 use crate::contract::*;
 use crate::error::{Diagnostic, Error, Problem};
 use crate::reader::{
-    Limits, NO_OVERRIDES, Overrides, Reader, Table, Value, Variants, suggest, type_name,
+    Label, Limits, NO_OVERRIDES, Overrides, Reader, Table, Value, Variants, suggest, type_name,
 };
 
 const TOP_KEYS: &[&str] = &[
@@ -169,7 +169,7 @@ fn read_all(c: &mut Ctx<'_>, src: &str, root: &DeTable<'_>) -> Result<Contract, 
     let top = Table {
         map: root,
         span: (0, src.len().min(1)),
-        label: "the term sheet",
+        label: Label::Plain("the term sheet"),
         prefix: "",
     };
     c.r.check_keys(&top, TOP_KEYS);
@@ -354,7 +354,7 @@ pub(crate) fn alternative_terms(src: &str, root: &DeTable<'_>) -> Vec<(String, u
     let top = Table {
         map: root,
         span: (0, 0),
-        label: "the term sheet",
+        label: Label::Plain("the term sheet"),
         prefix: "",
     };
     // Reading every table records every term with alternatives.
@@ -425,7 +425,7 @@ impl<'v> Ctx<'v> {
             DeValue::Table(map) => Some(Table {
                 map,
                 span: (v.span().start, v.span().end),
-                label: label_of(key),
+                label: Label::Plain(label_of(key)),
                 prefix: key,
             }),
             _ => {

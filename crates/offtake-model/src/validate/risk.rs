@@ -8,7 +8,7 @@ use super::{Ctx, Names};
 use crate::contract::{Correlation, DelaySpec, Party, RiskFactor, RiskSpec, ScalarFactor};
 use crate::distribution::Distribution;
 use crate::error::Problem;
-use crate::reader::{Num, Reader, Table, Value, suggest_or_list, type_name};
+use crate::reader::{Label, Num, Reader, Table, Value, suggest_or_list, type_name};
 
 pub(super) const RISK_KEYS: &[&str] = &[
     "seed",
@@ -36,11 +36,10 @@ impl Ctx<'_> {
             );
             return None;
         };
-        let label = format!("the distribution `{path}`");
         let t = Table {
             map,
             span: (v.span().start, v.span().end),
-            label: &label,
+            label: Label::Distribution(path),
             prefix: path,
         };
         let name = self.r.string(&t, "dist", true)?;
@@ -159,10 +158,11 @@ impl Ctx<'_> {
         let mut ok = true;
         for (key, field, n) in read {
             let range = crate::ranges::plausible(scope, key);
-            let what = format!("`{key}`");
             ok &= self
                 .r
-                .check_num(n, &field, |x| range.and_then(|p| p.problem(&what, x)))
+                .check_num(n, &field, |x| {
+                    range.and_then(|p| p.problem(|| format!("`{key}`"), x))
+                })
                 .is_some();
         }
         ok.then_some(dist)

@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::calendar::months_from_years;
 use crate::contract::Generation;
 use crate::error::Problem;
-use crate::reader::{Bound, Table};
+use crate::reader::{Bound, Label, Table};
 
 pub(super) const GENERATION_KEYS: &[&str] = &[
     "name",
@@ -50,7 +50,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[generation]]",
+                label: Label::Plain("[[generation]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, GENERATION_KEYS);

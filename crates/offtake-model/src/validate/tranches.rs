@@ -7,7 +7,7 @@ use super::{Ctx, Names};
 use crate::calendar::fmt_month;
 use crate::contract::{Tranche, TrancheKind, add_months};
 use crate::error::Problem;
-use crate::reader::{Bound, Table};
+use crate::reader::{Bound, Label, Table};
 
 pub(super) const TRANCHE_KEYS: &[&str] = &[
     "id",
@@ -46,7 +46,7 @@ impl Ctx<'_> {
             let t = Table {
                 map,
                 span: (span.start, span.end),
-                label: "[[tranche]]",
+                label: Label::Plain("[[tranche]]"),
                 prefix: &prefix,
             };
             self.r.check_keys(&t, TRANCHE_KEYS);
