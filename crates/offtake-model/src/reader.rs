@@ -173,6 +173,15 @@ fn range(v: &Value<'_>) -> Range<usize> {
     v.span()
 }
 
+/// Byte offset where each line starts.
+fn line_starts(src: &str) -> Vec<usize> {
+    // Term sheets average some 40 bytes a line.
+    let mut starts = Vec::with_capacity(src.len() / 32 + 1);
+    starts.push(0);
+    starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+    starts
+}
+
 /// Parses `YYYY-MM` or `YYYY-MM-DD` into the first day of that month.
 pub(crate) fn parse_month(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
@@ -220,9 +229,7 @@ impl<'v> Reader<'v> {
             limits: Vec::new(),
             collect_limits: false,
             terms_with_alternatives: Vec::new(),
-            line_starts: std::iter::once(0)
-                .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
+            line_starts: line_starts(src),
         }
     }
 
@@ -346,6 +353,11 @@ impl<'v> Reader<'v> {
     }
 
     pub fn string(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<String> {
+        self.str(t, key, required).map(str::to_string)
+    }
+
+    /// [`Reader::string`], borrowed from the file.
+    pub fn str<'t>(&mut self, t: &Table<'t, '_>, key: &str, required: bool) -> Option<&'t str> {
         let Some(v) = t.get(key) else {
             if required {
                 self.missing(t, key);
@@ -353,7 +365,7 @@ impl<'v> Reader<'v> {
             return None;
         };
         match v.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
+            DeValue::String(s) => Some(s),
             _ => {
                 self.wrong_type(v, "a string", t.field(key));
                 None
@@ -393,7 +405,12 @@ impl<'v> Reader<'v> {
         Some((s, span))
     }
 
-    pub fn date_value(&mut self, v: &Value<'_>, field: String) -> Option<NaiveDate> {
+    /// A plain date (a string `YYYY-MM` or a TOML date); `field()` names it in a problem.
+    pub fn date_value(
+        &mut self,
+        v: &Value<'_>,
+        field: impl FnOnce() -> String,
+    ) -> Option<NaiveDate> {
         match v.get_ref() {
             DeValue::String(s) => match parse_month(s) {
                 Some(d) => Some(d),
@@ -403,7 +420,7 @@ impl<'v> Reader<'v> {
                             value: s.to_string(),
                         },
                         range(v),
-                        field,
+                        field(),
                     );
                     None
                 }
@@ -418,13 +435,13 @@ impl<'v> Reader<'v> {
                             value: dt.to_string(),
                         },
                         range(v),
-                        field,
+                        field(),
                     );
                     None
                 }
             },
             _ => {
-                self.wrong_type(v, "a date string \"YYYY-MM\"", field);
+                self.wrong_type(v, "a date string \"YYYY-MM\"", field());
                 None
             }
         }
@@ -433,6 +450,9 @@ impl<'v> Reader<'v> {
     /// A date under `key` of `t`, plain or as a provenance table ([`Reader::date_input`]).
     pub fn date(&mut self, t: &Table<'_, '_>, key: &str, required: bool) -> Option<NaiveDate> {
         match t.get(key) {
+            Some(v) if !matches!(v.get_ref(), DeValue::Table(_)) => {
+                self.date_value(v, || t.field(key))
+            }
             Some(v) => self.date_input(v, &t.field(key)),
             None => {
                 if required {
@@ -522,13 +542,15 @@ impl<'v> Reader<'v> {
     }
 
     fn evidence(&mut self, t: &Table<'_, '_>) -> Option<Evidence> {
-        let s = self.string(t, "evidence", false)?;
-        match Evidence::from_name(&s) {
+        let s = self.str(t, "evidence", false)?;
+        match Evidence::from_name(s) {
             Some(e) => Some(e),
             None => {
                 let span = t.get("evidence").map(range).unwrap_or_else(|| t.span());
                 self.error_help(
-                    Problem::UnknownEvidence { value: s },
+                    Problem::UnknownEvidence {
+                        value: s.to_string(),
+                    },
                     span,
                     t.field("evidence"),
                     "evidence is one of: disclosed, reported, estimated, assumed",
@@ -553,14 +575,22 @@ impl<'v> Reader<'v> {
 
     /// [`Reader::number_value`] with the base value and every alternative, for range checks.
     pub fn number_full(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
+        self.number_at(v, path.to_string())
+    }
+
+    /// [`Reader::number_full`] of the term `path`, which its input keeps.
+    fn number_at(&mut self, v: &Value<'_>, path: String) -> Option<Num> {
+        let over = self.overrides.get(&path).copied();
+        let read = self.inputs.len();
         let mut num = self.number_read(v, path)?;
-        if let Some(&x) = self.overrides.get(path) {
+        if let Some(x) = over {
             // The override stands in for the base value (and any selected alternative): it is
             // checked at the base value's place, as if written there.
             num.value = x;
             num.base = x;
-            if let Some(input) = self.inputs.last_mut()
-                && input.path == path
+            // A number read is recorded as an input under its path.
+            if self.inputs.len() > read
+                && let Some(input) = self.inputs.last_mut()
             {
                 input.value = InputValue::Number(x);
             }
@@ -568,12 +598,12 @@ impl<'v> Reader<'v> {
         Some(num)
     }
 
-    fn number_read(&mut self, v: &Value<'_>, path: &str) -> Option<Num> {
+    fn number_read(&mut self, v: &Value<'_>, path: String) -> Option<Num> {
         let line = self.line_of(v.span().start);
         if !matches!(v.get_ref(), DeValue::Table(_)) {
-            let x = self.plain_number(v, path)?;
+            let x = self.plain_number(v, &path)?;
             self.inputs.push(Input {
-                path: path.to_string(),
+                path,
                 value: InputValue::Number(x),
                 source: None,
                 evidence: None,
@@ -610,12 +640,12 @@ impl<'v> Reader<'v> {
     /// must be a date. Returns the date in force.
     pub fn date_input(&mut self, v: &Value<'_>, path: &str) -> Option<NaiveDate> {
         if !matches!(v.get_ref(), DeValue::Table(_)) {
-            return self.date_value(v, path.to_string());
+            return self.date_value(v, || path.to_string());
         }
         let read = |r: &mut Self, x: &Value<'_>, field: &str| {
-            r.date_value(x, field.to_string()).map(InputValue::Date)
+            r.date_value(x, || field.to_string()).map(InputValue::Date)
         };
-        let (value, ..) = self.provenance(v, path, read)?;
+        let (value, ..) = self.provenance(v, path.to_string(), read)?;
         value.date()
     }
 
@@ -626,7 +656,7 @@ impl<'v> Reader<'v> {
     fn provenance(
         &mut self,
         v: &Value<'_>,
-        path: &str,
+        path: String,
         read: impl Fn(&mut Self, &Value<'_>, &str) -> Option<InputValue>,
     ) -> Option<(
         InputValue,
@@ -638,11 +668,12 @@ impl<'v> Reader<'v> {
         let DeValue::Table(map) = v.get_ref() else {
             return None;
         };
+        let path_ref = path.as_str();
         let t = Table {
             map,
             span: (v.span().start, v.span().end),
-            label: Label::Provenance(path),
-            prefix: path,
+            label: Label::Provenance(path_ref),
+            prefix: path_ref,
         };
         self.check_keys(&t, &["value", "source", "evidence", "note", "alternatives"]);
         let source = self.source_ref(&t);
@@ -662,7 +693,7 @@ impl<'v> Reader<'v> {
                         let at = Table {
                             map: am,
                             span: (item.span().start, item.span().end),
-                            label: Label::Alternative(i + 1, path),
+                            label: Label::Alternative(i + 1, path_ref),
                             prefix: &field,
                         };
                         self.check_keys(&at, &["value", "source", "evidence", "note"]);
@@ -691,13 +722,14 @@ impl<'v> Reader<'v> {
             self.missing(&t, "value");
             return None;
         };
-        let base = read(self, value_v, path)?;
+        let base = read(self, value_v, &path)?;
+        let value_span = range(value_v);
         if !alternatives.is_empty() {
             self.terms_with_alternatives
-                .push((path.to_string(), alternatives.len()));
+                .push((path.clone(), alternatives.len()));
         }
         let mut input = Input {
-            path: path.to_string(),
+            path,
             value: base,
             source,
             evidence,
@@ -705,7 +737,7 @@ impl<'v> Reader<'v> {
             alternatives,
             line,
         };
-        if let Some(&n) = self.variants.get(path)
+        if let Some(&n) = self.variants.get(&input.path)
             && n >= 1
             && let Some(alt) = input.alternatives.get(n - 1).cloned()
         {
@@ -715,7 +747,7 @@ impl<'v> Reader<'v> {
         }
         let value = input.value;
         self.inputs.push(input);
-        Some((value, range(value_v), base, alternative_spans))
+        Some((value, value_span, base, alternative_spans))
     }
 
     /// Checks the base value and every alternative of `num` with `check` (which names the
@@ -727,14 +759,24 @@ impl<'v> Reader<'v> {
         field: &str,
         check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
     ) -> Option<(f64, Range<usize>)> {
+        self.check_num_at(num, || field.to_string(), check)
+    }
+
+    /// [`Reader::check_num`] with the base value's field written out by `field()`, only for a
+    /// problem.
+    fn check_num_at(
+        &mut self,
+        num: Num,
+        field: impl FnOnce() -> String,
+        check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
+    ) -> Option<(f64, Range<usize>)> {
         let mut ok = true;
-        // The base value's field is written out only for a problem.
         if let Some((problem, help)) = check(num.base) {
             ok = false;
             self.diags.push(Diagnostic {
                 problem,
                 span: num.span.clone(),
-                field: field.to_string(),
+                field: field(),
                 help: help.map(str::to_string),
             });
         }
@@ -760,9 +802,9 @@ impl<'v> Reader<'v> {
         required: bool,
         check: impl Fn(f64) -> Option<(Problem, Option<&'static str>)>,
     ) -> Option<(f64, Range<usize>)> {
-        let field = t.field(key);
+        // The term's field is its input's path; a problem writes it out again.
         let num = match t.get(key) {
-            Some(v) => self.number_full(v, &field)?,
+            Some(v) => self.number_at(v, t.field(key))?,
             None => {
                 if required {
                     self.missing(t, key);
@@ -777,7 +819,7 @@ impl<'v> Reader<'v> {
             .and_then(|scope| crate::ranges::plausible(scope, key));
         if let Some(p) = range.filter(|_| self.collect_limits) {
             self.limits.push((
-                field.clone(),
+                t.field(key),
                 Limits {
                     min: p.min,
                     min_open: false,
@@ -786,9 +828,11 @@ impl<'v> Reader<'v> {
                 },
             ));
         }
-        self.check_num(num, &field, |x| {
-            check(x).or_else(|| range.and_then(|p| p.problem(|| format!("`{key}`"), x)))
-        })
+        self.check_num_at(
+            num,
+            || t.field(key),
+            |x| check(x).or_else(|| range.and_then(|p| p.problem(|| format!("`{key}`"), x))),
+        )
     }
 
     /// A number that must lie in a range (it and each alternative); reports and drops it when

@@ -172,16 +172,16 @@ const MAX_DOTS: usize = 8;
 /// The tree of `src` when it is written in the plain subset of TOML this reads (see the module
 /// documentation) and valid; `None` otherwise, valid TOML or not.
 pub(crate) fn parse_plain(src: &str) -> Option<DeTable<'_>> {
-    let bytes = src.as_bytes();
-    // Control characters (tab and newline aside, so `\r` too) and a byte order mark: the parser's.
-    if bytes
-        .iter()
-        .any(|&c| (c < 0x20 && c != b'\t' && c != b'\n') || c == 0x7f)
-        || src.starts_with('\u{feff}')
-    {
+    // A byte order mark is the parser's. Control characters (tab and newline aside, so `\r`
+    // too) are too: outside comments and strings nothing here reads them, and those check.
+    if src.starts_with('\u{feff}') {
         return None;
     }
-    let mut p = Plain { src, bytes, i: 0 };
+    let mut p = Plain {
+        src,
+        bytes: src.as_bytes(),
+        i: 0,
+    };
     let mut root = Building::new(0..0, false);
     // The table key-values go to: None for the root, else the index of its entry in the root.
     let mut current: Option<usize> = None;
@@ -195,7 +195,7 @@ pub(crate) fn parse_plain(src: &str) -> Option<DeTable<'_>> {
                 p.i += 1;
                 continue;
             }
-            b'#' => {}
+            b'#' => p.comment()?,
             b'[' => current = Some(p.header(&mut root)?),
             _ => {
                 let table = match current {
@@ -222,7 +222,11 @@ struct Building<'i> {
     entries: Vec<(Key<'i>, Entry<'i>)>,
     /// Where each key is in `entries`, once there are many (a generated file's thousands of
     /// tables must not make reading quadratic).
-    index: Option<HashMap<&'i str, usize>>,
+    #[allow(
+        clippy::box_collection,
+        reason = "boxed, a table under construction stays small: most have no index"
+    )]
+    index: Option<Box<HashMap<&'i str, usize>>>,
 }
 
 /// Tables with more entries than this find a key through an index.
@@ -240,7 +244,7 @@ impl<'i> Building<'i> {
         Building {
             span,
             dotted,
-            entries: Vec::new(),
+            entries: Vec::with_capacity(8),
             index: None,
         }
     }
@@ -266,7 +270,7 @@ impl<'i> Building<'i> {
                     index.insert(*k, i);
                 }
             }
-            self.index = Some(index);
+            self.index = Some(Box::new(index));
         }
         at
     }
@@ -325,23 +329,33 @@ impl<'i> Plain<'i> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\n') => self.i += 1,
-                Some(b'#') => self.comment(),
+                Some(b'#') => {
+                    if self.comment().is_none() {
+                        return;
+                    }
+                }
                 _ => return,
             }
         }
     }
 
-    fn comment(&mut self) {
-        while self.peek().is_some_and(|c| c != b'\n') {
-            self.i += 1;
+    /// A comment, up to the end of its line; `None` (left where it is) if it holds a control
+    /// character.
+    fn comment(&mut self) -> Option<()> {
+        let rest = &self.bytes[self.i..];
+        let end = self.src[self.i..].find('\n').unwrap_or(rest.len());
+        if !plain_text(&rest[..end]) {
+            return None;
         }
+        self.i += end;
+        Some(())
     }
 
     /// Spaces, a comment, then a newline or the end of the file.
     fn end_of_line(&mut self) -> Option<()> {
         self.spaces();
         if self.peek() == Some(b'#') {
-            self.comment();
+            self.comment()?;
         }
         match self.peek() {
             None => Some(()),
@@ -479,14 +493,12 @@ impl<'i> Plain<'i> {
     fn string(&mut self) -> Option<DeValue<'i>> {
         self.eat(b'"')?;
         let start = self.i;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' | b'\n' => return None,
-                _ => self.i += 1,
-            }
+        let len = self.src[start..].find('"')?;
+        let text = &self.src[start..start + len];
+        if !plain_text(text.as_bytes()) || text.contains('\\') {
+            return None;
         }
-        let text = &self.src[start..self.i];
+        self.i = start + len;
         self.i += 1;
         if text.is_empty() && self.peek() == Some(b'"') {
             return None;
@@ -556,6 +568,14 @@ impl<'i> Plain<'i> {
         }
         Some(DeValue::Table(table))
     }
+}
+
+/// Text without control characters (a tab aside): what a comment or a string may hold.
+fn plain_text(bytes: &[u8]) -> bool {
+    // Without an early exit, so the loop runs over many bytes at once.
+    !bytes.iter().fold(false, |bad, &c| {
+        bad | ((c < 0x20 && c != b'\t') || c == 0x7f)
+    })
 }
 
 /// A decimal integer (`[+-]?(0|[1-9][0-9]*)`) or float (the same, then `.digits`, an exponent
@@ -754,6 +774,14 @@ mod tests {
             "a = truex\n",
             "a = \"x\"y\n",
             "\u{feff}a = 1\n",
+            "# a\u{1}b\na = 1\n",
+            "a = 1 # \u{7f}\n",
+            "a = [1, # \u{0}\n]\n",
+            "# c\r\na = 1\n",
+            "a = \"x\u{7f}y\"\n",
+            "a = \"x\ny\"\n",
+            "a = \"x\n",
+            "a = 1\n\u{c}b = 2\n",
         ] {
             assert!(parse_plain(src).is_none(), "{src:?}");
         }

@@ -111,7 +111,7 @@ impl Ctx<'_> {
             let url = self.r.string(&t, "url", false);
             // A source's date is a date like any other (MODEL.md §1), kept as written.
             let date = t.get("date").and_then(|v| {
-                self.r.date_value(v, t.field("date"))?;
+                self.r.date_value(v, || t.field("date"))?;
                 Some(match v.get_ref() {
                     DeValue::String(text) => text.to_string(),
                     other => other

@@ -30,7 +30,7 @@ impl Ctx<'_> {
                 ok = false;
                 continue;
             };
-            let month = self.r.date_value(&pair[0], field.clone());
+            let month = self.r.date_value(&pair[0], || field.clone());
             let value = self.r.number_full(&pair[1], &field).and_then(|num| {
                 self.r.check_num(num, &field, |value| {
                     if fraction && !(0.0..=1.0).contains(&value) {

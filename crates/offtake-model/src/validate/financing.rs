@@ -144,7 +144,7 @@ impl Ctx<'_> {
 
     pub(super) fn financing(&mut self, t: &Table<'_, '_>) -> Option<FinancingRead> {
         self.r.check_keys(t, FINANCING_KEYS);
-        let sculpted = match self.r.string(t, "sizing", false).as_deref() {
+        let sculpted = match self.r.str(t, "sizing", false) {
             None | Some("share") => Some(false),
             Some("sculpted") => Some(true),
             Some(other) => {

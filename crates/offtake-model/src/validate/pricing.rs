@@ -46,7 +46,7 @@ impl Ctx<'_> {
         let floor = self.r.bounded(t, "floor", true, Bound::Fraction);
         let from = self.r.date(t, "from", false);
         let until = self.r.date(t, "until", false);
-        let settle = match self.r.string(t, "settle", false).as_deref() {
+        let settle = match self.r.str(t, "settle", false) {
             None | Some("monthly") => Some(Settlement::Monthly),
             Some("annual") => Some(Settlement::Annual),
             Some(other) => {

@@ -42,9 +42,9 @@ impl Ctx<'_> {
             label: Label::Distribution(path),
             prefix: path,
         };
-        let name = self.r.string(&t, "dist", true)?;
+        let name = self.r.str(&t, "dist", true)?;
         let span = t.span();
-        let keys: &[&str] = match name.as_str() {
+        let keys: &[&str] = match name {
             "fixed" => &["dist", "value"],
             "uniform" => &["dist", "min", "max"],
             "triangular" | "pert" => &["dist", "min", "mode", "max"],
@@ -52,9 +52,11 @@ impl Ctx<'_> {
             "lognormal" => &["dist", "median", "sigma"],
             "discrete" => &["dist", "values", "weights"],
             _ => {
-                let help = suggest_or_list(&name, &Distribution::NAMES, "distributions");
+                let help = suggest_or_list(name, &Distribution::NAMES, "distributions");
                 self.r.error_help(
-                    Problem::UnknownDistribution { name },
+                    Problem::UnknownDistribution {
+                        name: name.to_string(),
+                    },
                     t.get("dist").map(|v| v.span()).unwrap_or(span),
                     t.field("dist"),
                     help,
@@ -86,7 +88,7 @@ impl Ctx<'_> {
             read.push((k, field, n));
             Some(x)
         };
-        let dist = match name.as_str() {
+        let dist = match name {
             "fixed" => Distribution::Fixed {
                 value: num(&mut self.r, "value", true)?,
             },

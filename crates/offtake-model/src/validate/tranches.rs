@@ -89,14 +89,14 @@ impl Ctx<'_> {
             // A `kind` that is not a string is reported once; the firm-only key checks are skipped
             // for it since the intended kind is unknown.
             let kind_text = match t.get("kind") {
-                None => Some("firm".to_string()),
-                Some(_) => self.r.string(&t, "kind", false),
+                None => Some("firm"),
+                Some(_) => self.r.str(&t, "kind", false),
             };
             let exercise = self.r.date(&t, "exercise", false);
             let exercise_utilization =
                 self.r
                     .bounded(&t, "exercise_utilization", false, Bound::Fraction);
-            let kind = match kind_text.as_deref() {
+            let kind = match kind_text {
                 None => None,
                 Some("firm") => {
                     for key in ["exercise", "exercise_utilization"] {
