@@ -222,7 +222,8 @@ impl<'v> Reader<'v> {
         Reader {
             src,
             diags: Diagnostics::default(),
-            inputs: Vec::new(),
+            // The example has some 60 inputs; growing a vector of them copies them each time.
+            inputs: Vec::with_capacity(64),
             source_refs: Vec::new(),
             variants,
             overrides: &NO_OVERRIDES,
@@ -518,7 +519,10 @@ impl<'v> Reader<'v> {
                     return None;
                 }
             },
-            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Float(f) => match f.as_str() {
+                s if s.contains('_') => s.replace('_', "").parse::<f64>().ok(),
+                s => s.parse::<f64>().ok(),
+            },
             _ => {
                 self.wrong_type(v, "a number", field.to_string());
                 return None;
@@ -579,7 +583,7 @@ impl<'v> Reader<'v> {
     }
 
     /// [`Reader::number_full`] of the term `path`, which its input keeps.
-    fn number_at(&mut self, v: &Value<'_>, path: String) -> Option<Num> {
+    pub(crate) fn number_at(&mut self, v: &Value<'_>, path: String) -> Option<Num> {
         let over = self.overrides.get(&path).copied();
         let read = self.inputs.len();
         let mut num = self.number_read(v, path)?;
@@ -764,7 +768,7 @@ impl<'v> Reader<'v> {
 
     /// [`Reader::check_num`] with the base value's field written out by `field()`, only for a
     /// problem.
-    fn check_num_at(
+    pub(crate) fn check_num_at(
         &mut self,
         num: Num,
         field: impl FnOnce() -> String,

@@ -68,14 +68,50 @@ const EXPECTED: &[&str] = &[
     "144:62 [risk.capex_factor.max]: `max` = 1000000000 is outside its plausible range -100 to 100 (a multiplier) | help: every number has a range wide enough for any real deal (docs/term-sheet.md, Plausible ranges); check the unit and the exponent",
 ];
 
+/// Edits of the demand curve and of distribution parameters (a list, an alternative).
+const CURVE_EDITS: &[(&str, &str)] = &[
+    (
+        "[\"2027-07\", 800e3], [\"2028-07\", 1.6e6]",
+        "[\"2027-07\", -800e3], [\"2026-08\", 1.6e6]",
+    ),
+    ("[\"2032-01\", 9e6]", "[\"2032-13\", 9e6]"),
+    ("[\"2030-07\", 6e6]", "[\"2029-01\", 6e6]"),
+    (
+        "delay_months = { dist = \"triangular\", min = 0, mode = 2, max = 12 }",
+        "delay_months = { dist = \"discrete\", values = [0, 2, 1e9], weights = [0.5, 0.3, 0.2] }",
+    ),
+    (
+        "capex_factor = { dist = \"pert\", min = 0.9, mode = 1.0, max = 1.4 }",
+        "capex_factor = { dist = \"pert\", min = 0.9, mode = { value = 1.0, alternatives = [{ value = 1e9 }] }, max = 1.4 }",
+    ),
+];
+
+const CURVE_EXPECTED: &[&str] = &[
+    "84:43 [demand.pflops[1]]: demand must be at least 0, found -800000",
+    "84:93 [demand.pflops[4]]: demand curve months must strictly increase: 2029-01 does not come after 2029-07 | help: give each month once, in increasing order",
+    "84:111 [demand.pflops[5]]: malformed date `2032-13`: expected \"YYYY-MM\" or \"YYYY-MM-DD\"",
+    "144:92 [risk.capex_factor.mode.alternatives[0]]: `mode` = 1000000000 is outside its plausible range -100 to 100 (a multiplier) | help: every number has a range wide enough for any real deal (docs/term-sheet.md, Plausible ranges); check the unit and the exponent",
+    "145:53 [risk.delay_months.values[2]]: `values` = 1000000000 is outside its plausible range -1200 to 1200 months | help: every number has a range wide enough for any real deal (docs/term-sheet.md, Plausible ranges); check the unit and the exponent",
+];
+
 #[test]
 fn problems_inside_provenance_tables_and_distributions_read_as_before() {
+    assert_eq!(rendered(EDITS), EXPECTED);
+}
+
+#[test]
+fn problems_of_curve_points_and_distribution_lists_read_as_before() {
+    assert_eq!(rendered(CURVE_EDITS), CURVE_EXPECTED);
+}
+
+/// The diagnostics of the example with `edits`, each `line:column [field]: message | help: …`.
+fn rendered(edits: &[(&str, &str)]) -> Vec<String> {
     let mut src = EXAMPLE.to_string();
-    for (from, to) in EDITS {
+    for (from, to) in edits {
         assert_eq!(src.matches(from).count(), 1, "`{from}` must occur once");
         src = src.replacen(from, to, 1);
     }
-    let got: Vec<String> = diagnostics(&src)
+    diagnostics(&src)
         .iter()
         .map(|d| {
             let (line, col) = d.line_col(&src);
@@ -85,8 +121,7 @@ fn problems_inside_provenance_tables_and_distributions_read_as_before() {
             }
             text
         })
-        .collect();
-    assert_eq!(got, EXPECTED);
+        .collect()
 }
 
 /// The valid example reads with no diagnostics through the same path (the lazy names cost

@@ -31,31 +31,36 @@ impl Ctx<'_> {
                 continue;
             };
             let month = self.r.date_value(&pair[0], || field.clone());
-            let value = self.r.number_full(&pair[1], &field).and_then(|num| {
-                self.r.check_num(num, &field, |value| {
-                    if fraction && !(0.0..=1.0).contains(&value) {
-                        Some((
-                            Problem::FractionOutOfRange {
-                                what: "utilization".into(),
-                                value,
-                            },
-                            None,
-                        ))
-                    } else if !fraction && value < 0.0 {
-                        Some((
-                            Problem::OutOfRange {
-                                what: "demand".into(),
-                                bound: "at least 0",
-                                value,
-                            },
-                            None,
-                        ))
-                    } else {
-                        let key = if fraction { "utilization" } else { "pflops" };
-                        crate::ranges::plausible("[demand]", key)
-                            .and_then(|p| p.problem(|| format!("`{key}`"), value))
-                    }
-                })
+            // The point's input takes its field; a problem writes it out again.
+            let value = self.r.number_at(&pair[1], field).and_then(|num| {
+                self.r.check_num_at(
+                    num,
+                    || format!("{path}[{i}]"),
+                    |value| {
+                        if fraction && !(0.0..=1.0).contains(&value) {
+                            Some((
+                                Problem::FractionOutOfRange {
+                                    what: "utilization".into(),
+                                    value,
+                                },
+                                None,
+                            ))
+                        } else if !fraction && value < 0.0 {
+                            Some((
+                                Problem::OutOfRange {
+                                    what: "demand".into(),
+                                    bound: "at least 0",
+                                    value,
+                                },
+                                None,
+                            ))
+                        } else {
+                            let key = if fraction { "utilization" } else { "pflops" };
+                            crate::ranges::plausible("[demand]", key)
+                                .and_then(|p| p.problem(|| format!("`{key}`"), value))
+                        }
+                    },
+                )
             });
             if value.is_none() {
                 ok = false;
@@ -71,7 +76,7 @@ impl Ctx<'_> {
                                 previous: fmt_month(prev.month),
                             },
                             pair[0].span(),
-                            field,
+                            format!("{path}[{i}]"),
                             "give each month once, in increasing order",
                         );
                         ok = false;

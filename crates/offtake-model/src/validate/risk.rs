@@ -72,9 +72,9 @@ impl Ctx<'_> {
         } else {
             crate::ranges::FACTOR
         };
-        // Every parameter as read (key, field, number with its alternatives): checked against
-        // its plausible range once MODEL.md's rules of the distribution hold.
-        let mut read: Vec<(&'static str, String, Num)> = Vec::new();
+        // Every parameter as read (key, its index in a list, number with its alternatives):
+        // checked against its plausible range once MODEL.md's rules of the distribution hold.
+        let mut read: Vec<(&'static str, Option<usize>, Num)> = Vec::new();
         let mut num = |r: &mut Reader<'_>, k: &'static str, req: bool| -> Option<f64> {
             let Some(v) = t.get(k) else {
                 if req {
@@ -82,10 +82,9 @@ impl Ctx<'_> {
                 }
                 return None;
             };
-            let field = t.field(k);
-            let n = r.number_full(v, &field)?;
+            let n = r.number_at(v, t.field(k))?;
             let x = n.value;
-            read.push((k, field, n));
+            read.push((k, None, n));
             Some(x)
         };
         let dist = match name {
@@ -158,11 +157,16 @@ impl Ctx<'_> {
             return None;
         }
         let mut ok = true;
-        for (key, field, n) in read {
+        for (key, index, n) in read {
             let range = crate::ranges::plausible(scope, key);
+            // The field is written out again only for a problem.
+            let field = || match index {
+                None => t.field(key),
+                Some(i) => format!("{}[{i}]", t.field(key)),
+            };
             ok &= self
                 .r
-                .check_num(n, &field, |x| {
+                .check_num_at(n, field, |x| {
                     range.and_then(|p| p.problem(|| format!("`{key}`"), x))
                 })
                 .is_some();
@@ -170,12 +174,12 @@ impl Ctx<'_> {
         ok.then_some(dist)
     }
 
-    /// The numbers of the array `key` of `t`; each is also added to `read` (with its field).
+    /// The numbers of the array `key` of `t`; each is also added to `read` (with its index).
     pub(super) fn number_list(
         &mut self,
         t: &Table<'_, '_>,
         key: &'static str,
-        read: &mut Vec<(&'static str, String, Num)>,
+        read: &mut Vec<(&'static str, Option<usize>, Num)>,
     ) -> Option<Vec<f64>> {
         let Some(v) = t.get(key) else {
             self.r.missing(t, key);
@@ -184,10 +188,9 @@ impl Ctx<'_> {
         let items = self.r.array(v, t.field(key), "an array of numbers")?;
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let field = format!("{}[{i}]", t.field(key));
-            let n = self.r.number_full(item, &field)?;
+            let n = self.r.number_at(item, format!("{}[{i}]", t.field(key)))?;
             out.push(n.value);
-            read.push((key, field, n));
+            read.push((key, Some(i), n));
         }
         Some(out)
     }
