@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use crate::error::{ApiError, ApiResult, DiagnosticJson, ErrorBody};
 use crate::query::{Query, scenario};
-use crate::{AppState, blocking, blocking_cancellable, cancelled};
+use crate::{AppState, blocking, blocking_cancellable, cancelled, compute};
 
 /// Refuses a term-sheet body whose Content-Type says it is not TOML (TOML, plain text or none pass).
 pub fn toml_body(headers: &HeaderMap) -> ApiResult<()> {
@@ -98,7 +98,7 @@ pub async fn check(
     let q = Query::parse(raw.as_deref(), &["name"])?;
     toml_body(&headers)?;
     let name = q.name()?;
-    blocking(move || {
+    compute(body.len(), move || {
         let checked = offtake_model::decode(&body)
             .and_then(|text| offtake_model::parse(text).map(|c| (text, c)));
         let response = match checked {
@@ -170,7 +170,7 @@ pub async fn underwrite_route(
     let defaults = q.defaults()?;
     let demand_factor = q.demand_factor()?;
     let name = q.name()?;
-    blocking(move || {
+    compute(body.len(), move || {
         let parsed = parse_body(&name, &body, &variants)?;
         let contract = &parsed.contract;
         let scenario = scenario(contract, &defaults, demand_factor)?;
