@@ -13,6 +13,11 @@ mod termsheet;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: the server's request path (parse, underwrite, a 130 KB
+/// JSON answer) spent about a sixth of its CPU in glibc's malloc and free (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Underwrite long-duration AI compute offtake contracts.
