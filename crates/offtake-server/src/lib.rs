@@ -189,7 +189,7 @@ async fn blocking<T: Send + 'static>(
 /// many blocking threads on few cores cost under load. Larger bodies (up to the parser's
 /// 4 MiB, which can take far longer) still go to a blocking thread, so a worker never stalls
 /// long and the time limit can answer.
-const INLINE_BODY: usize = 64 * 1024;
+pub const INLINE_BODY: usize = 64 * 1024;
 
 /// Runs short CPU-bound work on `body_len` bytes: in place when `body_len <= INLINE_BODY`, else
 /// as [`blocking`]. A panic in `f` (a bug: no input should cause one) becomes a 500 either way,

@@ -45,6 +45,39 @@ fn check_gives_every_problem_with_line_and_column() {
     );
 }
 
+/// Bodies over `INLINE_BODY` are worked on by a blocking thread, smaller ones where the request
+/// is read: both answer the same document and the same diagnostics.
+#[test]
+fn large_and_small_bodies_answer_alike() {
+    let s = start();
+    let padding = "# padding\n".repeat(offtake_server::INLINE_BODY / 10 + 1);
+    let large = format!("{EXAMPLE}{padding}");
+    assert!(
+        large.len() > offtake_server::INLINE_BODY && EXAMPLE.len() <= offtake_server::INLINE_BODY
+    );
+    let small = post_toml(&format!("{}/api/v1/underwrite", s.url), EXAMPLE);
+    let big = post_toml(&format!("{}/api/v1/underwrite", s.url), &large);
+    assert_eq!((small.status, big.status), (200, 200), "{}", big.text());
+    assert_eq!(small.text(), big.text());
+
+    let broken = |sheet: &str| sheet.replacen("[deal]", "[deal]\nbogus_key = 1", 1);
+    for route in ["underwrite", "check"] {
+        let small = post_toml(&format!("{}/api/v1/{route}", s.url), &broken(EXAMPLE));
+        let big = post_toml(&format!("{}/api/v1/{route}", s.url), &broken(&large));
+        assert_eq!(small.status, big.status, "{route}");
+        let (small, big) = (small.json(), big.json());
+        let diagnostics = |v: &serde_json::Value| {
+            if route == "check" {
+                v["diagnostics"].clone()
+            } else {
+                v["error"]["diagnostics"].clone()
+            }
+        };
+        assert_eq!(diagnostics(&small), diagnostics(&big), "{route}");
+        assert!(diagnostics(&small)[0]["problem"].is_string(), "{small}");
+    }
+}
+
 #[test]
 fn underwrite_is_the_library_document_and_invalid_sheets_are_422() {
     let s = start();
