@@ -12,7 +12,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Range;
 
 use toml::Spanned;
 use toml::value::Datetime;
@@ -98,6 +97,21 @@ pub(crate) struct DeTable<'i> {
 }
 
 impl<'i> DeTable<'i> {
+    fn with_capacity(n: usize) -> Self {
+        DeTable {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Sorts the entries of this table and of every table in it by key.
+    fn sort_all(&mut self) {
+        self.entries
+            .sort_unstable_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
+        for (_, v) in &mut self.entries {
+            sort_item(v);
+        }
+    }
+
     fn sorted(mut entries: Vec<(Key<'i>, Item<'i>)>) -> Self {
         entries.sort_unstable_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
         DeTable { entries }
@@ -121,6 +135,14 @@ impl<'i> DeTable<'i> {
             .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
             .ok()
             .map(|i| &self.entries[i].1)
+    }
+}
+
+fn sort_item(v: &mut Item<'_>) {
+    match v.get_mut() {
+        DeValue::Table(t) => t.sort_all(),
+        DeValue::Array(items) => items.iter_mut().for_each(sort_item),
+        _ => {}
     }
 }
 
@@ -182,9 +204,12 @@ pub(crate) fn parse_plain(src: &str) -> Option<DeTable<'_>> {
         bytes: src.as_bytes(),
         i: 0,
     };
-    let mut root = Building::new(0..0, false);
-    // The table key-values go to: None for the root, else the index of its entry in the root.
+    let mut root = DeTable::with_capacity(16);
+    let mut root_index = Index::default();
+    // The table key-values go to: None for the root, else the index of its entry in the root
+    // (a table, or an array of tables whose last table it is).
     let mut current: Option<usize> = None;
+    let mut current_index = Index::default();
     loop {
         p.spaces();
         let Some(c) = p.peek() else {
@@ -196,110 +221,87 @@ pub(crate) fn parse_plain(src: &str) -> Option<DeTable<'_>> {
                 continue;
             }
             b'#' => p.comment()?,
-            b'[' => current = Some(p.header(&mut root)?),
+            b'[' => {
+                current = Some(p.header(&mut root, &mut root_index)?);
+                current_index = Index::default();
+            }
             _ => {
-                let table = match current {
-                    None => &mut root,
-                    Some(at) => match &mut root.entries.get_mut(at)?.1 {
-                        Entry::Table(t) => t,
-                        Entry::Tables(_, ts) => ts.last_mut()?,
-                        Entry::Value(_) => return None,
-                    },
+                let (table, index) = match current {
+                    None => (&mut root, &mut root_index),
+                    Some(at) => (current_table(&mut root, at)?, &mut current_index),
                 };
-                p.key_value(table)?;
+                p.key_value(table, index)?;
             }
         }
         p.end_of_line()?;
     }
-    Some(root.finish())
+    root.sort_all();
+    Some(root)
 }
 
-/// A table being built: a header's, a dotted key's or the root.
-struct Building<'i> {
-    span: Range<usize>,
-    /// Made by a dotted key (`a.b = 1` makes `a`), so later dotted keys may add to it.
-    dotted: bool,
-    entries: Vec<(Key<'i>, Entry<'i>)>,
-    /// Where each key is in `entries`, once there are many (a generated file's thousands of
-    /// tables must not make reading quadratic).
-    #[allow(
-        clippy::box_collection,
-        reason = "boxed, a table under construction stays small: most have no index"
-    )]
-    index: Option<Box<HashMap<&'i str, usize>>>,
+/// The table of the root's entry `at`: a table, or the last of an array of tables.
+fn current_table<'a, 'i>(root: &'a mut DeTable<'i>, at: usize) -> Option<&'a mut DeTable<'i>> {
+    match root.entries.get_mut(at)?.1.get_mut() {
+        DeValue::Table(t) => Some(t),
+        DeValue::Array(items) => match items.last_mut()?.get_mut() {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
-/// Tables with more entries than this find a key through an index.
+/// Where each key of a table under construction is, once it has many (a generated file's
+/// thousands of tables or keys must not make reading quadratic); a small table is scanned.
+#[derive(Default)]
+struct Index<'i> {
+    map: Option<HashMap<&'i str, usize>>,
+}
+
+/// Tables with more entries than this find a key through an [`Index`].
 const INDEXED: usize = 16;
 
-enum Entry<'i> {
-    Value(Item<'i>),
-    Table(Building<'i>),
-    /// An array of tables: the span of its first header, its tables.
-    Tables(Range<usize>, Vec<Building<'i>>),
+/// A table made by dotted keys below the current table has no index: past this many entries it
+/// is left to the parser.
+const MAX_SCANNED: usize = 256;
+
+/// The position of `key` among `entries`.
+fn position(
+    entries: &[(Key<'_>, Item<'_>)],
+    index: Option<&Index<'_>>,
+    key: &str,
+) -> Option<usize> {
+    match index.and_then(|i| i.map.as_ref()) {
+        Some(map) => map.get(key).copied(),
+        None => entries.iter().position(|(k, _)| k.get_ref() == key),
+    }
 }
 
-impl<'i> Building<'i> {
-    fn new(span: Range<usize>, dotted: bool) -> Self {
-        Building {
-            span,
-            dotted,
-            entries: Vec::with_capacity(8),
-            index: None,
-        }
-    }
-
-    fn position(&self, key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k.get_ref() == key),
-        }
-    }
-
-    /// Adds an entry whose key is not there yet (its text borrowed from the file); returns its
-    /// position.
-    fn push(&mut self, key: Key<'i>, name: &'i str, entry: Entry<'i>) -> usize {
-        let at = self.entries.len();
-        self.entries.push((key, entry));
-        if let Some(index) = &mut self.index {
-            index.insert(name, at);
-        } else if self.entries.len() > INDEXED {
-            let mut index = HashMap::with_capacity(self.entries.len() * 2);
-            for (i, (k, _)) in self.entries.iter().enumerate() {
+/// Adds an entry whose key (`name`, borrowed from the file) is not among `entries` yet; returns
+/// its position.
+fn push<'i>(
+    entries: &mut Vec<(Key<'i>, Item<'i>)>,
+    index: Option<&mut Index<'i>>,
+    key: Key<'i>,
+    name: &'i str,
+    item: Item<'i>,
+) -> usize {
+    let at = entries.len();
+    entries.push((key, item));
+    if let Some(index) = index {
+        if let Some(map) = &mut index.map {
+            map.insert(name, at);
+        } else if entries.len() > INDEXED {
+            let mut map = HashMap::with_capacity(entries.len() * 2);
+            for (i, (k, _)) in entries.iter().enumerate() {
                 if let Cow::Borrowed(k) = k.get_ref() {
-                    index.insert(*k, i);
+                    map.insert(*k, i);
                 }
             }
-            self.index = Some(Box::new(index));
+            index.map = Some(map);
         }
-        at
     }
-
-    fn finish(self) -> DeTable<'i> {
-        DeTable::sorted(
-            self.entries
-                .into_iter()
-                .map(|(k, entry)| {
-                    let item = match entry {
-                        Entry::Value(v) => v,
-                        Entry::Table(t) => Spanned::new(t.span.clone(), DeValue::Table(t.finish())),
-                        Entry::Tables(span, tables) => Spanned::new(
-                            span,
-                            DeValue::Array(
-                                tables
-                                    .into_iter()
-                                    .map(|t| {
-                                        Spanned::new(t.span.clone(), DeValue::Table(t.finish()))
-                                    })
-                                    .collect(),
-                            ),
-                        ),
-                    };
-                    (k, item)
-                })
-                .collect(),
-        )
-    }
+    at
 }
 
 struct Plain<'i> {
@@ -382,7 +384,7 @@ impl<'i> Plain<'i> {
 
     /// `[key]` or `[[key]]` of one bare key, into `root`: a new table, or the next of an array
     /// of tables. Returns the index of its entry in `root`.
-    fn header(&mut self, root: &mut Building<'i>) -> Option<usize> {
+    fn header(&mut self, root: &mut DeTable<'i>, index: &mut Index<'i>) -> Option<usize> {
         let start = self.i;
         self.eat(b'[')?;
         let array = self.eat(b'[').is_some();
@@ -392,28 +394,37 @@ impl<'i> Plain<'i> {
             self.eat(b']')?;
         }
         let span = start..self.i;
-        match root.position(name) {
+        let table = || Spanned::new(span.clone(), DeValue::Table(DeTable::with_capacity(8)));
+        match position(&root.entries, Some(index), name) {
             None => {
-                let entry = if array {
-                    Entry::Tables(span.clone(), vec![Building::new(span, false)])
+                let item = if array {
+                    Spanned::new(span.clone(), DeValue::Array(vec![table()]))
                 } else {
-                    Entry::Table(Building::new(span, false))
+                    table()
                 };
-                Some(root.push(key, name, entry))
+                Some(push(&mut root.entries, Some(index), key, name, item))
             }
-            Some(at) => match &mut root.entries[at].1 {
-                Entry::Tables(_, tables) if array => {
-                    tables.push(Building::new(span, false));
-                    Some(at)
+            Some(at) => {
+                let (k, item) = &mut root.entries[at];
+                // An array of tables made by headers has the span of the first, around its
+                // key; an array written as a value comes after its key.
+                let by_headers = item.span().start < k.span().start;
+                match item.get_mut() {
+                    DeValue::Array(items) if array && by_headers => {
+                        items.push(table());
+                        Some(at)
+                    }
+                    _ => None,
                 }
-                _ => None,
-            },
+            }
         }
     }
 
     /// `a.b.c = value` into `table`: the dotted parts make (or extend) dotted tables.
-    fn key_value(&mut self, table: &mut Building<'i>) -> Option<()> {
+    fn key_value(&mut self, table: &mut DeTable<'i>, index: &mut Index<'i>) -> Option<()> {
         let mut table = table;
+        // The current table's index; the dotted tables below it are scanned.
+        let mut index = Some(index);
         let (mut key, mut name) = self.bare_key()?;
         let mut dots = 0;
         while self.eat(b'.').is_some() {
@@ -421,27 +432,35 @@ impl<'i> Plain<'i> {
             if dots > MAX_DOTS {
                 return None;
             }
-            let at = match table.position(name) {
+            let at = match position(&table.entries, index.as_deref(), name) {
                 Some(at) => at,
                 None => {
                     let span = key.span();
-                    table.push(key, name, Entry::Table(Building::new(span, true)))
+                    let dotted = Spanned::new(span, DeValue::Table(DeTable::with_capacity(4)));
+                    push(&mut table.entries, index.take(), key, name, dotted)
                 }
             };
-            table = match &mut table.entries[at].1 {
-                Entry::Table(t) if t.dotted => t,
+            index = None;
+            let (k, item) = &mut table.entries[at];
+            // A table made by dotted keys has its key's span (an inline table starts at its
+            // `{`, a header's at its `[`): only such a table takes more dotted keys.
+            if item.span() != k.span() {
+                return None;
+            }
+            table = match item.get_mut() {
+                DeValue::Table(t) if t.entries.len() < MAX_SCANNED => t,
                 _ => return None,
             };
             (key, name) = self.bare_key()?;
         }
-        if table.position(name).is_some() {
+        if position(&table.entries, index.as_deref(), name).is_some() {
             return None;
         }
         self.spaces();
         self.eat(b'=')?;
         self.spaces();
         let value = self.value(0)?;
-        table.push(key, name, Entry::Value(value));
+        push(&mut table.entries, index, key, name, value);
         Some(())
     }
 
@@ -751,6 +770,9 @@ mod tests {
             "a = 1\na = 2\n",
             "[a]\nx = 1\n[a]\ny = 1\n",
             "a.b = 1\n[a]\nc = 1\n",
+            "a = []\n[[a]]\n",
+            "a = [{ b = 1 }]\n[[a]]\n",
+            "a.b = 1\n[[a]]\n",
             "a = { b = 1 }\na.c = 1\n",
             "a = 1_000\n",
             "a = 0x10\n",
@@ -820,6 +842,15 @@ mod tests {
             );
         }
         assert!(parse_plain(&format!("{dotted}d.k30 = 2\n")).is_none());
+        // A dotted table below the current one is scanned: a very large one is the parser's.
+        let many: String = (0..MAX_SCANNED + 1)
+            .map(|i| format!("d.k{i} = 1\n"))
+            .collect();
+        assert!(parse_plain(&many).is_none());
+        assert!(by_toml(&many).is_some());
+        let inline: String = (0..300).map(|i| format!("k{i} = {i}, ")).collect();
+        assert!(agrees(&format!("t = {{ {inline}z = 0 }}\n")).unwrap());
+        assert!(parse_plain(&format!("t = {{ {inline}k7 = 0 }}\n")).is_none());
         assert!(agrees(&format!("{dotted}d.k50 = 2\n")).unwrap());
     }
 
