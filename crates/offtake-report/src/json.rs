@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::format::{InputUnit, month};
+use crate::pretty::{Doc, Object};
 use crate::series::{Values, monthly_series};
 
 /// Bumped when a member is renamed, removed or changes meaning; adding members does not bump it.
@@ -179,6 +180,34 @@ pub struct MonthlyJson<'a> {
     pub series: Ordered<&'static str, Values<'a>>,
     /// Tranche id → mw_k·a_k(t) (0 for an unexercised option), in file order.
     pub tranche_capacity_mw: Ordered<&'a str, &'a [f64]>,
+}
+
+impl MonthlyJson<'_> {
+    /// The members into `o` (opened for them, ended here) as the derived `Serialize` writes
+    /// them, the series by the array writer.
+    fn write_pretty(&self, mut o: Object<'_>) -> crate::Result<()> {
+        let MonthlyJson {
+            months,
+            series,
+            tranche_capacity_mw,
+        } = self;
+        o.strings("months", months)?;
+        for (name, values) in &series.0 {
+            match values {
+                Values::Numbers(xs) => o.numbers(name, xs.iter().copied())?,
+                // serde_json writes None and NaN alike: null.
+                Values::Gaps(xs) => o.numbers(name, xs.iter().map(|x| x.unwrap_or(f64::NAN)))?,
+                Values::Absent => o.null(name)?,
+            }
+        }
+        let mut t = o.object("tranche_capacity_mw")?;
+        for (id, xs) in &tranche_capacity_mw.0 {
+            t.numbers(id, xs.iter().copied())?;
+        }
+        t.end();
+        o.end();
+        Ok(())
+    }
 }
 
 /// One contract year with its months.
@@ -410,14 +439,75 @@ impl<'a> UnderwritingJson<'a> {
     }
 
     /// Pretty JSON, members in declared order, with a final newline: the bytes of
-    /// `serde_json::to_string_pretty` and `\n` ([`crate::pretty`]).
+    /// `serde_json::to_string_pretty` and `\n`. The monthly series (most of the text) are
+    /// written by [`crate::pretty`]'s array writer, the other members by serde_json with
+    /// [`crate::pretty::Pretty`].
     pub fn to_vec_pretty(&self) -> crate::Result<Vec<u8>> {
-        crate::pretty::to_vec_pretty(self, self.size_hint())
+        let mut doc = Doc::new(self.size_hint());
+        self.write_pretty(&mut doc)?;
+        Ok(doc.finish())
     }
 
     /// [`Self::to_vec_pretty`] as a `String`.
     pub fn to_string_pretty(&self) -> crate::Result<String> {
-        crate::pretty::to_string_pretty(self, self.size_hint())
+        let bytes = self.to_vec_pretty()?;
+        // Only UTF-8 is written; the check cannot fail.
+        String::from_utf8(bytes).map_err(|e| crate::Error::Io {
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })
+    }
+
+    /// The members as the derived `Serialize` writes them (same names, order and skipped
+    /// `scenario`); destructured without `..`, so a new member does not compile until it is
+    /// written here too.
+    fn write_pretty(&self, doc: &mut Doc) -> crate::Result<()> {
+        let UnderwritingJson {
+            schema_version,
+            deal,
+            scenario,
+            metrics,
+            verdicts,
+            verdict_details,
+            legibility,
+            credit,
+            lender,
+            monthly,
+            annual,
+            options,
+            option_decisions,
+            fits,
+            tranches,
+            equity,
+            equity_payments,
+            deliverability,
+            inputs,
+            sources,
+        } = self;
+        let mut o = doc.root();
+        o.member("schema_version", schema_version)?;
+        o.member("deal", deal)?;
+        if let Some(scenario) = scenario {
+            o.member("scenario", scenario)?;
+        }
+        o.member("metrics", metrics)?;
+        o.member("verdicts", verdicts)?;
+        o.member("verdict_details", verdict_details)?;
+        o.member("legibility", legibility)?;
+        o.member("credit", credit)?;
+        o.member("lender", lender)?;
+        monthly.write_pretty(o.object("monthly")?)?;
+        o.member("annual", annual)?;
+        o.member("options", options)?;
+        o.member("option_decisions", option_decisions)?;
+        o.member("fits", fits)?;
+        o.member("tranches", tranches)?;
+        o.member("equity", equity)?;
+        o.member("equity_payments", equity_payments)?;
+        o.member("deliverability", deliverability)?;
+        o.member("inputs", inputs)?;
+        o.member("sources", sources)?;
+        o.end();
+        Ok(())
     }
 
     /// Writes [`Self::to_vec_pretty`] to `out`.
@@ -470,6 +560,7 @@ pub fn underwriting_json(contract: &Contract, outcome: &Outcome) -> serde_json::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn ordered_keeps_file_order() {
@@ -478,5 +569,79 @@ mod tests {
             serde_json::to_string(&m).unwrap(),
             r#"{"zeta":1,"alpha":2}"#
         );
+    }
+
+    /// A value with the monthly series as its one member, as the document nests them.
+    #[derive(Serialize)]
+    struct Wrap<'a> {
+        monthly: &'a MonthlyJson<'a>,
+    }
+
+    fn by_hand(monthly: &MonthlyJson<'_>) -> String {
+        let mut doc = Doc::new(0);
+        let mut root = doc.root();
+        monthly
+            .write_pretty(root.object("monthly").unwrap())
+            .unwrap();
+        root.end();
+        String::from_utf8(doc.finish()).unwrap()
+    }
+
+    fn number() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            Just(-0.0),
+            Just(f64::NAN),
+            Just(f64::NEG_INFINITY),
+            Just(1e21),
+            Just(1e-7),
+            Just(5e-324),
+            (-1e12f64..1e12).prop_map(f64::trunc),
+            (-1e12f64..1e12),
+        ]
+    }
+
+    const NAMES: [&str; 4] = ["hours", "ltv", "odd \"name\"\n", "é"];
+
+    proptest! {
+        #[test]
+        fn the_monthly_writer_matches_serde_json(
+            months in prop::collection::vec("[0-9a-z\"\\\\\n\u{1}é-]{0,8}", 0..6),
+            series in prop::collection::vec(
+                (0usize..4, 0u8..3, prop::collection::vec(prop::option::weighted(0.8, number()), 0..12)),
+                0..6,
+            ),
+            tranches in prop::collection::vec(
+                ("[a-z\"\\\\\t-]{0,6}", prop::collection::vec(number(), 0..8)),
+                0..4,
+            ),
+        ) {
+            let numbers: Vec<Vec<f64>> = series
+                .iter()
+                .map(|(_, _, xs)| xs.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let monthly = MonthlyJson {
+                months,
+                series: Ordered(
+                    series
+                        .iter()
+                        .zip(&numbers)
+                        .map(|((name, kind, gaps), xs)| {
+                            let values = match kind {
+                                0 => Values::Numbers(xs),
+                                1 => Values::Gaps(gaps),
+                                _ => Values::Absent,
+                            };
+                            (NAMES[*name], values)
+                        })
+                        .collect(),
+                ),
+                tranche_capacity_mw: Ordered(
+                    tranches.iter().map(|(id, xs)| (id.as_str(), xs.as_slice())).collect(),
+                ),
+            };
+            let expected = serde_json::to_string_pretty(&Wrap { monthly: &monthly }).unwrap() + "\n";
+            prop_assert_eq!(by_hand(&monthly), expected);
+        }
     }
 }
