@@ -20,6 +20,8 @@ use std::io;
 use serde::Serialize;
 use serde_json::ser::{Formatter, Serializer};
 
+mod ser;
+
 /// Deepest indent written in one copy; deeper levels (none in offtake's documents) loop.
 const MAX_ONE_COPY_DEPTH: usize = 24;
 
@@ -132,10 +134,19 @@ fn format_finite(buf: &mut [u8; NUMBER], value: f64, cache: Option<&mut Cache>) 
 
 /// `[-]digits.0` of `n` < 10^15 at the front of `buf` (`negative` also for −0).
 #[inline(always)]
-fn format_whole(buf: &mut [u8; NUMBER], mut n: u64, negative: bool) -> usize {
+fn format_whole(buf: &mut [u8; NUMBER], n: u64, negative: bool) -> usize {
+    let end = format_digits(buf, n, negative).min(NUMBER - 2);
+    buf[end] = b'.';
+    buf[end + 1] = b'0';
+    end + 2
+}
+
+/// `[-]digits` of `n` at the front of `buf` (as itoa writes an integer); returns the length.
+#[inline(always)]
+fn format_digits(buf: &mut [u8; NUMBER], mut n: u64, negative: bool) -> usize {
     buf[0] = b'-';
     let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
-    let end = (usize::from(negative) + digits).min(NUMBER - 2);
+    let end = usize::from(negative) + digits;
     let mut at = end;
     while n >= 100 {
         let pair = 2 * (n % 100) as usize;
@@ -152,9 +163,7 @@ fn format_whole(buf: &mut [u8; NUMBER], mut n: u64, negative: bool) -> usize {
         buf[at] = b'0' + n as u8;
     }
     debug_assert_eq!(at, usize::from(negative));
-    buf[end] = b'.';
-    buf[end + 1] = b'0';
-    end + 2
+    end
 }
 
 /// Copies `src` (at most 32 bytes, `dst` at least as long) to the front of `dst` with copies
@@ -278,7 +287,7 @@ impl Out {
     }
 
     /// Appends `bytes`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let n = bytes.len();
         if n <= 32 {
@@ -302,6 +311,27 @@ impl Out {
             for _ in 0..depth {
                 self.put(b"  ");
             }
+        }
+    }
+
+    /// Appends `"`, `text`, `"` and `tail` (`: ` after a key).
+    #[inline(always)]
+    fn put_quoted(&mut self, text: &[u8], tail: &[u8]) {
+        let n = text.len();
+        if n <= 32 && tail.len() <= 8 {
+            self.room(48);
+            let at = self.len;
+            let dst = &mut self.buf[at..at + 48];
+            dst[0] = b'"';
+            small_copy(&mut dst[1..], text);
+            dst[1 + n] = b'"';
+            small_copy(&mut dst[2 + n..], tail);
+            self.len += 2 + n + tail.len();
+        } else {
+            self.put(b"\"");
+            self.put(text);
+            self.put(b"\"");
+            self.put(tail);
         }
     }
 
@@ -334,7 +364,40 @@ impl io::Write for Out {
 /// True when serde_json writes `s` between quotes as it is (no control character, `"` or `\`).
 #[inline]
 fn plain(s: &str) -> bool {
-    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: a byte of `x` below `n` (≤ 0x80) borrows into its high bit in
+    // `x − n·ONES`, unless it was ≥ 0x80 already (hence `!x`); a byte equal to `c` is a zero byte
+    // of `x ^ c·ONES`. Exact as to whether any byte qualifies.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        if below(x, 0x20)
+            || below(x ^ (ONES * u64::from(b'"')), 1)
+            || below(x ^ (ONES * u64::from(b'\\')), 1)
+        {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
+/// `s` as a JSON string (escaped as serde_json escapes it), then `after`.
+#[inline]
+fn write_string(out: &mut Out, s: &str, after: &[u8]) -> serde_json::Result<()> {
+    if plain(s) {
+        out.put_quoted(s.as_bytes(), after);
+    } else {
+        s.serialize(&mut Serializer::new(&mut *out))?;
+        out.put(after);
+    }
+    Ok(())
 }
 
 /// A pretty JSON document written partly by hand — objects member by member, arrays of numbers
@@ -370,16 +433,10 @@ impl Doc {
         self.out.into_vec()
     }
 
-    /// `s` as a JSON string.
+    /// `s` as a JSON string, then `after` (`: ` after a key).
     #[inline]
-    fn string(&mut self, s: &str) -> crate::Result<()> {
-        if plain(s) {
-            self.out.put(b"\"");
-            self.out.put(s.as_bytes());
-            self.out.put(b"\"");
-        } else {
-            s.serialize(&mut Serializer::new(&mut self.out))?;
-        }
+    fn string(&mut self, s: &str, after: &[u8]) -> crate::Result<()> {
+        write_string(&mut self.out, s, after)?;
         Ok(())
     }
 }
@@ -396,8 +453,7 @@ impl Object<'_> {
     fn key(&mut self, key: &str) -> crate::Result<()> {
         self.doc.out.line(self.depth, self.first);
         self.first = false;
-        self.doc.string(key)?;
-        self.doc.out.put(b": ");
+        self.doc.string(key, b": ")?;
         Ok(())
     }
 
@@ -408,11 +464,12 @@ impl Object<'_> {
         value: &T,
     ) -> crate::Result<()> {
         self.key(key)?;
-        let pretty = Pretty {
+        let Doc { out, cache } = &mut *self.doc;
+        value.serialize(&mut ser::Ser {
+            out,
+            cache,
             depth: self.depth,
-            has_value: false,
-        };
-        value.serialize(&mut Serializer::with_formatter(&mut self.doc.out, pretty))?;
+        })?;
         Ok(())
     }
 
@@ -429,7 +486,7 @@ impl Object<'_> {
         self.doc.out.put(b"[");
         for (k, s) in values.iter().enumerate() {
             self.doc.out.line(self.depth + 1, k == 0);
-            self.doc.string(s)?;
+            self.doc.string(s, b"")?;
         }
         self.close(b"]", !values.is_empty(), self.depth);
         Ok(())
@@ -768,6 +825,20 @@ mod tests {
                     .replace('\n', "\n  "),
             );
             assert_eq!(ours, expected, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn plain_is_exactly_no_byte_to_escape() {
+        let simple = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        for len in 0..26 {
+            for at in 0..len {
+                for c in (0u8..0x80).map(char::from).chain(['é', '\u{80}', '😀']) {
+                    let mut s: String = "abcdefghijklmnopqrstuvwxyz"[..len].into();
+                    s.replace_range(at..at + 1, c.encode_utf8(&mut [0; 4]));
+                    assert_eq!(plain(&s), simple(&s), "{s:?}");
+                }
+            }
         }
     }
 
