@@ -829,6 +829,57 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_are_their_digits() {
+        let check = |n: u64| {
+            for negative in [false, true] {
+                let mut buf = [0u8; NUMBER];
+                let len = format_whole(&mut buf, n, negative);
+                let sign = if negative { "-" } else { "" };
+                assert_eq!(
+                    std::str::from_utf8(&buf[..len]).unwrap(),
+                    format!("{sign}{n}.0")
+                );
+            }
+        };
+        for n in 0..100_000 {
+            check(n);
+        }
+        let mut p = 1u64;
+        while p < 1_000_000_000_000_000 {
+            for n in [p - 1, p, p + 1, 2 * p - 1, 9 * p, 10 * p - 1] {
+                check(n);
+            }
+            p *= 10;
+        }
+    }
+
+    #[test]
+    fn integers_are_their_digits() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            u64::MAX / 10,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            for negative in [false, true] {
+                let mut buf = [0u8; NUMBER];
+                let len = format_digits(&mut buf, n, negative);
+                let sign = if negative { "-" } else { "" };
+                assert_eq!(
+                    std::str::from_utf8(&buf[..len]).unwrap(),
+                    format!("{sign}{n}")
+                );
+            }
+        }
+    }
+
+    #[test]
     fn plain_is_exactly_no_byte_to_escape() {
         let simple = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
         for len in 0..26 {
