@@ -188,12 +188,13 @@ fn small_copy(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Slots of [`Cache`] (a power of two).
-const CACHE_SLOTS: usize = 1024;
+const CACHE_SLOTS: usize = 512;
 
 /// zmij's text of recently written numbers, by their bits: the monthly series repeat many
 /// values (a level price, a straight-line depreciation), and a copy is cheaper than zmij.
 struct Cache {
-    slots: Vec<Slot>,
+    /// Inline, 20 kB on the stack of the document's writer: no allocation per document.
+    slots: [Slot; CACHE_SLOTS],
 }
 
 #[derive(Clone, Copy)]
@@ -212,7 +213,7 @@ impl Cache {
             text: [0; 24],
         };
         Cache {
-            slots: vec![empty; CACHE_SLOTS],
+            slots: [empty; CACHE_SLOTS],
         }
     }
 
@@ -220,7 +221,8 @@ impl Cache {
     #[inline]
     fn format(&mut self, buf: &mut [u8; NUMBER], value: f64) -> usize {
         let bits = value.to_bits();
-        let i = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % CACHE_SLOTS;
+        let i = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - CACHE_SLOTS.ilog2())) as usize
+            % CACHE_SLOTS;
         let slot = &mut self.slots[i];
         if slot.bits == bits {
             buf[..24].copy_from_slice(&slot.text);
