@@ -62,7 +62,7 @@ impl Ctx<'_> {
         let mut seen = HashSet::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let field = format!("{path}[{i}]");
+            let field = crate::reader::indexed(path, i);
             let Some(pair) = self.r.pair(item, &field, Problem::BadAnnualMinimum) else {
                 ok = false;
                 continue;

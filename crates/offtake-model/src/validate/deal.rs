@@ -98,7 +98,7 @@ impl Ctx<'_> {
         let mut out: Vec<Source> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (map, span)) in self.array(top, "source").into_iter().enumerate() {
-            let prefix = format!("source[{i}]");
+            let prefix = crate::reader::indexed("source", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),

@@ -25,7 +25,7 @@ impl Ctx<'_> {
         let mut points: Vec<CurvePoint> = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let field = format!("{path}[{i}]");
+            let field = crate::reader::indexed(path, i);
             let Some(pair) = self.r.pair(item, &field, Problem::BadCurvePoint) else {
                 ok = false;
                 continue;
@@ -35,7 +35,7 @@ impl Ctx<'_> {
             let value = self.r.number_at(&pair[1], field).and_then(|num| {
                 self.r.check_num_at(
                     num,
-                    || format!("{path}[{i}]"),
+                    || crate::reader::indexed(path, i),
                     |value| {
                         if fraction && !(0.0..=1.0).contains(&value) {
                             Some((

@@ -173,9 +173,10 @@ impl Ctx<'_> {
                     ok = false;
                 }
                 Ok(c) => {
-                    let what = format!("the `{}` threshold", c.metric.name());
+                    // The threshold's name is written out only for a problem.
+                    let what = || format!("the `{}` threshold", c.metric.name());
                     match crate::ranges::plausible(crate::ranges::WHEN, c.metric.name())
-                        .and_then(|p| p.problem(|| what.clone(), c.threshold))
+                        .and_then(|p| p.problem(what, c.threshold))
                     {
                         Some((problem, help)) => {
                             let at = at(piece.part);

@@ -315,7 +315,7 @@ impl Ctx<'_> {
         let mut points: Vec<(f64, f64)> = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let field = format!("{path}[{i}]");
+            let field = crate::reader::indexed(path, i);
             let Some(pair) = self.r.pair(item, &field, Problem::BadResalePoint) else {
                 ok = false;
                 continue;
@@ -357,12 +357,13 @@ impl Ctx<'_> {
         key: &str,
     ) -> Option<(f64, std::ops::Range<usize>)> {
         let num = self.r.number_full(v, field)?;
-        let what = format!("a resale {what}");
+        // Written out only for a problem.
+        let what = || format!("a resale {what}");
         self.r.check_num(num, field, |value| {
             if value < 0.0 {
                 Some((
                     Problem::OutOfRange {
-                        what: what.clone(),
+                        what: what(),
                         bound: Bound::NonNegative.describe(),
                         value,
                     },
@@ -370,7 +371,7 @@ impl Ctx<'_> {
                 ))
             } else {
                 crate::ranges::plausible(crate::ranges::RESALE, key)
-                    .and_then(|p| p.problem(|| what.clone(), value))
+                    .and_then(|p| p.problem(what, value))
             }
         })
     }

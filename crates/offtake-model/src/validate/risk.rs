@@ -74,7 +74,7 @@ impl Ctx<'_> {
         };
         // Every parameter as read (key, its index in a list, number with its alternatives):
         // checked against its plausible range once MODEL.md's rules of the distribution hold.
-        let mut read: Vec<(&'static str, Option<usize>, Num)> = Vec::new();
+        let mut read: Vec<(&'static str, Option<usize>, Num)> = Vec::with_capacity(keys.len());
         let mut num = |r: &mut Reader<'_>, k: &'static str, req: bool| -> Option<f64> {
             let Some(v) = t.get(k) else {
                 if req {
@@ -162,7 +162,7 @@ impl Ctx<'_> {
             // The field is written out again only for a problem.
             let field = || match index {
                 None => t.field(key),
-                Some(i) => format!("{}[{i}]", t.field(key)),
+                Some(i) => crate::reader::indexed(&t.field(key), i),
             };
             ok &= self
                 .r
@@ -185,10 +185,11 @@ impl Ctx<'_> {
             self.r.missing(t, key);
             return None;
         };
-        let items = self.r.array(v, t.field(key), "an array of numbers")?;
+        let field = t.field(key);
+        let items = self.r.array(v, field.as_str(), "an array of numbers")?;
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let n = self.r.number_at(item, format!("{}[{i}]", t.field(key)))?;
+            let n = self.r.number_at(item, crate::reader::indexed(&field, i))?;
             out.push(n.value);
             read.push((key, Some(i), n));
         }
@@ -352,7 +353,7 @@ impl Ctx<'_> {
         let mut out: Vec<Correlation> = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let field = format!("risk.correlation[{i}]");
+            let field = crate::reader::indexed("risk.correlation", i);
             // Points at the offending factor or rho when there is one, else at the entry.
             let bad = |c: &mut Self, message: String, at: Range<usize>| {
                 c.r.error_help(Problem::BadCorrelation { message }, at, field.clone(), HELP);
