@@ -160,6 +160,9 @@ pub(crate) struct Reader<'v> {
     /// Byte offset where each line starts, so an input's line costs a binary search, not a scan
     /// of the file (a long curve would otherwise make reading quadratic).
     line_starts: Vec<usize>,
+    /// The index in `line_starts` of the line last found: inputs are read mostly in file
+    /// order, so the next one is usually on that line or a few after it.
+    line_hint: usize,
 }
 
 pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -294,12 +297,29 @@ impl<'v> Reader<'v> {
             collect_limits: false,
             terms_with_alternatives: Vec::new(),
             line_starts: line_starts(src),
+            line_hint: 0,
         }
     }
 
     /// 1-based line of a byte offset.
-    fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset)
+    fn line_of(&mut self, offset: usize) -> usize {
+        let starts = &self.line_starts;
+        let hint = self.line_hint;
+        if starts.get(hint).is_some_and(|&start| start <= offset) {
+            // At most eight lines on from the last one, else a binary search.
+            let end = (hint + 8).min(starts.len());
+            let mut i = hint;
+            while i + 1 < end && starts[i + 1] <= offset {
+                i += 1;
+            }
+            if starts.get(i + 1).is_none_or(|&next| next > offset) {
+                self.line_hint = i;
+                return i + 1;
+            }
+        }
+        let line = starts.partition_point(|&start| start <= offset);
+        self.line_hint = line.saturating_sub(1);
+        line
     }
 
     pub fn error(&mut self, problem: Problem, span: Range<usize>, field: impl Into<String>) {
@@ -1068,6 +1088,20 @@ mod tests {
         }
 
         #[test]
+        fn line_of_in_any_order_agrees_with_a_binary_search(
+            src in "[a\\n]{0,300}",
+            offsets in proptest::collection::vec(0usize..310, 0..40),
+        ) {
+            let variants = Variants::new();
+            let mut r = Reader::new(&src, &variants);
+            let starts = line_starts(&src);
+            for offset in offsets {
+                let want = starts.partition_point(|&start| start <= offset);
+                proptest::prop_assert_eq!(r.line_of(offset), want, "{}", offset);
+            }
+        }
+
+        #[test]
         fn same_agrees_with_eq(a in "[ab\\n]{0,40}", b in "[ab\\n]{0,40}") {
             proptest::prop_assert_eq!(same(&a, &b), a == b);
             proptest::prop_assert!(same(&a, &a));
@@ -1085,7 +1119,7 @@ mod tests {
     fn line_of_agrees_with_line_col() {
         let src = "a = 1\n\nbé = 2\nc = 3";
         let variants = Variants::new();
-        let r = Reader::new(src, &variants);
+        let mut r = Reader::new(src, &variants);
         for offset in 0..=src.len() {
             assert_eq!(
                 r.line_of(offset),

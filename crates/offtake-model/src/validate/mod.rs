@@ -70,14 +70,15 @@ fn value_span(v: &Value<'_>) -> Range<usize> {
 /// not, for checking references. Using every declared id means one bad generation is reported
 /// once, not again at every reference to it. With no diagnostics every entry is valid and unique,
 /// so an index here is the index into the `Contract`'s list.
-struct Names {
-    list: Vec<String>,
-    index: HashMap<String, usize>,
+/// The names borrow the tree: no copy of each.
+struct Names<'t> {
+    list: Vec<&'t str>,
+    index: HashMap<&'t str, usize>,
 }
 
-impl Names {
+impl<'t> Names<'t> {
     /// The string under `id_key` in each table of `[[key]]`, first occurrence kept.
-    fn declared(top: &Table<'_, '_>, key: &str, id_key: &str) -> Names {
+    fn declared(top: &Table<'t, '_>, key: &str, id_key: &str) -> Names<'t> {
         let mut names = Names {
             list: Vec::new(),
             index: HashMap::new(),
@@ -94,8 +95,8 @@ impl Names {
             if let Some(id) = id
                 && !names.index.contains_key(id)
             {
-                names.index.insert(id.to_string(), names.list.len());
-                names.list.push(id.to_string());
+                names.index.insert(id, names.list.len());
+                names.list.push(id);
             }
         }
         names
@@ -107,13 +108,16 @@ impl Names {
 
     /// Up to [`KNOWN_LISTED`] names, for `Problem::Unknown*::known`.
     fn known(&self) -> Vec<String> {
-        self.list.iter().take(KNOWN_LISTED).cloned().collect()
+        self.list
+            .iter()
+            .take(KNOWN_LISTED)
+            .map(|s| s.to_string())
+            .collect()
     }
 
     /// "did you mean `x`?" or the list of known names (`what`: "known generations").
     fn help(&self, name: &str, what: &str) -> String {
-        let all: Vec<&str> = self.list.iter().map(String::as_str).collect();
-        match suggest(name, &all) {
+        match suggest(name, &self.list) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("{what}: {}", listing(&self.list)),
         }
@@ -125,11 +129,11 @@ impl Names {
 const KNOWN_LISTED: usize = 50;
 
 /// `a, b, c` — at most ten names, then how many more.
-fn listing(names: &[String]) -> String {
+fn listing(names: &[&str]) -> String {
     if names.is_empty() {
         return "none".to_string();
     }
-    let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
+    let shown: Vec<&str> = names.iter().take(10).copied().collect();
     match names.len().saturating_sub(10) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),

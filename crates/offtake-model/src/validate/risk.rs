@@ -199,8 +199,8 @@ impl Ctx<'_> {
     pub(super) fn risk(
         &mut self,
         t: &Table<'_, '_>,
-        gen_names: &Names,
-        tranche_ids: &Names,
+        gen_names: &Names<'_>,
+        tranche_ids: &Names<'_>,
         parties: &[DeclaredParty],
     ) -> Option<RiskSpec> {
         let allowed = RISK_KEYS;

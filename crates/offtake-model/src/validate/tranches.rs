@@ -26,7 +26,7 @@ impl Ctx<'_> {
     pub(super) fn tranches(
         &mut self,
         top: &Table<'_, '_>,
-        gen_names: &Names,
+        gen_names: &Names<'_>,
     ) -> Vec<(Tranche, Range<usize>)> {
         let entries = self.array(top, "tranche");
         self.at_least_one(
