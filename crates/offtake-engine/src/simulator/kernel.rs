@@ -3,7 +3,7 @@
 
 use crate::Metrics;
 
-use super::{Extent, Simulator};
+use super::{DemandMode, Extent, Simulator};
 
 impl Simulator<'_> {
     /// One path, MODEL.md §2–9, from the loaded scenario: compiled for AVX2 and FMA as well,
@@ -11,6 +11,11 @@ impl Simulator<'_> {
     /// operations on its own, so the wider vectors give the same bits (a unit test compares
     /// the two on varied paths).
     pub(super) fn simulate(&mut self) {
+        self.simulate_either();
+        self.setup_is_current = self.extent == Extent::Full && self.mode == DemandMode::Contract;
+    }
+
+    fn simulate_either(&mut self) {
         #[cfg(target_arch = "x86_64")]
         if self.wide && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
             // SAFETY: `simulate_wide` needs AVX2 and FMA, and the CPU has both (checked above).

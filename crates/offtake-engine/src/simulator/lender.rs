@@ -258,6 +258,8 @@ impl Simulator<'_> {
             target,
             max_gearing,
         ));
+        // The base run above was made without the sculpt.
+        self.setup_is_current = false;
     }
 
     /// §15 reading 14: MV(t) = chips in service at chip_resale(age)·resale_factor + the

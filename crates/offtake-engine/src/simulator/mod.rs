@@ -139,6 +139,11 @@ pub struct Simulator<'c> {
     pub(crate) slip: Vec<i64>,
     pub(crate) mode: DemandMode,
     extent: Extent,
+    /// The stages before the periods ([`Self::setup`]) hold what they give for the loaded
+    /// scenario: the last [`Self::simulate`] ran them at the Full extent in contract mode, and
+    /// nothing has changed the scenario, the extent or the loan since. The break-even search
+    /// then runs on them as they are rather than running them again.
+    setup_is_current: bool,
     /// Run the AVX2/FMA build of the kernel where the CPU has it (a test switches it off to
     /// compare the two). Read only on x86-64.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
@@ -473,6 +478,7 @@ impl<'c> Simulator<'c> {
             slip: vec![0; n_gen],
             mode: DemandMode::Contract,
             extent: Extent::Full,
+            setup_is_current: false,
             wide: true,
             available: vec![0; n_gen],
             online: vec![0; n_tr],
@@ -525,6 +531,7 @@ impl<'c> Simulator<'c> {
     /// Sets which metrics each [`run`](Self::run) computes (default [`Extent::Full`]).
     pub fn with_extent(mut self, extent: Extent) -> Self {
         self.extent = extent;
+        self.setup_is_current = false;
         self
     }
 
@@ -551,6 +558,7 @@ impl<'c> Simulator<'c> {
     /// Copies the scenario into the preallocated buffers (missing delays and slips are 0; beyond
     /// ±[`SHIFT_LIMIT`] they read as that bound, so period arithmetic cannot overflow).
     fn load_scenario(&mut self, scenario: &Scenario) {
+        self.setup_is_current = false;
         self.demand_factor = scenario.demand_factor;
         self.power_factor = scenario.power_factor;
         self.capex_factor = scenario.capex_factor;
@@ -594,11 +602,16 @@ impl<'c> Simulator<'c> {
     /// The legibility break-even search on the last scenario: runs at a constant utilization
     /// with the same option decisions, provider NPV only. The stages before the periods do not
     /// depend on the utilization (fits, capacity and options held fixed, capex, debt): they run
-    /// here, once, and each [`UtilizationProbe::provider_npv`] runs the periods alone.
+    /// here, once (not at all when the last run was a Full one of this scenario: they give the
+    /// same state), and each [`UtilizationProbe::provider_npv`] runs the periods alone.
     pub(crate) fn utilization_probe(&mut self) -> UtilizationProbe<'_, 'c> {
+        let setup_is_current = self.setup_is_current;
+        self.setup_is_current = false;
         self.mode = DemandMode::ConstantUtilization(0.0);
         self.extent = Extent::ProviderNpv;
-        self.setup();
+        if !setup_is_current {
+            self.setup();
+        }
         UtilizationProbe { sim: self }
     }
 
