@@ -120,7 +120,25 @@ impl LevelLoan {
             return self.principal * remaining / f64::from(self.n_payments);
         }
         // (1+r)^n − (1+r)^k = (1+r)^k·((1+r)^(n−k) − 1), both factors without cancellation.
-        let grown = (f64::from(k) * self.ln_growth).exp();
+        let grown = self.growth(k);
+        self.principal * grown * (remaining * self.ln_growth).exp_m1() / self.growth_minus_one
+    }
+
+    /// (1+r)^k as [`Self::balance_after`] computes it: exp(k·ln(1+r)).
+    pub fn growth(&self, k: u32) -> f64 {
+        (f64::from(k) * self.ln_growth).exp()
+    }
+
+    /// [`Self::balance_after`] for a caller that already has `grown` = [`Self::growth`]`(k)`
+    /// (a table of powers of 1+r): the same bits, one `exp` fewer.
+    pub fn balance_after_grown(&self, k: u32, grown: f64) -> f64 {
+        if k >= self.n_payments {
+            return 0.0;
+        }
+        let remaining = f64::from(self.n_payments - k);
+        if self.rate_per_period == 0.0 {
+            return self.principal * remaining / f64::from(self.n_payments);
+        }
         self.principal * grown * (remaining * self.ln_growth).exp_m1() / self.growth_minus_one
     }
 
@@ -200,5 +218,38 @@ mod tests {
         let grown = capitalize(1000.0, 0.005, 24).unwrap();
         assert!((grown - 1000.0 * 1.005f64.powi(24)).abs() < 1e-9);
         assert_eq!(capitalize(1000.0, 0.005, 0).unwrap(), 1000.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        /// A balance from a table of powers is the balance computed alone, bit for bit: at
+        /// every k (0, inside the term, at and past n) and at zero, tiny and large rates.
+        #[test]
+        fn a_balance_from_the_loans_own_power_is_the_balance(
+            principal in proptest::prop_oneof![
+                proptest::prelude::Just(1.0),
+                -1e12..1e12f64,
+            ],
+            rate in proptest::prop_oneof![
+                proptest::prelude::Just(0.0),
+                proptest::prelude::Just(1e-12),
+                0.0..0.05f64,
+                -0.5..2.0f64,
+            ],
+            n in 1u32..1200,
+            k in 0u32..1300,
+        ) {
+            let loan = LevelLoan::new(principal, rate, n).unwrap();
+            let grown = loan.growth(k);
+            proptest::prop_assert_eq!(
+                loan.balance_after_grown(k, grown).to_bits(),
+                loan.balance_after(k).to_bits()
+            );
+            proptest::prop_assert_eq!(
+                grown.to_bits(),
+                (f64::from(k) * rate.ln_1p()).exp().to_bits()
+            );
+        }
     }
 }

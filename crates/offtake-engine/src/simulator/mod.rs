@@ -374,15 +374,21 @@ impl<'c> Simulator<'c> {
             let i = f.interest_rate / 12.0;
             LevelLoan::new(1.0, i, f.tenor_months)
                 .ok()
-                .map(|loan| (f.debt_share, i.ln_1p(), loan))
+                .map(|loan| (f.debt_share, loan))
         }) {
-            Some((share, ln_growth, loan)) => (
-                Some((share, loan)),
-                (0..n).map(|m| (m as f64 * ln_growth).exp()).collect(),
-                (0..=n)
-                    .map(|m| loan.balance_after(u32::try_from(m).unwrap_or(u32::MAX)))
-                    .collect(),
-            ),
+            Some((share, loan)) => {
+                let period = |m: usize| u32::try_from(m).unwrap_or(u32::MAX);
+                // (1+i)^m = exp(m·ln(1+i)): the loan's own powers (LevelLoan::growth), so each
+                // balance reuses its period's power rather than computing it again.
+                let growth: Vec<f64> = (0..n).map(|m| loan.growth(period(m))).collect();
+                let balance_left = growth
+                    .iter()
+                    .enumerate()
+                    .map(|(m, &grown)| loan.balance_after_grown(period(m), grown))
+                    .chain(std::iter::once(loan.balance_after(period(n))))
+                    .collect();
+                (Some((share, loan)), growth, balance_left)
+            }
             None => (None, Vec::new(), Vec::new()),
         };
 
