@@ -33,6 +33,8 @@ pub use provenance::{Alternative, Evidence, Input, InputValue, Source};
 pub use ranges::{PLAUSIBLE, Plausible, plausible};
 pub use reader::Limits;
 pub use template::{is_safe_id, template};
+#[doc(hidden)]
+pub use tree::fuzz_tree_agrees as __fuzz_tree_agrees;
 pub use validate::{check_distribution, correlation_matrix};
 
 use crate::tree::DeTable;

@@ -647,60 +647,83 @@ fn number(word: &str) -> Option<DeValue<'_>> {
     })
 }
 
+/// The tree with every span, for comparing two trees.
+fn dump(root: &DeTable<'_>) -> String {
+    use std::fmt::Write;
+    fn value(out: &mut String, v: &Item<'_>, depth: usize) {
+        let pad = "  ".repeat(depth);
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                let _ = writeln!(out, "{pad}table {:?}", v.span());
+                table(out, t, depth + 1);
+            }
+            DeValue::Array(items) => {
+                let _ = writeln!(out, "{pad}array {:?}", v.span());
+                for item in items {
+                    value(out, item, depth + 1);
+                }
+            }
+            DeValue::Integer(i) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}integer {:?} {} {:?}",
+                    i.as_str(),
+                    i.radix(),
+                    v.span()
+                );
+            }
+            DeValue::Float(f) => {
+                let _ = writeln!(out, "{pad}float {:?} {:?}", f.as_str(), v.span());
+            }
+            other => {
+                let _ = writeln!(out, "{pad}{other:?} {:?}", v.span());
+            }
+        }
+    }
+    fn table(out: &mut String, t: &DeTable<'_>, depth: usize) {
+        for (k, v) in t.iter() {
+            let _ = writeln!(
+                out,
+                "{}key {:?} {:?}",
+                "  ".repeat(depth),
+                k.get_ref(),
+                k.span()
+            );
+            value(out, v, depth + 1);
+        }
+    }
+    let mut out = String::new();
+    table(&mut out, root, 0);
+    out
+}
+
+/// For the fuzz target `toml_tree`: `Err` when [`parse_plain`] accepts `src` and the `toml`
+/// parser refuses it, or gives another tree (value, span or key order). `Ok` when the plain
+/// reader gives up, or agrees.
+pub fn fuzz_tree_agrees(src: &str) -> Result<(), String> {
+    let Some(plain) = parse_plain(src) else {
+        return Ok(());
+    };
+    let (root, errors) = toml::de::DeTable::parse_recoverable(src);
+    if !errors.is_empty() {
+        return Err(format!(
+            "plain reader accepts what the parser refuses ({}): {src:?}",
+            errors[0].message().trim()
+        ));
+    }
+    let (plain, parsed) = (dump(&plain), dump(&from_toml(root.into_inner())));
+    if plain != parsed {
+        return Err(format!(
+            "trees differ for {src:?}\nplain:\n{plain}\nparser:\n{parsed}"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::fmt::Write;
-
-    /// The tree with every span, for comparing two trees.
-    fn dump(root: &DeTable<'_>) -> String {
-        fn value(out: &mut String, v: &Item<'_>, depth: usize) {
-            let pad = "  ".repeat(depth);
-            match v.get_ref() {
-                DeValue::Table(t) => {
-                    let _ = writeln!(out, "{pad}table {:?}", v.span());
-                    table(out, t, depth + 1);
-                }
-                DeValue::Array(items) => {
-                    let _ = writeln!(out, "{pad}array {:?}", v.span());
-                    for item in items {
-                        value(out, item, depth + 1);
-                    }
-                }
-                DeValue::Integer(i) => {
-                    let _ = writeln!(
-                        out,
-                        "{pad}integer {:?} {} {:?}",
-                        i.as_str(),
-                        i.radix(),
-                        v.span()
-                    );
-                }
-                DeValue::Float(f) => {
-                    let _ = writeln!(out, "{pad}float {:?} {:?}", f.as_str(), v.span());
-                }
-                other => {
-                    let _ = writeln!(out, "{pad}{other:?} {:?}", v.span());
-                }
-            }
-        }
-        fn table(out: &mut String, t: &DeTable<'_>, depth: usize) {
-            for (k, v) in t.iter() {
-                let _ = writeln!(
-                    out,
-                    "{}key {:?} {:?}",
-                    "  ".repeat(depth),
-                    k.get_ref(),
-                    k.span()
-                );
-                value(out, v, depth + 1);
-            }
-        }
-        let mut out = String::new();
-        table(&mut out, root, 0);
-        out
-    }
 
     /// The parser's tree, when it reports no error.
     fn by_toml(src: &str) -> Option<DeTable<'_>> {
