@@ -8,7 +8,8 @@
 //! gives up (`None`) on anything else, valid or not: then the `toml` parser reads the file, with
 //! its error messages, and [`from_toml`] converts its tree. For every file it accepts,
 //! [`parse_plain`] gives the tree the `toml` parser gives, span for span (the tests compare them
-//! on every bundled sheet and on random edits of them).
+//! on every bundled sheet and on random edits of them; the fuzz target `toml_tree` on
+//! arbitrary text, through [`fuzz_tree_agrees`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
