@@ -12,7 +12,7 @@
 //! The structs are destructured field by field (no `..`), so a figure added to them later does
 //! not compile until it is listed here.
 
-use crate::{AnnualRow, Legibility, Metrics, Schedule};
+use crate::{AnnualRow, Legibility, LenderView, Metrics, Schedule};
 
 /// The figures of one run that were not finite numbers: the first one's name and how many
 /// (a series counts once however many of its values were replaced).
@@ -350,6 +350,18 @@ impl NotFinite {
         self.option("yearly LTV", ltv);
     }
 
+    /// The lender's view (MODEL.md §15): its amounts 0, its optional figures absent, when they
+    /// are not finite numbers.
+    pub(crate) fn lender(&mut self, l: &mut LenderView) {
+        self.value("lender's opening balance", &mut l.balance_at_start);
+        self.value("reserve funded", &mut l.reserve_funded);
+        self.value("reserve used", &mut l.reserve_used);
+        self.value("reserve released", &mut l.reserve_released);
+        self.option("capex grown to repayment start", &mut l.capex_grown);
+        self.option("debt capacity", &mut l.debt_capacity);
+        self.option("gearing target", &mut l.gearing_target);
+    }
+
     /// The legibility figures.
     pub(crate) fn legibility(&mut self, l: &mut Legibility) {
         let Legibility {
@@ -402,6 +414,36 @@ mod tests {
         let mut clean = NotFinite::default();
         clean.metrics(&mut Metrics::default());
         assert!(clean.is_clear() && clean.reason().is_none());
+    }
+
+    #[test]
+    fn a_lender_view_that_is_not_finite_becomes_zero_or_absent() {
+        let mut l = LenderView {
+            sizing: "sculpted".to_string(),
+            repayment_start: 3,
+            window: Some((3, 10)),
+            capex_grown: Some(f64::INFINITY),
+            debt_capacity: Some(2.0),
+            gearing_target: Some(f64::NAN),
+            bound: None,
+            balance_at_start: f64::NAN,
+            reserve_funded: 1.0,
+            reserve_used: f64::NEG_INFINITY,
+            reserve_released: 0.5,
+            payment_default_period: None,
+        };
+        let mut seen = NotFinite::default();
+        seen.lender(&mut l);
+        assert_eq!((l.balance_at_start, l.reserve_used), (0.0, 0.0));
+        assert_eq!((l.reserve_funded, l.reserve_released), (1.0, 0.5));
+        assert_eq!(
+            (l.capex_grown, l.debt_capacity, l.gearing_target),
+            (None, Some(2.0), None)
+        );
+        assert_eq!(
+            (seen.first, seen.count),
+            (Some("lender's opening balance"), 4)
+        );
     }
 
     #[test]

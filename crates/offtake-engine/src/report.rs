@@ -201,6 +201,10 @@ fn outcome(sim: Cow<'_, Simulator<'_>>) -> Outcome {
         legibility.break_even_utilization = None;
     }
     not_finite.legibility(&mut legibility);
+    let mut lender = lender;
+    if let Some(l) = &mut lender {
+        not_finite.lender(l);
+    }
     let not_computed = not_finite.reason();
 
     let cannot = |verdict: &str| {

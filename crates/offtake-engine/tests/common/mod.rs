@@ -81,6 +81,28 @@ pub fn non_finite_figures(o: &Outcome) -> Vec<String> {
             }
         }
     }
+    // MODEL.md §15's lender view and §14's party credit leave the engine too.
+    if let Some(l) = &o.lender {
+        for (name, x) in [
+            ("balance_at_start", Some(l.balance_at_start)),
+            ("reserve_funded", Some(l.reserve_funded)),
+            ("reserve_used", Some(l.reserve_used)),
+            ("reserve_released", Some(l.reserve_released)),
+            ("capex_grown", l.capex_grown),
+            ("debt_capacity", l.debt_capacity),
+            ("gearing_target", l.gearing_target),
+        ] {
+            if x.is_some_and(|v| !v.is_finite()) {
+                problems.push(format!("lender.{name}"));
+            }
+        }
+    }
+    for p in &o.credit {
+        let values = [p.hazard, p.pd_term, p.paid, p.pv_support];
+        if !values.iter().chain(&p.survival).all(|x| x.is_finite()) {
+            problems.push(format!("credit[{}]", p.id));
+        }
+    }
     for d in [
         &o.verdict_details.contracted,
         &o.verdict_details.financeable,
