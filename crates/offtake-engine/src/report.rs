@@ -133,7 +133,7 @@ fn outcome(sim: Cow<'_, Simulator<'_>>) -> Outcome {
 
     let deliverability = deliverability(&sim);
     let credit = party_credit(&sim);
-    let lender = sim.lender_view();
+    let mut lender = sim.lender_view();
 
     // Every figure finite or absent (crate::finite): the kernel's metrics already are; the
     // series, the yearly rows and the legibility figures go through the same pass here.
@@ -201,7 +201,6 @@ fn outcome(sim: Cow<'_, Simulator<'_>>) -> Outcome {
         legibility.break_even_utilization = None;
     }
     not_finite.legibility(&mut legibility);
-    let mut lender = lender;
     if let Some(l) = &mut lender {
         not_finite.lender(l);
     }

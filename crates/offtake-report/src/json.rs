@@ -440,8 +440,8 @@ impl<'a> UnderwritingJson<'a> {
 
     /// Pretty JSON, members in declared order, with a final newline: the bytes of
     /// `serde_json::to_string_pretty` and `\n`. The monthly series (most of the text) are
-    /// written by [`crate::pretty`]'s array writer, the other members by serde_json with
-    /// [`crate::pretty::Pretty`].
+    /// written by [`crate::pretty`]'s array writer, the other members by its serializer
+    /// (`pretty::ser`).
     pub fn to_vec_pretty(&self) -> crate::Result<Vec<u8>> {
         let mut doc = Doc::new(self.size_hint());
         self.write_pretty(&mut doc)?;
