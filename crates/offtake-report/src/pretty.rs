@@ -2,10 +2,11 @@
 //!
 //! The underwriting document is mostly arrays of numbers (each monthly series): serde_json's
 //! `PrettyFormatter` writes each element's line break and each of its indent levels as separate
-//! small copies, and grows its buffer from 128 bytes by doubling. [`Pretty`] writes the same
-//! bytes — `,\n` and the indent in one copy, whole numbers with `.0` in one — into a buffer
-//! sized up front. Everything else (structure, keys, string escaping, `null` for NaN and
-//! ±∞, which serde_json decides before it asks the formatter) is serde_json's own serializer.
+//! small copies, and grows its buffer from 128 bytes by doubling. Here [`Doc`] writes the
+//! monthly series by hand (`,\n`, the indent and the number in one copy) and everything else
+//! goes through this module's serde serializer (`ser`), which writes serde_json's pretty bytes
+//! with fewer steps and hands rare shapes (strings that need escapes, 128-bit numbers) to
+//! serde_json; [`to_vec_pretty`] uses the same serializer for any document.
 //!
 //! Numbers: serde_json writes a finite f64 with `zmij` (shortest round-trip digits, fixed
 //! notation for decimal exponents −5…15, so every integer below 10^16 reads `N.0`). This
@@ -18,7 +19,7 @@
 use std::io;
 
 use serde::Serialize;
-use serde_json::ser::{Formatter, Serializer};
+use serde_json::ser::Serializer;
 
 mod ser;
 
@@ -36,48 +37,6 @@ const BREAK: [u8; 2 + 2 * MAX_ONE_COPY_DEPTH] = {
 /// Whole numbers at most this far from 0 are written by their digits (well inside the range
 /// where serde_json's zmij writes every integer in fixed notation and f64 holds it exactly).
 const WHOLE_LIMIT: f64 = 1e15;
-
-/// serde_json's `PrettyFormatter` with two-space indent, same output, fewer copies.
-#[derive(Debug, Default, Clone)]
-pub struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    /// A line break (after a comma unless `first`) and the current indent.
-    #[inline]
-    fn line<W: ?Sized + io::Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
-        // The depths of the monthly series (3) and of the annual rows' members (3) as
-        // fixed-length copies, which the compiler inlines.
-        match (first, self.depth) {
-            (false, 3) => return w.write_all(b",\n      "),
-            (false, 2) => return w.write_all(b",\n    "),
-            (true, 3) => return w.write_all(b"\n      "),
-            _ => {}
-        }
-        let from = usize::from(first);
-        if self.depth <= MAX_ONE_COPY_DEPTH {
-            w.write_all(&BREAK[from..2 + 2 * self.depth])
-        } else {
-            w.write_all(&BREAK[from..2])?;
-            for _ in 0..self.depth {
-                w.write_all(b"  ")?;
-            }
-            Ok(())
-        }
-    }
-
-    /// The closing line of an array or object: a break and the outer indent when it had members.
-    #[inline]
-    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(w, true)?;
-        }
-        w.write_all(bracket)
-    }
-}
 
 /// Writes a finite `value` exactly as serde_json does.
 #[inline]
@@ -403,7 +362,7 @@ fn write_string(out: &mut Out, s: &str, after: &[u8]) -> serde_json::Result<()> 
 }
 
 /// A pretty JSON document written partly by hand — objects member by member, arrays of numbers
-/// element by element — and partly by serde_json's serializer with [`Pretty`], byte for byte
+/// element by element — and partly by this module's serializer (`ser`), byte for byte
 /// what `serde_json::to_vec_pretty` writes for the same structure.
 pub(crate) struct Doc {
     out: Out,
@@ -557,79 +516,17 @@ impl Object<'_> {
     }
 }
 
-impl Formatter for Pretty {
-    #[inline]
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-
-    #[inline]
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    #[inline]
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line(w, first)
-    }
-
-    #[inline]
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    #[inline]
-    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-
-    #[inline]
-    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    #[inline]
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line(w, first)
-    }
-
-    #[inline]
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    #[inline]
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    #[inline]
-    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
-        write_f64(w, value)
-    }
-}
-
 /// `serde_json::to_vec_pretty(value)` and a final newline, into a buffer of `capacity` bytes
 /// to start with (a good guess saves the copies of growing it).
 pub fn to_vec_pretty<T: ?Sized + Serialize>(value: &T, capacity: usize) -> crate::Result<Vec<u8>> {
-    let mut out = Out::with_capacity(capacity);
-    value.serialize(&mut Serializer::with_formatter(&mut out, Pretty::default()))?;
-    out.put(b"\n");
-    Ok(out.into_vec())
+    let mut doc = Doc::new(capacity);
+    let Doc { out, cache } = &mut doc;
+    value.serialize(&mut ser::Ser {
+        out,
+        cache,
+        depth: 0,
+    })?;
+    Ok(doc.finish())
 }
 
 /// [`to_vec_pretty`] as a `String`.
