@@ -175,19 +175,20 @@ pub fn month(date: NaiveDate) -> String {
     if !(0..=9999).contains(&year) {
         return date.format("%Y-%m").to_string();
     }
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let digit = |n: u32| b'0' + (n % 10) as u8;
     let y = year.unsigned_abs();
-    [
+    let text = [
         digit(y / 1000),
         digit(y / 100),
         digit(y / 10),
         digit(y),
-        '-',
+        b'-',
         digit(m / 10),
         digit(m),
-    ]
-    .into_iter()
-    .collect()
+    ];
+    // ASCII digits: borrowed, then one allocation of the exact size and one copy (collecting
+    // chars pushes them one by one).
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 /// `none (why)`, the spelling of an absent value.
