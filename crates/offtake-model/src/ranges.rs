@@ -185,11 +185,65 @@ pub const PLAUSIBLE: &[Plausible] = &[
 
 /// The range of `key` in `scope`, if it has one here.
 pub fn plausible(scope: &str, key: &str) -> Option<&'static Plausible> {
-    // Names of a few bytes, compared inline (a `memcmp` call per entry costs more).
+    // Names of a few bytes, compared inline (a `memcmp` call per entry costs more). Each run of
+    // one scope is skipped on one comparison of its scope; only the keys of `scope` are compared.
     use crate::reader::same;
-    PLAUSIBLE
+    SCOPE_RUNS
         .iter()
-        .find(|p| same(p.key, key) && same(p.scope, scope))
+        .filter(|(s, ..)| same(s, scope))
+        .find_map(|&(_, start, end)| PLAUSIBLE.get(start..end)?.iter().find(|p| same(p.key, key)))
+}
+
+/// The runs of consecutive entries of [`PLAUSIBLE`] with one scope, in table order: the scope,
+/// and where the run starts and ends. (A scope in two runs would be searched in both, in order.)
+const SCOPE_RUNS: [(&str, usize, usize); scope_runs_len()] = scope_runs();
+
+/// `a == b`, as a `const fn`.
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether the entry `i` of [`PLAUSIBLE`] starts a run of its scope.
+const fn starts_run(i: usize) -> bool {
+    i == 0 || !const_eq(PLAUSIBLE[i].scope, PLAUSIBLE[i - 1].scope)
+}
+
+const fn scope_runs_len() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < PLAUSIBLE.len() {
+        if starts_run(i) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const fn scope_runs() -> [(&'static str, usize, usize); scope_runs_len()] {
+    let mut runs = [("", 0, 0); scope_runs_len()];
+    let mut n = 0;
+    let mut i = 0;
+    while i < PLAUSIBLE.len() {
+        if starts_run(i) {
+            runs[n] = (PLAUSIBLE[i].scope, i, i);
+            n += 1;
+        }
+        runs[n - 1].2 = i + 1;
+        i += 1;
+    }
+    runs
 }
 
 impl Plausible {
@@ -262,6 +316,18 @@ mod tests {
             }
         }
         assert!(plausible("[[equity]]", "amount").is_some());
+    }
+
+    #[test]
+    fn the_scope_runs_cover_the_table_in_order() {
+        let mut next = 0;
+        for (scope, start, end) in SCOPE_RUNS {
+            assert_eq!(start, next);
+            assert!(start < end);
+            assert!(PLAUSIBLE[start..end].iter().all(|p| p.scope == scope));
+            next = end;
+        }
+        assert_eq!(next, PLAUSIBLE.len());
     }
 
     #[test]

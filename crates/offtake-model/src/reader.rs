@@ -288,8 +288,8 @@ impl<'v> Reader<'v> {
         Reader {
             src,
             diags: Diagnostics::default(),
-            // The example has some 60 inputs; growing a vector of them copies them each time.
-            inputs: Vec::with_capacity(64),
+            // The example has 69 inputs; growing a vector of them copies them each time.
+            inputs: Vec::with_capacity(96),
             source_refs: Vec::new(),
             variants,
             overrides: &NO_OVERRIDES,

@@ -124,12 +124,13 @@ impl<'i> DeTable<'i> {
 
     pub fn get(&self, key: &str) -> Option<&Item<'i>> {
         // A small table is scanned: most keys differ in length from the one sought, which
-        // costs no comparison of their text.
+        // costs no comparison of their text, and those of the same length are compared inline
+        // (a `memcmp` call costs more than the few bytes it compares).
         if self.entries.len() <= 16 {
             return self
                 .entries
                 .iter()
-                .find(|(k, _)| k.get_ref().as_ref() == key)
+                .find(|(k, _)| crate::reader::same(k.get_ref(), key))
                 .map(|(_, v)| v);
         }
         self.entries

@@ -73,15 +73,21 @@ fn value_span(v: &Value<'_>) -> Range<usize> {
 /// The names borrow the tree: no copy of each.
 struct Names<'t> {
     list: Vec<&'t str>,
-    index: HashMap<&'t str, usize>,
+    /// Where each name is in `list`, once it holds more than [`SCANNED_NAMES`] (a generated file's
+    /// thousands of ids must not make each reference a scan); a shorter list is scanned, with
+    /// no hash table to build and no name to hash.
+    index: Option<HashMap<&'t str, usize>>,
 }
+
+/// Lists of at most this many names are scanned, not indexed.
+const SCANNED_NAMES: usize = 16;
 
 impl<'t> Names<'t> {
     /// The string under `id_key` in each table of `[[key]]`, first occurrence kept.
     fn declared(top: &Table<'t, '_>, key: &str, id_key: &str) -> Names<'t> {
         let mut names = Names {
             list: Vec::new(),
-            index: HashMap::new(),
+            index: None,
         };
         let Some(DeValue::Array(items)) = top.get(key).map(|v| v.get_ref()) else {
             return names;
@@ -90,20 +96,39 @@ impl<'t> Names<'t> {
             let id = item
                 .get_ref()
                 .as_table()
-                .and_then(|m| m.iter().find(|(k, _)| k.get_ref().as_ref() == id_key))
-                .and_then(|(_, v)| v.get_ref().as_str());
+                .and_then(|m| m.get(id_key))
+                .and_then(|v| v.get_ref().as_str());
             if let Some(id) = id
-                && !names.index.contains_key(id)
+                && names.position(id).is_none()
             {
-                names.index.insert(id, names.list.len());
+                let at = names.list.len();
                 names.list.push(id);
+                match &mut names.index {
+                    Some(index) => {
+                        index.insert(id, at);
+                    }
+                    None if names.list.len() > SCANNED_NAMES => {
+                        names.index = Some(
+                            names
+                                .list
+                                .iter()
+                                .enumerate()
+                                .map(|(i, &name)| (name, i))
+                                .collect(),
+                        );
+                    }
+                    None => {}
+                }
             }
         }
         names
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.list.iter().position(|&n| crate::reader::same(n, name)),
+        }
     }
 
     /// Up to [`KNOWN_LISTED`] names, for `Problem::Unknown*::known`.
