@@ -107,14 +107,14 @@ impl<'i> DeTable<'i> {
     /// Sorts the entries of this table and of every table in it by key.
     fn sort_all(&mut self) {
         self.entries
-            .sort_unstable_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
+            .sort_unstable_by(|a, b| key_order(a.0.get_ref(), b.0.get_ref()));
         for (_, v) in &mut self.entries {
             sort_item(v);
         }
     }
 
     fn sorted(mut entries: Vec<(Key<'i>, Item<'i>)>) -> Self {
-        entries.sort_unstable_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
+        entries.sort_unstable_by(|a, b| key_order(a.0.get_ref(), b.0.get_ref()));
         DeTable { entries }
     }
 
@@ -137,6 +137,17 @@ impl<'i> DeTable<'i> {
             .binary_search_by(|(k, _)| k.get_ref().as_ref().cmp(key))
             .ok()
             .map(|i| &self.entries[i].1)
+    }
+}
+
+/// `a.cmp(b)` (byte order, as `toml::de::DeTable` sorts), compared inline: keys are short and
+/// mostly differ in their first bytes, where a `memcmp` call costs more than the loop.
+#[inline]
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    match a.iter().zip(b).find(|(x, y)| x != y) {
+        Some((x, y)) => x.cmp(y),
+        None => a.len().cmp(&b.len()),
     }
 }
 
@@ -275,7 +286,9 @@ fn position(
 ) -> Option<usize> {
     match index.and_then(|i| i.map.as_ref()) {
         Some(map) => map.get(key).copied(),
-        None => entries.iter().position(|(k, _)| k.get_ref() == key),
+        None => entries
+            .iter()
+            .position(|(k, _)| crate::reader::same(k.get_ref(), key)),
     }
 }
 
@@ -514,13 +527,19 @@ impl<'i> Plain<'i> {
     fn string(&mut self) -> Option<DeValue<'i>> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = self.src[start..].find('"')?;
-        let text = &self.src[start..start + len];
-        if !plain_text(text.as_bytes()) || text.contains('\\') {
-            return None;
+        // One pass up to the closing quote: no escape, no control character (a tab aside).
+        // Strings are short; a search for the quote, then a check of the text, costs more.
+        let mut end = start;
+        loop {
+            match *self.bytes.get(end)? {
+                b'"' => break,
+                b'\\' => return None,
+                c if (c < 0x20 && c != b'\t') || c == 0x7f => return None,
+                _ => end += 1,
+            }
         }
-        self.i = start + len;
-        self.i += 1;
+        let text = self.src.get(start..end)?;
+        self.i = end + 1;
         if text.is_empty() && self.peek() == Some(b'"') {
             return None;
         }
@@ -986,6 +1005,12 @@ mod tests {
                 }
             }
             agrees(&src)?;
+        }
+
+        #[test]
+        fn key_order_agrees_with_str_cmp(a in "[ab_\\-é]{0,12}", b in "[ab_\\-é]{0,12}") {
+            prop_assert_eq!(key_order(&a, &b), a.cmp(&b));
+            prop_assert_eq!(key_order(&a, &a), std::cmp::Ordering::Equal);
         }
     }
 }
