@@ -215,13 +215,39 @@ fn line_starts(src: &str) -> Vec<usize> {
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    if a.len() > 32 {
+    if n > 32 {
         return a == b;
     }
-    a.iter().zip(b).all(|(x, y)| x == y)
+    if n < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    // Longer names a word at a time: their first and last words (overlapping in a name shorter
+    // than two words), and the ones between.
+    if n < 8 {
+        return word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word::<8>(a, at) != word::<8>(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word::<8>(a, n - 8) == word::<8>(b, n - 8)
+}
+
+/// The `N` bytes of `s` from `at` (zeros past its end), as one word to compare.
+#[inline]
+fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    let mut w = [0u8; N];
+    if let Some(bytes) = s.get(at..at + N) {
+        w.copy_from_slice(bytes);
+    }
+    w
 }
 
 /// `{path}[{i}]`, the field of an array's item, in one allocation of the exact size (`format!`
@@ -1112,6 +1138,22 @@ mod tests {
             let mut want = vec![0];
             want.extend(src.match_indices('\n').map(|(i, _)| i + 1));
             proptest::prop_assert_eq!(line_starts(&src), want);
+        }
+    }
+
+    #[test]
+    fn same_tells_apart_names_that_differ_in_any_one_byte() {
+        for n in 0..=40 {
+            let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(same(&a, &a.clone()), "{a}");
+            for at in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[at] = b'_';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same(&a, &b), "{a} {b}");
+                assert!(!same(&b, &a), "{b} {a}");
+            }
+            assert!(!same(&a, &format!("{a}_")));
         }
     }
 
