@@ -211,8 +211,8 @@ fn line_starts(src: &str) -> Vec<usize> {
 }
 
 /// `a == b` for the short names of keys and scopes, compared inline: a `memcmp` call costs more
-/// than the few bytes it compares.
-#[inline]
+/// than the few bytes it compares. Always inlined: a call of its own would cost the same.
+#[inline(always)]
 pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len();
@@ -241,7 +241,7 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 }
 
 /// The `N` bytes of `s` from `at` (zeros past its end), as one word to compare.
-#[inline]
+#[inline(always)]
 fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
     let mut w = [0u8; N];
     if let Some(bytes) = s.get(at..at + N) {
@@ -253,6 +253,11 @@ fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
 /// `{path}[{i}]`, the field of an array's item, in one allocation of the exact size (`format!`
 /// guesses a capacity and grows, and writes the index through the formatting machinery).
 pub(crate) fn indexed(path: &str, i: usize) -> String {
+    indexed_parts(&[path], i)
+}
+
+/// [`indexed`] of the path written in `parts`, one after the other.
+pub(crate) fn indexed_parts(parts: &[&str], i: usize) -> String {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut n = i;
@@ -265,13 +270,20 @@ pub(crate) fn indexed(path: &str, i: usize) -> String {
         }
     }
     let digits = &digits[at..];
-    let mut field = String::with_capacity(path.len() + digits.len() + 2);
-    field.push_str(path);
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut field = String::with_capacity(len + digits.len() + 2);
+    parts.iter().for_each(|p| field.push_str(p));
     field.push('[');
     // ASCII digits, one byte each.
     digits.iter().for_each(|&d| field.push(d as char));
     field.push(']');
     field
+}
+
+/// `{path}.alternatives[{i}]`, the field of a term's alternative, in one allocation of the exact
+/// size.
+fn indexed_alternative(path: &str, i: usize) -> String {
+    indexed_parts(&[path, ".alternatives"], i)
 }
 
 /// Parses `YYYY-MM` or `YYYY-MM-DD` into the first day of that month.
@@ -499,8 +511,15 @@ impl<'v> Reader<'v> {
 
     /// A string that is also an id: non-empty.
     pub fn id(&mut self, t: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
-        let s = self.string(t, key, true)?;
-        let span = t.get(key).map(range).unwrap_or_else(|| t.span());
+        let Some(v) = t.get(key) else {
+            self.missing(t, key);
+            return None;
+        };
+        let DeValue::String(s) = v.get_ref() else {
+            self.wrong_type(v, "a string", t.field(key));
+            return None;
+        };
+        let span = range(v);
         if s.trim().is_empty() {
             self.error(
                 Problem::WrongType {
@@ -512,7 +531,7 @@ impl<'v> Reader<'v> {
             );
             return None;
         }
-        Some((s, span))
+        Some((s.to_string(), span))
     }
 
     /// A plain date (a string `YYYY-MM` or a TOML date); `field()` names it in a problem.
@@ -674,10 +693,14 @@ impl<'v> Reader<'v> {
     }
 
     fn source_ref(&mut self, t: &Table<'_, '_>) -> Option<String> {
-        let s = self.string(t, "source", false)?;
-        let span = t.get("source").map(range).unwrap_or_else(|| t.span());
-        self.source_refs.push((s.clone(), span, t.field("source")));
-        Some(s)
+        let v = t.get("source")?;
+        let DeValue::String(s) = v.get_ref() else {
+            self.wrong_type(v, "a string", t.field("source"));
+            return None;
+        };
+        self.source_refs
+            .push((s.to_string(), range(v), t.field("source")));
+        Some(s.to_string())
     }
 
     /// A number, plain or as a provenance table (MODEL.md §11). Records it as an input under
@@ -798,7 +821,7 @@ impl<'v> Reader<'v> {
             match av.get_ref() {
                 DeValue::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        let field = format!("{path}.alternatives[{i}]");
+                        let field = indexed_alternative(&path, i);
                         let DeValue::Table(am) = item.get_ref() else {
                             self.wrong_type(item, "a table { value, source, evidence }", field);
                             continue;
@@ -1096,6 +1119,14 @@ mod tests {
             ("p", usize::MAX),
         ] {
             assert_eq!(indexed(path, i), format!("{path}[{i}]"));
+            assert_eq!(
+                indexed_parts(&[path, ".b", ""], i),
+                format!("{path}.b[{i}]")
+            );
+            assert_eq!(
+                indexed_alternative(path, i),
+                format!("{path}.alternatives[{i}]")
+            );
         }
     }
 

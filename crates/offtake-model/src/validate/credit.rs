@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::tree::DeValue;
 
 use super::financing::key_span;
-use super::{Ctx, opt_or};
+use super::{Ctx, entry_prefix, opt_or};
 use crate::calendar::fmt_month;
 use crate::contract::{Backstop, Credit, Guarantee};
 use crate::error::Problem;
@@ -166,7 +166,7 @@ impl Ctx<'_> {
         let (mut guarantee_shares, mut backstop_shares) = (0.0, 0.0);
         let mut guarantees = Vec::new();
         for (i, (map, span)) in self.array(top, "guarantee").into_iter().enumerate() {
-            let prefix = entry_prefix("guarantee", map, i);
+            let prefix = entry_prefix("guarantee", map, "id", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),
@@ -193,7 +193,7 @@ impl Ctx<'_> {
         }
         let mut backstops = Vec::new();
         for (i, (map, span)) in self.array(top, "backstop").into_iter().enumerate() {
-            let prefix = entry_prefix("backstop", map, i);
+            let prefix = entry_prefix("backstop", map, "id", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),
@@ -317,14 +317,6 @@ impl Ctx<'_> {
         }
         Some(id)
     }
-}
-
-/// `guarantee.<id>` (or `guarantee.[i]` without a string id): the prefix of an entry's fields.
-fn entry_prefix(kind: &str, map: &crate::tree::DeTable<'_>, i: usize) -> String {
-    format!(
-        "{kind}.{}",
-        entry_id(map).unwrap_or_else(|| format!("[{i}]"))
-    )
 }
 
 /// The string `id` of an entry as written, valid or not.

@@ -24,11 +24,7 @@ impl Ctx<'_> {
         let mut out: Vec<EquityTranche> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (map, span)) in self.array(top, "equity").into_iter().enumerate() {
-            let id = map
-                .iter()
-                .find(|(k, _)| k.get_ref().as_ref() == "id")
-                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
-            let prefix = format!("equity.{}", id.unwrap_or_else(|| format!("[{i}]")));
+            let prefix = super::entry_prefix("equity", map, "id", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),

@@ -149,6 +149,22 @@ impl<'t> Names<'t> {
     }
 }
 
+/// `{kind}.{id}` (or `{kind}.[{i}]` without a string `id_key`): the prefix of the fields of the
+/// entry `i` of `[[kind]]`, its id as written, valid or not. Written in one allocation of the
+/// exact size.
+fn entry_prefix(kind: &str, map: &DeTable<'_>, id_key: &str, i: usize) -> String {
+    match map.get(id_key).and_then(|v| v.get_ref().as_str()) {
+        Some(id) => {
+            let mut prefix = String::with_capacity(kind.len() + 1 + id.len());
+            prefix.push_str(kind);
+            prefix.push('.');
+            prefix.push_str(id);
+            prefix
+        }
+        None => crate::reader::indexed_parts(&[kind, "."], i),
+    }
+}
+
 /// How many known names a diagnostic carries: a file with thousands of ids and thousands of bad
 /// references must not make every diagnostic copy every id.
 const KNOWN_LISTED: usize = 50;
@@ -594,6 +610,23 @@ mod tests {
                 assert!(c.buyer.credit.is_some() && c.market.is_some());
             }
             Err(e) => panic!("{e:#?}\n{src}"),
+        }
+    }
+
+    #[test]
+    fn entry_prefixes_name_an_entry_by_its_id_or_its_index() {
+        let root = crate::syntax::parse_toml("a = { id = \"x-1\" }\nb = { id = 3 }\nc = {}\n")
+            .expect("toml");
+        for (key, i, want) in [
+            ("a", 7, "tranche.x-1"),
+            ("b", 7, "tranche.[7]"),
+            ("c", 12, "tranche.[12]"),
+        ] {
+            let map = root
+                .get(key)
+                .and_then(|v| v.get_ref().as_table())
+                .expect("table");
+            assert_eq!(entry_prefix("tranche", map, "id", i), want);
         }
     }
 

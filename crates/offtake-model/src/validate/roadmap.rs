@@ -39,14 +39,7 @@ impl Ctx<'_> {
         // The latest `available` so far and the generation that set it.
         let mut latest: Option<(NaiveDate, String)> = None;
         for (i, (map, span)) in entries.into_iter().enumerate() {
-            let name = map
-                .iter()
-                .find(|(k, _)| k.get_ref().as_ref() == "name")
-                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
-            let prefix = format!(
-                "generation.{}",
-                name.clone().unwrap_or_else(|| format!("[{i}]"))
-            );
+            let prefix = super::entry_prefix("generation", map, "name", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),

@@ -38,11 +38,7 @@ impl Ctx<'_> {
         let mut out: Vec<(Tranche, Range<usize>)> = Vec::new();
         let mut ids: BTreeSet<String> = BTreeSet::new();
         for (i, (map, span)) in entries.into_iter().enumerate() {
-            let id = map
-                .iter()
-                .find(|(k, _)| k.get_ref().as_ref() == "id")
-                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
-            let prefix = format!("tranche.{}", id.unwrap_or_else(|| format!("[{i}]")));
+            let prefix = super::entry_prefix("tranche", map, "id", i);
             let t = Table {
                 map,
                 span: (span.start, span.end),
