@@ -3,7 +3,7 @@
 //! serde stops at the first error; an analyst wants all of them at once, each pointing at its
 //! line. So validation walks the spanned tree (`crate::tree`) by hand through this reader.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
 use crate::tree::{DeTable, DeValue};
@@ -147,7 +147,10 @@ pub(crate) struct Reader<'v> {
     pub diags: Diagnostics,
     pub inputs: Vec<Input>,
     /// (source id, span, field) of every `source = "…"` reference, checked once sources are known.
+    /// A reference to a source of `known_sources` is not kept: it will not be reported.
     pub source_refs: Vec<(String, Range<usize>, String)>,
+    /// The ids of `[[source]]`, once read (references read before are all kept).
+    pub known_sources: Option<HashSet<String>>,
     pub variants: &'v Variants,
     /// Numeric terms whose value is replaced (the base value; an alternative selected too).
     pub overrides: &'v Overrides,
@@ -329,6 +332,7 @@ impl<'v> Reader<'v> {
             // The example has 69 inputs; growing a vector of them copies them each time.
             inputs: Vec::with_capacity(96),
             source_refs: Vec::new(),
+            known_sources: None,
             variants,
             overrides: &NO_OVERRIDES,
             limits: Vec::new(),
@@ -698,8 +702,14 @@ impl<'v> Reader<'v> {
             self.wrong_type(v, "a string", t.field("source"));
             return None;
         };
-        self.source_refs
-            .push((s.to_string(), range(v), t.field("source")));
+        if !self
+            .known_sources
+            .as_ref()
+            .is_some_and(|known| known.contains(s.as_ref()))
+        {
+            self.source_refs
+                .push((s.to_string(), range(v), t.field("source")));
+        }
         Some(s.to_string())
     }
 

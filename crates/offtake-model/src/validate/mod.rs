@@ -16,7 +16,7 @@ mod tranches;
 
 pub use risk::{check_distribution, correlation_matrix};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::tree::{DeTable, DeValue};
@@ -221,6 +221,8 @@ fn read_all(c: &mut Ctx<'_>, src: &str, root: &DeTable<'_>) -> Result<Contract, 
 
     let deal = c.single(&top, "deal", true).and_then(|t| c.deal(&t));
     let sources = c.sources(&top);
+    // References read from here on to a known source need no check (nor a copy of their id).
+    c.r.known_sources = Some(sources.iter().map(|s| s.id.clone()).collect());
     let generations = c.generations(&top);
     let gen_names = Names::declared(&top, "generation", "name");
     let tranches = c.tranches(&top, &gen_names);
@@ -252,10 +254,13 @@ fn read_all(c: &mut Ctx<'_>, src: &str, root: &DeTable<'_>) -> Result<Contract, 
         .and_then(|t| c.risk(&t, &gen_names, &tranche_ids, &parties));
 
     // Cross checks that need several tables.
-    let known_sources: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
-    let source_set: HashSet<&str> = known_sources.iter().map(String::as_str).collect();
+    let source_set = c.r.known_sources.take().unwrap_or_default();
+    // The ids in file order, copied once only for a file with an unknown source.
+    let mut known_sources: Option<Vec<String>> = None;
     for (id, span, field) in std::mem::take(&mut c.r.source_refs) {
         if !source_set.contains(id.as_str()) {
+            let known_sources =
+                known_sources.get_or_insert_with(|| sources.iter().map(|s| s.id.clone()).collect());
             let help = match suggest(
                 &id,
                 &known_sources.iter().map(String::as_str).collect::<Vec<_>>(),
