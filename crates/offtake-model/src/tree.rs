@@ -387,12 +387,11 @@ impl<'i> Plain<'i> {
     /// A bare key, and its text.
     fn bare_key(&mut self) -> Option<(Key<'i>, &'i str)> {
         let start = self.i;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-        {
-            self.i += 1;
-        }
+        let rest = self.bytes.get(start..).unwrap_or_default();
+        self.i += rest
+            .iter()
+            .position(|&c| !BARE_KEY[usize::from(c)])
+            .unwrap_or(rest.len());
         let name = &self.src[start..self.i];
         (self.i > start).then(|| (Spanned::new(start..self.i, Cow::Borrowed(name)), name))
     }
@@ -632,6 +631,19 @@ fn special_in(x: u64) -> bool {
         | zero_in(x ^ (ONES * 0x7f)))
         != 0
 }
+
+/// The bytes of a bare key (`A-Za-z0-9_-`), by value: one load a byte instead of a chain of
+/// range tests.
+const BARE_KEY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    table
+};
 
 /// Text without control characters (a tab aside): what a comment or a string may hold.
 fn plain_text(bytes: &[u8]) -> bool {
@@ -986,6 +998,14 @@ mod tests {
         "k = [ ]",
         "k = \"\"\"",
     ];
+
+    #[test]
+    fn bare_key_bytes_are_letters_digits_underscore_and_dash() {
+        for c in 0..=255u8 {
+            let want = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+            assert_eq!(BARE_KEY[usize::from(c)], want, "{c}");
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
