@@ -483,25 +483,42 @@ impl<'i> Plain<'i> {
             return None;
         }
         let start = self.i;
-        let value = match self.peek()? {
-            b'"' => self.string()?,
-            b'[' => self.array(depth)?,
-            b'{' => self.inline_table(depth)?,
+        // Each kind makes its item where it is returned: a value made first, then moved into
+        // the item, was stored in parts and read back whole (a stalled reload per value).
+        match self.peek()? {
+            b'"' => {
+                let value = self.string()?;
+                self.item(start, value)
+            }
+            b'[' => {
+                let value = self.array(depth)?;
+                self.item(start, value)
+            }
+            b'{' => {
+                let value = self.inline_table(depth)?;
+                self.item(start, value)
+            }
             b't' | b'f' => {
-                let word = self.word();
-                match word {
-                    "true" => DeValue::Boolean(true),
-                    "false" => DeValue::Boolean(false),
+                let value = match self.word() {
+                    "true" => true,
+                    "false" => false,
                     _ => return None,
-                }
+                };
+                self.item(start, DeValue::Boolean(value))
             }
             b'0'..=b'9' | b'+' | b'-' => {
                 let word = self.word();
-                number(word)?
+                let value = number(word)?;
+                self.item(start, value)
             }
-            _ => return None,
-        };
-        // A value ends at a space, a separator, a comment or the end of the line.
+            _ => None,
+        }
+    }
+
+    /// `value` as the item from `start` to here, if a value may end here: at a space, a
+    /// separator, a comment or the end of the line.
+    #[inline(always)]
+    fn item(&self, start: usize, value: DeValue<'i>) -> Option<Item<'i>> {
         if !matches!(
             self.peek(),
             None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}' | b'#')
