@@ -146,10 +146,11 @@ pub(crate) struct Reader<'v> {
     pub src: &'v str,
     pub diags: Diagnostics,
     pub inputs: Vec<Input>,
-    /// (source id, span, field) of every `source = "…"` reference, checked once sources are known.
-    /// A reference to a source of `known_sources` is not kept: it will not be reported.
+    /// (source id, span, field) of each `source = "…"` reference that may name no source,
+    /// checked once sources are known: every one read before `[[source]]`, and after it those
+    /// naming none of `known_sources` (a reference to a known source is not kept).
     pub source_refs: Vec<(String, Range<usize>, String)>,
-    /// The ids of `[[source]]`, once read (references read before are all kept).
+    /// The ids of `[[source]]`, once read.
     pub known_sources: Option<HashSet<String>>,
     pub variants: &'v Variants,
     /// Numeric terms whose value is replaced (the base value; an alternative selected too).
