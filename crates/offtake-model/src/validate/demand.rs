@@ -22,7 +22,7 @@ impl Ctx<'_> {
             self.r.error(Problem::EmptyCurve, v.span(), path);
             return None;
         }
-        let mut points: Vec<CurvePoint> = Vec::new();
+        let mut points: Vec<CurvePoint> = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let field = crate::reader::indexed(path, i);

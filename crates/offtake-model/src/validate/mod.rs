@@ -92,6 +92,7 @@ impl<'t> Names<'t> {
         let Some(DeValue::Array(items)) = top.get(key).map(|v| v.get_ref()) else {
             return names;
         };
+        names.list.reserve(items.len());
         for item in items.iter() {
             let id = item
                 .get_ref()
@@ -506,7 +507,7 @@ impl<'v> Ctx<'v> {
             );
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::Table(m) => out.push((m, item.span())),
