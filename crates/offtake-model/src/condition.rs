@@ -56,10 +56,19 @@ pub(crate) fn pieces(text: &str) -> Vec<Piece> {
                     Err(malformed())
                 }
                 None => Err(ConditionError::UnknownMetric(name.to_string())),
-                Some(metric) => match rhs.trim().replace('_', "").parse::<f64>() {
-                    Ok(threshold) if threshold.is_finite() => Ok(Clause { metric, threshold }),
-                    _ => Err(malformed()),
-                },
+                Some(metric) => {
+                    // Underscores are dropped (`25_000`); only a threshold with one is copied.
+                    let rhs = rhs.trim();
+                    let threshold = if rhs.contains('_') {
+                        rhs.replace('_', "").parse::<f64>()
+                    } else {
+                        rhs.parse::<f64>()
+                    };
+                    match threshold {
+                        Ok(threshold) if threshold.is_finite() => Ok(Clause { metric, threshold }),
+                        _ => Err(malformed()),
+                    }
+                }
             };
             Piece {
                 part: part_range,
@@ -116,6 +125,18 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn thresholds_may_have_underscores() {
+        let threshold = |text: &str| parse_condition(text).map(|c| c[0].threshold);
+        assert_eq!(threshold("capacity_mw >= 1_500"), Ok(1500.0));
+        assert_eq!(threshold("capacity_mw >=  2_5e_3 "), Ok(25e3));
+        assert_eq!(threshold("capacity_mw >= 1500"), Ok(1500.0));
+        assert!(matches!(
+            threshold("capacity_mw >= _"),
+            Err(ConditionError::Malformed(_))
+        ));
     }
 
     #[test]
