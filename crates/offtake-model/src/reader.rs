@@ -147,8 +147,9 @@ pub(crate) struct Reader<'v> {
     pub diags: Diagnostics,
     pub inputs: Vec<Input>,
     /// (source id, span, field) of each `source = "…"` reference that may name no source,
-    /// checked once sources are known: every one read before `[[source]]`, and after it those
-    /// naming none of `known_sources` (a reference to a known source is not kept).
+    /// checked once sources are known: every one read before validation has read the
+    /// `[[source]]` tables (wherever they are in the file), and after that those naming none
+    /// of `known_sources` (a reference to a known source is not kept).
     pub source_refs: Vec<(String, Range<usize>, String)>,
     /// The ids of `[[source]]`, once read.
     pub known_sources: Option<HashSet<String>>,
@@ -245,7 +246,8 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     word::<8>(a, n - 8) == word::<8>(b, n - 8)
 }
 
-/// The `N` bytes of `s` from `at` (zeros past its end), as one word to compare.
+/// The `N` bytes of `s` from `at` as one word to compare; all zeros when they run past the
+/// end of `s` (callers ask only for words inside it).
 #[inline(always)]
 fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
     let mut w = [0u8; N];

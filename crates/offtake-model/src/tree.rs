@@ -917,6 +917,27 @@ mod tests {
         }
     }
 
+    /// A long string is scanned a word at a time: a byte that ends or refuses it is found at
+    /// every offset, in the first, a middle or the last word, and in the bytes after them.
+    #[test]
+    fn long_strings_are_told_at_every_offset() {
+        let text = "abcdefghijklmnopqrstuvw";
+        for at in 0..=text.len() {
+            let (head, tail) = text.split_at(at);
+            for refused in ['\\', '\u{1}', '\r', '\n', '\u{7f}', '\u{1f}'] {
+                let src = format!("a = \"{head}{refused}{tail}\"\n");
+                assert!(parse_plain(&src).is_none(), "{src:?}");
+            }
+            // A quote ends the string: what follows it is not a separator.
+            let src = format!("a = \"{head}\"{tail}\"\n");
+            assert!(parse_plain(&src).is_none(), "{src:?}");
+            for kept in ['\t', 'é', '~', ' ', '\'', '😀'] {
+                let src = format!("a = \"{head}{kept}{tail}\"\n");
+                assert!(agrees(&src).unwrap(), "{src:?}");
+            }
+        }
+    }
+
     #[test]
     fn many_keys_are_found_through_the_index() {
         let keys: String = (0..50).map(|i| format!("k{i} = {i}\n")).collect();

@@ -94,6 +94,47 @@ const CURVE_EXPECTED: &[&str] = &[
     "145:53 [risk.delay_months.values[2]]: `values` = 1000000000 is outside its plausible range -1200 to 1200 months | help: every number has a range wide enough for any real deal (docs/term-sheet.md, Plausible ranges); check the unit and the exponent",
 ];
 
+/// Unknown `source` references, in `[deal]` (read before the `[[source]]` tables are) and in
+/// later tables and alternatives (read after: checked as they are read, reported with the
+/// others at the end, in reading order).
+const SOURCE_EDITS: &[(&str, &str)] = &[
+    (
+        "max_mw = { value = 5000, source = \"amazon-2026\"",
+        "max_mw = { value = 5000, source = \"amazon-2062\"",
+    ),
+    (
+        "discount = { value = 0.15, source = \"capacity-lock-report\"",
+        "discount = { value = 0.15, source = \"capacity-lock\"",
+    ),
+    (
+        "{ value = 0.18, source = \"capacity-lock-report\"",
+        "{ value = 0.18, source = \"nowhere\"",
+    ),
+    (
+        "alternatives = [{ value = 33e9, source = \"capacity-lock-report\"",
+        "alternatives = [{ value = 33e9, source = \"amazon-2026x\"",
+    ),
+    (
+        "amount = { value = 20e9, source = \"amazon-2026\"",
+        "amount = { value = 20e9, source = \"Amazon-2026\"",
+    ),
+];
+
+/// What `offtake check` printed for [`SOURCE_EDITS`] before references read after the sources
+/// were checked as they are read (25d960d).
+const SOURCE_EXPECTED: &[&str] = &[
+    "11:35 [deal.max_mw.source]: unknown source `amazon-2062` | help: did you mean `amazon-2026`? Sources are listed in [[source]]",
+    "88:37 [pricing.discount.source]: unknown source `capacity-lock` | help: did you mean `capacity-lock-report`? Sources are listed in [[source]]",
+    "88:228 [pricing.discount.alternatives[1].source]: unknown source `nowhere` | help: add it to [[source]] with an id, title, url, date and kind",
+    "97:165 [commitment.min_total_spend.alternatives[0].source]: unknown source `amazon-2026x` | help: did you mean `amazon-2026`? Sources are listed in [[source]]",
+    "129:35 [equity.milestone.amount.source]: unknown source `Amazon-2026` | help: did you mean `amazon-2026`? Sources are listed in [[source]]",
+];
+
+#[test]
+fn unknown_sources_read_as_before_and_in_order() {
+    assert_eq!(rendered(SOURCE_EDITS), SOURCE_EXPECTED);
+}
+
 #[test]
 fn problems_inside_provenance_tables_and_distributions_read_as_before() {
     assert_eq!(rendered(EDITS), EXPECTED);
