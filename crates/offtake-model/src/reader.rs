@@ -488,6 +488,16 @@ impl<'v> Reader<'v> {
 
     /// [`Reader::string`], borrowed from the file.
     pub fn str<'t>(&mut self, t: &Table<'t, '_>, key: &str, required: bool) -> Option<&'t str> {
+        self.spanned_str(t, key, required).map(|(s, _)| s)
+    }
+
+    /// [`Reader::str`] and the span of its value: the key is looked up once.
+    fn spanned_str<'t>(
+        &mut self,
+        t: &Table<'t, '_>,
+        key: &str,
+        required: bool,
+    ) -> Option<(&'t str, Range<usize>)> {
         let Some(v) = t.get(key) else {
             if required {
                 self.missing(t, key);
@@ -495,7 +505,7 @@ impl<'v> Reader<'v> {
             return None;
         };
         match v.get_ref() {
-            DeValue::String(s) => Some(s),
+            DeValue::String(s) => Some((s, range(v))),
             _ => {
                 self.wrong_type(v, "a string", t.field(key));
                 None
@@ -519,15 +529,7 @@ impl<'v> Reader<'v> {
 
     /// A string that is also an id: non-empty.
     pub fn id(&mut self, t: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
-        let Some(v) = t.get(key) else {
-            self.missing(t, key);
-            return None;
-        };
-        let DeValue::String(s) = v.get_ref() else {
-            self.wrong_type(v, "a string", t.field(key));
-            return None;
-        };
-        let span = range(v);
+        let (s, span) = self.spanned_str(t, key, true)?;
         if s.trim().is_empty() {
             self.error(
                 Problem::WrongType {
@@ -701,18 +703,14 @@ impl<'v> Reader<'v> {
     }
 
     fn source_ref(&mut self, t: &Table<'_, '_>) -> Option<String> {
-        let v = t.get("source")?;
-        let DeValue::String(s) = v.get_ref() else {
-            self.wrong_type(v, "a string", t.field("source"));
-            return None;
-        };
+        let (s, span) = self.spanned_str(t, "source", false)?;
         if !self
             .known_sources
             .as_ref()
-            .is_some_and(|known| known.contains(s.as_ref()))
+            .is_some_and(|known| known.contains(s))
         {
             self.source_refs
-                .push((s.to_string(), range(v), t.field("source")));
+                .push((s.to_string(), span, t.field("source")));
         }
         Some(s.to_string())
     }
