@@ -558,7 +558,7 @@ impl<'i> Plain<'i> {
             match *self.bytes.get(end)? {
                 b'"' => break,
                 b'\\' => return None,
-                c if (c < 0x20 && c != b'\t') || c == 0x7f => return None,
+                c if control(c) => return None,
                 _ => end += 1,
             }
         }
@@ -662,12 +662,17 @@ const BARE_KEY: [bool; 256] = {
     table
 };
 
-/// Text without control characters (a tab aside): what a comment or a string may hold.
+/// A control character other than a tab, or DEL: what neither a comment nor a basic string
+/// may hold.
+#[inline(always)]
+fn control(c: u8) -> bool {
+    (c < 0x20 && c != b'\t') || c == 0x7f
+}
+
+/// Text without [`control`] characters: what a comment may hold.
 fn plain_text(bytes: &[u8]) -> bool {
     // Without an early exit, so the loop runs over many bytes at once.
-    !bytes.iter().fold(false, |bad, &c| {
-        bad | ((c < 0x20 && c != b'\t') || c == 0x7f)
-    })
+    !bytes.iter().fold(false, |bad, &c| bad | control(c))
 }
 
 /// A decimal integer (`[+-]?(0|[1-9][0-9]*)`) or float (the same, then `.digits`, an exponent
