@@ -112,16 +112,7 @@ impl LevelLoan {
 
     /// Principal still owed after `k` payments: the principal for k = 0, 0 for k ≥ n.
     pub fn balance_after(&self, k: u32) -> f64 {
-        if k >= self.n_payments {
-            return 0.0;
-        }
-        let remaining = f64::from(self.n_payments - k);
-        if self.rate_per_period == 0.0 {
-            return self.principal * remaining / f64::from(self.n_payments);
-        }
-        // (1+r)^n − (1+r)^k = (1+r)^k·((1+r)^(n−k) − 1), both factors without cancellation.
-        let grown = self.growth(k);
-        self.principal * grown * (remaining * self.ln_growth).exp_m1() / self.growth_minus_one
+        self.balance_with(k, || self.growth(k))
     }
 
     /// (1+r)^k as [`Self::balance_after`] computes it: exp(k·ln(1+r)).
@@ -132,6 +123,12 @@ impl LevelLoan {
     /// [`Self::balance_after`] for a caller that already has `grown` = [`Self::growth`]`(k)`
     /// (a table of powers of 1+r): the same bits, one `exp` fewer.
     pub fn balance_after_grown(&self, k: u32, grown: f64) -> f64 {
+        self.balance_with(k, || grown)
+    }
+
+    /// The balance after `k` payments, (1+r)^k from `grown` where the rate is not 0.
+    #[inline(always)]
+    fn balance_with(&self, k: u32, grown: impl FnOnce() -> f64) -> f64 {
         if k >= self.n_payments {
             return 0.0;
         }
@@ -139,7 +136,8 @@ impl LevelLoan {
         if self.rate_per_period == 0.0 {
             return self.principal * remaining / f64::from(self.n_payments);
         }
-        self.principal * grown * (remaining * self.ln_growth).exp_m1() / self.growth_minus_one
+        // (1+r)^n − (1+r)^k = (1+r)^k·((1+r)^(n−k) − 1), both factors without cancellation.
+        self.principal * grown() * (remaining * self.ln_growth).exp_m1() / self.growth_minus_one
     }
 
     /// Payment number `k` (1-based) split into interest r·B_(k−1) and principal B_(k−1) − B_k;
