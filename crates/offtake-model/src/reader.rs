@@ -48,12 +48,7 @@ impl<'t, 'i> Table<'t, 'i> {
         if self.prefix.is_empty() {
             key.to_string()
         } else {
-            // One allocation of the exact size: `format!` guesses a capacity and grows.
-            let mut field = String::with_capacity(self.prefix.len() + 1 + key.len());
-            field.push_str(self.prefix);
-            field.push('.');
-            field.push_str(key);
-            field
+            dotted(self.prefix, key)
         }
     }
 }
@@ -255,6 +250,15 @@ fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
         w.copy_from_slice(bytes);
     }
     w
+}
+
+/// `{a}.{b}`, in one allocation of the exact size (`format!` guesses a capacity and grows).
+pub(crate) fn dotted(a: &str, b: &str) -> String {
+    let mut field = String::with_capacity(a.len() + 1 + b.len());
+    field.push_str(a);
+    field.push('.');
+    field.push_str(b);
+    field
 }
 
 /// `{path}[{i}]`, the field of an array's item, in one allocation of the exact size (`format!`

@@ -155,13 +155,7 @@ impl<'t> Names<'t> {
 /// exact size.
 fn entry_prefix(kind: &str, map: &DeTable<'_>, id_key: &str, i: usize) -> String {
     match map.get(id_key).and_then(|v| v.get_ref().as_str()) {
-        Some(id) => {
-            let mut prefix = String::with_capacity(kind.len() + 1 + id.len());
-            prefix.push_str(kind);
-            prefix.push('.');
-            prefix.push_str(id);
-            prefix
-        }
+        Some(id) => crate::reader::dotted(kind, id),
         None => crate::reader::indexed_parts(&[kind, "."], i),
     }
 }
