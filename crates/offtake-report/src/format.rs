@@ -186,9 +186,13 @@ pub fn month(date: NaiveDate) -> String {
         digit(m / 10),
         digit(m),
     ];
-    // ASCII digits: borrowed, then one allocation of the exact size and one copy (collecting
-    // chars pushes them one by one).
-    String::from_utf8_lossy(&text).into_owned()
+    // ASCII digits, pushed into one allocation of the exact size (`from_utf8_lossy`, used
+    // before, walked them as UTF-8 chunks: about 1 % of the underwrite route's instructions).
+    let mut out = String::with_capacity(text.len());
+    for b in text {
+        out.push(char::from(b));
+    }
+    out
 }
 
 /// `none (why)`, the spelling of an absent value.
