@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::tree::DeValue;
 
 use super::financing::key_span;
-use super::{Ctx, entry_prefix, opt_or};
+use super::{Ctx, entry_id, entry_prefix, opt_or};
 use crate::calendar::fmt_month;
 use crate::contract::{Backstop, Credit, Guarantee};
 use crate::error::Problem;
@@ -223,7 +223,7 @@ impl Ctx<'_> {
             {
                 self.r.error_help(
                     Problem::BackstopFromAfterUntil {
-                        id: entry_id(map).unwrap_or_default(),
+                        id: entry_id(map, "id").unwrap_or_default().to_string(),
                         from: fmt_month(f),
                         until: fmt_month(u),
                     },
@@ -317,11 +317,4 @@ impl Ctx<'_> {
         }
         Some(id)
     }
-}
-
-/// The string `id` of an entry as written, valid or not.
-fn entry_id(map: &crate::tree::DeTable<'_>) -> Option<String> {
-    map.iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "id")
-        .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string))
 }

@@ -94,11 +94,7 @@ impl<'t> Names<'t> {
         };
         names.list.reserve(items.len());
         for item in items.iter() {
-            let id = item
-                .get_ref()
-                .as_table()
-                .and_then(|m| m.get(id_key))
-                .and_then(|v| v.get_ref().as_str());
+            let id = item.get_ref().as_table().and_then(|m| entry_id(m, id_key));
             if let Some(id) = id
                 && names.position(id).is_none()
             {
@@ -150,11 +146,17 @@ impl<'t> Names<'t> {
     }
 }
 
+/// The string under `id_key` (`id`, or `name` for a generation) of an entry of an array of
+/// tables, as written, valid or not; none when it is absent or not a string.
+fn entry_id<'t>(map: &'t DeTable<'_>, id_key: &str) -> Option<&'t str> {
+    map.get(id_key).and_then(|v| v.get_ref().as_str())
+}
+
 /// `{kind}.{id}` (or `{kind}.[{i}]` without a string `id_key`): the prefix of the fields of the
 /// entry `i` of `[[kind]]`, its id as written, valid or not. Written in one allocation of the
 /// exact size.
 fn entry_prefix(kind: &str, map: &DeTable<'_>, id_key: &str, i: usize) -> String {
-    match map.get(id_key).and_then(|v| v.get_ref().as_str()) {
+    match entry_id(map, id_key) {
         Some(id) => crate::reader::dotted(kind, id),
         None => crate::reader::indexed_parts(&[kind, "."], i),
     }

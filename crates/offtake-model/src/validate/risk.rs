@@ -496,8 +496,7 @@ pub(super) fn declared_parties(top: &Table<'_, '_>) -> Vec<DeclaredParty> {
     let id_of = |v: &Value<'_>| {
         v.get_ref()
             .as_table()
-            .and_then(|m| m.iter().find(|(k, _)| k.get_ref().as_ref() == "id"))
-            .and_then(|(_, v)| v.get_ref().as_str())
+            .and_then(|m| super::entry_id(m, "id"))
             .map(str::to_string)
     };
     let mut out = vec![DeclaredParty {
