@@ -665,8 +665,11 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         json!({ "url": format!("{}/", server.url) }),
     );
 
-    // No token: the prompt, no verdicts, and no stack or exception anywhere.
+    // No token: the prompt, no verdicts, and no stack or exception anywhere. The prompt
+    // shows at the first 401 answer; the status is written once both the check and the
+    // underwrite have answered, with `valid`, so both are waited for before either is read.
     b.wait_for("document.body.dataset.auth === 'needed'", LONG);
+    b.wait_for("document.body.dataset.valid === 'false'", LONG);
     let prompt = b.eval(
         "(() => { const p = document.getElementById('auth-prompt');
            return [p.hidden, p.getBoundingClientRect().height > 0, p.textContent,
@@ -682,7 +685,6 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         "{prompt}"
     );
     assert_eq!(prompt[3], json!("needs the server's access token"));
-    b.wait_for("document.body.dataset.valid === 'false'", LONG);
     assert_eq!(
         verdicts(&mut b),
         json!({"contracted": " stale", "financeable": " stale", "deliverable": " stale"}),
