@@ -4,7 +4,7 @@
 
 import { bars, histogram, lineVsThreshold } from "./charts.js";
 import { events } from "./sse.js";
-import { getValue, literal, setValue } from "./toml.js";
+import { entry, literal, locateIn, read, setValue } from "./toml.js";
 
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
@@ -105,6 +105,42 @@ function drawGutter(problemLines) {
 function syncScroll() {
   $("gutter").scrollTop = ta.scrollTop;
   $("marks").firstElementChild?.style.setProperty("transform", `translateY(${-ta.scrollTop}px)`);
+  layoutMarks();
+}
+
+// The width of one character of the editor's monospace font.
+let charWidth = 0;
+function columnWidth() {
+  if (!charWidth) {
+    const c = document.createElement("canvas").getContext("2d");
+    c.font = getComputedStyle(ta).font;
+    charWidth = c.measureText("0123456789").width / 10 || 8;
+  }
+  return charWidth;
+}
+
+// A problem's mark starts two columns after the end of its line, so it never covers the text
+// being fixed; where the line leaves too little room (a long line, a phone) the mark is a narrow
+// tab at the editor's right edge and the message is in the list under the editor.
+const MARK_ROOM = 96;
+function layoutMarks() {
+  const marks = document.querySelectorAll("#marks .mark");
+  if (!marks.length) return;
+  const lines = ta.value.split("\n");
+  const style = getComputedStyle(ta);
+  const pad = parseFloat(style.paddingLeft) || 8;
+  const tab = Number(style.tabSize) || 4;
+  for (const m of marks) {
+    const line = (lines[Number(m.dataset.line) - 1] ?? "").replace(/\r$/, "");
+    let cols = 0;
+    for (const ch of line) cols = ch === "\t" ? cols + tab - (cols % tab) : cols + 1;
+    const left = pad + (cols + 2) * columnWidth() - ta.scrollLeft;
+    const room = ta.clientWidth - left - 4;
+    const compact = room < MARK_ROOM;
+    m.classList.toggle("compact", compact);
+    m.style.left = compact ? "" : `${Math.max(0, left)}px`;
+    m.style.maxWidth = compact ? "" : `${room}px`;
+  }
 }
 
 let problemLines = new Set();
@@ -146,7 +182,7 @@ function showDiagnostics(diags) {
 
 const VERDICTS = {
   contracted: (f, t) => `coverage ${num(f, 3)} (needs ≥ ${num(t, 2)})`,
-  financeable: (f, t) => `min DSCR ${num(f, 2)} (needs ≥ ${num(t, 2)})`,
+  financeable: (f, t) => (f === null || f === undefined ? "no debt to service" : `min DSCR ${num(f, 2)} (needs ≥ ${num(t, 2)})`),
   deliverable: (f) => `${num(f, 0)} tranche(s) late or short`,
 };
 let lastRisk = null;
@@ -211,16 +247,18 @@ function drawCharts(doc) {
   const labels = doc.annual.map((y) => `Y${y.year + 1}`);
   bars($("chart-fcf"), labels, doc.annual.map((y) => y.fcf), money);
   const threshold = doc.verdict_details?.financeable?.threshold ?? 1.3;
-  lineVsThreshold($("chart-dscr"), labels, doc.annual.map((y) => y.dscr), threshold, (v) => num(v, 2));
+  lineVsThreshold($("chart-dscr"), labels, doc.annual.map((y) => y.dscr), threshold, (v) => num(v, 2), "no debt service: no DSCR to test");
 }
 
 // ---- key terms: sliders that write back into the text ------------------------------------------
 
 const TERMS = [
   { path: "take_or_pay.floor", label: "Take-or-pay floor", min: 0, max: 1, step: 0.01 },
-  { path: "pricing.discount", label: "Discount", min: 0, max: 0.9, step: 0.01 },
+  { path: "pricing.discount", label: "Discount", min: 0, max: 1, step: 0.01 },
   { path: "commitment.min_total_spend", label: "Min total spend ($B)", min: 0, max: 500e9, step: 1e9, billions: true },
-  { path: "financing.debt_share", label: "Debt share", min: 0, max: 0.95, step: 0.01 },
+  // A sculpted loan is sized by its target DSCR: it has no debt share (docs/term-sheet.md).
+  { path: "financing.debt_share", label: "Debt share", min: 0, max: 0.95, step: 0.01,
+    off: (doc) => entry(doc, "financing.sizing")?.value === "sculpted" && "a sculpted loan has no debt share: it is sized by its target DSCR" },
 ];
 
 function buildTerms() {
@@ -239,11 +277,18 @@ function buildTerms() {
     field.id = `field-${t.path}`;
     const write = (v) => {
       const edit = setValue(ta.value, t.path, literal(v, t.billions));
+      if (!edit) { readTerms(); return; } // not writable by a control (readTerms says why)
       ta.setRangeText(edit.insert, edit.start, edit.end, "preserve");
       edited();
     };
     range.addEventListener("input", () => { field.value = Number(range.value) / k; write(Number(range.value)); });
-    field.addEventListener("change", () => { range.value = Number(field.value) * k; write(Number(field.value) * k); });
+    field.addEventListener("change", () => {
+      // An emptied or unreadable field changes nothing: it shows the text's number again.
+      const v = field.value.trim() === "" ? NaN : Number(field.value) * k;
+      if (!Number.isFinite(v)) { t.field.blur(); readTerms(); return; }
+      range.value = v;
+      write(v);
+    });
     t.range = range;
     t.field = field;
     row.append(name, range, field);
@@ -251,13 +296,22 @@ function buildTerms() {
   }
 }
 
+// Each control shows its term's number in the text; where the term is there in a form a control
+// cannot write (a schedule, a string, TOML this reader does not follow) or does not apply, the
+// control is disabled and says why.
 function readTerms() {
+  const doc = read(ta.value);
   for (const t of TERMS) {
-    const v = getValue(ta.value, t.path);
+    const at = locateIn(doc, t.path);
+    const off = at.unsupported || (t.off && !doc.unreadable && t.off(doc));
+    t.range.disabled = t.field.disabled = Boolean(off);
+    t.range.title = t.field.title = off || "";
+    t.range.closest(".term").classList.toggle("off", Boolean(off));
     if (document.activeElement === t.range || document.activeElement === t.field) continue;
+    const v = at.value;
     t.range.value = v ?? t.min;
     t.field.value = v === undefined ? "" : (t.billions ? v / 1e9 : v);
-    t.field.placeholder = v === undefined ? "not set" : "";
+    t.field.placeholder = off ? "in the text" : v === undefined ? "not set" : "";
   }
 }
 
@@ -284,7 +338,12 @@ function showWhatIf() {
 function setDemandFactor(v) {
   // The bounds hold for the rounded value, the one sent: the server would refuse any other.
   const x = Math.round(v * 1e6) / 1e6;
-  if (!Number.isFinite(x) || x < DEMAND_MIN || x > DEMAND_MAX) { showWhatIf(); return; }
+  if (!Number.isFinite(x) || x < DEMAND_MIN || x > DEMAND_MAX) {
+    // Refused: the field shows the factor in use again, even while it has the focus.
+    $("field-demand_factor").value = demandFactor;
+    showWhatIf();
+    return;
+  }
   demandFactor = x;
   showWhatIf();
   rerun();
@@ -313,7 +372,20 @@ function edited() {
   clearTimeout(quietTimer);
   quietTimer = setTimeout(pause, 1000);
   stopRisk();
+  riskStale();
   rerun();
+}
+
+// Risk figures and the alternatives belong to the text they were run on. After an edit the
+// Monte Carlo probabilities leave the verdict cards at once, and the histogram and the
+// alternatives are marked as an earlier version's until the runs after the next pause replace
+// them (they stay marked while the sheet is invalid, or when a run cannot start).
+function riskStale() {
+  if (lastRisk) {
+    lastRisk = null;
+    for (const p of document.querySelectorAll("#verdicts .prob")) p.textContent = "";
+  }
+  for (const id of ["risk", "alternatives"]) $(id).classList.add("stale");
 }
 
 // Underwrites again: after an edit of the text, or a new demand factor (which leaves the text, and
@@ -370,7 +442,10 @@ async function refresh() {
 let job = null; // { id, stream: the AbortController of its event stream }
 
 function stopRisk() {
-  if (!job) return;
+  if (!job) {
+    if ($("risk").classList.contains("stale") || lastRisk) $("risk-status").textContent = "the sheet changed: risk runs again after a pause of 1 s";
+    return;
+  }
   const { id, stream } = job;
   job = null;
   stream.abort();
@@ -379,7 +454,10 @@ function stopRisk() {
 }
 
 async function pause() {
-  if (document.body.dataset.valid !== "true") return;
+  if (document.body.dataset.valid !== "true") {
+    $("risk-status").textContent = "waits for a valid term sheet";
+    return;
+  }
   const text = ta.value;
   compare(text);
   await startRisk(text);
@@ -431,6 +509,7 @@ async function startRisk(text, tries = 0) {
   drawVerdicts(lastDoc, false);
   const npv = lastRisk.metrics.provider_npv;
   drawHistogram();
+  $("risk").classList.remove("stale");
   $("risk").dataset.state = "done";
   $("risk-status").textContent = `${end.total_paths.toLocaleString("en")} paths in ${end.elapsed_seconds.toFixed(2)} s: NPV P5 ${money(npv.p5)}, P50 ${money(npv.p50)}, P95 ${money(npv.p95)}`;
 }
@@ -447,24 +526,46 @@ async function compare(text) {
   if (r.status !== 200 || text !== ta.value) return;
   const t = $("compare");
   t.textContent = "";
-  const head = t.insertRow();
-  for (const h of ["run", "provider NPV", "IRR", "min DSCR", "coverage", "contracted", "financeable", "deliverable"]) {
-    const th = document.createElement("th");
-    th.textContent = h;
-    if (h !== "run") th.className = "num";
-    head.appendChild(th);
-  }
+  // Verdicts next to the run, as in the portfolio: on a phone the figures scroll sideways.
+  header(t, ["run", "contracted", "financeable", "deliverable", "provider NPV", "IRR", "min DSCR", "coverage"], ["provider NPV", "IRR", "min DSCR", "coverage"]);
   for (const run of r.json.runs) {
     const row = t.insertRow();
-    const cells = [run.label, money(run.metrics.provider_npv), pct(run.metrics.provider_irr), num(run.metrics.min_dscr), num(run.metrics.coverage, 3)];
-    cells.forEach((c, i) => { const td = row.insertCell(); td.textContent = c; if (i) td.className = "num"; });
+    const name = row.insertCell();
+    name.className = "run";
+    name.textContent = runLabel(run);
+    name.title = run.label;
     for (const v of ["contracted", "financeable", "deliverable"]) yesNo(row.insertCell(), run.verdicts[v]);
+    for (const c of [money(run.metrics.provider_npv), pct(run.metrics.provider_irr), num(run.metrics.min_dscr), num(run.metrics.coverage, 3)]) {
+      const td = row.insertCell();
+      td.textContent = c;
+      td.className = "num";
+    }
+  }
+  $("alternatives").classList.remove("stale");
+}
+
+// `key = value` of an alternative (the API's label, `table.key=N (value)`, numbers it by its
+// place in the sheet, which reads like a value: `discount=1`); the label stays as the title.
+function runLabel(run) {
+  const v = run.variant;
+  if (!v || typeof v.value !== "number") return run.label;
+  return `${v.term.slice(v.term.lastIndexOf(".") + 1)} = ${Math.abs(v.value) >= 1e6 ? money(v.value) : String(v.value)}`;
+}
+
+// A header row of `names`; those in `numbers` are right-aligned over their figures.
+function header(table, names, numbers) {
+  const head = table.insertRow();
+  for (const h of names) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    if (numbers.includes(h)) th.className = "num";
+    head.appendChild(th);
   }
 }
 
 function yesNo(td, v) {
   td.textContent = v ? "yes" : "no";
-  td.className = v ? "yes num" : "no num";
+  td.className = v ? "yes" : "no";
 }
 
 // ---- portfolio and deal pages -----------------------------------------------------------------
@@ -474,13 +575,8 @@ async function showPortfolio() {
   const deals = r?.ok ? await r.json() : [];
   const t = $("portfolio");
   t.textContent = "";
-  const head = t.insertRow();
   // Verdicts first: on a phone the table scrolls sideways and they stay in view.
-  for (const h of ["deal", "contracted", "financeable", "deliverable", "provider NPV", "min DSCR", "buyer", "provider"]) {
-    const th = document.createElement("th");
-    th.textContent = h;
-    head.appendChild(th);
-  }
+  header(t, ["deal", "contracted", "financeable", "deliverable", "provider NPV", "min DSCR", "buyer", "provider"], ["provider NPV", "min DSCR"]);
   const count = { contracted: 0, financeable: 0, deliverable: 0 };
   let npv = 0;
   for (const d of deals) {
@@ -496,8 +592,7 @@ async function showPortfolio() {
     }
     const m = d.metrics ?? {};
     npv += m.provider_npv ?? 0;
-    row.insertCell().textContent = money(m.provider_npv);
-    row.insertCell().textContent = num(m.min_dscr);
+    for (const c of [money(m.provider_npv), num(m.min_dscr)]) Object.assign(row.insertCell(), { textContent: c, className: "num" });
     row.insertCell().textContent = d.buyer ?? "";
     row.insertCell().textContent = d.provider ?? "";
   }
@@ -541,6 +636,15 @@ async function showDeal(id) {
   }
   links.append("· ", link(`${base}/toml`, "term sheet", `${id}.toml`));
   const frame = $("deal-report");
+  // A deal that is not stored gets a sentence, not the API's JSON error in the frame.
+  const found = await api(base).catch(() => null);
+  if (!location.hash.endsWith(encodeURIComponent(id))) return;
+  frame.hidden = found?.status === 404;
+  if (found?.status === 404) {
+    links.textContent = `No deal "${id}" is stored in the portfolio.`;
+    frame.removeAttribute("src");
+    return;
+  }
   if (!token()) { frame.src = `${API}${base}/report?format=html`; return; }
   frame.removeAttribute("src");
   const r = await api(`${base}/report?format=html`).catch(() => null);
@@ -582,7 +686,8 @@ function route() {
   for (const v of ["editor", "portfolio", "deal"]) $(`view-${v}`).hidden = v !== view;
   if (view === "portfolio") showPortfolio();
   if (view === "deal") showDeal(h.slice(5));
-  if (view === "editor") drawCharts(lastDoc);
+  // Charts drawn while their view was hidden had no width: drawn again at the real one.
+  if (view === "editor") { drawCharts(lastDoc); drawHistogram(); }
 }
 
 async function save() {
@@ -606,8 +711,10 @@ async function main() {
   ta.addEventListener("scroll", syncScroll);
   $("paths").addEventListener("change", () => { clearTimeout(quietTimer); quietTimer = setTimeout(pause, 1000); });
   window.addEventListener("hashchange", route);
+  // A click on Portfolio while it is shown reads the portfolio again (no hash change then).
+  $("nav-portfolio").addEventListener("click", () => { if (location.hash === "#portfolio") showPortfolio(); });
   let resize = null;
-  window.addEventListener("resize", () => { clearTimeout(resize); resize = setTimeout(() => { drawCharts(lastDoc); drawHistogram(); }, 100); });
+  window.addEventListener("resize", () => { clearTimeout(resize); resize = setTimeout(() => { drawCharts(lastDoc); drawHistogram(); layoutMarks(); }, 100); });
   const r = await fetch("/assets/example.toml");
   ta.value = await r.text();
   drawVerdicts(null, true);

@@ -46,11 +46,21 @@ export function bars(svg, labels, values, fmt) {
 }
 
 /** A line of `values` (nulls leave gaps) and a dashed horizontal `threshold`. */
-export function lineVsThreshold(svg, labels, values, threshold, fmt) {
+export function lineVsThreshold(svg, labels, values, threshold, fmt, empty = "no values") {
   const f = frame(svg);
   const present = values.filter((v) => v !== null && Number.isFinite(v));
-  const hi = Math.max(threshold * 1.5, ...present);
-  const y = scale(0, hi, f.h - f.bottom, f.top);
+  if (!present.length) {
+    text(svg, f.w / 2, f.h / 2, empty, "middle");
+    return;
+  }
+  // One outlying year (a DSCR of 11 in a year of little service, more than twice the next
+  // highest) would flatten the years near the threshold, the ones that matter: the scale then
+  // stops above the next highest, and the outlier sits on the top edge with its value beside it.
+  const [top, next] = [...present].sort((a, b) => b - a);
+  const outlier = present.length >= 3 && top > 2 * next;
+  const hi = Math.max(threshold * 1.5, outlier ? next * 1.15 : top);
+  const y0 = scale(0, hi, f.h - f.bottom, f.top);
+  const y = (v) => y0(Math.min(v, hi));
   const band = (f.w - f.left - f.right) / Math.max(1, values.length);
   const x = (i) => f.left + band * (i + 0.5);
   el("line", { class: "axis", x1: f.left, x2: f.w - f.right, y1: y(0), y2: y(0) }, svg);
@@ -62,6 +72,7 @@ export function lineVsThreshold(svg, labels, values, threshold, fmt) {
     if (v === null || !Number.isFinite(v)) { d += " "; return; }
     d += `${d.endsWith(" ") || d === "" ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
     el("circle", { cx: x(i), cy: y(v), r: 3, class: v < threshold ? "neg" : "pos", "data-value": v }, svg);
+    if (v > hi) text(svg, x(i) + 5, y(v) + 12, `↑${fmt(v)}`);
   });
   el("path", { class: "line", d: d.replace(/ +/g, "") }, svg);
   const every = Math.ceil(values.length / Math.max(1, Math.floor((f.w - f.left) / 40)));
