@@ -36,6 +36,8 @@ const MIN_TIMES: &str = "\"min \"0.00\"×\"";
 /// Number formats by unit, for widths (the same strings as the [`Formats`]).
 const USD_FORMAT: &str = "$#,##0;[Red]-$#,##0";
 const NUMBER_FORMAT: &str = "#,##0.0;[Red]-#,##0.0";
+const PCT_FORMAT: &str = "0.0%";
+const TIMES_FORMAT: &str = "0.00\"×\"";
 
 fn format_of_unit(unit: &str) -> &'static str {
     match unit {
@@ -233,6 +235,23 @@ impl Formats {
         }
     }
 
+    /// The number format string of one of these formats (for widths), if it is one.
+    fn code(&self, format: &Format) -> Option<&'static str> {
+        [
+            (&self.usd, USD_FORMAT),
+            (&self.pct, PCT_FORMAT),
+            (&self.times, TIMES_FORMAT),
+            (&self.int, "0"),
+            (&self.number, NUMBER_FORMAT),
+            (&self.price, "$#,##0.0000"),
+            (&self.year, "\"Y\"0"),
+            (&self.date, "yyyy-mm"),
+        ]
+        .into_iter()
+        .find(|(f, _)| *f == format)
+        .map(|(_, code)| code)
+    }
+
     fn total_of_unit(&self, unit: &str) -> &Format {
         match unit {
             "USD" => &self.total_usd,
@@ -381,18 +400,43 @@ impl Widths {
 
     /// Sets every column's width: content + 3 (bold totals, padding), at least `min`.
     fn apply(&self, ws: &mut Worksheet, min: usize) -> Result<()> {
-        for (col, n) in &self.0 {
-            ws.set_column_width(*col, (n + 3).max(min) as f64)?;
+        self.apply_fixed(ws, min, &[])
+    }
+
+    /// As [`Widths::apply`], with the first `fixed.len()` columns at least as wide as given
+    /// (set even without content: labels, prose), wider when a number in them needs it; every
+    /// other column that got content is sized by it, so no column holding numbers keeps the
+    /// default width.
+    fn apply_fixed(&self, ws: &mut Worksheet, min: usize, fixed: &[f64]) -> Result<()> {
+        for col in 0..fixed.len() as ColNum {
+            ws.set_column_width(col, self.width(col, min, fixed))?;
+        }
+        for col in self.0.keys().filter(|c| usize::from(**c) >= fixed.len()) {
+            ws.set_column_width(*col, self.width(*col, min, fixed))?;
         }
         Ok(())
     }
 
+    /// The width [`Widths::apply_fixed`] gives column `col`.
+    fn width(&self, col: ColNum, min: usize, fixed: &[f64]) -> f64 {
+        let content = self.0.get(&col).map_or(0, |n| n + 3);
+        match fixed.get(usize::from(col)) {
+            Some(w) => w.max(content as f64),
+            None => content.max(min) as f64,
+        }
+    }
+
     /// Header row height for `headers` wrapped at their columns' widths (15 points a line).
     fn header_height(&self, headers: &[(ColNum, String)], min: usize) -> f64 {
+        self.header_height_fixed(headers, min, &[])
+    }
+
+    /// [`Widths::header_height`] at the widths [`Widths::apply_fixed`] gives.
+    fn header_height_fixed(&self, headers: &[(ColNum, String)], min: usize, fixed: &[f64]) -> f64 {
         let lines = headers
             .iter()
             .map(|(col, text)| {
-                let width = (self.0.get(col).copied().unwrap_or(0) + 3).max(min);
+                let width = self.width(*col, min, fixed) as usize;
                 let mut lines = 1;
                 let mut used = 0;
                 for word in text.split_whitespace() {
@@ -455,11 +499,12 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         f,
     )?;
     row += 1;
+    let mut widths = Widths::default();
     let v = &o.verdict_details;
-    for ((_, name), (detail, figure_format)) in VERDICTS.into_iter().zip([
-        (&v.contracted, &f.times),
-        (&v.financeable, &f.times),
-        (&v.deliverable, &f.int),
+    for ((_, name), (detail, figure_format, code)) in VERDICTS.into_iter().zip([
+        (&v.contracted, &f.times, TIMES_FORMAT),
+        (&v.financeable, &f.times, TIMES_FORMAT),
+        (&v.deliverable, &f.int, "0"),
     ]) {
         ws.write_string_with_format(row, 0, name, &f.bold)?;
         let passed = if detail.passed { &f.pass } else { &f.fail };
@@ -468,6 +513,10 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         let linked = (std::ptr::eq(detail, &v.financeable) && detail.figure == o.metrics.min_dscr)
             .then(|| summary_formula(report, crate::labels::Metric::MinDscr.label()))
             .flatten();
+        if let Some(x) = detail.figure {
+            widths.number(2, x, code);
+        }
+        widths.number(3, detail.threshold, code);
         match (detail.figure, linked) {
             (Some(x), Some(formula)) => ws.write_formula_with_format(
                 row,
@@ -486,14 +535,13 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     row += 1;
     header_row(ws, row, &["Group", "Figure", "Value", "Unit"], f)?;
     row += 1;
-    let mut value_width = 12;
     for line in document::headlines(c, o) {
         ws.write_string(row, 0, line.group)?;
         ws.write_string(row, 1, line.label)?;
         match line.figure.value() {
             Some(x) => {
                 let format = f.of_figure(&line.figure);
-                value_width = value_width.max(shown_len(x, figure_format(&line.figure)));
+                widths.number(2, x, figure_format(&line.figure));
                 match summary_formula(report, line.label) {
                     // Linked: the Annual sheet's total, or NPV/IRR over the Monthly FCF.
                     Some(formula) => ws.write_formula_with_format(
@@ -512,12 +560,14 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         ws.write_string(row, 3, line.figure.unit())?;
         row += 1;
     }
-    credit_block(ws, row + 1, report, f)?;
-    ws.set_column_width(0, 30)?;
-    ws.set_column_width(1, 44)?;
-    ws.set_column_width(2, (value_width + 3) as f64)?;
-    ws.set_column_width(3, 14)?;
-    ws.set_column_width(4, 70)?;
+    let credit_header = credit_block(ws, row + 1, report, f, &mut widths)?;
+    // Labels, figure names, the value column (at least 15), units, the verdicts' notes; the
+    // credit block's party table runs on to the right, sized by its numbers and headers.
+    let fixed = [30.0, 44.0, 15.0, 14.0, 70.0];
+    widths.apply_fixed(ws, 8, &fixed)?;
+    if let Some((row, headers)) = credit_header {
+        ws.set_row_height(row, widths.header_height_fixed(&headers, 8, &fixed))?;
+    }
     ws.set_freeze_panes(1, 0)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
@@ -1105,7 +1155,7 @@ fn evidence_format(grade: Option<Evidence>) -> Format {
 
 fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
     let c = report.contract;
-    let mut value_width = 0;
+    let mut widths = Widths::default();
     header_row(
         ws,
         0,
@@ -1135,7 +1185,7 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         ws.write_string_with_format(row, 0, &input.path, &f.text)?;
         match input.value {
             InputValue::Number(x) => {
-                value_width = value_width.max(shown_len(x, input_format_str(unit)));
+                widths.number(1, x, input_format_str(unit));
                 ws.write_number_with_format(row, 1, x, &input_format(unit))?
             }
             InputValue::Date(d) => ws.write_string_with_format(row, 1, month(d), &f.text)?,
@@ -1179,28 +1229,19 @@ fn inputs(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
             .collect();
         ws.write_string_with_format(row, 9, alternatives.join("; "), &f.wrap)?;
         ws.write_number_with_format(row, 10, input.line as f64, &f.int)?;
+        widths.number(10, input.line as f64, "0");
         let feeds: Vec<&str> = document::feeds(input).iter().map(|r| r.name()).collect();
         ws.write_string_with_format(row, 11, feeds.join(", "), &f.wrap)?;
     }
-    for (col, width) in [
-        42.0,
-        (value_width + 3).max(16) as f64,
-        14.0,
-        11.0,
-        18.0,
-        36.0,
-        10.0,
-        24.0,
-        40.0,
-        36.0,
-        6.0,
-        30.0,
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.set_column_width(col as ColNum, *width)?;
-    }
+    // Prose columns at fixed widths (they wrap); the value and line columns as wide as their
+    // numbers need.
+    widths.apply_fixed(
+        ws,
+        8,
+        &[
+            42.0, 16.0, 14.0, 11.0, 18.0, 36.0, 10.0, 24.0, 40.0, 36.0, 6.0, 30.0,
+        ],
+    )?;
     ws.set_freeze_panes(1, 1)?;
     ws.autofilter(0, 0, c.inputs.len() as RowNum, 11)?;
     ws.set_landscape();
@@ -1271,6 +1312,7 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
             }
         }
         ws.write_number_with_format(row, 5, s.share_missing, &f.pct)?;
+        widths.number(5, s.share_missing, PCT_FORMAT);
         row += 1;
     }
     row += 1;
@@ -1279,6 +1321,7 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
     for (what, p) in &risk.probabilities {
         ws.write_string(row, 0, what)?;
         ws.write_number_with_format(row, 1, *p, &f.pct)?;
+        widths.number(1, *p, PCT_FORMAT);
         row += 1;
     }
     if !risk.tornado.is_empty() {
@@ -1327,14 +1370,22 @@ fn risk_sheet(ws: &mut Worksheet, risk: &RiskView, f: &Formats) -> Result<()> {
             ws.write_number_with_format(row, 3, t.npv_at_p10, &f.usd)?;
             ws.write_number_with_format(row, 4, t.npv_at_p90, &f.usd)?;
             ws.write_number_with_format(row, 5, (t.npv_at_p90 - t.npv_at_p10).abs(), &f.usd)?;
-            write_optional(ws, row, 6, t.irr_at_p10, &f.pct)?;
-            write_optional(ws, row, 7, t.irr_at_p90, &f.pct)?;
-            write_optional(ws, row, 8, t.min_dscr_at_p10, &f.times)?;
-            write_optional(ws, row, 9, t.min_dscr_at_p90, &f.times)?;
+            for (col, v, format, code) in [
+                (6, t.irr_at_p10, &f.pct, PCT_FORMAT),
+                (7, t.irr_at_p90, &f.pct, PCT_FORMAT),
+                (8, t.min_dscr_at_p10, &f.times, TIMES_FORMAT),
+                (9, t.min_dscr_at_p90, &f.times, TIMES_FORMAT),
+            ] {
+                write_optional(ws, row, col, v, format)?;
+                if let Some(v) = v {
+                    widths.number(col, v, code);
+                }
+            }
             row += 1;
         }
         ws.write_string(row, 0, "base case")?;
         ws.write_number_with_format(row, 3, risk.base_npv, &f.usd)?;
+        widths.number(3, risk.base_npv, USD_FORMAT);
         row += 1;
     }
     row += 1;
@@ -1479,6 +1530,9 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
     let rate = fin.interest_rate / 12.0;
     let cell = |row: u32, col: u16| format!("{}{}", column_number_to_name(col), row + 1);
     let abs = |row: u32| format!("$B${}", row + 1);
+    // Every number written is measured, so each column is as wide as its widest number.
+    let widths = std::cell::RefCell::new(Widths::default());
+    let measure = |col: u16, v: f64, code: &str| widths.borrow_mut().number(col, v, code);
     let row_of = |t: usize| L::HEADER + 1 + t as u32;
     let monthly_ref = |name: &str, t: usize| -> Option<String> {
         monthly_column(o, name).map(|col| format!("={MONTHLY}!{col}{}", monthly_row(t)))
@@ -1534,6 +1588,11 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
                    value: Option<f64>,
                    format: &Format|
      -> Result<()> {
+        match (value, f.code(format)) {
+            (Some(v), Some(code)) => measure(col, v, code),
+            (None, _) => widths.borrow_mut().chars(col, 4),
+            (Some(_), None) => {}
+        }
         ws.write_formula_with_format(
             row,
             col,
@@ -1544,10 +1603,13 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
     };
     label(ws, L::RATE, "Loan rate per month i")?;
     ws.write_number_with_format(L::RATE, 1, rate, &Format::new().set_num_format("0.0000%"))?;
+    measure(1, rate, "0.0000%");
     label(ws, L::R0, "First repayment period r0")?;
     ws.write_number_with_format(L::R0, 1, r0 as f64, &f.int)?;
+    measure(1, r0 as f64, "0");
     label(ws, L::LAST, "Last repayment period")?;
     ws.write_number_with_format(L::LAST, 1, last as f64, &f.int)?;
+    measure(1, last as f64, "0");
     let (first_row, last_row) = (row_of(0), row_of(n.saturating_sub(1)));
     let column = |col: u16| {
         let l = column_number_to_name(col);
@@ -1556,8 +1618,10 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
     if let Some((target, max_gearing, k, d_star, g, _)) = &sculpted {
         label(ws, L::TARGET, "Target DSCR")?;
         ws.write_number_with_format(L::TARGET, 1, *target, &f.times)?;
+        measure(1, *target, TIMES_FORMAT);
         label(ws, L::MAX_GEARING, "Maximum gearing")?;
         ws.write_number_with_format(L::MAX_GEARING, 1, *max_gearing, &f.pct)?;
+        measure(1, *max_gearing, PCT_FORMAT);
         label(ws, L::K, "K: capex before r0 grown to r0−1")?;
         formula(
             ws,
@@ -1663,6 +1727,9 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
         header.truncate(L::MARKET_VALUE as usize);
     }
     header_row(ws, L::HEADER, &header, f)?;
+    for (col, text) in header.iter().enumerate().skip(1) {
+        widths.borrow_mut().header(col as ColNum, text);
+    }
     let growth = format!("(1+{})", abs(L::RATE));
     let mut balance_prev: Option<String> = None;
     for t in 0..n {
@@ -1670,6 +1737,7 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
         let here = |col: u16| cell(row, col);
         ws.write_datetime_with_format(row, 0, excel_month(s.months[t])?, &f.date)?;
         ws.write_number_with_format(row, L::PERIOD, t as f64, &f.int)?;
+        measure(L::PERIOD, t as f64, "0");
         if let Some(r) = monthly_ref("cfads", t) {
             formula(ws, row, L::CFADS, r, Some(s.cfads[t]), &f.usd)?;
         }
@@ -1854,6 +1922,7 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
     .enumerate()
     {
         ws.write_string_with_format(L::HEADER, y0 + i as u16, *h, &f.header)?;
+        widths.borrow_mut().header(y0 + i as u16, h);
     }
     for (y, r) in o.annual.iter().enumerate() {
         let row = L::HEADER + 1 + y as u32;
@@ -1863,6 +1932,7 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
             format!("SUM({l}{a}:{l}{b})")
         };
         ws.write_number_with_format(row, y0, (r.year + 1) as f64, &f.year)?;
+        measure(y0, (r.year + 1) as f64, "\"Y\"0");
         formula(
             ws,
             row,
@@ -1898,29 +1968,33 @@ fn debt_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()
             &f.usd,
         )?;
     }
-    ws.set_column_width(0, 40)?;
-    ws.set_column_width(1, 16)?;
-    ws.set_column_range_width(2, L::LTV_IN_DEBT, 16)?;
-    ws.set_column_range_width(y0, y0 + 4, 16)?;
+    // Labels in A; every other column that holds numbers at least 16 wide, wider when one of
+    // its numbers needs it.
+    widths.into_inner().apply_fixed(ws, 16, &[40.0, 16.0])?;
     ws.set_row_height(L::HEADER, 45)?;
     ws.set_freeze_panes(L::HEADER + 1, 2)?;
     ws.set_landscape();
     Ok(())
 }
 
+/// A header row: its row and its cells (column, text).
+type HeaderCells = (RowNum, Vec<(ColNum, String)>);
+
 /// The Summary's credit block (MODEL v2 §14), from `row`: coverage beside the credit-adjusted
 /// coverage and the expected loss, then one row per party; each party's share of the
 /// credit-adjusted numerator is a formula over the PV column. Nothing without credit terms.
+/// Returns the party table's header row, whose height depends on the widths set later.
 fn credit_block(
     ws: &mut Worksheet,
     mut row: RowNum,
     report: &Report<'_>,
     f: &Formats,
-) -> Result<()> {
+    widths: &mut Widths,
+) -> Result<Option<HeaderCells>> {
     use crate::labels::Metric;
     let (c, o) = (report.contract, report.outcome);
     let Some(view) = crate::credit_view::CreditView::of(c, o) else {
-        return Ok(());
+        return Ok(None);
     };
     let m = &o.metrics;
     ws.write_string_with_format(
@@ -1934,45 +2008,62 @@ fn credit_block(
         &f.bold,
     )?;
     row += 1;
-    let figures: [(&str, Option<f64>, &Format); 4] = [
-        (Metric::Coverage.label(), m.coverage, &f.times),
+    let figures: [(&str, Option<f64>, &Format, &str); 4] = [
+        (Metric::Coverage.label(), m.coverage, &f.times, TIMES_FORMAT),
         (
             Metric::CreditAdjustedCoverage.label(),
             m.credit_adjusted_coverage,
             &f.times,
+            TIMES_FORMAT,
         ),
         (
             Metric::ExpectedCreditLoss.label(),
             Some(m.expected_credit_loss),
             &f.usd,
+            USD_FORMAT,
         ),
-        (Metric::BuyerPdTerm.label(), Some(m.buyer_pd_term), &f.pct),
+        (
+            Metric::BuyerPdTerm.label(),
+            Some(m.buyer_pd_term),
+            &f.pct,
+            PCT_FORMAT,
+        ),
     ];
-    for (label, value, format) in figures {
+    for (label, value, format, code) in figures {
         ws.write_string(row, 1, label)?;
         match value {
-            Some(x) => ws.write_number_with_format(row, 2, x, format)?,
+            Some(x) => {
+                widths.number(2, x, code);
+                ws.write_number_with_format(row, 2, x, format)?
+            }
             None => ws.write_string(row, 2, "none")?,
         };
         row += 1;
     }
     row += 1;
-    header_row(
-        ws,
+    let header = [
+        "Party",
+        "Role",
+        "Name",
+        "Credit",
+        "PD within the term",
+        "Defaults",
+        "Paid",
+        "PV carried",
+        "Share of the credit-adjusted numerator",
+    ];
+    header_row(ws, row, &header, f)?;
+    for (col, text) in header.iter().enumerate() {
+        widths.header(col as ColNum, text);
+    }
+    let header = (
         row,
-        &[
-            "Party",
-            "Role",
-            "Name",
-            "Credit",
-            "PD within the term",
-            "Defaults",
-            "Paid",
-            "PV carried",
-            "Share of the credit-adjusted numerator",
-        ],
-        f,
-    )?;
+        header
+            .iter()
+            .enumerate()
+            .map(|(col, text)| (col as ColNum, text.to_string()))
+            .collect(),
+    );
     row += 1;
     let (first, last) = (row + 1, row + view.parties.len() as RowNum);
     for p in &view.parties {
@@ -1982,9 +2073,18 @@ fn credit_block(
         ws.write_string(row, 2, pc.name.as_deref().unwrap_or(""))?;
         ws.write_string(row, 3, &p.terms)?;
         ws.write_number_with_format(row, 4, pc.pd_term, &f.pct)?;
-        ws.write_string(row, 5, p.default_month.as_deref().unwrap_or("no"))?;
+        widths.number(4, pc.pd_term, PCT_FORMAT);
+        let defaults = p.default_month.as_deref().unwrap_or("no");
+        ws.write_string(row, 5, defaults)?;
+        widths.chars(5, defaults.chars().count());
         ws.write_number_with_format(row, 6, pc.paid, &f.usd)?;
+        widths.number(6, pc.paid, USD_FORMAT);
         ws.write_number_with_format(row, 7, pc.pv_support, &f.usd)?;
+        widths.number(7, pc.pv_support, USD_FORMAT);
+        match p.share {
+            Some(x) => widths.number(8, x, PCT_FORMAT),
+            None => widths.chars(8, 4),
+        }
         ws.write_formula_with_format(
             row,
             8,
@@ -1997,5 +2097,5 @@ fn credit_block(
         )?;
         row += 1;
     }
-    Ok(())
+    Ok(Some(header))
 }

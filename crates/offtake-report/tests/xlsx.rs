@@ -688,8 +688,25 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
     }
 
     // No number shows as ###: each numeric cell's text as LibreOffice shows it fits its
-    // column's width (in characters, as the workbook sets it), with one character to spare.
-    let status = std::process::Command::new(find_on_path(&["soffice", "libreoffice"]).unwrap())
+    // column's width (in characters, as the workbook sets it), with one character to spare;
+    // for this workbook and for every bundled example's (the credit block of those with credit
+    // terms, the Debt sheet of those with a §15 key).
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut workbooks = vec![("report".to_string(), bytes.clone())];
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        let (c, o) = common::run(&src, &[]);
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        workbooks.push((stem, workbook_bytes(&c, &o, None)));
+    }
+    assert!(workbooks.len() > 10);
+    let mut convert =
+        std::process::Command::new(find_on_path(&["soffice", "libreoffice"]).unwrap());
+    convert
         .arg(format!(
             "-env:UserInstallation=file://{}",
             profile.display()
@@ -701,38 +718,18 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
             "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
             "--outdir",
         ])
-        .arg(dir.path().join("shown"))
-        .arg(dir.path().join("report.xlsx"))
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{status:?}");
-    let widths = column_widths(&bytes);
-    let mut checked = 0;
-    for (index, sheet) in wb.sheet_names().iter().enumerate() {
-        let range = wb.worksheet_range(sheet).unwrap();
-        let shown = std::fs::read_to_string(dir.path().join(format!("shown/report-{sheet}.csv")))
-            .unwrap_or_else(|e| panic!("{sheet}: {e}"));
-        let shown = csv_rows(&shown);
-        for (r, row) in range.rows().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if !matches!(cell, Data::Float(_) | Data::Int(_) | Data::DateTime(_)) {
-                    continue;
-                }
-                let text = shown
-                    .get(r)
-                    .and_then(|row| row.get(c))
-                    .map_or("", String::as_str);
-                assert!(!text.contains('#'), "{sheet} ({r}, {c}) shows {text:?}");
-                let width = widths[index].get(&(c as u32)).copied().unwrap_or(8.43);
-                assert!(
-                    text.chars().count() as f64 + 1.0 <= width,
-                    "{sheet} ({r}, {c}): {text:?} in a column {width} wide would show ###"
-                );
-                checked += 1;
-            }
-        }
+        .arg(dir.path().join("shown"));
+    for (stem, bytes) in &workbooks {
+        let file = dir.path().join(format!("{stem}.xlsx"));
+        std::fs::write(&file, bytes).unwrap();
+        convert.arg(file);
     }
-    assert!(checked > 1000, "{checked} numeric cells checked");
+    let status = convert.output().unwrap();
+    assert!(status.status.success(), "{status:?}");
+    for (stem, bytes) in &workbooks {
+        let checked = shown_cells_fit(&dir.path().join("shown"), stem, bytes);
+        assert!(checked > 1000, "{stem}: {checked} numeric cells checked");
+    }
 
     // Tornado settings are numbers (a multiplier, months), not text.
     let risk = wb.worksheet_range("Risk").unwrap();
@@ -747,6 +744,42 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
             assert!(close(number(&risk, r, c), want), "{} column {c}", t.factor);
         }
     }
+}
+
+/// Checks each numeric cell of workbook `bytes` as LibreOffice showed it (the CSV files
+/// `{stem}-{sheet}.csv` in `shown`) against its column's width; the number of cells checked.
+fn shown_cells_fit(shown: &std::path::Path, stem: &str, bytes: &[u8]) -> usize {
+    let widths = column_widths(bytes);
+    let mut wb = open(bytes.to_vec());
+    let mut checked = 0;
+    for (index, sheet) in wb.sheet_names().iter().enumerate() {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let text = std::fs::read_to_string(shown.join(format!("{stem}-{sheet}.csv")))
+            .unwrap_or_else(|e| panic!("{stem} {sheet}: {e}"));
+        let rows = csv_rows(&text);
+        for (r, row) in range.rows().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !matches!(cell, Data::Float(_) | Data::Int(_) | Data::DateTime(_)) {
+                    continue;
+                }
+                let text = rows
+                    .get(r)
+                    .and_then(|row| row.get(c))
+                    .map_or("", String::as_str);
+                assert!(
+                    !text.contains('#'),
+                    "{stem} {sheet} ({r}, {c}) shows {text:?}"
+                );
+                let width = widths[index].get(&(c as u32)).copied().unwrap_or(8.43);
+                assert!(
+                    text.chars().count() as f64 + 1.0 <= width,
+                    "{stem} {sheet} ({r}, {c}): {text:?} in a column {width} wide would show ###"
+                );
+                checked += 1;
+            }
+        }
+    }
+    checked
 }
 
 /// Rows of a CSV file LibreOffice wrote (quoted fields may hold commas).
