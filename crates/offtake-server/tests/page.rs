@@ -1090,6 +1090,17 @@ fn the_page_keeps_its_figures_with_their_sheet() {
         json!([true, true, true, true]),
         "run and verdicts in view"
     );
+    // And on a phone (the figures scroll sideways).
+    b.viewport(390, 844, true);
+    std::thread::sleep(Duration::from_millis(300));
+    let inside = b.eval(
+        "(() => { const card = document.getElementById('alternatives').getBoundingClientRect();
+           return [...document.querySelectorAll('#compare tr:first-child th')].slice(0, 4)
+             .map(th => th.getBoundingClientRect().right <= card.right + 0.5); })()",
+    );
+    assert_eq!(inside, json!([true, true, true, true]), "at 390 px too");
+    b.viewport(1280, 900, false);
+    std::thread::sleep(Duration::from_millis(300));
 
     // An edit: the probabilities go with the old text at once; risk and alternatives are marked.
     let n = edits(&mut b);
