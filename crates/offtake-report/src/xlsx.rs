@@ -31,8 +31,6 @@ pub const INPUTS: &str = "Inputs";
 pub const CHARTS: &str = "Charts";
 pub const RISK: &str = "Risk";
 
-/// The number format of the Total row's DSCR (a minimum, labelled as one).
-const MIN_TIMES: &str = "\"min \"0.00\"×\"";
 /// Number formats by unit, for widths (the same strings as the [`Formats`]).
 const USD_FORMAT: &str = "$#,##0;[Red]-$#,##0";
 const NUMBER_FORMAT: &str = "#,##0.0;[Red]-#,##0.0";
@@ -164,8 +162,6 @@ struct Formats {
     total_number: Format,
     total_pct: Format,
     total_times: Format,
-    /// The Total row's DSCR: the minimum over the years, shown as `min 1.23×`.
-    total_min_times: Format,
     total_label: Format,
     /// Conditional format of a DSCR below its threshold.
     below_threshold: Format,
@@ -214,7 +210,6 @@ impl Formats {
             total_number: total(number),
             total_pct: total("0.0%"),
             total_times: total("0.00\"×\""),
-            total_min_times: total(MIN_TIMES),
             total_label: Format::new().set_bold().set_border_top(FormatBorder::Thin),
             below_threshold: Format::new()
                 .set_font_color(excel_colour(style::RED))
@@ -590,14 +585,39 @@ fn figure_format(f: &Figure) -> &'static str {
     }
 }
 
-/// The Annual sheet's Total cell of a column (`=Annual!X12`).
+/// The Annual sheet's Total cell of a column (`=Annual!X12`); the Total row holds sums and
+/// ratios of sums only, so a column without a total (an end-of-year position, DSCR) has none.
 fn annual_total_ref(outcome: &Outcome, name: &str) -> Option<String> {
     let i = annual_columns().iter().position(|c| c.name == name)?;
+    has_total(&annual_columns()[i]).then(|| {
+        format!(
+            "{ANNUAL}!{}{}",
+            column_number_to_name(ANNUAL_FIXED + i as ColNum),
+            outcome.annual.len() + 2
+        )
+    })
+}
+
+/// The Annual sheet's Minimum cell of DSCR, the row under the Total (`=Annual!W13`).
+fn annual_minimum_dscr_ref(outcome: &Outcome) -> Option<String> {
+    let i = annual_columns().iter().position(|c| c.name == "dscr")?;
     Some(format!(
         "{ANNUAL}!{}{}",
         column_number_to_name(ANNUAL_FIXED + i as ColNum),
-        outcome.annual.len() + 2
+        outcome.annual.len() + 3
     ))
+}
+
+/// Whether an annual column has a whole-term figure in the Total row: the sums, and the
+/// ratios of sums that read as one (utilization, delivery ratio over the term). End-of-year
+/// positions (capacity, debt balance, LTV) and DSCR (whose term figure is its minimum, in the
+/// row below) are left blank there.
+fn has_total(column: &AnnualColumn) -> bool {
+    match column.aggregation {
+        Aggregation::Sum | Aggregation::SumOf(_) => true,
+        Aggregation::Ratio => column.name != "dscr",
+        Aggregation::Last => false,
+    }
 }
 
 /// The whole term of a Monthly column (`Monthly!X2:X121`).
@@ -612,7 +632,8 @@ fn monthly_range(outcome: &Outcome, name: &str) -> Option<String> {
 /// The formula behind a Summary headline, when it is one of the workbook's own figures: the
 /// provider's NPV and IRR over the Monthly FCF (MODEL.md §1: flows at month end, so Excel's NPV
 /// at the monthly rate (1+r)^(1/12) − 1, whose first flow is discounted one period; the IRR's
-/// monthly root made annual), and the sums the Annual sheet's Total row holds.
+/// monthly root made annual), the sums the Annual sheet's Total row holds, and the minimum
+/// DSCR of the row below it.
 pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
     use crate::labels::Metric;
     let c = report.contract;
@@ -629,13 +650,13 @@ pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
         (Metric::PowerCost, "power_cost"),
         (Metric::FixedOpex, "fixed_opex"),
         (Metric::Tax, "tax"),
-        (Metric::MinDscr, "dscr"),
     ];
     if let Some((_, name)) = m.iter().find(|(metric, _)| metric.label() == label) {
-        if *name == "dscr" && o.metrics.min_dscr.is_none() {
-            return None;
-        }
         return total(name);
+    }
+    if label == Metric::MinDscr.label() {
+        o.metrics.min_dscr?;
+        return annual_minimum_dscr_ref(o).map(|r| format!("={r}"));
     }
     let fcf = monthly_range(o, "fcf")?;
     if label == Metric::ProviderNpv.label() {
@@ -883,15 +904,12 @@ fn annual(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<()> {
         let cell = ANNUAL_FIXED + i as ColNum;
         let last = o.annual.len() as RowNum;
         if last > 0 {
-            ws.add_conditional_format(
-                1,
-                cell,
-                last,
-                cell,
-                &ConditionalFormatCell::new()
-                    .set_rule(ConditionalFormatCellRule::LessThan(c.thresholds.dscr))
-                    .set_format(&f.below_threshold),
-            )?;
+            let below = ConditionalFormatCell::new()
+                .set_rule(ConditionalFormatCellRule::LessThan(c.thresholds.dscr))
+                .set_format(&f.below_threshold);
+            ws.add_conditional_format(1, cell, last, cell, &below)?;
+            // The Minimum row's DSCR too.
+            ws.add_conditional_format(last + 2, cell, last + 2, cell, &below)?;
         }
     }
     widths.apply(ws, 8)?;
@@ -1033,8 +1051,10 @@ fn charts_sheet(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<
     Ok(())
 }
 
-/// The Total row: whole-term sums straight from the Monthly sheet; utilization over the term;
-/// the smallest yearly DSCR; capacity at the end.
+/// The Total row: whole-term sums straight from the Monthly sheet, and utilization and the
+/// delivery ratio over the term (ratios of those sums); blank where a column has no total
+/// ([`has_total`]). Under it, the Minimum row: the smallest yearly DSCR (what the Summary's
+/// minimum DSCR and financeable's figure reference), so no Total cell is a minimum.
 fn total_row(
     ws: &mut Worksheet,
     o: &Outcome,
@@ -1060,42 +1080,23 @@ fn total_row(
     };
     for (i, col) in columns.iter().enumerate() {
         let cell = ANNUAL_FIXED + i as ColNum;
-        let format = if col.name == "dscr" {
-            &f.total_min_times
-        } else {
-            f.total_of_unit(col.unit)
-        };
-        let (formula, value) = if col.name == "dscr" {
-            // The minimum over the years above (MIN skips the "none" of years without debt).
-            let letter = column_number_to_name(cell);
-            let last = years + 1;
-            (
-                Some(format!(
-                    "=IF(COUNT({letter}2:{letter}{last})=0,\"none\",MIN({letter}2:{letter}{last}))"
-                )),
-                o.metrics.min_dscr,
-            )
-        } else {
-            let value = match col.aggregation {
-                Aggregation::Sum => total_of(col.name),
-                Aggregation::SumOf(names) => names.iter().map(|n| total_of(n)).sum(),
-                Aggregation::Last => o.schedule_last(col.name),
-                Aggregation::Ratio if col.name == "delivery_ratio" => {
-                    Some(o.metrics.delivery_ratio)
-                }
-                Aggregation::Ratio => o.metrics.average_utilization.or(Some(0.0)),
-            };
-            (annual_formula(o, col, r0, r1), value)
+        let format = f.total_of_unit(col.unit);
+        if !has_total(col) {
+            // The Total row's rule runs on over the blank cell.
+            ws.write_blank(row, cell, format)?;
+            continue;
+        }
+        let value = match col.aggregation {
+            Aggregation::Sum => total_of(col.name),
+            Aggregation::SumOf(names) => names.iter().map(|n| total_of(n)).sum(),
+            Aggregation::Ratio if col.name == "delivery_ratio" => Some(o.metrics.delivery_ratio),
+            Aggregation::Ratio => o.metrics.average_utilization.or(Some(0.0)),
+            Aggregation::Last => None,
         };
         if let Some(v) = value {
-            let shown = if col.name == "dscr" {
-                MIN_TIMES
-            } else {
-                format_of_unit(col.unit)
-            };
-            widths.number(cell, v, shown);
+            widths.number(cell, v, format_of_unit(col.unit));
         }
-        if let Some(formula) = formula {
+        if let Some(formula) = annual_formula(o, col, r0, r1) {
             ws.write_formula_with_format(
                 row,
                 cell,
@@ -1104,21 +1105,29 @@ fn total_row(
             )?;
         }
     }
-    Ok(())
-}
-
-/// The last monthly value of a series, for "Last" columns' totals.
-trait ScheduleLast {
-    fn schedule_last(&self, name: &str) -> Option<f64>;
-}
-
-impl ScheduleLast for Outcome {
-    fn schedule_last(&self, name: &str) -> Option<f64> {
-        monthly_series(&self.schedule)
-            .iter()
-            .find(|s| s.name == name)
-            .and_then(|s| s.values.last())
+    // The minimum DSCR over the years above (MIN skips the "none" of years without debt).
+    let row = row + 1;
+    ws.write_string_with_format(row, 0, "Minimum", &f.bold)?;
+    widths.chars(0, "Minimum".len());
+    if let Some(i) = columns.iter().position(|col| col.name == "dscr") {
+        let cell = ANNUAL_FIXED + i as ColNum;
+        let letter = column_number_to_name(cell);
+        let last = years + 1;
+        let value = o.metrics.min_dscr;
+        if let Some(v) = value {
+            widths.number(cell, v, TIMES_FORMAT);
+        }
+        ws.write_formula_with_format(
+            row,
+            cell,
+            Formula::new(format!(
+                "=IF(COUNT({letter}2:{letter}{last})=0,\"none\",MIN({letter}2:{letter}{last}))"
+            ))
+            .set_result(cached(value)),
+            &f.times,
+        )?;
     }
+    Ok(())
 }
 
 fn input_format(unit: InputUnit) -> Format {
