@@ -598,6 +598,18 @@ fn annual_total_ref(outcome: &Outcome, name: &str) -> Option<String> {
     })
 }
 
+/// The Annual sheet's cell of a column in the last contract year's row (`=Annual!D11`).
+fn annual_last_year_ref(outcome: &Outcome, name: &str) -> Option<String> {
+    let i = annual_columns().iter().position(|c| c.name == name)?;
+    (!outcome.annual.is_empty()).then(|| {
+        format!(
+            "{ANNUAL}!{}{}",
+            column_number_to_name(ANNUAL_FIXED + i as ColNum),
+            outcome.annual.len() + 1
+        )
+    })
+}
+
 /// The Annual sheet's Minimum cell of DSCR, the row under the Total (`=Annual!W13`).
 fn annual_minimum_dscr_ref(outcome: &Outcome) -> Option<String> {
     let i = annual_columns().iter().position(|c| c.name == "dscr")?;
@@ -632,8 +644,9 @@ fn monthly_range(outcome: &Outcome, name: &str) -> Option<String> {
 /// The formula behind a Summary headline, when it is one of the workbook's own figures: the
 /// provider's NPV and IRR over the Monthly FCF (MODEL.md §1: flows at month end, so Excel's NPV
 /// at the monthly rate (1+r)^(1/12) − 1, whose first flow is discounted one period; the IRR's
-/// monthly root made annual), the sums the Annual sheet's Total row holds, and the minimum
-/// DSCR of the row below it.
+/// monthly root made annual), the sums and term ratios the Annual sheet's Total row holds
+/// (payments, costs, compute available and used, utilization, delivery ratio), the minimum
+/// DSCR of the row below it, and the capacity at the end of the last contract year's row.
 pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
     use crate::labels::Metric;
     let c = report.contract;
@@ -650,9 +663,17 @@ pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
         (Metric::PowerCost, "power_cost"),
         (Metric::FixedOpex, "fixed_opex"),
         (Metric::Tax, "tax"),
+        (Metric::ComputeAvailable, "available_pflop_hours"),
+        (Metric::ComputeUsed, "used_pflop_hours"),
+        (Metric::AverageUtilization, "utilization"),
+        (Metric::DeliveryRatio, "delivery_ratio"),
     ];
     if let Some((_, name)) = m.iter().find(|(metric, _)| metric.label() == label) {
         return total(name);
+    }
+    if label == Metric::CapacityAtEnd.label() {
+        // The last contract year's capacity at its end: the term's last month.
+        return annual_last_year_ref(o, "capacity_mw").map(|r| format!("={r}"));
     }
     if label == Metric::MinDscr.label() {
         o.metrics.min_dscr?;

@@ -532,6 +532,90 @@ fn the_total_row_holds_only_totals_and_the_minimum_dscr_has_its_own_row() {
     }
 }
 
+/// The headlines the Annual sheet also has, by label: (label, the engine's figure, where on
+/// the Annual sheet: its Total row, or the last contract year's row).
+fn linked_headlines(outcome: &Outcome) -> Vec<(&'static str, Option<f64>, &'static str)> {
+    let m = &outcome.metrics;
+    vec![
+        (
+            "Compute available",
+            Some(m.total_available_pflop_hours),
+            "available_pflop_hours",
+        ),
+        (
+            "Compute used",
+            Some(m.total_used_pflop_hours),
+            "used_pflop_hours",
+        ),
+        ("Average utilization", m.average_utilization, "utilization"),
+        ("Capacity at end", Some(m.capacity_mw_at_end), "capacity_mw"),
+        ("Delivery ratio", Some(m.delivery_ratio), "delivery_ratio"),
+    ]
+}
+
+/// Audit item 5: the Summary's compute available and used, average utilization, capacity at
+/// end and delivery ratio are formulas over the Annual sheet (its Total row; the last year's
+/// row for the capacity at the end), not typed numbers, so editing Monthly moves them; their
+/// cached values are the figures the Summary wrote as numbers before, bit for bit, and the
+/// formulas evaluated over the Annual sheet give them too. Every bundled example.
+#[test]
+fn the_summarys_compute_and_capacity_figures_are_formulas_over_annual() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (contract, outcome) = common::run(&std::fs::read_to_string(&path).unwrap(), &[]);
+        let mut wb = open(workbook_bytes(&contract, &outcome, None));
+        let summary = wb.worksheet_range("Summary").unwrap();
+        let formulas = wb.worksheet_formula("Summary").unwrap();
+        let annual = wb.worksheet_range("Annual").unwrap();
+        let monthly = wb.worksheet_range("Monthly").unwrap();
+        let sheets = [("Monthly", &monthly), ("Annual", &annual)];
+        let eval = Evaluator {
+            sheets: &sheets,
+            sheet: "Summary",
+        };
+        let years = outcome.annual.len() as u32;
+        for (label, figure, column) in linked_headlines(&outcome) {
+            let r = (0..summary.height() as u32)
+                .find(|r| summary.get_value((*r, 1)) == Some(&Data::String(label.into())))
+                .unwrap_or_else(|| panic!("{name}: no Summary row {label}"));
+            let Some(figure) = figure else {
+                assert!(matches!(summary.get_value((r, 2)), Some(Data::String(_))));
+                continue;
+            };
+            let i = annual_columns()
+                .iter()
+                .position(|c| c.name == column)
+                .unwrap() as u32;
+            let row = if column == "capacity_mw" {
+                years + 1
+            } else {
+                years + 2
+            };
+            let formula = formulas.get_value((r, 2)).map(String::as_str).unwrap_or("");
+            assert_eq!(
+                formula,
+                format!("Annual!{}{row}", column_name(3 + i)),
+                "{name}: {label}"
+            );
+            let cached = number(&summary, r, 2);
+            assert_eq!(cached.to_bits(), figure.to_bits(), "{name}: {label}");
+            let evaluated = num(&eval.eval(formula));
+            assert!(
+                close(evaluated, figure),
+                "{name}: {label}: Annual gives {evaluated}, the Summary {figure}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 50, "{checked}");
+}
+
 #[test]
 fn inputs_sheet_lists_every_input_with_its_evidence_and_source() {
     let (contract, outcome) = example();
@@ -754,6 +838,15 @@ fn libreoffice_recalculates_the_annual_sheet_to_the_engines_figures() {
         "NPV: LibreOffice {npv}, engine {}",
         m.provider_npv
     );
+    // The compute and capacity figures reference the Annual sheet.
+    for (label, figure, _) in linked_headlines(&outcome) {
+        let want = figure.unwrap();
+        let got = recalculated(label);
+        assert!(
+            close(got, want),
+            "{label}: LibreOffice {got}, engine {want}"
+        );
+    }
     // The Summary's minimum DSCR references the Annual sheet's Minimum row (its MIN).
     let min_dscr = recalculated("Minimum DSCR");
     assert!(
