@@ -1,5 +1,6 @@
 // The workbench: the editor is the single source of truth. Every edit checks and underwrites the
-// text (the first edit after a quiet spell at once, later ones coalesced over 150 ms); a pause of
+// text (at once when no request is out, else as soon as the one out answers, with the text as it is
+// then: edits made meanwhile go together); a pause of
 // 1 s starts a risk job (the previous one is cancelled) and the comparison of alternatives.
 
 import { bars, histogram, lineVsThreshold } from "./charts.js";
@@ -363,7 +364,6 @@ function buildWhatIf() {
 let seq = 0;
 let inFlight = false;
 let pending = false;
-let coalesce = null;
 let quietTimer = null;
 
 function edited() {
@@ -393,8 +393,10 @@ function riskStale() {
 function rerun() {
   timings.edits += 1;
   timings.lastEdit = performance.now();
-  // The first change after a quiet spell goes at once; later ones are coalesced over 150 ms.
-  if (!inFlight && coalesce === null) { refresh(); coalesce = setTimeout(() => { coalesce = null; if (pending) refresh(); }, 150); }
+  // One check + underwrite out at a time: a change goes at once when none is out, else when the
+  // one out answers (with the text as it is then). A fast typist's keystrokes so wait at most for
+  // one answer, and a tab never has more than one pair of requests on the server.
+  if (!inFlight) refresh();
   else pending = true;
 }
 
@@ -433,7 +435,7 @@ async function refresh() {
     setStatus(`the server did not answer: ${e}`);
   } finally {
     inFlight = false;
-    if (pending && coalesce === null) refresh();
+    if (pending) refresh();
   }
 }
 
