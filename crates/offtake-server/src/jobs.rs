@@ -7,7 +7,8 @@
 //! job with `POST /api/v1/risk?stream=true`, which answers with that stream at once) owns the job:
 //! when its connection closes before the job ends, the job is cancelled. Other watchers only
 //! watch. A job nobody watches runs to its end and is kept until `limits.kept_jobs` newer jobs
-//! have finished.
+//! have finished, or until the finished jobs' answers hold more than `limits.kept_job_bytes`
+//! (the oldest go first).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -64,9 +65,12 @@ pub struct JobStatus {
 
 enum Outcome {
     Running,
+    /// The risk document and, with `paths_file=true`, the per-path Parquet file, each encoded
+    /// once when the job ended and shared by every request (the per-path table itself is
+    /// dropped then).
     Done {
-        json: String,
-        sim: Option<Arc<Simulation>>,
+        json: Bytes,
+        paths: Option<SharedFile>,
     },
     Cancelled,
     Failed(String),
@@ -145,7 +149,7 @@ impl Job {
         let (outcome, ended) = &*guard;
         let (state, error, paths_file) = match outcome {
             Outcome::Running => (JobState::Running, None, false),
-            Outcome::Done { sim, .. } => (JobState::Done, None, sim.is_some()),
+            Outcome::Done { paths, .. } => (JobState::Done, None, paths.is_some()),
             Outcome::Cancelled => (JobState::Cancelled, None, false),
             Outcome::Failed(e) => (JobState::Failed, Some(e.clone()), false),
         };
@@ -175,6 +179,17 @@ impl Job {
 
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Bytes a finished job holds for its answers: the risk document and the paths file.
+    fn held_bytes(&self) -> u64 {
+        let guard = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        match &guard.0 {
+            Outcome::Done { json, paths } => {
+                json.len() as u64 + paths.as_ref().map_or(0, |p| p.len)
+            }
+            _ => 0,
+        }
     }
 }
 
@@ -248,6 +263,44 @@ impl Jobs {
         let job = Arc::new(job_of(id));
         map.insert(id, Arc::clone(&job));
         Ok(job)
+    }
+
+    /// Ends `job` with `outcome`, then forgets the oldest other finished jobs while the finished
+    /// ones hold more than `budget` bytes (results and paths files); `job` itself is kept, so a
+    /// job's answers never vanish as it ends, even when they alone are over the budget. Under
+    /// the map's lock, so no request sees the job ended and the others not yet forgotten.
+    fn end(&self, job: &Job, outcome: Outcome, budget: u64) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        job.finish(outcome);
+        let ended = job.id;
+        let finished: Vec<(u64, u64)> = map
+            .iter()
+            .filter(|(_, j)| j.finished())
+            .map(|(id, j)| (*id, j.held_bytes()))
+            .collect();
+        let mut held: u64 = finished.iter().map(|(_, b)| b).sum();
+        for (id, bytes) in finished {
+            if held <= budget {
+                break;
+            }
+            if id != ended {
+                tracing::info!(
+                    job = id,
+                    bytes,
+                    held,
+                    budget,
+                    "finished jobs hold more than their budget: forgetting the oldest"
+                );
+                map.remove(&id);
+                held -= bytes;
+            }
+        }
+    }
+
+    /// Bytes the finished jobs hold now (their results and paths files).
+    pub(crate) fn held_bytes(&self) -> u64 {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.values().map(|j| j.held_bytes()).sum()
     }
 }
 
@@ -366,9 +419,13 @@ pub async fn start(
         limits.kept_jobs,
     )?;
     let runner = Arc::clone(&job);
+    let jobs = state.clone();
     std::thread::Builder::new()
         .name(format!("risk-job-{}", job.id))
-        .spawn(move || run(&runner, &config))
+        .spawn(move || {
+            let outcome = run(&runner, &config);
+            jobs.jobs().end(&runner, outcome, limits.kept_job_bytes);
+        })
         .map_err(|e| ApiError::internal("starting the risk job", e))?;
     if stream {
         return Ok(events_of(job, true, state.limits().idle_timeout).into_response());
@@ -382,7 +439,8 @@ pub async fn start(
         .into_response())
 }
 
-fn run(job: &Job, config: &RunConfig) {
+/// Runs the job; its outcome (the answers of a finished run, encoded once).
+fn run(job: &Job, config: &RunConfig) -> Outcome {
     let tick = |n: u64| {
         job.done_paths.fetch_add(n, Ordering::Relaxed);
         job.changed.send_modify(|c| *c += 1);
@@ -398,11 +456,16 @@ fn run(job: &Job, config: &RunConfig) {
             // Set before the outcome, so a job seen done has its histogram (set once: a job
             // runs once).
             let _ = job.histogram.set(histogram_of(&sim));
-            match rendered(job, &sim) {
-                Ok(json) => Outcome::Done {
-                    json,
-                    sim: job.keep_paths.then(|| Arc::new(sim)),
-                },
+            let answers = rendered(job, &sim).and_then(|json| {
+                let paths = job.keep_paths.then(|| paths_file(job, &sim)).transpose()?;
+                Ok((json, paths))
+            });
+            // The table (every path's metrics, and factors with `paths_file=true`: the largest
+            // thing a job holds) is dropped here: nothing reads it once the document, the
+            // histogram and the paths file are made.
+            drop(sim);
+            match answers {
+                Ok((json, paths)) => Outcome::Done { json, paths },
                 Err(e) => Outcome::Failed(e),
             }
         }
@@ -410,18 +473,89 @@ fn run(job: &Job, config: &RunConfig) {
     if let Outcome::Failed(e) = &outcome {
         tracing::warn!(job = job.id, error = %e, "risk job failed");
     }
-    job.finish(outcome);
+    outcome
 }
 
 /// The risk document of a finished run, as `offtake risk --json [--drivers]` prints it.
-fn rendered(job: &Job, sim: &Simulation) -> Result<String, String> {
+fn rendered(job: &Job, sim: &Simulation) -> Result<Bytes, String> {
     let mut r = report(&job.contract, sim).map_err(|e| e.to_string())?;
     if job.with_drivers {
         r.drivers = Some(drivers(&job.contract, &sim.table).map_err(|e| e.to_string())?);
     }
     let mut json = serde_json::to_string_pretty(&r).map_err(|e| format!("JSON: {e}"))?;
     json.push('\n');
-    Ok(json)
+    Ok(Bytes::from(json))
+}
+
+/// The per-path Parquet file of a finished run, byte for byte what `offtake risk --paths-out`
+/// writes: encoded once, on the job's thread, so a download only sends shared bytes.
+fn paths_file(job: &Job, sim: &Simulation) -> Result<SharedFile, String> {
+    let mut out = ChunkWriter::default();
+    write_paths(&mut out, &job.contract, sim).map_err(|e| format!("the paths file: {e}"))?;
+    Ok(out.finish())
+}
+
+/// Bytes of a [`SharedFile`] chunk.
+const CHUNK: usize = 1 << 20;
+
+/// A file written once and sent to many: its bytes in chunks of [`CHUNK`] bytes (the last may
+/// be shorter), shared by reference count. Written in chunks, it is never reallocated and
+/// copied as it grows (one growing vector would hold up to twice the file for a moment, next
+/// to the table it is encoded from); sent in them, a download streams the shared chunks.
+#[derive(Clone)]
+struct SharedFile {
+    chunks: Arc<[Bytes]>,
+    len: u64,
+}
+
+impl SharedFile {
+    /// The body of a download: the chunks in order (with a `Content-Length` of [`Self::len`]).
+    fn body(&self) -> axum::body::Body {
+        let chunks = Arc::clone(&self.chunks);
+        let stream = futures_util::stream::iter(
+            (0..chunks.len()).map(move |i| Ok::<Bytes, Infallible>(chunks[i].clone())),
+        );
+        axum::body::Body::from_stream(stream)
+    }
+}
+
+#[derive(Default)]
+struct ChunkWriter {
+    done: Vec<Bytes>,
+    current: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn finish(mut self) -> SharedFile {
+        if !self.current.is_empty() {
+            self.current.shrink_to_fit();
+            self.done.push(Bytes::from(self.current));
+        }
+        let len = self.done.iter().map(|c| c.len() as u64).sum();
+        SharedFile {
+            chunks: self.done.into(),
+            len,
+        }
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.current.capacity() == 0 {
+            self.current.reserve_exact(CHUNK);
+        }
+        let n = buf.len().min(CHUNK - self.current.len());
+        self.current.extend_from_slice(&buf[..n]);
+        if self.current.len() == CHUNK {
+            self.done
+                .push(Bytes::from(std::mem::take(&mut self.current)));
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Where a job is: state, paths done of total.
@@ -464,6 +598,7 @@ pub async fn result(State(state): State<AppState>, Path(id): Path<String>) -> Ap
             _ => None,
         }
     };
+    // `json` is shared bytes: the clone is a reference count, not a copy.
     match done {
         Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
         None => Err(not_done(&job.status())),
@@ -512,36 +647,26 @@ fn not_done(s: &JobStatus) -> ApiError {
     ))]
 pub async fn paths(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let job = state.jobs().get(&id)?;
-    let status = job.status();
-    if status.state != JobState::Done {
-        return Err(not_done(&status));
-    }
-    if !status.paths_file {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "no_paths_file",
-            format!("job {} was started without paths_file=true", status.id),
-        ));
-    }
-    let sim = {
+    // The file was encoded when the job ended; every download shares it (a reference count),
+    // so a download costs neither an encoding nor a copy, and one abandoned costs nothing more.
+    let file = {
         let guard = job.outcome.lock().unwrap_or_else(|p| p.into_inner());
         match &guard.0 {
-            Outcome::Done { sim: Some(sim), .. } => Arc::clone(sim),
-            _ => {
-                return Err(ApiError::internal(
-                    "the paths file",
-                    "the job lost its table",
-                ));
-            }
+            Outcome::Done { paths, .. } => Some(paths.clone()),
+            _ => None,
         }
     };
-    let bytes = blocking(move || {
-        let mut out = Vec::new();
-        write_paths(&mut out, &job.contract, &sim)
-            .map_err(|e| ApiError::internal("writing the paths file", e))?;
-        Ok(out)
-    })
-    .await?;
+    let file = match file {
+        None => return Err(not_done(&job.status())),
+        Some(None) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "no_paths_file",
+                format!("job {} was started without paths_file=true", job.id),
+            ));
+        }
+        Some(Some(file)) => file,
+    };
     Ok((
         [
             (
@@ -550,10 +675,11 @@ pub async fn paths(State(state): State<AppState>, Path(id): Path<String>) -> Api
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"risk-job-{}.parquet\"", status.id),
+                format!("attachment; filename=\"risk-job-{}.parquet\"", job.id),
             ),
+            (header::CONTENT_LENGTH, file.len.to_string()),
         ],
-        bytes,
+        file.body(),
     )
         .into_response())
 }

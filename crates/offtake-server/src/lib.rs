@@ -52,6 +52,11 @@ pub struct Limits {
     pub max_jobs: usize,
     /// Finished jobs kept for their results (the oldest are dropped).
     pub kept_jobs: usize,
+    /// Bytes the finished jobs may hold together (their risk documents and paths files: a
+    /// 1,000,000-path file of the bundled example is about 139 MB); when a job ends over it,
+    /// the oldest other finished jobs are forgotten until it holds. The job that just ended is
+    /// always kept, even alone over it.
+    pub kept_job_bytes: u64,
     /// Worker threads of one risk job (`None`: every core). Results do not depend on it.
     pub job_threads: Option<usize>,
     /// Longest time a request may take to answer (503 `timeout` after it; a job's event
@@ -87,6 +92,7 @@ impl Default for Limits {
             max_paths: 1_000_000,
             max_jobs: 2,
             kept_jobs: 16,
+            kept_job_bytes: 512 * 1024 * 1024,
             job_threads: None,
             request_timeout: Duration::from_secs(30),
             tls_handshake_timeout: Duration::from_secs(10),
@@ -157,6 +163,12 @@ impl AppState {
     /// abandoned work stop.
     pub fn working(&self) -> usize {
         self.0.working.load(Ordering::SeqCst)
+    }
+
+    /// Bytes the finished risk jobs hold now (their documents and paths files), what
+    /// [`Limits::kept_job_bytes`] bounds.
+    pub fn held_job_bytes(&self) -> u64 {
+        self.0.jobs.held_bytes()
     }
 
     /// Runs `f` on the store on a blocking thread (the store's calls block).

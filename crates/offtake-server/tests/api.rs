@@ -553,6 +553,67 @@ fn a_risk_job_can_be_cancelled_and_closing_its_owned_stream_cancels_it() {
     assert_eq!(wait_until_ended(&s.url, id), "cancelled");
 }
 
+/// Finished jobs hold their answers (document and paths file) within `kept_job_bytes`: when a
+/// job ends over it, the oldest other finished jobs are forgotten; the one that ended stays.
+#[test]
+fn finished_jobs_are_forgotten_oldest_first_beyond_their_byte_budget() {
+    let s = start_with(
+        Limits {
+            kept_job_bytes: 1,
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let run = |query: &str| {
+        let r = post_toml(
+            &format!("{}/api/v1/risk?paths=2000&{query}", s.url),
+            EXAMPLE,
+        );
+        assert_eq!(r.status, 202, "{}", r.text());
+        let id = r.json()["id"].as_u64().unwrap();
+        assert_eq!(wait_until_ended(&s.url, id), "done");
+        id
+    };
+    let first = run("paths_file=true");
+    let paths = |id: u64| get(&format!("{}/api/v1/jobs/{id}/paths", s.url));
+    assert_eq!(paths(first).status, 200);
+    // Alone over the budget, the job that just ended is kept.
+    let size = |id: u64| {
+        (get(&format!("{}/api/v1/jobs/{id}/result", s.url))
+            .body
+            .len()
+            + paths(id).body.len()) as u64
+    };
+    assert_eq!(s.state.held_job_bytes(), size(first));
+    let second = run("paths_file=true&seed=5");
+    let r = get(&format!("{}/api/v1/jobs/{first}", s.url));
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    assert_eq!(paths(second).status, 200);
+    assert_eq!(s.state.held_job_bytes(), size(second));
+
+    // A budget that holds both keeps both.
+    let s2 = start();
+    let run2 = |seed: u64| {
+        let r = post_toml(
+            &format!(
+                "{}/api/v1/risk?paths=2000&seed={seed}&paths_file=true",
+                s2.url
+            ),
+            EXAMPLE,
+        );
+        let id = r.json()["id"].as_u64().unwrap();
+        assert_eq!(wait_until_ended(&s2.url, id), "done");
+        id
+    };
+    let (a, b) = (run2(1), run2(2));
+    for id in [a, b] {
+        assert_eq!(
+            get(&format!("{}/api/v1/jobs/{id}/paths", s2.url)).status,
+            200
+        );
+    }
+}
+
 fn wait_until_ended(url: &str, id: u64) -> String {
     for _ in 0..600 {
         let state = get(&format!("{url}/api/v1/jobs/{id}")).json()["state"]
