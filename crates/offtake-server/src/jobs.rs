@@ -390,15 +390,8 @@ pub async fn start(
     };
     let config = RunConfig::new(&contract, options)
         .map_err(|e| ApiError::bad_request("invalid_risk", e.to_string()))?;
-    if config.n_paths() > limits.max_paths {
-        return Err(ApiError::bad_request(
-            "too_many_paths",
-            format!(
-                "{} paths asked; this server runs at most {} per job",
-                config.n_paths(),
-                limits.max_paths
-            ),
-        ));
+    if config.total_rows() > limits.max_paths {
+        return Err(too_many_paths(&config, limits.max_paths));
     }
     let job = state.jobs().admit(
         |id| Job {
@@ -437,6 +430,29 @@ pub async fn start(
         axum::Json(job.status()),
     )
         .into_response())
+}
+
+/// Runs the job; its outcome (the answers of a finished run, encoded once).
+/// 400 `too_many_paths`: the paths `config` runs (its Monte Carlo paths and its Sobol design's
+/// points) and how they add up, against the server's limit per job.
+fn too_many_paths(config: &RunConfig, max: u64) -> ApiError {
+    let (total, paths) = (config.total_rows(), config.n_paths());
+    let how = match config.sobol() {
+        Some(sobol) if total > paths => {
+            let points = total - paths;
+            let base = sobol.base_paths.max(1);
+            let factors = (points / base).saturating_sub(2);
+            format!(
+                "{total} paths: {paths} Monte Carlo paths + the Sobol design's {points} \
+                 (base_paths {base} × ({factors} factors + 2))"
+            )
+        }
+        _ => format!("{total} paths asked"),
+    };
+    ApiError::bad_request(
+        "too_many_paths",
+        format!("{how}; this server runs at most {max} per job"),
+    )
 }
 
 /// Runs the job; its outcome (the answers of a finished run, encoded once).

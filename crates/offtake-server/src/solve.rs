@@ -130,6 +130,7 @@ pub async fn solve_route(
         ));
     }
     let threads = state.limits().job_threads;
+    let max_paths = state.limits().max_paths;
     let name = q.name()?;
     // Up to 1,000 grid points (each a Monte Carlo run with risk=true): stopped when the request
     // is gone (time limit, closed connection).
@@ -156,7 +157,19 @@ pub async fn solve_route(
             })
             .collect::<ApiResult<Vec<_>>>()?;
         let risk = if with_risk {
-            Some(risk_plan(&parsed.contract, paths, seed, threads).map_err(fail)?)
+            let plan = risk_plan(&parsed.contract, paths, seed, threads).map_err(fail)?;
+            // Without `paths`, the sheet's [risk] paths: held to the same limit.
+            if plan.paths > max_paths {
+                return Err(ApiError::bad_request(
+                    "too_many_paths",
+                    format!(
+                        "{} paths a value (the term sheet's [risk] paths); this server runs at \
+                         most {max_paths} paths per request",
+                        plan.paths
+                    ),
+                ));
+            }
+            Some(plan)
         } else {
             None
         };

@@ -614,6 +614,96 @@ fn finished_jobs_are_forgotten_oldest_first_beyond_their_byte_budget() {
     }
 }
 
+/// `--max-paths` counts the paths a job really runs: the Monte Carlo paths and, with
+/// `sensitivity=sobol`, the design's base_paths × (factors + 2) points; a solve with
+/// `risk=true` counts the sheet's [risk] paths when the query gives none.
+#[test]
+fn the_paths_limit_counts_the_sobol_design_and_the_sheets_own_paths() {
+    let contract = offtake_model::parse(EXAMPLE).unwrap();
+    let rows = |paths: u64| {
+        let options = offtake_risk::RunOptions {
+            n_paths: Some(paths),
+            sobol: Some(64),
+            ..Default::default()
+        };
+        offtake_risk::RunConfig::new(&contract, options)
+            .unwrap()
+            .total_rows()
+    };
+    let max = rows(100);
+    let points = max - 100;
+    assert!(points >= 64 * 3, "{points}");
+    let s = start_with(
+        Limits {
+            max_paths: max,
+            ..Limits::default()
+        },
+        ReadAccess::Open,
+    );
+    let risk = |paths: u64| {
+        post_toml(
+            &format!(
+                "{}/api/v1/risk?paths={paths}&sensitivity=sobol&base_paths=64",
+                s.url
+            ),
+            EXAMPLE,
+        )
+    };
+    let r = risk(101);
+    assert_eq!((r.status, r.code().as_str()), (400, "too_many_paths"));
+    let factors = points / 64 - 2;
+    assert_eq!(
+        r.json()["error"]["message"],
+        format!(
+            "{} paths: 101 Monte Carlo paths + the Sobol design's {points} (base_paths 64 × \
+             ({factors} factors + 2)); this server runs at most {max} per job",
+            max + 1
+        )
+    );
+    // At the limit exactly: runs, and says so.
+    let r = risk(100);
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_eq!(r.json()["total_paths"], max);
+    let id = r.json()["id"].as_u64().unwrap();
+    send(
+        "DELETE",
+        &format!("{}/api/v1/jobs/{id}", s.url),
+        None,
+        None,
+        None,
+    );
+    // Without Sobol, the message is the plain count.
+    let r = post_toml(&format!("{}/api/v1/risk?paths={}", s.url, max + 1), EXAMPLE);
+    assert_eq!((r.status, r.code().as_str()), (400, "too_many_paths"));
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{} paths asked;", max + 1))
+    );
+    // The example's [risk] paths is 10,000: a risk solve without `paths` runs that many a value.
+    assert!(max < 10_000);
+    let r = post_toml(
+        &format!(
+            "{}/api/v1/solve?vary=pricing.discount&target=P(financeable)%3E%3D0.5&risk=true&grid=2",
+            s.url
+        ),
+        EXAMPLE,
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "too_many_paths"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("10000 paths a value")
+    );
+}
+
 fn wait_until_ended(url: &str, id: u64) -> String {
     for _ in 0..600 {
         let state = get(&format!("{url}/api/v1/jobs/{id}")).json()["state"]
