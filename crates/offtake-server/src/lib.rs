@@ -628,8 +628,7 @@ async fn authorize(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(bearer);
         let ok = presented.is_some_and(|t| token::verify(&state.0.token, t));
         if !ok {
             let message = if presented.is_some() {
@@ -644,6 +643,16 @@ async fn authorize(
         }
     }
     next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header value. The scheme is matched without
+/// regard to case (RFC 9110 §11.1: `bearer`, `BEARER`), and one or more spaces may follow it.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Answers 503 `timeout` when a handler takes longer than the limit.

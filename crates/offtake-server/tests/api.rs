@@ -354,6 +354,42 @@ fn a_non_loopback_server_wants_the_token_for_reads_too() {
     assert_eq!(r.status, 200);
 }
 
+/// The auth scheme is matched without regard to case (RFC 9110 §11.1), with any spaces after it.
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let s = start_with(Limits::default(), ReadAccess::TokenRequired);
+    let url = format!("{}/api/v1/portfolio", s.url);
+    let with = |authorization: &str| {
+        let request = ureq::http::Request::builder()
+            .method("GET")
+            .uri(&url)
+            .header("Authorization", authorization)
+            .body(Vec::new())
+            .unwrap();
+        reply(agent().run(request)).status
+    };
+    let t = &s.token;
+    for ok in [
+        format!("Bearer {t}"),
+        format!("bearer {t}"),
+        format!("BEARER {t}"),
+        format!("bEaReR {t}"),
+        format!("Bearer   {t}"),
+    ] {
+        assert_eq!(with(&ok), 200, "{ok}");
+    }
+    for refused in [
+        format!("Bearer{t}"),
+        format!("Basic {t}"),
+        format!("Bearers {t}"),
+        "Bearer".to_string(),
+        "bearer ".to_string(),
+        t.clone(),
+    ] {
+        assert_eq!(with(&refused), 401, "{refused}");
+    }
+}
+
 #[test]
 fn bodies_over_the_limit_are_413_and_unknown_routes_404_as_json() {
     let s = start_with(
