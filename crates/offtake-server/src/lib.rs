@@ -294,6 +294,9 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    /// Whether its handler reads query parameters (and refuses those it does not know); a route
+    /// without any answers 400 `bad_query` to every parameter.
+    pub query: bool,
     body: Body,
     handler: MethodRouter<AppState>,
 }
@@ -309,9 +312,15 @@ fn route(
         method,
         path,
         access,
+        query: false,
         body,
         handler,
     }
+}
+
+/// `r`, whose handler reads its query parameters.
+fn with_query(r: Route) -> Route {
+    Route { query: true, ..r }
 }
 
 /// Every route of the API. The router is built from this list, and a test holds it equal to
@@ -329,48 +338,48 @@ pub fn routes() -> Vec<Route> {
             Body::None,
             get(openapi_json),
         ),
-        route(
+        with_query(route(
             p.clone(),
             "/api/v1/check",
             Read,
             Body::TermSheet,
             post(sheet::check),
-        ),
-        route(
+        )),
+        with_query(route(
             p.clone(),
             "/api/v1/underwrite",
             Read,
             Body::TermSheet,
             post(sheet::underwrite_route),
-        ),
-        route(
+        )),
+        with_query(route(
             p.clone(),
             "/api/v1/compare",
             Read,
             Body::TermSheet,
             post(sheet::compare),
-        ),
-        route(
+        )),
+        with_query(route(
             p.clone(),
             "/api/v1/report",
             Read,
             Body::TermSheet,
             post(sheet::report),
-        ),
-        route(
+        )),
+        with_query(route(
             p.clone(),
             "/api/v1/solve",
             Read,
             Body::TermSheet,
             post(solve::solve_route),
-        ),
-        route(
+        )),
+        with_query(route(
             p.clone(),
             "/api/v1/risk",
             Read,
             Body::TermSheet,
             post(jobs::start),
-        ),
+        )),
         route(
             g.clone(),
             "/api/v1/jobs/{id}",
@@ -385,13 +394,13 @@ pub fn routes() -> Vec<Route> {
             Body::None,
             delete(jobs::cancel),
         ),
-        route(
+        with_query(route(
             g.clone(),
             "/api/v1/jobs/{id}/events",
             Read,
             Body::None,
             get(jobs::events),
-        ),
+        )),
         route(
             g.clone(),
             "/api/v1/jobs/{id}/result",
@@ -420,13 +429,13 @@ pub fn routes() -> Vec<Route> {
             Body::None,
             get(portfolio::list),
         ),
-        route(
+        with_query(route(
             p.clone(),
             "/api/v1/portfolio",
             Write,
             Body::TermSheet,
             post(portfolio::add),
-        ),
+        )),
         route(
             g.clone(),
             "/api/v1/portfolio/summary",
@@ -441,13 +450,13 @@ pub fn routes() -> Vec<Route> {
             Body::None,
             get(portfolio::show),
         ),
-        route(
+        with_query(route(
             Method::PUT,
             "/api/v1/portfolio/{id}",
             Write,
             Body::TermSheet,
             put(portfolio::put),
-        ),
+        )),
         route(
             Method::DELETE,
             "/api/v1/portfolio/{id}",
@@ -462,13 +471,13 @@ pub fn routes() -> Vec<Route> {
             Body::None,
             get(portfolio::export),
         ),
-        route(
+        with_query(route(
             g.clone(),
             "/api/v1/portfolio/{id}/report",
             Read,
             Body::None,
             get(portfolio::report),
-        ),
+        )),
         route(
             g.clone(),
             "/api/v1/deals",
@@ -483,13 +492,13 @@ pub fn routes() -> Vec<Route> {
             Body::Import,
             post(portfolio::import_deals),
         ),
-        route(
+        with_query(route(
             g.clone(),
             "/api/v1/deals/conflicts",
             Read,
             Body::None,
             get(portfolio::conflicts),
-        ),
+        )),
         route(
             g.clone(),
             "/api/v1/sec/capex",
@@ -587,10 +596,11 @@ pub fn router(state: AppState) -> Router {
             Body::Import => limits.max_import_body,
         };
         let gate = middleware::from_fn_with_state((state.clone(), r.access), authorize);
-        router = router.route(
-            r.path,
-            r.handler.layer(DefaultBodyLimit::max(limit)).layer(gate),
-        );
+        let mut handler = r.handler.layer(DefaultBodyLimit::max(limit));
+        if !r.query {
+            handler = handler.layer(middleware::from_fn(no_query));
+        }
+        router = router.route(r.path, handler.layer(gate));
     }
     router
         .merge(page::routes())
@@ -653,6 +663,15 @@ fn bearer(value: &str) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
+}
+
+/// A route that takes no query parameter refuses any (400 `bad_query`, as a parameter another
+/// route does not know), rather than ignoring it.
+async fn no_query(request: Request, next: Next) -> Response {
+    if let Err(e) = query::Query::parse(request.uri().query(), &[]) {
+        return e.into_response();
+    }
+    next.run(request).await
 }
 
 /// Answers 503 `timeout` when a handler takes longer than the limit.

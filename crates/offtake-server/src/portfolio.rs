@@ -170,7 +170,10 @@ fn store_one(
 
 /// Validates, underwrites (base case) and stores a term sheet: `offtake portfolio add`. Needs the token.
 #[utoipa::path(post, path = "/api/v1/portfolio", tag = "portfolio",
-    params(("replace" = Option<bool>, Query, description = "Overwrite a stored term sheet with the same deal id (it keeps its id).")),
+    params(
+        ("replace" = Option<bool>, Query, description = "Overwrite a stored term sheet with the same deal id (it keeps its id)."),
+        ("name" = Option<String>, Query, description = "The file name messages give the body."),
+    ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
     security(("bearer" = [])),
     responses(
@@ -208,7 +211,10 @@ pub async fn add(
 
 /// Replaces the stored term sheet `id` with the body (same deal id; it keeps its id). Needs the token.
 #[utoipa::path(put, path = "/api/v1/portfolio/{id}", tag = "portfolio",
-    params(("id" = String, Path, description = "Portfolio id or deal id.")),
+    params(
+        ("id" = String, Path, description = "Portfolio id or deal id."),
+        ("name" = Option<String>, Query, description = "The file name messages give the body."),
+    ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
     security(("bearer" = [])),
     responses(

@@ -754,6 +754,49 @@ fn wait_until_ended(url: &str, id: u64) -> String {
     panic!("job {id} did not end");
 }
 
+/// Every route refuses a query parameter it does not take (400 `bad_query`), those that take
+/// none included; the OpenAPI document lists query parameters for exactly the routes that read
+/// them.
+#[test]
+fn every_route_refuses_an_unknown_query_parameter() {
+    let s = start();
+    let doc: serde_json::Value =
+        serde_json::from_str(&offtake_server::openapi().to_json().unwrap()).unwrap();
+    for r in offtake_server::routes() {
+        let path = r.path.replace("{id}", "1").replace("{cik}", "1");
+        let url = format!("{}{path}?zz=1", s.url);
+        let body = matches!(r.method.as_str(), "POST" | "PUT").then_some(EXAMPLE.as_bytes());
+        let reply = send(
+            r.method.as_str(),
+            &url,
+            body,
+            Some("application/toml"),
+            Some(&s.token),
+        );
+        assert_eq!(
+            (reply.status, reply.code().as_str()),
+            (400, "bad_query"),
+            "{} {path}: {}",
+            r.method,
+            reply.text()
+        );
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("unknown query parameter `zz`"),
+            "{} {path}: {}",
+            r.method,
+            reply.text()
+        );
+        let op = &doc["paths"][r.path][r.method.as_str().to_lowercase()];
+        let documented = op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+        assert_eq!(documented, r.query, "{} {}", r.method, r.path);
+    }
+}
+
 #[test]
 fn the_openapi_document_lists_every_route_and_only_those() {
     let s = start();
