@@ -320,6 +320,7 @@ impl Jobs {
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
     responses(
         (status = 202, description = "Started: the job (Location: its URL).", body = JobStatus),
+        (status = 200, description = "With stream=true: the job's event stream at once (as GET /api/v1/jobs/{id}/events?cancel_on_disconnect=true; the first event carries the id).", content_type = "text/event-stream"),
         (status = 400, description = "Bad query or path count.", body = ErrorBody),
         (status = 422, description = "The term sheet is not valid.", body = ErrorBody),
         (status = 429, description = "Too many jobs running.", body = ErrorBody),

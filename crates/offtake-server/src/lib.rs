@@ -9,6 +9,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod conn;
+mod doc;
 mod error;
 mod jobs;
 mod page;
@@ -564,6 +565,10 @@ impl utoipa::Modify for Security {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc::add_shared(&mut doc, &routes());
+    if let Some(d) = doc.info.description.as_mut() {
+        d.push_str(doc::NOTE);
+    }
     doc
 }
 

@@ -86,7 +86,17 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         ("format" = Option<String>, Query, description = "html (default), xlsx, csv or json."),
         ("file" = Option<String>, Query, description = "With format=csv: annual (default) or monthly."),
     ),
-    responses((status = 200, description = "The document.", content_type = "text/html"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The document, by `format`: HTML (inline), XLSX, CSV or JSON (attachments named after the deal).", content(
+            ("text/html"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("text/csv"),
+            (serde_json::Value = "application/json"),
+        )),
+        (status = 400, description = "Bad format or file, or query.", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "The stored term sheet no longer validates.", body = ErrorBody),
+    ))]
 pub async fn report(
     State(state): State<AppState>,
     Path(id): Path<String>,

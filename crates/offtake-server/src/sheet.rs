@@ -431,8 +431,13 @@ pub fn render_report(
     ),
     request_body(content = String, content_type = "application/toml", description = "The term sheet."),
     responses(
-        (status = 200, description = "The document.", content_type = "text/html"),
-        (status = 400, description = "Bad query.", body = ErrorBody),
+        (status = 200, description = "The document, by `format`: HTML (inline), XLSX, CSV or JSON (attachments named after the body).", content(
+            ("text/html"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("text/csv"),
+            (serde_json::Value = "application/json"),
+        )),
+        (status = 400, description = "Bad format or file, variant, default, demand factor or query.", body = ErrorBody),
         (status = 422, description = "The term sheet is not valid.", body = ErrorBody),
     ))]
 pub async fn report(

@@ -815,16 +815,49 @@ fn the_openapi_document_lists_every_route_and_only_those() {
         .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     assert_eq!(documented, routed);
-    // Every write route says it needs the bearer token.
+    // Every write route says it needs the bearer token; a read takes it as optional (loopback
+    // servers need none, others want it: the shared 401 says so). Every route declares what
+    // the layers around it answer.
     for r in offtake_server::routes() {
         let op = &doc["paths"][r.path][r.method.as_str().to_lowercase()];
-        let secured = op["security"].is_array();
+        let expected = if r.access == offtake_server::Access::Write {
+            serde_json::json!([{ "bearer": [] }])
+        } else {
+            serde_json::json!([{}, { "bearer": [] }])
+        };
+        assert_eq!(op["security"], expected, "{} {}", r.method, r.path);
+        for status in ["400", "401", "500", "503"] {
+            assert!(
+                op["responses"][status].is_object(),
+                "{} {}: no {status}",
+                r.method,
+                r.path
+            );
+        }
         assert_eq!(
-            secured,
-            r.access == offtake_server::Access::Write,
-            "{} {}",
-            r.method,
-            r.path
+            op["responses"]["401"]["$ref"],
+            "#/components/responses/Unauthorized"
         );
+    }
+    // The report routes say every format they answer; risk its event stream.
+    for (method, path) in [
+        ("post", "/api/v1/report"),
+        ("get", "/api/v1/portfolio/{id}/report"),
+    ] {
+        let content = &doc["paths"][path][method]["responses"]["200"]["content"];
+        for ct in [
+            "text/html",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "text/csv",
+            "application/json",
+        ] {
+            assert!(content[ct].is_object(), "{method} {path}: {ct}");
+        }
+    }
+    let risk = &doc["paths"]["/api/v1/risk"]["post"]["responses"];
+    assert!(risk["200"]["content"]["text/event-stream"].is_object());
+    assert!(risk["202"]["content"]["application/json"].is_object());
+    for status in ["413", "415"] {
+        assert!(risk[status].is_object(), "{status}");
     }
 }

@@ -1,15 +1,19 @@
 //! Requests generated from the OpenAPI document (every path and method, plus wrong methods,
 //! random path parameters, query strings, bodies and headers) against a real server: none
-//! may get a 5xx, and every error is the API's JSON.
+//! may get a 5xx, every error is the API's JSON, and every status is one the document declares
+//! for the route (405 for a method the path does not take).
 
 mod common;
 
 use common::*;
 use proptest::prelude::*;
 
+fn document() -> serde_json::Value {
+    serde_json::from_str(&offtake_server::openapi().to_json().unwrap()).unwrap()
+}
+
 fn operations() -> Vec<(String, String)> {
-    let doc: serde_json::Value =
-        serde_json::from_str(&offtake_server::openapi().to_json().unwrap()).unwrap();
+    let doc = document();
     let mut ops = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -18,6 +22,20 @@ fn operations() -> Vec<(String, String)> {
     }
     ops.sort();
     ops
+}
+
+/// The statuses the document declares for `method` on the path template `path`; for a method
+/// the path does not take, 405 (and 404 when a parameter's value makes the path match no route).
+fn declared(doc: &serde_json::Value, method: &str, path: &str) -> Vec<u16> {
+    let op = &doc["paths"][path][method.to_lowercase()];
+    let mut statuses: Vec<u16> = match op["responses"].as_object() {
+        Some(responses) => responses.keys().map(|k| k.parse().unwrap()).collect(),
+        None => vec![405],
+    };
+    if path.contains('{') {
+        statuses.push(404);
+    }
+    statuses
 }
 
 fn segment() -> impl Strategy<Value = String> {
@@ -51,6 +69,7 @@ fn query() -> impl Strategy<Value = String> {
         Just("target"),
         Just("range"),
         Just("grid"),
+        Just("stream"),
         Just("zz"),
     ];
     let value = prop_oneof![
@@ -122,10 +141,11 @@ proptest! {
         token in prop_oneof![Just(0u8), Just(1), Just(2)],
     ) {
         let server = SERVER.get_or_init(start);
+        let doc = DOC.get_or_init(document);
         let ops = operations();
-        let (doc_method, path) = &ops[op % ops.len()];
+        let (doc_method, template) = &ops[op % ops.len()];
         let method = method.unwrap_or(doc_method.as_str());
-        let path = path.replace("{id}", &seg).replace("{cik}", &seg);
+        let path = template.replace("{id}", &seg).replace("{cik}", &seg);
         let url = if q.is_empty() { format!("{}{path}", server.url) } else { format!("{}{path}?{q}", server.url) };
         let tok = match token { 0 => None, 1 => Some(server.token.as_str()), _ => Some("otk_nope") };
         let with_body = matches!(method, "POST" | "PUT");
@@ -135,7 +155,16 @@ proptest! {
             let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
             prop_assert!(v["error"]["code"].is_string(), "{method} {url}: {v}");
         }
+        // Every answer's status is one the document declares for the route.
+        let statuses = declared(doc, method, template);
+        prop_assert!(
+            statuses.contains(&r.status),
+            "{method} {url}: {} is not among the document's {statuses:?}: {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
     }
 }
 
 static SERVER: std::sync::OnceLock<Running> = std::sync::OnceLock::new();
+static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
