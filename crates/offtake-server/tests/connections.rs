@@ -184,3 +184,78 @@ fn a_job_stream_longer_than_the_idle_timeout_gets_all_its_events() {
     // The stream outlived the idle limit several times over.
     assert!(elapsed > Duration::from_secs(1), "{elapsed:?}");
 }
+
+/// What a request the HTTP parser (hyper) cannot read gets: its bare status, no body (hyper
+/// answers before the router, docs/server.md: errors); one it reads but the router's
+/// extractors cannot (a path parameter that is not UTF-8, a malformed chunked body) gets the
+/// API's JSON 400 `bad_request`.
+#[test]
+fn unparsable_requests_get_hypers_bare_status_and_unreadable_ones_json() {
+    let s = start();
+    let answer = |request: &[u8]| {
+        let mut stream = TcpStream::connect(s.addr).unwrap();
+        stream.write_all(request).unwrap();
+        let got = read_until_closed(&mut stream, Duration::from_secs(20)).unwrap();
+        let text = String::from_utf8_lossy(&got).into_owned();
+        let status: u16 = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status: {text:?}"));
+        let body = text
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
+        (status, body)
+    };
+    let long = format!(
+        "GET /api/v1/portfolio/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..101)
+            .map(|i| format!("X-{i}: 1\r\n"))
+            .collect::<String>()
+    );
+    let huge_header = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(500_000)
+    );
+    for (request, status) in [
+        (long.as_bytes(), 414),
+        (many_headers.as_bytes(), 431),
+        (huge_header.as_bytes(), 431),
+        (&b"NOT A REQUEST\r\n\r\n"[..], 400),
+        (
+            &b"GET /api/v1/health?a>b HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            400,
+        ),
+        (
+            &b"GET /api/v1/h\xffealth HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            400,
+        ),
+        (
+            &b"GET /api/v1/portfolio/a<b HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            400,
+        ),
+        (
+            &b"POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"[..],
+            400,
+        ),
+    ] {
+        let (got, body) = answer(request);
+        let head = String::from_utf8_lossy(&request[..request.len().min(40)]).into_owned();
+        assert_eq!((got, body.as_str()), (status, ""), "{head}");
+    }
+    for request in [
+        &b"GET /api/v1/portfolio/%ff%fe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..],
+        &b"POST /api/v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n"[..],
+    ] {
+        let (got, body) = answer(request);
+        let head = String::from_utf8_lossy(&request[..40]).into_owned();
+        assert_eq!(got, 400, "{head}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "bad_request", "{head}: {body}");
+    }
+}
