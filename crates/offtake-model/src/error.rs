@@ -236,8 +236,16 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// Errors of offtake-model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    #[error("the file is not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 { offset: usize },
+    /// The first byte that is not UTF-8: its offset, and its 1-based line and column as an
+    /// editor counts them (the characters of the valid text before it on its line, plus one).
+    #[error(
+        "the file is not UTF-8 text (invalid byte at line {line}, column {column}, offset {offset})"
+    )]
+    NotUtf8 {
+        offset: usize,
+        line: usize,
+        column: usize,
+    },
     #[error("the file is {bytes} bytes; a term sheet may be at most {limit} bytes")]
     TooLarge { bytes: usize, limit: usize },
     #[error("the file is empty")]

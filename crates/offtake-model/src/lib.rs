@@ -79,8 +79,16 @@ pub fn decode(bytes: &[u8]) -> Result<&str> {
             limit: MAX_BYTES,
         });
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        offset: e.valid_up_to(),
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        // The bytes before the first invalid one are valid UTF-8 by construction.
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let (line, column) = line_col(before, offset);
+        Error::NotUtf8 {
+            offset,
+            line,
+            column,
+        }
     })?;
     if text.trim().is_empty() {
         return Err(Error::Empty);

@@ -1320,12 +1320,38 @@ fn syntax_errors_come_in_file_order() {
 fn decode_refuses_non_utf8() {
     assert_eq!(
         decode(&[0xff, 0xfe, b'a']),
-        Err(Error::NotUtf8 { offset: 0 })
+        Err(Error::NotUtf8 {
+            offset: 0,
+            line: 1,
+            column: 1
+        })
     );
     let mut bytes = EXAMPLE.as_bytes().to_vec();
     bytes[100] = 0xc3; // a lone lead byte
     bytes[101] = b'(';
-    assert_eq!(decode(&bytes), Err(Error::NotUtf8 { offset: 100 }));
+    assert_eq!(
+        decode(&bytes),
+        Err(Error::NotUtf8 {
+            offset: 100,
+            line: 2,
+            column: 11
+        })
+    );
+    // Line and column as an editor counts them: characters (`–` is 3 bytes), not bytes.
+    assert_eq!(
+        decode(
+            "a = 1\nb = \"–\"\nc = \""
+                .bytes()
+                .chain([0xff])
+                .collect::<Vec<_>>()
+                .as_slice()
+        ),
+        Err(Error::NotUtf8 {
+            offset: 21,
+            line: 3,
+            column: 6
+        })
+    );
     assert!(decode(EXAMPLE.as_bytes()).is_ok());
 }
 

@@ -42,13 +42,29 @@ impl DiagnosticJson {
         }
     }
 
-    /// Every diagnostic of `err` (an invalid term sheet), or one for the whole body (not UTF-8,
-    /// empty, too large).
+    /// Every diagnostic of `err` (an invalid term sheet), one at the first byte that is not
+    /// UTF-8, or one for the whole body (empty, too large).
     pub fn all(src: &str, err: &offtake_model::Error) -> Vec<DiagnosticJson> {
         match err {
             offtake_model::Error::Invalid { diagnostics, .. } => {
                 diagnostics.iter().map(|d| Self::new(src, d)).collect()
             }
+            // The first byte that is not UTF-8, where an editor shows it.
+            &offtake_model::Error::NotUtf8 {
+                offset,
+                line,
+                column,
+            } => vec![DiagnosticJson {
+                line,
+                column,
+                end_line: line,
+                end_column: column + 1,
+                start: offset,
+                end: offset + 1,
+                field: String::new(),
+                problem: err.to_string(),
+                help: Some("save the file as UTF-8 (or replace the character there)".into()),
+            }],
             other => vec![DiagnosticJson {
                 line: 1,
                 column: 1,

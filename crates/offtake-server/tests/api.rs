@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::*;
 use offtake_server::{Limits, ReadAccess};
+use serde_json::json;
 
 #[test]
 fn check_gives_every_problem_with_line_and_column() {
@@ -43,6 +44,48 @@ fn check_gives_every_problem_with_line_and_column() {
             .unwrap()
             .contains(&format!("deal.toml:{line}:1"))
     );
+}
+
+/// A body that is not UTF-8 is located at its first bad byte (line and column as an editor
+/// counts them), by check and by underwrite alike.
+#[test]
+fn a_body_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let s = start();
+    let body = b"[deal]\nid = \"\xc3\xa9\xff\xfe\"\n";
+    for route in ["check", "underwrite"] {
+        let r = send(
+            "POST",
+            &format!("{}/api/v1/{route}", s.url),
+            Some(body),
+            Some("application/toml"),
+            None,
+        );
+        let v = r.json();
+        let d = if route == "check" {
+            assert_eq!((r.status, &v["valid"]), (200, &json!(false)), "{v}");
+            &v["diagnostics"][0]
+        } else {
+            assert_eq!(
+                (r.status, r.code().as_str()),
+                (422, "invalid_term_sheet"),
+                "{v}"
+            );
+            &v["error"]["diagnostics"][0]
+        };
+        // `é` is two bytes and one column: the 0xff is byte 15, line 2, column 8.
+        assert_eq!(
+            (&d["line"], &d["column"], &d["start"], &d["end"]),
+            (&json!(2), &json!(8), &json!(15), &json!(16)),
+            "{route}: {v}"
+        );
+        assert!(
+            d["problem"]
+                .as_str()
+                .unwrap()
+                .contains("not UTF-8 text (invalid byte at line 2, column 8, offset 15)"),
+            "{route}: {v}"
+        );
+    }
 }
 
 /// Bodies over `INLINE_BODY` are worked on by a blocking thread, smaller ones where the request
