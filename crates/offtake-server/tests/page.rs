@@ -73,6 +73,15 @@ fn wait_drawn(b: &mut cdp::Browser, edits: u64) -> f64 {
         .unwrap()
 }
 
+/// Types `text` over `needle` (the first at or after `after`) and waits until the page has drawn
+/// verdicts for it; returns the page's edit → drawn time in ms.
+fn retype(b: &mut cdp::Browser, needle: &str, after: &str, text: &str) -> f64 {
+    let n = edits(b);
+    select(b, needle, after);
+    b.insert_text(text);
+    wait_drawn(b, n)
+}
+
 fn edits(b: &mut cdp::Browser) -> u64 {
     b.eval("window.offtake.timings.edits").as_u64().unwrap()
 }
@@ -250,10 +259,7 @@ fn the_page_in_chromium() {
 
     // Risk after a pause: a long job, then an edit cancels it; the next one completes.
     b.eval("document.getElementById('paths').value = '200000'");
-    let n = edits(&mut b);
-    select(&mut b, "0.9", "floor");
-    b.insert_text("0.8");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "0.9", "floor", "0.8");
     b.wait_for(
         "Number(document.getElementById('risk-bar').dataset.fraction) > 0",
         LONG,
@@ -263,10 +269,7 @@ fn the_page_in_chromium() {
         .as_u64()
         .unwrap();
     b.eval("document.getElementById('paths').value = '3000'");
-    let n = edits(&mut b);
-    select(&mut b, "0.8", "floor");
-    b.insert_text("0.85");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "0.8", "floor", "0.85");
     let status = b.wait_for(
         &format!(
             "fetch('/api/v1/jobs/{first_job}').then(r => r.json()).then(s => s.state === 'running' ? false : s.state)"
@@ -772,10 +775,7 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
            window.fetch = (u, i) => (i?.method === 'DELETE' ? Promise.resolve(new Response('{}')) : f(u, i)); })()",
     );
     b.eval("document.getElementById('paths').value = '400000'");
-    let n = edits(&mut b);
-    select(&mut b, "100e9", "min_total_spend");
-    b.insert_text("400e9");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "100e9", "min_total_spend", "400e9");
     b.wait_for(
         "document.getElementById('risk').dataset.state === 'running' && Number(document.getElementById('risk-bar').dataset.fraction) > 0",
         LONG,
@@ -785,10 +785,7 @@ fn the_page_on_a_server_whose_reads_need_the_token() {
         .as_u64()
         .unwrap();
     b.eval("document.getElementById('paths').value = '3000'");
-    let n = edits(&mut b);
-    select(&mut b, "400e9", "min_total_spend");
-    b.insert_text("100e9");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "400e9", "min_total_spend", "100e9");
     let job_url = format!("{}/api/v1/jobs/{long_job}", server.url);
     let deadline = Instant::now() + LONG;
     let state = loop {
@@ -1103,10 +1100,7 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     std::thread::sleep(Duration::from_millis(300));
 
     // An edit: the probabilities go with the old text at once; risk and alternatives are marked.
-    let n = edits(&mut b);
-    select(&mut b, "100e9", "min_total_spend");
-    b.insert_text("400e9");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "100e9", "min_total_spend", "400e9");
     assert_eq!(b.eval(probs), json!(["", "", ""]), "no old probabilities");
     assert_eq!(b.eval(stale), json!([true, true]));
     assert_eq!(
@@ -1174,10 +1168,7 @@ fn the_page_keeps_its_figures_with_their_sheet() {
 
     // The histogram, drawn while the portfolio was shown, is drawn again at its width.
     b.eval("document.getElementById('paths').value = '20000'");
-    let n = edits(&mut b);
-    select(&mut b, "400e9", "min_total_spend");
-    b.insert_text("300e9");
-    wait_drawn(&mut b, n);
+    retype(&mut b, "400e9", "min_total_spend", "300e9");
     b.eval("location.hash = '#portfolio'");
     b.wait_for(
         "document.getElementById('risk').dataset.state === 'done' && !document.getElementById('risk').classList.contains('stale')",
