@@ -5,7 +5,7 @@
 
 import { bars, histogram, lineVsThreshold } from "./charts.js";
 import { events } from "./sse.js";
-import { entry, literal, locateIn, read, setValue } from "./toml.js";
+import { entry, hasTable, literal, locateIn, read, setValue } from "./toml.js";
 
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
@@ -257,9 +257,11 @@ const TERMS = [
   { path: "take_or_pay.floor", label: "Take-or-pay floor", min: 0, max: 1, step: 0.01 },
   { path: "pricing.discount", label: "Discount", min: 0, max: 1, step: 0.01 },
   { path: "commitment.min_total_spend", label: "Min total spend ($B)", min: 0, max: 500e9, step: 1e9, billions: true },
-  // A sculpted loan is sized by its target DSCR: it has no debt share (docs/term-sheet.md).
+  // A sculpted loan is sized by its target DSCR: it has no debt share; a sheet without a loan
+  // needs its rate and tenor too, not a share alone (docs/term-sheet.md).
   { path: "financing.debt_share", label: "Debt share", min: 0, max: 0.95, step: 0.01,
-    off: (doc) => entry(doc, "financing.sizing")?.value === "sculpted" && "a sculpted loan has no debt share: it is sized by its target DSCR" },
+    off: (doc) => (entry(doc, "financing.sizing")?.value === "sculpted" && "a sculpted loan has no debt share: it is sized by its target DSCR")
+      || (!hasTable(doc, "financing") && "no loan: add a [financing] table (debt_share, interest_rate, tenor_years) in the text") },
 ];
 
 function buildTerms() {
@@ -290,9 +292,14 @@ function buildTerms() {
       range.value = v;
       write(v);
     });
+    // Why the control is off, where a phone shows it too (a tooltip alone it does not).
+    const why = document.createElement("span");
+    why.className = "why";
+    why.hidden = true;
     t.range = range;
     t.field = field;
-    row.append(name, range, field);
+    t.why = why;
+    row.append(name, range, field, why);
     box.appendChild(row);
   }
 }
@@ -308,11 +315,15 @@ function readTerms() {
     t.range.disabled = t.field.disabled = Boolean(off);
     t.range.title = t.field.title = off || "";
     t.range.closest(".term").classList.toggle("off", Boolean(off));
+    // A text that is not TOML for a moment (a half-typed value) keeps the numbers shown.
+    t.why.hidden = !off || Boolean(doc.unreadable);
+    t.why.textContent = off || "";
+    if (doc.unreadable) continue;
     if (document.activeElement === t.range || document.activeElement === t.field) continue;
     const v = at.value;
     t.range.value = v ?? t.min;
     t.field.value = v === undefined ? "" : (t.billions ? v / 1e9 : v);
-    t.field.placeholder = off ? "in the text" : v === undefined ? "not set" : "";
+    t.field.placeholder = off ? "–" : v === undefined ? "not set" : "";
   }
 }
 
@@ -362,6 +373,8 @@ function buildWhatIf() {
 // ---- check + underwrite on every edit ----------------------------------------------------------
 
 let seq = 0;
+let waitingForValid = false; // a pause came while the text was not known to be valid
+let validFor = null; // the text of the last answer that said it is valid
 let inFlight = false;
 let pending = false;
 let quietTimer = null;
@@ -371,8 +384,8 @@ function edited() {
   drawGutter(problemLines);
   clearTimeout(quietTimer);
   quietTimer = setTimeout(pause, 1000);
-  stopRisk();
-  riskStale();
+  const cancelled = stopRisk();
+  riskStale(cancelled);
   rerun();
 }
 
@@ -380,12 +393,16 @@ function edited() {
 // Monte Carlo probabilities leave the verdict cards at once, and the histogram and the
 // alternatives are marked as an earlier version's until the runs after the next pause replace
 // them (they stay marked while the sheet is invalid, or when a run cannot start).
-function riskStale() {
+function riskStale(cancelled) {
   if (lastRisk) {
     lastRisk = null;
     for (const p of document.querySelectorAll("#verdicts .prob")) p.textContent = "";
   }
-  for (const id of ["risk", "alternatives"]) $(id).classList.add("stale");
+  // Only what has been drawn can be an earlier version's (not the empty cards at first load).
+  const drawn = { risk: $("chart-npv").childElementCount > 0, alternatives: $("compare").rows.length > 0 };
+  for (const [id, has] of Object.entries(drawn)) if (has) $(id).classList.add("stale");
+  $("risk-status").textContent = cancelled ? "cancelled: the sheet changed"
+    : drawn.risk ? "the sheet changed: risk runs again after a pause of 1 s" : "runs after a pause of 1 s";
 }
 
 // Underwrites again: after an edit of the text, or a new demand factor (which leaves the text, and
@@ -422,6 +439,7 @@ async function refresh() {
       drawCharts(lastDoc);
       setStatus(`${lastDoc.deal.name}: underwritten`);
       document.body.dataset.valid = "true";
+      validFor = text;
     } else {
       drawVerdicts(lastDoc, true);
       const n = diags.length;
@@ -436,6 +454,7 @@ async function refresh() {
   } finally {
     inFlight = false;
     if (pending) refresh();
+    else if (waitingForValid && validFor === ta.value && performance.now() - timings.lastEdit >= 1000) pause();
   }
 }
 
@@ -443,23 +462,26 @@ async function refresh() {
 
 let job = null; // { id, stream: the AbortController of its event stream }
 
+// Cancels the risk job under way, if any; says whether there was one.
 function stopRisk() {
-  if (!job) {
-    if ($("risk").classList.contains("stale") || lastRisk) $("risk-status").textContent = "the sheet changed: risk runs again after a pause of 1 s";
-    return;
-  }
+  if (!job) return false;
   const { id, stream } = job;
   job = null;
   stream.abort();
   api(`/jobs/${id}`, { method: "DELETE" }).catch(() => {});
-  $("risk-status").textContent = "cancelled: the sheet changed";
+  return true;
 }
 
+// After a pause: risk and the alternatives of the text as it is, once it is known to be valid.
+// When the answer for the text is not in yet (a slow link) or says it is not valid, the runs
+// wait: `refresh` starts them when a valid answer for the current text arrives after the pause.
 async function pause() {
-  if (document.body.dataset.valid !== "true") {
+  if (document.body.dataset.valid !== "true" || pending || inFlight) {
+    waitingForValid = true;
     $("risk-status").textContent = "waits for a valid term sheet";
     return;
   }
+  waitingForValid = false;
   const text = ta.value;
   compare(text);
   await startRisk(text);
@@ -534,7 +556,7 @@ async function compare(text) {
     const row = t.insertRow();
     const name = row.insertCell();
     name.className = "run";
-    name.textContent = runLabel(run);
+    breakable(name, runLabel(run));
     name.title = run.label;
     for (const v of ["contracted", "financeable", "deliverable"]) yesNo(row.insertCell(), run.verdicts[v]);
     for (const c of [money(run.metrics.provider_npv), pct(run.metrics.provider_irr), num(run.metrics.min_dscr), num(run.metrics.coverage, 3)]) {
@@ -552,6 +574,13 @@ function runLabel(run) {
   const v = run.variant;
   if (!v || typeof v.value !== "number") return run.label;
   return `${v.term.slice(v.term.lastIndexOf(".") + 1)} = ${Math.abs(v.value) >= 1e6 ? money(v.value) : String(v.value)}`;
+}
+
+// `text` in `cell`, with a place to break after each `_` and `.` (a long term name wraps there
+// on a phone rather than inside a word).
+function breakable(cell, text) {
+  cell.textContent = "";
+  for (const part of text.split(/(?<=[_.])/)) cell.append(part, document.createElement("wbr"));
 }
 
 // A header row of `names`; those in `numbers` are right-aligned over their figures.

@@ -72,7 +72,11 @@ export function lineVsThreshold(svg, labels, values, threshold, fmt, empty = "no
     if (v === null || !Number.isFinite(v)) { d += " "; return; }
     d += `${d.endsWith(" ") || d === "" ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
     el("circle", { cx: x(i), cy: y(v), r: 3, class: v < threshold ? "neg" : "pos", "data-value": v }, svg);
-    if (v > hi) text(svg, x(i) + 5, y(v) + 12, `↑${fmt(v)}`);
+    // Beside the point, on its left near the right edge so it is not cut.
+    if (v > hi) {
+      const left = x(i) > f.w * 0.75;
+      text(svg, x(i) + (left ? -6 : 6), y(v) + 12, `↑${fmt(v)}`, left ? "end" : "start");
+    }
   });
   el("path", { class: "line", d: d.replace(/ +/g, "") }, svg);
   const every = Math.ceil(values.length / Math.max(1, Math.floor((f.w - f.left) / 40)));

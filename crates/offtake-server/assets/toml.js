@@ -250,6 +250,12 @@ export function locateIn(doc, path) {
   return {};
 }
 
+/** Whether `table` (`"a.b"`) is in a [`read`] result: by a header, dotted keys or inline. */
+export function hasTable(doc, table) {
+  const k = keyOf(table.split("."));
+  return Boolean(doc.headers?.has(k) || doc.implicit?.has(k) || doc.values?.has(k));
+}
+
 /** [`locateIn`] of `text`'s own [`read`]. */
 export function locate(text, path) {
   return locateIn(read(text), path);

@@ -1061,12 +1061,14 @@ fn the_page_keeps_its_figures_with_their_sheet() {
         json!({ "url": format!("{}/", server.url) }),
     );
     b.wait_for("document.body.dataset.valid === 'true'", LONG);
+    let probs = "[...document.querySelectorAll('#verdicts .prob')].map(p => p.textContent)";
+    let stale = "['risk', 'alternatives'].map(id => document.getElementById(id).classList.contains('stale'))";
+    // Nothing drawn yet is nothing of an earlier version.
+    assert_eq!(b.eval(stale), json!([false, false]), "first load");
     b.wait_for(
         "document.getElementById('risk').dataset.state === 'done' && document.querySelectorAll('#compare tr').length > 1",
         LONG,
     );
-    let probs = "[...document.querySelectorAll('#verdicts .prob')].map(p => p.textContent)";
-    let stale = "['risk', 'alternatives'].map(id => document.getElementById(id).classList.contains('stale'))";
     assert!(
         b.eval(probs).as_array().unwrap()[0]
             .as_str()
@@ -1076,17 +1078,13 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     );
     assert_eq!(b.eval(stale), json!([false, false]));
 
-    // The alternatives' verdict columns are inside their card at 1280 px.
+    // The alternatives' columns are all inside their card at 1280 px.
     let inside = b.eval(
         "(() => { const card = document.getElementById('alternatives').getBoundingClientRect();
-           return [...document.querySelectorAll('#compare tr:first-child th')].slice(0, 4)
+           return [...document.querySelectorAll('#compare tr:first-child th')]
              .map(th => th.getBoundingClientRect().right <= card.right + 0.5); })()",
     );
-    assert_eq!(
-        inside,
-        json!([true, true, true, true]),
-        "run and verdicts in view"
-    );
+    assert_eq!(inside, json!(vec![true; 8]), "every column in view");
     // And on a phone (the figures scroll sideways).
     b.viewport(390, 844, true);
     std::thread::sleep(Duration::from_millis(300));
@@ -1203,6 +1201,59 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     assert_eq!(
         b.eval("document.getElementById('field-take_or_pay.floor').disabled"),
         json!(false)
+    );
+    // The reason is on the page, not only in a tooltip (a phone shows none).
+    let why = b.eval(
+        "(() => { const w = document.getElementById('field-financing.debt_share').closest('.term').querySelector('.why');
+           return [w.hidden, w.getBoundingClientRect().height > 0, w.textContent]; })()",
+    );
+    assert_eq!((&why[0], &why[1]), (&json!(false), &json!(true)), "{why}");
+    assert!(why[2].as_str().unwrap().contains("sculpted"), "{why}");
+    // A sheet without a loan: a share alone would make it invalid, so the control is off.
+    let no_loan =
+        std::fs::read_to_string(format!("{}/openai-amd-2025.toml", common::EXAMPLES_DIR)).unwrap();
+    assert!(!no_loan.contains("[financing]"));
+    b.eval(&format!(
+        "(() => {{ const t = document.getElementById('toml'); t.value = {no_loan};
+           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+        no_loan = json!(no_loan)
+    ));
+    let off = b.eval(
+        "(() => { const f = document.getElementById('field-financing.debt_share');
+           return [f.disabled, f.title]; })()",
+    );
+    assert_eq!(off[0], json!(true), "{off}");
+    assert!(off[1].as_str().unwrap().contains("[financing]"), "{off}");
+
+    // On a slow link (answers after the pause) a fixed sheet still gets its risk run.
+    b.eval(&format!(
+        "(() => {{ const t = document.getElementById('toml'); t.value = {ex};
+           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+        ex = json!(common::EXAMPLE)
+    ));
+    b.wait_for(
+        "document.body.dataset.valid === 'true' && document.getElementById('risk').dataset.state === 'done' && !document.getElementById('risk').classList.contains('stale')",
+        LONG,
+    );
+    let jobs = b
+        .eval("window.offtake.timings.jobs.length")
+        .as_u64()
+        .unwrap();
+    b.eval(
+        "(() => { const f = window.fetch;
+           window.fetch = (url, init) => /\\/(check|underwrite)/.test(String(url))
+             ? new Promise(r => setTimeout(r, 1300)).then(() => f(url, init)) : f(url, init); })()",
+    );
+    select(&mut b, "100e9", "min_total_spend");
+    b.insert_text("100xe9");
+    b.wait_for("document.body.dataset.valid === 'false'", LONG);
+    select(&mut b, "100xe9", "min_total_spend");
+    b.insert_text("100e9");
+    b.wait_for(
+        &format!(
+            "window.offtake.timings.jobs.length > {jobs} && document.getElementById('risk').dataset.state === 'done' && !document.getElementById('risk').classList.contains('stale')"
+        ),
+        LONG,
     );
 
     // An unknown deal's page says so, without the API's JSON.
