@@ -646,7 +646,8 @@ fn monthly_range(outcome: &Outcome, name: &str) -> Option<String> {
 /// at the monthly rate (1+r)^(1/12) − 1, whose first flow is discounted one period; the IRR's
 /// monthly root made annual), the sums and term ratios the Annual sheet's Total row holds
 /// (payments, costs, compute available and used, utilization, delivery ratio), the minimum
-/// DSCR of the row below it, and the capacity at the end of the last contract year's row.
+/// DSCR of the row below it, the capacity at the end of the last contract year's row, and the
+/// peak capacity as the largest month of the Monthly capacity.
 pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
     use crate::labels::Metric;
     let c = report.contract;
@@ -670,6 +671,10 @@ pub fn summary_formula(report: &Report<'_>, label: &str) -> Option<String> {
     ];
     if let Some((_, name)) = m.iter().find(|(metric, _)| metric.label() == label) {
         return total(name);
+    }
+    if label == Metric::PeakCapacity.label() {
+        // The largest month of the Monthly capacity (the engine's fold over the same series).
+        return monthly_range(o, "capacity_mw").map(|r| format!("=MAX({r})"));
     }
     if label == Metric::CapacityAtEnd.label() {
         // The last contract year's capacity at its end: the term's last month.

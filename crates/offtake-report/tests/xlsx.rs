@@ -188,6 +188,12 @@ impl Evaluator<'_> {
                     .copied()
                     .fold(f64::INFINITY, f64::min),
             ),
+            "MAX" => Value::Number(
+                cells(&args[0])
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max),
+            ),
             "COUNT" => Value::Number(cells(&args[0]).len() as f64),
             "IF" => {
                 if num(&args[0]) != 0.0 {
@@ -612,8 +618,28 @@ fn the_summarys_compute_and_capacity_figures_are_formulas_over_annual() {
             );
             checked += 1;
         }
+        // The peak capacity: the largest month of the Monthly capacity.
+        let r = (0..summary.height() as u32)
+            .find(|r| summary.get_value((*r, 1)) == Some(&Data::String("Peak capacity".into())))
+            .unwrap_or_else(|| panic!("{name}: no Summary row Peak capacity"));
+        let formula = formulas.get_value((r, 2)).map(String::as_str).unwrap_or("");
+        let column = xlsx::monthly_column(&outcome, "capacity_mw").unwrap();
+        let last = xlsx::monthly_row(outcome.schedule.months.len() - 1);
+        assert_eq!(
+            formula,
+            format!("MAX(Monthly!{column}2:{column}{last})"),
+            "{name}"
+        );
+        let peak = outcome.metrics.peak_capacity_mw;
+        assert_eq!(number(&summary, r, 2).to_bits(), peak.to_bits(), "{name}");
+        assert_eq!(
+            num(&eval.eval(formula)),
+            peak,
+            "{name}: Monthly gives the peak"
+        );
+        checked += 1;
     }
-    assert!(checked >= 50, "{checked}");
+    assert!(checked >= 60, "{checked}");
 }
 
 #[test]
