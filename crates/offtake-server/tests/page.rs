@@ -82,6 +82,15 @@ fn retype(b: &mut cdp::Browser, needle: &str, after: &str, text: &str) -> f64 {
     wait_drawn(b, n)
 }
 
+/// Puts `text` in the editor as a whole, as a paste over everything would.
+fn load(b: &mut cdp::Browser, text: &str) {
+    b.eval(&format!(
+        "(() => {{ const t = document.getElementById('toml'); t.value = {text};
+           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+        text = json!(text)
+    ));
+}
+
 fn edits(b: &mut cdp::Browser) -> u64 {
     b.eval("window.offtake.timings.edits").as_u64().unwrap()
 }
@@ -1187,11 +1196,7 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     ))
     .unwrap();
     assert!(sculpted.contains("sizing = \"sculpted\""));
-    b.eval(&format!(
-        "(() => {{ const t = document.getElementById('toml'); t.value = {sculpted};
-           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
-        sculpted = json!(sculpted)
-    ));
+    load(&mut b, &sculpted);
     let off = b.eval(
         "(() => { const f = document.getElementById('field-financing.debt_share');
            return [f.disabled, f.title]; })()",
@@ -1213,11 +1218,7 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     let no_loan =
         std::fs::read_to_string(format!("{}/openai-amd-2025.toml", common::EXAMPLES_DIR)).unwrap();
     assert!(!no_loan.contains("[financing]"));
-    b.eval(&format!(
-        "(() => {{ const t = document.getElementById('toml'); t.value = {no_loan};
-           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
-        no_loan = json!(no_loan)
-    ));
+    load(&mut b, &no_loan);
     let off = b.eval(
         "(() => { const f = document.getElementById('field-financing.debt_share');
            return [f.disabled, f.title]; })()",
@@ -1226,11 +1227,7 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     assert!(off[1].as_str().unwrap().contains("[financing]"), "{off}");
 
     // On a slow link (answers after the pause) a fixed sheet still gets its risk run.
-    b.eval(&format!(
-        "(() => {{ const t = document.getElementById('toml'); t.value = {ex};
-           t.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
-        ex = json!(common::EXAMPLE)
-    ));
+    load(&mut b, common::EXAMPLE);
     b.wait_for(
         "document.body.dataset.valid === 'true' && document.getElementById('risk').dataset.state === 'done' && !document.getElementById('risk').classList.contains('stale')",
         LONG,
