@@ -261,11 +261,6 @@ export function locate(text, path) {
   return locateIn(read(text), path);
 }
 
-/** The number of `table.key` in `text`, or undefined. */
-export function getValue(text, path) {
-  return locate(text, path).value;
-}
-
 /** The edit that sets `table.key` to `literal` in `text`: `{start, end, insert}` (in place when
  * the number is there, else a new line in its table, else a new table at the end); null when the
  * term cannot be written by a control (see [`locateIn`]). */

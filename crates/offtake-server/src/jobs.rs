@@ -433,7 +433,6 @@ pub async fn start(
         .into_response())
 }
 
-/// Runs the job; its outcome (the answers of a finished run, encoded once).
 /// 400 `too_many_paths`: the paths `config` runs (its Monte Carlo paths and its Sobol design's
 /// points) and how they add up, against the server's limit per job.
 fn too_many_paths(config: &RunConfig, max: u64) -> ApiError {

@@ -177,11 +177,8 @@ fn the_page_in_chromium() {
     );
 
     // Fixed: the mark goes; then a higher minimum spend flips `contracted` (timed).
-    let n = edits(&mut b);
-    select(&mut b, "bogus_key = 1\n", "[deal]");
-    b.insert_text("");
+    retype(&mut b, "bogus_key = 1\n", "[deal]", "");
     b.wait_for("document.body.dataset.valid === 'true'", LONG);
-    wait_drawn(&mut b, n);
     assert_eq!(
         b.eval("document.querySelectorAll('#marks .mark').length"),
         json!(0)
@@ -1144,11 +1141,8 @@ fn the_page_keeps_its_figures_with_their_sheet() {
     );
 
     // A problem's mark starts after its line's text.
-    let n = edits(&mut b);
-    select(&mut b, "0.5", "debt_share");
-    b.insert_text("7.5");
+    retype(&mut b, "0.5", "debt_share", "7.5");
     b.wait_for("document.body.dataset.valid === 'false'", LONG);
-    wait_drawn(&mut b, n);
     let mark = b.eval(
         "(() => { const m = document.querySelector('#marks .mark');
            const t = document.getElementById('toml');
@@ -1167,11 +1161,8 @@ fn the_page_keeps_its_figures_with_their_sheet() {
         (&json!(false), &json!(true)),
         "{mark}"
     );
-    let n = edits(&mut b);
-    select(&mut b, "7.5", "debt_share");
-    b.insert_text("0.5");
+    retype(&mut b, "7.5", "debt_share", "0.5");
     b.wait_for("document.body.dataset.valid === 'true'", LONG);
-    wait_drawn(&mut b, n);
 
     // The histogram, drawn while the portfolio was shown, is drawn again at its width.
     b.eval("document.getElementById('paths').value = '20000'");
